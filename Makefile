@@ -1,0 +1,91 @@
+# JetStack AI Client Accounts: build, run and test.
+#   make run    install Debian packages, build, start the whole stack on :8080
+#   make test   install packages, build, run unit, integration and browser tests
+PREFIX  ?= /usr/local
+DESTDIR ?=
+
+PKGS     = fcgi libpq libcjson libjwt libcurl openssl
+CC      ?= gcc
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread $(shell pkg-config --cflags $(PKGS))
+LDLIBS   = $(shell pkg-config --libs $(PKGS)) -lcrypt -pthread
+
+# Debian packages: to build and run; and to test.
+DEB_RUN  = gcc make libc6-dev pkg-config libfcgi-dev libcurl4-openssl-dev libcjson-dev libpq-dev \
+	   libjwt-dev libssl-dev libcrypt-dev postgresql-15 nginx python3 util-linux
+DEB_TEST = check valgrind python3-pytest python3-requests python3-psycopg python3-selenium \
+	   chromium chromium-driver
+DEB_BENCH = wrk
+
+LIB_SRC = $(filter-out src/admin_main.c src/worker_main.c,$(wildcard src/*.c))
+LIB_OBJ = $(patsubst src/%.c,build/%.o,$(LIB_SRC))
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNIT_BIN = $(patsubst tests/unit/%.c,build/tests/%,$(UNIT_SRC))
+
+PROGS = cgi-bin/jetstack bin/jetstack-admin
+
+.PHONY: all deps deps-test run test unit clean install format bench
+all: $(PROGS)
+
+deps:
+	@scripts/deps.sh $(DEB_RUN)
+
+deps-test:
+	@scripts/deps.sh $(DEB_RUN) $(DEB_TEST)
+
+build/%.o: src/%.c src/*.h | build
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+build:
+	@mkdir -p build/tests
+
+build/libjetstack.a: $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+cgi-bin/jetstack: cgi-bin/jetstack.c build/libjetstack.a
+	$(CC) $(CFLAGS) -o $@ $< build/libjetstack.a $(LDLIBS)
+
+bin/jetstack-admin: src/admin_main.c build/libjetstack.a
+	@mkdir -p bin
+	$(CC) $(CFLAGS) -o $@ $< build/libjetstack.a $(LDLIBS)
+
+bin/jetstack-worker: src/worker_main.c build/libjetstack.a
+	@mkdir -p bin
+	$(CC) $(CFLAGS) -o $@ $< build/libjetstack.a $(LDLIBS)
+
+build/tests/%: tests/unit/%.c build/libjetstack.a | build
+	$(CC) $(CFLAGS) -Isrc $(shell pkg-config --cflags check) -o $@ $< build/libjetstack.a \
+		$(shell pkg-config --libs check) $(LDLIBS)
+
+unit: $(UNIT_BIN)
+
+# Each step runs on its own so that a recursive make sees the packages that
+# deps installed (pkg-config answers only once they are there).
+run: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/run.sh
+
+test: deps-test
+	@$(MAKE) --no-print-directory all unit
+	@scripts/test.sh
+
+bench: deps-test
+	@scripts/deps.sh $(DEB_BENCH)
+	@$(MAKE) --no-print-directory all
+	@tests/bench/portals_page.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/jetstack/cgi-bin \
+		$(DESTDIR)$(PREFIX)/share/jetstack/templates $(DESTDIR)$(PREFIX)/share/jetstack/static \
+		$(DESTDIR)$(PREFIX)/share/jetstack/sql
+	install -m 755 cgi-bin/jetstack $(DESTDIR)$(PREFIX)/lib/jetstack/cgi-bin/jetstack
+	install -m 755 bin/jetstack-admin bin/jetstack-worker $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 templates/*.html $(DESTDIR)$(PREFIX)/share/jetstack/templates/
+	install -m 644 static/* $(DESTDIR)$(PREFIX)/share/jetstack/static/
+	install -m 644 sql/*.sql $(DESTDIR)$(PREFIX)/share/jetstack/sql/
+
+format:
+	clang-format -i src/*.c src/*.h cgi-bin/*.c tests/unit/*.c
+
+clean:
+	rm -rf build bin cgi-bin/jetstack tests/output

@@ -1,0 +1,38 @@
+/*
+ * jetstack: the program nginx runs, as a FastCGI server (spawned with a
+ * socket on fd 0, or opening JETSTACK_SOCKET itself) or as plain CGI.
+ */
+#include "../src/conf.h"
+#include "../src/http.h"
+#include "../src/log.h"
+#include "../src/server.h"
+#include "../src/tmpl.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+
+int main(void)
+{
+	struct app app = {0};
+	char err[512];
+	int rc;
+
+	log_init("jetstack");
+	if (conf_load(&app.conf, CONF_NEED_DB | CONF_NEED_WEB | CONF_NEED_HUBSPOT, err,
+		      sizeof(err)) < 0) {
+		fprintf(stderr, "jetstack: %s\n", err);
+		return 78;
+	}
+	if (http_init(app.conf.hs_authorize_url) < 0 ||
+	    tmpl_set_load(&app.tmpl, app.conf.template_dir, err, sizeof(err)) < 0) {
+		fprintf(stderr, "jetstack: templates: %s\n", err);
+		conf_free(&app.conf);
+		return 78;
+	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	rc = server_run(&app);
+	tmpl_set_free(app.tmpl);
+	curl_global_cleanup();
+	conf_free(&app.conf);
+	return rc;
+}

@@ -1,0 +1,46 @@
+/*
+ * app: what a request handler is given.  struct app is read-only after
+ * start-up and shared by every thread; struct ctx lives for one request.
+ */
+#ifndef JS_APP_H
+#define JS_APP_H
+
+#include <cJSON.h>
+
+#include "conf.h"
+#include "db.h"
+#include "http.h"
+#include "req.h"
+
+struct tmpl_set;
+struct httpc;
+
+struct app {
+	struct conf conf;
+	struct tmpl_set *tmpl;
+};
+
+/* The signed-in user, loaded by the gate from the session cookie. */
+struct session {
+	long long user_id;
+	long long org_id;
+	char role[16];
+	char email[256];
+	char org_name[256];
+	char sid_hash[65];
+	char csrf[44];
+	char flash[512];
+	int can_manage; /* role owner or admin: manage_portals */
+};
+
+struct ctx {
+	const struct app *app;
+	struct db *db;
+	struct httpc *http;
+	struct req *req;
+	struct resp *resp;
+	struct session *sess; /* NULL on public pages */
+	int route;	      /* enum page */
+};
+
+#endif

@@ -1,0 +1,33 @@
+/*
+ * auth: sessions backed by the database.  The cookie holds an HS256 JWT
+ * (sess_jwt_*) naming a random session id; the sessions table holds only
+ * the id's SHA-256 and decides whether the session is alive (sign-out,
+ * disabled users, idle and absolute timeouts).
+ */
+#ifndef JS_AUTH_H
+#define JS_AUTH_H
+
+#include "app.h"
+
+/* Cookie names (with the __Host- prefix when the base URL is https). */
+const char *auth_session_cookie(const struct conf *conf);
+const char *auth_pre_cookie(const struct conf *conf);
+
+/*
+ * Load the session named by the request's cookie into *s.  Returns 1 when
+ * signed in, 0 when not (no cookie, bad JWT, ended, expired, idle, user
+ * disabled), -1 on a database error.
+ */
+int auth_load(struct ctx *c, struct session *s);
+/* Create a session for user in org and set the cookie on c->resp.
+ * 0 ok, -1 error. */
+int auth_start(struct ctx *c, long long user_id, long long org_id);
+/* End the current session and clear the cookie.  0 ok, -1 error. */
+int auth_end(struct ctx *c);
+/* The pre-session CSRF token for the login form, setting the pre-session
+ * cookie when the request has none.  out gets 43 chars + NUL. 0 / -1. */
+int auth_pre_csrf(struct ctx *c, char out[44]);
+/* 1 when the form's csrf field is valid for this request, else 0. */
+int auth_csrf_ok(const struct ctx *c);
+
+#endif

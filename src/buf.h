@@ -1,0 +1,47 @@
+/*
+ * buf: a growable byte buffer with a hard maximum size.
+ *
+ * Every buffer that holds data from the network or that is sent back is a
+ * struct buf.  Appends past the maximum fail (and set the sticky overflow
+ * flag) instead of growing without bound.  The data is always NUL-terminated
+ * so it can be used as a C string.
+ */
+#ifndef JS_BUF_H
+#define JS_BUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+struct buf {
+	char *data;   /* NUL-terminated; NULL until the first append */
+	size_t len;   /* bytes used, without the NUL */
+	size_t cap;   /* bytes allocated */
+	size_t max;   /* hard limit on len; 0 means 16 MiB */
+	int overflow; /* set when an append was refused for size */
+	int oom;      /* set when an allocation failed */
+};
+
+/* Initialise an empty buffer limited to max bytes (0 = 16 MiB). */
+void buf_init(struct buf *b, size_t max);
+/* Append n bytes; returns 0, or -1 (nothing appended) past max or on OOM. */
+int buf_append(struct buf *b, const void *p, size_t n);
+/* Append a C string. */
+int buf_puts(struct buf *b, const char *s);
+/* Append one byte. */
+int buf_putc(struct buf *b, char c);
+/* Append formatted text (vsnprintf rules). */
+int buf_printf(struct buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+/* Forget the contents, keep the allocation. */
+void buf_reset(struct buf *b);
+/* Take the data (caller frees with free()); the buffer becomes empty.
+ * Returns an empty allocated string rather than NULL when nothing was
+ * appended, or NULL on OOM. */
+char *buf_take(struct buf *b);
+/* Free the data; safe on a zeroed or already-freed buffer. */
+void buf_free(struct buf *b);
+/* The contents as a C string ("" when empty). Owned by the buffer. */
+const char *buf_str(const struct buf *b);
+
+#endif

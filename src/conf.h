@@ -1,0 +1,67 @@
+/*
+ * conf: the configuration, read once at start-up from environment
+ * variables (and, for keys the environment leaves unset, from the file
+ * named by JETSTACK_ENV_FILE or ./var/jetstack.env, which `make run`
+ * writes).  A missing or malformed value stops the program with one line
+ * naming it.  The struct is read-only after conf_load().
+ */
+#ifndef JS_CONF_H
+#define JS_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum conn_type { CONN_CONFIG_ONLY, CONN_CONFIG_AUDIT, CONN_AUDIT_ONLY, CONN__MAX };
+
+struct conf {
+	char *db_conninfo;	 /* JETSTACK_DATABASE */
+	char *base_url;		 /* JETSTACK_BASE_URL, no trailing slash */
+	int base_https;		 /* base_url starts with https:// */
+	char *redirect_uri;	 /* base_url + /oauth/callback */
+	char *hs_client_id;	 /* HUBSPOT_CLIENT_ID */
+	char *hs_client_secret;	 /* HUBSPOT_CLIENT_SECRET */
+	char *hs_authorize_url;	 /* HUBSPOT_AUTHORIZE_URL */
+	char *hs_api_base;	 /* HUBSPOT_API_BASE, no trailing slash */
+	uint8_t token_key[32];	 /* JETSTACK_TOKEN_KEY (base64 of 32 bytes) */
+	int token_key_id;	 /* JETSTACK_TOKEN_KEY_ID */
+	uint8_t session_key[32]; /* JETSTACK_SESSION_KEY (base64 of 32 bytes) */
+	char *admin_roles;	 /* JETSTACK_HUBSPOT_ADMIN_ROLES, comma-separated */
+	long session_idle;	 /* JETSTACK_SESSION_IDLE_SECONDS */
+	long session_max;	 /* JETSTACK_SESSION_MAX_SECONDS */
+	char *template_dir;	 /* JETSTACK_TEMPLATE_DIR */
+	char *socket_path;	 /* JETSTACK_SOCKET (FastCGI program only) */
+	int threads;		 /* JETSTACK_THREADS */
+	long hs_timeout_ms;	 /* JETSTACK_HUBSPOT_TIMEOUT_MS */
+	int worker_concurrency;	 /* JETSTACK_WORKER_CONCURRENCY */
+	long refresh_margin;	 /* JETSTACK_REFRESH_MARGIN_SECONDS */
+	long health_interval;	 /* JETSTACK_HEALTH_CHECK_SECONDS */
+	long worker_poll;	 /* JETSTACK_WORKER_POLL_SECONDS */
+	int max_attempts_hour;	 /* JETSTACK_MAX_ATTEMPTS_PER_HOUR */
+	char *scopes[CONN__MAX]; /* JETSTACK_SCOPES_{CONFIG_ONLY,...}: required, space-separated */
+	char *optional_scopes[CONN__MAX];
+};
+
+enum conf_need {
+	CONF_NEED_DB = 1,      /* database only (admin tool) */
+	CONF_NEED_WEB = 2,     /* keys, base URL, templates */
+	CONF_NEED_HUBSPOT = 4, /* HubSpot credentials */
+};
+
+/*
+ * Fill c from the environment.  need is a mask of enum conf_need naming
+ * what this program requires.  Returns 0, or -1 with one line naming the
+ * variable in err.  Free with conf_free().
+ */
+int conf_load(struct conf *c, int need, char *err, size_t errlen);
+void conf_free(struct conf *c);
+
+/* Connection types: stable key ("config_only"), label ("Config Only"). */
+const char *conf_conn_key(enum conn_type t);
+const char *conf_conn_label(enum conn_type t);
+/* Parse a key; returns the type or -1. */
+int conf_conn_parse(const char *key);
+/* Whether space-separated scope list granted contains every scope of
+ * required (space-separated).  1 yes, 0 no. */
+int conf_scopes_cover(const char *required, const char *granted);
+
+#endif

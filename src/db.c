@@ -1,0 +1,233 @@
+/*
+ * db: the PostgreSQL connection, prepared statements, transactions and row
+ * helpers.  See db.h.  Entity functions live in db_*.c files.
+ */
+#include "db.h"
+#include "log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void db_init(struct db *db, const char *conninfo)
+{
+	memset(db, 0, sizeof(*db));
+	db->conninfo = conninfo;
+}
+
+void db_close(struct db *db)
+{
+	if (db->conn != NULL)
+		PQfinish(db->conn);
+	db->conn = NULL;
+	memset(db->prepared, 0, sizeof(db->prepared));
+	db->in_tx = 0;
+}
+
+int db_ensure(struct db *db)
+{
+	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
+		return 0;
+	if (db->conn != NULL) {
+		PQreset(db->conn);
+	} else {
+		db->conn = PQconnectdb(db->conninfo);
+	}
+	memset(db->prepared, 0, sizeof(db->prepared));
+	db->in_tx = 0;
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
+		log_event(LOG_ERROR, NULL, "db_connect_failed", "error",
+			  db->conn ? PQerrorMessage(db->conn) : "out of memory", NULL);
+		if (db->conn != NULL) {
+			PQfinish(db->conn);
+			db->conn = NULL;
+		}
+		return -1;
+	}
+	return 0;
+}
+
+static int db_prepare(struct db *db, enum stmt st)
+{
+	PGresult *r;
+	int ok;
+
+	if (db->prepared[st])
+		return 0;
+	r = PQprepare(db->conn, stmt_name(st), stmt_sql(st), 0, NULL);
+	ok = r != NULL && PQresultStatus(r) == PGRES_COMMAND_OK;
+	if (!ok)
+		log_event(LOG_ERROR, NULL, "db_prepare_failed", "statement", stmt_name(st),
+			  "error", PQerrorMessage(db->conn), NULL);
+	PQclear(r);
+	if (ok)
+		db->prepared[st] = 1;
+	return ok ? 0 : -1;
+}
+
+static PGresult *db_try(struct db *db, enum stmt st, int n, const char *const *params)
+{
+	PGresult *r;
+	ExecStatusType s;
+
+	if (db_ensure(db) < 0 || db_prepare(db, st) < 0)
+		return NULL;
+	r = PQexecPrepared(db->conn, stmt_name(st), n, params, NULL, NULL, 0);
+	s = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+	if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK)
+		return r;
+	log_event(LOG_ERROR, NULL, "db_query_failed", "statement", stmt_name(st), "sqlstate",
+		  r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL, "error",
+		  r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : "no result", NULL);
+	PQclear(r);
+	return NULL;
+}
+
+PGresult *db_run(struct db *db, enum stmt st, int n, const char *const *params)
+{
+	PGresult *r = db_try(db, st, n, params);
+
+	if (r == NULL && !db->in_tx && db->conn != NULL &&
+	    PQstatus(db->conn) == CONNECTION_BAD) {
+		/* the server went away (restart): one retry on a new connection */
+		r = db_try(db, st, n, params);
+	}
+	return r;
+}
+
+long db_cmd(struct db *db, enum stmt st, int n, const char *const *params)
+{
+	PGresult *r = db_run(db, st, n, params);
+	long rows;
+
+	if (r == NULL)
+		return -1;
+	rows = PQresultStatus(r) == PGRES_TUPLES_OK ? PQntuples(r) : atol(PQcmdTuples(r));
+	PQclear(r);
+	return rows;
+}
+
+static int db_simple(struct db *db, const char *sql)
+{
+	PGresult *r;
+	int ok;
+
+	if (db_ensure(db) < 0)
+		return -1;
+	r = PQexec(db->conn, sql);
+	ok = r != NULL && PQresultStatus(r) == PGRES_COMMAND_OK;
+	if (!ok)
+		log_event(LOG_ERROR, NULL, "db_command_failed", "command", sql, "error",
+			  PQerrorMessage(db->conn), NULL);
+	PQclear(r);
+	return ok ? 0 : -1;
+}
+
+int db_begin(struct db *db)
+{
+	if (db_simple(db, "BEGIN") < 0)
+		return -1;
+	db->in_tx = 1;
+	return 0;
+}
+
+int db_commit(struct db *db)
+{
+	int rc = db_simple(db, "COMMIT");
+
+	db->in_tx = 0;
+	return rc;
+}
+
+void db_rollback(struct db *db)
+{
+	if (db->conn != NULL && PQtransactionStatus(db->conn) != PQTRANS_IDLE) {
+		PGresult *r = PQexec(db->conn, "ROLLBACK");
+		PQclear(r);
+	}
+	db->in_tx = 0;
+}
+
+int db_exec_script(struct db *db, const char *sql, char *err, size_t errlen)
+{
+	PGresult *r;
+	int ok;
+
+	if (db_ensure(db) < 0) {
+		snprintf(err, errlen, "database unreachable");
+		return -1;
+	}
+	r = PQexec(db->conn, sql);
+	ok = r != NULL &&
+	     (PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK);
+	if (!ok)
+		snprintf(err, errlen, "%s", PQerrorMessage(db->conn));
+	PQclear(r);
+	return ok ? 0 : -1;
+}
+
+const char *db_get(const PGresult *r, int row, const char *field)
+{
+	int c = PQfnumber(r, field);
+
+	if (c < 0 || row >= PQntuples(r) || PQgetisnull(r, row, c))
+		return "";
+	return PQgetvalue(r, row, c);
+}
+
+long long db_get_ll(const PGresult *r, int row, const char *field)
+{
+	return strtoll(db_get(r, row, field), NULL, 10);
+}
+
+int db_isnull(const PGresult *r, int row, const char *field)
+{
+	int c = PQfnumber(r, field);
+
+	return c < 0 || row >= PQntuples(r) || PQgetisnull(r, row, c);
+}
+
+cJSON *db_rows_json(const PGresult *r)
+{
+	cJSON *arr = cJSON_CreateArray();
+	int rows = PQntuples(r), cols = PQnfields(r);
+
+	if (arr == NULL)
+		return NULL;
+	for (int i = 0; i < rows; i++) {
+		cJSON *o = cJSON_CreateObject();
+
+		if (o == NULL || !cJSON_AddItemToArray(arr, o)) {
+			cJSON_Delete(o);
+			goto fail;
+		}
+		for (int c = 0; c < cols; c++) {
+			const char *name = PQfname(r, c);
+			cJSON *v;
+
+			if (PQgetisnull(r, i, c))
+				v = cJSON_CreateNull();
+			else if (PQftype(r, c) == 16 /* bool */)
+				v = cJSON_CreateBool(PQgetvalue(r, i, c)[0] == 't');
+			else
+				v = cJSON_CreateString(PQgetvalue(r, i, c));
+			if (v == NULL || !cJSON_AddItemToObject(o, name, v)) {
+				cJSON_Delete(v);
+				goto fail;
+			}
+		}
+	}
+	return arr;
+fail:
+	cJSON_Delete(arr);
+	return NULL;
+}
+
+int db_ping(struct db *db)
+{
+	PGresult *r = db_run(db, ST_PING, 0, NULL);
+	int ok = r != NULL;
+
+	PQclear(r);
+	return ok;
+}

@@ -1,0 +1,56 @@
+/*
+ * db: the only place with SQL.  One struct db per thread or process holds
+ * a PGconn and remembers which statements it has prepared; a broken
+ * connection (PostgreSQL restarted) is re-established on the next call.
+ * Every statement is prepared once per connection with $n placeholders.
+ *
+ * Return contract of the db_<entity>_<verb>() functions unless stated:
+ * <0 error (logged), 0 not found / nothing changed, >0 found / done.
+ */
+#ifndef JS_DB_H
+#define JS_DB_H
+
+#include <cJSON.h>
+#include <libpq-fe.h>
+#include <stddef.h>
+
+#include "stmt.h"
+
+struct db {
+	PGconn *conn;
+	const char *conninfo;
+	unsigned char prepared[ST__MAX];
+	int in_tx;
+};
+
+/* Remember conninfo (not copied; must outlive db) and connect lazily. */
+void db_init(struct db *db, const char *conninfo);
+void db_close(struct db *db);
+/* Connect or reconnect when needed.  0 ok, -1 database unreachable. */
+int db_ensure(struct db *db);
+/* 1 when the database answers a trivial query, else 0. */
+int db_ping(struct db *db);
+
+/* Run a prepared statement; the result (caller PQclear()s) is NULL on
+ * error.  Retries once on a fresh connection when the connection was
+ * broken and no transaction is open. */
+PGresult *db_run(struct db *db, enum stmt st, int n, const char *const *params);
+/* Run a statement that returns no rows (or rows to ignore).  Returns the
+ * number of rows affected, or -1. */
+long db_cmd(struct db *db, enum stmt st, int n, const char *const *params);
+/* Transactions: 0 ok, -1 error. db_rollback is safe to call anytime. */
+int db_begin(struct db *db);
+int db_commit(struct db *db);
+void db_rollback(struct db *db);
+/* Plain SQL text with no parameters (migrations only). */
+int db_exec_script(struct db *db, const char *sql, char *err, size_t errlen);
+
+/* Row helpers over a result: field by name; "" for NULL. */
+const char *db_get(const PGresult *r, int row, const char *field);
+long long db_get_ll(const PGresult *r, int row, const char *field);
+int db_isnull(const PGresult *r, int row, const char *field);
+/* Rows of r as a cJSON array of objects of strings (NULL -> JSON null),
+ * boolean columns ("t"/"f") as JSON booleans.  Caller cJSON_Delete()s. */
+cJSON *db_rows_json(const PGresult *r);
+
+#endif

@@ -1,0 +1,100 @@
+/*
+ * db_portal: portals, their tokens, OAuth states and activity entries.
+ * Return contract: <0 error, 0 not found / nothing changed, >0 done.
+ */
+#ifndef JS_DB_PORTAL_H
+#define JS_DB_PORTAL_H
+
+#include "db.h"
+
+enum portal_sort { SORT_NAME, SORT_STATUS, SORT_LAST };
+
+/* A keyset cursor: the sort key of the last row shown. */
+struct portal_cursor {
+	const char *key; /* sort_name, or last_connected_at text */
+	long long id;
+	int rank; /* status_rank, for SORT_STATUS */
+};
+
+struct portal_counts {
+	long connected, needs_reconnection, disconnected;
+};
+
+/* A portal row locked FOR UPDATE inside a transaction. */
+struct portal_lock {
+	long long id;
+	long long hub_id;
+	char status[24];
+	char conn_type[16];
+	char name[256];
+};
+
+struct oauth_state {
+	char session_hash[65];
+	long long user_id;
+	long long org_id;
+	long long portal_id; /* 0: a new connection */
+	char conn_type[16];
+	int expired;
+};
+
+/* Encrypted token row. Blobs are raw bytes (caller frees with free()). */
+struct token_row {
+	int key_id;
+	unsigned char *access;
+	size_t access_len;
+	unsigned char *refresh;
+	size_t refresh_len;
+	long long expires;
+	long long version;
+};
+void db_token_row_free(struct token_row *t);
+
+/* One page of portals (limit rows) as a cJSON array (*rows; caller
+ * deletes).  status NULL for all.  Returns 1, -2 for a cursor PostgreSQL
+ * rejects (bad input), -1 error. */
+int db_portal_list(struct db *db, long long org, enum portal_sort sort, const char *status,
+		   const struct portal_cursor *cur, int limit, cJSON **rows);
+int db_portal_counts(struct db *db, long long org, struct portal_counts *out);
+/* One portal of org as a cJSON object (*out). 1 found, 0 not found. */
+int db_portal_get(struct db *db, long long org, long long id, cJSON **out);
+/* Lock a portal by id (or by hub id when id is 0). 1 found, 0 not. */
+int db_portal_lock(struct db *db, long long org, long long id, long long hub_id,
+		   struct portal_lock *out);
+/* Insert a new connected portal; 1 with *id, 0 when the hub exists. */
+int db_portal_insert(struct db *db, long long org, long long hub_id, const char *domain,
+		     const char *name, const char *conn_type, long long user_id, long long *id);
+int db_portal_set_connected(struct db *db, long long org, long long id, const char *scopes,
+			    long long hs_user_id, const char *hs_user_email, long long user_id,
+			    const char *domain);
+/* Change status and reason; 0 when already so. */
+int db_portal_set_status(struct db *db, long long org, long long id, const char *status,
+			 const char *reason);
+int db_portal_remove(struct db *db, long long org, long long id);
+
+int db_activity_add(struct db *db, long long org, long long portal, long long user,
+		    const char *kind, const char *message, const char *correlation_id);
+/* Activity of a portal, newest first, ids below before (0: from the
+ * newest), as a cJSON array. */
+int db_activity_list(struct db *db, long long org, long long portal, long long before, int limit,
+		     cJSON **rows);
+
+int db_state_create(struct db *db, const char *state_hash, const char *session_hash,
+		    long long user, long long org, long long portal, const char *conn_type,
+		    int ttl_seconds);
+/* Consume a state: 1 consumed (out filled, check out->expired), 0 unknown,
+ * 2 already used. */
+int db_state_consume(struct db *db, const char *state_hash, struct oauth_state *out);
+
+/* Replace the tokens of a portal (insert or overwrite, version + 1). */
+int db_tokens_put(struct db *db, long long portal, int key_id, const unsigned char *access,
+		  size_t alen, const unsigned char *refresh, size_t rlen, long expires_in);
+/* 1 with the row, 0 when the portal has no tokens. */
+int db_tokens_get(struct db *db, long long portal, struct token_row *out);
+/* Compare-and-swap on version: 1 swapped, 0 the version moved on. */
+int db_tokens_cas(struct db *db, long long portal, long long version, int key_id,
+		  const unsigned char *access, size_t alen, const unsigned char *refresh,
+		  size_t rlen, long expires_in);
+int db_tokens_delete(struct db *db, long long portal);
+
+#endif

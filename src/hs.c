@@ -1,0 +1,1353 @@
+/*
+ * hs: the HubSpot client.  See hs.h and DESIGN.md section 7.
+ *
+ * Layout: error strings and copies; a small JSON field-table parser (each
+ * answer is described by a table of REQUIRED/OPTIONAL fields with a type and
+ * a limit, duplicates refused, unknown fields ignored); one parser per
+ * answer; the classification of error answers; the network calls, which
+ * only build the request, run it through httpc and hand the answer to the
+ * parsers.
+ */
+#include "hs.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cJSON.h>
+
+#include "buf.h"
+#include "httpc.h"
+
+#define HS_REQUIRED 1
+#define HS_OPTIONAL 0
+
+#define HS_ARG_MAX	4096 /* tokens, codes, secrets we send */
+#define HS_BASE_MAX	1024
+#define HS_MAX_FIELDS	16
+#define HS_JSON_INT_MAX 9007199254740991.0 /* 2^53 - 1: exact in a double */
+
+#define HS_PATH_TOKEN	   "/oauth/2026-03/token"
+#define HS_PATH_INTROSPECT "/oauth/2026-03/token/introspect"
+#define HS_PATH_REVOKE	   "/oauth/2026-03/token/revoke"
+#define HS_PATH_USERS	   "/settings/users/2026-03/"
+#define HS_PATH_ROLES	   "/settings/users/2026-03/roles"
+
+static const char *const hs_errstr[HS_ERR__MAX] = {
+    [HS_OK] = "ok",
+    [HS_ERR_AUTH] = "hubspot refused the authorization",
+    [HS_ERR_PERMISSION] = "hubspot refused the permission",
+    [HS_ERR_TRANSIENT] = "hubspot temporarily unavailable",
+    [HS_ERR_MALFORMED] = "unusable answer from hubspot",
+    [HS_ERR_CONFIG] = "hubspot client configuration error",
+};
+
+const char *hs_strerror(enum hs_err kind)
+{
+	if ((int)kind < 0 || kind >= HS_ERR__MAX || hs_errstr[kind] == NULL)
+		return "unknown error";
+	return hs_errstr[kind];
+}
+
+/*
+ * Strings.
+ */
+
+/*
+ * Length of the valid UTF-8 sequence starting at s (s is NUL-terminated),
+ * or 0 when it is not valid (overlong, surrogate, > U+10FFFF, truncated).
+ */
+static size_t hs_utf8_seq(const unsigned char *s)
+{
+	unsigned char c = s[0];
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c >= 0xe0 && c <= 0xef) {
+		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
+			return 0;
+		if (c == 0xe0 && s[1] < 0xa0)
+			return 0; /* overlong */
+		if (c == 0xed && s[1] >= 0xa0)
+			return 0; /* surrogate */
+		return 3;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 || (s[3] & 0xc0) != 0x80)
+			return 0;
+		if (c == 0xf0 && s[1] < 0x90)
+			return 0; /* overlong */
+		if (c == 0xf4 && s[1] >= 0x90)
+			return 0; /* > U+10FFFF */
+		return 4;
+	}
+	return 0;
+}
+
+/*
+ * Whether the UTF-8 sequence of length k at s is a control or a
+ * display-changing format character: C1 controls, U+2028/U+2029 line and
+ * paragraph separators, bidirectional embeddings/overrides/isolates.
+ */
+static int hs_utf8_is_control(const unsigned char *s, size_t k)
+{
+	if (k == 2 && s[0] == 0xc2 && s[1] <= 0x9f)
+		return 1;
+	if (k == 3 && s[0] == 0xe2 && s[1] == 0x80 && s[2] >= 0xa8 && s[2] <= 0xae)
+		return 1;
+	if (k == 3 && s[0] == 0xe2 && s[1] == 0x81 && s[2] >= 0xa6 && s[2] <= 0xa9)
+		return 1;
+	return 0;
+}
+
+/*
+ * Copy src into dst (dstsz bytes, always NUL-terminated) dropping ASCII and
+ * Unicode control characters and invalid UTF-8, never cutting a character.
+ */
+static void hs_copy_clean(char *dst, size_t dstsz, const char *src)
+{
+	const unsigned char *s = (const unsigned char *)src;
+	size_t i = 0, o = 0, k;
+
+	if (dstsz == 0)
+		return;
+	while (src != NULL && s[i] != '\0') {
+		if (s[i] < 0x20 || s[i] == 0x7f) {
+			i++;
+			continue;
+		}
+		k = hs_utf8_seq(s + i);
+		if (k == 0) {
+			i++;
+			continue;
+		}
+		if (hs_utf8_is_control(s + i, k)) {
+			i += k;
+			continue;
+		}
+		if (o + k > dstsz - 1)
+			break;
+		memcpy(dst + o, s + i, k);
+		o += k;
+		i += k;
+	}
+	dst[o] = '\0';
+}
+
+/* Set err->kind and our own (fixed, secret-free) message. */
+static enum hs_err hs_fail(struct hs_error *err, enum hs_err kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static enum hs_err hs_fail(struct hs_error *err, enum hs_err kind, const char *fmt, ...)
+{
+	va_list ap;
+
+	err->kind = kind;
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+	return kind;
+}
+
+static int hs_ascii_lower(int c)
+{
+	return (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c;
+}
+
+static int hs_ascii_caseeq(const char *a, const char *b)
+{
+	for (; *a != '\0' && *b != '\0'; a++, b++)
+		if (hs_ascii_lower((unsigned char)*a) != hs_ascii_lower((unsigned char)*b))
+			return 0;
+	return *a == '\0' && *b == '\0';
+}
+
+/* 1..max visible ASCII characters (what we accept to send or to store). */
+static int hs_visible_ascii(const char *s, size_t max)
+{
+	size_t n;
+
+	if (s == NULL)
+		return 0;
+	for (n = 0; s[n] != '\0'; n++)
+		if (n >= max || (unsigned char)s[n] <= 0x20 || (unsigned char)s[n] >= 0x7f)
+			return 0;
+	return n > 0;
+}
+
+static int hs_digits(const char *s, size_t max)
+{
+	size_t n;
+
+	if (s == NULL)
+		return 0;
+	for (n = 0; s[n] != '\0'; n++)
+		if (n >= max || s[n] < '0' || s[n] > '9')
+			return 0;
+	return n > 0;
+}
+
+/* Overwrite secret bytes so they do not linger in freed memory. */
+static void hs_wipe(void *p, size_t n)
+{
+	volatile unsigned char *v = p;
+
+	while (n--)
+		*v++ = 0;
+}
+
+static void hs_wipe_str(char *s)
+{
+	if (s != NULL)
+		hs_wipe(s, strlen(s));
+}
+
+static char *hs_strdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *p = malloc(n);
+
+	if (p != NULL)
+		memcpy(p, s, n);
+	return p;
+}
+
+/*
+ * Freeing.
+ */
+
+static void hs_strv_free(char ***v, size_t *n)
+{
+	size_t i;
+
+	if (*v != NULL) {
+		for (i = 0; i < *n; i++)
+			free((*v)[i]);
+		free(*v);
+	}
+	*v = NULL;
+	*n = 0;
+}
+
+void hs_tokens_free(struct hs_tokens *t)
+{
+	hs_wipe_str(t->access_token);
+	hs_wipe_str(t->refresh_token);
+	free(t->access_token);
+	free(t->refresh_token);
+	free(t->token_type);
+	free(t->token_use);
+	hs_strv_free(&t->scopes, &t->nscopes);
+	memset(t, 0, sizeof(*t));
+}
+
+void hs_introspection_free(struct hs_introspection *i)
+{
+	free(i->hub_domain);
+	free(i->user);
+	free(i->token_use);
+	hs_strv_free(&i->scopes, &i->nscopes);
+	memset(i, 0, sizeof(*i));
+}
+
+void hs_user_free(struct hs_user *u)
+{
+	free(u->id);
+	free(u->email);
+	free(u->role_id);
+	hs_strv_free(&u->role_ids, &u->nrole_ids);
+	memset(u, 0, sizeof(*u));
+}
+
+void hs_roles_free(struct hs_roles *r)
+{
+	size_t i;
+
+	if (r->roles != NULL) {
+		for (i = 0; i < r->nroles; i++) {
+			free(r->roles[i].id);
+			free(r->roles[i].name);
+		}
+		free(r->roles);
+	}
+	memset(r, 0, sizeof(*r));
+}
+
+/*
+ * JSON against a field table.
+ */
+
+enum hs_jtype {
+	HS_JT_STRING,	 /* UTF-8 string without control characters, <= max bytes */
+	HS_JT_TOKEN,	 /* 1..max visible ASCII characters */
+	HS_JT_BOOL,	 /* true or false */
+	HS_JT_POSINT,	 /* integer > 0 */
+	HS_JT_NONNEGINT, /* integer >= 0 */
+	HS_JT_IDNUM,	 /* integer > 0, or a string of 1..18 digits not all 0 */
+	HS_JT_IDSTR,	 /* 1..max visible ASCII, or an integer >= 0 (as digits) */
+	HS_JT_STRARRAY,	 /* array (<= max) of HS_JT_STRING (<= elem_max) */
+	HS_JT_IDARRAY,	 /* array (<= max) of HS_JT_IDSTR (<= elem_max) */
+	HS_JT_OBJARRAY,	 /* array (<= max) of objects, borrowed */
+};
+
+struct hs_field {
+	const char *name;
+	enum hs_jtype type;
+	int required; /* HS_REQUIRED or HS_OPTIONAL */
+	size_t max;   /* bytes for strings, elements for arrays */
+	size_t elem_max;
+	union {
+		char **str;
+		long long *num;
+		int *flag;
+		struct {
+			char ***v;
+			size_t *n;
+		} arr;
+		const cJSON **raw;
+	} to;
+};
+
+enum hs_jres { HS_J_OK, HS_J_TYPE, HS_J_LONG, HS_J_RANGE, HS_J_NOMEM };
+
+static const char *hs_jtype_desc(enum hs_jtype t)
+{
+	switch (t) {
+	case HS_JT_STRING:
+		return "a string without control characters";
+	case HS_JT_TOKEN:
+		return "a string of visible ascii characters";
+	case HS_JT_BOOL:
+		return "a boolean";
+	case HS_JT_POSINT:
+		return "a positive integer";
+	case HS_JT_NONNEGINT:
+		return "a non-negative integer";
+	case HS_JT_IDNUM:
+		return "a positive integer id";
+	case HS_JT_IDSTR:
+		return "an id";
+	case HS_JT_STRARRAY:
+		return "an array of strings";
+	case HS_JT_IDARRAY:
+		return "an array of ids";
+	case HS_JT_OBJARRAY:
+		return "an array of objects";
+	}
+	return "of another type";
+}
+
+/* An integral JSON number within [min, 2^53 - 1]. */
+static enum hs_jres hs_json_int(const cJSON *it, double min, long long *out)
+{
+	double d;
+
+	if (!cJSON_IsNumber(it))
+		return HS_J_TYPE;
+	d = it->valuedouble;
+	if (!(d >= min && d <= HS_JSON_INT_MAX))
+		return HS_J_RANGE;
+	if ((double)(long long)d != d)
+		return HS_J_TYPE;
+	*out = (long long)d;
+	return HS_J_OK;
+}
+
+static int hs_utf8_clean(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t k;
+
+	while (*p != '\0') {
+		if (*p < 0x20 || *p == 0x7f)
+			return 0;
+		k = hs_utf8_seq(p);
+		if (k == 0)
+			return 0;
+		p += k;
+	}
+	return 1;
+}
+
+/* Convert one string-valued item; *dst receives a new allocation. */
+static enum hs_jres hs_json_str(const cJSON *it, enum hs_jtype t, size_t max, char **dst)
+{
+	char digits[32];
+	const char *s;
+	long long v;
+	enum hs_jres r;
+
+	if (t == HS_JT_IDSTR && cJSON_IsNumber(it)) {
+		r = hs_json_int(it, 0, &v);
+		if (r != HS_J_OK)
+			return r;
+		snprintf(digits, sizeof(digits), "%lld", v);
+		s = digits;
+	} else {
+		if (!cJSON_IsString(it) || it->valuestring == NULL)
+			return HS_J_TYPE;
+		s = it->valuestring;
+	}
+	if (strlen(s) > max)
+		return HS_J_LONG;
+	switch (t) {
+	case HS_JT_TOKEN:
+	case HS_JT_IDSTR:
+		if (!hs_visible_ascii(s, max))
+			return HS_J_TYPE;
+		break;
+	default:
+		if (!hs_utf8_clean(s))
+			return HS_J_TYPE;
+		break;
+	}
+	*dst = hs_strdup(s);
+	return *dst == NULL ? HS_J_NOMEM : HS_J_OK;
+}
+
+static enum hs_jres hs_json_idnum(const cJSON *it, long long *out)
+{
+	const char *s;
+	long long v = 0;
+	size_t i;
+
+	if (cJSON_IsNumber(it))
+		return hs_json_int(it, 1, out);
+	if (!cJSON_IsString(it) || !hs_digits(it->valuestring, 18))
+		return HS_J_TYPE;
+	s = it->valuestring;
+	for (i = 0; s[i] != '\0'; i++)
+		v = v * 10 + (s[i] - '0');
+	if (v <= 0)
+		return HS_J_RANGE;
+	*out = v;
+	return HS_J_OK;
+}
+
+static enum hs_jres hs_json_array(const cJSON *it, const struct hs_field *f)
+{
+	const cJSON *el;
+	size_t count = 0;
+	enum hs_jres r;
+
+	if (!cJSON_IsArray(it))
+		return HS_J_TYPE;
+	cJSON_ArrayForEach(el, it)
+	{
+		if (f->type == HS_JT_OBJARRAY && !cJSON_IsObject(el))
+			return HS_J_TYPE;
+		if (++count > f->max)
+			return HS_J_LONG;
+	}
+	if (f->type == HS_JT_OBJARRAY) {
+		*f->to.raw = it;
+		return HS_J_OK;
+	}
+	/* NULL-terminated as a convenience; filled one by one so that a
+	 * failure half-way leaves something the _free() functions handle. */
+	*f->to.arr.v = calloc(count + 1, sizeof(char *));
+	if (*f->to.arr.v == NULL)
+		return HS_J_NOMEM;
+	cJSON_ArrayForEach(el, it)
+	{
+		char *s = NULL;
+
+		r = hs_json_str(el, f->type == HS_JT_IDARRAY ? HS_JT_IDSTR : HS_JT_STRING,
+				f->elem_max, &s);
+		if (r != HS_J_OK)
+			return r;
+		(*f->to.arr.v)[(*f->to.arr.n)++] = s;
+	}
+	return HS_J_OK;
+}
+
+static enum hs_jres hs_json_value(const cJSON *it, const struct hs_field *f)
+{
+	switch (f->type) {
+	case HS_JT_STRING:
+	case HS_JT_TOKEN:
+	case HS_JT_IDSTR:
+		return hs_json_str(it, f->type, f->max, f->to.str);
+	case HS_JT_BOOL:
+		if (!cJSON_IsBool(it))
+			return HS_J_TYPE;
+		*f->to.flag = cJSON_IsTrue(it) ? 1 : 0;
+		return HS_J_OK;
+	case HS_JT_POSINT:
+		return hs_json_int(it, 1, f->to.num);
+	case HS_JT_NONNEGINT:
+		return hs_json_int(it, 0, f->to.num);
+	case HS_JT_IDNUM:
+		return hs_json_idnum(it, f->to.num);
+	case HS_JT_STRARRAY:
+	case HS_JT_IDARRAY:
+	case HS_JT_OBJARRAY:
+		return hs_json_array(it, f);
+	}
+	return HS_J_TYPE;
+}
+
+/*
+ * Fill the targets of fields[0..n) from the members of obj.  where names the
+ * object in messages ("" for the top level).  Returns HS_OK or the failure
+ * (already in *err).  Targets filled before a failure stay for the caller's
+ * _free().
+ */
+static enum hs_err hs_json_fields(const cJSON *obj, const struct hs_field *fields, size_t n,
+				  const char *where, struct hs_error *err)
+{
+	unsigned char seen[HS_MAX_FIELDS] = {0};
+	const cJSON *it;
+	enum hs_jres r;
+	size_t i;
+
+	if (n > HS_MAX_FIELDS)
+		return hs_fail(err, HS_ERR_CONFIG, "internal error: field table too large");
+	if (!cJSON_IsObject(obj))
+		return hs_fail(err, HS_ERR_MALFORMED, "%s must be a json object",
+			       where[0] ? where : "answer");
+	cJSON_ArrayForEach(it, obj)
+	{
+		for (i = 0; i < n; i++)
+			if (it->string != NULL && strcmp(it->string, fields[i].name) == 0)
+				break;
+		if (i == n)
+			continue; /* not ours */
+		if (seen[i])
+			return hs_fail(err, HS_ERR_MALFORMED, "field \"%s%s\" is duplicated", where,
+				       fields[i].name);
+		seen[i] = 1;
+		if (cJSON_IsNull(it)) {
+			seen[i] = 2; /* null: as if absent, but still counted as a duplicate */
+			continue;
+		}
+		r = hs_json_value(it, &fields[i]);
+		switch (r) {
+		case HS_J_OK:
+			break;
+		case HS_J_TYPE:
+			return hs_fail(err, HS_ERR_MALFORMED, "field \"%s%s\" must be %s", where,
+				       fields[i].name, hs_jtype_desc(fields[i].type));
+		case HS_J_LONG:
+			return hs_fail(err, HS_ERR_MALFORMED, "field \"%s%s\" is too long", where,
+				       fields[i].name);
+		case HS_J_RANGE:
+			return hs_fail(err, HS_ERR_MALFORMED, "field \"%s%s\" is out of range",
+				       where, fields[i].name);
+		case HS_J_NOMEM:
+			return hs_fail(err, HS_ERR_TRANSIENT, "out of memory");
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (fields[i].required && seen[i] != 1)
+			return hs_fail(err, HS_ERR_MALFORMED, "field \"%s%s\" is missing", where,
+				       fields[i].name);
+	return HS_OK;
+}
+
+/* Wipe every string value of a tree (it may hold tokens); depth is bounded
+ * by cJSON's nesting limit. */
+static void hs_json_wipe(const cJSON *it)
+{
+	for (; it != NULL; it = it->next) {
+		hs_wipe_str(it->valuestring);
+		hs_json_wipe(it->child);
+	}
+}
+
+static void hs_json_free(cJSON *root)
+{
+	hs_json_wipe(root);
+	cJSON_Delete(root);
+}
+
+/* Parse body as one JSON object, with nothing but whitespace after it. */
+static enum hs_err hs_json_load(const char *body, size_t len, cJSON **root, struct hs_error *err)
+{
+	const char *end = NULL;
+	size_t i;
+
+	*root = NULL;
+	if (body == NULL || len == 0)
+		return hs_fail(err, HS_ERR_MALFORMED, "empty answer");
+	if (len > HS_BODY_MAX)
+		return hs_fail(err, HS_ERR_MALFORMED, "answer too large");
+	if (memchr(body, '\0', len) != NULL)
+		return hs_fail(err, HS_ERR_MALFORMED, "answer contains a nul byte");
+	*root = cJSON_ParseWithLengthOpts(body, len, &end, 0);
+	if (*root == NULL || end == NULL)
+		return hs_fail(err, HS_ERR_MALFORMED, "answer is not valid json");
+	for (i = (size_t)(end - body); i < len; i++) {
+		if (body[i] != ' ' && body[i] != '\t' && body[i] != '\r' && body[i] != '\n')
+			return hs_fail(err, HS_ERR_MALFORMED, "trailing data after json");
+	}
+	if (!cJSON_IsObject(*root))
+		return hs_fail(err, HS_ERR_MALFORMED, "answer is not a json object");
+	return HS_OK;
+}
+
+/*
+ * Error answers.
+ */
+
+static int hs_in(const char *s, const char *const *list)
+{
+	for (; *list != NULL; list++)
+		if (strcmp(s, *list) == 0)
+			return 1;
+	return 0;
+}
+
+static void hs_error_copy(const cJSON *root, const char *name, char *dst, size_t dstsz)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(root, name);
+
+	if (cJSON_IsString(it) && it->valuestring != NULL)
+		hs_copy_clean(dst, dstsz, it->valuestring);
+}
+
+enum hs_err hs_parse_error(long http_status, const char *body, size_t len, struct hs_error *err)
+{
+	static const char *const auth_status[] = {"BAD_REFRESH_TOKEN", "BAD_AUTH_CODE", NULL};
+	static const char *const config_status[] = {"BAD_CLIENT_ID", "BAD_CLIENT_SECRET",
+						    "BAD_REDIRECT_URI",
+						    "MISMATCH_REDIRECT_URI_AUTH_CODE", NULL};
+	static const char *const config_error[] = {"invalid_client", "unauthorized_client",
+						   "unsupported_grant_type", NULL};
+	struct hs_error scratch;
+	cJSON *root = NULL;
+	enum hs_err kind;
+
+	memset(err, 0, sizeof(*err));
+	err->http_status = http_status;
+
+	/* HubSpot's fields, when the body is a JSON object; all optional. */
+	if (body != NULL && len > 0 && hs_json_load(body, len, &root, &scratch) == HS_OK) {
+		hs_error_copy(root, "status", err->status, sizeof(err->status));
+		hs_error_copy(root, "error", err->error, sizeof(err->error));
+		hs_error_copy(root, "category", err->category, sizeof(err->category));
+		hs_error_copy(root, "correlationId", err->correlation_id,
+			      sizeof(err->correlation_id));
+		hs_error_copy(root, "message", err->message, sizeof(err->message));
+		if (err->message[0] == '\0')
+			hs_error_copy(root, "error_description", err->message,
+				      sizeof(err->message));
+	}
+	hs_json_free(root);
+
+	if (http_status == 400 || http_status == 401) {
+		if (hs_in(err->status, auth_status))
+			kind = HS_ERR_AUTH;
+		else if (hs_in(err->status, config_status) || hs_in(err->error, config_error))
+			kind = HS_ERR_CONFIG;
+		else if (strcmp(err->error, "invalid_grant") == 0 || http_status == 401)
+			kind = HS_ERR_AUTH;
+		else
+			kind = HS_ERR_MALFORMED;
+	} else if (http_status == 403) {
+		kind = HS_ERR_PERMISSION;
+	} else if (http_status == 408 || http_status == 429 ||
+		   (http_status >= 500 && http_status <= 599)) {
+		kind = HS_ERR_TRANSIENT;
+	} else {
+		kind = HS_ERR_MALFORMED;
+	}
+	err->kind = kind;
+	if (err->message[0] == '\0')
+		snprintf(err->message, sizeof(err->message), "http status %ld", http_status);
+	return kind;
+}
+
+/*
+ * Success answers.
+ */
+
+#define HS_NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
+
+enum hs_err hs_parse_tokens(long http_status, const char *body, size_t len, struct hs_tokens *out,
+			    struct hs_error *err)
+{
+	const struct hs_field fields[] = {
+	    {.name = "access_token",
+	     .type = HS_JT_TOKEN,
+	     .required = HS_REQUIRED,
+	     .max = HS_TOKEN_MAX,
+	     .to.str = &out->access_token},
+	    {.name = "refresh_token",
+	     .type = HS_JT_TOKEN,
+	     .required = HS_OPTIONAL,
+	     .max = HS_TOKEN_MAX,
+	     .to.str = &out->refresh_token},
+	    {.name = "token_type",
+	     .type = HS_JT_TOKEN,
+	     .required = HS_REQUIRED,
+	     .max = HS_SHORT_MAX,
+	     .to.str = &out->token_type},
+	    {.name = "token_use",
+	     .type = HS_JT_STRING,
+	     .required = HS_OPTIONAL,
+	     .max = HS_SHORT_MAX,
+	     .to.str = &out->token_use},
+	    {.name = "expires_in",
+	     .type = HS_JT_POSINT,
+	     .required = HS_REQUIRED,
+	     .to.num = &out->expires_in},
+	    {.name = "hub_id",
+	     .type = HS_JT_POSINT,
+	     .required = HS_REQUIRED,
+	     .to.num = &out->hub_id},
+	    {.name = "user_id",
+	     .type = HS_JT_IDNUM,
+	     .required = HS_OPTIONAL,
+	     .to.num = &out->user_id},
+	    {.name = "scopes",
+	     .type = HS_JT_STRARRAY,
+	     .required = HS_OPTIONAL,
+	     .max = HS_SCOPES_MAX,
+	     .elem_max = HS_SCOPE_MAX,
+	     .to.arr = {&out->scopes, &out->nscopes}},
+	};
+	enum hs_err result;
+	cJSON *root = NULL;
+
+	memset(out, 0, sizeof(*out));
+	memset(err, 0, sizeof(*err));
+	if (http_status != 200) {
+		result = hs_parse_error(http_status, body, len, err);
+		goto out;
+	}
+	err->http_status = http_status;
+	result = hs_json_load(body, len, &root, err);
+	if (result != HS_OK)
+		goto out;
+	result = hs_json_fields(root, fields, HS_NFIELDS(fields), "", err);
+	if (result != HS_OK)
+		goto out;
+	if (!hs_ascii_caseeq(out->token_type, "bearer")) {
+		result = hs_fail(err, HS_ERR_MALFORMED, "field \"token_type\" must be bearer");
+		goto out;
+	}
+out:
+	hs_json_free(root);
+	if (result != HS_OK)
+		hs_tokens_free(out);
+	err->kind = result;
+	return result;
+}
+
+enum hs_err hs_parse_introspection(long http_status, const char *body, size_t len,
+				   struct hs_introspection *out, struct hs_error *err)
+{
+	const struct hs_field fields[] = {
+	    {.name = "active",
+	     .type = HS_JT_BOOL,
+	     .required = HS_REQUIRED,
+	     .to.flag = &out->active},
+	    {.name = "hub_id",
+	     .type = HS_JT_POSINT,
+	     .required = HS_OPTIONAL,
+	     .to.num = &out->hub_id},
+	    {.name = "hub_domain",
+	     .type = HS_JT_STRING,
+	     .required = HS_OPTIONAL,
+	     .max = HS_TEXT_MAX,
+	     .to.str = &out->hub_domain},
+	    {.name = "user",
+	     .type = HS_JT_STRING,
+	     .required = HS_OPTIONAL,
+	     .max = HS_TEXT_MAX,
+	     .to.str = &out->user},
+	    {.name = "user_id",
+	     .type = HS_JT_IDNUM,
+	     .required = HS_OPTIONAL,
+	     .to.num = &out->user_id},
+	    {.name = "scopes",
+	     .type = HS_JT_STRARRAY,
+	     .required = HS_OPTIONAL,
+	     .max = HS_SCOPES_MAX,
+	     .elem_max = HS_SCOPE_MAX,
+	     .to.arr = {&out->scopes, &out->nscopes}},
+	    {.name = "app_id",
+	     .type = HS_JT_IDNUM,
+	     .required = HS_OPTIONAL,
+	     .to.num = &out->app_id},
+	    {.name = "expires_in",
+	     .type = HS_JT_NONNEGINT,
+	     .required = HS_OPTIONAL,
+	     .to.num = &out->expires_in},
+	    {.name = "token_use",
+	     .type = HS_JT_STRING,
+	     .required = HS_OPTIONAL,
+	     .max = HS_SHORT_MAX,
+	     .to.str = &out->token_use},
+	};
+	enum hs_err result;
+	cJSON *root = NULL;
+
+	memset(out, 0, sizeof(*out));
+	memset(err, 0, sizeof(*err));
+	if (http_status != 200) {
+		result = hs_parse_error(http_status, body, len, err);
+		goto out;
+	}
+	err->http_status = http_status;
+	result = hs_json_load(body, len, &root, err);
+	if (result != HS_OK)
+		goto out;
+	result = hs_json_fields(root, fields, HS_NFIELDS(fields), "", err);
+	if (result != HS_OK)
+		goto out;
+	if (!out->active) {
+		/* Nothing about an inactive token is worth keeping. */
+		hs_introspection_free(out);
+		goto out;
+	}
+	if (out->hub_id == 0) {
+		result = hs_fail(err, HS_ERR_MALFORMED, "field \"hub_id\" is missing");
+		goto out;
+	}
+out:
+	hs_json_free(root);
+	if (result != HS_OK)
+		hs_introspection_free(out);
+	err->kind = result;
+	return result;
+}
+
+enum hs_err hs_parse_user(long http_status, const char *body, size_t len, struct hs_user *out,
+			  struct hs_error *err)
+{
+	const struct hs_field fields[] = {
+	    {.name = "id",
+	     .type = HS_JT_IDSTR,
+	     .required = HS_REQUIRED,
+	     .max = HS_SHORT_MAX,
+	     .to.str = &out->id},
+	    {.name = "email",
+	     .type = HS_JT_STRING,
+	     .required = HS_REQUIRED,
+	     .max = HS_TEXT_MAX,
+	     .to.str = &out->email},
+	    {.name = "roleId",
+	     .type = HS_JT_IDSTR,
+	     .required = HS_OPTIONAL,
+	     .max = HS_SHORT_MAX,
+	     .to.str = &out->role_id},
+	    {.name = "roleIds",
+	     .type = HS_JT_IDARRAY,
+	     .required = HS_OPTIONAL,
+	     .max = HS_ROLE_IDS_MAX,
+	     .elem_max = HS_SHORT_MAX,
+	     .to.arr = {&out->role_ids, &out->nrole_ids}},
+	    {.name = "superAdmin",
+	     .type = HS_JT_BOOL,
+	     .required = HS_OPTIONAL,
+	     .to.flag = &out->super_admin},
+	};
+	enum hs_err result;
+	cJSON *root = NULL;
+
+	memset(out, 0, sizeof(*out));
+	memset(err, 0, sizeof(*err));
+	if (http_status != 200) {
+		result = hs_parse_error(http_status, body, len, err);
+		if (http_status == 404)
+			result = err->kind = HS_ERR_PERMISSION;
+		goto out;
+	}
+	err->http_status = http_status;
+	result = hs_json_load(body, len, &root, err);
+	if (result != HS_OK)
+		goto out;
+	result = hs_json_fields(root, fields, HS_NFIELDS(fields), "", err);
+out:
+	hs_json_free(root);
+	if (result != HS_OK)
+		hs_user_free(out);
+	err->kind = result;
+	return result;
+}
+
+enum hs_err hs_parse_roles(long http_status, const char *body, size_t len, struct hs_roles *out,
+			   struct hs_error *err)
+{
+	const cJSON *results = NULL, *item;
+	const struct hs_field top[] = {
+	    {.name = "results",
+	     .type = HS_JT_OBJARRAY,
+	     .required = HS_REQUIRED,
+	     .max = HS_ROLES_MAX,
+	     .to.raw = &results},
+	};
+	enum hs_err result;
+	cJSON *root = NULL;
+	char where[32];
+	size_t n;
+
+	memset(out, 0, sizeof(*out));
+	memset(err, 0, sizeof(*err));
+	if (http_status != 200) {
+		result = hs_parse_error(http_status, body, len, err);
+		goto out;
+	}
+	err->http_status = http_status;
+	result = hs_json_load(body, len, &root, err);
+	if (result != HS_OK)
+		goto out;
+	result = hs_json_fields(root, top, HS_NFIELDS(top), "", err);
+	if (result != HS_OK)
+		goto out;
+	n = (size_t)cJSON_GetArraySize(results);
+	out->roles = calloc(n + 1, sizeof(*out->roles));
+	if (out->roles == NULL) {
+		result = hs_fail(err, HS_ERR_TRANSIENT, "out of memory");
+		goto out;
+	}
+	cJSON_ArrayForEach(item, results)
+	{
+		struct hs_role *role = &out->roles[out->nroles++];
+		const struct hs_field fields[] = {
+		    {.name = "id",
+		     .type = HS_JT_IDSTR,
+		     .required = HS_REQUIRED,
+		     .max = HS_SHORT_MAX,
+		     .to.str = &role->id},
+		    {.name = "name",
+		     .type = HS_JT_STRING,
+		     .required = HS_REQUIRED,
+		     .max = HS_TEXT_MAX,
+		     .to.str = &role->name},
+		    {.name = "requiresBillingWrite",
+		     .type = HS_JT_BOOL,
+		     .required = HS_OPTIONAL,
+		     .to.flag = &role->requires_billing_write},
+		};
+
+		snprintf(where, sizeof(where), "results[%zu].", out->nroles - 1);
+		result = hs_json_fields(item, fields, HS_NFIELDS(fields), where, err);
+		if (result != HS_OK)
+			goto out;
+	}
+out:
+	hs_json_free(root);
+	if (result != HS_OK)
+		hs_roles_free(out);
+	err->kind = result;
+	return result;
+}
+
+/*
+ * Admin check.
+ */
+
+/* Whether name is exactly one of the comma-separated items of list. */
+static int hs_name_listed(const char *name, const char *list)
+{
+	size_t nlen = strlen(name);
+	const char *p = list, *start, *end;
+
+	while (*p != '\0') {
+		start = p;
+		while (*p != '\0' && *p != ',')
+			p++;
+		end = p;
+		while (start < end && (*start == ' ' || *start == '\t'))
+			start++;
+		while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
+			end--;
+		if (end > start && (size_t)(end - start) == nlen && memcmp(start, name, nlen) == 0)
+			return 1;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
+static int hs_role_is_admin(const char *role_id, const struct hs_roles *r, const char *names)
+{
+	size_t i;
+
+	if (role_id == NULL || r == NULL || r->roles == NULL)
+		return 0;
+	for (i = 0; i < r->nroles; i++) {
+		const struct hs_role *role = &r->roles[i];
+
+		if (role->id != NULL && role->name != NULL && strcmp(role->id, role_id) == 0 &&
+		    hs_name_listed(role->name, names))
+			return 1;
+	}
+	return 0;
+}
+
+int hs_user_is_admin(const struct hs_user *u, const struct hs_roles *r,
+		     const char *admin_role_names)
+{
+	size_t i;
+
+	if (u == NULL)
+		return 0;
+	if (u->super_admin)
+		return 1;
+	if (admin_role_names == NULL)
+		return 0;
+	for (i = 0; u->role_ids != NULL && i < u->nrole_ids; i++)
+		if (hs_role_is_admin(u->role_ids[i], r, admin_role_names))
+			return 1;
+	return hs_role_is_admin(u->role_id, r, admin_role_names);
+}
+
+/*
+ * Network calls.
+ */
+
+/* url = api_base (without trailing '/') + path + tail, checked. */
+static enum hs_err hs_url(const struct hs_config *cfg, const char *path, const char *tail,
+			  struct buf *url, struct hs_error *err)
+{
+	size_t n;
+
+	if (cfg == NULL || cfg->api_base == NULL)
+		return hs_fail(err, HS_ERR_CONFIG, "api base not set");
+	n = strlen(cfg->api_base);
+	if (n == 0 || n > HS_BASE_MAX || strchr(cfg->api_base, '?') != NULL)
+		return hs_fail(err, HS_ERR_CONFIG, "api base url not allowed");
+	while (n > 0 && cfg->api_base[n - 1] == '/')
+		n--;
+	if (buf_append(url, cfg->api_base, n) < 0 || buf_puts(url, path) < 0 ||
+	    (tail != NULL && buf_puts(url, tail) < 0))
+		return hs_fail(err, HS_ERR_TRANSIENT, "out of memory");
+	if (!httpc_url_allowed(buf_str(url)))
+		return hs_fail(err, HS_ERR_CONFIG, "api base url not allowed");
+	return HS_OK;
+}
+
+static enum hs_err hs_check_client(const struct hs_config *cfg, struct hs_error *err)
+{
+	if (!hs_visible_ascii(cfg->client_id, HS_ARG_MAX) ||
+	    !hs_visible_ascii(cfg->client_secret, HS_ARG_MAX))
+		return hs_fail(err, HS_ERR_CONFIG, "client id or secret not set or invalid");
+	return HS_OK;
+}
+
+static int hs_hint_ok(const char *hint)
+{
+	return hint == NULL || strcmp(hint, "access_token") == 0 ||
+	       strcmp(hint, "refresh_token") == 0;
+}
+
+/* Whether a Content-Type is application/json (any parameters). */
+static int hs_is_json(const char *ct)
+{
+	static const char want[] = "application/json";
+	size_t i;
+
+	if (ct == NULL)
+		return 0;
+	for (i = 0; want[i] != '\0'; i++)
+		if (hs_ascii_lower((unsigned char)ct[i]) != want[i])
+			return 0;
+	return ct[i] == '\0' || ct[i] == ';' || ct[i] == ' ';
+}
+
+/* Run one request; HS_OK when an HTTP answer is in *resp. */
+static enum hs_err hs_send(struct httpc *client, const char *url, const char *const *form,
+			   const char *bearer, struct httpc_resp *resp, struct hs_error *err)
+{
+	enum httpc_err he;
+	enum hs_err kind;
+
+	if (client == NULL)
+		return hs_fail(err, HS_ERR_CONFIG, "no http client");
+	if (form != NULL)
+		he = httpc_post_form(client, url, form, resp);
+	else
+		he = httpc_get_bearer(client, url, bearer, resp);
+	switch (he) {
+	case HTTPC_OK:
+		return HS_OK;
+	case HTTPC_ERR_TOO_LARGE:
+		/* An oversized error page (a 503, say) keeps its status's kind. */
+		kind = HS_ERR_MALFORMED;
+		if (resp->status != 0 && resp->status != 200) {
+			kind = hs_parse_error(resp->status, NULL, 0, err);
+			return hs_fail(err, kind, "%s", httpc_strerror(he));
+		}
+		break;
+	case HTTPC_ERR_URL:
+	case HTTPC_ERR_ARG:
+	case HTTPC_ERR_SETUP:
+	case HTTPC_ERR_TLS:
+		kind = HS_ERR_CONFIG;
+		break;
+	default:
+		kind = HS_ERR_TRANSIENT;
+		break;
+	}
+	if (resp->curl_code != 0)
+		return hs_fail(err, kind, "%s (%s)", httpc_strerror(he),
+			       curl_easy_strerror((CURLcode)resp->curl_code));
+	return hs_fail(err, kind, "%s", httpc_strerror(he));
+}
+
+/* The 200 answer of a JSON endpoint must say it is JSON. */
+static enum hs_err hs_check_json(const struct httpc_resp *resp, struct hs_error *err)
+{
+	if (resp->status == 200 && !hs_is_json(resp->content_type)) {
+		err->http_status = resp->status;
+		return hs_fail(err, HS_ERR_MALFORMED, "answer is not application/json");
+	}
+	return HS_OK;
+}
+
+enum hs_err hs_exchange_code(struct httpc *client, const struct hs_config *cfg, const char *code,
+			     const char *redirect_uri, struct hs_tokens *out, struct hs_error *err)
+{
+	struct httpc_resp resp;
+	struct buf url;
+	enum hs_err result;
+
+	memset(out, 0, sizeof(*out));
+	memset(err, 0, sizeof(*err));
+	memset(&resp, 0, sizeof(resp));
+	buf_init(&url, HTTPC_URL_MAX);
+	result = hs_url(cfg, HS_PATH_TOKEN, NULL, &url, err);
+	if (result != HS_OK)
+		goto out;
+	result = hs_check_client(cfg, err);
+	if (result != HS_OK)
+		goto out;
+	if (!hs_visible_ascii(code, HS_ARG_MAX) || !hs_visible_ascii(redirect_uri, HS_ARG_MAX)) {
+		result = hs_fail(err, HS_ERR_CONFIG, "invalid code or redirect uri");
+		goto out;
+	}
+	{
+		const char *const form[] = {"grant_type",
+					    "authorization_code",
+					    "client_id",
+					    cfg->client_id,
+					    "client_secret",
+					    cfg->client_secret,
+					    "redirect_uri",
+					    redirect_uri,
+					    "code",
+					    code,
+					    NULL};
+
+		result = hs_send(client, buf_str(&url), form, NULL, &resp, err);
+	}
+	if (result != HS_OK)
+		goto out;
+	result = hs_check_json(&resp, err);
+	if (result != HS_OK)
+		goto out;
+	result = hs_parse_tokens(resp.status, resp.body.data, resp.body.len, out, err);
+out:
+	err->retry_after = resp.retry_after;
+	httpc_resp_free(&resp);
+	buf_free(&url);
+	return result;
+}
+
+enum hs_err hs_refresh(struct httpc *client, const struct hs_config *cfg, const char *refresh_token,
+		       struct hs_tokens *out, struct hs_error *err)
+{
+	struct httpc_resp resp;
+	struct buf url;
+	enum hs_err result;
+
+	memset(out, 0, sizeof(*out));
+	memset(err, 0, sizeof(*err));
+	memset(&resp, 0, sizeof(resp));
+	buf_init(&url, HTTPC_URL_MAX);
+	result = hs_url(cfg, HS_PATH_TOKEN, NULL, &url, err);
+	if (result != HS_OK)
+		goto out;
+	result = hs_check_client(cfg, err);
+	if (result != HS_OK)
+		goto out;
+	if (!hs_visible_ascii(refresh_token, HS_ARG_MAX)) {
+		result = hs_fail(err, HS_ERR_CONFIG, "invalid refresh token argument");
+		goto out;
+	}
+	{
+		const char *const form[] = {"grant_type",    "refresh_token", "client_id",
+					    cfg->client_id,  "client_secret", cfg->client_secret,
+					    "refresh_token", refresh_token,   NULL};
+
+		result = hs_send(client, buf_str(&url), form, NULL, &resp, err);
+	}
+	if (result != HS_OK)
+		goto out;
+	result = hs_check_json(&resp, err);
+	if (result != HS_OK)
+		goto out;
+	result = hs_parse_tokens(resp.status, resp.body.data, resp.body.len, out, err);
+out:
+	err->retry_after = resp.retry_after;
+	httpc_resp_free(&resp);
+	buf_free(&url);
+	return result;
+}
+
+/* Shared by introspect and revoke: client_id, client_secret, token, hint. */
+static enum hs_err hs_token_call(struct httpc *client, const struct hs_config *cfg,
+				 const char *path, const char *token, const char *hint,
+				 struct httpc_resp *resp, struct hs_error *err)
+{
+	struct buf url;
+	enum hs_err result;
+
+	buf_init(&url, HTTPC_URL_MAX);
+	result = hs_url(cfg, path, NULL, &url, err);
+	if (result != HS_OK)
+		goto out;
+	result = hs_check_client(cfg, err);
+	if (result != HS_OK)
+		goto out;
+	if (!hs_visible_ascii(token, HS_ARG_MAX) || !hs_hint_ok(hint)) {
+		result = hs_fail(err, HS_ERR_CONFIG, "invalid token or token type hint argument");
+		goto out;
+	}
+	{
+		const char *const form[] = {"client_id",
+					    cfg->client_id,
+					    "client_secret",
+					    cfg->client_secret,
+					    "token",
+					    token,
+					    hint != NULL ? "token_type_hint" : NULL,
+					    hint,
+					    NULL};
+
+		result = hs_send(client, buf_str(&url), form, NULL, resp, err);
+	}
+out:
+	buf_free(&url);
+	return result;
+}
+
+enum hs_err hs_introspect(struct httpc *client, const struct hs_config *cfg, const char *token,
+			  const char *token_type_hint, struct hs_introspection *out,
+			  struct hs_error *err)
+{
+	struct httpc_resp resp;
+	enum hs_err result;
+
+	memset(out, 0, sizeof(*out));
+	memset(err, 0, sizeof(*err));
+	memset(&resp, 0, sizeof(resp));
+	result = hs_token_call(client, cfg, HS_PATH_INTROSPECT, token, token_type_hint, &resp, err);
+	if (result != HS_OK)
+		goto out;
+	result = hs_check_json(&resp, err);
+	if (result != HS_OK)
+		goto out;
+	result = hs_parse_introspection(resp.status, resp.body.data, resp.body.len, out, err);
+out:
+	err->retry_after = resp.retry_after;
+	httpc_resp_free(&resp);
+	return result;
+}
+
+enum hs_err hs_revoke(struct httpc *client, const struct hs_config *cfg, const char *token,
+		      const char *token_type_hint, struct hs_error *err)
+{
+	struct httpc_resp resp;
+	enum hs_err result;
+
+	memset(err, 0, sizeof(*err));
+	memset(&resp, 0, sizeof(resp));
+	result = hs_token_call(client, cfg, HS_PATH_REVOKE, token, token_type_hint, &resp, err);
+	if (result != HS_OK)
+		goto out;
+	if (resp.status == 200 || resp.status == 204) {
+		err->http_status = resp.status;
+		result = HS_OK;
+		goto out;
+	}
+	result = hs_parse_error(resp.status, resp.body.data, resp.body.len, err);
+out:
+	err->kind = result;
+	err->retry_after = resp.retry_after;
+	httpc_resp_free(&resp);
+	return result;
+}
+
+enum hs_err hs_get_user(struct httpc *client, const struct hs_config *cfg, const char *access_token,
+			const char *user_id, struct hs_user *out, struct hs_error *err)
+{
+	struct httpc_resp resp;
+	struct buf url;
+	enum hs_err result;
+
+	memset(out, 0, sizeof(*out));
+	memset(err, 0, sizeof(*err));
+	memset(&resp, 0, sizeof(resp));
+	buf_init(&url, HTTPC_URL_MAX);
+	/* Digits only before it becomes part of the path. */
+	if (!hs_digits(user_id, HS_USER_ID_DIGITS)) {
+		result = hs_fail(err, HS_ERR_CONFIG, "invalid user id argument");
+		goto out;
+	}
+	if (!hs_visible_ascii(access_token, HS_ARG_MAX)) {
+		result = hs_fail(err, HS_ERR_CONFIG, "invalid access token argument");
+		goto out;
+	}
+	result = hs_url(cfg, HS_PATH_USERS, user_id, &url, err);
+	if (result != HS_OK)
+		goto out;
+	result = hs_send(client, buf_str(&url), NULL, access_token, &resp, err);
+	if (result != HS_OK)
+		goto out;
+	result = hs_check_json(&resp, err);
+	if (result != HS_OK)
+		goto out;
+	result = hs_parse_user(resp.status, resp.body.data, resp.body.len, out, err);
+	if (result != HS_OK)
+		goto out;
+	if (strcmp(out->id, user_id) != 0) {
+		hs_user_free(out);
+		result = hs_fail(err, HS_ERR_MALFORMED, "user id in answer does not match");
+		goto out;
+	}
+out:
+	err->retry_after = resp.retry_after;
+	httpc_resp_free(&resp);
+	buf_free(&url);
+	return result;
+}
+
+enum hs_err hs_get_roles(struct httpc *client, const struct hs_config *cfg,
+			 const char *access_token, struct hs_roles *out, struct hs_error *err)
+{
+	struct httpc_resp resp;
+	struct buf url;
+	enum hs_err result;
+
+	memset(out, 0, sizeof(*out));
+	memset(err, 0, sizeof(*err));
+	memset(&resp, 0, sizeof(resp));
+	buf_init(&url, HTTPC_URL_MAX);
+	if (!hs_visible_ascii(access_token, HS_ARG_MAX)) {
+		result = hs_fail(err, HS_ERR_CONFIG, "invalid access token argument");
+		goto out;
+	}
+	result = hs_url(cfg, HS_PATH_ROLES, NULL, &url, err);
+	if (result != HS_OK)
+		goto out;
+	result = hs_send(client, buf_str(&url), NULL, access_token, &resp, err);
+	if (result != HS_OK)
+		goto out;
+	result = hs_check_json(&resp, err);
+	if (result != HS_OK)
+		goto out;
+	result = hs_parse_roles(resp.status, resp.body.data, resp.body.len, out, err);
+out:
+	err->retry_after = resp.retry_after;
+	httpc_resp_free(&resp);
+	buf_free(&url);
+	return result;
+}

@@ -1,0 +1,161 @@
+/*
+ * http: response headers and writing.  See http.h.
+ */
+#include "http.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* The Content-Security-Policy, fixed at start-up (read-only afterwards). */
+static char csp[1024] = "default-src 'self'; script-src 'self'; style-src 'self'; "
+			"img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; "
+			"base-uri 'none'; object-src 'none'";
+
+int http_init(const char *authorize_url)
+{
+	const char *p = strstr(authorize_url, "://");
+	size_t n;
+	int k;
+
+	if (p == NULL)
+		return -1;
+	n = (size_t)(p + 3 - authorize_url) + strcspn(p + 3, "/?#");
+	k = snprintf(csp, sizeof(csp),
+		     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+		     "form-action 'self' %.*s; frame-ancestors 'none'; base-uri 'none'; "
+		     "object-src 'none'",
+		     (int)n, authorize_url);
+	return k > 0 && (size_t)k < sizeof(csp) ? 0 : -1;
+}
+
+void http_resp_init(struct resp *rs)
+{
+	memset(rs, 0, sizeof(*rs));
+	rs->status = 200;
+	rs->content_type = "text/html; charset=utf-8";
+	buf_init(&rs->body, RESP_MAX_BODY);
+	buf_init(&rs->headers, 16384);
+}
+
+void http_resp_free(struct resp *rs)
+{
+	buf_free(&rs->body);
+	buf_free(&rs->headers);
+}
+
+static int has_ctl(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+int http_redirect(struct resp *rs, int status, const char *location)
+{
+	size_t n = strlen(location);
+
+	if (n >= sizeof(rs->location) || has_ctl(location))
+		return -1;
+	memcpy(rs->location, location, n + 1);
+	rs->status = status ? status : 303;
+	return 0;
+}
+
+int http_add_header(struct resp *rs, const char *name, const char *value)
+{
+	if (has_ctl(name) || has_ctl(value))
+		return -1;
+	return buf_printf(&rs->headers, "%s: %s\r\n", name, value);
+}
+
+int http_set_cookie(struct resp *rs, const char *name, const char *value, long max_age,
+		    int secure)
+{
+	if (has_ctl(name) || has_ctl(value) || strpbrk(value, ";, ") != NULL)
+		return -1;
+	if (buf_printf(&rs->headers, "Set-Cookie: %s=%s; Path=/; HttpOnly; SameSite=Lax%s", name,
+		       value, secure ? "; Secure" : "") < 0)
+		return -1;
+	if (max_age >= 0 && buf_printf(&rs->headers, "; Max-Age=%ld", max_age) < 0)
+		return -1;
+	return buf_puts(&rs->headers, "\r\n");
+}
+
+const char *http_reason(int status)
+{
+	switch (status) {
+	case 200:
+		return "OK";
+	case 204:
+		return "No Content";
+	case 302:
+		return "Found";
+	case 303:
+		return "See Other";
+	case 400:
+		return "Bad Request";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 409:
+		return "Conflict";
+	case 413:
+		return "Content Too Large";
+	case 415:
+		return "Unsupported Media Type";
+	case 429:
+		return "Too Many Requests";
+	case 500:
+		return "Internal Server Error";
+	case 502:
+		return "Bad Gateway";
+	case 503:
+		return "Service Unavailable";
+	}
+	return "Unknown";
+}
+
+static int out_write(struct io *io, const char *p, size_t n)
+{
+	if (n == 0)
+		return 0;
+	if (io->out != NULL)
+		return FCGX_PutStr(p, (int)n, io->out) == (int)n ? 0 : -1;
+	return fwrite(p, 1, n, stdout) == n ? 0 : -1;
+}
+
+int http_send(struct io *io, const struct resp *rs, int head_only)
+{
+	struct buf h;
+	int rc;
+
+	buf_init(&h, 32768);
+	buf_printf(&h, "Status: %d %s\r\n", rs->status, http_reason(rs->status));
+	buf_printf(&h, "Content-Type: %s\r\n", rs->content_type);
+	buf_printf(&h, "Content-Length: %zu\r\n", rs->body.len);
+	buf_printf(&h, "Content-Security-Policy: %s\r\n", csp);
+	buf_puts(&h, "X-Content-Type-Options: nosniff\r\n"
+		     "Referrer-Policy: no-referrer\r\n"
+		     "X-Frame-Options: DENY\r\n");
+	if (!rs->cacheable)
+		buf_puts(&h, "Cache-Control: no-store\r\n");
+	if (rs->location[0])
+		buf_printf(&h, "Location: %s\r\n", rs->location);
+	buf_append(&h, buf_str(&rs->headers), rs->headers.len);
+	buf_puts(&h, "\r\n");
+	if (h.overflow || h.oom) {
+		buf_free(&h);
+		return -1;
+	}
+	rc = out_write(io, h.data, h.len);
+	if (rc == 0 && !head_only)
+		rc = out_write(io, buf_str(&rs->body), rs->body.len);
+	if (io->out == NULL)
+		fflush(stdout);
+	buf_free(&h);
+	return rc;
+}

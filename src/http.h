@@ -1,0 +1,41 @@
+/*
+ * http: the response.  Handlers fill a struct resp (status, body, redirect,
+ * cookies); http_send() is the one place that writes headers, and it always
+ * adds the security headers and, on private pages, no-store caching.
+ */
+#ifndef JS_HTTP_H
+#define JS_HTTP_H
+
+#include "buf.h"
+#include "req.h"
+
+#define RESP_MAX_BODY (4 * 1024 * 1024)
+
+struct resp {
+	int status;
+	const char *content_type; /* static string; default text/html */
+	struct buf body;
+	struct buf headers; /* extra header lines, each ending in \r\n */
+	char location[2048];
+	int cacheable; /* 0 (default): Cache-Control: no-store */
+};
+
+/* Allow forms to be redirected to the HubSpot authorize URL's origin in the
+ * Content-Security-Policy.  Call once at start-up.  0 ok, -1 bad URL. */
+int http_init(const char *authorize_url);
+void http_resp_init(struct resp *rs);
+void http_resp_free(struct resp *rs);
+/* Redirect (303 unless status given) to a path or absolute URL. Returns 0
+ * or -1 when the location is too long or has a control character. */
+int http_redirect(struct resp *rs, int status, const char *location);
+/* Add a Set-Cookie.  max_age < 0: session cookie; 0: delete.  secure adds
+ * Secure.  Cookie values are never logged. */
+int http_set_cookie(struct resp *rs, const char *name, const char *value, long max_age, int secure);
+/* Add a response header line (name and value without CR/LF). */
+int http_add_header(struct resp *rs, const char *name, const char *value);
+/* Write status line, headers and (unless HEAD) the body to io. */
+int http_send(struct io *io, const struct resp *rs, int head_only);
+/* Reason phrase for a status. */
+const char *http_reason(int status);
+
+#endif

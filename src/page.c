@@ -1,0 +1,98 @@
+/*
+ * page: rendering helpers shared by the page handlers: the layout fields,
+ * error pages, flash messages, time and status formatting.
+ */
+#include "log.h"
+#include "pages.h"
+#include "route.h"
+#include "tmpl.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+int page_render(struct ctx *c, int status, const char *tmpl, const char *title, cJSON *view)
+{
+	char err[256];
+	int result = -1;
+
+	if (view == NULL)
+		return -1;
+	cJSON_AddStringToObject(view, "title", title);
+	if (c->sess != NULL) {
+		cJSON_AddBoolToObject(view, "signed_in", 1);
+		cJSON_AddStringToObject(view, "me_email", c->sess->email);
+		cJSON_AddStringToObject(view, "me_role", c->sess->role);
+		cJSON_AddStringToObject(view, "org_name", c->sess->org_name);
+		cJSON_AddStringToObject(view, "csrf", c->sess->csrf);
+		cJSON_AddBoolToObject(view, "can_manage", c->sess->can_manage);
+		if (c->sess->flash[0])
+			cJSON_AddStringToObject(view, "flash", c->sess->flash);
+	}
+	cJSON_AddBoolToObject(view, "nav_portals",
+			      c->route == PAGE_PORTALS || c->route == PAGE_PORTAL ||
+				      c->route == PAGE_PORTAL_NEW);
+	cJSON_AddBoolToObject(view, "nav_help",
+			      c->route == PAGE_HELP || c->route == PAGE_HELP_FLOW ||
+				      c->route == PAGE_HELP_TROUBLE);
+	buf_reset(&c->resp->body);
+	if (tmpl_render(c->app->tmpl, tmpl, view, &c->resp->body, err, sizeof(err)) < 0) {
+		log_event(LOG_ERROR, c->req->id, "render_failed", "template", tmpl, "error", err,
+			  NULL);
+		goto out;
+	}
+	c->resp->status = status;
+	c->resp->content_type = "text/html; charset=utf-8";
+	result = 0;
+out:
+	cJSON_Delete(view);
+	return result;
+}
+
+int page_error(struct ctx *c, int status, const char *title, const char *message)
+{
+	cJSON *v = cJSON_CreateObject();
+
+	if (v == NULL)
+		return -1;
+	cJSON_AddStringToObject(v, "message", message);
+	cJSON_AddNumberToObject(v, "status", status);
+	return page_render(c, status, "error", title, v);
+}
+
+void page_flash(struct ctx *c, const char *message)
+{
+	if (c->sess == NULL)
+		return;
+	const char *p[] = {c->sess->sid_hash, message};
+	db_cmd(c->db, ST_SESSION_FLASH_SET, 2, p);
+}
+
+void page_time(long long t, char *out, size_t n)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t <= 0 || gmtime_r(&tt, &tm) == NULL) {
+		snprintf(out, n, "%s", "");
+		return;
+	}
+	strftime(out, n, "%Y-%m-%d %H:%M UTC", &tm);
+}
+
+void page_status_fields(cJSON *o, const char *status)
+{
+	const char *label = "Disconnected", *cls = "red";
+
+	if (strcmp(status, "connected") == 0) {
+		label = "Connected";
+		cls = "green";
+	} else if (strcmp(status, "needs_reconnection") == 0) {
+		label = "Needs Reconnection";
+		cls = "yellow";
+	}
+	cJSON_AddStringToObject(o, "status_label", label);
+	cJSON_AddStringToObject(o, "status_class", cls);
+	cJSON_AddBoolToObject(o, "is_connected", strcmp(status, "connected") == 0);
+	cJSON_AddBoolToObject(o, "can_reconnect", strcmp(status, "connected") != 0);
+}

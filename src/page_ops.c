@@ -1,0 +1,28 @@
+/*
+ * page_ops: /healthz and /metrics for operators.
+ */
+#include "db_admin.h"
+#include "metrics.h"
+#include "pages.h"
+
+#include <stdio.h>
+
+int page_healthz_get(struct ctx *c)
+{
+	int up = db_ping(c->db);
+
+	c->resp->content_type = "text/plain; charset=utf-8";
+	c->resp->status = up ? 200 : 503;
+	buf_puts(&c->resp->body, up ? "ok\n" : "database unavailable\n");
+	return 0;
+}
+
+int page_metrics_get(struct ctx *c)
+{
+	struct buf *b = &c->resp->body;
+
+	c->resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
+	if (metrics_render_requests(b) < 0)
+		return -1;
+	return db_metrics(c->db, b) < 0 ? -1 : 0;
+}

@@ -1,0 +1,453 @@
+/*
+ * page_portals: Client Accounts (the table), a portal's page, connecting
+ * a new portal, Reconnect, Disconnect and Remove.
+ */
+#include "buf.h"
+#include "db_portal.h"
+#include "flow.h"
+#include "hs.h"
+#include "html.h"
+#include "log.h"
+#include "pages.h"
+#include "tok.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PAGE_ROWS     50
+#define ACTIVITY_ROWS 25
+
+static const char *sort_keys[] = {"name", "status", "last"};
+
+/* Add the text forms of a row's times and labels. */
+static void decorate(cJSON *o)
+{
+	static const char *times[] = {"last_connected", "last_refreshed", "next_check",
+				      "status_changed", "first_connected"};
+	const cJSON *ct = cJSON_GetObjectItemCaseSensitive(o, "connection_type");
+	const cJSON *st = cJSON_GetObjectItemCaseSensitive(o, "status");
+	char buf[64], key[48];
+
+	for (size_t i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
+		const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, times[i]);
+
+		page_time(cJSON_IsString(t) ? strtoll(t->valuestring, NULL, 10) : 0, buf,
+			  sizeof(buf));
+		snprintf(key, sizeof(key), "%s_text", times[i]);
+		cJSON_AddStringToObject(o, key, buf);
+	}
+	cJSON_AddStringToObject(
+		o, "conn_label",
+		conf_conn_label(conf_conn_parse(cJSON_IsString(ct) ? ct->valuestring : "")));
+	page_status_fields(o, cJSON_IsString(st) ? st->valuestring : "");
+}
+
+/* href for /portals with the given sort, status and cursor. */
+static char *list_href(int sort, const char *status, const cJSON *last)
+{
+	struct buf b;
+
+	buf_init(&b, 2048);
+	buf_printf(&b, "/portals?sort=%s", sort_keys[sort]);
+	if (status) {
+		buf_puts(&b, "&status=");
+		buf_puts(&b, status);
+	}
+	if (last != NULL) {
+		const cJSON *id = cJSON_GetObjectItemCaseSensitive(last, "id");
+		const cJSON *key = cJSON_GetObjectItemCaseSensitive(
+			last, sort == SORT_LAST ? "last_key" : "sort_name");
+		const cJSON *rank = cJSON_GetObjectItemCaseSensitive(last, "status_rank");
+
+		buf_puts(&b, "&after_key=");
+		html_url_encode(&b, cJSON_IsString(key) ? key->valuestring : "");
+		buf_printf(&b, "&after_id=%s", cJSON_IsString(id) ? id->valuestring : "0");
+		if (sort == SORT_STATUS && !status)
+			buf_printf(&b, "&after_rank=%s",
+				   cJSON_IsString(rank) ? rank->valuestring : "0");
+	}
+	if (b.overflow || b.oom) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_take(&b);
+}
+
+static void add_link(cJSON *parent, const char *name, char *href)
+{
+	if (href != NULL)
+		cJSON_AddStringToObject(parent, name, href);
+	free(href);
+}
+
+int page_portals_get(struct ctx *c)
+{
+	const char *s = req_query(c->req, "sort");
+	const char *status = req_query(c->req, "status");
+	const char *after_id = req_query(c->req, "after_id");
+	const char *after_rank = req_query(c->req, "after_rank");
+	struct portal_cursor cur = {.key = req_query(c->req, "after_key"), .id = 0, .rank = -1};
+	struct portal_counts n;
+	cJSON *v = NULL, *rows = NULL, *filters, *f;
+	int sort = SORT_NAME, rc, paged;
+	long total, attention;
+
+	if (s && strcmp(s, "status") == 0)
+		sort = SORT_STATUS;
+	else if (s && strcmp(s, "last") == 0)
+		sort = SORT_LAST;
+	paged = after_id != NULL;
+	if (paged) {
+		cur.id = strtoll(after_id, NULL, 10);
+		cur.rank = after_rank ? atoi(after_rank) : 0;
+		if (cur.key == NULL || (sort == SORT_STATUS && !status && after_rank == NULL))
+			return page_error(c, 400, "Bad request",
+					  "This page link is incomplete. Nothing was changed.");
+	} else if (cur.key != NULL) {
+		return page_error(c, 400, "Bad request",
+				  "This page link is incomplete. Nothing was changed.");
+	}
+	if (db_portal_counts(c->db, c->sess->org_id, &n) < 0)
+		return -1;
+	rc = db_portal_list(c->db, c->sess->org_id, (enum portal_sort)sort, status, &cur,
+			    PAGE_ROWS + 1, &rows);
+	if (rc == -2)
+		return page_error(c, 400, "Bad request",
+				  "This page link is not valid. Nothing was changed.");
+	if (rc < 0)
+		return -1;
+	v = cJSON_CreateObject();
+	if (v == NULL)
+		goto fail;
+	total = n.connected + n.needs_reconnection + n.disconnected;
+	attention = n.needs_reconnection + n.disconnected;
+	cJSON_AddBoolToObject(v, "has_portals", total > 0);
+	if (attention > 0) {
+		cJSON_AddNumberToObject(v, "attention", (double)attention);
+		cJSON_AddStringToObject(v, "attention_noun", attention == 1 ? "portal" : "portals");
+		cJSON_AddStringToObject(v, "attention_verb_s", attention == 1 ? "s" : "");
+		cJSON_AddStringToObject(v, "attention_pronoun", attention == 1 ? "it" : "them");
+	}
+	/* status filters, keeping the sort */
+	filters = cJSON_AddArrayToObject(v, "filters");
+	const struct {
+		const char *key, *label;
+		long count;
+	} fl[] = {{NULL, "All", total},
+		  {"connected", "Connected", n.connected},
+		  {"needs_reconnection", "Needs Reconnection", n.needs_reconnection},
+		  {"disconnected", "Disconnected", n.disconnected}};
+	for (size_t i = 0; i < sizeof(fl) / sizeof(fl[0]); i++) {
+		f = cJSON_CreateObject();
+		if (f == NULL || !cJSON_AddItemToArray(filters, f)) {
+			cJSON_Delete(f);
+			goto fail;
+		}
+		cJSON_AddStringToObject(f, "key", fl[i].key ? fl[i].key : "all");
+		cJSON_AddStringToObject(f, "label", fl[i].label);
+		cJSON_AddNumberToObject(f, "count", (double)fl[i].count);
+		cJSON_AddBoolToObject(f, "active",
+				      (fl[i].key == NULL && status == NULL) ||
+					      (fl[i].key && status && strcmp(fl[i].key, status) == 0));
+		add_link(f, "href", list_href(sort, fl[i].key, NULL));
+	}
+	const char *sort_names[] = {"sort_name", "sort_status", "sort_last"};
+	for (int i = 0; i < 3; i++) {
+		f = cJSON_AddObjectToObject(v, sort_names[i]);
+		if (f == NULL)
+			goto fail;
+		cJSON_AddBoolToObject(f, "active", sort == i);
+		add_link(f, "href", list_href(i, status, NULL));
+	}
+	/* rows: one more than a page was read to know whether there is a next */
+	int count = cJSON_GetArraySize(rows);
+	if (count > PAGE_ROWS) {
+		cJSON_DeleteItemFromArray(rows, PAGE_ROWS);
+		add_link(v, "next_href",
+			 list_href(sort, status, cJSON_GetArrayItem(rows, PAGE_ROWS - 1)));
+	}
+	if (paged)
+		add_link(v, "first_href", list_href(sort, status, NULL));
+	cJSON *row;
+	cJSON_ArrayForEach(row, rows) decorate(row);
+	cJSON_AddItemToObject(v, "portals", rows);
+	rows = NULL;
+	return page_render(c, 200, "portals", "Client Accounts", v);
+fail:
+	cJSON_Delete(rows);
+	cJSON_Delete(v);
+	return -1;
+}
+
+/* Load the portal named in the path, or answer 404.  1 found, 0 answered,
+ * -1 error. */
+static int load_portal(struct ctx *c, cJSON **portal)
+{
+	int rc = db_portal_get(c->db, c->sess->org_id, c->req->path_id, portal);
+
+	if (rc == 0)
+		return page_error(c, 404, "Portal not found",
+				  "There is no such portal in your organisation. Nothing was "
+				  "changed.") < 0
+			       ? -1
+			       : 0;
+	return rc;
+}
+
+static const char *jstr(const cJSON *o, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+int page_portal_get(struct ctx *c)
+{
+	const char *before = req_query(c->req, "before");
+	cJSON *portal = NULL, *acts = NULL, *v = NULL, *scopes, *a;
+	int rc = load_portal(c, &portal);
+
+	if (rc <= 0)
+		return rc;
+	decorate(portal);
+	scopes = cJSON_AddArrayToObject(portal, "scopes");
+	const char *g = jstr(portal, "granted_scopes");
+	while (*g) {
+		size_t l;
+
+		while (*g == ' ')
+			g++;
+		l = strcspn(g, " ");
+		if (l) {
+			char *one = strndup(g, l);
+			if (one)
+				cJSON_AddItemToArray(scopes, cJSON_CreateString(one));
+			free(one);
+		}
+		g += l;
+	}
+	if (db_activity_list(c->db, c->sess->org_id, c->req->path_id,
+			     before ? strtoll(before, NULL, 10) : 0, ACTIVITY_ROWS + 1, &acts) < 0)
+		goto fail;
+	v = cJSON_CreateObject();
+	if (v == NULL)
+		goto fail;
+	if (cJSON_GetArraySize(acts) > ACTIVITY_ROWS) {
+		char href[64];
+
+		cJSON_DeleteItemFromArray(acts, ACTIVITY_ROWS);
+		snprintf(href, sizeof(href), "/portals/%lld?before=%s", c->req->path_id,
+			 jstr(cJSON_GetArrayItem(acts, ACTIVITY_ROWS - 1), "id"));
+		cJSON_AddStringToObject(v, "older_href", href);
+	}
+	cJSON_ArrayForEach(a, acts)
+	{
+		const cJSON *at = cJSON_GetObjectItemCaseSensitive(a, "at");
+		char t[64];
+
+		page_time(cJSON_IsString(at) ? strtoll(at->valuestring, NULL, 10) : 0, t, sizeof(t));
+		cJSON_AddStringToObject(a, "at_text", t);
+	}
+	cJSON_AddItemToObject(v, "portal", portal);
+	cJSON_AddItemToObject(v, "activity", acts);
+	char title[300];
+	snprintf(title, sizeof(title), "%s", jstr(portal, "name"));
+	return page_render(c, 200, "portal", title, v);
+fail:
+	cJSON_Delete(portal);
+	cJSON_Delete(acts);
+	cJSON_Delete(v);
+	return -1;
+}
+
+int page_portal_new_get(struct ctx *c)
+{
+	static const char *desc[CONN__MAX] = {
+		[CONN_CONFIG_ONLY] = "imports and deployments",
+		[CONN_CONFIG_AUDIT] = "imports, deployments and audits",
+		[CONN_AUDIT_ONLY] = "audits only",
+	};
+	cJSON *v = cJSON_CreateObject(), *types;
+
+	if (v == NULL)
+		return -1;
+	types = cJSON_AddArrayToObject(v, "types");
+	for (int t = 0; t < CONN__MAX; t++) {
+		cJSON *o = cJSON_CreateObject();
+
+		if (o == NULL || !cJSON_AddItemToArray(types, o)) {
+			cJSON_Delete(o);
+			cJSON_Delete(v);
+			return -1;
+		}
+		cJSON_AddStringToObject(o, "key", conf_conn_key((enum conn_type)t));
+		cJSON_AddStringToObject(o, "label", conf_conn_label((enum conn_type)t));
+		cJSON_AddStringToObject(o, "description", desc[t]);
+		cJSON_AddBoolToObject(o, "checked", t == CONN_CONFIG_AUDIT);
+	}
+	return page_render(c, 200, "portal_new", "Connect a portal", v);
+}
+
+int page_portal_new_post(struct ctx *c)
+{
+	int t = conf_conn_parse(req_form(c->req, "connection_type"));
+
+	if (t < 0)
+		return page_error(c, 400, "Bad request", "Choose a connection type.");
+	return flow_start(c, 0, (enum conn_type)t);
+}
+
+int page_portal_reconnect_post(struct ctx *c)
+{
+	cJSON *portal = NULL;
+	int rc = load_portal(c, &portal), t;
+
+	if (rc <= 0)
+		return rc;
+	/* the portal's own connection type, never one from the form */
+	t = conf_conn_parse(jstr(portal, "connection_type"));
+	cJSON_Delete(portal);
+	if (t < 0)
+		return -1;
+	return flow_start(c, c->req->path_id, (enum conn_type)t);
+}
+
+static int confirm_page(struct ctx *c, const char *what)
+{
+	cJSON *portal = NULL, *v;
+	char title[320], msg[700], action[64];
+	int rc = load_portal(c, &portal), remove = strcmp(what, "remove") == 0;
+
+	if (rc <= 0)
+		return rc;
+	const char *name = jstr(portal, "name");
+	if (remove) {
+		snprintf(title, sizeof(title), "Remove %s?", name);
+		snprintf(msg, sizeof(msg),
+			 "JetStack AI will revoke its access at HubSpot and delete this portal's "
+			 "connection and tokens. The portal leaves the Client Accounts table. Assets "
+			 "imported from it and its deployment and activity history stay in your "
+			 "library, marked as from a removed portal.");
+	} else {
+		snprintf(title, sizeof(title), "Disconnect %s?", name);
+		snprintf(msg, sizeof(msg),
+			 "JetStack AI will revoke its access at HubSpot. The portal turns red "
+			 "(Disconnected) and stays in the table with all its data; imports, "
+			 "deployments and audits stop until you reconnect it.");
+	}
+	snprintf(action, sizeof(action), "/portals/%lld/%s", c->req->path_id, what);
+	v = cJSON_CreateObject();
+	if (v == NULL) {
+		cJSON_Delete(portal);
+		return -1;
+	}
+	cJSON_AddItemToObject(v, "portal", portal);
+	cJSON_AddStringToObject(v, "message", msg);
+	cJSON_AddStringToObject(v, "action", action);
+	cJSON_AddStringToObject(v, "button", remove ? "Remove portal" : "Disconnect portal");
+	cJSON_AddStringToObject(v, "button_class", "danger");
+	return page_render(c, 200, "confirm", title, v);
+}
+
+int page_portal_disconnect_get(struct ctx *c)
+{
+	return confirm_page(c, "disconnect");
+}
+
+int page_portal_remove_get(struct ctx *c)
+{
+	return confirm_page(c, "remove");
+}
+
+/*
+ * Revoke the portal's refresh token at HubSpot.  Returns 1 revoked (or
+ * nothing to revoke, or HubSpot says the token is already invalid), 0 when
+ * HubSpot could not be reached (the caller changes nothing), -1 error.
+ * err receives HubSpot's answer.
+ */
+static int revoke_portal(struct ctx *c, long long portal, struct hs_error *err)
+{
+	struct tokens t;
+	struct hs_config cfg;
+	enum hs_err e;
+	int rc = tok_get(c->db, &c->app->conf, portal, &t);
+
+	memset(err, 0, sizeof(*err));
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		return 1;
+	flow_hs_config(&c->app->conf, &cfg);
+	e = hs_revoke(c->http, &cfg, t.refresh, "refresh_token", err);
+	tok_free(&t);
+	if (e == HS_OK || e == HS_ERR_AUTH)
+		return 1;
+	log_event(LOG_WARN, c->req->id, "revoke_failed", "kind", hs_strerror(e), "correlation_id",
+		  err->correlation_id, NULL);
+	return 0;
+}
+
+static int end_connection(struct ctx *c, int remove)
+{
+	cJSON *portal = NULL;
+	struct hs_error err;
+	char msg[400], name[256];
+	int rc = load_portal(c, &portal);
+	long long id = c->req->path_id;
+
+	if (rc <= 0)
+		return rc;
+	snprintf(name, sizeof(name), "%s", jstr(portal, "name"));
+	cJSON_Delete(portal);
+	rc = revoke_portal(c, id, &err);
+	if (rc < 0)
+		return -1;
+	if (rc == 0) {
+		c->resp->status = 503;
+		snprintf(msg, sizeof(msg),
+			 "HubSpot could not be reached to revoke access to %s, so nothing was "
+			 "changed. Please try again in a few minutes.",
+			 name);
+		return page_error(c, 503, "HubSpot is unavailable", msg);
+	}
+	if (db_begin(c->db) < 0)
+		return -1;
+	if (db_tokens_delete(c->db, id) < 0)
+		goto fail;
+	if (remove) {
+		if (db_portal_remove(c->db, c->sess->org_id, id) < 0)
+			goto fail;
+		snprintf(msg, sizeof(msg),
+			 "Portal removed by a JetStack admin; access revoked at HubSpot. Imported "
+			 "assets and history are kept.");
+	} else {
+		if (db_portal_set_status(c->db, c->sess->org_id, id, "disconnected",
+					 "Disconnected by a JetStack admin.") < 0)
+			goto fail;
+		snprintf(msg, sizeof(msg), "Disconnected by a JetStack admin; access revoked at "
+					   "HubSpot.");
+	}
+	if (db_activity_add(c->db, c->sess->org_id, id, c->sess->user_id,
+			    remove ? "removed" : "disconnected", msg, err.correlation_id) < 0)
+		goto fail;
+	if (db_commit(c->db) < 0)
+		goto fail;
+	log_event(LOG_INFO, c->req->id, remove ? "portal_removed" : "portal_disconnected", NULL);
+	snprintf(msg, sizeof(msg), "%s was %s.", name, remove ? "removed" : "disconnected");
+	page_flash(c, msg);
+	return http_redirect(c->resp, 303, "/portals");
+fail:
+	db_rollback(c->db);
+	return -1;
+}
+
+int page_portal_disconnect_post(struct ctx *c)
+{
+	return end_connection(c, 0);
+}
+
+int page_portal_remove_post(struct ctx *c)
+{
+	return end_connection(c, 1);
+}

@@ -1,0 +1,51 @@
+/*
+ * pages: the page handlers (page_*.c) and the rendering helpers they share
+ * (page.c).  A handler gets a validated request and a loaded session in
+ * ctx, builds a cJSON view model and renders a template into ctx->resp, or
+ * sets a redirect.  Handlers return 0, or -1 for an internal error (the
+ * gate answers 500).
+ */
+#ifndef JS_PAGES_H
+#define JS_PAGES_H
+
+#include "app.h"
+
+/* page.c */
+/* Render template name with view (consumed: cJSON_Delete'd here) inside
+ * the layout: adds title, user, organisation, CSRF token, flash. */
+int page_render(struct ctx *c, int status, const char *tmpl, const char *title, cJSON *view);
+/* An error page with a title and message, and whether to link help. */
+int page_error(struct ctx *c, int status, const char *title, const char *message);
+/* Set a flash message for the next page (stored on the session). */
+void page_flash(struct ctx *c, const char *message);
+/* Format a Unix time as "2026-11-28 15:04 UTC" into out. "" for 0. */
+void page_time(long long t, char *out, size_t n);
+/* Add the portal status fields (status_label, status_class, is_*) to o. */
+void page_status_fields(cJSON *o, const char *status);
+
+/* page_auth.c */
+int page_home(struct ctx *c);
+int page_login_get(struct ctx *c);
+int page_login_post(struct ctx *c);
+int page_logout_post(struct ctx *c);
+/* page_portals.c */
+int page_portals_get(struct ctx *c);
+int page_portal_get(struct ctx *c);
+int page_portal_new_get(struct ctx *c);
+int page_portal_new_post(struct ctx *c);
+int page_portal_reconnect_post(struct ctx *c);
+int page_portal_disconnect_get(struct ctx *c);
+int page_portal_disconnect_post(struct ctx *c);
+int page_portal_remove_get(struct ctx *c);
+int page_portal_remove_post(struct ctx *c);
+/* page_oauth.c */
+int page_oauth_callback(struct ctx *c);
+/* page_help.c */
+int page_help_get(struct ctx *c);
+int page_help_flow_get(struct ctx *c);
+int page_help_trouble_get(struct ctx *c);
+/* page_ops.c */
+int page_healthz_get(struct ctx *c);
+int page_metrics_get(struct ctx *c);
+
+#endif

@@ -1,0 +1,267 @@
+/*
+ * route: the page table and the gate.  See route.h.
+ */
+#include "route.h"
+#include "auth.h"
+#include "log.h"
+#include "metrics.h"
+#include "pages.h"
+#include "valid.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+enum src { Q, F };
+
+struct field {
+	enum src src;
+	const char *name;
+	int (*check)(const char *);
+	int required;
+};
+
+#define M_GET  1u
+#define M_POST 2u
+
+struct route {
+	const char *name;    /* for metrics and logs */
+	const char *pattern; /* "{id}" matches a positive integer */
+	unsigned methods;
+	int auth;   /* needs a signed-in session */
+	int manage; /* needs manage_portals (owner, admin) */
+	int (*get)(struct ctx *);
+	int (*post)(struct ctx *);
+	struct field fields[8];
+};
+
+static const struct route routes[PAGE__MAX] = {
+	[PAGE_HOME] = {"home", "/", M_GET, 0, 0, page_home, NULL, {{0}}},
+	[PAGE_LOGIN] = {"login", "/login", M_GET | M_POST, 0, 0, page_login_get, page_login_post,
+			{{F, "email", valid_email, 1},
+			 {F, "password", valid_password, 1},
+			 {F, "csrf", valid_token, 1},
+			 {Q, "next", valid_local_path, 0},
+			 {F, "next", valid_local_path, 0}}},
+	[PAGE_LOGOUT] = {"logout", "/logout", M_POST, 1, 0, NULL, page_logout_post,
+			 {{F, "csrf", valid_token, 1}}},
+	[PAGE_PORTALS] = {"portals", "/portals", M_GET, 1, 0, page_portals_get, NULL,
+			  {{Q, "sort", valid_sort, 0},
+			   {Q, "status", valid_status, 0},
+			   {Q, "after_key", valid_cursor, 0},
+			   {Q, "after_id", valid_id, 0},
+			   {Q, "after_rank", valid_id, 0}}},
+	[PAGE_PORTAL_NEW] = {"portal_new", "/portals/new", M_GET | M_POST, 1, 1,
+			     page_portal_new_get, page_portal_new_post,
+			     {{F, "csrf", valid_token, 1}, {F, "connection_type", valid_conn_type, 1}}},
+	[PAGE_PORTAL] = {"portal", "/portals/{id}", M_GET, 1, 0, page_portal_get, NULL,
+			 {{Q, "before", valid_id, 0}}},
+	[PAGE_PORTAL_RECONNECT] = {"portal_reconnect", "/portals/{id}/reconnect", M_POST, 1, 1,
+				   NULL, page_portal_reconnect_post, {{F, "csrf", valid_token, 1}}},
+	[PAGE_PORTAL_DISCONNECT] = {"portal_disconnect", "/portals/{id}/disconnect",
+				    M_GET | M_POST, 1, 1, page_portal_disconnect_get,
+				    page_portal_disconnect_post,
+				    {{F, "csrf", valid_token, 1}, {F, "confirm", valid_confirm, 1}}},
+	[PAGE_PORTAL_REMOVE] = {"portal_remove", "/portals/{id}/remove", M_GET | M_POST, 1, 1,
+				page_portal_remove_get, page_portal_remove_post,
+				{{F, "csrf", valid_token, 1}, {F, "confirm", valid_confirm, 1}}},
+	[PAGE_OAUTH_CALLBACK] = {"oauth_callback", "/oauth/callback", M_GET, 1, 0,
+				 page_oauth_callback, NULL,
+				 {{Q, "state", valid_token, 0},
+				  {Q, "code", valid_oauth_code, 0},
+				  {Q, "error", valid_oauth_error, 0},
+				  {Q, "error_description", valid_text, 0}}},
+	[PAGE_HELP] = {"help", "/help", M_GET, 0, 0, page_help_get, NULL, {{0}}},
+	[PAGE_HELP_FLOW] = {"help_flow", "/help/oauth-connection-flow", M_GET, 0, 0,
+			    page_help_flow_get, NULL, {{0}}},
+	[PAGE_HELP_TROUBLE] = {"help_troubleshooting", "/help/connection-troubleshooting", M_GET,
+			       0, 0, page_help_trouble_get, NULL, {{0}}},
+	[PAGE_HEALTHZ] = {"healthz", "/healthz", M_GET, 0, 0, page_healthz_get, NULL, {{0}}},
+	[PAGE_METRICS] = {"metrics", "/metrics", M_GET, 0, 0, page_metrics_get, NULL, {{0}}},
+};
+
+const char *route_name(int page)
+{
+	return page >= 0 && page < PAGE__MAX ? routes[page].name : "unknown";
+}
+
+/* Match path against pattern; a "{id}" segment sets *id.  1 on match. */
+static int match(const char *pattern, const char *path, long long *id)
+{
+	while (*pattern && *path) {
+		if (strncmp(pattern, "{id}", 4) == 0) {
+			size_t n = strcspn(path, "/");
+			char num[20];
+
+			if (n == 0 || n >= sizeof(num))
+				return 0;
+			memcpy(num, path, n);
+			num[n] = '\0';
+			if (!valid_id(num))
+				return 0;
+			*id = strtoll(num, NULL, 10);
+			pattern += 4;
+			path += n;
+			continue;
+		}
+		if (*pattern != *path)
+			return 0;
+		pattern++;
+		path++;
+	}
+	return *pattern == '\0' && *path == '\0';
+}
+
+static int find_route(const char *path, long long *id)
+{
+	/* /portals/new must win over /portals/{id}: exact patterns first */
+	for (int i = 0; i < PAGE__MAX; i++)
+		if (strchr(routes[i].pattern, '{') == NULL && strcmp(routes[i].pattern, path) == 0)
+			return i;
+	for (int i = 0; i < PAGE__MAX; i++)
+		if (strchr(routes[i].pattern, '{') != NULL && match(routes[i].pattern, path, id))
+			return i;
+	return -1;
+}
+
+/* Validate every declared field present for this method.  1 ok. */
+static int fields_ok(const struct route *rt, const struct req *r, const char **bad)
+{
+	for (size_t i = 0; i < sizeof(rt->fields) / sizeof(rt->fields[0]); i++) {
+		const struct field *f = &rt->fields[i];
+		const char *v;
+
+		if (f->name == NULL)
+			break;
+		if (f->src == F && r->method != METHOD_POST)
+			continue;
+		v = f->src == Q ? req_query(r, f->name) : req_form(r, f->name);
+		if (v == NULL) {
+			if (f->required) {
+				*bad = f->name;
+				return 0;
+			}
+			continue;
+		}
+		if (!f->check(v)) {
+			*bad = f->name;
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static void plain_error(struct ctx *c, int status, const char *title, const char *message)
+{
+	buf_reset(&c->resp->body);
+	if (page_error(c, status, title, message) < 0) {
+		buf_reset(&c->resp->body);
+		c->resp->status = status;
+		c->resp->content_type = "text/plain; charset=utf-8";
+		buf_puts(&c->resp->body, title);
+		buf_puts(&c->resp->body, "\n");
+	}
+}
+
+void route_handle(const struct app *app, struct db *db, struct httpc *http, struct io *io)
+{
+	struct req req;
+	struct resp resp;
+	struct session sess;
+	struct ctx c = {.app = app, .db = db, .http = http, .req = &req, .resp = &resp};
+	const struct route *rt = NULL;
+	enum req_err perr;
+	const char *bad = NULL;
+	char status[8], ms[24];
+	struct timespec t0, t1;
+	int page = PAGE__MAX, rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	http_resp_init(&resp);
+	perr = req_parse(&req, io);
+	c.route = PAGE__MAX;
+	page = req.path[0] ? find_route(req.path, &req.path_id) : -1;
+	if (page < 0)
+		page = PAGE__MAX;
+	c.route = page;
+	if (perr != REQ_OK) {
+		plain_error(&c, req_err_status(perr), "Bad request", req_strerror(perr));
+		goto send;
+	}
+	if (page == PAGE__MAX) {
+		plain_error(&c, 404, "Page not found",
+			    "There is no page at this address. Nothing was changed.");
+		goto send;
+	}
+	rt = &routes[page];
+	if ((req.method == METHOD_GET || req.method == METHOD_HEAD) ? !(rt->methods & M_GET)
+	    : req.method == METHOD_POST ? !(rt->methods & M_POST)
+					: 1) {
+		http_add_header(&resp, "Allow",
+				rt->methods == (M_GET | M_POST) ? "GET, HEAD, POST"
+				: rt->methods == M_POST		? "POST"
+								: "GET, HEAD");
+		plain_error(&c, 405, "Method not allowed",
+			    "This page does not accept that kind of request. Nothing was changed.");
+		goto send;
+	}
+	if (!fields_ok(rt, &req, &bad)) {
+		char msg[160];
+
+		snprintf(msg, sizeof(msg),
+			 "The field \"%s\" is missing or not valid. Nothing was changed.", bad);
+		plain_error(&c, 400, "Bad request", msg);
+		goto send;
+	}
+	if (rt->auth) {
+		rc = auth_load(&c, &sess);
+		if (rc < 0) {
+			plain_error(&c, 503, "Service unavailable",
+				    "The database is not answering. Please try again shortly.");
+			goto send;
+		}
+		if (rc == 0) {
+			char loc[600];
+
+			if (req.method == METHOD_GET && page != PAGE_OAUTH_CALLBACK)
+				snprintf(loc, sizeof(loc), "/login?next=%s", req.path);
+			else
+				snprintf(loc, sizeof(loc), "/login");
+			http_redirect(&resp, 303, loc);
+			goto send;
+		}
+		c.sess = &sess;
+	}
+	if (req.method == METHOD_POST && !auth_csrf_ok(&c)) {
+		plain_error(&c, 403, "Form expired",
+			    "This form's security token is missing or no longer valid. Reload the "
+			    "page and try again. Nothing was changed.");
+		goto send;
+	}
+	if (rt->manage && !c.sess->can_manage) {
+		plain_error(&c, 403, "Permission needed",
+			    "Managing portals needs the Owner or Admin role in this organisation. "
+			    "Nothing was changed.");
+		goto send;
+	}
+	rc = req.method == METHOD_POST ? rt->post(&c) : rt->get(&c);
+	if (rc < 0) {
+		db_rollback(db);
+		plain_error(&c, 500, "Something went wrong",
+			    "The server could not complete this request. Nothing was changed.");
+	}
+send:
+	if (http_send(io, &resp, req.method == METHOD_HEAD) < 0)
+		log_event(LOG_WARN, req.id, "send_failed", NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	snprintf(status, sizeof(status), "%d", resp.status);
+	snprintf(ms, sizeof(ms), "%.2f",
+		 (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+	metrics_request(page, resp.status);
+	log_event(resp.status >= 500 ? LOG_ERROR : LOG_INFO, req.id, "request", "method",
+			  req.method_name, "route", route_name(page), "status", status, "ms", ms,
+			  NULL);
+	req_free(&req);
+	http_resp_free(&resp);
+}

@@ -1,0 +1,138 @@
+/*
+ * server: CGI and threaded FastCGI request loops.  See server.h.
+ */
+#include "server.h"
+#include "httpc.h"
+#include "log.h"
+#include "route.h"
+
+#include <fcgiapp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static pthread_mutex_t accept_lock = PTHREAD_MUTEX_INITIALIZER;
+static volatile sig_atomic_t stopping;
+
+struct thread_arg {
+	struct app *app;
+	int fd;
+};
+
+static void on_term(int sig)
+{
+	(void)sig;
+	stopping = 1;
+	/* FCGX_Accept_r blocks in accept(); the default action ends the
+	 * process, which is how a FastCGI manager stops its children. */
+	signal(SIGTERM, SIG_DFL);
+	raise(SIGTERM);
+}
+
+static void http_opts(const struct app *app, struct httpc_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->connect_timeout_ms = 5000;
+	o->timeout_ms = app->conf.hs_timeout_ms;
+	o->max_body = 1024 * 1024;
+	o->user_agent = "JetStack-ClientAccounts/1.0";
+}
+
+static void *serve(void *p)
+{
+	struct thread_arg *ta = p;
+	struct db db;
+	struct httpc http;
+	struct httpc_opts ho;
+	FCGX_Request fr;
+
+	db_init(&db, ta->app->conf.db_conninfo);
+	http_opts(ta->app, &ho);
+	if (httpc_init(&http, &ho) != HTTPC_OK) {
+		log_event(LOG_ERROR, NULL, "httpc_init_failed", NULL);
+		return NULL;
+	}
+	FCGX_InitRequest(&fr, ta->fd, 0);
+	while (!stopping) {
+		int rc;
+		struct io io;
+
+		pthread_mutex_lock(&accept_lock);
+		rc = FCGX_Accept_r(&fr);
+		pthread_mutex_unlock(&accept_lock);
+		if (rc < 0)
+			break;
+		io.envp = fr.envp;
+		io.in = fr.in;
+		io.out = fr.out;
+		route_handle(ta->app, &db, &http, &io);
+		FCGX_Finish_r(&fr);
+	}
+	httpc_cleanup(&http);
+	db_close(&db);
+	return NULL;
+}
+
+static int serve_cgi(struct app *app)
+{
+	struct db db;
+	struct httpc http;
+	struct httpc_opts ho;
+	struct io io = {.envp = environ, .in = NULL, .out = NULL};
+
+	db_init(&db, app->conf.db_conninfo);
+	http_opts(app, &ho);
+	if (httpc_init(&http, &ho) != HTTPC_OK)
+		return 1;
+	route_handle(app, &db, &http, &io);
+	httpc_cleanup(&http);
+	db_close(&db);
+	return 0;
+}
+
+int server_run(struct app *app)
+{
+	const char *sock = app->conf.socket_path;
+	struct thread_arg ta = {.app = app, .fd = 0};
+	pthread_t *th = NULL;
+	int n = app->conf.threads;
+
+	if (FCGX_Init() != 0) {
+		log_event(LOG_ERROR, NULL, "fcgx_init_failed", NULL);
+		return 1;
+	}
+	if (sock[0] == '\0' && FCGX_IsCGI())
+		return serve_cgi(app);
+	if (sock[0] != '\0') {
+		mode_t old = umask(0117); /* socket rw for owner and group only */
+		ta.fd = FCGX_OpenSocket(sock, 1024);
+		umask(old);
+		if (ta.fd < 0) {
+			fprintf(stderr, "jetstack: cannot listen on JETSTACK_SOCKET %s\n", sock);
+			return 1;
+		}
+	}
+	signal(SIGTERM, on_term);
+	signal(SIGPIPE, SIG_IGN);
+	log_event(LOG_INFO, NULL, "started", "threads", n > 1 ? "many" : "one", NULL);
+	th = calloc((size_t)n, sizeof(*th));
+	if (th == NULL)
+		return 1;
+	for (int i = 1; i < n; i++)
+		if (pthread_create(&th[i], NULL, serve, &ta) != 0) {
+			log_event(LOG_ERROR, NULL, "thread_create_failed", NULL);
+			n = i;
+			break;
+		}
+	serve(&ta);
+	for (int i = 1; i < n; i++)
+		pthread_join(th[i], NULL);
+	free(th);
+	return 0;
+}

@@ -1,0 +1,62 @@
+/*
+ * stmt: the names of every SQL statement.  The SQL text lives beside the
+ * db code in db_stmt.c; each is prepared once per connection.
+ */
+#ifndef JS_STMT_H
+#define JS_STMT_H
+
+enum stmt {
+	ST_PING,
+	/* users, organisations, sessions */
+	ST_ORG_CREATE,
+	ST_ORG_BY_NAME,
+	ST_USER_CREATE,
+	ST_USER_ID_BY_EMAIL,
+	ST_USER_LOGIN,
+	ST_USER_DISABLE,
+	ST_USER_SESSIONS_END,
+	ST_MEMBERSHIP_UPSERT,
+	ST_MEMBERSHIP_ROLE,
+	ST_ROLE_OF,
+	ST_SESSION_CREATE,
+	ST_SESSION_LOAD,
+	ST_SESSION_TOUCH,
+	ST_SESSION_END,
+	ST_SESSION_FLASH_SET,
+	ST_SESSION_FLASH_CLEAR,
+	/* portals */
+	ST_PORTAL_COUNTS,
+	ST_PORTAL_LIST_NAME,
+	ST_PORTAL_LIST_NAME_S,
+	ST_PORTAL_LIST_STATUS,
+	ST_PORTAL_LIST_STATUS_S,
+	ST_PORTAL_LIST_LAST,
+	ST_PORTAL_LIST_LAST_S,
+	ST_PORTAL_GET,
+	ST_PORTAL_LOCK,
+	ST_PORTAL_LOCK_HUB,
+	ST_PORTAL_INSERT,
+	ST_PORTAL_SET_CONNECTED,
+	ST_PORTAL_SET_STATUS,
+	ST_PORTAL_REMOVE,
+	ST_PORTAL_ADMIN_LIST,
+	ST_TOKENS_UPSERT,
+	ST_TOKENS_GET,
+	ST_TOKENS_CAS,
+	ST_TOKENS_DELETE,
+	ST_ACTIVITY_ADD,
+	ST_ACTIVITY_LIST,
+	ST_STATE_CREATE,
+	ST_STATE_CONSUME,
+	ST_STATE_LOOKUP,
+	ST_MIGRATION_APPLIED,
+	ST_MIGRATION_RECORD,
+	ST_METRICS_PORTALS,
+	ST__MAX
+};
+
+/* The SQL of a statement and its prepared name. */
+const char *stmt_sql(enum stmt st);
+const char *stmt_name(enum stmt st);
+
+#endif

@@ -1,0 +1,35 @@
+/*
+ * tok: the token store.  Access and refresh tokens are sealed with
+ * AES-256-GCM under the configured key, with the portal id, the token kind
+ * and the key id as associated data, so a ciphertext copied to another row
+ * or kind does not open.  Plaintext tokens live only in memory, are wiped
+ * when freed, and are never logged.
+ */
+#ifndef JS_TOK_H
+#define JS_TOK_H
+
+#include "conf.h"
+#include "db.h"
+
+struct tokens {
+	char *access;
+	char *refresh;
+	long long expires; /* Unix time the access token expires */
+	long long version;
+};
+
+/* Wipe and free; safe on a zeroed struct. */
+void tok_free(struct tokens *t);
+/* Replace a portal's tokens unconditionally (connect/reconnect, inside the
+ * caller's transaction).  1 ok, -1 error. */
+int tok_put(struct db *db, const struct conf *conf, long long portal, const char *access,
+	    const char *refresh, long expires_in);
+/* Load and decrypt.  1 ok, 0 no tokens, -1 error (including a ciphertext
+ * that does not open). */
+int tok_get(struct db *db, const struct conf *conf, long long portal, struct tokens *out);
+/* Write new tokens only if the stored version is still version.  1
+ * swapped, 0 somebody else wrote first, -1 error. */
+int tok_cas(struct db *db, const struct conf *conf, long long portal, long long version,
+	    const char *access, const char *refresh, long expires_in);
+
+#endif

@@ -1,0 +1,106 @@
+/*
+ * valid: input validators.  See valid.h.
+ */
+#include "valid.h"
+#include "req.h"
+
+#include <string.h>
+
+static int printable(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n > max || !req_utf8_valid(s, n))
+		return 0;
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+static int charset(const char *s, const char *extra, size_t min, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n < min || n > max)
+		return 0;
+	for (; *s; s++) {
+		char c = *s;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      (extra && strchr(extra, c))))
+			return 0;
+	}
+	return 1;
+}
+
+int valid_email(const char *s)
+{
+	const char *at = strchr(s, '@');
+
+	return printable(s, 254) && strlen(s) >= 3 && at != NULL && at != s && at[1] != '\0' &&
+	       strchr(at + 1, '@') == NULL && strpbrk(s, " <>\"'\\,;") == NULL;
+}
+
+int valid_password(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n >= 1 && n <= 1024 && req_utf8_valid(s, n);
+}
+
+int valid_token(const char *s)
+{
+	return charset(s, "-_", 43, 43);
+}
+
+int valid_conn_type(const char *s)
+{
+	return strcmp(s, "config_only") == 0 || strcmp(s, "config_audit") == 0 ||
+	       strcmp(s, "audit_only") == 0;
+}
+
+int valid_sort(const char *s)
+{
+	return strcmp(s, "name") == 0 || strcmp(s, "status") == 0 || strcmp(s, "last") == 0;
+}
+
+int valid_status(const char *s)
+{
+	return strcmp(s, "connected") == 0 || strcmp(s, "needs_reconnection") == 0 ||
+	       strcmp(s, "disconnected") == 0;
+}
+
+int valid_id(const char *s)
+{
+	return charset(s, NULL, 1, 18) && strspn(s, "0123456789") == strlen(s) && s[0] != '0';
+}
+
+int valid_cursor(const char *s)
+{
+	return printable(s, 300);
+}
+
+int valid_oauth_code(const char *s)
+{
+	return charset(s, "-_.~+/=:", 1, 1024);
+}
+
+int valid_oauth_error(const char *s)
+{
+	return charset(s, "_", 1, 64);
+}
+
+int valid_text(const char *s)
+{
+	return printable(s, 500);
+}
+
+int valid_local_path(const char *s)
+{
+	return s[0] == '/' && s[1] != '/' && s[1] != '\\' && charset(s + 1, "/_-.?=&", 0, 200);
+}
+
+int valid_confirm(const char *s)
+{
+	return strcmp(s, "yes") == 0;
+}

@@ -1,0 +1,23 @@
+/*
+ * valid: pure validators for every input field, used by the gate's
+ * per-route field tables before a handler sees the request.
+ */
+#ifndef JS_VALID_H
+#define JS_VALID_H
+
+/* Each returns 1 when s is acceptable, else 0. */
+int valid_email(const char *s);
+int valid_password(const char *s);
+int valid_token(const char *s);	    /* 43 chars base64url: CSRF tokens, OAuth state */
+int valid_conn_type(const char *s); /* config_only | config_audit | audit_only */
+int valid_sort(const char *s);	    /* name | status | last */
+int valid_status(const char *s);    /* connected | needs_reconnection | disconnected */
+int valid_id(const char *s);	    /* 1..18 digits, no leading zero */
+int valid_cursor(const char *s);    /* printable UTF-8, at most 300 bytes */
+int valid_oauth_code(const char *s);
+int valid_oauth_error(const char *s);
+int valid_text(const char *s);	     /* printable UTF-8, at most 500 bytes */
+int valid_local_path(const char *s); /* "/..." and not "//": safe redirect target */
+int valid_confirm(const char *s);    /* "yes" */
+
+#endif

@@ -1,0 +1,1662 @@
+#!/usr/bin/python3
+# -*- coding: utf-8 -*-
+"""hubspot-sim: a faithful, single-file HubSpot simulator for JetStack AI "Client Accounts" tests.
+
+Standard library only (Python 3.11, Debian's /usr/bin/python3). Listens on 127.0.0.1 only.
+
+    /usr/bin/python3 tests/hubspot_sim.py --port 0 --port-file var/sim.port --pid-file var/sim.pid \
+        --client-id ID --client-secret SECRET --seed demo --latency-ms 0
+
+When ready it prints exactly one line on stdout:  hubspot-sim listening on http://127.0.0.1:PORT
+SIGTERM / SIGINT stop it cleanly (exit status 0; the port and pid files it wrote are removed).
+
+The server root is both HUBSPOT_AUTHORIZE_URL's host (authorize page at /oauth/authorize) and
+HUBSPOT_API_BASE (token, introspect, revoke, settings users).  Test controls live under /_sim/ and are
+NOT HubSpot endpoints.
+
+HubSpot documentation followed (title -- URL)
+----------------------------------------------
+* Manage OAuth access tokens with the 2026-03 API -- https://developers.hubspot.com/docs/api-reference/2026-03/authentication/manage-oauth-tokens
+  (code single-use, access token = Bearer, 30-minute lifetime, all parameters form-encoded in the body)
+* OAuth token endpoint / Refresh an access token (2026-03) -- https://developers.hubspot.com/docs/api-reference/2026-03/authentication/oauth-tokens/refresh-oauth-token
+* Token introspection endpoint (2026-03) -- https://developers.hubspot.com/docs/api-reference/2026-03/authentication/oauth-tokens/token-introspect
+  (and https://developers.hubspot.com/docs/api-reference/latest/authentication/oauth-tokens/token-introspect)
+* Revoke an OAuth token ("Deletes/Revokes provided Refresh Token") -- https://developers.hubspot.com/docs/api-reference/latest/authentication/oauth-tokens/revoke-token
+* Migrate from the v1 OAuth API (sunset 2027-02-16) -- https://developers.hubspot.com/docs/api-reference/legacy/authentication/oauth-tokens/v1/migration-guide
+* Changelog: New OAuth v3 API endpoints and standardized error responses (error/error_description added,
+  status/message kept) -- https://developers.hubspot.com/changelog/new-oauth-v3-api-endpoints-and-standardized-error-responses
+* Legacy v1 OAuth guide, Refresh OAuth 2.0 access token, Delete OAuth 2.0 Refresh Token, Refresh token
+  metadata -- https://developers.hubspot.com/docs/api-reference/legacy/authentication/oauth-tokens/v1/guide ,
+  https://legacydocs.hubspot.com/docs/methods/oauth2/refresh-access-token ,
+  https://developers.hubspot.com/docs/methods/oauth2/delete-refresh-token ,
+  https://developers.hubspot.com/docs/api-reference/legacy/authentication/oauth-tokens/v1/get-refresh-token-metadata
+* Settings API | User provisioning (scopes: settings.users.read / settings.users.write ..., idProperty=EMAIL)
+  -- https://developers.hubspot.com/docs/api-reference/latest/account/settings/user-provisioning/guide
+* Retrieves a user (2026-03): id/email/roleId/roleIds/primaryTeamId/secondaryTeamIds/superAdmin, ids are STRINGS
+  -- https://developers.hubspot.com/docs/api-reference/2026-03/account/settings/user-provisioning/users/get-user
+* Retrieves users (2026-03) -- https://developers.hubspot.com/docs/api-reference/latest/account/settings/user-provisioning/users/get-users
+* Retrieves the roles on an account (2026-03): {"results":[{"id","name","requiresBillingWrite"}]}
+  -- https://developers.hubspot.com/docs/api-reference/latest/account/settings/user-provisioning/roles/get-roles
+* API usage guidelines and limits (429 body: status/message/errorType RATE_LIMIT/correlationId/policyName)
+  -- https://developers.hubspot.com/docs/api/usage-details
+* HubSpot's generated SDK models (field names and types of the 2026-03 OAuth answers):
+  HubSpot/hubspot-sdk-python src/hubspot_sdk/types/auth/{access_token_response,public_access_token_info_response,
+  public_refresh_token_info_response,token_info_response_base_if}.py
+* Error bodies as HubSpot sends them (public issue threads): MISSING_SCOPES (HubSpot/hubspot-api-nodejs#268,#50),
+  INVALID_AUTHENTICATION "Authentication credentials not found..." (HubSpot/hubspot-api-nodejs#148,#432),
+  EXPIRED_AUTHENTICATION "The OAuth token used to make this call expired N minute(s) ago." (ToolJet/ToolJet#17192),
+  BAD_REFRESH_TOKEN "missing or invalid refresh token" (nango.dev/blog/hubspot-oauth-bad-refresh-token),
+  BAD_AUTH_CODE "missing or unknown auth code"; authorize error page "Couldn't complete the connection /
+  An invalid app client_id was provided" (PipedreamHQ/pipedream#20321).
+
+Behaviour the docs do not pin down (assumed here; change only with the integrating engineer)
+-------------------------------------------------------------------------------------------------
+* Token endpoint errors all answer HTTP 400 with exactly the keys
+  {"status","message","correlationId","error","error_description"}:
+  BAD_AUTH_CODE/invalid_grant, BAD_REFRESH_TOKEN/invalid_grant, BAD_CLIENT_ID/invalid_client (unknown client_id
+  OR wrong client_secret), BAD_REDIRECT_URI/invalid_grant, BAD_GRANT_TYPE/unsupported_grant_type.
+* A Content-Type other than application/x-www-form-urlencoded on the token/introspect/revoke endpoints answers
+  415 with {"status":"error","message","correlationId","category":"VALIDATION_ERROR","error":"invalid_request",
+  "error_description"}.  Any query string on those endpoints answers 400 (same body shape): the docs require all
+  parameters in the body and the simulator enforces it so no secret ever rides in a URL.
+* Revoke answers 204 No Content (also for an already-revoked, known token: idempotent); an unknown token answers
+  400 VALIDATION_ERROR.  Revoking a refresh token revokes the whole grant (refresh token and every access token
+  minted from it).  Revoking an access token revokes only that access token.
+* Introspect: token_type is "access" / "refresh"; token_use is "access_token" / "refresh_token"; inactive,
+  unknown, expired, revoked, rotated-out, uninstalled or user-deactivated tokens answer 200 {"active": false}.
+* "invalidate_refresh_tokens" (portal control) models HubSpot rotating/invalidating refresh tokens on its side:
+  every refresh token of that portal is then rejected with BAD_REFRESH_TOKEN and introspects {"active":false};
+  access tokens already issued keep working until they expire (HubSpot documents that deleting a refresh token
+  does not affect access tokens).  Rotated-out refresh tokens behave the same way.
+* Uninstall, user deactivation and removing a user from a portal kill the grant entirely: refresh -> BAD_REFRESH_TOKEN,
+  access token -> 401 INVALID_AUTHENTICATION, introspect -> {"active":false}.  Reactivating a user does not revive
+  old grants.  A role change does NOT invalidate tokens unless asked ("invalidate_refresh_tokens": true).
+* A refresh answer repeats the same refresh_token (HubSpot's observed behaviour); rotation or omission is only
+  produced by test faults.  Every successful exchange creates a NEW grant; older grants of the same portal stay
+  valid until revoked (so tests can check the app revokes what it no longer uses).
+* Scope-granting rule at "Connect app": granted = (scope ∪ optional_scope) − portal.withheld_scopes
+  (withheld scopes may include required ones; this is how tests produce "required scopes missing").
+  Grants minted through /_sim/grants get exactly the scopes given (withheld_scopes is not applied).
+* Installing needs membership of the portal only (the simulator assumes every member has App Marketplace access);
+  the admin check is the app's job via the Settings users API.  A deactivated browser user gets a 403 page.
+* Settings users endpoints accept a token holding settings.users.read OR settings.users.write ("one of the
+  following scopes"); otherwise 403 MISSING_SCOPES.  A user id that is unknown, deactivated or not a member of the
+  token's portal answers 404 {"status":"error","category":"OBJECT_NOT_FOUND",...}.
+* 5xx fault bodies: {"status":"error","message","correlationId","category"} with category SERVICE_UNAVAILABLE
+  (503), INTERNAL_ERROR (500), BAD_GATEWAY (502), GATEWAY_TIMEOUT (504).  429 uses the documented rate-limit body
+  with policyName TEN_SECONDLY_ROLLING plus X-HubSpot-RateLimit-* headers.
+* The deprecated v1 paths (/oauth/v1/...) answer 410 with a HubSpot-style body so accidental use is caught; any
+  long path segment (>= 32 chars) or known token/code/secret in a logged path is replaced by "{redacted}", and a
+  segment holding an email (GET .../{email}?idProperty=EMAIL) by "{email}".
+* The call log records only HubSpot-facing requests (not /_sim/ controls) and never stores a value.
+"""
+
+import argparse
+import collections
+import datetime
+import html
+import json
+import os
+import secrets
+import signal
+import socket
+import sys
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+
+DEFAULT_CLIENT_ID = "jetstack-sim-client-id"
+DEFAULT_CLIENT_SECRET = "jetstack-sim-client-secret"
+DEFAULT_APP_ID = 4242001
+DEFAULT_APP_NAME = "JetStack AI"
+
+ACCESS_TOKEN_TTL = 1800  # seconds; HubSpot documents 30 minutes
+CODE_TTL = 300  # seconds; authorization codes live 5 minutes
+MAX_API_BODY = 1 << 20  # 1 MiB for HubSpot-facing endpoints
+MAX_SIM_BODY = 256 << 20  # bulk seeding of 10,000+ portals
+
+USERS_SCOPES = ("settings.users.read", "settings.users.write")
+FORM_CT = "application/x-www-form-urlencoded"
+ENDPOINTS = ("authorize", "token", "introspect", "revoke", "users", "all")
+
+INVALID_AUTH_MESSAGE = ("Authentication credentials not found. This API supports OAuth 2.0 authentication and you "
+                        "can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview")
+MISSING_SCOPES_MESSAGE = ("This app hasn't been granted all required scopes to make this call. Read more about "
+                          "required scopes here: https://developers.hubspot.com/scopes.")
+
+DEMO_PORTALS = [
+    (20001001, "Acme Corp", "acme-corp.com"),
+    (20001002, "Globex Marketing", "globex-marketing.com"),
+    (20001003, "Initech", "initech.com"),
+    (20001004, "Umbrella Health", "umbrella-health.com"),
+    (20001005, "Stark Industries", "stark-industries.com"),
+    (20001006, "Wayne Enterprises", "wayne-enterprises.com"),
+]
+
+FAULT_CATEGORIES = {500: "INTERNAL_ERROR", 502: "BAD_GATEWAY", 503: "SERVICE_UNAVAILABLE", 504: "GATEWAY_TIMEOUT"}
+
+
+def correlation_id():
+    return str(uuid.uuid4())
+
+
+def default_roles(hub_id):
+    """Every portal gets these three roles unless told otherwise. Role ids are strings, per the docs."""
+    return [
+        {"id": "%d01" % hub_id, "name": "Admin", "requiresBillingWrite": False},
+        {"id": "%d02" % hub_id, "name": "Sales Rep", "requiresBillingWrite": True},
+        {"id": "%d03" % hub_id, "name": "Marketing Manager", "requiresBillingWrite": False},
+    ]
+
+
+def new_access_token():
+    # Opaque, ~150 characters (HubSpot says allow up to 300).
+    return "C" + secrets.token_urlsafe(112)
+
+
+def new_refresh_token():
+    h = secrets.token_hex(16)
+    return "na1-%s-%s-%s-%s-%s" % (h[:8], h[8:12], h[12:16], h[16:20], h[20:32])
+
+
+def new_code():
+    return str(uuid.UUID(bytes=secrets.token_bytes(16), version=4))
+
+
+def split_scopes(value):
+    if not value:
+        return []
+    out = []
+    for s in value.replace(",", " ").split():
+        if s and s not in out:
+            out.append(s)
+    return out
+
+
+def add_query(uri, params):
+    s = urlsplit(uri)
+    extra = urlencode(params, quote_via=quote)
+    q = (s.query + "&" + extra) if s.query else extra
+    return urlunsplit((s.scheme, s.netloc, s.path, q, ""))
+
+
+def iso_now():
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class ControlError(Exception):
+    def __init__(self, message, status=400):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class Reply:
+    """A fully computed HTTP answer."""
+
+    __slots__ = ("status", "body", "ctype", "headers", "disconnect")
+
+    def __init__(self, status, body=b"", ctype=None, headers=None, disconnect=False):
+        self.status = status
+        self.body = body
+        self.ctype = ctype
+        self.headers = headers or {}
+        self.disconnect = disconnect
+
+
+def json_reply(status, obj, headers=None):
+    body = json.dumps(obj, separators=(",", ":")).encode("utf-8")
+    h = {"Cache-Control": "no-store"}
+    if isinstance(obj, dict) and "correlationId" in obj:
+        h["X-HubSpot-Correlation-Id"] = obj["correlationId"]
+    if headers:
+        h.update(headers)
+    return Reply(status, body, "application/json;charset=utf-8", h)
+
+
+def html_reply(status, page, headers=None):
+    h = {"Cache-Control": "no-store", "X-Frame-Options": "DENY", "Content-Security-Policy": "default-src 'none'; "
+         "style-src 'unsafe-inline'; form-action *"}
+    if headers:
+        h.update(headers)
+    return Reply(status, page.encode("utf-8"), "text/html; charset=utf-8", h)
+
+
+def oauth_error(status_code, hs_status, message, error, description):
+    return json_reply(status_code, {"status": hs_status, "message": message, "correlationId": correlation_id(),
+                                    "error": error, "error_description": description})
+
+
+def api_error(status_code, category, message, **extra):
+    body = {"status": "error", "message": message, "correlationId": correlation_id(), "category": category}
+    body.update(extra)
+    return json_reply(status_code, body)
+
+
+def request_error(status_code, message):
+    """Validation error on an OAuth endpoint (wrong content type, query string, missing field)."""
+    return json_reply(status_code, {"status": "error", "message": message, "correlationId": correlation_id(),
+                                    "category": "VALIDATION_ERROR", "error": "invalid_request",
+                                    "error_description": message})
+
+
+E = html.escape
+
+PAGE_STYLE = """
+body{font-family:Lexend Deca,Helvetica,Arial,sans-serif;background:#f5f8fa;color:#33475b;margin:0}
+header{background:#ff7a59;color:#fff;padding:12px 24px;font-weight:bold}
+main{max-width:640px;margin:32px auto;background:#fff;border:1px solid #cbd6e2;border-radius:4px;padding:24px 32px}
+.account{border:1px solid #cbd6e2;border-radius:3px;padding:10px;margin:6px 0}
+.portal-domain,.portal-hub-id{color:#7c98b6;margin-left:8px}
+button{padding:9px 18px;border-radius:3px;border:1px solid #ff7a59;font-size:14px;margin-right:8px}
+#connect-app{background:#ff7a59;color:#fff}#cancel{background:#fff;color:#ff7a59}
+.scopes li{font-family:monospace}
+"""
+
+
+def page(title, inner):
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            "<title>%s</title><style>%s</style></head>\n<body><header>HubSpot <small>(simulator)</small></header>\n"
+            "<main>%s</main></body></html>\n" % (E(title), PAGE_STYLE, inner))
+
+
+def error_page(status, heading, message):
+    inner = ("<h1 id=\"error-heading\">%s</h1>\n<p id=\"error-message\">%s</p>\n" % (E(heading), E(message)))
+    return html_reply(status, page(heading, inner))
+
+
+class Sim:
+    """All simulator state, guarded by one lock. Never sleeps while holding the lock."""
+
+    def __init__(self, client_id, client_secret, app_id, app_name, seed, latency_ms, log_max):
+        self.lock = threading.RLock()
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.app_id = app_id
+        self.app_name = app_name
+        self.default_seed = seed
+        self.base_latency_ms = latency_ms
+        self.log = collections.deque(maxlen=log_max)
+        self.log_seq = 0
+        self.reset(seed)
+
+    # ------------------------------------------------------------------ state
+    def reset(self, seed):
+        if seed not in ("demo", "empty"):
+            raise ControlError("seed must be 'demo' or 'empty'")
+        with self.lock:
+            self.config = {"latency_ms": self.base_latency_ms, "access_token_ttl": ACCESS_TOKEN_TTL,
+                           "code_ttl": CODE_TTL}
+            self.clock_offset = 0.0
+            self.portals = {}
+            self.users = {}
+            self.email_index = {}
+            self.browser_user = None
+            self.codes = {}
+            self.grants = {}
+            self.grant_seq = 0
+            self.refresh_index = {}
+            self.access_index = {}
+            self.faults = []
+            self.fault_seq = 0
+            self.next_user_id = 71000100
+            self.log.clear()
+            self.reset_stats()
+            self.seed = seed
+            if seed == "demo":
+                self._seed_demo()
+
+    def reset_stats(self):
+        with self.lock:
+            self.stats = {
+                "token_calls": {"total": 0, "by_grant_type": collections.Counter(), "by_hub_id": {}},
+                "token_successes": {"total": 0, "by_grant_type": collections.Counter(), "by_hub_id": {}},
+                "calls_by_endpoint": collections.Counter(),
+                "faults_injected": collections.Counter(),
+            }
+
+    def now(self):
+        return time.time() + self.clock_offset
+
+    def _seed_demo(self):
+        for hub_id, name, domain in DEMO_PORTALS:
+            self._upsert_portal({"hub_id": hub_id, "name": name, "domain": domain})
+        all_hubs = [p[0] for p in DEMO_PORTALS]
+        self._upsert_user({"user_id": "71000001", "email": "alex@agency.example", "first_name": "Alex",
+                           "last_name": "Morgan",
+                           "portals": {str(h): {"super_admin": True, "role_ids": []} for h in all_hubs}})
+        sam = {str(h): {"super_admin": False, "role_names": ["Admin"]} for h in all_hubs[:3]}
+        sam[str(all_hubs[3])] = {"super_admin": False, "role_names": ["Marketing Manager"]}
+        self._upsert_user({"user_id": "71000002", "email": "sam@agency.example", "first_name": "Sam",
+                           "last_name": "Patel", "portals": sam})
+        self._upsert_user({"user_id": "71000003", "email": "riley@agency.example", "first_name": "Riley",
+                           "last_name": "Chen",
+                           "portals": {str(h): {"super_admin": False, "role_names": ["Sales Rep"],
+                                                "primary_team_id": "81000001"} for h in all_hubs}})
+        self.browser_user = "71000001"
+
+    # ------------------------------------------------------------ entities
+    def _int_hub(self, value):
+        try:
+            hub = int(value)
+        except (TypeError, ValueError):
+            raise ControlError("hub_id must be an integer")
+        if hub <= 0:
+            raise ControlError("hub_id must be positive")
+        return hub
+
+    def _portal(self, hub_id):
+        p = self.portals.get(self._int_hub(hub_id))
+        if p is None:
+            raise ControlError("unknown portal %s" % hub_id, 404)
+        return p
+
+    def _find_user(self, key):
+        """Find a user by id (str/int) or email."""
+        if key is None:
+            return None
+        k = str(key).strip()
+        if k in self.users:
+            return self.users[k]
+        uid = self.email_index.get(k.lower())
+        return self.users.get(uid) if uid else None
+
+    def _user(self, key):
+        u = self._find_user(key)
+        if u is None:
+            raise ControlError("unknown user %s" % key, 404)
+        return u
+
+    def _upsert_portal(self, spec):
+        if not isinstance(spec, dict):
+            raise ControlError("portal must be an object")
+        hub = self._int_hub(spec.get("hub_id"))
+        p = self.portals.get(hub)
+        if p is None:
+            p = {"hub_id": hub, "name": "Portal %d" % hub, "domain": "portal-%d.example.com" % hub,
+                 "withheld_scopes": [], "roles": default_roles(hub), "app_state": "not_installed"}
+            self.portals[hub] = p
+        for key in ("name", "domain"):
+            if key in spec:
+                if not isinstance(spec[key], str) or not spec[key]:
+                    raise ControlError("%s must be a non-empty string" % key)
+                p[key] = spec[key]
+        if "withheld_scopes" in spec:
+            ws = spec["withheld_scopes"]
+            if not isinstance(ws, list) or not all(isinstance(s, str) for s in ws):
+                raise ControlError("withheld_scopes must be a list of strings")
+            p["withheld_scopes"] = sorted(set(ws))
+        if "roles" in spec:
+            p["roles"] = self._parse_roles(spec["roles"])
+        if "app_state" in spec:
+            if spec["app_state"] not in ("not_installed", "installed", "uninstalled"):
+                raise ControlError("app_state must be not_installed, installed or uninstalled")
+            p["app_state"] = spec["app_state"]
+        members = spec.get("members")
+        if members is not None:
+            if not isinstance(members, dict):
+                raise ControlError("members must be an object keyed by user id or email")
+            for key, m in members.items():
+                u = self._user(key)
+                self._set_membership(u, hub, m)
+        return p
+
+    def _parse_roles(self, roles):
+        if not isinstance(roles, list):
+            raise ControlError("roles must be a list")
+        out, seen = [], set()
+        for r in roles:
+            if not isinstance(r, dict) or "id" not in r or not isinstance(r.get("name"), str):
+                raise ControlError("each role needs id and name")
+            rid = str(r["id"])
+            if rid in seen:
+                raise ControlError("duplicate role id %s" % rid)
+            seen.add(rid)
+            out.append({"id": rid, "name": r["name"], "requiresBillingWrite": bool(r.get("requiresBillingWrite",
+                                                                                          False))})
+        return out
+
+    def _set_membership(self, user, hub, m):
+        portal = self.portals.get(hub)
+        if portal is None:
+            raise ControlError("unknown portal %s" % hub, 404)
+        if m is None or m is False:
+            self._remove_membership(user, hub)
+            return
+        if not isinstance(m, dict):
+            raise ControlError("membership must be an object")
+        role_ids = []
+        known = {r["id"]: r for r in portal["roles"]}
+        by_name = {r["name"].lower(): r["id"] for r in portal["roles"]}
+        for rid in m.get("role_ids", []) or []:
+            rid = str(rid)
+            if rid not in known:
+                raise ControlError("role id %s does not exist on portal %d" % (rid, hub))
+            if rid not in role_ids:
+                role_ids.append(rid)
+        for name in m.get("role_names", []) or []:
+            rid = by_name.get(str(name).lower())
+            if rid is None:
+                raise ControlError("role %r does not exist on portal %d" % (name, hub))
+            if rid not in role_ids:
+                role_ids.append(rid)
+        entry = {"super_admin": bool(m.get("super_admin", False)), "role_ids": role_ids}
+        if m.get("primary_team_id") is not None:
+            entry["primary_team_id"] = str(m["primary_team_id"])
+        if m.get("secondary_team_ids"):
+            entry["secondary_team_ids"] = [str(t) for t in m["secondary_team_ids"]]
+        user["portals"][hub] = entry
+
+    def _remove_membership(self, user, hub):
+        if hub in user["portals"]:
+            del user["portals"][hub]
+            for g in self.grants.values():
+                if g["user_id"] == user["id"] and g["hub_id"] == hub and g["status"] in ("active",
+                                                                                          "refresh_invalidated"):
+                    g["status"] = "user_removed"
+
+    def _upsert_user(self, spec):
+        if not isinstance(spec, dict):
+            raise ControlError("user must be an object")
+        uid = spec.get("user_id", spec.get("id"))
+        email = spec.get("email")
+        user = None
+        if uid is not None:
+            uid = str(uid).strip()
+            if not uid.isdigit():
+                raise ControlError("user_id must be digits (HubSpot user ids are numeric strings)")
+            user = self.users.get(uid)
+        if user is None and email:
+            user = self._find_user(email)
+            if user is not None and uid is not None and user["id"] != uid:
+                raise ControlError("email %s already belongs to user %s" % (email, user["id"]))
+        if user is None:
+            if not isinstance(email, str) or "@" not in email:
+                raise ControlError("a new user needs an email")
+            if uid is None:
+                while str(self.next_user_id) in self.users:
+                    self.next_user_id += 1
+                uid = str(self.next_user_id)
+                self.next_user_id += 1
+            user = {"id": uid, "email": email, "first_name": None, "last_name": None, "active": True,
+                    "portals": {}}
+            self.users[uid] = user
+            self.email_index[email.lower()] = uid
+        if email and email.lower() != user["email"].lower():
+            if self.email_index.get(email.lower(), user["id"]) != user["id"]:
+                raise ControlError("email %s already in use" % email)
+            self.email_index.pop(user["email"].lower(), None)
+            user["email"] = email
+            self.email_index[email.lower()] = user["id"]
+        for key in ("first_name", "last_name"):
+            if key in spec:
+                user[key] = spec[key]
+        if "active" in spec:
+            if spec["active"]:
+                user["active"] = True
+            else:
+                self._deactivate(user)
+        portals = spec.get("portals")
+        if portals is not None:
+            if not isinstance(portals, dict):
+                raise ControlError("portals must be an object keyed by hub id")
+            if spec.get("replace_portals"):
+                for hub in list(user["portals"]):
+                    if str(hub) not in portals:
+                        self._remove_membership(user, hub)
+            for hub_key, m in portals.items():
+                self._set_membership(user, self._int_hub(hub_key), m)
+        return user
+
+    def _deactivate(self, user):
+        user["active"] = False
+        for g in self.grants.values():
+            if g["user_id"] == user["id"] and g["status"] in ("active", "refresh_invalidated"):
+                g["status"] = "user_deactivated"
+
+    # ------------------------------------------------------------- views
+    def portal_view(self, p, with_members=True):
+        v = {"hub_id": p["hub_id"], "name": p["name"], "domain": p["domain"],
+             "withheld_scopes": list(p["withheld_scopes"]), "roles": [dict(r) for r in p["roles"]],
+             "app_state": p["app_state"]}
+        if with_members:
+            v["members"] = {u["id"]: self._membership_view(u["portals"][p["hub_id"]])
+                            for u in self.users.values() if p["hub_id"] in u["portals"]}
+        return v
+
+    @staticmethod
+    def _membership_view(m):
+        v = {"super_admin": m["super_admin"], "role_ids": list(m["role_ids"])}
+        if m.get("primary_team_id"):
+            v["primary_team_id"] = m["primary_team_id"]
+        return v
+
+    def user_sim_view(self, u):
+        return {"user_id": u["id"], "email": u["email"], "first_name": u["first_name"], "last_name": u["last_name"],
+                "active": u["active"],
+                "portals": {str(h): self._membership_view(m) for h, m in sorted(u["portals"].items())}}
+
+    def grant_view(self, g):
+        now = self.now()
+        valid_access = 0
+        for rec in g["access_tokens"]:
+            a = self.access_index.get(rec)
+            if a and not a["revoked"] and a["expires_at"] > now and g["status"] in ("active", "refresh_invalidated"):
+                valid_access += 1
+        return {"grant_id": g["id"], "hub_id": g["hub_id"], "user_id": g["user_id"], "scopes": list(g["scopes"]),
+                "status": g["status"], "refresh_token_valid": g["status"] == "active",
+                "valid_access_tokens": valid_access, "refresh_count": g["refresh_count"],
+                "rotations": g["rotations"], "created_at": g["created_at"], "source": g["source"]}
+
+    # ------------------------------------------------------------ tokens
+    def _create_grant(self, hub, user, scopes, source):
+        self.grant_seq += 1
+        gid = "g%d" % self.grant_seq
+        rt = new_refresh_token()
+        g = {"id": gid, "hub_id": hub, "user_id": user["id"], "scopes": sorted(set(scopes)),
+             "client_id": self.client_id, "refresh_token": rt, "status": "active", "created_at": self.now(),
+             "refresh_count": 0, "rotations": 0, "access_tokens": [], "source": source}
+        self.grants[gid] = g
+        self.refresh_index[rt] = gid
+        portal = self.portals[hub]
+        portal["app_state"] = "installed"
+        return g
+
+    def _mint_access(self, g):
+        at = new_access_token()
+        self.access_index[at] = {"grant": g["id"], "expires_at": self.now() + self.config["access_token_ttl"],
+                                 "revoked": False, "issued_at": self.now()}
+        g["access_tokens"].append(at)
+        return at
+
+    def _token_answer(self, g, at, include_refresh=True):
+        body = {"access_token": at}
+        if include_refresh:
+            body["refresh_token"] = g["refresh_token"]
+        body.update({"expires_in": int(self.config["access_token_ttl"]), "token_type": "bearer",
+                     "token_use": "access_token", "hub_id": g["hub_id"], "user_id": int(g["user_id"]),
+                     "scopes": list(g["scopes"])})
+        return body
+
+    def mint_grant(self, spec):
+        """/_sim/grants: create portal/user/membership when missing, then a grant with exactly these scopes."""
+        if not isinstance(spec, dict):
+            raise ControlError("grant must be an object")
+        hub = self._int_hub(spec.get("hub_id"))
+        scopes = spec.get("scopes")
+        if isinstance(scopes, str):
+            scopes = split_scopes(scopes)
+        if not isinstance(scopes, list) or not scopes or not all(isinstance(s, str) for s in scopes):
+            raise ControlError("scopes must be a non-empty list of strings")
+        if hub not in self.portals:
+            self._upsert_portal({"hub_id": hub, **{k: spec[k] for k in ("name", "domain") if k in spec}})
+        user = None
+        if spec.get("user_id") is not None:
+            user = self._find_user(str(spec["user_id"]))
+        if user is None and spec.get("user_email"):
+            user = self._find_user(spec["user_email"])
+        if user is None:
+            if not spec.get("user_email"):
+                raise ControlError("user_email or a known user_id is required")
+            user = self._upsert_user({"email": spec["user_email"],
+                                      **({"user_id": spec["user_id"]} if spec.get("user_id") is not None else {})})
+        if not user["active"]:
+            raise ControlError("user %s is deactivated" % user["id"], 409)
+        if hub not in user["portals"]:
+            self._set_membership(user, hub, {"super_admin": bool(spec.get("super_admin", True)),
+                                             "role_ids": spec.get("role_ids", []),
+                                             "role_names": spec.get("role_names", [])})
+        g = self._create_grant(hub, user, scopes, "sim")
+        at = self._mint_access(g)
+        return self._token_answer(g, at)
+
+    def classify_access(self, token):
+        """-> (grant, None) when valid, else (None, 'missing'|'invalid'|'expired', expired_seconds)."""
+        rec = self.access_index.get(token)
+        if rec is None:
+            return None, "invalid", 0
+        g = self.grants.get(rec["grant"])
+        if g is None or rec["revoked"] or g["status"] not in ("active", "refresh_invalidated"):
+            return None, "invalid", 0
+        now = self.now()
+        if now >= rec["expires_at"]:
+            return None, "expired", now - rec["expires_at"]
+        return g, None, rec["expires_at"] - now
+
+    # ------------------------------------------------------------ faults
+    def add_fault(self, spec):
+        if not isinstance(spec, dict):
+            raise ControlError("fault must be an object")
+        ep = spec.get("endpoint", "all")
+        if ep not in ENDPOINTS:
+            raise ControlError("endpoint must be one of %s" % ", ".join(ENDPOINTS))
+        status = spec.get("status")
+        if status is not None:
+            if not isinstance(status, int) or not 400 <= status <= 599:
+                raise ControlError("status must be an HTTP error status (400-599)")
+        count = spec.get("count")
+        if count is not None and (not isinstance(count, int) or count < 1):
+            raise ControlError("count must be a positive integer or null (until cleared)")
+        latency = spec.get("latency_ms", 0) or 0
+        if not isinstance(latency, (int, float)) or latency < 0:
+            raise ControlError("latency_ms must be >= 0")
+        f = {"endpoint": ep, "status": status, "count": count, "latency_ms": latency,
+             "omit_refresh_token": bool(spec.get("omit_refresh_token")),
+             "rotate_refresh_token": bool(spec.get("rotate_refresh_token")),
+             "disconnect": bool(spec.get("disconnect")), "redirect_error": spec.get("redirect_error"),
+             "body": spec.get("body"), "headers": spec.get("headers"), "retry_after": spec.get("retry_after")}
+        if f["body"] is not None and not isinstance(f["body"], dict):
+            raise ControlError("body must be an object")
+        if f["headers"] is not None and not isinstance(f["headers"], dict):
+            raise ControlError("headers must be an object")
+        if f["status"] is not None or f["disconnect"]:
+            f["kind"] = "response"
+        elif f["omit_refresh_token"] or f["rotate_refresh_token"]:
+            if ep not in ("token", "all"):
+                raise ControlError("omit_refresh_token/rotate_refresh_token apply to endpoint 'token'")
+            f["kind"] = "refresh_modifier"
+        elif f["redirect_error"]:
+            if ep != "authorize":
+                raise ControlError("redirect_error applies to endpoint 'authorize'")
+            f["kind"] = "redirect_error"
+        elif latency > 0:
+            f["kind"] = "latency"
+        else:
+            raise ControlError("a fault needs status, disconnect, latency_ms, omit_refresh_token, "
+                               "rotate_refresh_token or redirect_error")
+        with self.lock:
+            self.fault_seq += 1
+            f["id"] = self.fault_seq
+            self.faults.append(f)
+            return dict(f)
+
+    def _consume(self, f):
+        if f["count"] is not None:
+            f["count"] -= 1
+            if f["count"] <= 0:
+                self.faults = [x for x in self.faults if x is not f]
+
+    def plan_faults(self, ep):
+        """Decide latency and an injected error answer for one HubSpot-facing request."""
+        with self.lock:
+            latency = float(self.config["latency_ms"])
+            chosen = None
+            for f in list(self.faults):
+                if f["endpoint"] not in (ep, "all"):
+                    continue
+                if f["kind"] == "latency":
+                    latency += f["latency_ms"]
+                    self._consume(f)
+                elif f["kind"] == "response" and chosen is None:
+                    chosen = dict(f)
+                    latency += f["latency_ms"]
+                    self._consume(f)
+            if chosen is not None:
+                self.stats["faults_injected"][ep] += 1
+            return latency / 1000.0, chosen
+
+    def take_fault(self, kind, ep):
+        with self.lock:
+            for f in list(self.faults):
+                if f["kind"] == kind and f["endpoint"] in (ep, "all"):
+                    out = dict(f)
+                    self._consume(f)
+                    return out
+            return None
+
+    def fault_reply(self, f, ep):
+        if f["disconnect"]:
+            return Reply(0, disconnect=True)
+        status = f["status"]
+        headers = dict(f["headers"] or {})
+        if f.get("retry_after") is not None:
+            headers["Retry-After"] = str(f["retry_after"])
+        if ep == "authorize" and f["body"] is None:
+            return error_page(status, "Couldn't complete the connection",
+                              "HubSpot is having trouble right now (HTTP %d). Please try again later." % status)
+        if f["body"] is not None:
+            body = dict(f["body"])
+            body.setdefault("correlationId", correlation_id())
+            return json_reply(status, body, headers)
+        if status == 429:
+            headers.setdefault("X-HubSpot-RateLimit-Interval-Milliseconds", "10000")
+            headers.setdefault("X-HubSpot-RateLimit-Max", "110")
+            headers.setdefault("X-HubSpot-RateLimit-Remaining", "0")
+            return json_reply(429, {"status": "error", "message": "You have reached your ten_secondly_rolling limit.",
+                                    "errorType": "RATE_LIMIT", "correlationId": correlation_id(),
+                                    "policyName": "TEN_SECONDLY_ROLLING", "requestId": correlation_id(),
+                                    "groupName": "publicapi:oauth:%d" % self.app_id}, headers)
+        if status >= 500:
+            cat = FAULT_CATEGORIES.get(status, "INTERNAL_ERROR")
+            msg = {503: "The service is temporarily unavailable. Please try again later.",
+                   504: "The request timed out upstream. Please try again later."}.get(
+                status, "An internal error occurred. Please try again later.")
+            return json_reply(status, {"status": "error", "message": msg, "correlationId": correlation_id(),
+                                       "category": cat}, headers)
+        return json_reply(status, {"status": "error", "message": "Injected error (HTTP %d)" % status,
+                                   "correlationId": correlation_id(), "category": "VALIDATION_ERROR"}, headers)
+
+    # ------------------------------------------------------------ log
+    def safe_path(self, path):
+        segs = path.split("/")
+        out = []
+        for s in segs:
+            if len(s) >= 32 or s in self.access_index or s in self.refresh_index or s in self.codes \
+                    or s == self.client_secret:
+                out.append("{redacted}")
+            elif "@" in unquote(s):
+                out.append("{email}")
+            else:
+                out.append(s)
+        return "/".join(out)
+
+    def record(self, entry):
+        with self.lock:
+            self.log_seq += 1
+            entry["seq"] = self.log_seq
+            entry["path"] = self.safe_path(entry["path"])
+            self.log.append(entry)
+
+    # ------------------------------------------------------------ stats
+    def count_token_call(self, which, grant_type, hub):
+        st = self.stats[which]
+        st["total"] += 1
+        st["by_grant_type"][grant_type] += 1
+        key = str(hub) if hub is not None else "unknown"
+        st["by_hub_id"].setdefault(key, collections.Counter())[grant_type] += 1
+
+    def stats_view(self, hub_filter=None):
+        with self.lock:
+            now = self.now()
+            per_hub = {}
+            for g in self.grants.values():
+                d = per_hub.setdefault(str(g["hub_id"]), {"valid_refresh_tokens": 0, "valid_access_tokens": 0,
+                                                          "grants": 0})
+                d["grants"] += 1
+                if g["status"] == "active":
+                    d["valid_refresh_tokens"] += 1
+            for a in self.access_index.values():
+                if a["revoked"] or a["expires_at"] <= now:
+                    continue
+                g = self.grants.get(a["grant"])
+                if g and g["status"] in ("active", "refresh_invalidated"):
+                    per_hub[str(g["hub_id"])]["valid_access_tokens"] += 1
+
+            def conv(st):
+                return {"total": st["total"], "by_grant_type": dict(st["by_grant_type"]),
+                        "by_hub_id": {h: dict(c) for h, c in st["by_hub_id"].items()
+                                      if hub_filter is None or h == hub_filter}}
+            out = {"token_calls": conv(self.stats["token_calls"]),
+                   "token_successes": conv(self.stats["token_successes"]),
+                   "calls_by_endpoint": dict(self.stats["calls_by_endpoint"]),
+                   "faults_injected": dict(self.stats["faults_injected"]),
+                   "tokens_by_hub": {h: v for h, v in per_hub.items() if hub_filter is None or h == hub_filter}}
+            return out
+
+    def state_view(self, hub_filter=None):
+        with self.lock:
+            portals = [self.portal_view(p) for h, p in sorted(self.portals.items())
+                       if hub_filter is None or h == hub_filter]
+            users = [self.user_sim_view(u) for _, u in sorted(self.users.items())]
+            grants = [self.grant_view(g) for g in self.grants.values()
+                      if hub_filter is None or g["hub_id"] == hub_filter]
+            now = self.now()
+            return {"seed": self.seed, "client_id": self.client_id, "app_id": self.app_id, "app_name": self.app_name,
+                    "now": now, "clock_offset_seconds": self.clock_offset, "config": dict(self.config),
+                    "browser_user": self.users[self.browser_user]["email"] if self.browser_user in self.users
+                    else None,
+                    "portals": portals, "users": users, "grants": grants,
+                    "outstanding_codes": sum(1 for c in self.codes.values() if not c["used"]
+                                             and c["expires_at"] > now),
+                    "faults": [dict(f) for f in self.faults]}
+
+
+# ====================================================================== HTTP
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "hubspot-sim/1.0"
+    sys_version = ""
+    timeout = 120  # idle keep-alive connections are dropped after this
+
+    def log_message(self, fmt, *args):  # never log request lines (they could carry secrets)
+        pass
+
+    def log_error(self, fmt, *args):
+        pass
+
+    def setup(self):
+        super().setup()
+        try:
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
+
+    @property
+    def sim(self):
+        return self.server.sim
+
+    # ------------------------------------------------------------- plumbing
+    def _read_body(self, limit):
+        te = (self.headers.get("Transfer-Encoding") or "").lower()
+        if "chunked" in te:
+            chunks, total = [], 0
+            while True:
+                line = self.rfile.readline(65537)
+                if not line:
+                    raise ValueError("truncated chunked body")
+                size = int(line.split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
+                        pass
+                    break
+                total += size
+                if total > limit:
+                    raise OverflowError()
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline(3)
+            return b"".join(chunks)
+        length = self.headers.get("Content-Length")
+        if not length:
+            return b""
+        try:
+            n = int(length)
+        except ValueError:
+            raise ValueError("bad Content-Length")
+        if n < 0:
+            raise ValueError("bad Content-Length")
+        if n > limit:
+            raise OverflowError()
+        data = self.rfile.read(n)
+        if len(data) != n:
+            raise ValueError("truncated body")
+        return data
+
+    def _send(self, reply):
+        if reply.disconnect:
+            self.close_connection = True
+            return
+        try:
+            self.send_response(reply.status)
+            if reply.ctype:
+                self.send_header("Content-Type", reply.ctype)
+            for k, v in reply.headers.items():
+                self.send_header(k, v)
+            body = reply.body if self.command != "HEAD" else b""
+            self.send_header("Content-Length", str(len(reply.body)))
+            if self.close_connection:
+                self.send_header("Connection", "close")
+            # Headers and body in ONE write: avoids Nagle/delayed-ACK stalls on keep-alive connections.
+            self._headers_buffer.append(b"\r\n")
+            self._headers_buffer.append(body)
+            self.flush_headers()
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+    def do_GET(self):
+        self._dispatch()
+
+    def do_POST(self):
+        self._dispatch()
+
+    def do_DELETE(self):
+        self._dispatch()
+
+    def do_PUT(self):
+        self._dispatch()
+
+    def do_PATCH(self):
+        self._dispatch()
+
+    def do_HEAD(self):
+        self._dispatch()
+
+    def _dispatch(self):
+        started = time.monotonic()
+        split = urlsplit(self.path)
+        path = split.path or "/"
+        is_sim = path == "/_sim" or path.startswith("/_sim/")
+        try:
+            body = self._read_body(MAX_SIM_BODY if is_sim else MAX_API_BODY)
+        except OverflowError:
+            self.close_connection = True
+            self._send(json_reply(413, {"status": "error", "message": "Request body too large",
+                                        "correlationId": correlation_id(), "category": "VALIDATION_ERROR"}))
+            return
+        except ValueError as e:
+            self.close_connection = True
+            self._send(json_reply(400, {"status": "error", "message": "Malformed request: %s" % e,
+                                        "correlationId": correlation_id(), "category": "VALIDATION_ERROR"}))
+            return
+        if is_sim:
+            try:
+                reply = self._control(path, split.query, body)
+            except ControlError as e:
+                reply = json_reply(e.status, {"error": e.message})
+            except Exception as e:  # pragma: no cover - defensive
+                reply = json_reply(500, {"error": "internal simulator error: %s" % type(e).__name__})
+            self._send(reply)
+            return
+        self._hubspot(path, split.query, body, started)
+
+    # ------------------------------------------------------------- HubSpot side
+    @staticmethod
+    def _endpoint(method, path):
+        if path in ("/oauth/authorize", "/oauth/authorize/decision"):
+            return "authorize"
+        if path == "/oauth/2026-03/token":
+            return "token"
+        if path == "/oauth/2026-03/token/introspect":
+            return "introspect"
+        if path == "/oauth/2026-03/token/revoke":
+            return "revoke"
+        if path == "/settings/users/2026-03" or path.startswith("/settings/users/2026-03/"):
+            return "users"
+        return "other"
+
+    def _hubspot(self, path, query, body, started):
+        sim = self.sim
+        method = self.command
+        ep = self._endpoint(method, path)
+        ctype_full = self.headers.get("Content-Type")
+        ctype = (ctype_full or "").split(";")[0].strip().lower()
+        qpairs = parse_qsl(query, keep_blank_values=True) if query else []
+        form_pairs = []
+        form_ok = True
+        if ctype == FORM_CT and body:
+            try:
+                form_pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=True)
+            except (UnicodeDecodeError, ValueError):
+                form_ok = False
+        entry = {"time": iso_now(), "sim_time": round(sim.now(), 3), "method": method, "path": path,
+                 "endpoint": ep, "has_query": bool(query), "query_params": sorted({k for k, _ in qpairs}),
+                 "content_type": ctype_full, "form_fields": sorted({k for k, _ in form_pairs}),
+                 "body_bytes": len(body), "authorization": self.headers.get("Authorization") is not None}
+        form = {}
+        for k, v in form_pairs:
+            form.setdefault(k, v)
+        qs = {}
+        for k, v in qpairs:
+            qs.setdefault(k, v)
+        with sim.lock:
+            sim.stats["calls_by_endpoint"][ep] += 1
+            if ep == "token" and method == "POST":
+                gt = form.get("grant_type") or "missing"
+                if gt not in ("authorization_code", "refresh_token", "missing"):
+                    gt = "other"
+                hub = None
+                if gt == "authorization_code":
+                    c = sim.codes.get(form.get("code", ""))
+                    hub = c["hub_id"] if c else None
+                elif gt == "refresh_token":
+                    gid = sim.refresh_index.get(form.get("refresh_token", ""))
+                    hub = sim.grants[gid]["hub_id"] if gid else None
+                sim.count_token_call("token_calls", gt, hub)
+        reply = None
+        if ep != "other":
+            delay, fault = sim.plan_faults(ep)
+            if delay > 0:
+                time.sleep(delay)  # never under the lock
+            if fault is not None:
+                reply = sim.fault_reply(fault, ep)
+        if reply is None:
+            try:
+                reply = self._route(method, path, ep, ctype, form_ok, form, qs, bool(query))
+            except Exception as e:  # pragma: no cover - defensive
+                reply = api_error(500, "INTERNAL_ERROR", "internal simulator error: %s" % type(e).__name__)
+        self._send(reply)
+        entry["status"] = reply.status
+        entry["duration_ms"] = round((time.monotonic() - started) * 1000.0, 1)
+        if reply.disconnect:
+            entry["disconnected"] = True
+        sim.record(entry)
+
+    def _route(self, method, path, ep, ctype, form_ok, form, qs, has_query):
+        if path.startswith("/oauth/v1/"):
+            return api_error(410, "GONE", "The v1 OAuth endpoints are deprecated (sunset 2027-02-16) and are not "
+                                          "served by this simulator; use /oauth/2026-03/token, "
+                                          "/oauth/2026-03/token/introspect and /oauth/2026-03/token/revoke.")
+        if ep == "authorize":
+            if path == "/oauth/authorize":
+                if method not in ("GET", "HEAD"):
+                    return self._method_not_allowed("GET")
+                return self._authorize_page(qs)
+            if method != "POST":
+                return self._method_not_allowed("POST")
+            if ctype != FORM_CT or not form_ok:
+                return error_page(400, "Couldn't complete the connection", "The form could not be read.")
+            return self._authorize_decision(form)
+        if ep in ("token", "introspect", "revoke"):
+            if method != "POST":
+                return self._method_not_allowed("POST")
+            if ctype != FORM_CT:
+                return request_error(415, "Unsupported Media Type: this endpoint only accepts "
+                                          "application/x-www-form-urlencoded request bodies")
+            if not form_ok:
+                return request_error(400, "The request body is not valid application/x-www-form-urlencoded")
+            if has_query:
+                return request_error(400, "Parameters must be sent in the form-encoded request body, "
+                                          "not in the query string")
+            return {"token": self._token, "introspect": self._introspect, "revoke": self._revoke}[ep](form)
+        if ep == "users":
+            if method not in ("GET", "HEAD"):
+                return self._method_not_allowed("GET")
+            return self._users(path, qs)
+        return api_error(404, "OBJECT_NOT_FOUND", "Resource not found")
+
+    @staticmethod
+    def _method_not_allowed(allowed):
+        r = api_error(405, "VALIDATION_ERROR", "HTTP method not allowed; use %s" % allowed)
+        r.headers["Allow"] = allowed
+        return r
+
+    # ------------------------------------------------------------- authorize
+    def _validate_authorize(self, params):
+        """-> (error reply or None, required scopes, optional scopes)."""
+        sim = self.sim
+        if params.get("client_id") != sim.client_id:
+            return error_page(400, "Couldn't complete the connection",
+                              "An invalid app client_id was provided. Please contact the app developer."), None, None
+        ru = params.get("redirect_uri") or ""
+        s = urlsplit(ru)
+        if s.scheme not in ("http", "https") or not s.netloc:
+            return error_page(400, "Couldn't complete the connection",
+                              "The redirect_uri is missing or invalid. Please contact the app developer."), None, None
+        required = split_scopes(params.get("scope"))
+        if not required:
+            return error_page(400, "Couldn't complete the connection",
+                              "Insufficient scopes were provided. Please contact the app developer."), None, None
+        optional = [x for x in split_scopes(params.get("optional_scope")) if x not in required]
+        return None, required, optional
+
+    def _browser_user(self, params):
+        sim = self.sim
+        if params.get("as_user"):
+            return sim._find_user(params["as_user"]), True
+        return sim.users.get(sim.browser_user) if sim.browser_user else None, False
+
+    def _authorize_page(self, qs):
+        sim = self.sim
+        with sim.lock:
+            sim.stats["calls_by_endpoint"]["authorize_page"] += 1
+            err, required, optional = self._validate_authorize(qs)
+            if err:
+                return err
+            user, explicit = self._browser_user(qs)
+            if user is None:
+                return error_page(403 if explicit else 401, "Log in to HubSpot",
+                                  "No HubSpot user is signed in in this browser." if not explicit
+                                  else "Unknown HubSpot user.")
+            if not user["active"]:
+                return error_page(403, "Couldn't complete the connection", "This HubSpot user is deactivated.")
+            portals = [sim.portals[h] for h in sorted(user["portals"]) if h in sim.portals]
+            app = E(sim.app_name)
+            hidden = []
+            for name in ("client_id", "redirect_uri", "scope", "optional_scope", "state"):
+                if name in qs:
+                    hidden.append("<input type=\"hidden\" name=\"%s\" value=\"%s\">" % (name, E(qs[name])))
+            if explicit:
+                hidden.append("<input type=\"hidden\" name=\"as_user\" value=\"%s\">" % E(qs["as_user"]))
+            accounts = []
+            for p in portals:
+                h = p["hub_id"]
+                accounts.append(
+                    "<div class=\"account\"><input type=\"radio\" name=\"hub_id\" value=\"%d\" id=\"portal-%d\" "
+                    "required> <label for=\"portal-%d\"><span class=\"portal-name\">%s</span> "
+                    "<span class=\"portal-domain\">%s</span> <span class=\"portal-hub-id\">Hub ID %d</span>"
+                    "</label></div>" % (h, h, h, E(p["name"]), E(p["domain"]), h))
+            if not accounts:
+                accounts.append("<p id=\"no-accounts\">You don't have access to any HubSpot accounts.</p>")
+            req_items = "".join("<li class=\"scope required\">%s</li>" % E(s) for s in required)
+            opt_items = "".join("<li class=\"scope optional\">%s</li>" % E(s) for s in optional)
+            inner = (
+                "<h1 id=\"app-heading\">Connect %s to HubSpot</h1>\n"
+                "<p class=\"app-request\">%s is requesting access to your HubSpot account.</p>\n"
+                "<p class=\"signed-in\">Signed in as <strong id=\"signed-in-user\">%s</strong></p>\n"
+                "<form method=\"post\" action=\"/oauth/authorize/decision\" id=\"authorize-form\">\n%s\n"
+                "<fieldset id=\"account-chooser\"><legend><h2>Choose an account</h2></legend>\n%s\n</fieldset>\n"
+                "<section id=\"requested-scopes\"><h2>%s will be able to</h2>\n"
+                "<h3>Required</h3><ul class=\"scopes\" id=\"required-scopes\">%s</ul>\n"
+                "<h3>Optional</h3><ul class=\"scopes\" id=\"optional-scopes\">%s</ul></section>\n"
+                "<p><button type=\"submit\" name=\"action\" value=\"connect\" id=\"connect-app\">Connect app</button>"
+                "<button type=\"submit\" name=\"action\" value=\"cancel\" id=\"cancel\" formnovalidate>Cancel"
+                "</button></p>\n</form>\n"
+                % (app, app, E(user["email"]), "\n".join(hidden), "\n".join(accounts), app, req_items, opt_items))
+            return html_reply(200, page("Connect %s to HubSpot" % sim.app_name, inner))
+
+    def _authorize_decision(self, form):
+        sim = self.sim
+        action = form.get("action", "connect")
+        with sim.lock:
+            sim.stats["calls_by_endpoint"]["authorize_decision"] += 1
+            err, required, optional = self._validate_authorize(form)
+            if err:
+                return err
+            redirect_uri = form["redirect_uri"]
+            state = form.get("state")
+            if action == "cancel":
+                params = [("error", "access_denied"),
+                          ("error_description", "The user cancelled the app installation.")]
+                if state is not None:
+                    params.append(("state", state))
+                return Reply(302, b"", None, {"Location": add_query(redirect_uri, params), "Cache-Control": "no-store"})
+            if action != "connect":
+                return error_page(400, "Couldn't complete the connection", "Unknown action.")
+            user, explicit = self._browser_user(form)
+            if user is None:
+                return error_page(401 if not explicit else 403, "Log in to HubSpot",
+                                  "No HubSpot user is signed in in this browser.")
+            if not user["active"]:
+                return error_page(403, "Couldn't complete the connection", "This HubSpot user is deactivated.")
+            try:
+                hub = int(form.get("hub_id", ""))
+            except ValueError:
+                return error_page(400, "Choose an account", "Choose an account to connect the app to.")
+            portal = sim.portals.get(hub)
+            if portal is None or hub not in user["portals"]:
+                return error_page(403, "Couldn't complete the connection",
+                                  "You don't have access to HubSpot account %d." % hub)
+        redirect_fault = sim.take_fault("redirect_error", "authorize")
+        if redirect_fault is not None:
+            params = [("error", str(redirect_fault["redirect_error"])),
+                      ("error_description", "HubSpot could not complete the authorization. Please try again.")]
+            if state is not None:
+                params.append(("state", state))
+            return Reply(302, b"", None, {"Location": add_query(redirect_uri, params), "Cache-Control": "no-store"})
+        with sim.lock:
+            if portal["app_state"] == "uninstalled" or portal["app_state"] == "not_installed":
+                portal["app_state"] = "installed"
+            granted = [s for s in (required + optional) if s not in set(portal["withheld_scopes"])]
+            code = new_code()
+            sim.codes[code] = {"client_id": form["client_id"], "redirect_uri": redirect_uri, "hub_id": hub,
+                               "user_id": user["id"], "scopes": sorted(set(granted)), "used": False,
+                               "expires_at": sim.now() + sim.config["code_ttl"]}
+        params = [("code", code)]
+        if state is not None:
+            params.append(("state", state))
+        return Reply(302, b"", None, {"Location": add_query(redirect_uri, params), "Cache-Control": "no-store"})
+
+    # ------------------------------------------------------------- token endpoints
+    def _client_ok(self, form):
+        sim = self.sim
+        cid = form.get("client_id")
+        if not cid or cid != sim.client_id or form.get("client_secret") != sim.client_secret:
+            return oauth_error(400, "BAD_CLIENT_ID", "missing or invalid client id or client secret",
+                               "invalid_client", "Client authentication failed: missing or invalid client_id "
+                                                 "or client_secret")
+        return None
+
+    def _token(self, form):
+        sim = self.sim
+        gt = form.get("grant_type")
+        if gt not in ("authorization_code", "refresh_token"):
+            return oauth_error(400, "BAD_GRANT_TYPE", "missing or unsupported grant_type", "unsupported_grant_type",
+                               "grant_type must be authorization_code or refresh_token")
+        err = self._client_ok(form)
+        if err:
+            return err
+        with sim.lock:
+            now = sim.now()
+            if gt == "authorization_code":
+                code = sim.codes.get(form.get("code") or "")
+                if code is None or code["used"] or code["expires_at"] <= now or code["client_id"] != sim.client_id:
+                    return oauth_error(400, "BAD_AUTH_CODE", "missing or unknown auth code", "invalid_grant",
+                                       "The authorization code is missing, unknown, expired or already used")
+                if form.get("redirect_uri") != code["redirect_uri"]:
+                    return oauth_error(400, "BAD_REDIRECT_URI", "redirect_uri does not match the one used to "
+                                                                "obtain the authorization code", "invalid_grant",
+                                       "redirect_uri does not match the authorization request")
+                code["used"] = True
+                user = sim.users.get(code["user_id"])
+                portal = sim.portals.get(code["hub_id"])
+                if user is None or not user["active"] or portal is None or portal["app_state"] == "uninstalled" \
+                        or code["hub_id"] not in user["portals"]:
+                    return oauth_error(400, "BAD_AUTH_CODE", "missing or unknown auth code", "invalid_grant",
+                                       "The authorization code is no longer valid")
+                g = sim._create_grant(code["hub_id"], user, code["scopes"], "oauth")
+                at = sim._mint_access(g)
+                sim.count_token_call("token_successes", gt, g["hub_id"])
+                return json_reply(200, sim._token_answer(g, at))
+            rt = form.get("refresh_token") or ""
+            gid = sim.refresh_index.get(rt)
+            g = sim.grants.get(gid) if gid else None
+            if g is None or g["status"] != "active" or g["refresh_token"] != rt or g["client_id"] != sim.client_id:
+                return oauth_error(400, "BAD_REFRESH_TOKEN", "missing or invalid refresh token", "invalid_grant",
+                                   "missing or invalid refresh token")
+        modifier = sim.take_fault("refresh_modifier", "token")
+        with sim.lock:
+            if g["status"] != "active" or g["refresh_token"] != rt:  # raced with another change
+                return oauth_error(400, "BAD_REFRESH_TOKEN", "missing or invalid refresh token", "invalid_grant",
+                                   "missing or invalid refresh token")
+            include = True
+            if modifier and modifier["rotate_refresh_token"]:
+                new_rt = new_refresh_token()
+                g["refresh_token"] = new_rt
+                g["rotations"] += 1
+                sim.refresh_index[new_rt] = g["id"]
+            if modifier and modifier["omit_refresh_token"]:
+                include = False
+            g["refresh_count"] += 1
+            at = sim._mint_access(g)
+            sim.count_token_call("token_successes", gt, g["hub_id"])
+            return json_reply(200, sim._token_answer(g, at, include_refresh=include))
+
+    def _introspect(self, form):
+        sim = self.sim
+        err = self._client_ok(form)
+        if err:
+            return err
+        token = form.get("token")
+        if not token:
+            return request_error(400, "missing required field: token")
+        hint = form.get("token_type_hint")
+        with sim.lock:
+            order = ("refresh", "access") if hint == "refresh_token" else ("access", "refresh")
+            for kind in order:
+                if kind == "access" and token in sim.access_index:
+                    g, bad, remaining = sim.classify_access(token)
+                    if g is None:
+                        return json_reply(200, {"active": False})
+                    return json_reply(200, self._introspect_body(g, token, "access", int(remaining)))
+                if kind == "refresh" and token in sim.refresh_index:
+                    g = sim.grants.get(sim.refresh_index[token])
+                    if g is None or g["status"] != "active" or g["refresh_token"] != token:
+                        return json_reply(200, {"active": False})
+                    return json_reply(200, self._introspect_body(g, token, "refresh", None))
+            return json_reply(200, {"active": False})
+
+    def _introspect_body(self, g, token, kind, remaining):
+        sim = self.sim
+        portal = sim.portals[g["hub_id"]]
+        user = sim.users[g["user_id"]]
+        body = {"token": token, "active": True, "token_use": "%s_token" % kind, "token_type": kind,
+                "hub_id": g["hub_id"], "hub_domain": portal["domain"], "user": user["email"],
+                "user_id": int(user["id"]), "client_id": g["client_id"], "app_id": sim.app_id,
+                "scopes": list(g["scopes"])}
+        if kind == "access":
+            rec = sim.access_index[token]
+            body["expires_in"] = max(0, remaining)
+            body["is_private_distribution"] = False
+            body["signed_access_token"] = {
+                "appId": sim.app_id, "expiresAt": int(rec["expires_at"] * 1000), "hubId": g["hub_id"],
+                "hublet": "na1", "installingUserId": int(user["id"]), "isPrivateDistribution": False,
+                "isServiceAccount": False, "isUserLevel": False, "newSignature": secrets.token_urlsafe(24),
+                "scopeToScopeGroupPks": "", "scopes": " ".join(g["scopes"]), "signature": secrets.token_urlsafe(24),
+                "trialScopeToScopeGroupPks": "", "trialScopes": "", "userId": int(user["id"])}
+        return body
+
+    def _revoke(self, form):
+        sim = self.sim
+        err = self._client_ok(form)
+        if err:
+            return err
+        token = form.get("token")
+        if not token:
+            return request_error(400, "missing required field: token")
+        with sim.lock:
+            gid = sim.refresh_index.get(token)
+            if gid is not None:
+                g = sim.grants[gid]
+                if g["refresh_token"] == token and g["status"] in ("active", "refresh_invalidated"):
+                    g["status"] = "revoked"
+                return Reply(204, b"", None, {"Cache-Control": "no-store"})
+            rec = sim.access_index.get(token)
+            if rec is not None:
+                rec["revoked"] = True
+                return Reply(204, b"", None, {"Cache-Control": "no-store"})
+        return json_reply(400, {"status": "error", "message": "Token is invalid", "correlationId": correlation_id(),
+                                "category": "VALIDATION_ERROR", "error": "invalid_request",
+                                "error_description": "The token is unknown"})
+
+    # ------------------------------------------------------------- settings users
+    def _bearer(self):
+        """-> (grant, None) or (None, error reply)."""
+        sim = self.sim
+        auth = self.headers.get("Authorization")
+        if not auth:
+            return None, api_error(401, "INVALID_AUTHENTICATION", INVALID_AUTH_MESSAGE)
+        parts = auth.split(None, 1)
+        if len(parts) != 2 or parts[0].lower() != "bearer" or not parts[1].strip():
+            return None, api_error(401, "INVALID_AUTHENTICATION", INVALID_AUTH_MESSAGE)
+        g, bad, extra = sim.classify_access(parts[1].strip())
+        if bad == "expired":
+            minutes = int(extra // 60)
+            return None, api_error(401, "EXPIRED_AUTHENTICATION",
+                                   "The OAuth token used to make this call expired %d minute(s) ago." % minutes)
+        if g is None:
+            return None, api_error(401, "INVALID_AUTHENTICATION", "The OAuth token used to make this call is invalid. "
+                                   + INVALID_AUTH_MESSAGE.split(". ", 1)[1])
+        if not any(s in g["scopes"] for s in USERS_SCOPES):
+            return None, api_error(403, "MISSING_SCOPES", MISSING_SCOPES_MESSAGE,
+                                   errors=[{"message": "One or more of the following scopes are required.",
+                                            "context": {"requiredScopes": list(USERS_SCOPES)}}],
+                                   links={"scopes": "https://developers.hubspot.com/scopes"})
+        return g, None
+
+    def _user_body(self, u, hub):
+        m = u["portals"][hub]
+        d = {"id": u["id"], "email": u["email"], "roleIds": list(m["role_ids"]), "superAdmin": bool(m["super_admin"])}
+        if u.get("first_name"):
+            d["firstName"] = u["first_name"]
+        if u.get("last_name"):
+            d["lastName"] = u["last_name"]
+        if m["role_ids"]:
+            d["roleId"] = m["role_ids"][0]
+        if m.get("primary_team_id"):
+            d["primaryTeamId"] = m["primary_team_id"]
+        d["secondaryTeamIds"] = list(m.get("secondary_team_ids", []))
+        return d
+
+    def _users(self, path, qs):
+        sim = self.sim
+        with sim.lock:
+            g, err = self._bearer()
+            if err:
+                return err
+            hub = g["hub_id"]
+            rest = path[len("/settings/users/2026-03"):].strip("/")
+            if rest == "roles":
+                return json_reply(200, {"results": [dict(r) for r in sim.portals[hub]["roles"]]})
+            if rest == "":
+                members = sorted((u for u in sim.users.values() if u["active"] and hub in u["portals"]),
+                                 key=lambda u: int(u["id"]))
+                try:
+                    limit = max(1, min(100, int(qs.get("limit", "100"))))
+                except ValueError:
+                    return api_error(400, "VALIDATION_ERROR", "limit must be an integer")
+                after = qs.get("after")
+                if after:
+                    members = [u for u in members if int(u["id"]) > int(after)] if after.isdigit() else []
+                page_users = members[:limit]
+                out = {"results": [self._user_body(u, hub) for u in page_users]}
+                if len(members) > limit:
+                    nxt = page_users[-1]["id"]
+                    out["paging"] = {"next": {"after": nxt, "link": "/settings/users/2026-03?after=%s&limit=%d"
+                                                                    % (nxt, limit)}}
+                return json_reply(200, out)
+            if "/" in rest:
+                return api_error(404, "OBJECT_NOT_FOUND", "Resource not found")
+            key = unquote(rest)
+            prop = (qs.get("idProperty") or "USER_ID").upper()
+            if prop not in ("USER_ID", "EMAIL"):
+                return api_error(400, "VALIDATION_ERROR", "idProperty must be USER_ID or EMAIL")
+            if prop == "USER_ID":
+                u = sim.users.get(key)
+            else:
+                uid = sim.email_index.get(key.lower())
+                u = sim.users.get(uid) if uid else None
+            if u is None or not u["active"] or hub not in u["portals"]:
+                return api_error(404, "OBJECT_NOT_FOUND", "Unable to find user %s in account %d" % (key, hub))
+            return json_reply(200, self._user_body(u, hub))
+
+    # ------------------------------------------------------------- /_sim controls
+    def _control(self, path, query, body):
+        sim = self.sim
+        method = self.command
+        qs = dict(parse_qsl(query, keep_blank_values=True)) if query else {}
+        data = {}
+        if method in ("POST", "PUT", "PATCH") and body.strip():
+            try:
+                data = json.loads(body.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError):
+                raise ControlError("body must be JSON")
+        parts = [p for p in path.split("/") if p][1:]  # drop "_sim"
+        key = "/".join(parts)
+
+        def need(m):
+            if method != m:
+                raise ControlError("method not allowed; use %s" % m, 405)
+
+        if key == "health":
+            return json_reply(200, {"ok": True})
+        if key == "reset":
+            need("POST")
+            seed = data.get("seed", sim.default_seed) if isinstance(data, dict) else sim.default_seed
+            sim.reset(seed)
+            return json_reply(200, {"ok": True, "seed": seed})
+        if key == "state":
+            need("GET")
+            hub = int(qs["hub_id"]) if qs.get("hub_id", "").isdigit() else None
+            return json_reply(200, sim.state_view(hub))
+        if key == "portals":
+            need("POST")
+            with sim.lock:
+                return json_reply(200, sim.portal_view(sim._upsert_portal(data)))
+        if key == "portals/bulk":
+            need("POST")
+            items = data.get("portals") if isinstance(data, dict) else None
+            if not isinstance(items, list):
+                raise ControlError("portals must be a list")
+            with sim.lock:
+                for it in items:
+                    sim._upsert_portal(it)
+            return json_reply(200, {"count": len(items)})
+        if len(parts) == 3 and parts[0] == "portals":
+            need("POST")
+            with sim.lock:
+                p = sim._portal(parts[1])
+                hub = p["hub_id"]
+                if parts[2] == "invalidate_refresh_tokens":
+                    n = 0
+                    for g in sim.grants.values():
+                        if g["hub_id"] == hub and g["status"] == "active":
+                            g["status"] = "refresh_invalidated"
+                            n += 1
+                    return json_reply(200, {"hub_id": hub, "invalidated": n})
+                if parts[2] == "uninstall":
+                    n = 0
+                    for g in sim.grants.values():
+                        if g["hub_id"] == hub and g["status"] in ("active", "refresh_invalidated"):
+                            g["status"] = "uninstalled"
+                            n += 1
+                    for c in sim.codes.values():
+                        if c["hub_id"] == hub:
+                            c["used"] = True
+                    p["app_state"] = "uninstalled"
+                    return json_reply(200, {"hub_id": hub, "revoked": n, "app_state": p["app_state"]})
+                if parts[2] == "install":
+                    p["app_state"] = "installed"
+                    return json_reply(200, {"hub_id": hub, "app_state": p["app_state"]})
+            raise ControlError("unknown portal action", 404)
+        if key == "users":
+            need("POST")
+            with sim.lock:
+                return json_reply(200, sim.user_sim_view(sim._upsert_user(data)))
+        if len(parts) == 3 and parts[0] == "users":
+            need("POST")
+            with sim.lock:
+                u = sim._user(parts[1])
+                if parts[2] == "deactivate":
+                    sim._deactivate(u)
+                    return json_reply(200, sim.user_sim_view(u))
+                if parts[2] == "reactivate":
+                    u["active"] = True
+                    return json_reply(200, sim.user_sim_view(u))
+                if parts[2] == "role":
+                    if not isinstance(data, dict):
+                        raise ControlError("body must be an object")
+                    hub = sim._int_hub(data.get("hub_id"))
+                    sim._portal(hub)
+                    if data.get("member") is False:
+                        sim._remove_membership(u, hub)
+                    else:
+                        cur = u["portals"].get(hub, {})
+                        m = {"super_admin": data.get("super_admin", cur.get("super_admin", False)),
+                             "role_ids": data.get("role_ids", cur.get("role_ids", []) if "role_names" not in data
+                                                  else []),
+                             "role_names": data.get("role_names", [])}
+                        if cur.get("primary_team_id"):
+                            m["primary_team_id"] = cur["primary_team_id"]
+                        if "primary_team_id" in data:
+                            m["primary_team_id"] = data["primary_team_id"]
+                        sim._set_membership(u, hub, m)
+                        if data.get("invalidate_refresh_tokens"):
+                            for g in sim.grants.values():
+                                if g["user_id"] == u["id"] and g["hub_id"] == hub and g["status"] == "active":
+                                    g["status"] = "refresh_invalidated"
+                    return json_reply(200, sim.user_sim_view(u))
+            raise ControlError("unknown user action", 404)
+        if key == "roles":
+            need("POST")
+            if not isinstance(data, dict):
+                raise ControlError("body must be an object")
+            with sim.lock:
+                p = sim._portal(data.get("hub_id"))
+                p["roles"] = sim._parse_roles(data.get("roles"))
+                return json_reply(200, sim.portal_view(p))
+        if key == "browser_user":
+            need("POST")
+            with sim.lock:
+                email = data.get("email") if isinstance(data, dict) else None
+                if email is None:
+                    sim.browser_user = None
+                    return json_reply(200, {"browser_user": None})
+                u = sim._user(email)
+                sim.browser_user = u["id"]
+                return json_reply(200, {"browser_user": u["email"], "user_id": u["id"]})
+        if key == "grants":
+            need("POST")
+            with sim.lock:
+                return json_reply(200, sim.mint_grant(data))
+        if key == "grants/bulk":
+            need("POST")
+            items = data.get("grants") if isinstance(data, dict) else None
+            if not isinstance(items, list):
+                raise ControlError("grants must be a list")
+            defaults = {k: data[k] for k in ("scopes", "user_email", "user_id") if k in data}
+            with sim.lock:
+                out = [sim.mint_grant({**defaults, **it}) for it in items]
+            return json_reply(200, {"grants": out})
+        if key == "faults":
+            if method == "POST":
+                return json_reply(200, sim.add_fault(data))
+            if method == "DELETE":
+                with sim.lock:
+                    n = len(sim.faults)
+                    sim.faults = []
+                return json_reply(200, {"cleared": n})
+            need("GET")
+            with sim.lock:
+                return json_reply(200, {"faults": [dict(f) for f in sim.faults]})
+        if key == "clock":
+            with sim.lock:
+                if method == "POST":
+                    adv = data.get("advance_seconds", 0) if isinstance(data, dict) else 0
+                    if not isinstance(adv, (int, float)) or adv < 0:
+                        raise ControlError("advance_seconds must be a number >= 0")
+                    sim.clock_offset += adv
+                else:
+                    need("GET")
+                return json_reply(200, {"now": sim.now(), "offset_seconds": sim.clock_offset})
+        if key == "config":
+            with sim.lock:
+                if method == "POST":
+                    if not isinstance(data, dict):
+                        raise ControlError("body must be an object")
+                    for k in ("latency_ms", "access_token_ttl", "code_ttl"):
+                        if k in data:
+                            v = data[k]
+                            if not isinstance(v, (int, float)) or v < 0:
+                                raise ControlError("%s must be a number >= 0" % k)
+                            sim.config[k] = v
+                else:
+                    need("GET")
+                return json_reply(200, dict(sim.config))
+        if key == "log":
+            if method == "DELETE":
+                with sim.lock:
+                    sim.log.clear()
+                return json_reply(200, {"cleared": True})
+            need("GET")
+            since = int(qs["since"]) if qs.get("since", "").isdigit() else 0
+            with sim.lock:
+                entries = [dict(e) for e in sim.log if e["seq"] > since]
+                last = sim.log_seq
+            if qs.get("endpoint"):
+                entries = [e for e in entries if e["endpoint"] == qs["endpoint"]]
+            if qs.get("limit", "").isdigit():
+                entries = entries[:int(qs["limit"])]
+            return json_reply(200, {"entries": entries, "last_seq": last})
+        if key == "stats":
+            if method == "DELETE":
+                sim.reset_stats()
+                return json_reply(200, {"cleared": True})
+            need("GET")
+            hub = qs.get("hub_id") if qs.get("hub_id", "").isdigit() else None
+            return json_reply(200, sim.stats_view(hub))
+        raise ControlError("unknown control endpoint /_sim/%s" % key, 404)
+
+
+class SimServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 1024
+
+    def handle_error(self, request, client_address):  # keep stderr quiet on client disconnects
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
+
+
+def write_atomic(path, text):
+    d = os.path.dirname(os.path.abspath(path))
+    tmp = os.path.join(d, ".%s.%d.tmp" % (os.path.basename(path), os.getpid()))
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description="HubSpot simulator (OAuth 2026-03 + Settings users API)")
+    ap.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (0 = pick a free one)")
+    ap.add_argument("--port-file", help="write the actual port here")
+    ap.add_argument("--pid-file", help="write the process id here")
+    ap.add_argument("--client-id", default=DEFAULT_CLIENT_ID)
+    ap.add_argument("--client-secret", default=DEFAULT_CLIENT_SECRET)
+    ap.add_argument("--app-id", type=int, default=DEFAULT_APP_ID)
+    ap.add_argument("--app-name", default=DEFAULT_APP_NAME)
+    ap.add_argument("--seed", choices=("demo", "empty"), default="empty")
+    ap.add_argument("--latency-ms", type=float, default=0.0)
+    ap.add_argument("--log-max", type=int, default=500000, help="call-log entries kept (oldest dropped)")
+    args = ap.parse_args(argv)
+
+    sim = Sim(args.client_id, args.client_secret, args.app_id, args.app_name, args.seed, args.latency_ms,
+              args.log_max)
+    server = SimServer(("127.0.0.1", args.port), Handler)
+    server.sim = sim
+    port = server.server_address[1]
+    written = []
+    if args.port_file:
+        write_atomic(args.port_file, "%d\n" % port)
+        written.append(args.port_file)
+    if args.pid_file:
+        write_atomic(args.pid_file, "%d\n" % os.getpid())
+        written.append(args.pid_file)
+
+    stop = threading.Event()
+
+    def on_signal(signum, frame):
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    t = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, name="serve", daemon=True)
+    t.start()
+    print("hubspot-sim listening on http://127.0.0.1:%d" % port, flush=True)
+    while not stop.wait(0.5):
+        pass
+    server.shutdown()
+    server.server_close()
+    for p in written:
+        try:
+            os.unlink(p)
+        except OSError:
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

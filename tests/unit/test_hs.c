@@ -1,0 +1,1100 @@
+/*
+ * Unit tests for hs (HubSpot client) and httpc (the libcurl wrapper): every
+ * documented success and error answer, malformed and hostile answers, the
+ * classification of statuses, the URL policy, control-character stripping,
+ * the admin check, and argument checks that must stop a request before it is
+ * sent.  No network: the only transfer attempted goes to a closed loopback
+ * port.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "hs.h"
+#include "httpc.h"
+
+/* A string literal as (body, len). */
+#define LIT(s) (s), (sizeof(s) - 1)
+
+/* Parse a literal with a given status into fresh structs. */
+#define TOK(st, s) hs_parse_tokens((st), LIT(s), &tok, &err)
+
+static struct hs_tokens tok;
+static struct hs_introspection ins;
+static struct hs_user usr;
+static struct hs_roles rls;
+static struct hs_error err;
+
+static void setup(void)
+{
+	memset(&tok, 0, sizeof(tok));
+	memset(&ins, 0, sizeof(ins));
+	memset(&usr, 0, sizeof(usr));
+	memset(&rls, 0, sizeof(rls));
+	memset(&err, 0, sizeof(err));
+}
+
+static void teardown(void)
+{
+	hs_tokens_free(&tok);
+	hs_introspection_free(&ins);
+	hs_user_free(&usr);
+	hs_roles_free(&rls);
+}
+
+/* A JSON token answer with access_token of n characters. */
+static char *token_body(size_t n)
+{
+	static const char pre[] = "{\"access_token\":\"";
+	static const char post[] =
+	    "\",\"refresh_token\":\"r\",\"expires_in\":1800,\"token_type\":\"bearer\","
+	    "\"hub_id\":62515}";
+	char *b = malloc(sizeof(pre) + n + sizeof(post));
+
+	ck_assert_ptr_nonnull(b);
+	memcpy(b, pre, sizeof(pre) - 1);
+	memset(b + sizeof(pre) - 1, 'A', n);
+	memcpy(b + sizeof(pre) - 1 + n, post, sizeof(post));
+	return b;
+}
+
+/* Token answers. */
+
+START_TEST(test_tokens_documented)
+{
+	/* DESIGN.md section 7 / HubSpot changelog example. */
+	ck_assert_int_eq(TOK(200,
+			     "{\"token_type\":\"bearer\",\"refresh_token\":\"na1-ab12-cd34-ef56-"
+			     "gh78-abcdef123456\",\"hub_id\":62515,\"user_id\":123456,"
+			     "\"scopes\":[\"oauth\",\"crm.objects.contacts.write\","
+			     "\"crm.objects.contacts.read\"],\"access_token\":\"AAA1234-TOKEN\","
+			     "\"expires_in\":1800,\"token_use\":\"access_token\"}"),
+			 HS_OK);
+	ck_assert_int_eq(err.kind, HS_OK);
+	ck_assert_int_eq(err.http_status, 200);
+	ck_assert_str_eq(tok.access_token, "AAA1234-TOKEN");
+	ck_assert_str_eq(tok.refresh_token, "na1-ab12-cd34-ef56-gh78-abcdef123456");
+	ck_assert_str_eq(tok.token_type, "bearer");
+	ck_assert_str_eq(tok.token_use, "access_token");
+	ck_assert_int_eq(tok.expires_in, 1800);
+	ck_assert_int_eq(tok.hub_id, 62515);
+	ck_assert_int_eq(tok.user_id, 123456);
+	ck_assert_uint_eq(tok.nscopes, 3);
+	ck_assert_str_eq(tok.scopes[0], "oauth");
+	ck_assert_str_eq(tok.scopes[2], "crm.objects.contacts.read");
+	ck_assert_ptr_null(tok.scopes[3]);
+}
+END_TEST
+
+START_TEST(test_tokens_without_refresh_token)
+{
+	ck_assert_int_eq(TOK(200, "{\"access_token\":\"a\",\"expires_in\":1800,"
+				  "\"token_type\":\"bearer\",\"hub_id\":1}"),
+			 HS_OK);
+	ck_assert_ptr_null(tok.refresh_token);
+	ck_assert_ptr_null(tok.scopes);
+	ck_assert_uint_eq(tok.nscopes, 0);
+	ck_assert_int_eq(tok.user_id, 0);
+	hs_tokens_free(&tok);
+	/* null is absent too */
+	ck_assert_int_eq(TOK(200, "{\"access_token\":\"a\",\"refresh_token\":null,\"expires_in\":5,"
+				  "\"token_type\":\"Bearer\",\"hub_id\":1}"),
+			 HS_OK);
+	ck_assert_ptr_null(tok.refresh_token);
+}
+END_TEST
+
+START_TEST(test_tokens_unknown_fields_and_string_user_id)
+{
+	ck_assert_int_eq(TOK(200,
+			     "{\"access_token\":\"a\",\"expires_in\":1800,\"id_token\":{\"x\":[1]},"
+			     "\"token_type\":\"bearer\",\"hub_id\":7,\"user_id\":\"42\"}"),
+			 HS_OK);
+	ck_assert_int_eq(tok.user_id, 42);
+}
+END_TEST
+
+START_TEST(test_tokens_missing_required)
+{
+	ck_assert_int_eq(TOK(200, "{\"expires_in\":1800,\"token_type\":\"bearer\",\"hub_id\":1}"),
+			 HS_ERR_MALFORMED);
+	ck_assert_str_eq(err.message, "field \"access_token\" is missing");
+	ck_assert_ptr_null(tok.token_type); /* freed on failure */
+	ck_assert_int_eq(
+	    TOK(200, "{\"access_token\":\"a\",\"token_type\":\"bearer\",\"hub_id\":1}"),
+	    HS_ERR_MALFORMED);
+	ck_assert_str_eq(err.message, "field \"expires_in\" is missing");
+	ck_assert_int_eq(
+	    TOK(200, "{\"access_token\":\"a\",\"expires_in\":1,\"token_type\":\"bearer\"}"),
+	    HS_ERR_MALFORMED);
+	ck_assert_str_eq(err.message, "field \"hub_id\" is missing");
+	ck_assert_int_eq(TOK(200, "{\"access_token\":\"a\",\"expires_in\":1,\"hub_id\":1}"),
+			 HS_ERR_MALFORMED);
+	ck_assert_int_eq(TOK(200,
+			     "{\"access_token\":null,\"expires_in\":1,\"token_type\":\"bearer\","
+			     "\"hub_id\":1}"),
+			 HS_ERR_MALFORMED);
+	ck_assert_ptr_null(tok.access_token);
+}
+END_TEST
+
+START_TEST(test_tokens_wrong_types)
+{
+	static const char *const bad[] = {
+	    "{\"access_token\":12,\"expires_in\":1,\"token_type\":\"bearer\",\"hub_id\":1}",
+	    "{\"access_token\":[\"a\"],\"expires_in\":1,\"token_type\":\"bearer\",\"hub_id\":1}",
+	    "{\"access_token\":\"a b\",\"expires_in\":1,\"token_type\":\"bearer\",\"hub_id\":1}",
+	    "{\"access_token\":\"a\\nb\",\"expires_in\":1,\"token_type\":\"bearer\",\"hub_id\":1}",
+	    "{\"access_token\":\"\",\"expires_in\":1,\"token_type\":\"bearer\",\"hub_id\":1}",
+	    "{\"access_token\":\"a\",\"expires_in\":\"1800\",\"token_type\":\"bearer\",\"hub_id\":"
+	    "1}",
+	    "{\"access_token\":\"a\",\"expires_in\":0,\"token_type\":\"bearer\",\"hub_id\":1}",
+	    "{\"access_token\":\"a\",\"expires_in\":-5,\"token_type\":\"bearer\",\"hub_id\":1}",
+	    "{\"access_token\":\"a\",\"expires_in\":1.5,\"token_type\":\"bearer\",\"hub_id\":1}",
+	    "{\"access_token\":\"a\",\"expires_in\":1e300,\"token_type\":\"bearer\",\"hub_id\":1}",
+	    "{\"access_token\":\"a\",\"expires_in\":true,\"token_type\":\"bearer\",\"hub_id\":1}",
+	    "{\"access_token\":\"a\",\"expires_in\":1,\"token_type\":\"bearer\",\"hub_id\":"
+	    "\"62515\"}",
+	    "{\"access_token\":\"a\",\"expires_in\":1,\"token_type\":\"bearer\",\"hub_id\":0}",
+	    "{\"access_token\":\"a\",\"expires_in\":1,\"token_type\":\"mac\",\"hub_id\":1}",
+	    "{\"access_token\":\"a\",\"expires_in\":1,\"token_type\":1,\"hub_id\":1}",
+	    "{\"access_token\":\"a\",\"expires_in\":1,\"token_type\":\"bearer\",\"hub_id\":1,"
+	    "\"scopes\":\"oauth\"}",
+	    "{\"access_token\":\"a\",\"expires_in\":1,\"token_type\":\"bearer\",\"hub_id\":1,"
+	    "\"scopes\":[\"oauth\",5]}",
+	    "{\"access_token\":\"a\",\"expires_in\":1,\"token_type\":\"bearer\",\"hub_id\":1,"
+	    "\"scopes\":[[\"oauth\"]]}",
+	    "{\"access_token\":\"a\",\"expires_in\":1,\"token_type\":\"bearer\",\"hub_id\":1,"
+	    "\"user_id\":\"12x\"}",
+	    "{\"access_token\":\"a\",\"expires_in\":1,\"token_type\":\"bearer\",\"hub_id\":1,"
+	    "\"user_id\":-3}",
+	    "{\"access_token\":\"a\",\"refresh_token\":{},\"expires_in\":1,\"token_type\":"
+	    "\"bearer\","
+	    "\"hub_id\":1}",
+	    "{\"access_token\":\"a\",\"expires_in\":1,\"token_type\":\"bearer\",\"hub_id\":1,"
+	    "\"token_use\":\"x\\u0007\"}",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_msg(hs_parse_tokens(200, bad[i], strlen(bad[i]), &tok, &err) ==
+				  HS_ERR_MALFORMED,
+			      "accepted: %s", bad[i]);
+		ck_assert_int_eq(err.kind, HS_ERR_MALFORMED);
+		ck_assert_ptr_null(tok.access_token);
+		ck_assert_ptr_null(tok.scopes);
+		ck_assert_uint_eq(tok.nscopes, 0);
+	}
+	ck_assert_int_eq(TOK(200, "{\"access_token\":\"a\",\"expires_in\":\"1800\","
+				  "\"token_type\":\"bearer\",\"hub_id\":1}"),
+			 HS_ERR_MALFORMED);
+	ck_assert_str_eq(err.message, "field \"expires_in\" must be a positive integer");
+}
+END_TEST
+
+START_TEST(test_tokens_sizes)
+{
+	char *b;
+
+	b = token_body(HS_TOKEN_MAX);
+	ck_assert_int_eq(hs_parse_tokens(200, b, strlen(b), &tok, &err), HS_OK);
+	ck_assert_uint_eq(strlen(tok.access_token), HS_TOKEN_MAX);
+	free(b);
+	hs_tokens_free(&tok);
+
+	b = token_body(HS_TOKEN_MAX + 1);
+	ck_assert_int_eq(hs_parse_tokens(200, b, strlen(b), &tok, &err), HS_ERR_MALFORMED);
+	ck_assert_str_eq(err.message, "field \"access_token\" is too long");
+	ck_assert_ptr_null(tok.access_token);
+	free(b);
+
+	/* a whole body over the cap */
+	b = token_body(HS_BODY_MAX);
+	ck_assert_int_eq(hs_parse_tokens(200, b, strlen(b), &tok, &err), HS_ERR_MALFORMED);
+	ck_assert_str_eq(err.message, "answer too large");
+	free(b);
+}
+END_TEST
+
+START_TEST(test_tokens_too_many_scopes)
+{
+	char *b = malloc(32 + (HS_SCOPES_MAX + 1) * 4 + 128);
+	size_t i, n = 0;
+
+	ck_assert_ptr_nonnull(b);
+	n += (size_t)snprintf(b + n, 64, "{\"access_token\":\"a\",\"scopes\":[");
+	for (i = 0; i <= HS_SCOPES_MAX; i++)
+		n += (size_t)snprintf(b + n, 8, "%s\"s\"", i ? "," : "");
+	n += (size_t)snprintf(b + n, 128,
+			      "],\"expires_in\":1,\"token_type\":\"bearer\",\"hub_id\":1}");
+	ck_assert_int_eq(hs_parse_tokens(200, b, n, &tok, &err), HS_ERR_MALFORMED);
+	ck_assert_str_eq(err.message, "field \"scopes\" is too long");
+	free(b);
+}
+END_TEST
+
+START_TEST(test_tokens_duplicate_field)
+{
+	ck_assert_int_eq(TOK(200, "{\"access_token\":\"a\",\"access_token\":\"b\",\"expires_in\":1,"
+				  "\"token_type\":\"bearer\",\"hub_id\":1}"),
+			 HS_ERR_MALFORMED);
+	ck_assert_str_eq(err.message, "field \"access_token\" is duplicated");
+	ck_assert_int_eq(TOK(200, "{\"access_token\":\"a\",\"hub_id\":null,\"expires_in\":1,"
+				  "\"token_type\":\"bearer\",\"hub_id\":1}"),
+			 HS_ERR_MALFORMED);
+}
+END_TEST
+
+START_TEST(test_malformed_json)
+{
+	static const char *const bad[] = {
+	    "{",
+	    "{\"access_token\":\"a\"",
+	    "[]",
+	    "null",
+	    "\"string\"",
+	    "42",
+	    "{}x",
+	    "{} {}",
+	    "{\"access_token\":'a'}",
+	    "<html><body>OK</body></html>",
+	    "\xef\xbb\xbf{}",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_msg(hs_parse_tokens(200, bad[i], strlen(bad[i]), &tok, &err) ==
+				  HS_ERR_MALFORMED,
+			      "accepted: %s", bad[i]);
+		ck_assert_msg(hs_parse_roles(200, bad[i], strlen(bad[i]), &rls, &err) ==
+				  HS_ERR_MALFORMED,
+			      "accepted: %s", bad[i]);
+	}
+	ck_assert_int_eq(hs_parse_tokens(200, NULL, 0, &tok, &err), HS_ERR_MALFORMED);
+	ck_assert_str_eq(err.message, "empty answer");
+	ck_assert_int_eq(hs_parse_tokens(200, "", 0, &tok, &err), HS_ERR_MALFORMED);
+	/* an embedded NUL must not cut the document short */
+	ck_assert_int_eq(hs_parse_tokens(200,
+					 LIT("{\"access_token\":\"a\",\"expires_in\":1,"
+					     "\"token_type\":\"bearer\",\"hub_id\":1}\0junk"),
+					 &tok, &err),
+			 HS_ERR_MALFORMED);
+	ck_assert_str_eq(err.message, "answer contains a nul byte");
+	/* only len bytes are read: the rest of a larger buffer is ignored */
+	ck_assert_int_eq(hs_parse_tokens(200,
+					 "{\"access_token\":\"a\",\"expires_in\":1,"
+					 "\"token_type\":\"bearer\",\"hub_id\":1}GARBAGE",
+					 strlen("{\"access_token\":\"a\",\"expires_in\":1,"
+						"\"token_type\":\"bearer\",\"hub_id\":1}"),
+					 &tok, &err),
+			 HS_OK);
+	hs_tokens_free(&tok);
+	/* trailing whitespace is fine */
+	ck_assert_int_eq(TOK(200,
+			     "{\"access_token\":\"a\",\"expires_in\":1,\"token_type\":\"bearer\","
+			     "\"hub_id\":1}\r\n "),
+			 HS_OK);
+}
+END_TEST
+
+/* Error answers. */
+
+START_TEST(test_error_bad_refresh_token)
+{
+	ck_assert_int_eq(TOK(400, "{\"error\":\"invalid_grant\",\"error_description\":\"missing or "
+				  "invalid refresh token\",\"status\":\"BAD_REFRESH_TOKEN\","
+				  "\"message\":\"missing or invalid refresh token\","
+				  "\"correlationId\":\"aeb5f871-7f07-4993-9211-075dc63e7cbf\"}"),
+			 HS_ERR_AUTH);
+	ck_assert_int_eq(err.kind, HS_ERR_AUTH);
+	ck_assert_int_eq(err.http_status, 400);
+	ck_assert_str_eq(err.status, "BAD_REFRESH_TOKEN");
+	ck_assert_str_eq(err.error, "invalid_grant");
+	ck_assert_str_eq(err.message, "missing or invalid refresh token");
+	ck_assert_str_eq(err.correlation_id, "aeb5f871-7f07-4993-9211-075dc63e7cbf");
+	ck_assert_ptr_null(tok.access_token);
+
+	/* the older shape, status and message only */
+	ck_assert_int_eq(TOK(400, "{\"status\":\"BAD_REFRESH_TOKEN\",\"message\":\"missing or "
+				  "invalid refresh token\"}"),
+			 HS_ERR_AUTH);
+	/* error alone */
+	ck_assert_int_eq(
+	    TOK(400, "{\"error\":\"invalid_grant\",\"error_description\":\"Token revoked\"}"),
+	    HS_ERR_AUTH);
+	ck_assert_str_eq(err.message, "Token revoked");
+}
+END_TEST
+
+START_TEST(test_error_bad_auth_code)
+{
+	ck_assert_int_eq(TOK(400, "{\"status\":\"BAD_AUTH_CODE\",\"message\":\"missing or unknown "
+				  "auth code\",\"correlationId\":\"c-1\"}"),
+			 HS_ERR_AUTH);
+	ck_assert_str_eq(err.status, "BAD_AUTH_CODE");
+	ck_assert_str_eq(err.correlation_id, "c-1");
+}
+END_TEST
+
+START_TEST(test_error_invalid_client)
+{
+	ck_assert_int_eq(TOK(400, "{\"error\":\"invalid_client\",\"error_description\":\"bad "
+				  "client\",\"status\":\"BAD_CLIENT_ID\",\"message\":\"missing or "
+				  "invalid client_id\"}"),
+			 HS_ERR_CONFIG);
+	ck_assert_int_eq(TOK(401, "{\"error\":\"invalid_client\"}"), HS_ERR_CONFIG);
+	ck_assert_int_eq(TOK(400, "{\"status\":\"BAD_CLIENT_SECRET\",\"message\":\"x\"}"),
+			 HS_ERR_CONFIG);
+	ck_assert_int_eq(TOK(400, "{\"status\":\"BAD_REDIRECT_URI\",\"message\":\"x\"}"),
+			 HS_ERR_CONFIG);
+	ck_assert_int_eq(TOK(400, "{\"error\":\"invalid_grant\",\"status\":\"MISMATCH_REDIRECT_URI_"
+				  "AUTH_CODE\"}"),
+			 HS_ERR_CONFIG);
+	ck_assert_int_eq(TOK(400, "{\"error\":\"unsupported_grant_type\"}"), HS_ERR_CONFIG);
+	ck_assert_int_eq(
+	    hs_parse_introspection(401, LIT("{\"error\":\"invalid_client\"}"), &ins, &err),
+	    HS_ERR_CONFIG);
+}
+END_TEST
+
+START_TEST(test_error_expired_authentication)
+{
+	ck_assert_int_eq(
+	    hs_parse_user(401,
+			  LIT("{\"status\":\"error\",\"message\":\"The OAuth token used to "
+			      "make this call expired 1 minute(s) ago.\",\"correlationId\":"
+			      "\"a1b2c3d4-e5f6-7890-abcd-ef1234567890\",\"category\":"
+			      "\"EXPIRED_AUTHENTICATION\"}"),
+			  &usr, &err),
+	    HS_ERR_AUTH);
+	ck_assert_str_eq(err.category, "EXPIRED_AUTHENTICATION");
+	ck_assert_str_eq(err.status, "error");
+	ck_assert_str_eq(err.correlation_id, "a1b2c3d4-e5f6-7890-abcd-ef1234567890");
+	ck_assert_int_eq(err.http_status, 401);
+	ck_assert_int_eq(hs_parse_roles(401,
+					LIT("{\"status\":\"error\",\"message\":\"Authentication "
+					    "credentials not found.\",\"category\":"
+					    "\"INVALID_AUTHENTICATION\"}"),
+					&rls, &err),
+			 HS_ERR_AUTH);
+	ck_assert_int_eq(hs_parse_roles(401, NULL, 0, &rls, &err), HS_ERR_AUTH);
+}
+END_TEST
+
+START_TEST(test_error_missing_scopes)
+{
+	ck_assert_int_eq(
+	    hs_parse_roles(
+		403,
+		LIT("{\"status\":\"error\",\"message\":\"This app hasn't been granted all "
+		    "required scopes to make this call.\",\"correlationId\":\"7d3b-1\","
+		    "\"errors\":[{\"message\":\"One or more of the following scopes are "
+		    "required.\",\"context\":{\"requiredGranularScopes\":[\"settings.users."
+		    "read\"]}}],\"links\":{\"scopes\":\"https://developers.hubspot.com/"
+		    "scopes\"},\"category\":\"MISSING_SCOPES\"}"),
+		&rls, &err),
+	    HS_ERR_PERMISSION);
+	ck_assert_str_eq(err.category, "MISSING_SCOPES");
+	ck_assert_str_eq(err.correlation_id, "7d3b-1");
+	ck_assert_ptr_null(rls.roles);
+}
+END_TEST
+
+START_TEST(test_error_rate_limit)
+{
+	ck_assert_int_eq(hs_parse_user(429,
+				       LIT("{\"status\":\"error\",\"message\":\"You have reached "
+					   "your ten_secondly_rolling limit.\",\"errorType\":"
+					   "\"RATE_LIMIT\",\"correlationId\":\"c5-429\","
+					   "\"policyName\":\"TEN_SECONDLY_ROLLING\","
+					   "\"groupName\":\"publicapi:app-id:1\"}"),
+				       &usr, &err),
+			 HS_ERR_TRANSIENT);
+	ck_assert_str_eq(err.correlation_id, "c5-429");
+	ck_assert_str_eq(err.message, "You have reached your ten_secondly_rolling limit.");
+	ck_assert_int_eq(hs_parse_tokens(429,
+					 LIT("{\"status\":\"error\",\"message\":\"x\","
+					     "\"category\":\"RATE_LIMITS\"}"),
+					 &tok, &err),
+			 HS_ERR_TRANSIENT);
+	ck_assert_str_eq(err.category, "RATE_LIMITS");
+}
+END_TEST
+
+START_TEST(test_error_503)
+{
+	ck_assert_int_eq(TOK(503, "<html><head><title>503 Service Unavailable</title></head>"
+				  "<body>down</body></html>"),
+			 HS_ERR_TRANSIENT);
+	ck_assert_str_eq(err.message, "http status 503");
+	ck_assert_str_eq(err.status, "");
+	ck_assert_int_eq(TOK(503,
+			     "{\"status\":\"error\",\"message\":\"Service Unavailable\","
+			     "\"correlationId\":\"c503\",\"category\":\"SERVICE_UNAVAILABLE\"}"),
+			 HS_ERR_TRANSIENT);
+	ck_assert_str_eq(err.message, "Service Unavailable");
+	ck_assert_str_eq(err.correlation_id, "c503");
+	ck_assert_int_eq(hs_parse_error(500, NULL, 0, &err), HS_ERR_TRANSIENT);
+	ck_assert_int_eq(hs_parse_error(502, LIT(""), &err), HS_ERR_TRANSIENT);
+	ck_assert_int_eq(hs_parse_error(504, LIT("{bad json"), &err), HS_ERR_TRANSIENT);
+}
+END_TEST
+
+START_TEST(test_error_wrong_types_ignored)
+{
+	ck_assert_int_eq(hs_parse_error(400,
+					LIT("{\"status\":5,\"error\":[\"invalid_grant\"],"
+					    "\"message\":{},\"correlationId\":null}"),
+					&err),
+			 HS_ERR_MALFORMED);
+	ck_assert_str_eq(err.status, "");
+	ck_assert_str_eq(err.error, "");
+	ck_assert_str_eq(err.message, "http status 400");
+}
+END_TEST
+
+START_TEST(test_error_classification)
+{
+	static const struct {
+		long status;
+		enum hs_err kind;
+	} cases[] = {
+	    {0, HS_ERR_MALFORMED},   {200, HS_ERR_MALFORMED}, {201, HS_ERR_MALFORMED},
+	    {204, HS_ERR_MALFORMED}, {301, HS_ERR_MALFORMED}, {302, HS_ERR_MALFORMED},
+	    {400, HS_ERR_MALFORMED}, {401, HS_ERR_AUTH},      {403, HS_ERR_PERMISSION},
+	    {404, HS_ERR_MALFORMED}, {405, HS_ERR_MALFORMED}, {408, HS_ERR_TRANSIENT},
+	    {409, HS_ERR_MALFORMED}, {415, HS_ERR_MALFORMED}, {429, HS_ERR_TRANSIENT},
+	    {500, HS_ERR_TRANSIENT}, {502, HS_ERR_TRANSIENT}, {503, HS_ERR_TRANSIENT},
+	    {504, HS_ERR_TRANSIENT}, {599, HS_ERR_TRANSIENT}, {600, HS_ERR_MALFORMED},
+	    {-1, HS_ERR_MALFORMED},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_msg(hs_parse_error(cases[i].status, NULL, 0, &err) == cases[i].kind,
+			      "status %ld", cases[i].status);
+		ck_assert_int_eq(err.http_status, cases[i].status);
+	}
+	/* 404 means "user not visible" for the users API only */
+	ck_assert_int_eq(hs_parse_user(404,
+				       LIT("{\"status\":\"error\",\"message\":\"not found\","
+					   "\"category\":\"OBJECT_NOT_FOUND\"}"),
+				       &usr, &err),
+			 HS_ERR_PERMISSION);
+	ck_assert_int_eq(err.kind, HS_ERR_PERMISSION);
+	ck_assert_int_eq(hs_parse_tokens(404, NULL, 0, &tok, &err), HS_ERR_MALFORMED);
+	/* only 200 is success, even with a perfect body */
+	ck_assert_int_eq(TOK(201,
+			     "{\"access_token\":\"a\",\"expires_in\":1,\"token_type\":\"bearer\","
+			     "\"hub_id\":1}"),
+			 HS_ERR_MALFORMED);
+	ck_assert_ptr_null(tok.access_token);
+	ck_assert_int_eq(hs_parse_introspection(204, NULL, 0, &ins, &err), HS_ERR_MALFORMED);
+}
+END_TEST
+
+START_TEST(test_error_control_chars_stripped)
+{
+	ck_assert_int_eq(
+	    hs_parse_error(
+		400,
+		LIT("{\"error\":\"invalid_grant\\r\\nSet-Cookie: x\",\"status\":"
+		    "\"BAD_\\u0000REFRESH_TOKEN\",\"message\":\"line1\\nline2\\t\\u001b[31m"
+		    "red\\u007f \\u0085next\\u202egnp.exe\\u2028end\",\"category\":"
+		    "\"\\u0007CAT\",\"correlationId\":\"c\\u0001-1\"}"),
+		&err),
+	    HS_ERR_MALFORMED);
+	ck_assert_str_eq(err.error, "invalid_grantSet-Cookie: x");
+	/* \u0000 ends the string inside cJSON: "BAD_" is all that is left */
+	ck_assert_str_eq(err.status, "BAD_");
+	ck_assert_str_eq(err.message, "line1line2[31mred nextgnp.exeend");
+	ck_assert_str_eq(err.category, "CAT");
+	ck_assert_str_eq(err.correlation_id, "c-1");
+	/* invalid UTF-8 bytes are dropped, valid ones kept */
+	ck_assert_int_eq(
+	    hs_parse_error(503, LIT("{\"message\":\"caf\xc3\xa9 \xff\xfe ok \xc3\"}"), &err),
+	    HS_ERR_TRANSIENT);
+	ck_assert_str_eq(err.message, "caf\xc3\xa9  ok ");
+}
+END_TEST
+
+START_TEST(test_error_truncation)
+{
+	char body[1200];
+	size_t n = 0, i;
+
+	/* 300 x 'e-acute' (2 bytes each): cut at a character boundary */
+	n += (size_t)snprintf(body, sizeof(body), "{\"message\":\"");
+	for (i = 0; i < 300; i++) {
+		body[n++] = (char)0xc3;
+		body[n++] = (char)0xa9;
+	}
+	n += (size_t)snprintf(body + n, sizeof(body) - n, "\",\"correlationId\":\"");
+	for (i = 0; i < 200; i++)
+		body[n++] = 'x';
+	n += (size_t)snprintf(body + n, sizeof(body) - n, "\"}");
+	ck_assert_int_eq(hs_parse_error(500, body, n, &err), HS_ERR_TRANSIENT);
+	ck_assert_uint_eq(strlen(err.message), 254);
+	ck_assert_uint_eq((unsigned char)err.message[252], 0xc3);
+	ck_assert_uint_eq((unsigned char)err.message[253], 0xa9);
+	ck_assert_uint_eq(strlen(err.correlation_id), sizeof(err.correlation_id) - 1);
+}
+END_TEST
+
+/* Introspection. */
+
+START_TEST(test_introspection_active)
+{
+	ck_assert_int_eq(
+	    hs_parse_introspection(
+		200,
+		LIT("{\"active\":true,\"token\":\"ignored\",\"user\":\"admin@example.com\","
+		    "\"hub_domain\":\"demo.hubspot.com\",\"scopes\":[\"oauth\","
+		    "\"settings.users.read\"],\"hub_id\":62515,\"app_id\":456,"
+		    "\"expires_in\":1754,\"user_id\":123456,\"token_type\":\"access\","
+		    "\"token_use\":\"access_token\"}"),
+		&ins, &err),
+	    HS_OK);
+	ck_assert_int_eq(ins.active, 1);
+	ck_assert_int_eq(ins.hub_id, 62515);
+	ck_assert_str_eq(ins.hub_domain, "demo.hubspot.com");
+	ck_assert_str_eq(ins.user, "admin@example.com");
+	ck_assert_int_eq(ins.user_id, 123456);
+	ck_assert_int_eq(ins.app_id, 456);
+	ck_assert_int_eq(ins.expires_in, 1754);
+	ck_assert_str_eq(ins.token_use, "access_token");
+	ck_assert_uint_eq(ins.nscopes, 2);
+	ck_assert_str_eq(ins.scopes[1], "settings.users.read");
+}
+END_TEST
+
+START_TEST(test_introspection_inactive)
+{
+	ck_assert_int_eq(hs_parse_introspection(200, LIT("{\"active\":false}"), &ins, &err), HS_OK);
+	ck_assert_int_eq(err.kind, HS_OK);
+	ck_assert_int_eq(ins.active, 0);
+	ck_assert_int_eq(hs_parse_introspection(200,
+						LIT("{\"active\":false,\"hub_id\":5,\"scopes\":"
+						    "[\"a\"],\"user\":\"x@y\"}"),
+						&ins, &err),
+			 HS_OK);
+	ck_assert_int_eq(ins.active, 0);
+	ck_assert_int_eq(ins.hub_id, 0);
+	ck_assert_ptr_null(ins.scopes);
+	ck_assert_ptr_null(ins.user);
+}
+END_TEST
+
+START_TEST(test_introspection_malformed)
+{
+	ck_assert_int_eq(hs_parse_introspection(200, LIT("{\"hub_id\":1}"), &ins, &err),
+			 HS_ERR_MALFORMED);
+	ck_assert_str_eq(err.message, "field \"active\" is missing");
+	ck_assert_int_eq(
+	    hs_parse_introspection(200, LIT("{\"active\":\"true\",\"hub_id\":1}"), &ins, &err),
+	    HS_ERR_MALFORMED);
+	ck_assert_int_eq(
+	    hs_parse_introspection(200, LIT("{\"active\":1,\"hub_id\":1}"), &ins, &err),
+	    HS_ERR_MALFORMED);
+	ck_assert_int_eq(
+	    hs_parse_introspection(200, LIT("{\"active\":true,\"user\":\"a@b\"}"), &ins, &err),
+	    HS_ERR_MALFORMED);
+	ck_assert_str_eq(err.message, "field \"hub_id\" is missing");
+	ck_assert_ptr_null(ins.user);
+	ck_assert_int_eq(
+	    hs_parse_introspection(200, LIT("{\"active\":true,\"hub_id\":1,\"expires_in\":-1}"),
+				   &ins, &err),
+	    HS_ERR_MALFORMED);
+	ck_assert_int_eq(hs_parse_introspection(200,
+						LIT("{\"active\":true,\"hub_id\":1,\"user\":"
+						    "\"a\\nb@c\"}"),
+						&ins, &err),
+			 HS_ERR_MALFORMED);
+}
+END_TEST
+
+/* Users and roles. */
+
+START_TEST(test_user_documented)
+{
+	ck_assert_int_eq(
+	    hs_parse_user(200,
+			  LIT("{\"email\":\"newUser@email.com\",\"id\":\"123\","
+			      "\"roleIds\":[\"100\",\"101\"],\"superAdmin\":false,"
+			      "\"firstName\":\"A\",\"lastName\":\"B\",\"primaryTeamId\":"
+			      "\"101\",\"roleId\":\"100\",\"secondaryTeamIds\":[\"102\"],"
+			      "\"sendWelcomeEmail\":false}"),
+			  &usr, &err),
+	    HS_OK);
+	ck_assert_str_eq(usr.id, "123");
+	ck_assert_str_eq(usr.email, "newUser@email.com");
+	ck_assert_str_eq(usr.role_id, "100");
+	ck_assert_uint_eq(usr.nrole_ids, 2);
+	ck_assert_str_eq(usr.role_ids[1], "101");
+	ck_assert_int_eq(usr.super_admin, 0);
+	hs_user_free(&usr);
+
+	/* minimal, numeric id tolerated */
+	ck_assert_int_eq(hs_parse_user(200,
+				       LIT("{\"email\":\"a@b.c\",\"id\":456,\"superAdmin\":true}"),
+				       &usr, &err),
+			 HS_OK);
+	ck_assert_str_eq(usr.id, "456");
+	ck_assert_int_eq(usr.super_admin, 1);
+	ck_assert_ptr_null(usr.role_ids);
+	ck_assert_ptr_null(usr.role_id);
+}
+END_TEST
+
+START_TEST(test_user_malformed)
+{
+	static const char *const bad[] = {
+	    "{\"id\":\"1\"}",
+	    "{\"email\":\"a@b\"}",
+	    "{\"email\":\"a@b\",\"id\":\"\"}",
+	    "{\"email\":\"a@b\",\"id\":\"1 2\"}",
+	    "{\"email\":\"a@b\",\"id\":1.5}",
+	    "{\"email\":\"a@b\",\"id\":true}",
+	    "{\"email\":7,\"id\":\"1\"}",
+	    "{\"email\":\"a@b\",\"id\":\"1\",\"superAdmin\":\"false\"}",
+	    "{\"email\":\"a@b\",\"id\":\"1\",\"roleIds\":\"1\"}",
+	    "{\"email\":\"a@b\",\"id\":\"1\",\"roleIds\":[{\"id\":\"1\"}]}",
+	    "{\"email\":\"a@b\",\"id\":\"1\",\"roleIds\":[\"1\",\"\"]}",
+	    "{\"email\":\"a@b\",\"id\":\"1\",\"roleId\":[]}",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_msg(hs_parse_user(200, bad[i], strlen(bad[i]), &usr, &err) ==
+				  HS_ERR_MALFORMED,
+			      "accepted: %s", bad[i]);
+		ck_assert_ptr_null(usr.id);
+		ck_assert_ptr_null(usr.role_ids);
+	}
+}
+END_TEST
+
+START_TEST(test_roles_documented)
+{
+	ck_assert_int_eq(
+	    hs_parse_roles(200,
+			   LIT("{\"results\":[{\"id\":\"1234\",\"name\":\"a new role\","
+			       "\"requiresBillingWrite\":false},{\"id\":\"100\",\"name\":"
+			       "\"Admin\",\"requiresBillingWrite\":true},{\"id\":\"7\","
+			       "\"name\":\"Sales\"}]}"),
+			   &rls, &err),
+	    HS_OK);
+	ck_assert_uint_eq(rls.nroles, 3);
+	ck_assert_str_eq(rls.roles[0].id, "1234");
+	ck_assert_str_eq(rls.roles[0].name, "a new role");
+	ck_assert_int_eq(rls.roles[0].requires_billing_write, 0);
+	ck_assert_str_eq(rls.roles[1].name, "Admin");
+	ck_assert_int_eq(rls.roles[1].requires_billing_write, 1);
+	ck_assert_int_eq(rls.roles[2].requires_billing_write, 0);
+	hs_roles_free(&rls);
+	ck_assert_int_eq(hs_parse_roles(200, LIT("{\"results\":[]}"), &rls, &err), HS_OK);
+	ck_assert_uint_eq(rls.nroles, 0);
+}
+END_TEST
+
+START_TEST(test_roles_malformed)
+{
+	ck_assert_int_eq(hs_parse_roles(200, LIT("{\"roles\":[]}"), &rls, &err), HS_ERR_MALFORMED);
+	ck_assert_str_eq(err.message, "field \"results\" is missing");
+	ck_assert_int_eq(hs_parse_roles(200, LIT("{\"results\":{}}"), &rls, &err),
+			 HS_ERR_MALFORMED);
+	ck_assert_int_eq(hs_parse_roles(200, LIT("{\"results\":[\"Admin\"]}"), &rls, &err),
+			 HS_ERR_MALFORMED);
+	ck_assert_int_eq(hs_parse_roles(200,
+					LIT("{\"results\":[{\"id\":\"1\",\"name\":\"A\"},{\"id\":"
+					    "\"2\"}]}"),
+					&rls, &err),
+			 HS_ERR_MALFORMED);
+	ck_assert_str_eq(err.message, "field \"results[1].name\" is missing");
+	ck_assert_ptr_null(rls.roles);
+	ck_assert_uint_eq(rls.nroles, 0);
+	ck_assert_int_eq(hs_parse_roles(200,
+					LIT("{\"results\":[{\"id\":\"1\",\"name\":\"A\","
+					    "\"requiresBillingWrite\":\"no\"}]}"),
+					&rls, &err),
+			 HS_ERR_MALFORMED);
+	ck_assert_int_eq(hs_parse_roles(200,
+					LIT("{\"results\":[{\"id\":\"1\",\"name\":\"A\","
+					    "\"name\":\"B\"}]}"),
+					&rls, &err),
+			 HS_ERR_MALFORMED);
+}
+END_TEST
+
+/* Admin check. */
+
+static char *role_ids_admin[] = {"7", "100", NULL};
+static struct hs_role roles_v[] = {
+    {.id = "100", .name = "Admin"},
+    {.id = "7", .name = "Sales"},
+    {.id = "8", .name = "admin"},
+    {.id = "9", .name = "Portal Admin"},
+};
+static const struct hs_roles roles = {.roles = roles_v, .nroles = 4};
+
+START_TEST(test_is_admin)
+{
+	struct hs_user u;
+
+	memset(&u, 0, sizeof(u));
+	ck_assert_int_eq(hs_user_is_admin(&u, &roles, "Admin"), 0);
+	u.super_admin = 1;
+	ck_assert_int_eq(hs_user_is_admin(&u, NULL, NULL), 1);
+	u.super_admin = 0;
+
+	u.role_ids = role_ids_admin;
+	u.nrole_ids = 2;
+	ck_assert_int_eq(hs_user_is_admin(&u, &roles, "Admin"), 1);
+	ck_assert_int_eq(hs_user_is_admin(&u, &roles, "Owner, Admin"), 1);
+	ck_assert_int_eq(hs_user_is_admin(&u, &roles, " Admin ,"), 1);
+	ck_assert_int_eq(hs_user_is_admin(&u, &roles, "admin"), 0);
+	ck_assert_int_eq(hs_user_is_admin(&u, &roles, "Admins"), 0);
+	ck_assert_int_eq(hs_user_is_admin(&u, &roles, "Adm"), 0);
+	ck_assert_int_eq(hs_user_is_admin(&u, &roles, "Admin X"), 0);
+	ck_assert_int_eq(hs_user_is_admin(&u, &roles, ""), 0);
+	ck_assert_int_eq(hs_user_is_admin(&u, &roles, ",,"), 0);
+	ck_assert_int_eq(hs_user_is_admin(&u, &roles, NULL), 0);
+	ck_assert_int_eq(hs_user_is_admin(&u, NULL, "Admin"), 0);
+	ck_assert_int_eq(hs_user_is_admin(NULL, &roles, "Admin"), 0);
+
+	/* only the Sales role */
+	u.nrole_ids = 1;
+	ck_assert_int_eq(hs_user_is_admin(&u, &roles, "Admin"), 0);
+	ck_assert_int_eq(hs_user_is_admin(&u, &roles, "Sales"), 1);
+
+	/* via roleId alone */
+	u.role_ids = NULL;
+	u.nrole_ids = 0;
+	u.role_id = "9";
+	ck_assert_int_eq(hs_user_is_admin(&u, &roles, "Admin"), 0);
+	ck_assert_int_eq(hs_user_is_admin(&u, &roles, "Admin,Portal Admin"), 1);
+	/* an id that is no role */
+	u.role_id = "10";
+	ck_assert_int_eq(hs_user_is_admin(&u, &roles, "Admin"), 0);
+	/* ids compare exactly */
+	u.role_id = "1000";
+	ck_assert_int_eq(hs_user_is_admin(&u, &roles, "Admin"), 0);
+}
+END_TEST
+
+/* URL policy. */
+
+START_TEST(test_url_allowed)
+{
+	static const char *const ok[] = {
+	    "https://api.hubapi.com",
+	    "https://api.hubapi.com/",
+	    "https://api.hubapi.com/oauth/2026-03/token",
+	    "https://api.hubapi.com:443/settings/users/2026-03/roles?x=1",
+	    "https://[2001:db8::1]/x",
+	    "http://127.0.0.1",
+	    "http://127.0.0.1:8089/oauth/2026-03/token",
+	    "http://[::1]:9/",
+	    "http://localhost/x",
+	    "http://localhost:8080",
+	};
+	static const char *const refused[] = {
+	    "",
+	    "http://example.com/",
+	    "http://api.hubapi.com/",
+	    "file:///etc/passwd",
+	    "file://localhost/etc/passwd",
+	    "gopher://127.0.0.1:70/_x",
+	    "ftp://127.0.0.1/",
+	    "dict://127.0.0.1:11211/",
+	    "ldap://127.0.0.1/",
+	    "javascript:alert(1)",
+	    "//api.hubapi.com/",
+	    "api.hubapi.com/oauth",
+	    "HTTPS://api.hubapi.com/",
+	    "Http://127.0.0.1/",
+	    "https:/api.hubapi.com",
+	    "https://",
+	    "https:///x",
+	    "https://:443/",
+	    "http://127.0.0.1.evil.com/",
+	    "http://127.0.0.1.evil.com:80/",
+	    "http://localhost.evil.com/",
+	    "http://localhost./",
+	    "http://127.0.0.1@evil.com/",
+	    "http://evil.com@127.0.0.1/",
+	    "http://user:pw@127.0.0.1/",
+	    "https://user:pw@api.hubapi.com/",
+	    "https://user@api.hubapi.com/",
+	    "https://api.hubapi.com\\@evil.com/",
+	    "https://api.hubapi.com#@evil.com",
+	    "https://api.hubapi.com/#frag",
+	    "http://127.0.0.1:0/",
+	    "http://127.0.0.1:99999/",
+	    "http://127.0.0.1:80a/",
+	    "http://127.0.0.1:/",
+	    "http://2130706433/",
+	    "http://127.1/",
+	    "http://0x7f.0.0.1/",
+	    "http://0177.0.0.1/",
+	    "http://127.0.0.2/",
+	    "http://0.0.0.0/",
+	    "http://[::ffff:127.0.0.1]/",
+	    "http://[::1%25lo]/",
+	    "http://[::1/",
+	    "https://api.hubapi.com/ x",
+	    "https://api.hubapi.com/\r\nHost: evil",
+	    "https://api.hubapi.com\t/",
+	    "https://\xc3\xa4pi.com/",
+	    "https://api_hub.com/",
+	    "https://-api.hubapi.com/",
+	};
+	char *longurl;
+	size_t i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		ck_assert_msg(httpc_url_allowed(ok[i]) == 1, "refused: %s", ok[i]);
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		ck_assert_msg(httpc_url_allowed(refused[i]) == 0, "allowed: %s", refused[i]);
+	ck_assert_int_eq(httpc_url_allowed(NULL), 0);
+
+	longurl = malloc(HTTPC_URL_MAX + 2);
+	ck_assert_ptr_nonnull(longurl);
+	memcpy(longurl, "https://a.com/", 14);
+	memset(longurl + 14, 'x', HTTPC_URL_MAX + 1 - 14);
+	longurl[HTTPC_URL_MAX + 1] = '\0';
+	ck_assert_int_eq(httpc_url_allowed(longurl), 0);
+	longurl[HTTPC_URL_MAX] = '\0';
+	ck_assert_int_eq(httpc_url_allowed(longurl), 1);
+	free(longurl);
+}
+END_TEST
+
+/* httpc and the network calls, stopped before (or at) the network. */
+
+static const struct hs_config cfg_local = {
+    .api_base = "http://127.0.0.1:1", .client_id = "cid", .client_secret = "secret"};
+
+START_TEST(test_httpc_lifecycle)
+{
+	struct httpc h;
+	struct httpc_resp r;
+	struct httpc_opts o = {.connect_timeout_ms = 2000,
+			       .timeout_ms = 3000,
+			       .max_body = 4096,
+			       .user_agent = "test/1"};
+	static const char *const form[] = {"a", "b c&d=é", NULL};
+	static const char *const odd[] = {"a", NULL};
+
+	memset(&h, 0, sizeof(h));
+	httpc_cleanup(&h); /* safe on zeroed */
+	memset(&r, 0, sizeof(r));
+	httpc_resp_free(&r);
+
+	o.user_agent = "bad\r\nX: y";
+	ck_assert_int_eq(httpc_init(&h, &o), HTTPC_ERR_ARG);
+	httpc_cleanup(&h);
+	o.user_agent = "test/1";
+	ck_assert_int_eq(httpc_init(&h, &o), HTTPC_OK);
+	ck_assert_uint_eq(h.max_body, 4096);
+
+	ck_assert_int_eq(httpc_post_form(&h, "http://example.com/", form, &r), HTTPC_ERR_URL);
+	ck_assert_int_eq(r.status, 0);
+	httpc_resp_free(&r);
+	ck_assert_int_eq(httpc_post_form(&h, "file:///etc/passwd", form, &r), HTTPC_ERR_URL);
+	httpc_resp_free(&r);
+	ck_assert_int_eq(httpc_post_form(&h, "https://api.hubapi.com/", odd, &r), HTTPC_ERR_ARG);
+	httpc_resp_free(&r);
+	ck_assert_int_eq(httpc_get_bearer(&h, "https://api.hubapi.com/", "tok\r\nX-Evil: 1", &r),
+			 HTTPC_ERR_ARG);
+	httpc_resp_free(&r);
+	ck_assert_int_eq(httpc_get_bearer(&h, "https://api.hubapi.com/", "", &r), HTTPC_ERR_ARG);
+	httpc_resp_free(&r);
+	ck_assert_int_eq(httpc_get_bearer(&h, "gopher://127.0.0.1/", "tok", &r), HTTPC_ERR_URL);
+	httpc_resp_free(&r);
+
+	/* a closed loopback port: every option is accepted, the connect fails */
+	ck_assert_int_eq(httpc_post_form(&h, "http://127.0.0.1:1/x", form, &r), HTTPC_ERR_NETWORK);
+	ck_assert_int_eq(r.status, 0);
+	httpc_resp_free(&r);
+	ck_assert_int_eq(httpc_get_bearer(&h, "http://[::1]:1/x", "tok", &r), HTTPC_ERR_NETWORK);
+	httpc_resp_free(&r);
+
+	httpc_cleanup(&h);
+	httpc_cleanup(&h); /* twice is fine */
+}
+END_TEST
+
+START_TEST(test_hs_calls_refused_before_sending)
+{
+	struct httpc h;
+	struct hs_config cfg = cfg_local;
+
+	ck_assert_int_eq(httpc_init(&h, NULL), HTTPC_OK);
+
+	cfg.api_base = "http://example.com";
+	ck_assert_int_eq(hs_refresh(&h, &cfg, "rt", &tok, &err), HS_ERR_CONFIG);
+	ck_assert_str_eq(err.message, "api base url not allowed");
+	cfg.api_base = "https://api.hubapi.com?x=";
+	ck_assert_int_eq(hs_refresh(&h, &cfg, "rt", &tok, &err), HS_ERR_CONFIG);
+	cfg.api_base = NULL;
+	ck_assert_int_eq(hs_exchange_code(&h, &cfg, "c", "https://x/cb", &tok, &err),
+			 HS_ERR_CONFIG);
+	ck_assert_int_eq(hs_exchange_code(&h, NULL, "c", "https://x/cb", &tok, &err),
+			 HS_ERR_CONFIG);
+
+	cfg = cfg_local;
+	cfg.client_secret = "";
+	ck_assert_int_eq(hs_refresh(&h, &cfg, "rt", &tok, &err), HS_ERR_CONFIG);
+	cfg = cfg_local;
+	ck_assert_int_eq(hs_refresh(&h, &cfg, "rt\r\n", &tok, &err), HS_ERR_CONFIG);
+	ck_assert_int_eq(hs_refresh(&h, &cfg, NULL, &tok, &err), HS_ERR_CONFIG);
+	ck_assert_int_eq(hs_exchange_code(&h, &cfg, "c d", "https://x/cb", &tok, &err),
+			 HS_ERR_CONFIG);
+	ck_assert_int_eq(hs_introspect(&h, &cfg, "t", "id_token", &ins, &err), HS_ERR_CONFIG);
+	ck_assert_int_eq(hs_revoke(&h, &cfg, "t", "Refresh_Token", &err), HS_ERR_CONFIG);
+
+	/* user ids are digits only, before they reach a path */
+	ck_assert_int_eq(hs_get_user(&h, &cfg, "at", "../roles", &usr, &err), HS_ERR_CONFIG);
+	ck_assert_str_eq(err.message, "invalid user id argument");
+	ck_assert_int_eq(hs_get_user(&h, &cfg, "at", "12?x=1", &usr, &err), HS_ERR_CONFIG);
+	ck_assert_int_eq(hs_get_user(&h, &cfg, "at", "", &usr, &err), HS_ERR_CONFIG);
+	ck_assert_int_eq(hs_get_user(&h, &cfg, "at", "123456789012345678901", &usr, &err),
+			 HS_ERR_CONFIG);
+	ck_assert_int_eq(hs_get_user(&h, &cfg, "a t", "1", &usr, &err), HS_ERR_CONFIG);
+	ck_assert_int_eq(hs_get_roles(&h, &cfg, "", &rls, &err), HS_ERR_CONFIG);
+	ck_assert_int_eq(hs_get_roles(NULL, &cfg, "at", &rls, &err), HS_ERR_CONFIG);
+
+	/* the real thing against a closed port: transient, nothing leaked in the message */
+	ck_assert_int_eq(hs_refresh(&h, &cfg, "secret-refresh-token", &tok, &err),
+			 HS_ERR_TRANSIENT);
+	ck_assert_int_eq(err.http_status, 0);
+	ck_assert_ptr_null(strstr(err.message, "secret"));
+	ck_assert_ptr_null(strstr(err.message, "127.0.0.1"));
+	ck_assert_ptr_null(tok.access_token);
+	ck_assert_int_eq(hs_get_user(&h, &cfg, "at", "42", &usr, &err), HS_ERR_TRANSIENT);
+	ck_assert_int_eq(hs_revoke(&h, &cfg, "t", "refresh_token", &err), HS_ERR_TRANSIENT);
+	ck_assert_int_eq(hs_introspect(&h, &cfg, "t", NULL, &ins, &err), HS_ERR_TRANSIENT);
+	ck_assert_int_eq(hs_get_roles(&h, &cfg, "at", &rls, &err), HS_ERR_TRANSIENT);
+
+	httpc_cleanup(&h);
+}
+END_TEST
+
+START_TEST(test_strerror)
+{
+	int i;
+
+	for (i = 0; i < HS_ERR__MAX; i++)
+		ck_assert_ptr_nonnull(hs_strerror((enum hs_err)i));
+	ck_assert_str_eq(hs_strerror(HS_ERR__MAX), "unknown error");
+	ck_assert_str_eq(hs_strerror((enum hs_err) - 1), "unknown error");
+	for (i = 0; i < HTTPC_ERR__MAX; i++)
+		ck_assert_str_ne(httpc_strerror((enum httpc_err)i), "unknown error");
+	ck_assert_str_eq(httpc_strerror(HTTPC_ERR__MAX), "unknown error");
+}
+END_TEST
+
+START_TEST(test_free_safe)
+{
+	/* zeroed, twice */
+	hs_tokens_free(&tok);
+	hs_tokens_free(&tok);
+	hs_introspection_free(&ins);
+	hs_user_free(&usr);
+	hs_roles_free(&rls);
+	/* half-filled by hand */
+	tok.access_token = malloc(4);
+	memcpy(tok.access_token, "abc", 4);
+	tok.scopes = calloc(3, sizeof(char *));
+	tok.scopes[0] = malloc(2);
+	memcpy(tok.scopes[0], "s", 2);
+	tok.nscopes = 1;
+	hs_tokens_free(&tok);
+	ck_assert_ptr_null(tok.access_token);
+	rls.roles = calloc(2, sizeof(*rls.roles));
+	rls.roles[0].id = malloc(2);
+	memcpy(rls.roles[0].id, "1", 2);
+	rls.nroles = 1;
+	hs_roles_free(&rls);
+	ck_assert_ptr_null(rls.roles);
+}
+END_TEST
+
+static Suite *hs_suite(void)
+{
+	Suite *s = suite_create("hs");
+	TCase *tc;
+
+	tc = tcase_create("tokens");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_tokens_documented);
+	tcase_add_test(tc, test_tokens_without_refresh_token);
+	tcase_add_test(tc, test_tokens_unknown_fields_and_string_user_id);
+	tcase_add_test(tc, test_tokens_missing_required);
+	tcase_add_test(tc, test_tokens_wrong_types);
+	tcase_add_test(tc, test_tokens_sizes);
+	tcase_add_test(tc, test_tokens_too_many_scopes);
+	tcase_add_test(tc, test_tokens_duplicate_field);
+	tcase_add_test(tc, test_malformed_json);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("errors");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_error_bad_refresh_token);
+	tcase_add_test(tc, test_error_bad_auth_code);
+	tcase_add_test(tc, test_error_invalid_client);
+	tcase_add_test(tc, test_error_expired_authentication);
+	tcase_add_test(tc, test_error_missing_scopes);
+	tcase_add_test(tc, test_error_rate_limit);
+	tcase_add_test(tc, test_error_503);
+	tcase_add_test(tc, test_error_wrong_types_ignored);
+	tcase_add_test(tc, test_error_classification);
+	tcase_add_test(tc, test_error_control_chars_stripped);
+	tcase_add_test(tc, test_error_truncation);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("introspection");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_introspection_active);
+	tcase_add_test(tc, test_introspection_inactive);
+	tcase_add_test(tc, test_introspection_malformed);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("users");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_user_documented);
+	tcase_add_test(tc, test_user_malformed);
+	tcase_add_test(tc, test_roles_documented);
+	tcase_add_test(tc, test_roles_malformed);
+	tcase_add_test(tc, test_is_admin);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("httpc");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_url_allowed);
+	tcase_add_test(tc, test_httpc_lifecycle);
+	tcase_add_test(tc, test_hs_calls_refused_before_sending);
+	tcase_add_test(tc, test_strerror);
+	tcase_add_test(tc, test_free_safe);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr;
+	int failed;
+
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return 1;
+	sr = srunner_create(hs_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	curl_global_cleanup();
+	return failed == 0 ? 0 : 1;
+}
