@@ -22,7 +22,7 @@ LIB_OBJ = $(patsubst src/%.c,build/%.o,$(LIB_SRC))
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(patsubst tests/unit/%.c,build/tests/%,$(UNIT_SRC))
 
-PROGS = cgi-bin/jetstack bin/jetstack-admin
+PROGS = cgi-bin/jetstack bin/jetstack-admin bin/jetstack-worker
 
 .PHONY: all deps deps-test run test unit clean install format bench
 all: $(PROGS)
@@ -34,27 +34,32 @@ deps-test:
 	@scripts/deps.sh $(DEB_RUN) $(DEB_TEST)
 
 build/%.o: src/%.c src/*.h | build
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@echo "CC $<"
+	@$(CC) $(CFLAGS) -c -o $@ $<
 
 build:
 	@mkdir -p build/tests
 
 build/libjetstack.a: $(LIB_OBJ)
-	rm -f $@ && ar rcs $@ $^
+	@rm -f $@ && ar rcs $@ $^
 
 cgi-bin/jetstack: cgi-bin/jetstack.c build/libjetstack.a
-	$(CC) $(CFLAGS) -o $@ $< build/libjetstack.a $(LDLIBS)
+	@echo "LD $@"
+	@$(CC) $(CFLAGS) -o $@ $< build/libjetstack.a $(LDLIBS)
 
 bin/jetstack-admin: src/admin_main.c build/libjetstack.a
 	@mkdir -p bin
-	$(CC) $(CFLAGS) -o $@ $< build/libjetstack.a $(LDLIBS)
+	@echo "LD $@"
+	@$(CC) $(CFLAGS) -o $@ $< build/libjetstack.a $(LDLIBS)
 
 bin/jetstack-worker: src/worker_main.c build/libjetstack.a
 	@mkdir -p bin
-	$(CC) $(CFLAGS) -o $@ $< build/libjetstack.a $(LDLIBS)
+	@echo "LD $@"
+	@$(CC) $(CFLAGS) -o $@ $< build/libjetstack.a $(LDLIBS)
 
 build/tests/%: tests/unit/%.c build/libjetstack.a | build
-	$(CC) $(CFLAGS) -Isrc $(shell pkg-config --cflags check) -o $@ $< build/libjetstack.a \
+	@echo "LD $@"
+	@$(CC) $(CFLAGS) -Isrc $(shell pkg-config --cflags check) -o $@ $< build/libjetstack.a \
 		$(shell pkg-config --libs check) $(LDLIBS)
 
 unit: $(UNIT_BIN)

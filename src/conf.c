@@ -289,9 +289,9 @@ int conf_load(struct conf *c, int need, char *err, size_t errlen)
 	    set_long(&c->worker_poll, &ef, "JETSTACK_WORKER_POLL_SECONDS", 5, 1, 3600, err,
 		     errlen) < 0)
 		goto out;
-	if (set_long(&n, &ef, "JETSTACK_MAX_ATTEMPTS_PER_HOUR", 6, 1, 3600, err, errlen) < 0)
+	if (set_long(&c->job_lease, &ef, "JETSTACK_JOB_LEASE_SECONDS", 120, 2, 86400, err,
+		     errlen) < 0)
 		goto out;
-	c->max_attempts_hour = (int)n;
 	for (int t = 0; t < CONN__MAX; t++) {
 		if (set_str(&c->scopes[t], &ef, conn_types[t].env, conn_types[t].required, 0, err,
 			    errlen) < 0)

@@ -36,7 +36,7 @@ struct conf {
 	long refresh_margin;	 /* JETSTACK_REFRESH_MARGIN_SECONDS */
 	long health_interval;	 /* JETSTACK_HEALTH_CHECK_SECONDS */
 	long worker_poll;	 /* JETSTACK_WORKER_POLL_SECONDS */
-	int max_attempts_hour;	 /* JETSTACK_MAX_ATTEMPTS_PER_HOUR */
+	long job_lease;		 /* JETSTACK_JOB_LEASE_SECONDS */
 	char *scopes[CONN__MAX]; /* JETSTACK_SCOPES_{CONFIG_ONLY,...}: required, space-separated */
 	char *optional_scopes[CONN__MAX];
 };

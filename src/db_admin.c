@@ -245,5 +245,29 @@ int db_metrics(struct db *db, struct buf *out)
 	buf_printf(out, "jetstack_portals{status=\"disconnected\"} %s\n",
 		   db_get(r, 0, "disconnected"));
 	PQclear(r);
+	r = db_run(db, ST_METRICS_JOBS, 0, NULL);
+	if (r == NULL)
+		return -1;
+	buf_puts(out, "# HELP jetstack_jobs Jobs in the queue by state (due: queued and due now).\n"
+		      "# TYPE jetstack_jobs gauge\n");
+	buf_printf(out, "jetstack_jobs{state=\"due\"} %s\n", db_get(r, 0, "due"));
+	buf_printf(out, "jetstack_jobs{state=\"queued\"} %s\n", db_get(r, 0, "queued"));
+	buf_printf(out, "jetstack_jobs{state=\"running\"} %s\n", db_get(r, 0, "running"));
+	buf_puts(out, "# HELP jetstack_oldest_due_job_seconds Age of the oldest job that is due.\n"
+		      "# TYPE jetstack_oldest_due_job_seconds gauge\n");
+	buf_printf(out, "jetstack_oldest_due_job_seconds %s\n", db_get(r, 0, "oldest_due"));
+	PQclear(r);
+	r = db_run(db, ST_METRICS_COUNTERS, 0, NULL);
+	if (r == NULL)
+		return -1;
+	buf_puts(out, "# HELP jetstack_token_refreshes_total Token refreshes by outcome.\n"
+		      "# TYPE jetstack_token_refreshes_total counter\n");
+	for (int i = 0; i < PQntuples(r); i++) {
+		const char *name = db_get(r, i, "name");
+		if (strncmp(name, "refresh_", 8) == 0)
+			buf_printf(out, "jetstack_token_refreshes_total{outcome=\"%s\"} %s\n",
+				   name + 8, db_get(r, i, "value"));
+	}
+	PQclear(r);
 	return out->overflow || out->oom ? -1 : 0;
 }

@@ -183,6 +183,82 @@ static const struct {
 				"SELECT coalesce(sum(connected), 0) AS connected, "
 				"coalesce(sum(needs_reconnection), 0) AS needs_reconnection, "
 				"coalesce(sum(disconnected), 0) AS disconnected FROM portal_counts"},
+
+	/* worker: refresh jobs follow the access token's expiry (minus a
+	 * margin); health jobs follow next_health_at */
+	[ST_JOBS_SCHEDULE_REFRESH] = {"jobs_schedule_refresh",
+				      "INSERT INTO jobs (kind, portal_id, run_after) "
+				      "SELECT 'refresh', p.id, greatest(now(), t.access_expires_at - "
+				      "make_interval(secs => $1::int)) FROM portals p "
+				      "JOIN portal_tokens t ON t.portal_id = p.id "
+				      "WHERE p.status = 'connected' AND p.removed_at IS NULL "
+				      "ON CONFLICT (kind, portal_id) WHERE state IN ('queued', 'running') "
+				      "DO NOTHING"},
+	[ST_JOBS_SCHEDULE_HEALTH] = {"jobs_schedule_health",
+				     "INSERT INTO jobs (kind, portal_id, run_after) "
+				     "SELECT 'health', p.id, coalesce(p.next_health_at, now()) "
+				     "FROM portals p JOIN portal_tokens t ON t.portal_id = p.id "
+				     "WHERE p.status = 'connected' AND p.removed_at IS NULL "
+				     "ON CONFLICT (kind, portal_id) WHERE state IN ('queued', 'running') "
+				     "DO NOTHING"},
+	[ST_JOB_CLAIM] = {"job_claim",
+			  "UPDATE jobs SET state = 'running', locked_by = $1, "
+			  "locked_until = now() + make_interval(secs => $2::int), "
+			  "attempts = attempts + 1, updated_at = now() WHERE id = ("
+			  "SELECT id FROM jobs WHERE (state = 'queued' AND run_after <= now()) "
+			  "OR (state = 'running' AND locked_until < now()) "
+			  "ORDER BY run_after, id LIMIT 1 FOR UPDATE SKIP LOCKED) "
+			  "RETURNING id, kind, portal_id, attempts"},
+	[ST_JOB_DONE] = {"job_done", "DELETE FROM jobs WHERE id = $1 AND locked_by = $2"},
+	[ST_JOB_RETRY] = {"job_retry",
+			  "UPDATE jobs SET state = 'queued', locked_by = NULL, locked_until = NULL, "
+			  "run_after = now() + make_interval(secs => $3::int), last_error = $4, "
+			  "updated_at = now() WHERE id = $1 AND locked_by = $2"},
+	[ST_JOB_RELEASE] = {"job_release",
+			    "UPDATE jobs SET state = 'queued', locked_by = NULL, locked_until = NULL, "
+			    "attempts = greatest(attempts - 1, 0), updated_at = now() "
+			    "WHERE id = $1 AND locked_by = $2"},
+	[ST_WORKER_PORTAL] = {"worker_portal",
+			      "SELECT id, org_id, status, name, connection_type, "
+			      "coalesce(hs_user_id::text, '') AS hs_user_id, hs_user_email, "
+			      "removed_at IS NOT NULL AS removed FROM portals WHERE id = $1"},
+	/* Connected -> $2 with reason $3, only while the tokens are still
+	 * version $4 (a reconnect in between wins) */
+	[ST_PORTAL_DEGRADE] = {"portal_degrade",
+			       "UPDATE portals SET status = $2, status_reason = $3, "
+			       "status_changed_at = now() WHERE id = $1 AND removed_at IS NULL "
+			       "AND status = 'connected' AND EXISTS (SELECT 1 FROM portal_tokens t "
+			       "WHERE t.portal_id = $1 AND t.version = $4::bigint) RETURNING org_id"},
+	[ST_PORTAL_REFRESHED] = {"portal_refreshed",
+				 "UPDATE portals SET last_refreshed_at = now(), next_check_at = "
+				 "least(now() + make_interval(secs => $2::int), next_health_at) "
+				 "WHERE id = $1"},
+	[ST_PORTAL_HEALTH_DONE] = {"portal_health_done",
+				   "UPDATE portals SET next_health_at = now() + make_interval(secs => "
+				   "$2::int), next_check_at = least(now() + make_interval(secs => "
+				   "$2::int), (SELECT t.access_expires_at - make_interval(secs => $3::int) "
+				   "FROM portal_tokens t WHERE t.portal_id = $1)) WHERE id = $1"},
+	[ST_SCOPE_CHECK] = {"scope_check",
+			    "WITH changed AS (UPDATE portals SET status = 'needs_reconnection', "
+			    "status_reason = $3, status_changed_at = now() WHERE removed_at IS NULL "
+			    "AND status = 'connected' AND connection_type = $1 AND NOT "
+			    "(string_to_array($2, ' ') <@ string_to_array(granted_scopes, ' ')) "
+			    "RETURNING id, org_id) INSERT INTO activity (org_id, portal_id, kind, "
+			    "message) SELECT org_id, id, 'needs_reconnection', $3 FROM changed"},
+	[ST_COUNTER_BUMP] = {"counter_bump",
+			     "INSERT INTO worker_counters (name, value) VALUES ($1, 1) "
+			     "ON CONFLICT (name) DO UPDATE SET value = worker_counters.value + 1"},
+	[ST_METRICS_JOBS] = {"metrics_jobs",
+			     "SELECT count(*) FILTER (WHERE state = 'queued' AND run_after <= now()) "
+			     "AS due, count(*) FILTER (WHERE state = 'queued') AS queued, "
+			     "count(*) FILTER (WHERE state = 'running') AS running, "
+			     "coalesce(extract(epoch FROM now() - min(run_after) FILTER (WHERE "
+			     "state = 'queued' AND run_after <= now())), 0)::bigint AS oldest_due "
+			     "FROM jobs"},
+	[ST_METRICS_COUNTERS] = {"metrics_counters",
+				 "SELECT name, value FROM worker_counters ORDER BY name"},
+	[ST_STATES_CLEANUP] = {"states_cleanup",
+			       "DELETE FROM oauth_states WHERE expires_at < now() - interval '1 day'"},
 };
 
 const char *stmt_sql(enum stmt st)

@@ -188,7 +188,7 @@ static int tmpl_add_text(struct tmpl_parser *p, size_t start, size_t end)
  * Check the tag name s (n bytes, already trimmed) and store it in nd.
  * Partial names are template names; other names may be "." or dotted.
  */
-static int tmpl_set_name(struct tmpl_parser *p, struct tmpl_node *nd, const char *s, size_t n)
+static int tmpl_node_name(struct tmpl_parser *p, struct tmpl_node *nd, const char *s, size_t n)
 {
 	const char *what = NULL;
 	char *block, *split;
@@ -354,7 +354,7 @@ static int tmpl_parse(struct tmpl_parser *p)
 					   line);
 			if (nd == NULL)
 				goto out;
-			if (tmpl_set_name(p, nd, src + nb, ne - nb) < 0)
+			if (tmpl_node_name(p, nd, src + nb, ne - nb) < 0)
 				goto out;
 			if (sigil == '#' || sigil == '^') {
 				if (p->nstack == TMPL_NEST_MAX) {
@@ -622,6 +622,20 @@ void tmpl_set_free(struct tmpl_set *set)
 	free(set);
 }
 
+/* cJSON type test without a library call (as cJSON_IsObject() etc. do). */
+#define TMPL_IS(v, t) ((v) != NULL && ((v)->type & 0xFF) == (t))
+
+/* The first member of obj named key, or NULL. */
+static const cJSON *tmpl_member(const cJSON *obj, const char *key)
+{
+	const cJSON *c;
+
+	for (c = obj->child; c != NULL; c = c->next)
+		if (c->string != NULL && c->string[0] == key[0] && strcmp(c->string, key) == 0)
+			return c;
+	return NULL;
+}
+
 /* Resolve a name node against the context stack; NULL when missing. */
 static const cJSON *tmpl_lookup(const struct tmpl_render_state *r, const struct tmpl_node *nd)
 {
@@ -633,15 +647,15 @@ static const cJSON *tmpl_lookup(const struct tmpl_render_state *r, const struct 
 		return r->ctx[r->nctx - 1];
 	for (k = r->nctx; k-- > 0;) {
 		c = r->ctx[k];
-		if (cJSON_IsObject(c)) {
-			v = cJSON_GetObjectItemCaseSensitive(c, part);
+		if (TMPL_IS(c, cJSON_Object)) {
+			v = tmpl_member(c, part);
 			if (v != NULL)
 				break;
 		}
 	}
 	for (i = 1; v != NULL && i < nd->nparts; i++) {
 		part += strlen(part) + 1;
-		v = cJSON_IsObject(v) ? cJSON_GetObjectItemCaseSensitive(v, part) : NULL;
+		v = TMPL_IS(v, cJSON_Object) ? tmpl_member(v, part) : NULL;
 	}
 	return v;
 }
@@ -649,13 +663,20 @@ static const cJSON *tmpl_lookup(const struct tmpl_render_state *r, const struct 
 /* Mustache truthiness, with numbers (0 included) true. */
 static int tmpl_truthy(const cJSON *v)
 {
-	if (v == NULL || cJSON_IsNull(v) || cJSON_IsFalse(v) || cJSON_IsInvalid(v))
+	if (v == NULL)
 		return 0;
-	if (cJSON_IsArray(v))
+	switch (v->type & 0xFF) {
+	case cJSON_Invalid:
+	case cJSON_NULL:
+	case cJSON_False:
+		return 0;
+	case cJSON_Array:
 		return v->child != NULL;
-	if (cJSON_IsString(v))
+	case cJSON_String:
 		return v->valuestring != NULL && v->valuestring[0] != '\0';
-	return 1;
+	default:
+		return 1;
+	}
 }
 
 /* Append a number: integral values without a decimal point, others %g. */
@@ -691,15 +712,18 @@ static int tmpl_put_value(struct buf *out, const cJSON *v)
 {
 	if (v == NULL)
 		return 0;
-	if (cJSON_IsString(v))
+	switch (v->type & 0xFF) {
+	case cJSON_String:
 		return html_escape(out, v->valuestring);
-	if (cJSON_IsNumber(v))
+	case cJSON_Number:
 		return tmpl_put_number(out, v->valuedouble);
-	if (cJSON_IsTrue(v))
+	case cJSON_True:
 		return buf_append(out, "true", 4);
-	if (cJSON_IsFalse(v))
+	case cJSON_False:
 		return buf_append(out, "false", 5);
-	return 0;
+	default:
+		return 0;
+	}
 }
 
 static int tmpl_out_err(struct tmpl_render_state *r, const struct tmpl *t)
@@ -753,7 +777,7 @@ static int tmpl_render_range(struct tmpl_render_state *r, const struct tmpl *t, 
 			break;
 		case TMPL_NODE_SECTION:
 			v = tmpl_lookup(r, nd);
-			if (cJSON_IsArray(v)) {
+			if (TMPL_IS(v, cJSON_Array)) {
 				for (el = v->child; el != NULL; el = el->next)
 					if (tmpl_render_with(r, t, i, el) < 0)
 						return -1;

@@ -1,0 +1,28 @@
+#!/usr/bin/python3
+"""Demo data for `make run` in simulator mode: connects the simulator's demo
+portals through the product's real OAuth flow (as the demo owner, choosing
+each portal on the simulator's HubSpot screen and clicking Connect app),
+then makes HubSpot reject two connections and uninstall the app from one,
+so that the worker's next pass shows all three statuses."""
+import json
+import sys
+import os
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
+import requests  # noqa: E402
+from jsclient import Client  # noqa: E402
+
+base, sim, email, password = sys.argv[1:5]
+c = Client(base)
+c.login(email, password)
+types = ["config_audit", "config_only", "audit_only", "config_audit", "config_only", "config_audit"]
+hubs = [20001001, 20001002, 20001003, 20001004, 20001005, 20001006]
+for hub, t in zip(hubs, types):
+    r = c.connect(hub, t)
+    if r.status_code != 303:
+        sys.exit("demo: connecting hub %d failed: %d" % (hub, r.status_code))
+# HubSpot's side changes: rejected refresh tokens (-> Needs Reconnection) and an uninstall (-> Disconnected)
+for hub in (20001002, 20001004):
+    requests.post(sim + "/_sim/portals/%d/invalidate_refresh_tokens" % hub, json={}, timeout=10)
+requests.post(sim + "/_sim/portals/20001005/uninstall", json={}, timeout=10)
+print(json.dumps({"connected": len(hubs)}))

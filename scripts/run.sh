@@ -1,0 +1,120 @@
+#!/bin/sh
+# make run: the whole stack on http://127.0.0.1:8080 with state under var/.
+# Stops everything cleanly on Ctrl-C.  A second run reuses the data.
+set -eu
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+STATE=${JETSTACK_VAR:-$ROOT/var}
+HTTP_PORT=${JETSTACK_HTTP_PORT:-8080}
+PG_PORT=${JETSTACK_PG_PORT:-55432}
+STACK="$ROOT/scripts/stack.sh"
+t0=$(date +%s.%N)
+
+[ "$(id -u)" -eq 0 ] || { echo "make run: run as root (it starts PostgreSQL as postgres and nginx)" >&2; exit 1; }
+mkdir -p "$STATE"
+STATE=$(cd "$STATE" && pwd)
+
+# Secrets and demo credentials: generated once, kept in var/secrets.env.
+if [ ! -f "$STATE/secrets.env" ]; then
+	umask 077
+	{
+		echo "JETSTACK_TOKEN_KEY=$(head -c 32 /dev/urandom | base64)"
+		echo "JETSTACK_SESSION_KEY=$(head -c 32 /dev/urandom | base64)"
+		echo "DEMO_PASSWORD=$(head -c 12 /dev/urandom | base64 | tr -d '/+=' | cut -c1-16)"
+		echo "SIM_CLIENT_ID=demo-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+		echo "SIM_CLIENT_SECRET=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')"
+	} >"$STATE/secrets.env"
+	umask 022
+fi
+. "$STATE/secrets.env"
+
+cleanup() {
+	trap - INT TERM EXIT
+	echo
+	echo "stopping..."
+	"$STACK" down "$STATE" || true
+	echo "stopped."
+}
+trap cleanup INT TERM EXIT
+
+"$STACK" down "$STATE" >/dev/null 2>&1 || true
+CONNINFO=$("$STACK" pg-start "$STATE" "$PG_PORT")
+
+SIM=""
+if [ -z "${HUBSPOT_CLIENT_ID:-}" ]; then
+	export HUBSPOT_CLIENT_ID="$SIM_CLIENT_ID" HUBSPOT_CLIENT_SECRET="$SIM_CLIENT_SECRET"
+	SIM_PORT=$("$STACK" sim-start "$STATE" demo)
+	SIM="http://127.0.0.1:$SIM_PORT"
+	export HUBSPOT_AUTHORIZE_URL="$SIM/oauth/authorize" HUBSPOT_API_BASE="$SIM"
+fi
+
+# The configuration every program reads (environment variables still win).
+umask 077
+{
+	echo "# written by make run; environment variables override these"
+	echo "JETSTACK_DATABASE=$CONNINFO"
+	echo "JETSTACK_BASE_URL=${JETSTACK_BASE_URL:-http://127.0.0.1:$HTTP_PORT}"
+	echo "JETSTACK_TOKEN_KEY=$JETSTACK_TOKEN_KEY"
+	echo "JETSTACK_SESSION_KEY=$JETSTACK_SESSION_KEY"
+	echo "HUBSPOT_CLIENT_ID=$HUBSPOT_CLIENT_ID"
+	echo "HUBSPOT_CLIENT_SECRET=${HUBSPOT_CLIENT_SECRET:-}"
+	echo "HUBSPOT_AUTHORIZE_URL=${HUBSPOT_AUTHORIZE_URL:-https://app.hubspot.com/oauth/authorize}"
+	echo "HUBSPOT_API_BASE=${HUBSPOT_API_BASE:-https://api.hubapi.com}"
+	echo "JETSTACK_TEMPLATE_DIR=$STATE/app/share/jetstack/templates"
+	echo "JETSTACK_SQL_DIR=$STATE/app/share/jetstack/sql"
+} >"$STATE/jetstack.env"
+umask 022
+
+"$STACK" install "$STATE"
+"$STACK" migrate "$STATE" | tail -1
+ADMIN="env JETSTACK_ENV_FILE=$STATE/jetstack.env $STATE/app/bin/jetstack-admin"
+if $ADMIN org create "Demo Agency" >/dev/null 2>&1; then
+	echo "$DEMO_PASSWORD" | $ADMIN user create --org "Demo Agency" --email owner@demo.example --role owner >/dev/null
+	echo "$DEMO_PASSWORD" | $ADMIN user create --org "Demo Agency" --email viewer@demo.example --role viewer >/dev/null
+fi
+
+"$STACK" app-start "$STATE"
+"$STACK" nginx-start "$STATE" "$HTTP_PORT"
+if [ -x "$STATE/app/bin/jetstack-worker" ]; then
+	"$STACK" worker-start "$STATE"
+fi
+if [ -n "$SIM" ]; then
+	/usr/bin/python3 "$ROOT/scripts/demo_seed.py" "http://127.0.0.1:$HTTP_PORT" "$SIM" \
+		owner@demo.example "$DEMO_PASSWORD" >/dev/null
+	if [ -x "$STATE/app/bin/jetstack-worker" ]; then
+		(cd "$STATE" && JETSTACK_ENV_FILE="$STATE/jetstack.env" "$STATE/app/bin/jetstack-worker" --once \
+			>>"$STATE/logs/worker.log" 2>&1) || true
+	fi
+fi
+t1=$(date +%s.%N)
+
+cat <<MSG
+
+JetStack AI Client Accounts is running (started in $(awk "BEGIN{printf \"%.1f\", $t1 - $t0}") s).
+
+  Open      http://127.0.0.1:$HTTP_PORT
+  Sign in   owner@demo.example / $DEMO_PASSWORD   (Owner: can reconnect)
+            viewer@demo.example / $DEMO_PASSWORD  (Viewer: read only)
+MSG
+if [ -n "$SIM" ]; then
+	cat <<MSG
+  HubSpot   simulator at $SIM (demo portals; you are signed in there as alex@agency.example)
+MSG
+else
+	echo "  HubSpot   $HUBSPOT_API_BASE (client id $HUBSPOT_CLIENT_ID)"
+fi
+cat <<MSG
+  Logs      $STATE/logs/
+  Admin     JETSTACK_ENV_FILE=$STATE/jetstack.env $STATE/app/bin/jetstack-admin portal list --org "Demo Agency"
+
+Press Ctrl-C to stop.
+MSG
+while :; do
+	sleep 1 &
+	wait $! || true
+	for p in app nginx; do
+		if [ -f "$STATE/run/$p.pid" ] && ! kill -0 "$(cat "$STATE/run/$p.pid")" 2>/dev/null; then
+			echo "make run: $p exited; see $STATE/logs/" >&2
+			exit 1
+		fi
+	done
+done

@@ -1,0 +1,172 @@
+#!/bin/sh
+# The stack's parts, started and stopped by PID, all state under one
+# directory.  Used by `make run` (STATE=var/) and by the tests (a temp dir).
+#
+#   stack.sh pg-start STATE PGPORT     private PostgreSQL cluster (as postgres)
+#   stack.sh install STATE             copy programs, templates, static, sql
+#   stack.sh migrate STATE             apply migrations
+#   stack.sh app-start STATE           FastCGI program (as www-data)
+#   stack.sh nginx-start STATE PORT    nginx with nginx/dev.conf.in
+#   stack.sh sim-start STATE [SEED]    HubSpot simulator on a free port
+#   stack.sh worker-start STATE        the worker, running forever
+#   stack.sh stop STATE NAME           stop one part by its pid file
+#   stack.sh down STATE                stop everything
+#
+# STATE/jetstack.env holds the configuration (written by the caller).
+set -eu
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+PGBIN=/usr/lib/postgresql/15/bin
+cmd=$1
+STATE=$2
+RUN=$STATE/run
+
+die() { echo "stack: $*" >&2; exit 1; }
+
+# A directory for sockets with a path short enough for sun_path.
+sockdir() {
+	if [ ${#STATE} -le 60 ]; then
+		echo "$STATE/sock"
+	else
+		echo "/tmp/jetstack-$(printf %s "$STATE" | md5sum | cut -c1-10)"
+	fi
+}
+
+wait_for() { # wait_for TEST... : up to 15 s
+	i=0
+	while ! "$@" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt 150 ] && return 1
+		sleep 0.1
+	done
+}
+
+stop_pid() { # stop_pid NAME [SIGNAL]
+	f=$RUN/$1.pid
+	[ -f "$f" ] || return 0
+	pid=$(cat "$f")
+	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+		kill "-${2:-TERM}" "$pid" 2>/dev/null || true
+		i=0
+		while kill -0 "$pid" 2>/dev/null; do
+			i=$((i + 1))
+			if [ $i -gt 100 ]; then kill -KILL "$pid" 2>/dev/null || true; fi
+			[ $i -gt 130 ] && break
+			sleep 0.1
+		done
+	fi
+	rm -f "$f"
+}
+
+# Let the service users traverse down to STATE (never read: o+x only).
+traversable() {
+	d=$STATE
+	while [ "$d" != "/" ]; do
+		if ! runuser -u postgres -- test -x "$d/." 2>/dev/null; then
+			echo "stack: granting o+x on $d so postgres and www-data can reach $STATE" >&2
+			chmod o+x "$d"
+		fi
+		d=$(dirname "$d")
+	done
+}
+
+mkdir -p "$RUN" "$STATE/logs"
+chmod 755 "$STATE" "$RUN" "$STATE/logs"
+SOCK=$(sockdir)
+
+case "$cmd" in
+pg-start)
+	PGPORT=$3
+	traversable
+	install -d -m 755 "$SOCK"
+	if [ ! -f "$STATE/pgdata/PG_VERSION" ]; then
+		install -d -o postgres -g postgres -m 700 "$STATE/pgdata"
+		(cd "$STATE" && runuser -u postgres -- $PGBIN/initdb -D "$STATE/pgdata" -A trust \
+			-U postgres -E UTF8 --locale=C.UTF-8 --no-sync >"$STATE/logs/initdb.log" 2>&1) ||
+			die "initdb failed: see $STATE/logs/initdb.log"
+		fresh=1
+	else
+		fresh=0
+	fi
+	install -d -o postgres -g postgres -m 755 "$SOCK/pg"
+	[ -f "$STATE/logs/pg.log" ] || install -o postgres -g postgres -m 644 /dev/null "$STATE/logs/pg.log"
+	chown postgres:postgres "$STATE/logs/pg.log"
+	(cd "$STATE" && runuser -u postgres -- $PGBIN/pg_ctl -D "$STATE/pgdata" -l "$STATE/logs/pg.log" \
+		-w -t 30 -o "-k $SOCK/pg -p $PGPORT -c listen_addresses='' -c fsync=off \
+		-c synchronous_commit=off -c full_page_writes=off -c max_connections=200" start \
+		>/dev/null) || die "PostgreSQL did not start: see $STATE/logs/pg.log"
+	head -1 "$STATE/pgdata/postmaster.pid" >"$RUN/pg.pid"
+	if [ "$fresh" = 1 ]; then
+		psql -X -q -v ON_ERROR_STOP=1 -h "$SOCK/pg" -p "$PGPORT" -U postgres -d postgres \
+			-c "CREATE ROLE jetstack LOGIN" -c "CREATE DATABASE jetstack OWNER jetstack" >/dev/null
+	fi
+	echo "host=$SOCK/pg port=$PGPORT dbname=jetstack user=jetstack"
+	;;
+pg-stop)
+	if [ -f "$STATE/pgdata/postmaster.pid" ]; then
+		(cd "$STATE" && runuser -u postgres -- $PGBIN/pg_ctl -D "$STATE/pgdata" -m fast -w stop >/dev/null) || true
+	fi
+	rm -f "$RUN/pg.pid"
+	;;
+install)
+	make -s -C "$ROOT" install PREFIX="$STATE/app" DESTDIR= >/dev/null
+	chmod -R a+rX "$STATE/app"
+	;;
+migrate)
+	(cd "$STATE" && JETSTACK_ENV_FILE="$STATE/jetstack.env" JETSTACK_SQL_DIR="$STATE/app/share/jetstack/sql" \
+		"$STATE/app/bin/jetstack-admin" migrate)
+	;;
+app-start)
+	install -d -o www-data -g www-data -m 750 "$SOCK/app"
+	chgrp www-data "$STATE/jetstack.env"
+	chmod 640 "$STATE/jetstack.env"
+	rm -f "$SOCK/app/app.sock"
+	cd "$STATE"
+	setpriv --reuid=www-data --regid=www-data --init-groups -- \
+		env JETSTACK_ENV_FILE="$STATE/jetstack.env" JETSTACK_SOCKET="$SOCK/app/app.sock" \
+		JETSTACK_TEMPLATE_DIR="$STATE/app/share/jetstack/templates" \
+		"$STATE/app/lib/jetstack/cgi-bin/jetstack" >>"$STATE/logs/app.log" 2>&1 &
+	echo $! >"$RUN/app.pid"
+	wait_for test -S "$SOCK/app/app.sock" || die "the FastCGI program did not start: see $STATE/logs/app.log"
+	;;
+nginx-start)
+	PORT=$3
+	install -d -m 755 "$STATE/nginx" "$STATE/nginx/logs" "$STATE/nginx/tmp"
+	sed -e "s|@STATE@|$STATE|g" -e "s|@PORT@|$PORT|g" -e "s|@SOCK@|$SOCK/app/app.sock|g" \
+		-e "s|@STATIC@|$STATE/app/share/jetstack/static|g" "$ROOT/nginx/dev.conf.in" >"$STATE/nginx/nginx.conf"
+	rm -f "$STATE/nginx/logs/nginx.pid"
+	nginx -p "$STATE/nginx" -c nginx.conf -g 'daemon on;' 2>>"$STATE/logs/nginx.log" ||
+		die "nginx did not start: see $STATE/logs/nginx.log"
+	wait_for test -s "$STATE/nginx/logs/nginx.pid" || die "nginx wrote no pid"
+	cp "$STATE/nginx/logs/nginx.pid" "$RUN/nginx.pid"
+	;;
+sim-start)
+	SEED=${3:-empty}
+	rm -f "$RUN/sim.port"
+	/usr/bin/python3 "$ROOT/tests/hubspot_sim.py" --port 0 --port-file "$RUN/sim.port" \
+		--client-id "$HUBSPOT_CLIENT_ID" --client-secret "$HUBSPOT_CLIENT_SECRET" \
+		--seed "$SEED" >>"$STATE/logs/sim.log" 2>&1 &
+	echo $! >"$RUN/sim.pid"
+	wait_for test -s "$RUN/sim.port" || die "the HubSpot simulator did not start: see $STATE/logs/sim.log"
+	cat "$RUN/sim.port"
+	;;
+worker-start)
+	cd "$STATE"
+	setpriv --reuid=www-data --regid=www-data --init-groups -- \
+		env JETSTACK_ENV_FILE="$STATE/jetstack.env" "$STATE/app/bin/jetstack-worker" \
+		>>"$STATE/logs/worker.log" 2>&1 &
+	echo $! >"$RUN/worker.pid"
+	;;
+stop)
+	stop_pid "$3" "${4:-TERM}"
+	;;
+down)
+	[ -f "$RUN/nginx.pid" ] && stop_pid nginx QUIT
+	stop_pid worker
+	stop_pid app
+	stop_pid sim
+	"$0" pg-stop "$STATE"
+	;;
+*)
+	die "unknown command $cmd"
+	;;
+esac

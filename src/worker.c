@@ -1,0 +1,421 @@
+/*
+ * worker: scheduling sweeps, job claiming and the refresh and health jobs.
+ * See worker.h.
+ */
+#include "worker.h"
+#include "db.h"
+#include "httpc.h"
+#include "log.h"
+#include "flow.h"
+#include "refresh.h"
+#include "tok.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static atomic_int stopping;
+
+struct wshared {
+	const struct conf *conf;
+	char id[96]; /* locked_by: host:pid */
+	int once;
+};
+
+struct job {
+	long long id;
+	char kind[16];
+	long long portal;
+	int attempts;
+};
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	atomic_store(&stopping, 1);
+}
+
+/* Sleep up to secs, waking early when told to stop. */
+static void nap(long secs)
+{
+	for (long i = 0; i < secs * 10 && !atomic_load(&stopping); i++) {
+		struct timespec ts = {0, 100 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* Backoff for a failing job: 30 s doubling to at most an hour, with
+ * +-20% jitter, so a broken portal is tried about 8 times in the first
+ * hour and once an hour after that. */
+static long backoff(int attempts)
+{
+	long d = 30;
+
+	for (int i = 1; i < attempts && d < 3600; i++)
+		d *= 2;
+	if (d > 3600)
+		d = 3600;
+	return d * (80 + (long)(random() % 41)) / 100;
+}
+
+static void job_finish(struct db *db, const struct wshared *w, const struct job *j)
+{
+	char id[24];
+
+	snprintf(id, sizeof(id), "%lld", j->id);
+	const char *p[] = {id, w->id};
+	db_cmd(db, ST_JOB_DONE, 2, p);
+}
+
+static void job_retry(struct db *db, const struct wshared *w, const struct job *j,
+		      const char *why)
+{
+	char id[24], delay[24];
+
+	snprintf(id, sizeof(id), "%lld", j->id);
+	snprintf(delay, sizeof(delay), "%ld", backoff(j->attempts));
+	const char *p[] = {id, w->id, delay, why};
+	db_cmd(db, ST_JOB_RETRY, 4, p);
+	log_event(LOG_WARN, NULL, "job_retry", "job", id, "kind", j->kind, "delay_s", delay, "why",
+		  why, NULL);
+}
+
+static void count(struct db *db, const char *name)
+{
+	const char *p[] = {name};
+	db_cmd(db, ST_COUNTER_BUMP, 1, p);
+}
+
+/* The portal of a job, if it is still Connected.  1 yes, 0 no, -1 error. */
+static int portal_connected(struct db *db, long long portal, char *email, size_t elen,
+			    char *hs_uid, size_t ulen)
+{
+	char p[24];
+	PGresult *r;
+	int result;
+
+	snprintf(p, sizeof(p), "%lld", portal);
+	const char *params[] = {p};
+	r = db_run(db, ST_WORKER_PORTAL, 1, params);
+	if (r == NULL)
+		return -1;
+	result = PQntuples(r) == 1 && strcmp(db_get(r, 0, "status"), "connected") == 0 &&
+		 strcmp(db_get(r, 0, "removed"), "f") == 0;
+	if (result) {
+		snprintf(email, elen, "%s", db_get(r, 0, "hs_user_email"));
+		snprintf(hs_uid, ulen, "%s", db_get(r, 0, "hs_user_id"));
+	}
+	PQclear(r);
+	return result;
+}
+
+static void do_refresh(struct db *db, struct httpc *http, const struct wshared *w,
+		       const struct job *j)
+{
+	struct tokens t;
+	struct hs_error err;
+	enum refresh_result rr;
+	char email[320], uid[24], name[40];
+	int rc = portal_connected(db, j->portal, email, sizeof(email), uid, sizeof(uid));
+
+	if (rc <= 0) {
+		if (rc == 0)
+			job_finish(db, w, j);
+		else
+			job_retry(db, w, j, "database error");
+		return;
+	}
+	rc = tok_get(db, w->conf, j->portal, &t);
+	if (rc <= 0) {
+		if (rc == 0)
+			job_finish(db, w, j);
+		else
+			job_retry(db, w, j, "tokens unreadable (database or key)");
+		return;
+	}
+	memset(&err, 0, sizeof(err));
+	rr = refresh_portal(db, http, w->conf, j->portal, &t, &err);
+	tok_free(&t);
+	snprintf(name, sizeof(name), "refresh_%s", refresh_result_name(rr));
+	count(db, name);
+	if (rr == REFRESH_RETRY || rr == REFRESH_ERROR) {
+		char why[300];
+
+		snprintf(why, sizeof(why), "%s%s%s", hs_strerror(err.kind),
+			 err.correlation_id[0] ? " correlationId " : "", err.correlation_id);
+		job_retry(db, w, j, rr == REFRESH_ERROR ? "database error" : why);
+		return;
+	}
+	job_finish(db, w, j);
+}
+
+/*
+ * The health check of a Connected portal: introspect the refresh token
+ * (inactive: the app was uninstalled or access revoked -> Disconnected),
+ * then confirm the authorizing HubSpot user is still a Super Admin or an
+ * Admin (deactivated or downgraded -> Needs Reconnection).
+ */
+static void do_health(struct db *db, struct httpc *http, const struct wshared *w,
+		      const struct job *j)
+{
+	const struct conf *conf = w->conf;
+	struct hs_config cfg;
+	struct hs_error err;
+	struct hs_introspection info = {0};
+	struct hs_user user = {0};
+	struct hs_roles roles = {0};
+	struct tokens t = {0};
+	char email[320], uid[24], reason[600], p[24], iv[24], mg[24];
+	enum hs_err e;
+	int rc = portal_connected(db, j->portal, email, sizeof(email), uid, sizeof(uid));
+
+	memset(&err, 0, sizeof(err));
+	if (rc <= 0) {
+		if (rc == 0)
+			job_finish(db, w, j);
+		else
+			job_retry(db, w, j, "database error");
+		return;
+	}
+	rc = tok_get(db, conf, j->portal, &t);
+	if (rc <= 0) {
+		if (rc == 0)
+			job_finish(db, w, j);
+		else
+			job_retry(db, w, j, "tokens unreadable (database or key)");
+		return;
+	}
+	flow_hs_config(conf, &cfg);
+	e = hs_introspect(http, &cfg, t.refresh, "refresh_token", &info, &err);
+	if (e != HS_OK)
+		goto retry;
+	if (!info.active) {
+		rc = refresh_degrade(db, j->portal, t.version, "disconnected",
+				     "HubSpot reports this connection revoked: the app was removed "
+				     "in HubSpot (Settings > Integrations > Connected Apps) or its "
+				     "access was revoked. Reconnect to restore access.",
+				     err.correlation_id);
+		if (rc < 0)
+			goto retry_db;
+		goto done;
+	}
+	/* an access token that will live through the user lookup */
+	if (t.expires < (long long)time(NULL) + 60) {
+		enum refresh_result rr = refresh_portal(db, http, conf, j->portal, &t, &err);
+
+		if (rr == REFRESH_REJECTED || rr == REFRESH_SUPERSEDED)
+			goto done;
+		if (rr != REFRESH_OK)
+			goto retry;
+	}
+	if (uid[0] == '\0')
+		goto done; /* no authorizing user recorded: nothing to confirm */
+	e = hs_get_user(http, &cfg, t.access, uid, &user, &err);
+	if (e == HS_ERR_AUTH) {
+		/* expired or invalid access token: refresh once, retry once */
+		enum refresh_result rr = refresh_portal(db, http, conf, j->portal, &t, &err);
+
+		if (rr == REFRESH_REJECTED || rr == REFRESH_SUPERSEDED)
+			goto done;
+		if (rr != REFRESH_OK)
+			goto retry;
+		e = hs_get_user(http, &cfg, t.access, uid, &user, &err);
+	}
+	if (e == HS_OK && !user.super_admin)
+		e = hs_get_roles(http, &cfg, t.access, &roles, &err);
+	if (e == HS_ERR_PERMISSION ||
+	    (e == HS_OK && !hs_user_is_admin(&user, &roles, conf->admin_roles))) {
+		snprintf(reason, sizeof(reason),
+			 "The HubSpot user who authorized this connection (%s) %s. An Admin of "
+			 "the portal must reconnect it.",
+			 email[0] ? email : uid,
+			 e == HS_OK ? "is no longer a Super Admin or Admin on the portal"
+				    : "is deactivated or no longer on the portal");
+		if (refresh_degrade(db, j->portal, t.version, "needs_reconnection", reason,
+				    err.correlation_id) < 0)
+			goto retry_db;
+		goto done;
+	}
+	if (e != HS_OK)
+		goto retry;
+done:
+	snprintf(p, sizeof(p), "%lld", j->portal);
+	snprintf(iv, sizeof(iv), "%ld", conf->health_interval);
+	snprintf(mg, sizeof(mg), "%ld", conf->refresh_margin);
+	{
+		const char *params[] = {p, iv, mg};
+		db_cmd(db, ST_PORTAL_HEALTH_DONE, 3, params);
+	}
+	job_finish(db, w, j);
+	goto out;
+retry:
+	snprintf(reason, sizeof(reason), "%s%s%s", hs_strerror(err.kind),
+		 err.correlation_id[0] ? " correlationId " : "", err.correlation_id);
+	job_retry(db, w, j, reason);
+	goto out;
+retry_db:
+	job_retry(db, w, j, "database error");
+out:
+	tok_free(&t);
+	hs_introspection_free(&info);
+	hs_user_free(&user);
+	hs_roles_free(&roles);
+}
+
+/* Claim one due job.  1 claimed, 0 none due, -1 error. */
+static int claim(struct db *db, const struct wshared *w, struct job *j)
+{
+	char lease[24];
+	PGresult *r;
+	int result;
+
+	snprintf(lease, sizeof(lease), "%ld", w->conf->job_lease);
+	const char *p[] = {w->id, lease};
+	r = db_run(db, ST_JOB_CLAIM, 2, p);
+	if (r == NULL)
+		return -1;
+	result = PQntuples(r) == 1;
+	if (result) {
+		j->id = db_get_ll(r, 0, "id");
+		j->portal = db_get_ll(r, 0, "portal_id");
+		j->attempts = (int)db_get_ll(r, 0, "attempts");
+		snprintf(j->kind, sizeof(j->kind), "%s", db_get(r, 0, "kind"));
+	}
+	PQclear(r);
+	return result;
+}
+
+static void *thread_main(void *arg)
+{
+	const struct wshared *w = arg;
+	struct db db;
+	struct httpc http;
+	struct httpc_opts ho = {.connect_timeout_ms = 5000,
+				.timeout_ms = w->conf->hs_timeout_ms,
+				.max_body = 1024 * 1024,
+				.user_agent = "JetStack-ClientAccounts-Worker/1.0"};
+
+	db_init(&db, w->conf->db_conninfo);
+	if (httpc_init(&http, &ho) != HTTPC_OK) {
+		log_event(LOG_ERROR, NULL, "httpc_init_failed", NULL);
+		return NULL;
+	}
+	while (!atomic_load(&stopping)) {
+		struct job j;
+		int rc = claim(&db, w, &j);
+
+		if (rc < 0) {
+			if (w->once)
+				break;
+			nap(w->conf->worker_poll);
+			continue;
+		}
+		if (rc == 0) {
+			if (w->once)
+				break;
+			nap(w->conf->worker_poll);
+			continue;
+		}
+		if (strcmp(j.kind, "refresh") == 0)
+			do_refresh(&db, &http, w, &j);
+		else if (strcmp(j.kind, "health") == 0)
+			do_health(&db, &http, w, &j);
+		else
+			job_retry(&db, w, &j, "no handler for this job kind in this worker version");
+	}
+	httpc_cleanup(&http);
+	db_close(&db);
+	return NULL;
+}
+
+/* Schedule due work and apply configuration changes: run every pass. */
+static int sweep(struct db *db, const struct conf *conf)
+{
+	char margin[24];
+	long n;
+
+	/* required scopes that grew beyond what a portal granted */
+	for (int t = 0; t < CONN__MAX; t++) {
+		char reason[700];
+
+		snprintf(reason, sizeof(reason),
+			 "New permissions required: JetStack AI now needs more HubSpot scopes for "
+			 "%s connections (%s). Reconnect to grant them.",
+			 conf_conn_label((enum conn_type)t), conf->scopes[t]);
+		const char *p[] = {conf_conn_key((enum conn_type)t), conf->scopes[t], reason};
+		n = db_cmd(db, ST_SCOPE_CHECK, 3, p);
+		if (n < 0)
+			return -1;
+		if (n > 0) {
+			char k[24];
+			snprintf(k, sizeof(k), "%ld", n);
+			log_event(LOG_INFO, NULL, "scopes_grew", "connection_type",
+				  conf_conn_key((enum conn_type)t), "portals", k, NULL);
+		}
+	}
+	snprintf(margin, sizeof(margin), "%ld", conf->refresh_margin);
+	const char *p[] = {margin};
+	if (db_cmd(db, ST_JOBS_SCHEDULE_REFRESH, 1, p) < 0 ||
+	    db_cmd(db, ST_JOBS_SCHEDULE_HEALTH, 0, NULL) < 0 ||
+	    db_cmd(db, ST_STATES_CLEANUP, 0, NULL) < 0)
+		return -1;
+	return 0;
+}
+
+int worker_run(const struct conf *conf, int once)
+{
+	struct wshared w = {.conf = conf, .once = once};
+	struct db db;
+	pthread_t *th;
+	char host[64] = "host";
+	int n = conf->worker_concurrency, started = 0, rc = 0;
+	struct sigaction sa;
+
+	gethostname(host, sizeof(host) - 1);
+	snprintf(w.id, sizeof(w.id), "%s:%ld", host, (long)getpid());
+	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	db_init(&db, conf->db_conninfo);
+	if (sweep(&db, conf) < 0) {
+		log_event(LOG_ERROR, NULL, "sweep_failed", NULL);
+		if (once) {
+			db_close(&db);
+			return 1;
+		}
+	}
+	th = calloc((size_t)n, sizeof(*th));
+	if (th == NULL) {
+		db_close(&db);
+		return 1;
+	}
+	for (int i = 0; i < n; i++) {
+		if (pthread_create(&th[i], NULL, thread_main, &w) != 0)
+			break;
+		started++;
+	}
+	log_event(LOG_INFO, NULL, "worker_started", "worker", w.id, "mode", once ? "once" : "forever",
+		  NULL);
+	if (!once) {
+		while (!atomic_load(&stopping)) {
+			nap(conf->worker_poll);
+			if (!atomic_load(&stopping) && sweep(&db, conf) < 0)
+				log_event(LOG_ERROR, NULL, "sweep_failed", NULL);
+		}
+	}
+	for (int i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	free(th);
+	db_close(&db);
+	log_event(LOG_INFO, NULL, "worker_stopped", "worker", w.id, NULL);
+	return rc;
+}

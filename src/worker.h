@@ -1,0 +1,18 @@
+/*
+ * worker: the background daemon's engine.  Threads claim due jobs from the
+ * jobs table (FOR UPDATE SKIP LOCKED, with a lease), so any number of
+ * workers on any number of hosts share the work and a job whose worker
+ * died is taken again after its lease.  Each thread has its own database
+ * connection and HubSpot client; conf.worker_concurrency bounds the
+ * HubSpot calls in flight.
+ */
+#ifndef JS_WORKER_H
+#define JS_WORKER_H
+
+#include "conf.h"
+
+/* Run until SIGTERM/SIGINT (finishing the jobs in hand), or, with once,
+ * one pass of all due work.  Returns the exit status. */
+int worker_run(const struct conf *conf, int once);
+
+#endif
