@@ -80,6 +80,9 @@ fi
 if [ -n "$SIM" ]; then
 	/usr/bin/python3 "$ROOT/scripts/demo_seed.py" "http://127.0.0.1:$HTTP_PORT" "$SIM" \
 		owner@demo.example "$DEMO_PASSWORD" >/dev/null
+	# the demo's HubSpot-side changes are found by the next health check: due now
+	psql -X -q -h "$(echo "$CONNINFO" | sed 's/.*host=\([^ ]*\).*/\1/')" -p "$PG_PORT" -U jetstack \
+		-d jetstack -c "UPDATE portals SET next_health_at = now()" >/dev/null
 	if [ -x "$STATE/app/bin/jetstack-worker" ]; then
 		(cd "$STATE" && JETSTACK_ENV_FILE="$STATE/jetstack.env" "$STATE/app/bin/jetstack-worker" --once \
 			>>"$STATE/logs/worker.log" 2>&1) || true

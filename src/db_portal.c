@@ -157,16 +157,18 @@ int db_portal_insert(struct db *db, long long org, long long hub_id, const char 
 
 int db_portal_set_connected(struct db *db, long long org, long long id, const char *scopes,
 			    long long hs_user_id, const char *hs_user_email, long long user_id,
-			    const char *domain)
+			    const char *domain, long health_in, long check_in)
 {
-	char o[24], i[24], hu[24], u[24];
+	char o[24], i[24], hu[24], u[24], h[24], ck[24];
 
 	LL(o, org);
 	LL(i, id);
 	LL(hu, hs_user_id);
 	LL(u, user_id);
-	const char *p[] = {i, o, scopes, hu, hs_user_email, u, domain ? domain : ""};
-	long n = db_cmd(db, ST_PORTAL_SET_CONNECTED, 7, p);
+	LL(h, health_in);
+	LL(ck, check_in);
+	const char *p[] = {i, o, scopes, hu, hs_user_email, u, domain ? domain : "", h, ck};
+	long n = db_cmd(db, ST_PORTAL_SET_CONNECTED, 9, p);
 	return n < 0 ? -1 : n > 0;
 }
 

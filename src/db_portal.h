@@ -66,7 +66,7 @@ int db_portal_insert(struct db *db, long long org, long long hub_id, const char 
 		     const char *name, const char *conn_type, long long user_id, long long *id);
 int db_portal_set_connected(struct db *db, long long org, long long id, const char *scopes,
 			    long long hs_user_id, const char *hs_user_email, long long user_id,
-			    const char *domain);
+			    const char *domain, long health_in, long check_in);
 /* Change status and reason; 0 when already so. */
 int db_portal_set_status(struct db *db, long long org, long long id, const char *status,
 			 const char *reason);

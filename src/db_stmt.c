@@ -116,7 +116,9 @@ static const struct {
 				     "ELSE status_changed_at END, granted_scopes = $3, hs_user_id = $4, "
 				     "hs_user_email = $5, connected_by = $6, last_connected_at = now(), "
 				     "last_refreshed_at = now(), hub_domain = CASE WHEN $7 <> '' THEN $7 "
-				     "ELSE hub_domain END, next_check_at = now() "
+				     "ELSE hub_domain END, "
+				     "next_health_at = now() + make_interval(secs => $8::int), "
+				     "next_check_at = now() + make_interval(secs => $9::int) "
 				     "WHERE id = $1 AND org_id = $2"},
 	[ST_PORTAL_SET_STATUS] = {"portal_set_status",
 				  "UPDATE portals SET status = $3, status_reason = $4, "

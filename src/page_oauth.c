@@ -174,8 +174,15 @@ static int replace_tokens(struct ctx *c, const struct oauth_state *st, struct gr
 	if (tok_put(c->db, conf, pl.id, g->tok.access_token, g->tok.refresh_token,
 		    (long)g->tok.expires_in) < 0)
 		goto fail;
+	/* the user was just confirmed as an admin: next health check after the
+	 * interval; the next refresh before the access token expires */
+	long check = (long)g->tok.expires_in - conf->refresh_margin;
+	if (check < 0)
+		check = 0;
+	if (check > conf->health_interval)
+		check = conf->health_interval;
 	if (db_portal_set_connected(c->db, c->sess->org_id, pl.id, g->scopes, hs_uid, email,
-				    c->sess->user_id, domain) <= 0)
+				    c->sess->user_id, domain, conf->health_interval, check) <= 0)
 		goto fail;
 	snprintf(msg, sizeof(msg), "%s by %s (HubSpot user %s); tokens %s.",
 		 *was_new ? "Connected" : "Reconnected", c->sess->email, email[0] ? email : "?",

@@ -1,0 +1,212 @@
+"""The test stack: a private PostgreSQL cluster, the HubSpot simulator, the
+FastCGI program and nginx (with nginx/dev.conf.in), all on free 127.0.0.1
+ports in a temporary directory, started once per pytest session by
+scripts/stack.sh and stopped by PID afterwards, even on failure.
+
+Tests isolate themselves by creating their own organisation, users and
+simulator portals (unique hub ids) through the helpers below."""
+import base64
+import itertools
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import psycopg
+import pytest
+import requests
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+from jsclient import Client  # noqa: E402
+
+STACK = os.path.join(ROOT, "scripts", "stack.sh")
+OUTPUT = os.path.join(ROOT, "tests", "output")
+_hub_ids = itertools.count(30000000 + (os.getpid() % 1000) * 10000)
+_names = itertools.count(1)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Stack:
+    def __init__(self, state):
+        self.state = state
+        self.http_port = free_port()
+        self.pg_port = free_port()
+        self.client_id = "test-client-" + secrets.token_hex(4)
+        self.client_secret = secrets.token_urlsafe(24)
+        self.token_key = base64.b64encode(os.urandom(32)).decode()
+        self.session_key = base64.b64encode(os.urandom(32)).decode()
+        self.base = "http://127.0.0.1:%d" % self.http_port
+        self.sim_url = None
+        self.conninfo = None
+        self.extra_env = {}
+
+    # -- process control -------------------------------------------------
+    def sh(self, *args, env=None, check=True):
+        e = dict(os.environ)
+        e.update(env or {})
+        return subprocess.run([STACK, args[0], self.state] + list(args[1:]), env=e, check=check,
+                              capture_output=True, text=True, timeout=120)
+
+    def write_env(self):
+        lines = {
+            "JETSTACK_DATABASE": self.conninfo,
+            "JETSTACK_BASE_URL": self.base,
+            "JETSTACK_TOKEN_KEY": self.token_key,
+            "JETSTACK_SESSION_KEY": self.session_key,
+            "HUBSPOT_CLIENT_ID": self.client_id,
+            "HUBSPOT_CLIENT_SECRET": self.client_secret,
+            "HUBSPOT_AUTHORIZE_URL": self.sim_url + "/oauth/authorize",
+            "HUBSPOT_API_BASE": self.sim_url,
+            "JETSTACK_TEMPLATE_DIR": os.path.join(self.state, "app/share/jetstack/templates"),
+            "JETSTACK_WORKER_POLL_SECONDS": "1",
+        }
+        lines.update(self.extra_env)
+        path = os.path.join(self.state, "jetstack.env")
+        with open(path, "w") as f:
+            for k, v in lines.items():
+                f.write("%s=%s\n" % (k, v))
+        os.chmod(path, 0o640)
+        return path
+
+    def start(self):
+        self.conninfo = self.sh("pg-start", str(self.pg_port)).stdout.strip()
+        port = self.sh("sim-start", "empty", env={"HUBSPOT_CLIENT_ID": self.client_id,
+                                                  "HUBSPOT_CLIENT_SECRET": self.client_secret}).stdout.strip()
+        self.sim_url = "http://127.0.0.1:%s" % port
+        self.write_env()
+        self.sh("install")
+        self.sh("migrate")
+        self.sh("app-start")
+        self.sh("nginx-start", str(self.http_port))
+
+    def restart_app(self):
+        self.sh("stop", "app")
+        self.write_env()
+        self.sh("app-start")
+
+    def stop(self):
+        self.sh("down", check=False)
+
+    # -- programs ----------------------------------------------------------
+    def env(self, extra=None):
+        e = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+             "JETSTACK_ENV_FILE": os.path.join(self.state, "jetstack.env"),
+             "JETSTACK_SQL_DIR": os.path.join(self.state, "app/share/jetstack/sql")}
+        e.update(extra or {})
+        return e
+
+    def admin(self, *args, input=None, check=True, env=None):
+        r = subprocess.run([os.path.join(self.state, "app/bin/jetstack-admin")] + list(args),
+                           input=input, capture_output=True, text=True, env=self.env(env),
+                           cwd=self.state, timeout=60)
+        if check:
+            assert r.returncode == 0, (args, r.returncode, r.stdout, r.stderr)
+        return r
+
+    def worker_once(self, env=None, check=True, timeout=120):
+        r = subprocess.run([os.path.join(self.state, "app/bin/jetstack-worker"), "--once"],
+                           capture_output=True, text=True, env=self.env(env), cwd=self.state,
+                           timeout=timeout)
+        if check:
+            assert r.returncode == 0, (r.returncode, r.stderr[-2000:])
+        return r
+
+    def worker_popen(self, args=(), env=None):
+        return subprocess.Popen([os.path.join(self.state, "app/bin/jetstack-worker")] + list(args),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env=self.env(env), cwd=self.state)
+
+    # -- data --------------------------------------------------------------
+    def db(self):
+        return psycopg.connect(self.conninfo, autocommit=True)
+
+    def sql(self, query, params=None):
+        with self.db() as c:
+            cur = c.execute(query, params)
+            return cur.fetchall() if cur.description else None
+
+    def new_org(self, prefix="org"):
+        name = "%s-%d-%s" % (prefix, next(_names), secrets.token_hex(3))
+        self.admin("org", "create", name)
+        return name
+
+    def org_id(self, name):
+        return self.sql("SELECT id FROM organisations WHERE name = %s", (name,))[0][0]
+
+    def new_user(self, org, role="owner", email=None, password=None):
+        email = email or "u%d-%s@example.test" % (next(_names), secrets.token_hex(3))
+        password = password or secrets.token_urlsafe(12)
+        self.admin("user", "create", "--org", org, "--email", email, "--role", role,
+                   input=password + "\n")
+        return email, password
+
+    def client(self, org=None, role="owner"):
+        """A signed-in client in org (a new org when None)."""
+        org = org or self.new_org()
+        email, pw = self.new_user(org, role)
+        c = Client(self.base)
+        c.login(email, pw)
+        c.org, c.email, c.password = org, email, pw
+        return c
+
+    # -- the HubSpot simulator ------------------------------------------------
+    def sim(self, method, path, json=None):
+        r = requests.request(method, self.sim_url + path, json=json, timeout=30)
+        assert r.status_code < 300, (path, r.status_code, r.text[:300])
+        return r.json() if r.content else None
+
+    def new_hub(self, name=None, admin="alex@agency.test", withheld=None, **member):
+        """A simulator portal with a fresh hub id; admin is a Super Admin on it."""
+        hub = next(_hub_ids)
+        name = name or "Portal %d" % hub
+        self.sim("POST", "/_sim/portals", {"hub_id": hub, "name": name,
+                                           "domain": "p%d.example.com" % hub,
+                                           "withheld_scopes": withheld or []})
+        m = {"super_admin": True}
+        m.update(member)
+        self.sim("POST", "/_sim/users", {"email": admin, "portals": {str(hub): m}})
+        return hub
+
+    def portal_id(self, org, hub):
+        return self.sql("SELECT id FROM portals WHERE org_id = %s AND hub_id = %s "
+                        "AND removed_at IS NULL", (self.org_id(org), hub))[0][0]
+
+
+@pytest.fixture(scope="session")
+def stack():
+    state = tempfile.mkdtemp(prefix="jst.", dir="/tmp")
+    os.chmod(state, 0o755)
+    s = Stack(state)
+    try:
+        s.start()
+        yield s
+    finally:
+        s.stop()
+        if os.environ.get("JETSTACK_KEEP_TEST_STATE") != "1":
+            shutil.rmtree(state, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def output_dir():
+    os.makedirs(OUTPUT, exist_ok=True)
+    return OUTPUT
+
+
+def wait_until(fn, timeout=10.0, interval=0.1):
+    end = time.time() + timeout
+    while time.time() < end:
+        v = fn()
+        if v:
+            return v
+        time.sleep(interval)
+    return fn()
