@@ -31,6 +31,9 @@ struct session {
 	char csrf[44];
 	char flash[512];
 	int can_manage; /* role owner or admin: manage_portals */
+	/* the organisation's portals by status, read with the session (one
+	 * round trip for the page header) */
+	long n_connected, n_needs, n_disconnected;
 };
 
 struct ctx {

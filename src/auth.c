@@ -60,6 +60,9 @@ int auth_load(struct ctx *c, struct session *s)
 	copy(s->org_name, sizeof(s->org_name), db_get(r, 0, "org_name"));
 	copy(s->flash, sizeof(s->flash), db_get(r, 0, "flash"));
 	s->can_manage = strcmp(s->role, "owner") == 0 || strcmp(s->role, "admin") == 0;
+	s->n_connected = (long)db_get_ll(r, 0, "n_connected");
+	s->n_needs = (long)db_get_ll(r, 0, "n_needs");
+	s->n_disconnected = (long)db_get_ll(r, 0, "n_disconnected");
 	sess_csrf_token(conf->session_key, sizeof(conf->session_key), s->sid_hash, s->csrf);
 	if (strcmp(db_get(r, 0, "stale"), "t") == 0) {
 		const char *q[] = {s->sid_hash};

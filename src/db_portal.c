@@ -54,26 +54,6 @@ int db_portal_list(struct db *db, long long org, enum portal_sort sort, const ch
 	return *rows ? 1 : -1;
 }
 
-int db_portal_counts(struct db *db, long long org, struct portal_counts *out)
-{
-	char o[24];
-	PGresult *r;
-
-	memset(out, 0, sizeof(*out));
-	LL(o, org);
-	const char *p[] = {o};
-	r = db_run(db, ST_PORTAL_COUNTS, 1, p);
-	if (r == NULL)
-		return -1;
-	if (PQntuples(r) == 1) {
-		out->connected = (long)db_get_ll(r, 0, "connected");
-		out->needs_reconnection = (long)db_get_ll(r, 0, "needs_reconnection");
-		out->disconnected = (long)db_get_ll(r, 0, "disconnected");
-	}
-	PQclear(r);
-	return 1;
-}
-
 int db_portal_get(struct db *db, long long org, long long id, cJSON **out)
 {
 	char o[24], i[24];

@@ -55,7 +55,6 @@ void db_token_row_free(struct token_row *t);
  * rejects (bad input), -1 error. */
 int db_portal_list(struct db *db, long long org, enum portal_sort sort, const char *status,
 		   const struct portal_cursor *cur, int limit, cJSON **rows);
-int db_portal_counts(struct db *db, long long org, struct portal_counts *out);
 /* One portal of org as a cJSON object (*out). 1 found, 0 not found. */
 int db_portal_get(struct db *db, long long org, long long id, cJSON **out);
 /* Lock a portal by id (or by hub id when id is 0). 1 found, 0 not. */

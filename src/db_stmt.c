@@ -52,10 +52,14 @@ static const struct {
 			       "VALUES ($1, $2, $3, now() + make_interval(secs => $4::int))"},
 	[ST_SESSION_LOAD] = {"session_load",
 			     "SELECT s.user_id, s.org_id, m.role, u.email, o.name AS org_name, s.flash, "
-			     "s.last_seen_at < now() - interval '60 seconds' AS stale "
+			     "s.last_seen_at < now() - interval '60 seconds' AS stale, "
+			     "coalesce(pc.connected, 0) AS n_connected, "
+			     "coalesce(pc.needs_reconnection, 0) AS n_needs, "
+			     "coalesce(pc.disconnected, 0) AS n_disconnected "
 			     "FROM sessions s JOIN users u ON u.id = s.user_id "
 			     "JOIN memberships m ON m.user_id = s.user_id AND m.org_id = s.org_id "
 			     "JOIN organisations o ON o.id = s.org_id "
+			     "LEFT JOIN portal_counts pc ON pc.org_id = s.org_id "
 			     "WHERE s.id_hash = $1 AND s.ended_at IS NULL AND s.expires_at > now() "
 			     "AND s.last_seen_at > now() - make_interval(secs => $2::int) "
 			     "AND u.disabled_at IS NULL"},
@@ -68,9 +72,6 @@ static const struct {
 	[ST_SESSION_FLASH_CLEAR] = {"session_flash_clear",
 				    "UPDATE sessions SET flash = NULL WHERE id_hash = $1"},
 
-	[ST_PORTAL_COUNTS] = {"portal_counts",
-			      "SELECT connected, needs_reconnection, disconnected "
-			      "FROM portal_counts WHERE org_id = $1"},
 	/* keyset pages: $1 org, then the cursor, then the limit (and status) */
 	[ST_PORTAL_LIST_NAME] = {"portal_list_name",
 				 "SELECT " PORTAL_COLS PORTAL_FROM

@@ -401,6 +401,7 @@ int page_oauth_callback(struct ctx *c)
 		goto out;
 	}
 	log_event(LOG_INFO, c->req->id, was_new ? "portal_connected" : "portal_reconnected", NULL);
+
 	snprintf(msg, sizeof(msg), "%s %s (Hub ID %lld). It is Connected.", name,
 		 was_new ? "was connected" : "was reconnected", g.tok.hub_id);
 	page_flash(c, msg);

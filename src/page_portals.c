@@ -108,8 +108,9 @@ int page_portals_get(struct ctx *c)
 		return page_error(c, 400, "Bad request",
 				  "This page link is incomplete. Nothing was changed.");
 	}
-	if (db_portal_counts(c->db, c->sess->org_id, &n) < 0)
-		return -1;
+	n.connected = c->sess->n_connected;
+	n.needs_reconnection = c->sess->n_needs;
+	n.disconnected = c->sess->n_disconnected;
 	rc = db_portal_list(c->db, c->sess->org_id, (enum portal_sort)sort, status, &cur,
 			    PAGE_ROWS + 1, &rows);
 	if (rc == -2)
