@@ -2,7 +2,7 @@
 """Demo data for `make run` in simulator mode: connects the simulator's demo
 portals through the product's real OAuth flow (as the demo owner, choosing
 each portal on the simulator's HubSpot screen and clicking Connect app),
-then downgrades the authorizing HubSpot user on two portals and uninstalls the app from one,
+then has HubSpot reject the refresh tokens of two portals and uninstalls the app from one,
 so that the worker's next pass shows all three statuses."""
 import json
 import sys
@@ -21,11 +21,11 @@ for hub, t in zip(hubs, types):
     r = c.connect(hub, t)
     if r.status_code != 303:
         sys.exit("demo: connecting hub %d failed: %d" % (hub, r.status_code))
-# HubSpot's side changes: the authorizing user loses the Super Admin flag on
-# two portals (-> Needs Reconnection) and the app is uninstalled from one
-# (-> Disconnected).
+# HubSpot's side changes: HubSpot stops accepting the refresh tokens of two
+# portals (-> Needs Reconnection at their next refresh) and the app is
+# uninstalled from one (-> Disconnected at its next health check).  run.sh
+# makes those checks due and runs one worker pass.
 for hub in (20001002, 20001004):
-    requests.post(sim + "/_sim/users/alex@agency.example/role",
-                  json={"hub_id": hub, "super_admin": False, "role_names": ["Sales Rep"]}, timeout=10)
+    requests.post(sim + "/_sim/portals/%d/invalidate_refresh_tokens" % hub, json={}, timeout=10)
 requests.post(sim + "/_sim/portals/20001005/uninstall", json={}, timeout=10)
 print(json.dumps({"connected": len(hubs)}))

@@ -82,7 +82,9 @@ if [ -n "$SIM" ]; then
 		owner@demo.example "$DEMO_PASSWORD" >/dev/null
 	# the demo's HubSpot-side changes are found by the next health check: due now
 	psql -X -q -h "$(echo "$CONNINFO" | sed 's/.*host=\([^ ]*\).*/\1/')" -p "$PG_PORT" -U jetstack \
-		-d jetstack -c "UPDATE portals SET next_health_at = now()" >/dev/null
+		-d jetstack -c "UPDATE portal_tokens SET access_expires_at = now() WHERE portal_id IN
+			(SELECT id FROM portals WHERE hub_id IN (20001002, 20001004))" \
+		-c "UPDATE portals SET next_health_at = now() WHERE hub_id = 20001005" >/dev/null
 	if [ -x "$STATE/app/bin/jetstack-worker" ]; then
 		(cd "$STATE" && JETSTACK_ENV_FILE="$STATE/jetstack.env" "$STATE/app/bin/jetstack-worker" --once \
 			>>"$STATE/logs/worker.log" 2>&1) || true

@@ -60,6 +60,8 @@ int db_migrate(struct db *db, const char *dir, FILE *out, char *err, size_t errl
 	size_t n = 0;
 	int applied = 0, result = -1, locked = 0;
 
+	if (db_exec_script(db, "SET client_min_messages = warning", err, errlen) < 0)
+		goto out;
 	if (db_exec_script(db,
 			   "CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY "
 			   "KEY, applied_at timestamptz NOT NULL DEFAULT now())",

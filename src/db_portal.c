@@ -356,3 +356,12 @@ int db_tokens_delete(struct db *db, long long portal)
 	const char *p[] = {pt};
 	return db_cmd(db, ST_TOKENS_DELETE, 1, p) < 0 ? -1 : 1;
 }
+
+int db_jobs_clear_portal(struct db *db, long long portal)
+{
+	char pt[24];
+
+	LL(pt, portal);
+	const char *p[] = {pt};
+	return db_cmd(db, ST_JOBS_CLEAR_PORTAL, 1, p) < 0 ? -1 : 1;
+}

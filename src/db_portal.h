@@ -95,5 +95,7 @@ int db_tokens_cas(struct db *db, long long portal, long long version, int key_id
 		  const unsigned char *access, size_t alen, const unsigned char *refresh,
 		  size_t rlen, long expires_in);
 int db_tokens_delete(struct db *db, long long portal);
+/* Forget a portal's queued refresh and health jobs (after a reconnect). */
+int db_jobs_clear_portal(struct db *db, long long portal);
 
 #endif

@@ -196,14 +196,18 @@ static const struct {
 				      "JOIN portal_tokens t ON t.portal_id = p.id "
 				      "WHERE p.status = 'connected' AND p.removed_at IS NULL "
 				      "ON CONFLICT (kind, portal_id) WHERE state IN ('queued', 'running') "
-				      "DO NOTHING"},
+				      "DO UPDATE SET run_after = EXCLUDED.run_after WHERE jobs.state = "
+				      "'queued' AND jobs.attempts = 0 AND EXCLUDED.run_after < "
+				      "jobs.run_after"},
 	[ST_JOBS_SCHEDULE_HEALTH] = {"jobs_schedule_health",
 				     "INSERT INTO jobs (kind, portal_id, run_after) "
 				     "SELECT 'health', p.id, coalesce(p.next_health_at, now()) "
 				     "FROM portals p JOIN portal_tokens t ON t.portal_id = p.id "
 				     "WHERE p.status = 'connected' AND p.removed_at IS NULL "
 				     "ON CONFLICT (kind, portal_id) WHERE state IN ('queued', 'running') "
-				     "DO NOTHING"},
+				     "DO UPDATE SET run_after = EXCLUDED.run_after WHERE jobs.state = "
+				     "'queued' AND jobs.attempts = 0 AND EXCLUDED.run_after < "
+				     "jobs.run_after"},
 	[ST_JOB_CLAIM] = {"job_claim",
 			  "UPDATE jobs SET state = 'running', locked_by = $1, "
 			  "locked_until = now() + make_interval(secs => $2::int), "
@@ -212,6 +216,9 @@ static const struct {
 			  "OR (state = 'running' AND locked_until < now()) "
 			  "ORDER BY run_after, id LIMIT 1 FOR UPDATE SKIP LOCKED) "
 			  "RETURNING id, kind, portal_id, attempts"},
+	[ST_JOBS_CLEAR_PORTAL] = {"jobs_clear_portal",
+				  "DELETE FROM jobs WHERE portal_id = $1 AND state = 'queued' "
+				  "AND kind IN ('refresh', 'health')"},
 	[ST_JOB_DONE] = {"job_done", "DELETE FROM jobs WHERE id = $1 AND locked_by = $2"},
 	[ST_JOB_RETRY] = {"job_retry",
 			  "UPDATE jobs SET state = 'queued', locked_by = NULL, locked_until = NULL, "

@@ -190,6 +190,10 @@ static int replace_tokens(struct ctx *c, const struct oauth_state *st, struct gr
 	if (db_activity_add(c->db, c->sess->org_id, pl.id, c->sess->user_id,
 			    *was_new ? "connected" : "reconnected", msg, NULL) < 0)
 		goto fail;
+	/* queued refreshes and health checks (and their backoff) were about
+	 * the replaced tokens: the worker schedules new ones */
+	if (db_jobs_clear_portal(c->db, pl.id) < 0)
+		goto fail;
 	if (db_commit(c->db) < 0)
 		goto fail;
 	*portal_id = pl.id;

@@ -1,0 +1,221 @@
+"""Helpers for test_reconnect.py: page parsing, database snapshots, simulator
+grant views, token decryption (to learn the values the app really stores)
+and a pg_dump runner."""
+import base64
+import html
+import os
+import re
+import secrets
+import shutil
+import subprocess
+from types import SimpleNamespace
+from urllib.parse import parse_qs, urlsplit
+
+import psycopg.conninfo
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+REQUIRED = {
+    "config_only": {"oauth", "settings.users.read", "crm.schemas.contacts.read",
+                    "crm.schemas.contacts.write", "automation", "forms"},
+    "config_audit": {"oauth", "settings.users.read", "crm.schemas.contacts.read",
+                     "crm.schemas.contacts.write", "automation", "forms", "crm.objects.contacts.read"},
+    "audit_only": {"oauth", "settings.users.read", "crm.schemas.contacts.read", "automation",
+                   "crm.objects.contacts.read"},
+}
+CONN_LABEL_WORD = {"config_only": "Config Only", "config_audit": "Config + Audit", "audit_only": "Audit Only"}
+
+# The simulator's token formats (tests/hubspot_sim.py new_access_token / new_refresh_token).
+ACCESS_RE = re.compile(r"C[A-Za-z0-9_-]{150}")
+REFRESH_RE = re.compile(r"na1-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+HELP_LINKS = ('href="/help/oauth-connection-flow"', 'href="/help/connection-troubleshooting"')
+
+
+def hs_email(tag="hs"):
+    return "%s-%s@client.test" % (tag, secrets.token_hex(5))
+
+
+# ---------------------------------------------------------------- pages
+def _text(fragment):
+    return html.unescape(re.sub(r"<[^>]+>", "", fragment)).strip()
+
+
+def by_id(page, tag, ident):
+    m = re.search(r'<%s[^>]*\bid="%s"[^>]*>(.*?)</%s>' % (tag, re.escape(ident), tag), page, re.S)
+    return _text(m.group(1)) if m else None
+
+
+def error_title(page):
+    return by_id(page, "h1", "error-title")
+
+
+def error_message(page):
+    return by_id(page, "p", "error-message")
+
+
+def flash(page):
+    return by_id(page, "div", "flash")
+
+
+def table_rows(page):
+    """[(portal id, hub id, data-status, row html)] in page order."""
+    return [(int(a), int(b), s, body) for a, b, s, body in
+            re.findall(r'<tr id="portal-(\d+)" data-hub-id="(\d+)" data-status="([a-z_]+)">(.*?)</tr>',
+                       page, re.S)]
+
+
+def next_href(page):
+    m = re.search(r'<a href="([^"]+)" id="next-page"', page)
+    return html.unescape(m.group(1)) if m else None
+
+
+def state_of(url):
+    return parse_qs(urlsplit(url).query).get("state", [None])[0]
+
+
+def assert_refusal(r, status, title):
+    assert r.status_code == status, (r.status_code, r.text[:3000])
+    assert error_title(r.text) == title, (error_title(r.text), error_message(r.text))
+    msg = error_message(r.text) or ""
+    assert "nothing was changed" in msg.lower(), msg
+    for link in HELP_LINKS:
+        assert link in r.text, link
+    return msg
+
+
+# ---------------------------------------------------------------- data
+def user_id(stack, email):
+    return stack.sql("SELECT id FROM users WHERE lower(email) = lower(%s)", (email,))[0][0]
+
+
+def portal_row(stack, pid):
+    with stack.db() as con:
+        cur = con.execute("SELECT * FROM portals WHERE id = %s", (pid,))
+        cols = [d.name for d in cur.description]
+        row = cur.fetchone()
+    return dict(zip(cols, row)) if row else None
+
+
+def token_row(stack, pid):
+    with stack.db() as con:
+        cur = con.execute("SELECT * FROM portal_tokens WHERE portal_id = %s", (pid,))
+        cols = [d.name for d in cur.description]
+        row = cur.fetchone()
+    return dict(zip(cols, row)) if row else None
+
+
+def snapshot(stack, pid):
+    """Everything a refused attempt must leave alone for this portal."""
+    return {
+        "portal": stack.sql("SELECT * FROM portals WHERE id = %s", (pid,)),
+        "tokens": stack.sql("SELECT * FROM portal_tokens WHERE portal_id = %s", (pid,)),
+        "activity": stack.sql("SELECT * FROM activity WHERE portal_id = %s ORDER BY id", (pid,)),
+        "assets": stack.sql("SELECT *, payload::text FROM assets WHERE portal_id = %s ORDER BY id", (pid,)),
+        "deployments": stack.sql("SELECT * FROM deployments WHERE portal_id = %s ORDER BY id", (pid,)),
+    }
+
+
+def org_portal_count(stack, org):
+    return stack.sql("SELECT count(*) FROM portals WHERE org_id = %s", (stack.org_id(org),))[0][0]
+
+
+def make_yellow_sql(stack, pid, reason="HubSpot rejected the refresh token (BAD_REFRESH_TOKEN)."):
+    stack.sql("UPDATE portals SET status = 'needs_reconnection', status_reason = %s, "
+              "status_changed_at = now() - interval '1 hour' WHERE id = %s", (reason, pid))
+
+
+def make_yellow_worker(stack, hub, pid):
+    """HubSpot invalidates the refresh tokens; the worker's refresh gets BAD_REFRESH_TOKEN."""
+    stack.sim("POST", "/_sim/portals/%d/invalidate_refresh_tokens" % hub)
+    stack.sql("UPDATE portal_tokens SET access_expires_at = now() WHERE portal_id = %s", (pid,))
+    stack.worker_once()
+    row = portal_row(stack, pid)
+    assert row["status"] == "needs_reconnection", row
+    assert row["status_reason"], row
+    return row
+
+
+def seed_history(stack, org, pid):
+    """Imported assets, deployments and activity rows for a portal."""
+    oid = stack.org_id(org)
+    with stack.db() as con:
+        aids = []
+        for i, (kind, name) in enumerate([("workflow", "Lead nurture \u2013 EU"),
+                                          ("form", "Contact us <b>form</b>"),
+                                          ("property", "lifecycle_stage_custom")]):
+            aids.append(con.execute(
+                "INSERT INTO assets (org_id, portal_id, kind, name, hs_object_id, payload) "
+                "VALUES (%s, %s, %s, %s, %s, %s::jsonb) RETURNING id",
+                (oid, pid, kind, name, "obj-%d-%s" % (i, secrets.token_hex(3)),
+                 '{"b": [1, 2.50, "x"], "a": {"nested": true, "unicode": "\\u00e9"}, "n": null}')
+            ).fetchone()[0])
+        con.execute("INSERT INTO deployments (org_id, portal_id, asset_id, status, detail, finished_at) "
+                    "VALUES (%s, %s, %s, 'succeeded', 'Deployed 3 actions', now() - interval '2 days')",
+                    (oid, pid, aids[0]))
+        con.execute("INSERT INTO deployments (org_id, portal_id, asset_id, status, detail) "
+                    "VALUES (%s, %s, %s, 'failed', 'HubSpot answered 401 EXPIRED_AUTHENTICATION')",
+                    (oid, pid, aids[1]))
+        for kind, msg, corr in [("import", "Imported 3 assets", None),
+                                ("deploy", "Deployment failed: 401", "c0ffee00-1111-2222-3333-444455556666"),
+                                ("audit", "Audit completed", None)]:
+            con.execute("INSERT INTO activity (org_id, portal_id, kind, message, correlation_id, created_at) "
+                        "VALUES (%s, %s, %s, %s, %s, now() - interval '1 day')", (oid, pid, kind, msg, corr))
+    return aids
+
+
+# ---------------------------------------------------------------- simulator
+def grants(stack, hub):
+    return {g["grant_id"]: g for g in stack.sim("GET", "/_sim/state?hub_id=%d" % hub)["grants"]}
+
+
+def log_mark(stack):
+    return stack.sim("GET", "/_sim/log?limit=0")["last_seq"]
+
+
+def log_since(stack, seq, endpoint=None):
+    q = "/_sim/log?since=%d" % seq + ("&endpoint=%s" % endpoint if endpoint else "")
+    return stack.sim("GET", q)["entries"]
+
+
+def introspect(stack, token, hint):
+    import requests
+    r = requests.post(stack.sim_url + "/oauth/2026-03/token/introspect",
+                      data={"client_id": stack.client_id, "client_secret": stack.client_secret,
+                            "token": token, "token_type_hint": hint}, timeout=30)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def decrypt_tokens(stack, pid):
+    """The (access, refresh) token values the app stored for pid, decrypted with
+    the stack's token key (AES-256-GCM, nonce || ciphertext || tag)."""
+    row = token_row(stack, pid)
+    key = AESGCM(base64.b64decode(stack.token_key))
+    out = []
+    for kind in ("access", "refresh"):
+        box = bytes(row["%s_token_enc" % kind])
+        aad = ("jetstack:portal:%d:%s:k%d" % (pid, kind, row["key_id"])).encode()
+        out.append(key.decrypt(box[:12], box[12:], aad).decode())
+    return tuple(out)
+
+
+# ---------------------------------------------------------------- flows
+def connected(stack, conn_type="config_audit", c=None, admin=None, name=None):
+    """A signed-in owner with one Connected portal."""
+    c = c or stack.client()
+    admin = admin or hs_email()
+    hub = stack.new_hub(name, admin=admin)
+    r = c.connect(hub, conn_type, as_user=admin)
+    assert r.status_code == 303 and r.headers["Location"] == "/portals", (r.status_code, r.text[:2000])
+    return SimpleNamespace(c=c, hub=hub, pid=stack.portal_id(c.org, hub), admin=admin)
+
+
+def pg_dump(stack):
+    ci = psycopg.conninfo.conninfo_to_dict(stack.conninfo)
+    exe = shutil.which("pg_dump") or "/usr/lib/postgresql/15/bin/pg_dump"
+    if os.path.exists("/usr/lib/postgresql/15/bin/pg_dump"):
+        exe = "/usr/lib/postgresql/15/bin/pg_dump"
+    r = subprocess.run([exe, "-h", ci["host"], "-p", str(ci["port"]), "-U", ci.get("user", "jetstack"),
+                        ci.get("dbname", "jetstack")], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    return r.stdout
