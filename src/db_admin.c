@@ -264,11 +264,17 @@ int db_metrics(struct db *db, struct buf *out)
 		return -1;
 	buf_puts(out, "# HELP jetstack_token_refreshes_total Token refreshes by outcome.\n"
 		      "# TYPE jetstack_token_refreshes_total counter\n");
-	for (int i = 0; i < PQntuples(r); i++) {
-		const char *name = db_get(r, i, "name");
-		if (strncmp(name, "refresh_", 8) == 0)
-			buf_printf(out, "jetstack_token_refreshes_total{outcome=\"%s\"} %s\n",
-				   name + 8, db_get(r, i, "value"));
+	static const char *outcomes[] = {"ok", "rejected", "retry", "superseded", "error"};
+	for (size_t k = 0; k < sizeof(outcomes) / sizeof(outcomes[0]); k++) {
+		const char *v = "0";
+
+		for (int i = 0; i < PQntuples(r); i++) {
+			const char *name = db_get(r, i, "name");
+			if (strncmp(name, "refresh_", 8) == 0 && strcmp(name + 8, outcomes[k]) == 0)
+				v = db_get(r, i, "value");
+		}
+		buf_printf(out, "jetstack_token_refreshes_total{outcome=\"%s\"} %s\n", outcomes[k],
+			   v);
 	}
 	PQclear(r);
 	return out->overflow || out->oom ? -1 : 0;

@@ -379,13 +379,13 @@ const char *req_strerror(enum req_err e)
 	case REQ_OK:
 		return "ok";
 	case REQ_E_TOO_LARGE:
-		return "The request is too large.";
+		return "The request is too large. Nothing was changed.";
 	case REQ_E_ENCODING:
-		return "The request has a malformed encoding.";
+		return "The request has a malformed encoding. Nothing was changed.";
 	case REQ_E_MEDIA:
-		return "Forms must be sent as application/x-www-form-urlencoded.";
+		return "Forms must be sent as application/x-www-form-urlencoded. Nothing was changed.";
 	case REQ_E_FIELDS:
-		return "The request has too many or repeated fields.";
+		return "The request has too many or repeated fields. Nothing was changed.";
 	case REQ_E_IO:
 		return "The request body could not be read.";
 	case REQ_E_NOMEM:

@@ -136,6 +136,8 @@ static int fields_ok(const struct route *rt, const struct req *r, const char **b
 			break;
 		if (f->src == F && r->method != METHOD_POST)
 			continue;
+		if (f->src == F && strcmp(f->name, "csrf") == 0)
+			continue; /* checked by the gate itself: 403, not 400 */
 		v = f->src == Q ? req_query(r, f->name) : req_form(r, f->name);
 		if (v == NULL) {
 			if (f->required) {
@@ -152,8 +154,15 @@ static int fields_ok(const struct route *rt, const struct req *r, const char **b
 	return 1;
 }
 
-static void plain_error(struct ctx *c, int status, const char *title, const char *message)
+/* An error page from the gate; shown inside the signed-in layout when the
+ * request carries a live session. */
+static void plain_error(struct ctx *c, struct session *slot, int status, const char *title,
+			const char *message)
 {
+	if (c->sess == NULL && c->req->cookies.n > 0 &&
+	    req_cookie(c->req, auth_session_cookie(&c->app->conf)) != NULL &&
+	    auth_load(c, slot) == 1)
+		c->sess = slot;
 	buf_reset(&c->resp->body);
 	if (page_error(c, status, title, message) < 0) {
 		buf_reset(&c->resp->body);
@@ -186,11 +195,11 @@ void route_handle(const struct app *app, struct db *db, struct httpc *http, stru
 		page = PAGE__MAX;
 	c.route = page;
 	if (perr != REQ_OK) {
-		plain_error(&c, req_err_status(perr), "Bad request", req_strerror(perr));
+		plain_error(&c, &sess, req_err_status(perr), "Bad request", req_strerror(perr));
 		goto send;
 	}
 	if (page == PAGE__MAX) {
-		plain_error(&c, 404, "Page not found",
+		plain_error(&c, &sess, 404, "Page not found",
 			    "There is no page at this address. Nothing was changed.");
 		goto send;
 	}
@@ -202,7 +211,7 @@ void route_handle(const struct app *app, struct db *db, struct httpc *http, stru
 				rt->methods == (M_GET | M_POST) ? "GET, HEAD, POST"
 				: rt->methods == M_POST		? "POST"
 								: "GET, HEAD");
-		plain_error(&c, 405, "Method not allowed",
+		plain_error(&c, &sess, 405, "Method not allowed",
 			    "This page does not accept that kind of request. Nothing was changed.");
 		goto send;
 	}
@@ -211,13 +220,13 @@ void route_handle(const struct app *app, struct db *db, struct httpc *http, stru
 
 		snprintf(msg, sizeof(msg),
 			 "The field \"%s\" is missing or not valid. Nothing was changed.", bad);
-		plain_error(&c, 400, "Bad request", msg);
+		plain_error(&c, &sess, 400, "Bad request", msg);
 		goto send;
 	}
 	if (rt->auth) {
 		rc = auth_load(&c, &sess);
 		if (rc < 0) {
-			plain_error(&c, 503, "Service unavailable",
+			plain_error(&c, &sess, 503, "Service unavailable",
 				    "The database is not answering. Please try again shortly.");
 			goto send;
 		}
@@ -234,13 +243,13 @@ void route_handle(const struct app *app, struct db *db, struct httpc *http, stru
 		c.sess = &sess;
 	}
 	if (req.method == METHOD_POST && !auth_csrf_ok(&c)) {
-		plain_error(&c, 403, "Form expired",
+		plain_error(&c, &sess, 403, "Form expired",
 			    "This form's security token is missing or no longer valid. Reload the "
 			    "page and try again. Nothing was changed.");
 		goto send;
 	}
 	if (rt->manage && !c.sess->can_manage) {
-		plain_error(&c, 403, "Permission needed",
+		plain_error(&c, &sess, 403, "Permission needed",
 			    "Managing portals needs the Owner or Admin role in this organisation. "
 			    "Nothing was changed.");
 		goto send;
@@ -248,7 +257,7 @@ void route_handle(const struct app *app, struct db *db, struct httpc *http, stru
 	rc = req.method == METHOD_POST ? rt->post(&c) : rt->get(&c);
 	if (rc < 0) {
 		db_rollback(db);
-		plain_error(&c, 500, "Something went wrong",
+		plain_error(&c, &sess, 500, "Something went wrong",
 			    "The server could not complete this request. Nothing was changed.");
 	}
 send:

@@ -38,7 +38,7 @@ int valid_email(const char *s)
 	const char *at = strchr(s, '@');
 
 	return printable(s, 254) && strlen(s) >= 3 && at != NULL && at != s && at[1] != '\0' &&
-	       strchr(at + 1, '@') == NULL && strpbrk(s, " <>\"'\\,;") == NULL;
+	       strchr(at + 1, '@') == NULL && strpbrk(s, " <>\"\\,;") == NULL;
 }
 
 int valid_password(const char *s)
