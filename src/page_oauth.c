@@ -318,15 +318,16 @@ int page_oauth_callback(struct ctx *c)
 		join_scopes(g.info.scopes, g.info.nscopes, g.scopes, sizeof(g.scopes));
 	/* 4. A new connection of a hub already here is its reconnect: keep
 	 *    that portal's connection type. */
+	int existing_type = -1;
+	char existing_name[256] = "";
 	if (!st.portal_id) {
 		struct portal_lock pl;
 
 		if (db_portal_lock(c->db, c->sess->org_id, 0, g.tok.hub_id, &pl) < 0)
 			goto out_revoke;
 		if (pl.id) {
-			int t = conf_conn_parse(pl.conn_type);
-			if (t >= 0)
-				type = t;
+			existing_type = conf_conn_parse(pl.conn_type);
+			snprintf(existing_name, sizeof(existing_name), "%s", pl.name);
 		}
 	}
 	/* 5. The authorized portal is the one being reconnected. */
@@ -344,7 +345,25 @@ int page_oauth_callback(struct ctx *c)
 		result = refuse(c, 400, "Wrong portal selected", msg);
 		goto out;
 	}
-	/* 6. The granted scopes cover the connection type's required scopes. */
+	/* 6. The granted scopes cover the connection type's required scopes
+	 *    (for a hub already here: its own type's). */
+	if (existing_type >= 0 && existing_type != type) {
+		first_missing(conf->scopes[existing_type], g.scopes, missing, sizeof(missing));
+		if (missing[0]) {
+			snprintf(msg, sizeof(msg),
+				 "%s (Hub ID %lld) is already connected in your organisation as %s, "
+				 "which needs more HubSpot permissions than %s asked for, so nothing "
+				 "was changed. Use Reconnect on its row in Client Accounts; its "
+				 "connection type is kept.",
+				 existing_name, g.tok.hub_id,
+				 conf_conn_label((enum conn_type)existing_type),
+				 conf_conn_label((enum conn_type)type));
+			revoke_grant(c, &g);
+			result = refuse(c, 409, "Portal already connected", msg);
+			goto out;
+		}
+		type = existing_type;
+	}
 	first_missing(conf->scopes[type], g.scopes, missing, sizeof(missing));
 	if (missing[0]) {
 		snprintf(msg, sizeof(msg),

@@ -22,7 +22,6 @@ import argparse
 import base64
 import concurrent.futures
 import os
-import secrets
 import shutil
 import subprocess
 import sys

@@ -18,7 +18,7 @@ from helpers_reconnect import (ACCESS_RE, REFRESH_RE, REQUIRED, assert_refusal, 
                                decrypt_tokens, error_message, error_title, flash, grants, hs_email,
                                introspect, log_mark, log_since, make_yellow_sql, make_yellow_worker,
                                next_href, org_portal_count, pg_dump, portal_row, seed_history,
-                               snapshot, state_of, table_rows, token_row, user_id)
+                               snapshot, table_rows, token_row, user_id)
 
 CONN_TYPES = ["config_only", "config_audit", "audit_only"]
 
