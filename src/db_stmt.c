@@ -212,10 +212,17 @@ static const struct {
 			  "UPDATE jobs SET state = 'running', locked_by = $1, "
 			  "locked_until = now() + make_interval(secs => $2::int), "
 			  "attempts = attempts + 1, updated_at = now() WHERE id = ("
-			  "SELECT id FROM jobs WHERE (state = 'queued' AND run_after <= now()) "
-			  "OR (state = 'running' AND locked_until < now()) "
+			  "SELECT id FROM jobs WHERE state = 'queued' AND run_after <= now() "
 			  "ORDER BY run_after, id LIMIT 1 FOR UPDATE SKIP LOCKED) "
 			  "RETURNING id, kind, portal_id, attempts"},
+	/* a job whose worker died: its lease ran out */
+	[ST_JOB_CLAIM_STALE] = {"job_claim_stale",
+				"UPDATE jobs SET locked_by = $1, "
+				"locked_until = now() + make_interval(secs => $2::int), "
+				"attempts = attempts + 1, updated_at = now() WHERE id = ("
+				"SELECT id FROM jobs WHERE state = 'running' AND locked_until < now() "
+				"ORDER BY locked_until, id LIMIT 1 FOR UPDATE SKIP LOCKED) "
+				"RETURNING id, kind, portal_id, attempts"},
 	[ST_JOBS_CLEAR_PORTAL] = {"jobs_clear_portal",
 				  "DELETE FROM jobs WHERE portal_id = $1 AND state = 'queued' "
 				  "AND kind IN ('refresh', 'health')"},

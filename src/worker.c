@@ -139,6 +139,12 @@ static void do_refresh(struct db *db, struct httpc *http, const struct wshared *
 			job_retry(db, w, j, "tokens unreadable (database or key)");
 		return;
 	}
+	if (t.expires > (long long)time(NULL) + w->conf->refresh_margin) {
+		/* refreshed meanwhile (a health check, a reconnect): not due */
+		tok_free(&t);
+		job_finish(db, w, j);
+		return;
+	}
 	memset(&err, 0, sizeof(err));
 	rr = refresh_portal(db, http, w->conf, j->portal, &t, &err);
 	tok_free(&t);
@@ -198,8 +204,9 @@ static void do_health(struct db *db, struct httpc *http, const struct wshared *w
 	if (!info.active) {
 		rc = refresh_degrade(db, j->portal, t.version, "disconnected",
 				     "HubSpot reports this connection revoked: the app was removed "
-				     "in HubSpot (Settings > Integrations > Connected Apps) or its "
-				     "access was revoked. Reconnect to restore access.",
+				     "in HubSpot (Settings > Integrations > Connected Apps), its "
+				     "access was revoked, or the HubSpot user who authorized it was "
+				     "deactivated. Reconnect to restore access.",
 				     err.correlation_id);
 		if (rc < 0)
 			goto retry_db;
@@ -277,7 +284,12 @@ static int claim(struct db *db, const struct wshared *w, struct job *j)
 
 	snprintf(lease, sizeof(lease), "%ld", w->conf->job_lease);
 	const char *p[] = {w->id, lease};
-	r = db_run(db, ST_JOB_CLAIM, 2, p);
+	/* jobs of a dead worker first, then due jobs in order */
+	r = db_run(db, ST_JOB_CLAIM_STALE, 2, p);
+	if (r != NULL && PQntuples(r) == 0) {
+		PQclear(r);
+		r = db_run(db, ST_JOB_CLAIM, 2, p);
+	}
 	if (r == NULL)
 		return -1;
 	result = PQntuples(r) == 1;

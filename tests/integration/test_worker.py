@@ -77,9 +77,8 @@ def new_activity(stack, pid, before):
 
 
 def refresh_due(stack, pids):
-    """Make the refresh of these portals due.  Also pulls forward a refresh
-    job that an earlier pass already queued for the old expiry (the queued
-    job keeps its run_after when access_expires_at changes)."""
+    """Make the refresh of these portals due (and any refresh job an earlier
+    pass already queued for them)."""
     stack.sql("UPDATE portal_tokens SET access_expires_at = now() WHERE portal_id = ANY(%s)",
               (list(pids),))
     stack.sql("UPDATE jobs SET run_after = now() WHERE kind = 'refresh' AND state = 'queued' "
@@ -414,14 +413,27 @@ def test_hubspot_down_for_a_while_changes_no_status(stack):
         assert tokens(stack, p) == tok
         assert new_activity(stack, p, act) == []
     stack.sim("DELETE", "/_sim/faults")
-    refresh_due(stack, ids)
-    health_due(stack, ids)
+    # recovered: the retried refreshes succeed...
+    stack.sql("UPDATE jobs SET run_after = now() WHERE kind = 'refresh' AND portal_id = ANY(%s)",
+              (ids,))
+    stack.worker_once()
+    for p in ids:
+        assert portal(stack, p)["status"] == "connected"
+        assert version(stack, p) == before[p][1][0] + 1
+        job = refresh_job(stack, p)
+        assert job is None or (job["attempts"] == 0 and job["later"]), job
+    # ...and so do the retried health checks (fresh tokens: no refresh needed)
+    stack.sql("UPDATE jobs SET run_after = now() WHERE kind = 'health' AND portal_id = ANY(%s)",
+              (ids,))
     stack.worker_once()
     for p in ids:
         assert portal(stack, p)["status"] == "connected"
         assert version(stack, p) == before[p][1][0] + 1
         assert new_activity(stack, p, before[p][2]) == []
-        assert refresh_job(stack, p) is None or refresh_job(stack, p)["attempts"] == 0
+        assert stack.sql("SELECT next_health_at > now() + interval '1 hour' FROM portals "
+                         "WHERE id = %s", (p,))[0][0]
+        assert stack.sql("SELECT count(*) FROM jobs WHERE kind = 'health' AND portal_id = %s "
+                         "AND run_after <= now()", (p,))[0][0] == 0
 
 
 def test_yellow_portal_stays_yellow(stack):
@@ -723,6 +735,8 @@ def test_metrics_and_portals_page(stack):
               "WHERE kind = 'refresh' AND portal_id = %s", (p_retry,))
     m1 = _metrics(stack)
     key = 'jetstack_token_refreshes_total{outcome="%s"}'
+    for outcome in ("ok", "rejected", "retry", "superseded", "error"):
+        assert key % outcome in m0 and key % outcome in m1, outcome
     assert m1[key % "ok"] >= m0.get(key % "ok", 0) + 1
     assert m1[key % "rejected"] >= m0.get(key % "rejected", 0) + 1
     assert m1[key % "retry"] >= m0.get(key % "retry", 0) + 1
