@@ -28,8 +28,9 @@ for t in build/tests/test_*; do
 done
 
 /usr/bin/python3 -m pytest -p no:cacheprovider -q -r fE --junitxml=tests/output/pytest.xml \
-	tests/unit_py tests/integration tests/e2e "$@" 2>&1 | tee tests/output/pytest.log
+	tests/unit_py tests/integration tests/e2e "$@" >tests/output/pytest.log 2>&1
 py_rc=$?
+cat tests/output/pytest.log
 py_line=$(grep -E '^(=+ )?[0-9]+ (passed|failed)|no tests ran|error' tests/output/pytest.log | tail -1)
 
 echo

@@ -44,6 +44,11 @@ int db_ensure(struct db *db)
 		}
 		return -1;
 	}
+	/* Every statement is prepared once per connection; plan each once too
+	 * (PostgreSQL would otherwise re-plan the keyset pages on every call,
+	 * about 200 us each, for the same index scan). */
+	PGresult *r = PQexec(db->conn, "SET plan_cache_mode = force_generic_plan");
+	PQclear(r);
 	return 0;
 }
 

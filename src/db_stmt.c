@@ -6,7 +6,7 @@
 
 #define PORTAL_COLS                                                                        \
 	"p.id, p.hub_id, p.hub_domain, p.name, p.connection_type, p.status, "              \
-	"p.status_reason, extract(epoch FROM p.status_changed_at)::bigint AS status_changed, " \
+	"p.status_reason, "                                                                \
 	"extract(epoch FROM p.last_connected_at)::bigint AS last_connected, "             \
 	"extract(epoch FROM p.last_refreshed_at)::bigint AS last_refreshed, "             \
 	"extract(epoch FROM p.next_check_at)::bigint AS next_check, "                     \
@@ -99,6 +99,7 @@ static const struct {
 				   "($2::timestamptz, $3::bigint) "
 				   "ORDER BY p.last_connected_at DESC, p.id DESC LIMIT $4"},
 	[ST_PORTAL_GET] = {"portal_get", "SELECT " PORTAL_COLS ", p.granted_scopes, "
+					 "extract(epoch FROM p.status_changed_at)::bigint AS status_changed, "
 					 "extract(epoch FROM p.first_connected_at)::bigint AS first_connected, "
 					 "p.hs_user_id" PORTAL_FROM "AND p.id = $2"},
 	[ST_PORTAL_LOCK] = {"portal_lock",

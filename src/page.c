@@ -73,11 +73,36 @@ void page_time(long long t, char *out, size_t n)
 	time_t tt = (time_t)t;
 	struct tm tm;
 
-	if (t <= 0 || gmtime_r(&tt, &tm) == NULL) {
-		snprintf(out, n, "%s", "");
+	char b[24];
+	int y;
+
+	if (n == 0)
 		return;
-	}
-	strftime(out, n, "%Y-%m-%d %H:%M UTC", &tm);
+	out[0] = '\0';
+	if (t <= 0 || gmtime_r(&tt, &tm) == NULL || n < sizeof("2026-11-28 15:04 UTC"))
+		return;
+	/* by hand: strftime costs more than the rest of a table row */
+	y = tm.tm_year + 1900;
+	if (y < 1000 || y > 9999)
+		return;
+	b[0] = (char)('0' + y / 1000);
+	b[1] = (char)('0' + y / 100 % 10);
+	b[2] = (char)('0' + y / 10 % 10);
+	b[3] = (char)('0' + y % 10);
+	b[4] = '-';
+	b[5] = (char)('0' + (tm.tm_mon + 1) / 10);
+	b[6] = (char)('0' + (tm.tm_mon + 1) % 10);
+	b[7] = '-';
+	b[8] = (char)('0' + tm.tm_mday / 10);
+	b[9] = (char)('0' + tm.tm_mday % 10);
+	b[10] = ' ';
+	b[11] = (char)('0' + tm.tm_hour / 10);
+	b[12] = (char)('0' + tm.tm_hour % 10);
+	b[13] = ':';
+	b[14] = (char)('0' + tm.tm_min / 10);
+	b[15] = (char)('0' + tm.tm_min % 10);
+	memcpy(b + 16, " UTC", 5);
+	memcpy(out, b, 21);
 }
 
 void page_status_fields(cJSON *o, const char *status)

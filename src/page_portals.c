@@ -32,11 +32,18 @@ static void decorate(cJSON *o)
 	for (size_t i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
 		const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, times[i]);
 
+		if (t == NULL)
+			continue;
 		page_time(cJSON_IsString(t) ? strtoll(t->valuestring, NULL, 10) : 0, buf,
 			  sizeof(buf));
 		snprintf(key, sizeof(key), "%s_text", times[i]);
 		cJSON_AddStringToObject(o, key, buf);
 	}
+	const cJSON *nm = cJSON_GetObjectItemCaseSensitive(o, "name");
+	const cJSON *dm = cJSON_GetObjectItemCaseSensitive(o, "hub_domain");
+	cJSON_AddBoolToObject(o, "show_domain",
+			      cJSON_IsString(nm) && cJSON_IsString(dm) && dm->valuestring[0] &&
+				      strcmp(nm->valuestring, dm->valuestring) != 0);
 	cJSON_AddStringToObject(
 		o, "conn_label",
 		conf_conn_label(conf_conn_parse(cJSON_IsString(ct) ? ct->valuestring : "")));

@@ -309,3 +309,17 @@ def test_disconnect_through_confirmation_turns_row_red(stack, browser):
     assert db_status(stack, pid)[0] == "disconnected"
     assert sim_valid_refresh_tokens(stack, hub) == 0  # revoked at HubSpot
     assert csp_violations(d) == []
+
+
+def test_table_actions_fit_a_1280_pixel_window(stack, browser):
+    """At 1280x900 the row actions are on screen: the page does not scroll
+    sideways and no action button is cut off at the window's edge."""
+    hs = hs_user()
+    c, hub, pid, _ = connected_portal(stack, hs)
+    d = browser
+    sign_in(d, stack, c.email, c.password)
+    width = d.execute_script("return document.documentElement.clientWidth")
+    for bid in ("disconnect-%d" % pid, "remove-%d" % pid):
+        r = d.find_element(By.ID, bid).rect
+        assert r["x"] + r["width"] <= width, (bid, r, width)
+    assert d.execute_script("return document.documentElement.scrollWidth") <= width
