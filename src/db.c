@@ -192,7 +192,9 @@ int db_isnull(const PGresult *r, int row, const char *field)
 	return c < 0 || row >= PQntuples(r) || PQgetisnull(r, row, c);
 }
 
-cJSON *db_rows_json(const PGresult *r)
+/* Rows as JSON; with ref, strings and keys point into r (no copies), so r
+ * must outlive the JSON. */
+static cJSON *rows_json(const PGresult *r, int ref)
 {
 	cJSON *arr = cJSON_CreateArray();
 	int rows = PQntuples(r), cols = PQnfields(r);
@@ -214,9 +216,12 @@ cJSON *db_rows_json(const PGresult *r)
 				v = cJSON_CreateNull();
 			else if (PQftype(r, c) == 16 /* bool */)
 				v = cJSON_CreateBool(PQgetvalue(r, i, c)[0] == 't');
+			else if (ref)
+				v = cJSON_CreateStringReference(PQgetvalue(r, i, c));
 			else
 				v = cJSON_CreateString(PQgetvalue(r, i, c));
-			if (v == NULL || !cJSON_AddItemToObject(o, name, v)) {
+			if (v == NULL || !(ref ? cJSON_AddItemToObjectCS(o, name, v)
+					       : cJSON_AddItemToObject(o, name, v))) {
 				cJSON_Delete(v);
 				goto fail;
 			}
@@ -226,6 +231,16 @@ cJSON *db_rows_json(const PGresult *r)
 fail:
 	cJSON_Delete(arr);
 	return NULL;
+}
+
+cJSON *db_rows_json(const PGresult *r)
+{
+	return rows_json(r, 0);
+}
+
+cJSON *db_rows_json_ref(const PGresult *r)
+{
+	return rows_json(r, 1);
 }
 
 int db_ping(struct db *db)

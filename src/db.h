@@ -52,5 +52,8 @@ int db_isnull(const PGresult *r, int row, const char *field);
 /* Rows of r as a cJSON array of objects of strings (NULL -> JSON null),
  * boolean columns ("t"/"f") as JSON booleans.  Caller cJSON_Delete()s. */
 cJSON *db_rows_json(const PGresult *r);
+/* The same without copies: strings and keys point into r, which must
+ * outlive the JSON (delete the JSON first, then PQclear r). */
+cJSON *db_rows_json_ref(const PGresult *r);
 
 #endif

@@ -16,7 +16,7 @@ static void copy(char *dst, size_t n, const char *src)
 }
 
 int db_portal_list(struct db *db, long long org, enum portal_sort sort, const char *status,
-		   const struct portal_cursor *cur, int limit, cJSON **rows)
+		   const struct portal_cursor *cur, int limit, cJSON **rows, PGresult **res)
 {
 	char o[24], id[24], lim[16], rank[16];
 	enum stmt st;
@@ -24,6 +24,7 @@ int db_portal_list(struct db *db, long long org, enum portal_sort sort, const ch
 	PGresult *r;
 
 	*rows = NULL;
+	*res = NULL;
 	LL(o, org);
 	LL(id, cur->id);
 	snprintf(lim, sizeof(lim), "%d", limit);
@@ -49,9 +50,13 @@ int db_portal_list(struct db *db, long long org, enum portal_sort sort, const ch
 		/* a cursor PostgreSQL cannot read (e.g. a forged date) */
 		return db->conn && PQstatus(db->conn) == CONNECTION_OK ? -2 : -1;
 	}
-	*rows = db_rows_json(r);
-	PQclear(r);
-	return *rows ? 1 : -1;
+	*rows = db_rows_json_ref(r);
+	if (*rows == NULL) {
+		PQclear(r);
+		return -1;
+	}
+	*res = r;
+	return 1;
 }
 
 int db_portal_get(struct db *db, long long org, long long id, cJSON **out)

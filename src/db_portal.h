@@ -50,11 +50,12 @@ struct token_row {
 };
 void db_token_row_free(struct token_row *t);
 
-/* One page of portals (limit rows) as a cJSON array (*rows; caller
- * deletes).  status NULL for all.  Returns 1, -2 for a cursor PostgreSQL
- * rejects (bad input), -1 error. */
+/* One page of portals (limit rows) as a cJSON array (*rows) whose strings
+ * point into *res: the caller deletes *rows, then PQclear()s *res.  status
+ * NULL for all.  Returns 1, -2 for a cursor PostgreSQL rejects (bad
+ * input), -1 error. */
 int db_portal_list(struct db *db, long long org, enum portal_sort sort, const char *status,
-		   const struct portal_cursor *cur, int limit, cJSON **rows);
+		   const struct portal_cursor *cur, int limit, cJSON **rows, PGresult **res);
 /* One portal of org as a cJSON object (*out). 1 found, 0 not found. */
 int db_portal_get(struct db *db, long long org, long long id, cJSON **out);
 /* Lock a portal by id (or by hub id when id is 0). 1 found, 0 not. */

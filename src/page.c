@@ -116,8 +116,9 @@ void page_status_fields(cJSON *o, const char *status)
 		label = "Needs Reconnection";
 		cls = "yellow";
 	}
-	cJSON_AddStringToObject(o, "status_label", label);
-	cJSON_AddStringToObject(o, "status_class", cls);
-	cJSON_AddBoolToObject(o, "is_connected", strcmp(status, "connected") == 0);
-	cJSON_AddBoolToObject(o, "can_reconnect", strcmp(status, "connected") != 0);
+	cJSON_AddItemToObjectCS(o, "status_label", cJSON_CreateStringReference(label));
+	cJSON_AddItemToObjectCS(o, "status_class", cJSON_CreateStringReference(cls));
+	cJSON_AddItemToObjectCS(o, "is_connected", cJSON_CreateBool(strcmp(status, "connected") == 0));
+	cJSON_AddItemToObjectCS(o, "can_reconnect",
+				cJSON_CreateBool(strcmp(status, "connected") != 0));
 }

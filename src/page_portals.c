@@ -29,6 +29,11 @@ static void decorate(cJSON *o)
 	const cJSON *st = cJSON_GetObjectItemCaseSensitive(o, "status");
 	char buf[64], key[48];
 
+	static const char *texts[] = {"last_connected_text", "last_refreshed_text",
+				      "next_check_text", "status_changed_text",
+				      "first_connected_text"};
+
+	(void)key;
 	for (size_t i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
 		const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, times[i]);
 
@@ -36,17 +41,17 @@ static void decorate(cJSON *o)
 			continue;
 		page_time(cJSON_IsString(t) ? strtoll(t->valuestring, NULL, 10) : 0, buf,
 			  sizeof(buf));
-		snprintf(key, sizeof(key), "%s_text", times[i]);
-		cJSON_AddStringToObject(o, key, buf);
+		if (buf[0])
+			cJSON_AddItemToObjectCS(o, texts[i], cJSON_CreateString(buf));
 	}
 	const cJSON *nm = cJSON_GetObjectItemCaseSensitive(o, "name");
 	const cJSON *dm = cJSON_GetObjectItemCaseSensitive(o, "hub_domain");
-	cJSON_AddBoolToObject(o, "show_domain",
-			      cJSON_IsString(nm) && cJSON_IsString(dm) && dm->valuestring[0] &&
-				      strcmp(nm->valuestring, dm->valuestring) != 0);
-	cJSON_AddStringToObject(
-		o, "conn_label",
-		conf_conn_label(conf_conn_parse(cJSON_IsString(ct) ? ct->valuestring : "")));
+	if (cJSON_IsString(nm) && cJSON_IsString(dm) && dm->valuestring[0] &&
+	    strcmp(nm->valuestring, dm->valuestring) != 0)
+		cJSON_AddItemToObjectCS(o, "show_domain", cJSON_CreateTrue());
+	cJSON_AddItemToObjectCS(o, "conn_label",
+				cJSON_CreateStringReference(conf_conn_label(
+					conf_conn_parse(cJSON_IsString(ct) ? ct->valuestring : ""))));
 	page_status_fields(o, cJSON_IsString(st) ? st->valuestring : "");
 }
 
@@ -97,7 +102,8 @@ int page_portals_get(struct ctx *c)
 	struct portal_cursor cur = {.key = req_query(c->req, "after_key"), .id = 0, .rank = -1};
 	struct portal_counts n;
 	cJSON *v = NULL, *rows = NULL, *filters, *f;
-	int sort = SORT_NAME, rc, paged;
+	PGresult *res = NULL;
+	int sort = SORT_NAME, rc, paged, result;
 	long total, attention;
 
 	if (s && strcmp(s, "status") == 0)
@@ -119,7 +125,7 @@ int page_portals_get(struct ctx *c)
 	n.needs_reconnection = c->sess->n_needs;
 	n.disconnected = c->sess->n_disconnected;
 	rc = db_portal_list(c->db, c->sess->org_id, (enum portal_sort)sort, status, &cur,
-			    PAGE_ROWS + 1, &rows);
+			    PAGE_ROWS + 1, &rows, &res);
 	if (rc == -2)
 		return page_error(c, 400, "Bad request",
 				  "This page link is not valid. Nothing was changed.");
@@ -181,10 +187,13 @@ int page_portals_get(struct ctx *c)
 	cJSON_ArrayForEach(row, rows) decorate(row);
 	cJSON_AddItemToObject(v, "portals", rows);
 	rows = NULL;
-	return page_render(c, 200, "portals", "Client Accounts", v);
+	result = page_render(c, 200, "portals", "Client Accounts", v);
+	PQclear(res); /* after the view that points into it */
+	return result;
 fail:
 	cJSON_Delete(rows);
 	cJSON_Delete(v);
+	PQclear(res);
 	return -1;
 }
 
