@@ -91,7 +91,7 @@ install: all
 	install -m 644 sql/*.sql $(DESTDIR)$(PREFIX)/share/jetstack/sql/
 
 format:
-	clang-format -i src/*.c src/*.h cgi-bin/*.c tests/unit/*.c
+	clang-format -i src/*.c src/*.h cgi-bin/*.c tests/unit/*.c tests/fuzz/*.c
 
 clean:
 	rm -rf build bin cgi-bin/jetstack tests/output

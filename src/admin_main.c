@@ -143,11 +143,10 @@ static int cmd_portal_list(struct db *db, const char *org)
 		return 1;
 	printf("%-8s %-12s %-14s %-20s %s\n", "ID", "HUB ID", "TYPE", "STATUS", "NAME");
 	for (int i = 0; i < PQntuples(r); i++)
-		printf("%-8s %-12s %-14s %-20s %s%s%s\n", db_get(r, i, "id"),
-		       db_get(r, i, "hub_id"), db_get(r, i, "connection_type"),
-		       db_get(r, i, "status"), db_get(r, i, "name"),
-		       db_get(r, i, "status_reason")[0] ? " — " : "",
-		       db_get(r, i, "status_reason"));
+		printf(
+		    "%-8s %-12s %-14s %-20s %s%s%s\n", db_get(r, i, "id"), db_get(r, i, "hub_id"),
+		    db_get(r, i, "connection_type"), db_get(r, i, "status"), db_get(r, i, "name"),
+		    db_get(r, i, "status_reason")[0] ? " — " : "", db_get(r, i, "status_reason"));
 	PQclear(r);
 	return 0;
 }
@@ -208,9 +207,10 @@ int main(int argc, char **argv)
 			usage();
 		} else if (strcmp(argv[2], "create") == 0) {
 			if (!o.org || !o.email || !valid_role(o.role) || !valid_email(o.email)) {
-				fputs("jetstack-admin: user create needs --org, a valid --email and "
-				      "--role owner|admin|member|viewer\n",
-				      stderr);
+				fputs(
+				    "jetstack-admin: user create needs --org, a valid --email and "
+				    "--role owner|admin|member|viewer\n",
+				    stderr);
 			} else {
 				rc = cmd_user_create(&db, &o);
 			}

@@ -130,7 +130,8 @@ int auth_pre_csrf(struct ctx *c, char out[44])
 	if (pre == NULL || !valid_token(pre)) {
 		if (sess_new_id(fresh) < 0)
 			return -1;
-		if (http_set_cookie(c->resp, auth_pre_cookie(conf), fresh, -1, conf->base_https) < 0)
+		if (http_set_cookie(c->resp, auth_pre_cookie(conf), fresh, -1, conf->base_https) <
+		    0)
 			return -1;
 		pre = fresh;
 	}

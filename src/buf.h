@@ -30,8 +30,7 @@ int buf_puts(struct buf *b, const char *s);
 /* Append one byte. */
 int buf_putc(struct buf *b, char c);
 /* Append formatted text (vsnprintf rules). */
-int buf_printf(struct buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int buf_vprintf(struct buf *b, const char *fmt, va_list ap);
 /* Forget the contents, keep the allocation. */
 void buf_reset(struct buf *b);

@@ -22,18 +22,18 @@ static const struct {
 	const char *required;
 	const char *optional;
 } conn_types[CONN__MAX] = {
-	[CONN_CONFIG_ONLY] = {"config_only", "Config Only", "JETSTACK_SCOPES_CONFIG_ONLY",
-			      "oauth settings.users.read crm.schemas.contacts.read "
-			      "crm.schemas.contacts.write automation forms",
-			      "content"},
-	[CONN_CONFIG_AUDIT] = {"config_audit", "Config + Audit", "JETSTACK_SCOPES_CONFIG_AUDIT",
-			       "oauth settings.users.read crm.schemas.contacts.read "
-			       "crm.schemas.contacts.write automation forms crm.objects.contacts.read",
-			       "content"},
-	[CONN_AUDIT_ONLY] = {"audit_only", "Audit Only", "JETSTACK_SCOPES_AUDIT_ONLY",
-			     "oauth settings.users.read crm.schemas.contacts.read automation "
-			     "crm.objects.contacts.read",
-			     ""},
+    [CONN_CONFIG_ONLY] = {"config_only", "Config Only", "JETSTACK_SCOPES_CONFIG_ONLY",
+			  "oauth settings.users.read crm.schemas.contacts.read "
+			  "crm.schemas.contacts.write automation forms",
+			  "content"},
+    [CONN_CONFIG_AUDIT] = {"config_audit", "Config + Audit", "JETSTACK_SCOPES_CONFIG_AUDIT",
+			   "oauth settings.users.read crm.schemas.contacts.read "
+			   "crm.schemas.contacts.write automation forms crm.objects.contacts.read",
+			   "content"},
+    [CONN_AUDIT_ONLY] = {"audit_only", "Audit Only", "JETSTACK_SCOPES_AUDIT_ONLY",
+			 "oauth settings.users.read crm.schemas.contacts.read automation "
+			 "crm.objects.contacts.read",
+			 ""},
 };
 
 /* The env file, parsed once: KEY=VALUE lines, '#' comments. */
@@ -120,7 +120,8 @@ static int set_str(char **dst, const struct envfile *ef, const char *key, const 
 	}
 	for (const char *p = v; *p; p++)
 		if ((unsigned char)*p < 0x20) {
-			snprintf(err, errlen, "configuration: %s contains a control character", key);
+			snprintf(err, errlen, "configuration: %s contains a control character",
+				 key);
 			return -1;
 		}
 	*dst = strdup(v);
@@ -204,7 +205,8 @@ static int check_url(char *v, const char *key, int allow_path, char *err, size_t
 {
 	strip_slash(v);
 	if (!url_ok(v, allow_path)) {
-		snprintf(err, errlen, "configuration: %s must be an http(s) URL without query", key);
+		snprintf(err, errlen, "configuration: %s must be an http(s) URL without query",
+			 key);
 		return -1;
 	}
 	return 0;
@@ -235,8 +237,7 @@ int conf_load(struct conf *c, int need, char *err, size_t errlen)
 	if (c->redirect_uri == NULL)
 		goto out;
 	memcpy(c->redirect_uri, c->base_url, strlen(c->base_url));
-	memcpy(c->redirect_uri + strlen(c->base_url), "/oauth/callback",
-	       sizeof("/oauth/callback"));
+	memcpy(c->redirect_uri + strlen(c->base_url), "/oauth/callback", sizeof("/oauth/callback"));
 
 	int hs = (need & CONF_NEED_HUBSPOT) != 0;
 	if (set_str(&c->hs_client_id, &ef, "HUBSPOT_CLIENT_ID", NULL, hs, err, errlen) < 0 ||
@@ -261,36 +262,36 @@ int conf_load(struct conf *c, int need, char *err, size_t errlen)
 	if (set_long(&n, &ef, "JETSTACK_TOKEN_KEY_ID", 1, 1, 1000000, err, errlen) < 0)
 		goto out;
 	c->token_key_id = (int)n;
-	if (set_str(&c->admin_roles, &ef, "JETSTACK_HUBSPOT_ADMIN_ROLES", "Admin", 0, err,
-		    errlen) < 0)
+	if (set_str(&c->admin_roles, &ef, "JETSTACK_HUBSPOT_ADMIN_ROLES", "Admin", 0, err, errlen) <
+	    0)
 		goto out;
-	if (set_long(&c->session_idle, &ef, "JETSTACK_SESSION_IDLE_SECONDS", 1800, 60,
-		     86400 * 30, err, errlen) < 0 ||
+	if (set_long(&c->session_idle, &ef, "JETSTACK_SESSION_IDLE_SECONDS", 1800, 60, 86400 * 30,
+		     err, errlen) < 0 ||
 	    set_long(&c->session_max, &ef, "JETSTACK_SESSION_MAX_SECONDS", 43200, 60, 86400 * 90,
 		     err, errlen) < 0)
 		goto out;
 	if (set_str(&c->template_dir, &ef, "JETSTACK_TEMPLATE_DIR", "templates", 0, err, errlen) <
-		    0 ||
+		0 ||
 	    set_str(&c->socket_path, &ef, "JETSTACK_SOCKET", "", 0, err, errlen) < 0)
 		goto out;
 	if (set_long(&n, &ef, "JETSTACK_THREADS", 4, 1, 256, err, errlen) < 0)
 		goto out;
 	c->threads = (int)n;
-	if (set_long(&c->hs_timeout_ms, &ef, "JETSTACK_HUBSPOT_TIMEOUT_MS", 10000, 100, 120000,
-		     err, errlen) < 0)
+	if (set_long(&c->hs_timeout_ms, &ef, "JETSTACK_HUBSPOT_TIMEOUT_MS", 10000, 100, 120000, err,
+		     errlen) < 0)
 		goto out;
 	if (set_long(&n, &ef, "JETSTACK_WORKER_CONCURRENCY", 16, 1, 512, err, errlen) < 0)
 		goto out;
 	c->worker_concurrency = (int)n;
-	if (set_long(&c->refresh_margin, &ef, "JETSTACK_REFRESH_MARGIN_SECONDS", 300, 0, 86400,
-		     err, errlen) < 0 ||
+	if (set_long(&c->refresh_margin, &ef, "JETSTACK_REFRESH_MARGIN_SECONDS", 300, 0, 86400, err,
+		     errlen) < 0 ||
 	    set_long(&c->health_interval, &ef, "JETSTACK_HEALTH_CHECK_SECONDS", 21600, 1,
 		     86400 * 30, err, errlen) < 0 ||
 	    set_long(&c->worker_poll, &ef, "JETSTACK_WORKER_POLL_SECONDS", 5, 1, 3600, err,
 		     errlen) < 0)
 		goto out;
-	if (set_long(&c->job_lease, &ef, "JETSTACK_JOB_LEASE_SECONDS", 120, 2, 86400, err,
-		     errlen) < 0)
+	if (set_long(&c->job_lease, &ef, "JETSTACK_JOB_LEASE_SECONDS", 120, 2, 86400, err, errlen) <
+	    0)
 		goto out;
 	for (int t = 0; t < CONN__MAX; t++) {
 		if (set_str(&c->scopes[t], &ef, conn_types[t].env, conn_types[t].required, 0, err,

@@ -62,8 +62,8 @@ static int db_prepare(struct db *db, enum stmt st)
 	r = PQprepare(db->conn, stmt_name(st), stmt_sql(st), 0, NULL);
 	ok = r != NULL && PQresultStatus(r) == PGRES_COMMAND_OK;
 	if (!ok)
-		log_event(LOG_ERROR, NULL, "db_prepare_failed", "statement", stmt_name(st),
-			  "error", PQerrorMessage(db->conn), NULL);
+		log_event(LOG_ERROR, NULL, "db_prepare_failed", "statement", stmt_name(st), "error",
+			  PQerrorMessage(db->conn), NULL);
 	PQclear(r);
 	if (ok)
 		db->prepared[st] = 1;
@@ -92,8 +92,7 @@ PGresult *db_run(struct db *db, enum stmt st, int n, const char *const *params)
 {
 	PGresult *r = db_try(db, st, n, params);
 
-	if (r == NULL && !db->in_tx && db->conn != NULL &&
-	    PQstatus(db->conn) == CONNECTION_BAD) {
+	if (r == NULL && !db->in_tx && db->conn != NULL && PQstatus(db->conn) == CONNECTION_BAD) {
 		/* the server went away (restart): one retry on a new connection */
 		r = db_try(db, st, n, params);
 	}

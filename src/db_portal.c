@@ -214,9 +214,8 @@ int db_activity_list(struct db *db, long long org, long long portal, long long b
 	return *rows ? 1 : -1;
 }
 
-int db_state_create(struct db *db, const char *state_hash, const char *session_hash,
-		    long long user, long long org, long long portal, const char *conn_type,
-		    int ttl_seconds)
+int db_state_create(struct db *db, const char *state_hash, const char *session_hash, long long user,
+		    long long org, long long portal, const char *conn_type, int ttl_seconds)
 {
 	char u[24], o[24], pt[24] = "", ttl[16];
 
@@ -320,10 +319,10 @@ int db_tokens_get(struct db *db, long long portal, struct token_row *out)
 		out->key_id = (int)db_get_ll(r, 0, "key_id");
 		out->expires = db_get_ll(r, 0, "expires");
 		out->version = db_get_ll(r, 0, "version");
-		out->access = PQunescapeBytea((const unsigned char *)db_get(r, 0, "access_token_enc"),
-					      &out->access_len);
+		out->access = PQunescapeBytea(
+		    (const unsigned char *)db_get(r, 0, "access_token_enc"), &out->access_len);
 		out->refresh = PQunescapeBytea(
-			(const unsigned char *)db_get(r, 0, "refresh_token_enc"), &out->refresh_len);
+		    (const unsigned char *)db_get(r, 0, "refresh_token_enc"), &out->refresh_len);
 		result = out->access && out->refresh ? 1 : -1;
 		if (result < 0)
 			db_token_row_free(out);

@@ -79,9 +79,8 @@ int db_activity_add(struct db *db, long long org, long long portal, long long us
 int db_activity_list(struct db *db, long long org, long long portal, long long before, int limit,
 		     cJSON **rows);
 
-int db_state_create(struct db *db, const char *state_hash, const char *session_hash,
-		    long long user, long long org, long long portal, const char *conn_type,
-		    int ttl_seconds);
+int db_state_create(struct db *db, const char *state_hash, const char *session_hash, long long user,
+		    long long org, long long portal, const char *conn_type, int ttl_seconds);
 /* Consume a state: 1 consumed (out filled, check out->expired), 0 unknown,
  * 2 already used. */
 int db_state_consume(struct db *db, const char *state_hash, struct oauth_state *out);

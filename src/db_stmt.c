@@ -4,279 +4,284 @@
  */
 #include "stmt.h"
 
-#define PORTAL_COLS                                                                        \
-	"p.id, p.hub_id, p.hub_domain, p.name, p.connection_type, p.status, "              \
-	"p.status_reason, "                                                                \
-	"extract(epoch FROM p.last_connected_at)::bigint AS last_connected, "             \
-	"extract(epoch FROM p.last_refreshed_at)::bigint AS last_refreshed, "             \
-	"extract(epoch FROM p.next_check_at)::bigint AS next_check, "                     \
-	"p.hs_user_email, p.sort_name, p.status_rank, p.last_connected_at::text AS last_key, " \
+#define PORTAL_COLS                                                                                \
+	"p.id, p.hub_id, p.hub_domain, p.name, p.connection_type, p.status, "                      \
+	"p.status_reason, "                                                                        \
+	"extract(epoch FROM p.last_connected_at)::bigint AS last_connected, "                      \
+	"extract(epoch FROM p.last_refreshed_at)::bigint AS last_refreshed, "                      \
+	"extract(epoch FROM p.next_check_at)::bigint AS next_check, "                              \
+	"p.hs_user_email, p.sort_name, p.status_rank, p.last_connected_at::text AS last_key, "     \
 	"coalesce(u.email, '') AS connected_by_email"
 
-#define PORTAL_FROM                                                                        \
-	" FROM portals p LEFT JOIN users u ON u.id = p.connected_by "                      \
+#define PORTAL_FROM                                                                                \
+	" FROM portals p LEFT JOIN users u ON u.id = p.connected_by "                              \
 	"WHERE p.org_id = $1 AND p.removed_at IS NULL "
 
 static const struct {
 	const char *name;
 	const char *sql;
 } stmts[ST__MAX] = {
-	[ST_PING] = {"ping", "SELECT 1"},
-	[ST_ORG_CREATE] = {"org_create", "INSERT INTO organisations (name) VALUES ($1) RETURNING id"},
-	[ST_ORG_BY_NAME] = {"org_by_name",
-			    "SELECT id FROM organisations WHERE lower(name) = lower($1)"},
-	[ST_USER_CREATE] = {"user_create", "INSERT INTO users (email, password_hash) "
-					   "VALUES ($1, $2) RETURNING id"},
-	[ST_USER_ID_BY_EMAIL] = {"user_id_by_email",
-				 "SELECT id FROM users WHERE lower(email) = lower($1)"},
-	[ST_USER_LOGIN] = {"user_login",
-			   "SELECT u.id, u.password_hash, u.disabled_at IS NOT NULL AS disabled, "
-			   "m.org_id FROM users u LEFT JOIN LATERAL (SELECT org_id FROM "
-			   "memberships WHERE user_id = u.id ORDER BY created_at, org_id LIMIT 1) m "
-			   "ON true WHERE lower(u.email) = lower($1)"},
-	[ST_USER_DISABLE] = {"user_disable", "UPDATE users SET disabled_at = now() "
-					     "WHERE id = $1 AND disabled_at IS NULL"},
-	[ST_USER_SESSIONS_END] = {"user_sessions_end",
-				  "UPDATE sessions SET ended_at = now() "
-				  "WHERE user_id = $1 AND ended_at IS NULL"},
-	[ST_MEMBERSHIP_UPSERT] = {"membership_upsert",
-				  "INSERT INTO memberships (user_id, org_id, role) VALUES ($1, $2, $3) "
-				  "ON CONFLICT (user_id, org_id) DO UPDATE SET role = EXCLUDED.role"},
-	[ST_MEMBERSHIP_ROLE] = {"membership_role", "UPDATE memberships SET role = $3 "
-						   "WHERE user_id = $1 AND org_id = $2"},
-	[ST_ROLE_OF] = {"role_of", "SELECT m.role FROM memberships m JOIN users u ON u.id = "
-				   "m.user_id WHERE m.user_id = $1 AND m.org_id = $2 AND "
-				   "u.disabled_at IS NULL"},
-	[ST_SESSION_CREATE] = {"session_create",
-			       "INSERT INTO sessions (id_hash, user_id, org_id, expires_at) "
-			       "VALUES ($1, $2, $3, now() + make_interval(secs => $4::int))"},
-	[ST_SESSION_LOAD] = {"session_load",
-			     "SELECT s.user_id, s.org_id, m.role, u.email, o.name AS org_name, s.flash, "
-			     "s.last_seen_at < now() - interval '60 seconds' AS stale, "
-			     "coalesce(pc.connected, 0) AS n_connected, "
-			     "coalesce(pc.needs_reconnection, 0) AS n_needs, "
-			     "coalesce(pc.disconnected, 0) AS n_disconnected "
-			     "FROM sessions s JOIN users u ON u.id = s.user_id "
-			     "JOIN memberships m ON m.user_id = s.user_id AND m.org_id = s.org_id "
-			     "JOIN organisations o ON o.id = s.org_id "
-			     "LEFT JOIN portal_counts pc ON pc.org_id = s.org_id "
-			     "WHERE s.id_hash = $1 AND s.ended_at IS NULL AND s.expires_at > now() "
-			     "AND s.last_seen_at > now() - make_interval(secs => $2::int) "
-			     "AND u.disabled_at IS NULL"},
-	[ST_SESSION_TOUCH] = {"session_touch",
-			      "UPDATE sessions SET last_seen_at = now() WHERE id_hash = $1"},
-	[ST_SESSION_END] = {"session_end", "UPDATE sessions SET ended_at = now() "
-					   "WHERE id_hash = $1 AND ended_at IS NULL"},
-	[ST_SESSION_FLASH_SET] = {"session_flash_set",
-				  "UPDATE sessions SET flash = $2 WHERE id_hash = $1"},
-	[ST_SESSION_FLASH_CLEAR] = {"session_flash_clear",
-				    "UPDATE sessions SET flash = NULL WHERE id_hash = $1"},
+    [ST_PING] = {"ping", "SELECT 1"},
+    [ST_ORG_CREATE] = {"org_create", "INSERT INTO organisations (name) VALUES ($1) RETURNING id"},
+    [ST_ORG_BY_NAME] = {"org_by_name",
+			"SELECT id FROM organisations WHERE lower(name) = lower($1)"},
+    [ST_USER_CREATE] = {"user_create", "INSERT INTO users (email, password_hash) "
+				       "VALUES ($1, $2) RETURNING id"},
+    [ST_USER_ID_BY_EMAIL] = {"user_id_by_email",
+			     "SELECT id FROM users WHERE lower(email) = lower($1)"},
+    [ST_USER_LOGIN] = {"user_login",
+		       "SELECT u.id, u.password_hash, u.disabled_at IS NOT NULL AS disabled, "
+		       "m.org_id FROM users u LEFT JOIN LATERAL (SELECT org_id FROM "
+		       "memberships WHERE user_id = u.id ORDER BY created_at, org_id LIMIT 1) m "
+		       "ON true WHERE lower(u.email) = lower($1)"},
+    [ST_USER_DISABLE] = {"user_disable", "UPDATE users SET disabled_at = now() "
+					 "WHERE id = $1 AND disabled_at IS NULL"},
+    [ST_USER_SESSIONS_END] = {"user_sessions_end", "UPDATE sessions SET ended_at = now() "
+						   "WHERE user_id = $1 AND ended_at IS NULL"},
+    [ST_MEMBERSHIP_UPSERT] = {"membership_upsert",
+			      "INSERT INTO memberships (user_id, org_id, role) VALUES ($1, $2, $3) "
+			      "ON CONFLICT (user_id, org_id) DO UPDATE SET role = EXCLUDED.role"},
+    [ST_MEMBERSHIP_ROLE] = {"membership_role", "UPDATE memberships SET role = $3 "
+					       "WHERE user_id = $1 AND org_id = $2"},
+    [ST_ROLE_OF] = {"role_of", "SELECT m.role FROM memberships m JOIN users u ON u.id = "
+			       "m.user_id WHERE m.user_id = $1 AND m.org_id = $2 AND "
+			       "u.disabled_at IS NULL"},
+    [ST_SESSION_CREATE] = {"session_create",
+			   "INSERT INTO sessions (id_hash, user_id, org_id, expires_at) "
+			   "VALUES ($1, $2, $3, now() + make_interval(secs => $4::int))"},
+    [ST_SESSION_LOAD] =
+	{"session_load",
+	 "SELECT s.user_id, s.org_id, m.role, u.email, o.name AS org_name, s.flash, "
+	 "s.last_seen_at < now() - interval '60 seconds' AS stale, "
+	 "coalesce(pc.connected, 0) AS n_connected, "
+	 "coalesce(pc.needs_reconnection, 0) AS n_needs, "
+	 "coalesce(pc.disconnected, 0) AS n_disconnected "
+	 "FROM sessions s JOIN users u ON u.id = s.user_id "
+	 "JOIN memberships m ON m.user_id = s.user_id AND m.org_id = s.org_id "
+	 "JOIN organisations o ON o.id = s.org_id "
+	 "LEFT JOIN portal_counts pc ON pc.org_id = s.org_id "
+	 "WHERE s.id_hash = $1 AND s.ended_at IS NULL AND s.expires_at > now() "
+	 "AND s.last_seen_at > now() - make_interval(secs => $2::int) "
+	 "AND u.disabled_at IS NULL"},
+    [ST_SESSION_TOUCH] = {"session_touch",
+			  "UPDATE sessions SET last_seen_at = now() WHERE id_hash = $1"},
+    [ST_SESSION_END] = {"session_end", "UPDATE sessions SET ended_at = now() "
+				       "WHERE id_hash = $1 AND ended_at IS NULL"},
+    [ST_SESSION_FLASH_SET] = {"session_flash_set",
+			      "UPDATE sessions SET flash = $2 WHERE id_hash = $1"},
+    [ST_SESSION_FLASH_CLEAR] = {"session_flash_clear",
+				"UPDATE sessions SET flash = NULL WHERE id_hash = $1"},
 
-	/* keyset pages: $1 org, then the cursor, then the limit (and status) */
-	[ST_PORTAL_LIST_NAME] = {"portal_list_name",
+    /* keyset pages: $1 org, then the cursor, then the limit (and status) */
+    [ST_PORTAL_LIST_NAME] = {"portal_list_name", "SELECT " PORTAL_COLS PORTAL_FROM
+						 "AND (p.sort_name, p.id) > ($2, $3::bigint) "
+						 "ORDER BY p.sort_name, p.id LIMIT $4"},
+    [ST_PORTAL_LIST_NAME_S] = {"portal_list_name_s",
+			       "SELECT " PORTAL_COLS PORTAL_FROM
+			       "AND p.status = $5 AND (p.sort_name, p.id) > ($2, $3::bigint) "
+			       "ORDER BY p.sort_name, p.id LIMIT $4"},
+    [ST_PORTAL_LIST_STATUS] =
+	{"portal_list_status",
+	 "SELECT " PORTAL_COLS PORTAL_FROM
+	 "AND (p.status_rank, p.sort_name, p.id) > ($5::smallint, $2, $3::bigint) "
+	 "ORDER BY p.status_rank, p.sort_name, p.id LIMIT $4"},
+    [ST_PORTAL_LIST_STATUS_S] = {"portal_list_status_s",
 				 "SELECT " PORTAL_COLS PORTAL_FROM
-				 "AND (p.sort_name, p.id) > ($2, $3::bigint) "
+				 "AND p.status = $5 AND (p.sort_name, p.id) > ($2, $3::bigint) "
 				 "ORDER BY p.sort_name, p.id LIMIT $4"},
-	[ST_PORTAL_LIST_NAME_S] = {"portal_list_name_s",
-				   "SELECT " PORTAL_COLS PORTAL_FROM
-				   "AND p.status = $5 AND (p.sort_name, p.id) > ($2, $3::bigint) "
-				   "ORDER BY p.sort_name, p.id LIMIT $4"},
-	[ST_PORTAL_LIST_STATUS] = {"portal_list_status",
-				   "SELECT " PORTAL_COLS PORTAL_FROM
-				   "AND (p.status_rank, p.sort_name, p.id) > ($5::smallint, $2, $3::bigint) "
-				   "ORDER BY p.status_rank, p.sort_name, p.id LIMIT $4"},
-	[ST_PORTAL_LIST_STATUS_S] = {"portal_list_status_s",
-				     "SELECT " PORTAL_COLS PORTAL_FROM
-				     "AND p.status = $5 AND (p.sort_name, p.id) > ($2, $3::bigint) "
-				     "ORDER BY p.sort_name, p.id LIMIT $4"},
-	[ST_PORTAL_LIST_LAST] = {"portal_list_last",
-				 "SELECT " PORTAL_COLS PORTAL_FROM
-				 "AND (p.last_connected_at, p.id) < ($2::timestamptz, $3::bigint) "
-				 "ORDER BY p.last_connected_at DESC, p.id DESC LIMIT $4"},
-	[ST_PORTAL_LIST_LAST_S] = {"portal_list_last_s",
-				   "SELECT " PORTAL_COLS PORTAL_FROM
-				   "AND p.status = $5 AND (p.last_connected_at, p.id) < "
-				   "($2::timestamptz, $3::bigint) "
-				   "ORDER BY p.last_connected_at DESC, p.id DESC LIMIT $4"},
-	[ST_PORTAL_GET] = {"portal_get", "SELECT " PORTAL_COLS ", p.granted_scopes, "
-					 "extract(epoch FROM p.status_changed_at)::bigint AS status_changed, "
-					 "extract(epoch FROM p.first_connected_at)::bigint AS first_connected, "
-					 "p.hs_user_id" PORTAL_FROM "AND p.id = $2"},
-	[ST_PORTAL_LOCK] = {"portal_lock",
+    [ST_PORTAL_LIST_LAST] = {"portal_list_last",
+			     "SELECT " PORTAL_COLS PORTAL_FROM
+			     "AND (p.last_connected_at, p.id) < ($2::timestamptz, $3::bigint) "
+			     "ORDER BY p.last_connected_at DESC, p.id DESC LIMIT $4"},
+    [ST_PORTAL_LIST_LAST_S] = {"portal_list_last_s",
+			       "SELECT " PORTAL_COLS PORTAL_FROM
+			       "AND p.status = $5 AND (p.last_connected_at, p.id) < "
+			       "($2::timestamptz, $3::bigint) "
+			       "ORDER BY p.last_connected_at DESC, p.id DESC LIMIT $4"},
+    [ST_PORTAL_GET] = {"portal_get",
+		       "SELECT " PORTAL_COLS ", p.granted_scopes, "
+		       "extract(epoch FROM p.status_changed_at)::bigint AS status_changed, "
+		       "extract(epoch FROM p.first_connected_at)::bigint AS first_connected, "
+		       "p.hs_user_id" PORTAL_FROM "AND p.id = $2"},
+    [ST_PORTAL_LOCK] = {"portal_lock",
+			"SELECT id, hub_id, status, connection_type, name FROM portals "
+			"WHERE id = $1 AND org_id = $2 AND removed_at IS NULL FOR UPDATE"},
+    [ST_PORTAL_LOCK_HUB] = {"portal_lock_hub",
 			    "SELECT id, hub_id, status, connection_type, name FROM portals "
-			    "WHERE id = $1 AND org_id = $2 AND removed_at IS NULL FOR UPDATE"},
-	[ST_PORTAL_LOCK_HUB] = {"portal_lock_hub",
-				"SELECT id, hub_id, status, connection_type, name FROM portals "
-				"WHERE org_id = $1 AND hub_id = $2 AND removed_at IS NULL FOR UPDATE"},
-	[ST_PORTAL_INSERT] = {"portal_insert",
-			      "INSERT INTO portals (org_id, hub_id, hub_domain, name, connection_type, "
-			      "status, connected_by) VALUES ($1, $2, $3, $4, $5, 'connected', $6) "
-			      "ON CONFLICT DO NOTHING RETURNING id"},
-	[ST_PORTAL_SET_CONNECTED] = {"portal_set_connected",
-				     "UPDATE portals SET status = 'connected', status_reason = '', "
-				     "status_changed_at = CASE WHEN status <> 'connected' THEN now() "
-				     "ELSE status_changed_at END, granted_scopes = $3, hs_user_id = $4, "
-				     "hs_user_email = $5, connected_by = $6, last_connected_at = now(), "
-				     "last_refreshed_at = now(), hub_domain = CASE WHEN $7 <> '' THEN $7 "
-				     "ELSE hub_domain END, "
-				     "next_health_at = now() + make_interval(secs => $8::int), "
-				     "next_check_at = now() + make_interval(secs => $9::int) "
-				     "WHERE id = $1 AND org_id = $2"},
-	[ST_PORTAL_SET_STATUS] = {"portal_set_status",
-				  "UPDATE portals SET status = $3, status_reason = $4, "
-				  "status_changed_at = now() WHERE id = $1 AND org_id = $2 "
-				  "AND removed_at IS NULL AND (status <> $3 OR status_reason <> $4)"},
-	[ST_PORTAL_REMOVE] = {"portal_remove",
-			      "UPDATE portals SET removed_at = now(), status = 'disconnected', "
-			      "status_reason = 'Removed' WHERE id = $1 AND org_id = $2 "
-			      "AND removed_at IS NULL"},
-	[ST_PORTAL_ADMIN_LIST] = {"portal_admin_list",
-				  "SELECT p.id, p.hub_id, p.name, p.connection_type, p.status, "
-				  "p.status_reason FROM portals p JOIN organisations o ON o.id = p.org_id "
-				  "WHERE lower(o.name) = lower($1) AND p.removed_at IS NULL "
-				  "ORDER BY p.sort_name, p.id"},
-	[ST_TOKENS_UPSERT] = {"tokens_upsert",
-			      "INSERT INTO portal_tokens (portal_id, key_id, access_token_enc, "
-			      "refresh_token_enc, access_expires_at) VALUES ($1, $2, $3::bytea, "
-			      "$4::bytea, now() + make_interval(secs => $5::int)) "
-			      "ON CONFLICT (portal_id) DO UPDATE SET key_id = EXCLUDED.key_id, "
-			      "access_token_enc = EXCLUDED.access_token_enc, "
-			      "refresh_token_enc = EXCLUDED.refresh_token_enc, "
-			      "access_expires_at = EXCLUDED.access_expires_at, "
-			      "version = portal_tokens.version + 1, updated_at = now() "
-			      "RETURNING version"},
-	[ST_TOKENS_GET] = {"tokens_get",
-			   "SELECT key_id, access_token_enc, refresh_token_enc, "
-			   "extract(epoch FROM access_expires_at)::bigint AS expires, version "
-			   "FROM portal_tokens WHERE portal_id = $1"},
-	[ST_TOKENS_CAS] = {"tokens_cas",
-			   "UPDATE portal_tokens SET key_id = $3, access_token_enc = $4::bytea, "
-			   "refresh_token_enc = $5::bytea, "
-			   "access_expires_at = now() + make_interval(secs => $6::int), "
-			   "version = version + 1, updated_at = now() "
-			   "WHERE portal_id = $1 AND version = $2 RETURNING version"},
-	[ST_TOKENS_DELETE] = {"tokens_delete", "DELETE FROM portal_tokens WHERE portal_id = $1"},
-	[ST_ACTIVITY_ADD] = {"activity_add",
-			     "INSERT INTO activity (org_id, portal_id, user_id, kind, message, "
-			     "correlation_id) VALUES ($1, NULLIF($2, '')::bigint, "
-			     "NULLIF($3, '')::bigint, $4, $5, NULLIF($6, ''))"},
-	[ST_ACTIVITY_LIST] = {"activity_list",
-			      "SELECT a.id, a.kind, a.message, coalesce(a.correlation_id, '') AS "
-			      "correlation_id, extract(epoch FROM a.created_at)::bigint AS at, "
-			      "coalesce(u.email, '') AS user_email FROM activity a "
-			      "LEFT JOIN users u ON u.id = a.user_id "
-			      "WHERE a.portal_id = $1 AND a.org_id = $2 AND a.id < $3::bigint "
-			      "ORDER BY a.id DESC LIMIT $4"},
-	[ST_STATE_CREATE] = {"state_create",
-			     "INSERT INTO oauth_states (state_hash, session_hash, user_id, org_id, "
-			     "portal_id, connection_type, expires_at) VALUES ($1, $2, $3, $4, "
-			     "NULLIF($5, '')::bigint, $6, now() + make_interval(secs => $7::int))"},
-	[ST_STATE_CONSUME] = {"state_consume",
-			      "UPDATE oauth_states SET used_at = now() WHERE state_hash = $1 "
-			      "AND used_at IS NULL RETURNING session_hash, user_id, org_id, "
-			      "coalesce(portal_id::text, '') AS portal_id, connection_type, "
-			      "expires_at < now() AS expired"},
-	[ST_STATE_LOOKUP] = {"state_lookup",
-			     "SELECT used_at IS NOT NULL AS used FROM oauth_states "
-			     "WHERE state_hash = $1"},
-	[ST_MIGRATION_APPLIED] = {"migration_applied",
-				  "SELECT 1 FROM schema_migrations WHERE version = $1"},
-	[ST_MIGRATION_RECORD] = {"migration_record",
-				 "INSERT INTO schema_migrations (version) VALUES ($1)"},
-	[ST_METRICS_PORTALS] = {"metrics_portals",
-				"SELECT coalesce(sum(connected), 0) AS connected, "
-				"coalesce(sum(needs_reconnection), 0) AS needs_reconnection, "
-				"coalesce(sum(disconnected), 0) AS disconnected FROM portal_counts"},
+			    "WHERE org_id = $1 AND hub_id = $2 AND removed_at IS NULL FOR UPDATE"},
+    [ST_PORTAL_INSERT] = {"portal_insert",
+			  "INSERT INTO portals (org_id, hub_id, hub_domain, name, connection_type, "
+			  "status, connected_by) VALUES ($1, $2, $3, $4, $5, 'connected', $6) "
+			  "ON CONFLICT DO NOTHING RETURNING id"},
+    [ST_PORTAL_SET_CONNECTED] =
+	{"portal_set_connected",
+	 "UPDATE portals SET status = 'connected', status_reason = '', "
+	 "status_changed_at = CASE WHEN status <> 'connected' THEN now() "
+	 "ELSE status_changed_at END, granted_scopes = $3, hs_user_id = $4, "
+	 "hs_user_email = $5, connected_by = $6, last_connected_at = now(), "
+	 "last_refreshed_at = now(), hub_domain = CASE WHEN $7 <> '' THEN $7 "
+	 "ELSE hub_domain END, "
+	 "next_health_at = now() + make_interval(secs => $8::int), "
+	 "next_check_at = now() + make_interval(secs => $9::int) "
+	 "WHERE id = $1 AND org_id = $2"},
+    [ST_PORTAL_SET_STATUS] = {"portal_set_status",
+			      "UPDATE portals SET status = $3, status_reason = $4, "
+			      "status_changed_at = now() WHERE id = $1 AND org_id = $2 "
+			      "AND removed_at IS NULL AND (status <> $3 OR status_reason <> $4)"},
+    [ST_PORTAL_REMOVE] = {"portal_remove",
+			  "UPDATE portals SET removed_at = now(), status = 'disconnected', "
+			  "status_reason = 'Removed' WHERE id = $1 AND org_id = $2 "
+			  "AND removed_at IS NULL"},
+    [ST_PORTAL_ADMIN_LIST] =
+	{"portal_admin_list",
+	 "SELECT p.id, p.hub_id, p.name, p.connection_type, p.status, "
+	 "p.status_reason FROM portals p JOIN organisations o ON o.id = p.org_id "
+	 "WHERE lower(o.name) = lower($1) AND p.removed_at IS NULL "
+	 "ORDER BY p.sort_name, p.id"},
+    [ST_TOKENS_UPSERT] = {"tokens_upsert",
+			  "INSERT INTO portal_tokens (portal_id, key_id, access_token_enc, "
+			  "refresh_token_enc, access_expires_at) VALUES ($1, $2, $3::bytea, "
+			  "$4::bytea, now() + make_interval(secs => $5::int)) "
+			  "ON CONFLICT (portal_id) DO UPDATE SET key_id = EXCLUDED.key_id, "
+			  "access_token_enc = EXCLUDED.access_token_enc, "
+			  "refresh_token_enc = EXCLUDED.refresh_token_enc, "
+			  "access_expires_at = EXCLUDED.access_expires_at, "
+			  "version = portal_tokens.version + 1, updated_at = now() "
+			  "RETURNING version"},
+    [ST_TOKENS_GET] = {"tokens_get",
+		       "SELECT key_id, access_token_enc, refresh_token_enc, "
+		       "extract(epoch FROM access_expires_at)::bigint AS expires, version "
+		       "FROM portal_tokens WHERE portal_id = $1"},
+    [ST_TOKENS_CAS] = {"tokens_cas",
+		       "UPDATE portal_tokens SET key_id = $3, access_token_enc = $4::bytea, "
+		       "refresh_token_enc = $5::bytea, "
+		       "access_expires_at = now() + make_interval(secs => $6::int), "
+		       "version = version + 1, updated_at = now() "
+		       "WHERE portal_id = $1 AND version = $2 RETURNING version"},
+    [ST_TOKENS_DELETE] = {"tokens_delete", "DELETE FROM portal_tokens WHERE portal_id = $1"},
+    [ST_ACTIVITY_ADD] = {"activity_add",
+			 "INSERT INTO activity (org_id, portal_id, user_id, kind, message, "
+			 "correlation_id) VALUES ($1, NULLIF($2, '')::bigint, "
+			 "NULLIF($3, '')::bigint, $4, $5, NULLIF($6, ''))"},
+    [ST_ACTIVITY_LIST] = {"activity_list",
+			  "SELECT a.id, a.kind, a.message, coalesce(a.correlation_id, '') AS "
+			  "correlation_id, extract(epoch FROM a.created_at)::bigint AS at, "
+			  "coalesce(u.email, '') AS user_email FROM activity a "
+			  "LEFT JOIN users u ON u.id = a.user_id "
+			  "WHERE a.portal_id = $1 AND a.org_id = $2 AND a.id < $3::bigint "
+			  "ORDER BY a.id DESC LIMIT $4"},
+    [ST_STATE_CREATE] = {"state_create",
+			 "INSERT INTO oauth_states (state_hash, session_hash, user_id, org_id, "
+			 "portal_id, connection_type, expires_at) VALUES ($1, $2, $3, $4, "
+			 "NULLIF($5, '')::bigint, $6, now() + make_interval(secs => $7::int))"},
+    [ST_STATE_CONSUME] = {"state_consume",
+			  "UPDATE oauth_states SET used_at = now() WHERE state_hash = $1 "
+			  "AND used_at IS NULL RETURNING session_hash, user_id, org_id, "
+			  "coalesce(portal_id::text, '') AS portal_id, connection_type, "
+			  "expires_at < now() AS expired"},
+    [ST_STATE_LOOKUP] = {"state_lookup", "SELECT used_at IS NOT NULL AS used FROM oauth_states "
+					 "WHERE state_hash = $1"},
+    [ST_MIGRATION_APPLIED] = {"migration_applied",
+			      "SELECT 1 FROM schema_migrations WHERE version = $1"},
+    [ST_MIGRATION_RECORD] = {"migration_record",
+			     "INSERT INTO schema_migrations (version) VALUES ($1)"},
+    [ST_METRICS_PORTALS] = {"metrics_portals",
+			    "SELECT coalesce(sum(connected), 0) AS connected, "
+			    "coalesce(sum(needs_reconnection), 0) AS needs_reconnection, "
+			    "coalesce(sum(disconnected), 0) AS disconnected FROM portal_counts"},
 
-	/* worker: refresh jobs follow the access token's expiry (minus a
-	 * margin); health jobs follow next_health_at */
-	[ST_JOBS_SCHEDULE_REFRESH] = {"jobs_schedule_refresh",
-				      "INSERT INTO jobs (kind, portal_id, run_after) "
-				      "SELECT 'refresh', p.id, greatest(now(), t.access_expires_at - "
-				      "make_interval(secs => $1::int)) FROM portals p "
-				      "JOIN portal_tokens t ON t.portal_id = p.id "
-				      "WHERE p.status = 'connected' AND p.removed_at IS NULL "
-				      "ON CONFLICT (kind, portal_id) WHERE state IN ('queued', 'running') "
-				      "DO UPDATE SET run_after = EXCLUDED.run_after WHERE jobs.state = "
-				      "'queued' AND jobs.attempts = 0 AND EXCLUDED.run_after < "
-				      "jobs.run_after"},
-	[ST_JOBS_SCHEDULE_HEALTH] = {"jobs_schedule_health",
-				     "INSERT INTO jobs (kind, portal_id, run_after) "
-				     "SELECT 'health', p.id, coalesce(p.next_health_at, now()) "
-				     "FROM portals p JOIN portal_tokens t ON t.portal_id = p.id "
-				     "WHERE p.status = 'connected' AND p.removed_at IS NULL "
-				     "ON CONFLICT (kind, portal_id) WHERE state IN ('queued', 'running') "
-				     "DO UPDATE SET run_after = EXCLUDED.run_after WHERE jobs.state = "
-				     "'queued' AND jobs.attempts = 0 AND EXCLUDED.run_after < "
-				     "jobs.run_after"},
-	[ST_JOB_CLAIM] = {"job_claim",
-			  "UPDATE jobs SET state = 'running', locked_by = $1, "
-			  "locked_until = now() + make_interval(secs => $2::int), "
-			  "attempts = attempts + 1, updated_at = now() WHERE id = ("
-			  "SELECT id FROM jobs WHERE state = 'queued' AND run_after <= now() "
-			  "ORDER BY run_after, id LIMIT 1 FOR UPDATE SKIP LOCKED) "
-			  "RETURNING id, kind, portal_id, attempts"},
-	/* a job whose worker died: its lease ran out */
-	[ST_JOB_CLAIM_STALE] = {"job_claim_stale",
-				"UPDATE jobs SET locked_by = $1, "
-				"locked_until = now() + make_interval(secs => $2::int), "
-				"attempts = attempts + 1, updated_at = now() WHERE id = ("
-				"SELECT id FROM jobs WHERE state = 'running' AND locked_until < now() "
-				"ORDER BY locked_until, id LIMIT 1 FOR UPDATE SKIP LOCKED) "
-				"RETURNING id, kind, portal_id, attempts"},
-	[ST_JOBS_CLEAR_PORTAL] = {"jobs_clear_portal",
-				  "DELETE FROM jobs WHERE portal_id = $1 AND state = 'queued' "
-				  "AND kind IN ('refresh', 'health')"},
-	[ST_JOB_DONE] = {"job_done", "DELETE FROM jobs WHERE id = $1 AND locked_by = $2"},
-	[ST_JOB_RETRY] = {"job_retry",
-			  "UPDATE jobs SET state = 'queued', locked_by = NULL, locked_until = NULL, "
-			  "run_after = now() + make_interval(secs => $3::int), last_error = $4, "
-			  "updated_at = now() WHERE id = $1 AND locked_by = $2"},
-	[ST_JOB_RELEASE] = {"job_release",
-			    "UPDATE jobs SET state = 'queued', locked_by = NULL, locked_until = NULL, "
-			    "attempts = greatest(attempts - 1, 0), updated_at = now() "
-			    "WHERE id = $1 AND locked_by = $2"},
-	[ST_WORKER_PORTAL] = {"worker_portal",
-			      "SELECT id, org_id, status, name, connection_type, "
-			      "coalesce(hs_user_id::text, '') AS hs_user_id, hs_user_email, "
-			      "removed_at IS NOT NULL AS removed FROM portals WHERE id = $1"},
-	/* Connected -> $2 with reason $3, only while the tokens are still
-	 * version $4 (a reconnect in between wins) */
-	[ST_PORTAL_DEGRADE] = {"portal_degrade",
-			       "UPDATE portals SET status = $2, status_reason = $3, "
-			       "status_changed_at = now() WHERE id = $1 AND removed_at IS NULL "
-			       "AND status = 'connected' AND EXISTS (SELECT 1 FROM portal_tokens t "
-			       "WHERE t.portal_id = $1 AND t.version = $4::bigint) RETURNING org_id"},
-	[ST_PORTAL_REFRESHED] = {"portal_refreshed",
-				 "UPDATE portals SET last_refreshed_at = now(), next_check_at = "
-				 "least(now() + make_interval(secs => $2::int), next_health_at) "
-				 "WHERE id = $1"},
-	[ST_PORTAL_HEALTH_DONE] = {"portal_health_done",
-				   "UPDATE portals SET next_health_at = now() + make_interval(secs => "
-				   "$2::int), next_check_at = least(now() + make_interval(secs => "
-				   "$2::int), (SELECT t.access_expires_at - make_interval(secs => $3::int) "
-				   "FROM portal_tokens t WHERE t.portal_id = $1)) WHERE id = $1"},
-	[ST_SCOPE_CHECK] = {"scope_check",
-			    "WITH changed AS (UPDATE portals SET status = 'needs_reconnection', "
-			    "status_reason = $3, status_changed_at = now() WHERE removed_at IS NULL "
-			    "AND status = 'connected' AND connection_type = $1 AND NOT "
-			    "(string_to_array($2, ' ') <@ string_to_array(granted_scopes, ' ')) "
-			    "RETURNING id, org_id) INSERT INTO activity (org_id, portal_id, kind, "
-			    "message) SELECT org_id, id, 'needs_reconnection', $3 FROM changed"},
-	[ST_COUNTER_BUMP] = {"counter_bump",
-			     "INSERT INTO worker_counters (name, value) VALUES ($1, 1) "
-			     "ON CONFLICT (name) DO UPDATE SET value = worker_counters.value + 1"},
-	[ST_METRICS_JOBS] = {"metrics_jobs",
-			     "SELECT count(*) FILTER (WHERE state = 'queued' AND run_after <= now()) "
-			     "AS due, count(*) FILTER (WHERE state = 'queued') AS queued, "
-			     "count(*) FILTER (WHERE state = 'running') AS running, "
-			     "coalesce(extract(epoch FROM now() - min(run_after) FILTER (WHERE "
-			     "state = 'queued' AND run_after <= now())), 0)::bigint AS oldest_due "
-			     "FROM jobs"},
-	[ST_METRICS_COUNTERS] = {"metrics_counters",
-				 "SELECT name, value FROM worker_counters ORDER BY name"},
-	[ST_STATES_CLEANUP] = {"states_cleanup",
-			       "DELETE FROM oauth_states WHERE expires_at < now() - interval '1 day'"},
+    /* worker: refresh jobs follow the access token's expiry (minus a
+     * margin); health jobs follow next_health_at */
+    [ST_JOBS_SCHEDULE_REFRESH] =
+	{"jobs_schedule_refresh",
+	 "INSERT INTO jobs (kind, portal_id, run_after) "
+	 "SELECT 'refresh', p.id, greatest(now(), t.access_expires_at - "
+	 "make_interval(secs => $1::int)) FROM portals p "
+	 "JOIN portal_tokens t ON t.portal_id = p.id "
+	 "WHERE p.status = 'connected' AND p.removed_at IS NULL "
+	 "ON CONFLICT (kind, portal_id) WHERE state IN ('queued', 'running') "
+	 "DO UPDATE SET run_after = EXCLUDED.run_after WHERE jobs.state = "
+	 "'queued' AND jobs.attempts = 0 AND EXCLUDED.run_after < "
+	 "jobs.run_after"},
+    [ST_JOBS_SCHEDULE_HEALTH] =
+	{"jobs_schedule_health",
+	 "INSERT INTO jobs (kind, portal_id, run_after) "
+	 "SELECT 'health', p.id, coalesce(p.next_health_at, now()) "
+	 "FROM portals p JOIN portal_tokens t ON t.portal_id = p.id "
+	 "WHERE p.status = 'connected' AND p.removed_at IS NULL "
+	 "ON CONFLICT (kind, portal_id) WHERE state IN ('queued', 'running') "
+	 "DO UPDATE SET run_after = EXCLUDED.run_after WHERE jobs.state = "
+	 "'queued' AND jobs.attempts = 0 AND EXCLUDED.run_after < "
+	 "jobs.run_after"},
+    [ST_JOB_CLAIM] = {"job_claim",
+		      "UPDATE jobs SET state = 'running', locked_by = $1, "
+		      "locked_until = now() + make_interval(secs => $2::int), "
+		      "attempts = attempts + 1, updated_at = now() WHERE id = ("
+		      "SELECT id FROM jobs WHERE state = 'queued' AND run_after <= now() "
+		      "ORDER BY run_after, id LIMIT 1 FOR UPDATE SKIP LOCKED) "
+		      "RETURNING id, kind, portal_id, attempts"},
+    /* a job whose worker died: its lease ran out */
+    [ST_JOB_CLAIM_STALE] = {"job_claim_stale",
+			    "UPDATE jobs SET locked_by = $1, "
+			    "locked_until = now() + make_interval(secs => $2::int), "
+			    "attempts = attempts + 1, updated_at = now() WHERE id = ("
+			    "SELECT id FROM jobs WHERE state = 'running' AND locked_until < now() "
+			    "ORDER BY locked_until, id LIMIT 1 FOR UPDATE SKIP LOCKED) "
+			    "RETURNING id, kind, portal_id, attempts"},
+    [ST_JOBS_CLEAR_PORTAL] = {"jobs_clear_portal",
+			      "DELETE FROM jobs WHERE portal_id = $1 AND state = 'queued' "
+			      "AND kind IN ('refresh', 'health')"},
+    [ST_JOB_DONE] = {"job_done", "DELETE FROM jobs WHERE id = $1 AND locked_by = $2"},
+    [ST_JOB_RETRY] = {"job_retry",
+		      "UPDATE jobs SET state = 'queued', locked_by = NULL, locked_until = NULL, "
+		      "run_after = now() + make_interval(secs => $3::int), last_error = $4, "
+		      "updated_at = now() WHERE id = $1 AND locked_by = $2"},
+    [ST_JOB_RELEASE] = {"job_release",
+			"UPDATE jobs SET state = 'queued', locked_by = NULL, locked_until = NULL, "
+			"attempts = greatest(attempts - 1, 0), updated_at = now() "
+			"WHERE id = $1 AND locked_by = $2"},
+    [ST_WORKER_PORTAL] = {"worker_portal",
+			  "SELECT id, org_id, status, name, connection_type, "
+			  "coalesce(hs_user_id::text, '') AS hs_user_id, hs_user_email, "
+			  "removed_at IS NOT NULL AS removed FROM portals WHERE id = $1"},
+    /* Connected -> $2 with reason $3, only while the tokens are still
+     * version $4 (a reconnect in between wins) */
+    [ST_PORTAL_DEGRADE] = {"portal_degrade",
+			   "UPDATE portals SET status = $2, status_reason = $3, "
+			   "status_changed_at = now() WHERE id = $1 AND removed_at IS NULL "
+			   "AND status = 'connected' AND EXISTS (SELECT 1 FROM portal_tokens t "
+			   "WHERE t.portal_id = $1 AND t.version = $4::bigint) RETURNING org_id"},
+    [ST_PORTAL_REFRESHED] = {"portal_refreshed",
+			     "UPDATE portals SET last_refreshed_at = now(), next_check_at = "
+			     "least(now() + make_interval(secs => $2::int), next_health_at) "
+			     "WHERE id = $1"},
+    [ST_PORTAL_HEALTH_DONE] =
+	{"portal_health_done",
+	 "UPDATE portals SET next_health_at = now() + make_interval(secs => "
+	 "$2::int), next_check_at = least(now() + make_interval(secs => "
+	 "$2::int), (SELECT t.access_expires_at - make_interval(secs => $3::int) "
+	 "FROM portal_tokens t WHERE t.portal_id = $1)) WHERE id = $1"},
+    [ST_SCOPE_CHECK] = {"scope_check",
+			"WITH changed AS (UPDATE portals SET status = 'needs_reconnection', "
+			"status_reason = $3, status_changed_at = now() WHERE removed_at IS NULL "
+			"AND status = 'connected' AND connection_type = $1 AND NOT "
+			"(string_to_array($2, ' ') <@ string_to_array(granted_scopes, ' ')) "
+			"RETURNING id, org_id) INSERT INTO activity (org_id, portal_id, kind, "
+			"message) SELECT org_id, id, 'needs_reconnection', $3 FROM changed"},
+    [ST_COUNTER_BUMP] = {"counter_bump",
+			 "INSERT INTO worker_counters (name, value) VALUES ($1, 1) "
+			 "ON CONFLICT (name) DO UPDATE SET value = worker_counters.value + 1"},
+    [ST_METRICS_JOBS] = {"metrics_jobs",
+			 "SELECT count(*) FILTER (WHERE state = 'queued' AND run_after <= now()) "
+			 "AS due, count(*) FILTER (WHERE state = 'queued') AS queued, "
+			 "count(*) FILTER (WHERE state = 'running') AS running, "
+			 "coalesce(extract(epoch FROM now() - min(run_after) FILTER (WHERE "
+			 "state = 'queued' AND run_after <= now())), 0)::bigint AS oldest_due "
+			 "FROM jobs"},
+    [ST_METRICS_COUNTERS] = {"metrics_counters",
+			     "SELECT name, value FROM worker_counters ORDER BY name"},
+    [ST_STATES_CLEANUP] = {"states_cleanup",
+			   "DELETE FROM oauth_states WHERE expires_at < now() - interval '1 day'"},
 };
 
 const char *stmt_sql(enum stmt st)

@@ -20,11 +20,12 @@ int http_init(const char *authorize_url)
 	if (p == NULL)
 		return -1;
 	n = (size_t)(p + 3 - authorize_url) + strcspn(p + 3, "/?#");
-	k = snprintf(csp, sizeof(csp),
-		     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-		     "form-action 'self' %.*s; frame-ancestors 'none'; base-uri 'none'; "
-		     "object-src 'none'",
-		     (int)n, authorize_url);
+	k = snprintf(
+	    csp, sizeof(csp),
+	    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+	    "form-action 'self' %.*s; frame-ancestors 'none'; base-uri 'none'; "
+	    "object-src 'none'",
+	    (int)n, authorize_url);
 	return k > 0 && (size_t)k < sizeof(csp) ? 0 : -1;
 }
 
@@ -69,8 +70,7 @@ int http_add_header(struct resp *rs, const char *name, const char *value)
 	return buf_printf(&rs->headers, "%s: %s\r\n", name, value);
 }
 
-int http_set_cookie(struct resp *rs, const char *name, const char *value, long max_age,
-		    int secure)
+int http_set_cookie(struct resp *rs, const char *name, const char *value, long max_age, int secure)
 {
 	if (has_ctl(name) || has_ctl(value) || strpbrk(value, ";, ") != NULL)
 		return -1;

@@ -63,9 +63,9 @@ void log_event(enum log_level lvl, const char *req_id, const char *event, ...)
 	gettimeofday(&tv, NULL);
 	gmtime_r(&tv.tv_sec, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-	pos = (size_t)snprintf(line, sizeof(line), "{\"ts\":\"%s.%03ldZ\",\"level\":\"%s\",\"prog\":",
-			       ts, (long)(tv.tv_usec / 1000),
-			       level_names[(unsigned)lvl < LOG__MAX ? lvl : LOG_ERROR]);
+	pos = (size_t)snprintf(
+	    line, sizeof(line), "{\"ts\":\"%s.%03ldZ\",\"level\":\"%s\",\"prog\":", ts,
+	    (long)(tv.tv_usec / 1000), level_names[(unsigned)lvl < LOG__MAX ? lvl : LOG_ERROR]);
 	put_json(line, sizeof(line), &pos, log_prog, 64);
 	if (req_id != NULL) {
 		put_raw(line, sizeof(line), &pos, ",\"req\":");

@@ -35,15 +35,17 @@ int metrics_render_requests(struct buf *out)
 			if (n == 0)
 				continue;
 			if (i < NSTATUS)
-				buf_printf(out,
-					   "jetstack_http_requests_total{route=\"%s\",status=\"%d\"} "
-					   "%lu\n",
-					   route_name(p), statuses[i], n);
+				buf_printf(
+				    out,
+				    "jetstack_http_requests_total{route=\"%s\",status=\"%d\"} "
+				    "%lu\n",
+				    route_name(p), statuses[i], n);
 			else
-				buf_printf(out,
-					   "jetstack_http_requests_total{route=\"%s\",status=\"other\"} "
-					   "%lu\n",
-					   route_name(p), n);
+				buf_printf(
+				    out,
+				    "jetstack_http_requests_total{route=\"%s\",status=\"other\"} "
+				    "%lu\n",
+				    route_name(p), n);
 		}
 	return out->overflow || out->oom ? -1 : 0;
 }

@@ -31,10 +31,10 @@ int page_render(struct ctx *c, int status, const char *tmpl, const char *title, 
 	}
 	cJSON_AddBoolToObject(view, "nav_portals",
 			      c->route == PAGE_PORTALS || c->route == PAGE_PORTAL ||
-				      c->route == PAGE_PORTAL_NEW);
+				  c->route == PAGE_PORTAL_NEW);
 	cJSON_AddBoolToObject(view, "nav_help",
 			      c->route == PAGE_HELP || c->route == PAGE_HELP_FLOW ||
-				      c->route == PAGE_HELP_TROUBLE);
+				  c->route == PAGE_HELP_TROUBLE);
 	buf_reset(&c->resp->body);
 	if (tmpl_render(c->app->tmpl, tmpl, view, &c->resp->body, err, sizeof(err)) < 0) {
 		log_event(LOG_ERROR, c->req->id, "render_failed", "template", tmpl, "error", err,
@@ -118,7 +118,8 @@ void page_status_fields(cJSON *o, const char *status)
 	}
 	cJSON_AddItemToObjectCS(o, "status_label", cJSON_CreateStringReference(label));
 	cJSON_AddItemToObjectCS(o, "status_class", cJSON_CreateStringReference(cls));
-	cJSON_AddItemToObjectCS(o, "is_connected", cJSON_CreateBool(strcmp(status, "connected") == 0));
+	cJSON_AddItemToObjectCS(o, "is_connected",
+				cJSON_CreateBool(strcmp(status, "connected") == 0));
 	cJSON_AddItemToObjectCS(o, "can_reconnect",
 				cJSON_CreateBool(strcmp(status, "connected") != 0));
 }

@@ -150,8 +150,8 @@ static int replace_tokens(struct ctx *c, const struct oauth_state *st, struct gr
 	*was_new = 0;
 	if (db_begin(c->db) < 0)
 		return -1;
-	rc = db_portal_lock(c->db, c->sess->org_id, st->portal_id, st->portal_id ? 0 : g->tok.hub_id,
-			    &pl);
+	rc = db_portal_lock(c->db, c->sess->org_id, st->portal_id,
+			    st->portal_id ? 0 : g->tok.hub_id, &pl);
 	if (rc < 0)
 		goto fail;
 	if (rc == 0 && st->portal_id) {
@@ -266,15 +266,17 @@ int page_oauth_callback(struct ctx *c)
 	/* 2. HubSpot's answer: cancelled or another error. */
 	if (error != NULL) {
 		if (strcmp(error, "access_denied") == 0)
-			result = refuse(c, 200, "Connection cancelled",
-					"You cancelled the authorization at HubSpot, so nothing was "
-					"changed. To connect, click Reconnect again and choose "
-					"Connect app on HubSpot's screen.");
+			result =
+			    refuse(c, 200, "Connection cancelled",
+				   "You cancelled the authorization at HubSpot, so nothing was "
+				   "changed. To connect, click Reconnect again and choose "
+				   "Connect app on HubSpot's screen.");
 		else {
-			snprintf(msg, sizeof(msg),
-				 "HubSpot did not authorize the connection (%s), so nothing was "
-				 "changed. Try again; if it persists, see the troubleshooting page.",
-				 error);
+			snprintf(
+			    msg, sizeof(msg),
+			    "HubSpot did not authorize the connection (%s), so nothing was "
+			    "changed. Try again; if it persists, see the troubleshooting page.",
+			    error);
 			result = refuse(c, 400, "HubSpot did not authorize", msg);
 		}
 		goto out;
@@ -334,13 +336,14 @@ int page_oauth_callback(struct ctx *c)
 	if (st.portal_id && g.tok.hub_id != target_hub) {
 		const cJSON *nm = cJSON_GetObjectItemCaseSensitive(target, "name");
 
-		snprintf(msg, sizeof(msg),
-			 "You selected portal %s (Hub ID %lld) on HubSpot's screen, but this row is "
-			 "portal %s (Hub ID %lld). Nothing was changed. Click Reconnect again and "
-			 "select %s (Hub ID %lld).",
-			 g.info.hub_domain ? g.info.hub_domain : "?", g.tok.hub_id,
-			 cJSON_IsString(nm) ? nm->valuestring : "?", target_hub,
-			 cJSON_IsString(nm) ? nm->valuestring : "?", target_hub);
+		snprintf(
+		    msg, sizeof(msg),
+		    "You selected portal %s (Hub ID %lld) on HubSpot's screen, but this row is "
+		    "portal %s (Hub ID %lld). Nothing was changed. Click Reconnect again and "
+		    "select %s (Hub ID %lld).",
+		    g.info.hub_domain ? g.info.hub_domain : "?", g.tok.hub_id,
+		    cJSON_IsString(nm) ? nm->valuestring : "?", target_hub,
+		    cJSON_IsString(nm) ? nm->valuestring : "?", target_hub);
 		revoke_grant(c, &g);
 		result = refuse(c, 400, "Wrong portal selected", msg);
 		goto out;
@@ -350,14 +353,15 @@ int page_oauth_callback(struct ctx *c)
 	if (existing_type >= 0 && existing_type != type) {
 		first_missing(conf->scopes[existing_type], g.scopes, missing, sizeof(missing));
 		if (missing[0]) {
-			snprintf(msg, sizeof(msg),
-				 "%s (Hub ID %lld) is already connected in your organisation as %s, "
-				 "which needs more HubSpot permissions than %s asked for, so nothing "
-				 "was changed. Use Reconnect on its row in Client Accounts; its "
-				 "connection type is kept.",
-				 existing_name, g.tok.hub_id,
-				 conf_conn_label((enum conn_type)existing_type),
-				 conf_conn_label((enum conn_type)type));
+			snprintf(
+			    msg, sizeof(msg),
+			    "%s (Hub ID %lld) is already connected in your organisation as %s, "
+			    "which needs more HubSpot permissions than %s asked for, so nothing "
+			    "was changed. Use Reconnect on its row in Client Accounts; its "
+			    "connection type is kept.",
+			    existing_name, g.tok.hub_id,
+			    conf_conn_label((enum conn_type)existing_type),
+			    conf_conn_label((enum conn_type)type));
 			revoke_grant(c, &g);
 			result = refuse(c, 409, "Portal already connected", msg);
 			goto out;
@@ -383,11 +387,12 @@ int page_oauth_callback(struct ctx *c)
 		goto out;
 	}
 	if (rc <= 0) {
-		snprintf(msg, sizeof(msg),
-			 "Your HubSpot user (%s) is not a Super Admin and has no Admin role on "
-			 "this portal, so nothing was changed. Ask a HubSpot admin of the portal to "
-			 "reconnect it, or to give you an Admin role.",
-			 g.info.user ? g.info.user : "unknown");
+		snprintf(
+		    msg, sizeof(msg),
+		    "Your HubSpot user (%s) is not a Super Admin and has no Admin role on "
+		    "this portal, so nothing was changed. Ask a HubSpot admin of the portal to "
+		    "reconnect it, or to give you an Admin role.",
+		    g.info.user ? g.info.user : "unknown");
 		revoke_grant(c, &g);
 		result = refuse(c, 403, "Insufficient HubSpot permissions", msg);
 		goto out;

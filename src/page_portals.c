@@ -51,7 +51,7 @@ static void decorate(cJSON *o)
 		cJSON_AddItemToObjectCS(o, "show_domain", cJSON_CreateTrue());
 	cJSON_AddItemToObjectCS(o, "conn_label",
 				cJSON_CreateStringReference(conf_conn_label(
-					conf_conn_parse(cJSON_IsString(ct) ? ct->valuestring : ""))));
+				    conf_conn_parse(cJSON_IsString(ct) ? ct->valuestring : ""))));
 	page_status_fields(o, cJSON_IsString(st) ? st->valuestring : "");
 }
 
@@ -69,7 +69,7 @@ static char *list_href(int sort, const char *status, const cJSON *last)
 	if (last != NULL) {
 		const cJSON *id = cJSON_GetObjectItemCaseSensitive(last, "id");
 		const cJSON *key = cJSON_GetObjectItemCaseSensitive(
-			last, sort == SORT_LAST ? "last_key" : "sort_name");
+		    last, sort == SORT_LAST ? "last_key" : "sort_name");
 		const cJSON *rank = cJSON_GetObjectItemCaseSensitive(last, "status_rank");
 
 		buf_puts(&b, "&after_key=");
@@ -163,7 +163,7 @@ int page_portals_get(struct ctx *c)
 		cJSON_AddNumberToObject(f, "count", (double)fl[i].count);
 		cJSON_AddBoolToObject(f, "active",
 				      (fl[i].key == NULL && status == NULL) ||
-					      (fl[i].key && status && strcmp(fl[i].key, status) == 0));
+					  (fl[i].key && status && strcmp(fl[i].key, status) == 0));
 		add_link(f, "href", list_href(sort, fl[i].key, NULL));
 	}
 	const char *sort_names[] = {"sort_name", "sort_status", "sort_last"};
@@ -207,8 +207,8 @@ static int load_portal(struct ctx *c, cJSON **portal)
 		return page_error(c, 404, "Portal not found",
 				  "There is no such portal in your organisation. Nothing was "
 				  "changed.") < 0
-			       ? -1
-			       : 0;
+			   ? -1
+			   : 0;
 	return rc;
 }
 
@@ -263,7 +263,8 @@ int page_portal_get(struct ctx *c)
 		const cJSON *at = cJSON_GetObjectItemCaseSensitive(a, "at");
 		char t[64];
 
-		page_time(cJSON_IsString(at) ? strtoll(at->valuestring, NULL, 10) : 0, t, sizeof(t));
+		page_time(cJSON_IsString(at) ? strtoll(at->valuestring, NULL, 10) : 0, t,
+			  sizeof(t));
 		cJSON_AddStringToObject(a, "at_text", t);
 	}
 	cJSON_AddItemToObject(v, "portal", portal);
@@ -281,9 +282,9 @@ fail:
 int page_portal_new_get(struct ctx *c)
 {
 	static const char *desc[CONN__MAX] = {
-		[CONN_CONFIG_ONLY] = "imports and deployments",
-		[CONN_CONFIG_AUDIT] = "imports, deployments and audits",
-		[CONN_AUDIT_ONLY] = "audits only",
+	    [CONN_CONFIG_ONLY] = "imports and deployments",
+	    [CONN_CONFIG_AUDIT] = "imports, deployments and audits",
+	    [CONN_AUDIT_ONLY] = "audits only",
 	};
 	cJSON *v = cJSON_CreateObject(), *types;
 
@@ -341,11 +342,12 @@ static int confirm_page(struct ctx *c, const char *what)
 	const char *name = jstr(portal, "name");
 	if (remove) {
 		snprintf(title, sizeof(title), "Remove %s?", name);
-		snprintf(msg, sizeof(msg),
-			 "JetStack AI will revoke its access at HubSpot and delete this portal's "
-			 "connection and tokens. The portal leaves the Client Accounts table. Assets "
-			 "imported from it and its deployment and activity history stay in your "
-			 "library, marked as from a removed portal.");
+		snprintf(
+		    msg, sizeof(msg),
+		    "JetStack AI will revoke its access at HubSpot and delete this portal's "
+		    "connection and tokens. The portal leaves the Client Accounts table. Assets "
+		    "imported from it and its deployment and activity history stay in your "
+		    "library, marked as from a removed portal.");
 	} else {
 		snprintf(title, sizeof(title), "Disconnect %s?", name);
 		snprintf(msg, sizeof(msg),
@@ -442,8 +444,9 @@ static int end_connection(struct ctx *c, int remove)
 		if (db_portal_set_status(c->db, c->sess->org_id, id, "disconnected",
 					 "Disconnected by a JetStack admin.") < 0)
 			goto fail;
-		snprintf(msg, sizeof(msg), "Disconnected by a JetStack admin; access revoked at "
-					   "HubSpot.");
+		snprintf(msg, sizeof(msg),
+			 "Disconnected by a JetStack admin; access revoked at "
+			 "HubSpot.");
 	}
 	if (db_activity_add(c->db, c->sess->org_id, id, c->sess->user_id,
 			    remove ? "removed" : "disconnected", msg, err.correlation_id) < 0)

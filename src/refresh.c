@@ -73,11 +73,14 @@ enum refresh_result refresh_portal(struct db *db, struct httpc *http, const stru
 	flow_hs_config(conf, &cfg);
 	e = hs_refresh(http, &cfg, cur->refresh, &nt, err);
 	if (e == HS_ERR_AUTH) {
-		snprintf(reason, sizeof(reason),
-			 "HubSpot rejected this portal's refresh token (%s): the authorization "
-			 "expired, was rotated or revoked, or the HubSpot user who authorized it was "
-			 "deactivated or downgraded. Reconnect to restore access.",
-			 err->status[0] ? err->status : err->error[0] ? err->error : "invalid_grant");
+		snprintf(
+		    reason, sizeof(reason),
+		    "HubSpot rejected this portal's refresh token (%s): the authorization "
+		    "expired, was rotated or revoked, or the HubSpot user who authorized it was "
+		    "deactivated or downgraded. Reconnect to restore access.",
+		    err->status[0]  ? err->status
+		    : err->error[0] ? err->error
+				    : "invalid_grant");
 		rc = refresh_degrade(db, portal, cur->version, "needs_reconnection", reason,
 				     err->correlation_id);
 		if (rc < 0)

@@ -18,11 +18,11 @@
 struct httpc;
 
 enum refresh_result {
-	REFRESH_OK,         /* new tokens stored (and in *cur when asked) */
+	REFRESH_OK,	    /* new tokens stored (and in *cur when asked) */
 	REFRESH_SUPERSEDED, /* a reconnect or another refresh wrote first */
 	REFRESH_REJECTED,   /* HubSpot refused the refresh token: Needs Reconnection */
-	REFRESH_RETRY,      /* transient (timeout, 5xx, 429) or unusable answer: retry later */
-	REFRESH_ERROR,      /* our side: database, decryption */
+	REFRESH_RETRY,	    /* transient (timeout, 5xx, 429) or unusable answer: retry later */
+	REFRESH_ERROR,	    /* our side: database, decryption */
 };
 
 /* The outcome's name for counters and logs ("ok", "rejected"...). */

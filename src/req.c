@@ -185,8 +185,7 @@ enum req_err req_parse_cookies(const char *s, struct kvlist *list)
 				return REQ_E_NOMEM;
 			}
 			/* the first cookie of a name wins (most specific path) */
-			if (kv_get(list, name) != NULL ||
-			    kv_add(list, name, value) != REQ_OK) {
+			if (kv_get(list, name) != NULL || kv_add(list, name, value) != REQ_OK) {
 				free(name);
 				free(value);
 			}
@@ -392,7 +391,8 @@ const char *req_strerror(enum req_err e)
 	case REQ_E_ENCODING:
 		return "The request has a malformed encoding. Nothing was changed.";
 	case REQ_E_MEDIA:
-		return "Forms must be sent as application/x-www-form-urlencoded. Nothing was changed.";
+		return "Forms must be sent as application/x-www-form-urlencoded. Nothing was "
+		       "changed.";
 	case REQ_E_FIELDS:
 		return "The request has too many or repeated fields. Nothing was changed.";
 	case REQ_E_IO:

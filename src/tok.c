@@ -62,9 +62,8 @@ void tok_free(struct tokens *t)
 	memset(t, 0, sizeof(*t));
 }
 
-static int write_tokens(struct db *db, const struct conf *conf, long long portal,
-			long long version, const char *access, const char *refresh,
-			long expires_in)
+static int write_tokens(struct db *db, const struct conf *conf, long long portal, long long version,
+			const char *access, const char *refresh, long expires_in)
 {
 	struct buf a, r;
 	int result = -1;
@@ -78,9 +77,9 @@ static int write_tokens(struct db *db, const struct conf *conf, long long portal
 		result = db_tokens_put(db, portal, conf->token_key_id, (unsigned char *)a.data,
 				       a.len, (unsigned char *)r.data, r.len, expires_in);
 	else
-		result = db_tokens_cas(db, portal, version, conf->token_key_id,
-				       (unsigned char *)a.data, a.len, (unsigned char *)r.data,
-				       r.len, expires_in);
+		result =
+		    db_tokens_cas(db, portal, version, conf->token_key_id, (unsigned char *)a.data,
+				  a.len, (unsigned char *)r.data, r.len, expires_in);
 out:
 	buf_free(&a);
 	buf_free(&r);

@@ -73,8 +73,7 @@ static void job_finish(struct db *db, const struct wshared *w, const struct job 
 	db_cmd(db, ST_JOB_DONE, 2, p);
 }
 
-static void job_retry(struct db *db, const struct wshared *w, const struct job *j,
-		      const char *why)
+static void job_retry(struct db *db, const struct wshared *w, const struct job *j, const char *why)
 {
 	char id[24], delay[24];
 
@@ -93,8 +92,8 @@ static void count(struct db *db, const char *name)
 }
 
 /* The portal of a job, if it is still Connected.  1 yes, 0 no, -1 error. */
-static int portal_connected(struct db *db, long long portal, char *email, size_t elen,
-			    char *hs_uid, size_t ulen)
+static int portal_connected(struct db *db, long long portal, char *email, size_t elen, char *hs_uid,
+			    size_t ulen)
 {
 	char p[24];
 	PGresult *r;
@@ -202,12 +201,13 @@ static void do_health(struct db *db, struct httpc *http, const struct wshared *w
 	if (e != HS_OK)
 		goto retry;
 	if (!info.active) {
-		rc = refresh_degrade(db, j->portal, t.version, "disconnected",
-				     "HubSpot reports this connection revoked: the app was removed "
-				     "in HubSpot (Settings > Integrations > Connected Apps), its "
-				     "access was revoked, or the HubSpot user who authorized it was "
-				     "deactivated. Reconnect to restore access.",
-				     err.correlation_id);
+		rc =
+		    refresh_degrade(db, j->portal, t.version, "disconnected",
+				    "HubSpot reports this connection revoked: the app was removed "
+				    "in HubSpot (Settings > Integrations > Connected Apps), its "
+				    "access was revoked, or the HubSpot user who authorized it was "
+				    "deactivated. Reconnect to restore access.",
+				    err.correlation_id);
 		if (rc < 0)
 			goto retry_db;
 		goto done;
@@ -339,7 +339,8 @@ static void *thread_main(void *arg)
 		else if (strcmp(j.kind, "health") == 0)
 			do_health(&db, &http, w, &j);
 		else
-			job_retry(&db, w, &j, "no handler for this job kind in this worker version");
+			job_retry(&db, w, &j,
+				  "no handler for this job kind in this worker version");
 	}
 	httpc_cleanup(&http);
 	db_close(&db);
@@ -415,8 +416,8 @@ int worker_run(const struct conf *conf, int once)
 			break;
 		started++;
 	}
-	log_event(LOG_INFO, NULL, "worker_started", "worker", w.id, "mode", once ? "once" : "forever",
-		  NULL);
+	log_event(LOG_INFO, NULL, "worker_started", "worker", w.id, "mode",
+		  once ? "once" : "forever", NULL);
 	if (!once) {
 		while (!atomic_load(&stopping)) {
 			nap(conf->worker_poll);

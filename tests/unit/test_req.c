@@ -115,24 +115,24 @@ END_TEST
 
 START_TEST(test_urldecode_invalid_utf8)
 {
-	dec_bad("%C3%28");	     /* bad continuation */
-	dec_bad("%C0%AF");	     /* overlong '/' */
-	dec_bad("%C1%BF");	     /* overlong */
-	dec_bad("%E0%80%AF");	     /* overlong 3-byte '/' */
-	dec_bad("%F0%80%80%AF");     /* overlong 4-byte '/' */
-	dec_bad("%ED%A0%80");	     /* surrogate U+D800 */
-	dec_bad("%ED%BF%BF");	     /* surrogate U+DFFF */
-	dec_bad("%F4%90%80%80");     /* above U+10FFFF */
-	dec_bad("%F5%80%80%80");     /* lead byte beyond Unicode */
-	dec_bad("%F8%88%80%80%80");  /* 5-byte form */
-	dec_bad("%FF");		     /* never valid */
-	dec_bad("%FE");		     /* never valid */
-	dec_bad("%80");		     /* lone continuation */
-	dec_bad("%C3");		     /* truncated 2-byte */
-	dec_bad("%E2%82");	     /* truncated 3-byte */
-	dec_bad("%F0%9F%98");	     /* truncated 4-byte */
-	dec_bad("a%C3%A9%C3");	     /* good then truncated */
-	dec_bad("\xc3(");	     /* raw invalid bytes too */
+	dec_bad("%C3%28");	    /* bad continuation */
+	dec_bad("%C0%AF");	    /* overlong '/' */
+	dec_bad("%C1%BF");	    /* overlong */
+	dec_bad("%E0%80%AF");	    /* overlong 3-byte '/' */
+	dec_bad("%F0%80%80%AF");    /* overlong 4-byte '/' */
+	dec_bad("%ED%A0%80");	    /* surrogate U+D800 */
+	dec_bad("%ED%BF%BF");	    /* surrogate U+DFFF */
+	dec_bad("%F4%90%80%80");    /* above U+10FFFF */
+	dec_bad("%F5%80%80%80");    /* lead byte beyond Unicode */
+	dec_bad("%F8%88%80%80%80"); /* 5-byte form */
+	dec_bad("%FF");		    /* never valid */
+	dec_bad("%FE");		    /* never valid */
+	dec_bad("%80");		    /* lone continuation */
+	dec_bad("%C3");		    /* truncated 2-byte */
+	dec_bad("%E2%82");	    /* truncated 3-byte */
+	dec_bad("%F0%9F%98");	    /* truncated 4-byte */
+	dec_bad("a%C3%A9%C3");	    /* good then truncated */
+	dec_bad("\xc3(");	    /* raw invalid bytes too */
 	dec_bad("\xc0\xaf");
 	dec_bad("\xed\xa0\x80");
 }
@@ -576,14 +576,13 @@ START_TEST(test_req_parse_post_refusals)
 	     REQ_E_TOO_LARGE},
 	    {"CONTENT_LENGTH=71680", "CONTENT_TYPE=application/x-www-form-urlencoded",
 	     REQ_E_TOO_LARGE},
-	    {"CONTENT_LENGTH=99999999999999999999", "CONTENT_TYPE=application/x-www-form-urlencoded",
-	     REQ_E_ENCODING},
+	    {"CONTENT_LENGTH=99999999999999999999",
+	     "CONTENT_TYPE=application/x-www-form-urlencoded", REQ_E_ENCODING},
 	    {"CONTENT_LENGTH=12", "CONTENT_TYPE=application/json", REQ_E_MEDIA},
 	    {"CONTENT_LENGTH=12", "CONTENT_TYPE=multipart/form-data; boundary=x", REQ_E_MEDIA},
 	    {"CONTENT_LENGTH=12", "CONTENT_TYPE=application/x-www-form-urlencodedX", REQ_E_MEDIA},
 	    {"CONTENT_LENGTH=12", "X=no-content-type", REQ_E_MEDIA},
-	    {"CONTENT_LENGTH=-1", "CONTENT_TYPE=application/x-www-form-urlencoded",
-	     REQ_E_ENCODING},
+	    {"CONTENT_LENGTH=-1", "CONTENT_TYPE=application/x-www-form-urlencoded", REQ_E_ENCODING},
 	    {"CONTENT_LENGTH=12abc", "CONTENT_TYPE=application/x-www-form-urlencoded",
 	     REQ_E_ENCODING},
 	    {"CONTENT_LENGTH=0", "CONTENT_TYPE=application/json", REQ_OK},
@@ -971,11 +970,9 @@ START_TEST(test_conf_scopes_cover)
 	ck_assert_int_eq(conf_scopes_cover("a", ""), 0);
 	ck_assert_int_eq(conf_scopes_cover("a", "ab"), 0);
 	ck_assert_int_eq(conf_scopes_cover("ab", "a b"), 0);
-	ck_assert_int_eq(conf_scopes_cover("crm.objects.contacts.read",
-					   "crm.objects.contacts.read.extra"),
-			 0);
-	ck_assert_int_eq(conf_scopes_cover("crm.objects.contacts.read", "crm.objects.contacts"),
-			 0);
+	ck_assert_int_eq(
+	    conf_scopes_cover("crm.objects.contacts.read", "crm.objects.contacts.read.extra"), 0);
+	ck_assert_int_eq(conf_scopes_cover("crm.objects.contacts.read", "crm.objects.contacts"), 0);
 	ck_assert_int_eq(conf_scopes_cover("Forms", "forms"), 0);
 	ck_assert_int_eq(
 	    conf_scopes_cover("oauth settings.users.read crm.schemas.contacts.read "
@@ -984,10 +981,11 @@ START_TEST(test_conf_scopes_cover)
 			      "crm.schemas.contacts.read settings.users.read"),
 	    1);
 	ck_assert_int_eq(
-	    conf_scopes_cover("oauth settings.users.read crm.schemas.contacts.read "
-			      "crm.schemas.contacts.write automation forms crm.objects.contacts.read",
-			      "forms automation crm.schemas.contacts.write oauth "
-			      "crm.schemas.contacts.read settings.users.read"),
+	    conf_scopes_cover(
+		"oauth settings.users.read crm.schemas.contacts.read "
+		"crm.schemas.contacts.write automation forms crm.objects.contacts.read",
+		"forms automation crm.schemas.contacts.write oauth "
+		"crm.schemas.contacts.read settings.users.read"),
 	    0);
 }
 END_TEST
@@ -1009,7 +1007,7 @@ START_TEST(test_conf_conn_types)
 	ck_assert_str_eq(conf_conn_label(CONN_CONFIG_AUDIT), "Config + Audit");
 	ck_assert_str_eq(conf_conn_label(CONN_AUDIT_ONLY), "Audit Only");
 	ck_assert_str_eq(conf_conn_key(CONN__MAX), "");
-	ck_assert_str_eq(conf_conn_label((enum conn_type)-1), "");
+	ck_assert_str_eq(conf_conn_label((enum conn_type) - 1), "");
 	for (int t = 0; t < CONN__MAX; t++)
 		ck_assert_int_eq(conf_conn_parse(conf_conn_key((enum conn_type)t)), t);
 }
@@ -1222,17 +1220,10 @@ END_TEST
 START_TEST(test_conf_load_bad_urls)
 {
 	static const char *bad_urls[] = {
-	    "ftp://example.com",
-	    "example.com",
-	    "http://",
-	    "https://",
-	    "http:///path",
-	    "http://:8080",
-	    "http://host?x=1",
-	    "http://host/#frag",
-	    "http://user@host",
-	    "http://ho st",
-	    "javascript:alert(1)",
+	    "ftp://example.com", "example.com",		"http://",
+	    "https://",		 "http:///path",	"http://:8080",
+	    "http://host?x=1",	 "http://host/#frag",	"http://user@host",
+	    "http://ho st",	 "javascript:alert(1)",
 	};
 	for (size_t i = 0; i < sizeof(bad_urls) / sizeof(bad_urls[0]); i++) {
 		conf_env_full();
@@ -1364,8 +1355,16 @@ START_TEST(test_http_set_cookie)
 	http_resp_free(&rs);
 
 	static const char *bad_values[] = {
-	    "a;b",  "a; Domain=evil.com", "a\r\nSet-Cookie: x=y", "a\nb", "a\rb", "a\x01",
-	    "\x7f", "a b",		  "a,b",		  "\t",
+	    "a;b",
+	    "a; Domain=evil.com",
+	    "a\r\nSet-Cookie: x=y",
+	    "a\nb",
+	    "a\rb",
+	    "a\x01",
+	    "\x7f",
+	    "a b",
+	    "a,b",
+	    "\t",
 	};
 	http_resp_init(&rs);
 	for (size_t i = 0; i < sizeof(bad_values) / sizeof(bad_values[0]); i++)
