@@ -79,6 +79,7 @@ bench: deps-test
 	@scripts/deps.sh $(DEB_BENCH)
 	@$(MAKE) --no-print-directory all
 	@tests/bench/portals_page.sh
+	@tests/bench/worker_refresh.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/jetstack/cgi-bin \
