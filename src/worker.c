@@ -114,6 +114,25 @@ static int portal_connected(struct db *db, long long portal, char *email, size_t
 	return result;
 }
 
+/*
+ * What every portal job starts with: the portal must still be Connected and
+ * have tokens.  1 with *t loaded (caller tok_free()s), 0 when the job was
+ * finished (nothing to do) or re-queued (database or key error).
+ */
+static int job_start(struct db *db, const struct wshared *w, const struct job *j, char *email,
+		     size_t elen, char *uid, size_t ulen, struct tokens *t)
+{
+	int rc = portal_connected(db, j->portal, email, elen, uid, ulen);
+
+	if (rc > 0)
+		rc = tok_get(db, w->conf, j->portal, t);
+	if (rc == 0)
+		job_finish(db, w, j);
+	else if (rc < 0)
+		job_retry(db, w, j, "database error or tokens unreadable with this key");
+	return rc > 0;
+}
+
 static void do_refresh(struct db *db, struct httpc *http, const struct wshared *w,
 		       const struct job *j)
 {
@@ -121,23 +140,9 @@ static void do_refresh(struct db *db, struct httpc *http, const struct wshared *
 	struct hs_error err;
 	enum refresh_result rr;
 	char email[320], uid[24], name[40];
-	int rc = portal_connected(db, j->portal, email, sizeof(email), uid, sizeof(uid));
 
-	if (rc <= 0) {
-		if (rc == 0)
-			job_finish(db, w, j);
-		else
-			job_retry(db, w, j, "database error");
+	if (!job_start(db, w, j, email, sizeof(email), uid, sizeof(uid), &t))
 		return;
-	}
-	rc = tok_get(db, w->conf, j->portal, &t);
-	if (rc <= 0) {
-		if (rc == 0)
-			job_finish(db, w, j);
-		else
-			job_retry(db, w, j, "tokens unreadable (database or key)");
-		return;
-	}
 	if (t.expires > (long long)time(NULL) + w->conf->refresh_margin) {
 		/* refreshed meanwhile (a health check, a reconnect): not due */
 		tok_free(&t);
@@ -178,24 +183,11 @@ static void do_health(struct db *db, struct httpc *http, const struct wshared *w
 	struct tokens t = {0};
 	char email[320], uid[24], reason[600], p[24], iv[24], mg[24];
 	enum hs_err e;
-	int rc = portal_connected(db, j->portal, email, sizeof(email), uid, sizeof(uid));
+	int rc;
 
 	memset(&err, 0, sizeof(err));
-	if (rc <= 0) {
-		if (rc == 0)
-			job_finish(db, w, j);
-		else
-			job_retry(db, w, j, "database error");
+	if (!job_start(db, w, j, email, sizeof(email), uid, sizeof(uid), &t))
 		return;
-	}
-	rc = tok_get(db, conf, j->portal, &t);
-	if (rc <= 0) {
-		if (rc == 0)
-			job_finish(db, w, j);
-		else
-			job_retry(db, w, j, "tokens unreadable (database or key)");
-		return;
-	}
 	flow_hs_config(conf, &cfg);
 	e = hs_introspect(http, &cfg, t.refresh, "refresh_token", &info, &err);
 	if (e != HS_OK)
