@@ -411,9 +411,18 @@ int worker_run(const struct conf *conf, int once)
 	log_event(LOG_INFO, NULL, "worker_started", "worker", w.id, "mode",
 		  once ? "once" : "forever", NULL);
 	if (!once) {
+		/* the sweep reads every Connected portal: every 30 s (or the poll
+		 * interval when longer) is soon enough, as refreshes fall due
+		 * minutes ahead and the job threads poll on their own */
+		long every = conf->worker_poll > 30 ? conf->worker_poll : 30;
+		time_t last = time(NULL);
+
 		while (!atomic_load(&stopping)) {
 			nap(conf->worker_poll);
-			if (!atomic_load(&stopping) && sweep(&db, conf) < 0)
+			if (atomic_load(&stopping) || time(NULL) - last < every)
+				continue;
+			last = time(NULL);
+			if (sweep(&db, conf) < 0)
 				log_event(LOG_ERROR, NULL, "sweep_failed", NULL);
 		}
 	}
