@@ -13,3 +13,30 @@ def test_signed_in_layout_and_first_connect(stack):
     assert r.status_code == 303, r.text[:2000]
     page = c.get("/portals").text
     assert "Connected" in page and str(hub) in page
+
+
+def test_logs_hold_no_secrets(stack):
+    """Logs never contain the client secret, passwords, cookies, OAuth codes
+    or states, or tokens (DESIGN §6)."""
+    import os
+    from urllib.parse import parse_qs, urlsplit
+
+    c = stack.client()
+    hub = stack.new_hub("Log Check Portal")
+    callback = c.hubspot_choose(c.start_connect("config_audit"), hub, as_user="alex@agency.test")
+    q = parse_qs(urlsplit(callback).query)
+    assert c.follow_callback(callback).status_code == 303
+    c.login(c.email, "wrong-" + c.password, expect_ok=False)
+    grant = stack.sim("POST", "/_sim/grants", {"hub_id": hub, "user_email": "alex@agency.test",
+                                               "scopes": ["oauth"]})
+    stack.worker_once()
+    secrets_seen = [stack.client_secret, c.password, "wrong-" + c.password, q["code"][0], q["state"][0],
+                    c.s.cookies.get("js_session"), stack.token_key, stack.session_key,
+                    grant["access_token"], grant["refresh_token"]]
+    logs = ""
+    for name in os.listdir(os.path.join(stack.state, "logs")):
+        with open(os.path.join(stack.state, "logs", name), errors="replace") as f:
+            logs += f.read()
+    assert '"event":"portal_connected"' in logs  # the logs were read
+    for s in secrets_seen:
+        assert s and s not in logs
