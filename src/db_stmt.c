@@ -46,6 +46,14 @@ static const struct {
     [ST_ROLE_OF] = {"role_of", "SELECT m.role FROM memberships m JOIN users u ON u.id = "
 			       "m.user_id WHERE m.user_id = $1 AND m.org_id = $2 AND "
 			       "u.disabled_at IS NULL"},
+    [ST_LOGIN_FAILURES] = {"login_failures",
+			   "SELECT count(*) AS n FROM login_failures WHERE email = lower($1) "
+			   "AND at > now() - make_interval(secs => $2::int)"},
+    [ST_LOGIN_FAILED] = {"login_failed", "INSERT INTO login_failures (email) VALUES (lower($1))"},
+    [ST_LOGIN_CLEAR] = {"login_clear", "DELETE FROM login_failures WHERE email = lower($1)"},
+    [ST_LOGIN_FAILURES_CLEANUP] =
+	{"login_failures_cleanup",
+	 "DELETE FROM login_failures WHERE at < now() - interval '1 day'"},
     [ST_SESSION_CREATE] = {"session_create",
 			   "INSERT INTO sessions (id_hash, user_id, org_id, expires_at) "
 			   "VALUES ($1, $2, $3, now() + make_interval(secs => $4::int))"},

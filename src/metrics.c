@@ -6,7 +6,7 @@
 
 #include <stdatomic.h>
 
-static const int statuses[] = {200, 303, 400, 403, 404, 405, 413, 415, 500, 502, 503};
+static const int statuses[] = {200, 303, 400, 403, 404, 405, 409, 413, 415, 429, 500, 502, 503};
 #define NSTATUS (sizeof(statuses) / sizeof(statuses[0]))
 
 /* [page][status index]; the last column counts any other status. */

@@ -9,6 +9,10 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Sign-in throttle: this many failures per email within the window. */
+#define LOGIN_MAX_FAILURES 10
+#define LOGIN_WINDOW	   900
+
 int page_home(struct ctx *c)
 {
 	return http_redirect(c->resp, 303, "/portals");
@@ -48,7 +52,24 @@ int page_login_post(struct ctx *c)
 	const char *next = req_form(c->req, "next");
 	PGresult *r = NULL;
 	int result = -1, ok = 0;
+	char window[16];
 
+	/* password guessing: too many recent failures for this email (known or
+	 * not) and it is refused without looking at the password */
+	snprintf(window, sizeof(window), "%d", LOGIN_WINDOW);
+	const char *f[] = {email, window};
+	r = db_run(c->db, ST_LOGIN_FAILURES, 2, f);
+	if (r == NULL)
+		goto out;
+	if (db_get_ll(r, 0, "n") >= LOGIN_MAX_FAILURES) {
+		log_event(LOG_WARN, c->req->id, "login_throttled", NULL);
+		result = login_form(c, 429,
+				    "Too many failed sign-ins for this email. Wait 15 minutes, "
+				    "then try again.",
+				    email);
+		goto out;
+	}
+	PQclear(r);
 	const char *p[] = {email};
 	r = db_run(c->db, ST_USER_LOGIN, 1, p);
 	if (r == NULL)
@@ -63,11 +84,14 @@ int page_login_post(struct ctx *c)
 	}
 	if (!ok) {
 		log_event(LOG_INFO, c->req->id, "login_failed", NULL);
+		if (db_cmd(c->db, ST_LOGIN_FAILED, 1, p) < 0)
+			goto out;
 		result = login_form(c, 403, "The email or password is not correct.", email);
 		goto out;
 	}
 	if (auth_start(c, db_get_ll(r, 0, "id"), db_get_ll(r, 0, "org_id")) < 0)
 		goto out;
+	db_cmd(c->db, ST_LOGIN_CLEAR, 1, p);
 	log_event(LOG_INFO, c->req->id, "login", "user_id", db_get(r, 0, "id"), NULL);
 	result = http_redirect(c->resp, 303, next ? next : "/portals");
 out:

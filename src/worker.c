@@ -368,7 +368,8 @@ static int sweep(struct db *db, const struct conf *conf)
 	const char *p[] = {margin};
 	if (db_cmd(db, ST_JOBS_SCHEDULE_REFRESH, 1, p) < 0 ||
 	    db_cmd(db, ST_JOBS_SCHEDULE_HEALTH, 0, NULL) < 0 ||
-	    db_cmd(db, ST_STATES_CLEANUP, 0, NULL) < 0)
+	    db_cmd(db, ST_STATES_CLEANUP, 0, NULL) < 0 ||
+	    db_cmd(db, ST_LOGIN_FAILURES_CLEANUP, 0, NULL) < 0)
 		return -1;
 	return 0;
 }
