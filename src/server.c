@@ -2,6 +2,7 @@
  * server: CGI and threaded FastCGI request loops.  See server.h.
  */
 #include "server.h"
+#include "arena.h"
 #include "httpc.h"
 #include "log.h"
 #include "route.h"
@@ -71,9 +72,12 @@ static void *serve(void *p)
 		io.envp = fr.envp;
 		io.in = fr.in;
 		io.out = fr.out;
+		arena_begin();
 		route_handle(ta->app, &db, &http, &io);
+		arena_end();
 		FCGX_Finish_r(&fr);
 	}
+	arena_release();
 	httpc_cleanup(&http);
 	db_close(&db);
 	return NULL;
@@ -103,6 +107,7 @@ int server_run(struct app *app)
 	pthread_t *th = NULL;
 	int n = app->conf.threads;
 
+	arena_install();
 	if (FCGX_Init() != 0) {
 		log_event(LOG_ERROR, NULL, "fcgx_init_failed", NULL);
 		return 1;
