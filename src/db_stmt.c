@@ -270,12 +270,17 @@ static const struct {
 	 "$2::int), (SELECT t.access_expires_at - make_interval(secs => $3::int) "
 	 "FROM portal_tokens t WHERE t.portal_id = $1)) WHERE id = $1"},
     [ST_SCOPE_CHECK] = {"scope_check",
-			"WITH changed AS (UPDATE portals SET status = 'needs_reconnection', "
-			"status_reason = $3, status_changed_at = now() WHERE removed_at IS NULL "
+			/* the reason names the scopes this portal lacks */
+			"WITH changed AS (UPDATE portals p SET status = 'needs_reconnection', "
+			"status_reason = $3 || array_to_string(ARRAY(SELECT s FROM "
+			"unnest(string_to_array($2, ' ')) s WHERE s <> '' AND s <> ALL "
+			"(string_to_array(p.granted_scopes, ' '))), ', ') || '. Reconnect to grant "
+			"them.', status_changed_at = now() WHERE removed_at IS NULL "
 			"AND status = 'connected' AND connection_type = $1 AND NOT "
 			"(string_to_array($2, ' ') <@ string_to_array(granted_scopes, ' ')) "
-			"RETURNING id, org_id) INSERT INTO activity (org_id, portal_id, kind, "
-			"message) SELECT org_id, id, 'needs_reconnection', $3 FROM changed"},
+			"RETURNING id, org_id, status_reason) INSERT INTO activity (org_id, "
+			"portal_id, kind, message) SELECT org_id, id, 'needs_reconnection', "
+			"status_reason FROM changed"},
     [ST_COUNTER_BUMP] = {"counter_bump",
 			 "INSERT INTO worker_counters (name, value) VALUES ($1, 1) "
 			 "ON CONFLICT (name) DO UPDATE SET value = worker_counters.value + 1"},

@@ -350,9 +350,9 @@ static int sweep(struct db *db, const struct conf *conf)
 		char reason[700];
 
 		snprintf(reason, sizeof(reason),
-			 "New permissions required: JetStack AI now needs more HubSpot scopes for "
-			 "%s connections (%s). Reconnect to grant them.",
-			 conf_conn_label((enum conn_type)t), conf->scopes[t]);
+			 "New permissions required: JetStack AI now needs more HubSpot "
+			 "permissions for %s connections, and this portal has not granted ",
+			 conf_conn_label((enum conn_type)t));
 		const char *p[] = {conf_conn_key((enum conn_type)t), conf->scopes[t], reason};
 		n = db_cmd(db, ST_SCOPE_CHECK, 3, p);
 		if (n < 0)

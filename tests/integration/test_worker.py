@@ -170,6 +170,8 @@ def test_required_scopes_grow_needs_reconnection(stack):
     assert p["status"] == "needs_reconnection"
     assert p["reason"].startswith("New permissions required"), p["reason"]
     assert "crm.objects.deals.read" in p["reason"]
+    # only what the portal lacks is named, not the scopes it already granted
+    assert "automation" not in p["reason"] and "forms" not in p["reason"]
     act, tok, _ = before["config_only"]
     entry = assert_one_new(stack, ids["config_only"], act, "needs_reconnection")
     assert entry[2].startswith("New permissions required")
