@@ -11,10 +11,10 @@
 	"extract(epoch FROM p.last_refreshed_at)::bigint AS last_refreshed, "                      \
 	"extract(epoch FROM p.next_check_at)::bigint AS next_check, "                              \
 	"p.hs_user_email, p.sort_name, p.status_rank, p.last_connected_at::text AS last_key, "     \
-	"coalesce(u.email, '') AS connected_by_email"
+	"p.connected_by_email"
 
 #define PORTAL_FROM                                                                                \
-	" FROM portals p LEFT JOIN users u ON u.id = p.connected_by "                              \
+	" FROM portals p "                                                                         \
 	"WHERE p.org_id = $1 AND p.removed_at IS NULL "
 
 static const struct {
