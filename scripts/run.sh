@@ -34,7 +34,10 @@ cleanup() {
 	"$STACK" down "$STATE" || true
 	echo "stopped."
 }
-trap cleanup INT TERM EXIT
+trap 'cleanup; exit 130' INT
+trap 'cleanup; exit 143' TERM
+trap cleanup EXIT
+PARENT=$PPID
 
 "$STACK" down "$STATE" >/dev/null 2>&1 || true
 CONNINFO=$("$STACK" pg-start "$STATE" "$PG_PORT")
@@ -116,6 +119,10 @@ MSG
 while :; do
 	sleep 1 &
 	wait $! || true
+	# `make run` itself was stopped (kill <pid of make>): stop with it
+	if ! kill -0 "$PARENT" 2>/dev/null; then
+		exit 0
+	fi
 	for p in app nginx; do
 		if [ -f "$STATE/run/$p.pid" ] && ! kill -0 "$(cat "$STATE/run/$p.pid")" 2>/dev/null; then
 			echo "make run: $p exited; see $STATE/logs/" >&2
