@@ -40,3 +40,24 @@ def test_logs_hold_no_secrets(stack):
     assert '"event":"portal_connected"' in logs  # the logs were read
     for s in secrets_seen:
         assert s and s not in logs
+
+
+def test_favicon_is_served_by_nginx_not_the_app(stack):
+    """Browsers fetch /favicon.ico on every page: nginx answers it from
+    static/, so it never costs a FastCGI request (or a 404 page)."""
+    import requests
+
+    def unknown_404s():
+        text = requests.get(stack.base + "/metrics", timeout=10).text
+        for line in text.splitlines():
+            if line.startswith('jetstack_http_requests_total{route="unknown",status="404"}'):
+                return int(line.split()[-1])
+        return 0
+
+    before = unknown_404s()
+    r = requests.get(stack.base + "/favicon.ico", timeout=10)
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("image/svg+xml")
+    assert "<svg" in r.text
+    assert unknown_404s() == before
+    page = requests.get(stack.base + "/login", timeout=10).text
+    assert 'rel="icon" href="/static/favicon.svg"' in page
