@@ -113,7 +113,7 @@ int page_portals_get(struct ctx *c)
 	paged = after_id != NULL;
 	if (paged) {
 		cur.id = strtoll(after_id, NULL, 10);
-		cur.rank = after_rank ? atoi(after_rank) : 0;
+		cur.rank = after_rank ? after_rank[0] - '0' : 0; /* valid_rank: one digit */
 		if (cur.key == NULL || (sort == SORT_STATUS && !status && after_rank == NULL))
 			return page_error(c, 400, "Bad request",
 					  "This page link is incomplete. Nothing was changed.");

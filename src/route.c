@@ -63,7 +63,7 @@ static const struct route routes[PAGE__MAX] = {
 		       {Q, "status", valid_status, 0},
 		       {Q, "after_key", valid_cursor, 0},
 		       {Q, "after_id", valid_id, 0},
-		       {Q, "after_rank", valid_id, 0}}},
+		       {Q, "after_rank", valid_rank, 0}}},
     [PAGE_PORTAL_NEW] = {"portal_new",
 			 "/portals/new",
 			 M_GET | M_POST,

@@ -919,6 +919,13 @@ END_TEST
 
 START_TEST(test_valid_enums)
 {
+	good(valid_rank, "0");
+	good(valid_rank, "1");
+	good(valid_rank, "2");
+	bad(valid_rank, "3");
+	bad(valid_rank, "00");
+	bad(valid_rank, "");
+	bad(valid_rank, "-1");
 	good(valid_conn_type, "config_only");
 	good(valid_conn_type, "config_audit");
 	good(valid_conn_type, "audit_only");
