@@ -233,28 +233,29 @@ int db_user_disable(struct db *db, long long user)
 	return 1;
 }
 
+/* One Prometheus gauge family from the named columns of row 0 of r. */
+static void gauges(struct buf *out, const char *metric, const char *help, const char *label,
+		   const PGresult *r, const char *const *cols)
+{
+	buf_printf(out, "# HELP %s %s\n# TYPE %s gauge\n", metric, help, metric);
+	for (; *cols != NULL; cols++)
+		buf_printf(out, "%s{%s=\"%s\"} %s\n", metric, label, *cols, db_get(r, 0, *cols));
+}
+
 int db_metrics(struct db *db, struct buf *out)
 {
 	PGresult *r = db_run(db, ST_METRICS_PORTALS, 0, NULL);
 
 	if (r == NULL)
 		return -1;
-	buf_puts(out, "# HELP jetstack_portals Portals by connection status.\n"
-		      "# TYPE jetstack_portals gauge\n");
-	buf_printf(out, "jetstack_portals{status=\"connected\"} %s\n", db_get(r, 0, "connected"));
-	buf_printf(out, "jetstack_portals{status=\"needs_reconnection\"} %s\n",
-		   db_get(r, 0, "needs_reconnection"));
-	buf_printf(out, "jetstack_portals{status=\"disconnected\"} %s\n",
-		   db_get(r, 0, "disconnected"));
+	gauges(out, "jetstack_portals", "Portals by connection status.", "status", r,
+	       (const char *[]){"connected", "needs_reconnection", "disconnected", NULL});
 	PQclear(r);
 	r = db_run(db, ST_METRICS_JOBS, 0, NULL);
 	if (r == NULL)
 		return -1;
-	buf_puts(out, "# HELP jetstack_jobs Jobs in the queue by state (due: queued and due now).\n"
-		      "# TYPE jetstack_jobs gauge\n");
-	buf_printf(out, "jetstack_jobs{state=\"due\"} %s\n", db_get(r, 0, "due"));
-	buf_printf(out, "jetstack_jobs{state=\"queued\"} %s\n", db_get(r, 0, "queued"));
-	buf_printf(out, "jetstack_jobs{state=\"running\"} %s\n", db_get(r, 0, "running"));
+	gauges(out, "jetstack_jobs", "Jobs in the queue by state (due: queued and due now).",
+	       "state", r, (const char *[]){"due", "queued", "running", NULL});
 	buf_puts(out, "# HELP jetstack_oldest_due_job_seconds Age of the oldest job that is due.\n"
 		      "# TYPE jetstack_oldest_due_job_seconds gauge\n");
 	buf_printf(out, "jetstack_oldest_due_job_seconds %s\n", db_get(r, 0, "oldest_due"));
