@@ -5,6 +5,7 @@
 #include "db.h"
 #include "log.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,14 +71,14 @@ static int db_prepare(struct db *db, enum stmt st)
 	return ok ? 0 : -1;
 }
 
-static PGresult *db_try(struct db *db, enum stmt st, int n, const char *const *params)
+static PGresult *db_try(struct db *db, enum stmt st, int n, const char *const *params, int binary)
 {
 	PGresult *r;
 	ExecStatusType s;
 
 	if (db_ensure(db) < 0 || db_prepare(db, st) < 0)
 		return NULL;
-	r = PQexecPrepared(db->conn, stmt_name(st), n, params, NULL, NULL, 0);
+	r = PQexecPrepared(db->conn, stmt_name(st), n, params, NULL, NULL, binary);
 	s = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
 	if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK)
 		return r;
@@ -88,15 +89,20 @@ static PGresult *db_try(struct db *db, enum stmt st, int n, const char *const *p
 	return NULL;
 }
 
-PGresult *db_run(struct db *db, enum stmt st, int n, const char *const *params)
+PGresult *db_run_format(struct db *db, enum stmt st, int n, const char *const *params, int binary)
 {
-	PGresult *r = db_try(db, st, n, params);
+	PGresult *r = db_try(db, st, n, params, binary);
 
 	if (r == NULL && !db->in_tx && db->conn != NULL && PQstatus(db->conn) == CONNECTION_BAD) {
 		/* the server went away (restart): one retry on a new connection */
-		r = db_try(db, st, n, params);
+		r = db_try(db, st, n, params, binary);
 	}
 	return r;
+}
+
+PGresult *db_run(struct db *db, enum stmt st, int n, const char *const *params)
+{
+	return db_run_format(db, st, n, params, 0);
 }
 
 long db_cmd(struct db *db, enum stmt st, int n, const char *const *params)
@@ -249,4 +255,47 @@ int db_ping(struct db *db)
 
 	PQclear(r);
 	return ok;
+}
+
+/* Binary-format values (results of db_run_format(..., 1)). */
+
+int db_bin_types_ok(const PGresult *r, const unsigned *types, int n)
+{
+	if (PQnfields(r) != n)
+		return 0;
+	for (int c = 0; c < n; c++)
+		if (PQfformat(r, c) != 1 || PQftype(r, c) != types[c])
+			return 0;
+	return 1;
+}
+
+static long long db_be64(const PGresult *r, int row, int col, int *ok)
+{
+	const unsigned char *b = (const unsigned char *)PQgetvalue(r, row, col);
+	unsigned long long v = 0;
+
+	*ok = !PQgetisnull(r, row, col) && PQgetlength(r, row, col) == 8;
+	if (!*ok)
+		return 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | b[i];
+	return (long long)v;
+}
+
+long long db_bin_int8(const PGresult *r, int row, int col)
+{
+	int ok;
+
+	return db_be64(r, row, col, &ok);
+}
+
+long long db_bin_time(const PGresult *r, int row, int col)
+{
+	/* microseconds since 2000-01-01 00:00 UTC; +-infinity are the extremes */
+	int ok;
+	long long us = db_be64(r, row, col, &ok);
+
+	if (!ok || us == LLONG_MAX || us == LLONG_MIN)
+		return 0;
+	return (us >= 0 ? us / 1000000 : (us - 999999) / 1000000) + 946684800LL;
 }

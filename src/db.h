@@ -35,6 +35,8 @@ int db_ping(struct db *db);
  * error.  Retries once on a fresh connection when the connection was
  * broken and no transaction is open. */
 PGresult *db_run(struct db *db, enum stmt st, int n, const char *const *params);
+/* The same with every column in binary format when binary is 1. */
+PGresult *db_run_format(struct db *db, enum stmt st, int n, const char *const *params, int binary);
 /* Run a statement that returns no rows (or rows to ignore).  Returns the
  * number of rows affected, or -1. */
 long db_cmd(struct db *db, enum stmt st, int n, const char *const *params);
@@ -55,5 +57,14 @@ cJSON *db_rows_json(const PGresult *r);
 /* The same without copies: strings and keys point into r, which must
  * outlive the JSON (delete the JSON first, then PQclear r). */
 cJSON *db_rows_json_ref(const PGresult *r);
+
+/* Binary results: 1 when r has exactly n columns, all binary, of the given
+ * type OIDs (20 int8, 25 text, 1184 timestamptz, 16 bool). */
+int db_bin_types_ok(const PGresult *r, const unsigned *types, int n);
+/* An int8 value; 0 for NULL. */
+long long db_bin_int8(const PGresult *r, int row, int col);
+/* A timestamptz value as Unix seconds (rounded down); 0 for NULL and for
+ * +-infinity. */
+long long db_bin_time(const PGresult *r, int row, int col);
 
 #endif

@@ -15,48 +15,28 @@ static void copy(char *dst, size_t n, const char *src)
 	snprintf(dst, n, "%s", src);
 }
 
-int db_portal_list(struct db *db, long long org, enum portal_sort sort, const char *status,
-		   const struct portal_cursor *cur, int limit, cJSON **rows, PGresult **res)
+int db_portal_list(struct db *db, const char *sid_hash, enum portal_sort sort, const char *status,
+		   long long after, int limit, PGresult **res)
 {
-	char o[24], id[24], lim[16], rank[16];
+	char a[24], lim[16];
 	enum stmt st;
-	const char *key = cur->key;
-	PGresult *r;
 
-	*rows = NULL;
-	*res = NULL;
-	LL(o, org);
-	LL(id, cur->id);
+	LL(a, after);
 	snprintf(lim, sizeof(lim), "%d", limit);
-	snprintf(rank, sizeof(rank), "%d", cur->rank);
 	switch (sort) {
 	case SORT_STATUS:
 		st = status ? ST_PORTAL_LIST_STATUS_S : ST_PORTAL_LIST_STATUS;
 		break;
 	case SORT_LAST:
 		st = status ? ST_PORTAL_LIST_LAST_S : ST_PORTAL_LIST_LAST;
-		if (key == NULL || *key == '\0')
-			key = "infinity";
 		break;
 	default:
 		st = status ? ST_PORTAL_LIST_NAME_S : ST_PORTAL_LIST_NAME;
 		break;
 	}
-	if (key == NULL)
-		key = "";
-	const char *p[] = {o, key, id, lim, status ? status : rank};
-	r = db_run(db, st, (sort == SORT_STATUS || status) ? 5 : 4, p);
-	if (r == NULL) {
-		/* a cursor PostgreSQL cannot read (e.g. a forged date) */
-		return db->conn && PQstatus(db->conn) == CONNECTION_OK ? -2 : -1;
-	}
-	*rows = db_rows_json_ref(r);
-	if (*rows == NULL) {
-		PQclear(r);
-		return -1;
-	}
-	*res = r;
-	return 1;
+	const char *p[] = {sid_hash, a, lim, status};
+	*res = db_run_format(db, st, status ? 4 : 3, p, 1);
+	return *res == NULL ? -1 : 1;
 }
 
 int db_portal_get(struct db *db, long long org, long long id, cJSON **out)

@@ -9,13 +9,6 @@
 
 enum portal_sort { SORT_NAME, SORT_STATUS, SORT_LAST };
 
-/* A keyset cursor: the sort key of the last row shown. */
-struct portal_cursor {
-	const char *key; /* sort_name, or last_connected_at text */
-	long long id;
-	int rank; /* status_rank, for SORT_STATUS */
-};
-
 struct portal_counts {
 	long connected, needs_reconnection, disconnected;
 };
@@ -50,12 +43,30 @@ struct token_row {
 };
 void db_token_row_free(struct token_row *t);
 
-/* One page of portals (limit rows) as a cJSON array (*rows) whose strings
- * point into *res: the caller deletes *rows, then PQclear()s *res.  status
- * NULL for all.  Returns 1, -2 for a cursor PostgreSQL rejects (bad
- * input), -1 error. */
-int db_portal_list(struct db *db, long long org, enum portal_sort sort, const char *status,
-		   const struct portal_cursor *cur, int limit, cJSON **rows, PGresult **res);
+/*
+ * One page of the portals of the session's organisation (sid_hash is the
+ * session's id hash), at most limit rows after the portal with id after (0:
+ * from the start) in the sort order; status NULL for all.  *res gets the
+ * rows in binary format, columns as in db_stmt.c's LIST_COLS (PORTAL_COL_*
+ * below); the caller PQclear()s it.  Returns 1, or -1 on error.
+ */
+enum {
+	PORTAL_COL_ID,		   /* int8 */
+	PORTAL_COL_HUB_ID,	   /* int8 */
+	PORTAL_COL_NAME,	   /* text */
+	PORTAL_COL_HUB_DOMAIN,	   /* text */
+	PORTAL_COL_CONN_TYPE,	   /* text */
+	PORTAL_COL_STATUS,	   /* text */
+	PORTAL_COL_REASON,	   /* text */
+	PORTAL_COL_LAST_CONNECTED, /* timestamptz */
+	PORTAL_COL_CONNECTED_BY,   /* text */
+	PORTAL_COL_HS_USER_EMAIL,  /* text */
+	PORTAL_COL_LAST_REFRESHED, /* timestamptz, may be NULL */
+	PORTAL_COL_NEXT_CHECK,	   /* timestamptz, may be NULL */
+	PORTAL_COL__COUNT
+};
+int db_portal_list(struct db *db, const char *sid_hash, enum portal_sort sort, const char *status,
+		   long long after, int limit, PGresult **res);
 /* One portal of org as a cJSON object (*out). 1 found, 0 not found. */
 int db_portal_get(struct db *db, long long org, long long id, cJSON **out);
 /* Lock a portal by id (or by hub id when id is 0). 1 found, 0 not. */

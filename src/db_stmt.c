@@ -17,6 +17,25 @@
 	" FROM portals p "                                                                         \
 	"WHERE p.org_id = $1 AND p.removed_at IS NULL "
 
+/* The Client Accounts table: only what a row shows, in this order. */
+#define LIST_COLS                                                                                  \
+	"p.id, p.hub_id, p.name, p.hub_domain, p.connection_type, p.status, p.status_reason, "     \
+	"p.last_connected_at, p.connected_by_email, p.hs_user_email, p.last_refreshed_at, "        \
+	"p.next_check_at"
+
+#define LIST_WITH                                                                                  \
+	"WITH o AS (SELECT org_id FROM sessions WHERE id_hash = $1), "                             \
+	"a AS (SELECT sort_name, status_rank, last_connected_at FROM portals "                     \
+	"WHERE id = $2 AND org_id = (SELECT org_id FROM o)) "
+
+#define LIST_FROM                                                                                  \
+	" FROM portals p "                                                                         \
+	"WHERE p.org_id = (SELECT org_id FROM o) AND p.removed_at IS NULL "
+
+#define AFTER_NAME "coalesce((SELECT sort_name FROM a), '')"
+#define AFTER_RANK "coalesce((SELECT status_rank FROM a), (-1)::smallint)"
+#define AFTER_LAST "coalesce((SELECT last_connected_at FROM a), 'infinity')"
+
 static const struct {
 	const char *name;
 	const char *sql;
@@ -80,32 +99,36 @@ static const struct {
     [ST_SESSION_FLASH_CLEAR] = {"session_flash_clear",
 				"UPDATE sessions SET flash = NULL WHERE id_hash = $1"},
 
-    /* keyset pages: $1 org, then the cursor, then the limit (and status) */
-    [ST_PORTAL_LIST_NAME] = {"portal_list_name", "SELECT " PORTAL_COLS PORTAL_FROM
-						 "AND (p.sort_name, p.id) > ($2, $3::bigint) "
-						 "ORDER BY p.sort_name, p.id LIMIT $4"},
+    /* keyset pages: $1 the session's id hash (the organisation comes from
+     * it, so the page can be read in the same round trip as the session),
+     * $2 the id of the last row shown (0 for the first page; its sort key
+     * is read here, so a cursor is only ever an id), $3 the limit, $4 the
+     * status.  Columns by position, read in binary (page_portals.c). */
+    [ST_PORTAL_LIST_NAME] = {"portal_list_name",
+			     LIST_WITH "SELECT " LIST_COLS LIST_FROM
+				       "AND (p.sort_name, p.id) > (" AFTER_NAME ", $2) "
+				       "ORDER BY p.sort_name, p.id LIMIT $3"},
     [ST_PORTAL_LIST_NAME_S] = {"portal_list_name_s",
-			       "SELECT " PORTAL_COLS PORTAL_FROM
-			       "AND p.status = $5 AND (p.sort_name, p.id) > ($2, $3::bigint) "
-			       "ORDER BY p.sort_name, p.id LIMIT $4"},
-    [ST_PORTAL_LIST_STATUS] =
-	{"portal_list_status",
-	 "SELECT " PORTAL_COLS PORTAL_FROM
-	 "AND (p.status_rank, p.sort_name, p.id) > ($5::smallint, $2, $3::bigint) "
-	 "ORDER BY p.status_rank, p.sort_name, p.id LIMIT $4"},
-    [ST_PORTAL_LIST_STATUS_S] = {"portal_list_status_s",
-				 "SELECT " PORTAL_COLS PORTAL_FROM
-				 "AND p.status = $5 AND (p.sort_name, p.id) > ($2, $3::bigint) "
-				 "ORDER BY p.sort_name, p.id LIMIT $4"},
+			       LIST_WITH "SELECT " LIST_COLS LIST_FROM
+					 "AND p.status = $4 AND (p.sort_name, p.id) > (" AFTER_NAME
+					 ", $2) ORDER BY p.sort_name, p.id LIMIT $3"},
+    [ST_PORTAL_LIST_STATUS] = {"portal_list_status",
+			       LIST_WITH "SELECT " LIST_COLS LIST_FROM
+					 "AND (p.status_rank, p.sort_name, p.id) > (" AFTER_RANK
+					 ", " AFTER_NAME ", $2) "
+					 "ORDER BY p.status_rank, p.sort_name, p.id LIMIT $3"},
+    [ST_PORTAL_LIST_STATUS_S] = {"portal_list_status_s", LIST_WITH
+				 "SELECT " LIST_COLS LIST_FROM
+				 "AND p.status = $4 AND (p.sort_name, p.id) > (" AFTER_NAME
+				 ", $2) ORDER BY p.sort_name, p.id LIMIT $3"},
     [ST_PORTAL_LIST_LAST] = {"portal_list_last",
-			     "SELECT " PORTAL_COLS PORTAL_FROM
-			     "AND (p.last_connected_at, p.id) < ($2::timestamptz, $3::bigint) "
-			     "ORDER BY p.last_connected_at DESC, p.id DESC LIMIT $4"},
-    [ST_PORTAL_LIST_LAST_S] = {"portal_list_last_s",
-			       "SELECT " PORTAL_COLS PORTAL_FROM
-			       "AND p.status = $5 AND (p.last_connected_at, p.id) < "
-			       "($2::timestamptz, $3::bigint) "
-			       "ORDER BY p.last_connected_at DESC, p.id DESC LIMIT $4"},
+			     LIST_WITH "SELECT " LIST_COLS LIST_FROM
+				       "AND (p.last_connected_at, p.id) < (" AFTER_LAST ", $2) "
+				       "ORDER BY p.last_connected_at DESC, p.id DESC LIMIT $3"},
+    [ST_PORTAL_LIST_LAST_S] = {"portal_list_last_s", LIST_WITH
+			       "SELECT " LIST_COLS LIST_FROM
+			       "AND p.status = $4 AND (p.last_connected_at, p.id) < (" AFTER_LAST
+			       ", $2) ORDER BY p.last_connected_at DESC, p.id DESC LIMIT $3"},
     [ST_PORTAL_GET] = {"portal_get",
 		       "SELECT " PORTAL_COLS ", p.granted_scopes, "
 		       "extract(epoch FROM p.status_changed_at)::bigint AS status_changed, "

@@ -55,30 +55,18 @@ static void decorate(cJSON *o)
 	page_status_fields(o, cJSON_IsString(st) ? st->valuestring : "");
 }
 
-/* href for /portals with the given sort, status and cursor. */
-static char *list_href(int sort, const char *status, const cJSON *last)
+/* href for /portals with the given sort and status, after the portal with
+ * id after (0: the first page). */
+static char *list_href(int sort, const char *status, long long after)
 {
 	struct buf b;
 
-	buf_init(&b, 2048);
+	buf_init(&b, 256);
 	buf_printf(&b, "/portals?sort=%s", sort_keys[sort]);
-	if (status) {
-		buf_puts(&b, "&status=");
-		buf_puts(&b, status);
-	}
-	if (last != NULL) {
-		const cJSON *id = cJSON_GetObjectItemCaseSensitive(last, "id");
-		const cJSON *key = cJSON_GetObjectItemCaseSensitive(
-		    last, sort == SORT_LAST ? "last_key" : "sort_name");
-		const cJSON *rank = cJSON_GetObjectItemCaseSensitive(last, "status_rank");
-
-		buf_puts(&b, "&after_key=");
-		html_url_encode(&b, cJSON_IsString(key) ? key->valuestring : "");
-		buf_printf(&b, "&after_id=%s", cJSON_IsString(id) ? id->valuestring : "0");
-		if (sort == SORT_STATUS && !status)
-			buf_printf(&b, "&after_rank=%s",
-				   cJSON_IsString(rank) ? rank->valuestring : "0");
-	}
+	if (status)
+		buf_printf(&b, "&status=%s", status);
+	if (after > 0)
+		buf_printf(&b, "&after=%lld", after);
 	if (b.overflow || b.oom) {
 		buf_free(&b);
 		return NULL;
@@ -93,49 +81,114 @@ static void add_link(cJSON *parent, const char *name, char *href)
 	free(href);
 }
 
+/* Column types of a list result, checked once per page. */
+static const unsigned list_types[PORTAL_COL__COUNT] = {
+    [PORTAL_COL_ID] = 20,
+    [PORTAL_COL_HUB_ID] = 20,
+    [PORTAL_COL_NAME] = 25,
+    [PORTAL_COL_HUB_DOMAIN] = 25,
+    [PORTAL_COL_CONN_TYPE] = 25,
+    [PORTAL_COL_STATUS] = 25,
+    [PORTAL_COL_REASON] = 25,
+    [PORTAL_COL_LAST_CONNECTED] = 1184,
+    [PORTAL_COL_CONNECTED_BY] = 25,
+    [PORTAL_COL_HS_USER_EMAIL] = 25,
+    [PORTAL_COL_LAST_REFRESHED] = 1184,
+    [PORTAL_COL_NEXT_CHECK] = 1184,
+};
+
+/* Add item under a constant key; *ok drops to 0 when anything failed. */
+static void put(cJSON *o, const char *key, cJSON *item, int *ok)
+{
+	if (item == NULL || !cJSON_AddItemToObjectCS(o, key, item)) {
+		cJSON_Delete(item);
+		*ok = 0;
+	}
+}
+
+static void put_time(cJSON *o, const char *key, long long t, int *ok)
+{
+	char text[32];
+
+	page_time(t, text, sizeof(text));
+	if (text[0])
+		put(o, key, cJSON_CreateString(text), ok);
+}
+
+/*
+ * The view of row i of a list result: only what the table shows, built in
+ * one pass by column position.  Text values point into r, which must
+ * outlive the view.  NULL on OOM.
+ */
+static cJSON *row_view(const PGresult *r, int i)
+{
+	const char *name = PQgetvalue(r, i, PORTAL_COL_NAME);
+	const char *domain = PQgetvalue(r, i, PORTAL_COL_HUB_DOMAIN);
+	const char *status = PQgetvalue(r, i, PORTAL_COL_STATUS);
+	const char *reason = PQgetvalue(r, i, PORTAL_COL_REASON);
+	const char *hs_email = PQgetvalue(r, i, PORTAL_COL_HS_USER_EMAIL);
+	int connected = strcmp(status, "connected") == 0, ok = 1;
+	cJSON *o = cJSON_CreateObject();
+
+	if (o == NULL)
+		return NULL;
+	put(o, "id", cJSON_CreateNumber((double)db_bin_int8(r, i, PORTAL_COL_ID)), &ok);
+	put(o, "status", cJSON_CreateStringReference(status), &ok);
+	put(o, "name", cJSON_CreateStringReference(name), &ok);
+	if (domain[0] && strcmp(domain, name) != 0)
+		put(o, "hub_domain", cJSON_CreateStringReference(domain), &ok);
+	put(o, "hub_id", cJSON_CreateNumber((double)db_bin_int8(r, i, PORTAL_COL_HUB_ID)), &ok);
+	put(o, "conn_label",
+	    cJSON_CreateStringReference(
+		conf_conn_label(conf_conn_parse(PQgetvalue(r, i, PORTAL_COL_CONN_TYPE)))),
+	    &ok);
+	page_status_fields(o, status);
+	if (!connected && reason[0])
+		put(o, "status_reason", cJSON_CreateStringReference(reason), &ok);
+	put_time(o, "last_connected_text", db_bin_time(r, i, PORTAL_COL_LAST_CONNECTED), &ok);
+	put(o, "connected_by_email",
+	    cJSON_CreateStringReference(PQgetvalue(r, i, PORTAL_COL_CONNECTED_BY)), &ok);
+	if (hs_email[0])
+		put(o, "hs_user_email", cJSON_CreateStringReference(hs_email), &ok);
+	put_time(o, "last_refreshed_text", db_bin_time(r, i, PORTAL_COL_LAST_REFRESHED), &ok);
+	if (connected)
+		put_time(o, "next_check_text", db_bin_time(r, i, PORTAL_COL_NEXT_CHECK), &ok);
+	if (!ok) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
 int page_portals_get(struct ctx *c)
 {
 	const char *s = req_query(c->req, "sort");
 	const char *status = req_query(c->req, "status");
-	const char *after_id = req_query(c->req, "after_id");
-	const char *after_rank = req_query(c->req, "after_rank");
-	struct portal_cursor cur = {.key = req_query(c->req, "after_key"), .id = 0, .rank = -1};
-	struct portal_counts n;
-	cJSON *v = NULL, *rows = NULL, *filters, *f;
+	const char *after_s = req_query(c->req, "after");
+	long long after = after_s ? strtoll(after_s, NULL, 10) : 0; /* valid_id */
+	cJSON *v = NULL, *rows, *filters, *f;
 	PGresult *res = NULL;
-	int sort = SORT_NAME, rc, paged, result;
+	int sort = SORT_NAME, result, count;
 	long total, attention;
+	const long n_conn = c->sess->n_connected, n_needs = c->sess->n_needs,
+		   n_disc = c->sess->n_disconnected;
 
 	if (s && strcmp(s, "status") == 0)
 		sort = SORT_STATUS;
 	else if (s && strcmp(s, "last") == 0)
 		sort = SORT_LAST;
-	paged = after_id != NULL;
-	if (paged) {
-		cur.id = strtoll(after_id, NULL, 10);
-		cur.rank = after_rank ? after_rank[0] - '0' : 0; /* valid_rank: one digit */
-		if (cur.key == NULL || (sort == SORT_STATUS && !status && after_rank == NULL))
-			return page_error(c, 400, "Bad request",
-					  "This page link is incomplete. Nothing was changed.");
-	} else if (cur.key != NULL) {
-		return page_error(c, 400, "Bad request",
-				  "This page link is incomplete. Nothing was changed.");
-	}
-	n.connected = c->sess->n_connected;
-	n.needs_reconnection = c->sess->n_needs;
-	n.disconnected = c->sess->n_disconnected;
-	rc = db_portal_list(c->db, c->sess->org_id, (enum portal_sort)sort, status, &cur,
-			    PAGE_ROWS + 1, &rows, &res);
-	if (rc == -2)
-		return page_error(c, 400, "Bad request",
-				  "This page link is not valid. Nothing was changed.");
-	if (rc < 0)
+	if (db_portal_list(c->db, c->sess->sid_hash, (enum portal_sort)sort, status, after,
+			   PAGE_ROWS + 1, &res) < 0)
 		return -1;
+	if (!db_bin_types_ok(res, list_types, PORTAL_COL__COUNT)) {
+		log_event(LOG_ERROR, c->req->id, "portal_list_columns", NULL);
+		goto fail;
+	}
 	v = cJSON_CreateObject();
 	if (v == NULL)
 		goto fail;
-	total = n.connected + n.needs_reconnection + n.disconnected;
-	attention = n.needs_reconnection + n.disconnected;
+	total = n_conn + n_needs + n_disc;
+	attention = n_needs + n_disc;
 	cJSON_AddBoolToObject(v, "has_portals", total > 0);
 	if (attention > 0) {
 		cJSON_AddNumberToObject(v, "attention", (double)attention);
@@ -149,9 +202,9 @@ int page_portals_get(struct ctx *c)
 		const char *key, *label;
 		long count;
 	} fl[] = {{NULL, "All", total},
-		  {"connected", "Connected", n.connected},
-		  {"needs_reconnection", "Needs Reconnection", n.needs_reconnection},
-		  {"disconnected", "Disconnected", n.disconnected}};
+		  {"connected", "Connected", n_conn},
+		  {"needs_reconnection", "Needs Reconnection", n_needs},
+		  {"disconnected", "Disconnected", n_disc}};
 	for (size_t i = 0; i < sizeof(fl) / sizeof(fl[0]); i++) {
 		f = cJSON_CreateObject();
 		if (f == NULL || !cJSON_AddItemToArray(filters, f)) {
@@ -164,7 +217,7 @@ int page_portals_get(struct ctx *c)
 		cJSON_AddBoolToObject(f, "active",
 				      (fl[i].key == NULL && status == NULL) ||
 					  (fl[i].key && status && strcmp(fl[i].key, status) == 0));
-		add_link(f, "href", list_href(sort, fl[i].key, NULL));
+		add_link(f, "href", list_href(sort, fl[i].key, 0));
 	}
 	const char *sort_names[] = {"sort_name", "sort_status", "sort_last"};
 	for (int i = 0; i < 3; i++) {
@@ -172,26 +225,32 @@ int page_portals_get(struct ctx *c)
 		if (f == NULL)
 			goto fail;
 		cJSON_AddBoolToObject(f, "active", sort == i);
-		add_link(f, "href", list_href(i, status, NULL));
+		add_link(f, "href", list_href(i, status, 0));
 	}
 	/* rows: one more than a page was read to know whether there is a next */
-	int count = cJSON_GetArraySize(rows);
+	count = PQntuples(res);
 	if (count > PAGE_ROWS) {
-		cJSON_DeleteItemFromArray(rows, PAGE_ROWS);
+		count = PAGE_ROWS;
 		add_link(v, "next_href",
-			 list_href(sort, status, cJSON_GetArrayItem(rows, PAGE_ROWS - 1)));
+			 list_href(sort, status, db_bin_int8(res, PAGE_ROWS - 1, PORTAL_COL_ID)));
 	}
-	if (paged)
-		add_link(v, "first_href", list_href(sort, status, NULL));
-	cJSON *row;
-	cJSON_ArrayForEach(row, rows) decorate(row);
-	cJSON_AddItemToObject(v, "portals", rows);
-	rows = NULL;
+	if (after > 0)
+		add_link(v, "first_href", list_href(sort, status, 0));
+	rows = cJSON_AddArrayToObject(v, "portals");
+	if (rows == NULL)
+		goto fail;
+	for (int i = 0; i < count; i++) {
+		cJSON *row = row_view(res, i);
+
+		if (row == NULL || !cJSON_AddItemToArray(rows, row)) {
+			cJSON_Delete(row);
+			goto fail;
+		}
+	}
 	result = page_render(c, 200, "portals", "Client Accounts", v);
 	PQclear(res); /* after the view that points into it */
 	return result;
 fail:
-	cJSON_Delete(rows);
 	cJSON_Delete(v);
 	PQclear(res);
 	return -1;

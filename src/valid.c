@@ -75,16 +75,6 @@ int valid_id(const char *s)
 	return charset(s, NULL, 1, 18) && strspn(s, "0123456789") == strlen(s) && s[0] != '0';
 }
 
-int valid_rank(const char *s)
-{
-	return (s[0] == '0' || s[0] == '1' || s[0] == '2') && s[1] == '\0';
-}
-
-int valid_cursor(const char *s)
-{
-	return printable(s, 300);
-}
-
 int valid_oauth_code(const char *s)
 {
 	return charset(s, "-_.~+/=:", 1, 1024);

@@ -13,8 +13,6 @@ int valid_conn_type(const char *s); /* config_only | config_audit | audit_only *
 int valid_sort(const char *s);	    /* name | status | last */
 int valid_status(const char *s);    /* connected | needs_reconnection | disconnected */
 int valid_id(const char *s);	    /* 1..18 digits, no leading zero */
-int valid_rank(const char *s);	    /* a status rank: 0, 1 or 2 */
-int valid_cursor(const char *s);    /* printable UTF-8, at most 300 bytes */
 int valid_oauth_code(const char *s);
 int valid_oauth_error(const char *s);
 int valid_text(const char *s);	     /* printable UTF-8, at most 500 bytes */

@@ -19,6 +19,7 @@ import os
 import re
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -382,6 +383,9 @@ def main():
     ap.add_argument("--no-profile", action="store_true", help="skip the pg_stat_statements profile")
     ap.add_argument("--strict", action="store_true", help="exit 3 when the target is missed")
     ap.add_argument("--keep", action="store_true", help="keep the stack's state directory")
+    ap.add_argument("--serve", action="store_true",
+                    help="seed and sign in, print the URL, cookie and app PID, then wait for "
+                         "SIGTERM or SIGINT instead of measuring (for perf and manual wrk runs)")
     ap.add_argument("--role-setting", action="append", default=[], metavar="NAME=VALUE",
                     help="what-if: ALTER ROLE jetstack SET NAME = VALUE before measuring "
                          "(e.g. plan_cache_mode=force_generic_plan)")
@@ -413,6 +417,15 @@ def main():
         if not cookie:
             die("no js_session cookie after signing in")
         size = check_pages(stack, cookie)
+        if args.serve:
+            print("serving: %s/portals cookie js_session=%s app pid %s (%d bytes)"
+                  % (stack.base, cookie, read_pid(stack, "app"), size), flush=True)
+            signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+            try:
+                signal.pause()
+            except KeyboardInterrupt:
+                pass
+            return
         # warm-up: every app thread connects to PostgreSQL and prepares
         wrk(stack.base + "/portals", cookie, secs=2)
         wrk(stack.base + "/bench/static.html", None, secs=2)

@@ -82,8 +82,8 @@ def open_portals(d, stack):
 def row_state(d, pid):
     """(data-status, label text, indicator classes, row element) of a row."""
     row = d.find_element(By.ID, "portal-%d" % pid)
-    ind = row.find_element(By.CSS_SELECTOR, "td.status .indicator")
-    label = ind.find_element(By.CSS_SELECTOR, ".status-label").text.strip()
+    ind = row.find_element(By.CSS_SELECTOR, ".indicator")
+    label = ind.text.strip()
     return row.get_attribute("data-status"), label, ind.get_attribute("class").split(), row
 
 
@@ -91,8 +91,25 @@ def assert_yellow(d, pid):
     status, label, classes, row = row_state(d, pid)
     assert (status, label) == ("needs_reconnection", "Needs Reconnection"), (status, label)
     assert "yellow" in classes, classes
-    assert row.find_element(By.CSS_SELECTOR, ".dot").is_displayed()
+    assert dot_colour(d, row) == YELLOW
     return row
+
+
+YELLOW, GREEN, RED = "rgb(212, 161, 6)", "rgb(30, 142, 62)", "rgb(197, 34, 31)"
+
+
+def dot_colour(d, row):
+    """The background colour of the status dot (drawn by CSS before the label)."""
+    ind = row.find_element(By.CSS_SELECTOR, ".indicator")
+    style = d.execute_script("const s = getComputedStyle(arguments[0], '::before');"
+                             "return [s.backgroundColor, s.width, s.height, s.display];", ind)
+    assert style[1:3] == ["10px", "10px"] and style[3] != "none", style
+    return style[0]
+
+
+def action(d, what, pid):
+    """Row action links by their target (they carry no ids, to keep rows small)."""
+    return d.find_elements(By.CSS_SELECTOR, 'a[href="/portals/%d/%s"]' % (pid, what))
 
 
 def db_status(stack, pid):
@@ -193,9 +210,10 @@ def test_reconnect_end_to_end(stack, browser, output_dir):
     status, label, classes, row = row_state(d, pid)
     assert (status, label) == ("connected", "Connected")
     assert "green" in classes, classes
+    assert dot_colour(d, row) == GREEN
     assert not row.find_elements(By.CSS_SELECTOR, ".reason")
     assert not d.find_elements(By.ID, "reconnect-%d" % pid)
-    assert d.find_elements(By.ID, "disconnect-%d" % pid)
+    assert action(d, "disconnect", pid)
     assert not d.find_elements(By.ID, "attention-count")
     d.find_element(By.ID, "portal-table").screenshot(output_dir + "/client-accounts-reconnected.png")
     assert db_status(stack, pid)[0] == "connected"
@@ -265,21 +283,21 @@ def test_viewer_sees_disabled_actions(stack, browser):
     assert not d.find_elements(By.ID, "connect-portal")
 
     row = assert_yellow(d, pid)
-    assert not row.find_elements(By.TAG_NAME, "form")
-    assert [a.get_attribute("class") for a in row.find_elements(By.TAG_NAME, "a")] == ["portal-name"]
+    assert not d.find_elements(By.ID, "row-action")
+    assert [a.get_attribute("pathname") for a in row.find_elements(By.TAG_NAME, "a")] == ["/portals/%d" % pid]
     assert not d.find_elements(By.ID, "reconnect-%d" % pid)
-    assert not d.find_elements(By.ID, "remove-%d" % pid)
-    buttons = row.find_elements(By.CSS_SELECTOR, "td.actions button")
+    assert not action(d, "remove", pid)
+    buttons = row.find_elements(By.CSS_SELECTOR, "td:last-child button")
     assert sorted(b.text for b in buttons) == ["Reconnect", "Remove"]
     assert all(not b.is_enabled() for b in buttons)
 
     status, label, classes, grow = row_state(d, green)
     assert (status, label) == ("connected", "Connected") and "green" in classes
-    assert not d.find_elements(By.ID, "disconnect-%d" % green)
-    gbuttons = grow.find_elements(By.CSS_SELECTOR, "td.actions button")
+    assert not action(d, "disconnect", green)
+    gbuttons = grow.find_elements(By.CSS_SELECTOR, "td:last-child button")
     assert sorted(b.text for b in gbuttons) == ["Disconnect", "Remove"]
     assert all(not b.is_enabled() for b in gbuttons)
-    assert not d.find_elements(By.CSS_SELECTOR, "form[action*='/reconnect']")
+    assert not d.find_elements(By.CSS_SELECTOR, "[formaction*='/reconnect']")
     assert csp_violations(d) == []
 
 
@@ -291,7 +309,7 @@ def test_disconnect_through_confirmation_turns_row_red(stack, browser):
     status, label, classes, _ = row_state(d, pid)
     assert (status, label) == ("connected", "Connected") and "green" in classes
 
-    d.find_element(By.ID, "disconnect-%d" % pid).click()
+    action(d, "disconnect", pid)[0].click()
     wait_path(d, "/portals/%d/disconnect" % pid)
     wait_id(d, "confirm-title")
     assert name in d.find_element(By.ID, "content").text
@@ -304,8 +322,9 @@ def test_disconnect_through_confirmation_turns_row_red(stack, browser):
     status, label, classes, row = row_state(d, pid)
     assert (status, label) == ("disconnected", "Disconnected"), (status, label)
     assert "red" in classes, classes
+    assert dot_colour(d, row) == RED
     assert d.find_elements(By.ID, "reconnect-%d" % pid)
-    assert not d.find_elements(By.ID, "disconnect-%d" % pid)
+    assert not action(d, "disconnect", pid)
     assert db_status(stack, pid)[0] == "disconnected"
     assert sim_valid_refresh_tokens(stack, hub) == 0  # revoked at HubSpot
     assert csp_violations(d) == []
@@ -319,7 +338,7 @@ def test_table_actions_fit_a_1280_pixel_window(stack, browser):
     d = browser
     sign_in(d, stack, c.email, c.password)
     width = d.execute_script("return document.documentElement.clientWidth")
-    for bid in ("disconnect-%d" % pid, "remove-%d" % pid):
-        r = d.find_element(By.ID, bid).rect
+    for bid in ("disconnect", "remove"):
+        r = action(d, bid, pid)[0].rect
         assert r["x"] + r["width"] <= width, (bid, r, width)
     assert d.execute_script("return document.documentElement.scrollWidth") <= width

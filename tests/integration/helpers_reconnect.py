@@ -59,9 +59,12 @@ def flash(page):
 
 def table_rows(page):
     """[(portal id, hub id, data-status, row html)] in page order."""
-    return [(int(a), int(b), s, body) for a, b, s, body in
-            re.findall(r'<tr id="portal-(\d+)" data-hub-id="(\d+)" data-status="([a-z_]+)">(.*?)</tr>',
-                       page, re.S)]
+    rows = []
+    for a, s, body in re.findall(r'<tr id="portal-(\d+)" data-status="([a-z_]+)">(.*?)</tr>', page, re.S):
+        hub = re.match(r'<td>.*?</td><td>(\d+)</td>', body, re.S)
+        assert hub, body
+        rows.append((int(a), int(hub.group(1)), s, body))
+    return rows
 
 
 def next_href(page):

@@ -589,11 +589,11 @@ def test_invalid_query_fields_400(stack):
     cookie = {"Cookie": cookie_header(c)}
     for path, field in [("/portals?sort=evil", "sort"),
                         ("/portals?status=all", "status"),
-                        ("/portals?after_id=01", "after_id"),
-                        ("/portals?after_id=-5", "after_id"),
+                        ("/portals?after=01", "after"),
+                        ("/portals?after=-5", "after"),
                         ("/portals?sort=name&sort=status", None),
                         ("/portals?sort=%zz", None),
-                        ("/portals?after_key=%C3%28", None),
+                        ("/portals?after=%C3%28", None),
                         ("/portals/1?before=abc", "before")]:
         status, h, body = raw(stack, "GET", path, cookie)
         assert status == 400, (path, status)
