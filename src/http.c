@@ -3,8 +3,10 @@
  */
 #include "http.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/uio.h>
 
 /* The Content-Security-Policy, fixed at start-up (read-only afterwards). */
 static char csp[1024] = "default-src 'self'; script-src 'self'; style-src 'self'; "
@@ -128,6 +130,84 @@ static int out_write(struct io *io, const char *p, size_t n)
 	return fwrite(p, 1, n, stdout) == n ? 0 : -1;
 }
 
+/* writev() all of iov[0..n), across partial writes and EINTR. */
+static int writev_all(int fd, struct iovec *iov, int n)
+{
+	while (n > 0) {
+		ssize_t w = writev(fd, iov, n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		while (n > 0 && (size_t)w >= iov->iov_len) {
+			w -= (ssize_t)iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n > 0) {
+			iov->iov_base = (char *)iov->iov_base + w;
+			iov->iov_len -= (size_t)w;
+		}
+	}
+	return 0;
+}
+
+/*
+ * FastCGI: the whole response goes straight to the web server's connection
+ * as FCGI_STDOUT records, one writev() per batch of records.  libfcgi's
+ * stream would cut a page into 8 KB records, each its own write() and its
+ * own wake-up of nginx; a page fits in one record here.  Nothing may have
+ * gone through the request's out stream before: FCGX_Finish_r() then
+ * closes it with the empty FCGI_STDOUT record and FCGI_END_REQUEST as
+ * usual (FastCGI 1.0, sections 3.3 and 5.3).
+ */
+#define FCGI_CHUNK 65528u /* the largest multiple of 8 a record can carry */
+#define FCGI_BATCH 16	  /* records per writev() */
+
+int http_fcgi_stdout(int fd, int request_id, const char *a, size_t an, const char *b, size_t bn)
+{
+	static const unsigned char zeros[8];
+	unsigned char hdr[FCGI_BATCH][8];
+	struct iovec iov[FCGI_BATCH * 4];
+	size_t total = an + bn, done = 0;
+
+	while (done < total) {
+		int n = 0;
+
+		for (int k = 0; k < FCGI_BATCH && done < total; k++) {
+			size_t len = total - done < FCGI_CHUNK ? total - done : FCGI_CHUNK;
+			size_t pad = (8 - len % 8) % 8, off = done, left = len;
+
+			hdr[k][0] = 1; /* FCGI_VERSION_1 */
+			hdr[k][1] = 6; /* FCGI_STDOUT */
+			hdr[k][2] = (unsigned char)(request_id >> 8);
+			hdr[k][3] = (unsigned char)request_id;
+			hdr[k][4] = (unsigned char)(len >> 8);
+			hdr[k][5] = (unsigned char)len;
+			hdr[k][6] = (unsigned char)pad;
+			hdr[k][7] = 0;
+			iov[n++] = (struct iovec){hdr[k], 8};
+			if (off < an) {
+				size_t m = an - off < left ? an - off : left;
+
+				iov[n++] = (struct iovec){(char *)a + off, m};
+				off += m;
+				left -= m;
+			}
+			if (left > 0)
+				iov[n++] = (struct iovec){(char *)b + (off - an), left};
+			if (pad)
+				iov[n++] = (struct iovec){(void *)zeros, pad};
+			done += len;
+		}
+		if (writev_all(fd, iov, n) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int http_send(struct io *io, const struct resp *rs, int head_only)
 {
 	struct buf h;
@@ -150,6 +230,12 @@ int http_send(struct io *io, const struct resp *rs, int head_only)
 	if (h.overflow || h.oom) {
 		buf_free(&h);
 		return -1;
+	}
+	if (io->fcgi != NULL && io->fcgi->ipcFd >= 0) {
+		rc = http_fcgi_stdout(io->fcgi->ipcFd, io->fcgi->requestId, h.data, h.len,
+				      buf_str(&rs->body), head_only ? 0 : rs->body.len);
+		buf_free(&h);
+		return rc;
 	}
 	rc = out_write(io, h.data, h.len);
 	if (rc == 0 && !head_only)

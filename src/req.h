@@ -42,6 +42,9 @@ struct io {
 	char **envp;	  /* CGI environment or FastCGI params */
 	FCGX_Stream *in;  /* NULL in CGI mode: stdin */
 	FCGX_Stream *out; /* NULL in CGI mode: stdout */
+	/* FastCGI: the request, so that a response can be written as whole
+	 * FCGI_STDOUT records (http_send); NULL to write through out. */
+	FCGX_Request *fcgi;
 };
 
 struct req {

@@ -72,6 +72,7 @@ static void *serve(void *p)
 		io.envp = fr.envp;
 		io.in = fr.in;
 		io.out = fr.out;
+		io.fcgi = &fr;
 		arena_begin();
 		route_handle(ta->app, &db, &http, &io);
 		arena_end();
@@ -88,7 +89,7 @@ static int serve_cgi(struct app *app)
 	struct db db;
 	struct httpc http;
 	struct httpc_opts ho;
-	struct io io = {.envp = environ, .in = NULL, .out = NULL};
+	struct io io = {.envp = environ, .in = NULL, .out = NULL, .fcgi = NULL};
 
 	db_init(&db, app->conf.db_conninfo);
 	http_opts(app, &ho);

@@ -8,6 +8,9 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <check.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +20,111 @@
 #include "http.h"
 #include "req.h"
 #include "valid.h"
+
+/* ------------------------------------------------------------------ */
+/* http_fcgi_stdout: FastCGI records written straight to the socket     */
+
+/* Read every FastCGI record from fd (until EOF): check each header and its
+ * padding, and return the concatenated content (caller frees). */
+static char *fcgi_read_records(int fd, int request_id, size_t *len, int *records)
+{
+	size_t cap = 1 << 20, n = 0;
+	char *all = malloc(cap), *out = malloc(cap);
+	ssize_t r;
+
+	ck_assert_ptr_nonnull(all);
+	ck_assert_ptr_nonnull(out);
+	while ((r = read(fd, all + n, cap - n)) > 0)
+		n += (size_t)r;
+	*len = 0;
+	*records = 0;
+	for (size_t at = 0; at < n;) {
+		const unsigned char *h = (const unsigned char *)all + at;
+		size_t clen, plen;
+
+		ck_assert_uint_ge(n - at, 8);
+		ck_assert_int_eq(h[0], 1); /* version */
+		ck_assert_int_eq(h[1], 6); /* FCGI_STDOUT */
+		ck_assert_int_eq(h[2] << 8 | h[3], request_id);
+		clen = (size_t)(h[4] << 8 | h[5]);
+		plen = h[6];
+		ck_assert_uint_gt(clen, 0); /* an empty record would end the stream */
+		ck_assert_uint_eq((clen + plen) % 8, 0);
+		ck_assert_uint_lt(plen, 8);
+		ck_assert_uint_ge(n - at - 8, clen + plen);
+		memcpy(out + *len, all + at + 8, clen);
+		for (size_t i = 0; i < plen; i++)
+			ck_assert_int_eq(all[at + 8 + clen + i], 0);
+		*len += clen;
+		at += 8 + clen + plen;
+		(*records)++;
+	}
+	free(all);
+	return out;
+}
+
+struct fcgi_writer {
+	int fd, id, rc;
+	const char *a, *b;
+	size_t an, bn;
+};
+
+static void *fcgi_writer_run(void *p)
+{
+	struct fcgi_writer *w = p;
+
+	w->rc = http_fcgi_stdout(w->fd, w->id, w->a, w->an, w->b, w->bn);
+	close(w->fd);
+	return NULL;
+}
+
+START_TEST(test_http_fcgi_stdout)
+{
+	/* sizes around the record limit, header-only, and a 300 KB page */
+	static const size_t sizes[][2] = {{0, 0},	 {57, 0},	{0, 9},	    {100, 31000},
+					  {300, 65228}, {300, 65229}, {65528, 0}, {65529, 1},
+					  {700, 300000}};
+	for (size_t t = 0; t < sizeof(sizes) / sizeof(sizes[0]); t++) {
+		size_t an = sizes[t][0], bn = sizes[t][1], got;
+		char *a = malloc(an + 1), *b = malloc(bn + 1), *content;
+		int sv[2], records;
+
+		ck_assert_ptr_nonnull(a);
+		ck_assert_ptr_nonnull(b);
+		for (size_t i = 0; i < an; i++)
+			a[i] = (char)('A' + i % 26);
+		for (size_t i = 0; i < bn; i++)
+			b[i] = (char)('a' + i % 23);
+		ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+		/* written from a thread: 300 KB does not fit a socket buffer */
+		struct fcgi_writer w = {sv[0], 258 + (int)t, -2, a, b, an, bn};
+		pthread_t th;
+
+		ck_assert_int_eq(pthread_create(&th, NULL, fcgi_writer_run, &w), 0);
+		content = fcgi_read_records(sv[1], 258 + (int)t, &got, &records);
+		pthread_join(th, NULL);
+		close(sv[1]);
+		ck_assert_int_eq(w.rc, 0);
+		ck_assert_uint_eq(got, an + bn);
+		ck_assert_int_eq(records, (int)((an + bn + 65527) / 65528));
+		ck_assert(memcmp(content, a, an) == 0);
+		ck_assert(memcmp(content + an, b, bn) == 0);
+		free(content);
+		free(a);
+		free(b);
+	}
+	/* a closed peer is an error, not a crash (SIGPIPE ignored by the server) */
+	{
+		int sv[2];
+
+		signal(SIGPIPE, SIG_IGN);
+		ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+		close(sv[1]);
+		ck_assert_int_eq(http_fcgi_stdout(sv[0], 1, "x", 1, NULL, 0), -1);
+		close(sv[0]);
+	}
+}
+END_TEST
 
 /* ------------------------------------------------------------------ */
 /* req_urldecode                                                        */
@@ -1548,6 +1656,7 @@ static Suite *req_suite(void)
 	tcase_add_test(th, test_http_set_cookie);
 	tcase_add_test(th, test_http_redirect);
 	tcase_add_test(th, test_http_send_headers);
+	tcase_add_test(th, test_http_fcgi_stdout);
 	suite_add_tcase(s, th);
 	return s;
 }
