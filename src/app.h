@@ -44,6 +44,10 @@ struct ctx {
 	struct resp *resp;
 	struct session *sess; /* NULL on public pages */
 	int route;	      /* enum page */
+	/* the page's main query, read by the gate in the same round trip as
+	 * the session (route prefetch); the page takes it or the gate frees
+	 * it */
+	PGresult *prefetched;
 };
 
 #endif

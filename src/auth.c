@@ -31,6 +31,11 @@ static void copy(char *dst, size_t n, const char *src)
 
 int auth_load(struct ctx *c, struct session *s)
 {
+	return auth_load_with(c, s, NULL, NULL);
+}
+
+int auth_load_with(struct ctx *c, struct session *s, struct db_call *call, PGresult **res)
+{
 	const struct conf *conf = &c->app->conf;
 	const char *jwt = req_cookie(c->req, auth_session_cookie(conf));
 	char sid[65], idle[24];
@@ -38,6 +43,8 @@ int auth_load(struct ctx *c, struct session *s)
 	int result = 0;
 
 	memset(s, 0, sizeof(*s));
+	if (res != NULL)
+		*res = NULL;
 	if (jwt == NULL)
 		return 0;
 	if (sess_jwt_verify(jwt, conf->session_key, sizeof(conf->session_key), (long)time(NULL),
@@ -45,11 +52,22 @@ int auth_load(struct ctx *c, struct session *s)
 		return 0;
 	sess_id_hash(sid, s->sid_hash);
 	snprintf(idle, sizeof(idle), "%ld", conf->session_idle);
-	const char *p[] = {s->sid_hash, idle};
-	r = db_run(c->db, ST_SESSION_LOAD, 2, p);
-	if (r == NULL) {
-		result = -1;
-		goto out;
+	if (call != NULL) {
+		struct db_call sc = {.st = ST_SESSION_LOAD, .n = 2, .params = {s->sid_hash, idle}};
+
+		call->params[0] = s->sid_hash;
+		if (db_run_pair(c->db, &sc, call, &r, res) < 0) {
+			result = -1;
+			goto out;
+		}
+	} else {
+		const char *p[] = {s->sid_hash, idle};
+
+		r = db_run(c->db, ST_SESSION_LOAD, 2, p);
+		if (r == NULL) {
+			result = -1;
+			goto out;
+		}
 	}
 	if (PQntuples(r) != 1)
 		goto out;
@@ -75,6 +93,10 @@ int auth_load(struct ctx *c, struct session *s)
 	result = 1;
 out:
 	PQclear(r);
+	if (result != 1 && res != NULL) {
+		PQclear(*res);
+		*res = NULL;
+	}
 	return result;
 }
 

@@ -19,6 +19,11 @@ const char *auth_pre_cookie(const struct conf *conf);
  * disabled), -1 on a database error.
  */
 int auth_load(struct ctx *c, struct session *s);
+/* The same, and when signed in also run the page's statement in the same
+ * round trip: call->params[0] is set to the session's id hash (the
+ * statement scopes itself by it) and its result goes to *res (caller
+ * PQclear()s; NULL unless 1 is returned). */
+int auth_load_with(struct ctx *c, struct session *s, struct db_call *call, PGresult **res);
 /* Create a session for user in org and set the cookie on c->resp.
  * 0 ok, -1 error. */
 int auth_start(struct ctx *c, long long user_id, long long org_id);

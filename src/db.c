@@ -105,6 +105,84 @@ PGresult *db_run(struct db *db, enum stmt st, int n, const char *const *params)
 	return db_run_format(db, st, n, params, 0);
 }
 
+/* One attempt at a pipelined pair; see db_run_pair. */
+static int db_try_pair(struct db *db, const struct db_call *a, const struct db_call *b,
+		       PGresult **ra, PGresult **rb)
+{
+	const struct db_call *call[2] = {a, b};
+	PGresult **out[2] = {ra, rb}, *r;
+	int ok = 1;
+
+	if (db_ensure(db) < 0 || db_prepare(db, a->st) < 0 || db_prepare(db, b->st) < 0)
+		return -1;
+	if (PQenterPipelineMode(db->conn) != 1)
+		return -1;
+	for (int i = 0; i < 2; i++)
+		if (PQsendQueryPrepared(db->conn, stmt_name(call[i]->st), call[i]->n,
+					call[i]->params, NULL, NULL, call[i]->binary) != 1)
+			ok = 0;
+	if (PQpipelineSync(db->conn) != 1)
+		ok = 0;
+	/* each statement's result, then NULL; then the sync point */
+	for (int i = 0; ok && i < 2; i++) {
+		ExecStatusType st;
+
+		r = PQgetResult(db->conn);
+		st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+		if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+			*out[i] = r;
+		} else {
+			if (st != PGRES_PIPELINE_ABORTED)
+				log_event(LOG_ERROR, NULL, "db_query_failed", "statement",
+					  stmt_name(call[i]->st), "sqlstate",
+					  r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL,
+					  "error",
+					  r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY)
+					    : PQerrorMessage(db->conn),
+					  NULL);
+			PQclear(r);
+			ok = 0;
+			if (r == NULL)
+				break;
+		}
+		while ((r = PQgetResult(db->conn)) != NULL) /* the NULL after each result */
+			PQclear(r);
+	}
+	/* read up to the sync point (past an aborted statement's result and
+	 * the NULLs between results) so that the connection is idle again */
+	for (int guard = 0; guard < 8 && PQstatus(db->conn) == CONNECTION_OK; guard++) {
+		ExecStatusType st;
+
+		r = PQgetResult(db->conn);
+		if (r == NULL)
+			continue;
+		st = PQresultStatus(r);
+		PQclear(r);
+		if (st == PGRES_PIPELINE_SYNC)
+			break;
+	}
+	if (PQexitPipelineMode(db->conn) != 1)
+		ok = 0;
+	if (!ok) {
+		PQclear(*ra);
+		PQclear(*rb);
+		*ra = *rb = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int db_run_pair(struct db *db, const struct db_call *a, const struct db_call *b, PGresult **ra,
+		PGresult **rb)
+{
+	*ra = *rb = NULL;
+	if (db_try_pair(db, a, b, ra, rb) == 0)
+		return 0;
+	if (!db->in_tx && db->conn != NULL && PQstatus(db->conn) == CONNECTION_BAD)
+		return db_try_pair(db, a, b, ra, rb); /* the server went away: once more */
+	return -1;
+}
+
 long db_cmd(struct db *db, enum stmt st, int n, const char *const *params)
 {
 	PGresult *r = db_run(db, st, n, params);

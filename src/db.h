@@ -37,6 +37,20 @@ int db_ping(struct db *db);
 PGresult *db_run(struct db *db, enum stmt st, int n, const char *const *params);
 /* The same with every column in binary format when binary is 1. */
 PGresult *db_run_format(struct db *db, enum stmt st, int n, const char *const *params, int binary);
+/* A statement call for db_run_pair. */
+struct db_call {
+	enum stmt st;
+	int n;
+	const char *params[8];
+	int binary;	  /* 1: all columns in binary format */
+	char text[4][24]; /* room for numeric parameters' text */
+};
+/* Run a and b in one round trip (a libpq pipeline with one sync, so one
+ * implicit transaction unless one is open).  0 with both results (caller
+ * PQclear()s them), or -1 with both NULL when either failed (b does not
+ * run when a fails).  Retried once on a fresh connection, as db_run. */
+int db_run_pair(struct db *db, const struct db_call *a, const struct db_call *b, PGresult **ra,
+		PGresult **rb);
 /* Run a statement that returns no rows (or rows to ignore).  Returns the
  * number of rows affected, or -1. */
 long db_cmd(struct db *db, enum stmt st, int n, const char *const *params);

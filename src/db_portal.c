@@ -15,27 +15,38 @@ static void copy(char *dst, size_t n, const char *src)
 	snprintf(dst, n, "%s", src);
 }
 
+void db_portal_list_call(struct db_call *call, enum portal_sort sort, const char *status,
+			 long long after, int limit)
+{
+	memset(call, 0, sizeof(*call));
+	switch (sort) {
+	case SORT_STATUS:
+		call->st = status ? ST_PORTAL_LIST_STATUS_S : ST_PORTAL_LIST_STATUS;
+		break;
+	case SORT_LAST:
+		call->st = status ? ST_PORTAL_LIST_LAST_S : ST_PORTAL_LIST_LAST;
+		break;
+	default:
+		call->st = status ? ST_PORTAL_LIST_NAME_S : ST_PORTAL_LIST_NAME;
+		break;
+	}
+	LL(call->text[0], after);
+	snprintf(call->text[1], sizeof(call->text[1]), "%d", limit);
+	call->params[1] = call->text[0];
+	call->params[2] = call->text[1];
+	call->params[3] = status;
+	call->n = status ? 4 : 3;
+	call->binary = 1;
+}
+
 int db_portal_list(struct db *db, const char *sid_hash, enum portal_sort sort, const char *status,
 		   long long after, int limit, PGresult **res)
 {
-	char a[24], lim[16];
-	enum stmt st;
+	struct db_call call;
 
-	LL(a, after);
-	snprintf(lim, sizeof(lim), "%d", limit);
-	switch (sort) {
-	case SORT_STATUS:
-		st = status ? ST_PORTAL_LIST_STATUS_S : ST_PORTAL_LIST_STATUS;
-		break;
-	case SORT_LAST:
-		st = status ? ST_PORTAL_LIST_LAST_S : ST_PORTAL_LIST_LAST;
-		break;
-	default:
-		st = status ? ST_PORTAL_LIST_NAME_S : ST_PORTAL_LIST_NAME;
-		break;
-	}
-	const char *p[] = {sid_hash, a, lim, status};
-	*res = db_run_format(db, st, status ? 4 : 3, p, 1);
+	db_portal_list_call(&call, sort, status, after, limit);
+	call.params[0] = sid_hash;
+	*res = db_run_format(db, call.st, call.n, call.params, call.binary);
 	return *res == NULL ? -1 : 1;
 }
 

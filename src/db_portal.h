@@ -67,6 +67,10 @@ enum {
 };
 int db_portal_list(struct db *db, const char *sid_hash, enum portal_sort sort, const char *status,
 		   long long after, int limit, PGresult **res);
+/* The same statement as a call for db_run_pair / auth_load_with, with
+ * params[0] (the session's id hash) left for the caller. */
+void db_portal_list_call(struct db_call *call, enum portal_sort sort, const char *status,
+			 long long after, int limit);
 /* One portal of org as a cJSON object (*out). 1 found, 0 not found. */
 int db_portal_get(struct db *db, long long org, long long id, cJSON **out);
 /* Lock a portal by id (or by hub id when id is 0). 1 found, 0 not. */

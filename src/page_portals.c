@@ -160,25 +160,54 @@ static cJSON *row_view(const PGresult *r, int i)
 	return o;
 }
 
-int page_portals_get(struct ctx *c)
+/* The list the query asks for (fields checked by the gate). */
+struct list_args {
+	int sort;
+	const char *status;
+	long long after;
+};
+
+static void list_args(const struct ctx *c, struct list_args *a)
 {
 	const char *s = req_query(c->req, "sort");
-	const char *status = req_query(c->req, "status");
-	const char *after_s = req_query(c->req, "after");
-	long long after = after_s ? strtoll(after_s, NULL, 10) : 0; /* valid_id */
+	const char *after = req_query(c->req, "after");
+
+	a->sort = SORT_NAME;
+	if (s && strcmp(s, "status") == 0)
+		a->sort = SORT_STATUS;
+	else if (s && strcmp(s, "last") == 0)
+		a->sort = SORT_LAST;
+	a->status = req_query(c->req, "status");
+	a->after = after ? strtoll(after, NULL, 10) : 0; /* valid_id */
+}
+
+int page_portals_prefetch(struct ctx *c, struct db_call *call)
+{
+	struct list_args a;
+
+	list_args(c, &a);
+	db_portal_list_call(call, (enum portal_sort)a.sort, a.status, a.after, PAGE_ROWS + 1);
+	return 1;
+}
+
+int page_portals_get(struct ctx *c)
+{
+	struct list_args a;
 	cJSON *v = NULL, *rows, *filters, *f;
-	PGresult *res = NULL;
-	int sort = SORT_NAME, result, count;
+	PGresult *res = c->prefetched;
+	int result, count;
 	long total, attention;
 	const long n_conn = c->sess->n_connected, n_needs = c->sess->n_needs,
 		   n_disc = c->sess->n_disconnected;
 
-	if (s && strcmp(s, "status") == 0)
-		sort = SORT_STATUS;
-	else if (s && strcmp(s, "last") == 0)
-		sort = SORT_LAST;
-	if (db_portal_list(c->db, c->sess->sid_hash, (enum portal_sort)sort, status, after,
-			   PAGE_ROWS + 1, &res) < 0)
+	list_args(c, &a);
+	const int sort = a.sort;
+	const char *status = a.status;
+	const long long after = a.after;
+
+	c->prefetched = NULL; /* ours now */
+	if (res == NULL && db_portal_list(c->db, c->sess->sid_hash, (enum portal_sort)sort, status,
+					  after, PAGE_ROWS + 1, &res) < 0)
 		return -1;
 	if (!db_bin_types_ok(res, list_types, PORTAL_COL__COUNT)) {
 		log_event(LOG_ERROR, c->req->id, "portal_list_columns", NULL);

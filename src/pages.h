@@ -30,6 +30,9 @@ int page_login_post(struct ctx *c);
 int page_logout_post(struct ctx *c);
 /* page_portals.c */
 int page_portals_get(struct ctx *c);
+/* The Client Accounts page's list statement, for the gate to read with the
+ * session (route prefetch).  Returns 1. */
+int page_portals_prefetch(struct ctx *c, struct db_call *call);
 int page_portal_get(struct ctx *c);
 int page_portal_new_get(struct ctx *c);
 int page_portal_new_post(struct ctx *c);

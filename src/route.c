@@ -34,6 +34,9 @@ struct route {
 	int (*get)(struct ctx *);
 	int (*post)(struct ctx *);
 	struct field fields[8];
+	/* GET only: describe the page's main statement so that the gate reads
+	 * it with the session in one round trip (1), or decline (0) */
+	int (*prefetch)(struct ctx *, struct db_call *);
 };
 
 static const struct route routes[PAGE__MAX] = {
@@ -61,7 +64,8 @@ static const struct route routes[PAGE__MAX] = {
 		      NULL,
 		      {{Q, "sort", valid_sort, 0},
 		       {Q, "status", valid_status, 0},
-		       {Q, "after", valid_id, 0}}},
+		       {Q, "after", valid_id, 0}},
+		      page_portals_prefetch},
     [PAGE_PORTAL_NEW] = {"portal_new",
 			 "/portals/new",
 			 M_GET | M_POST,
@@ -271,7 +275,12 @@ void route_handle(const struct app *app, struct db *db, struct httpc *http, stru
 		goto send;
 	}
 	if (rt->auth) {
-		rc = auth_load(&c, &sess);
+		struct db_call call;
+
+		if (rt->prefetch != NULL && req.method != METHOD_POST && rt->prefetch(&c, &call))
+			rc = auth_load_with(&c, &sess, &call, &c.prefetched);
+		else
+			rc = auth_load(&c, &sess);
 		if (rc < 0) {
 			plain_error(&c, &sess, 503, "Service unavailable",
 				    "The database is not answering. Please try again shortly.");
@@ -317,6 +326,7 @@ send:
 	metrics_request(page, resp.status);
 	log_event(resp.status >= 500 ? LOG_ERROR : LOG_INFO, req.id, "request", "method",
 		  req.method_name, "route", route_name(page), "status", status, "ms", ms, NULL);
+	PQclear(c.prefetched);
 	req_free(&req);
 	http_resp_free(&resp);
 }

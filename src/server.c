@@ -18,7 +18,6 @@
 
 extern char **environ;
 
-static pthread_mutex_t accept_lock = PTHREAD_MUTEX_INITIALIZER;
 static volatile sig_atomic_t stopping;
 
 struct thread_arg {
@@ -45,6 +44,29 @@ static void http_opts(const struct app *app, struct httpc_opts *o)
 	o->user_agent = "JetStack-ClientAccounts/1.0";
 }
 
+/*
+ * End a request.  libfcgi closes the connection with a "lingering" close:
+ * shutdown(), then wait in poll() until nginx closes its end, a blocked
+ * thread and a wake-up per request.  That wait only protects against
+ * resetting the connection while unread input is still queued, so read
+ * what is left of the request body (normally just the empty FCGI_STDIN
+ * record that ends it) and, when that is all, close at once (the
+ * "detached" close of FCGX_Detach).  A large unread body (a refused
+ * upload) keeps the lingering close.
+ */
+static void finish(FCGX_Request *fr)
+{
+	char sink[4096];
+	size_t left = 256 * 1024;
+	int n = 0;
+
+	while (left > 0 && (n = FCGX_GetStr(sink, (int)sizeof(sink), fr->in)) > 0)
+		left -= (size_t)n < left ? (size_t)n : left;
+	if (n == 0 && left > 0 && FCGX_GetError(fr->in) == 0)
+		FCGX_Detach(fr);
+	FCGX_Finish_r(fr);
+}
+
 static void *serve(void *p)
 {
 	struct thread_arg *ta = p;
@@ -64,9 +86,10 @@ static void *serve(void *p)
 		int rc;
 		struct io io;
 
-		pthread_mutex_lock(&accept_lock);
+		/* No lock around accept: Linux wakes exactly one thread blocked
+		 * in accept() per connection, and a mutex handed from thread to
+		 * thread costs a futex wake-up per request. */
 		rc = FCGX_Accept_r(&fr);
-		pthread_mutex_unlock(&accept_lock);
 		if (rc < 0)
 			break;
 		io.envp = fr.envp;
@@ -76,7 +99,7 @@ static void *serve(void *p)
 		arena_begin();
 		route_handle(ta->app, &db, &http, &io);
 		arena_end();
-		FCGX_Finish_r(&fr);
+		finish(&fr);
 	}
 	arena_release();
 	httpc_cleanup(&http);

@@ -81,9 +81,9 @@ static void *fcgi_writer_run(void *p)
 START_TEST(test_http_fcgi_stdout)
 {
 	/* sizes around the record limit, header-only, and a 300 KB page */
-	static const size_t sizes[][2] = {{0, 0},	 {57, 0},	{0, 9},	    {100, 31000},
-					  {300, 65228}, {300, 65229}, {65528, 0}, {65529, 1},
-					  {700, 300000}};
+	static const size_t sizes[][2] = {{0, 0},	{57, 0},      {0, 9},
+					  {100, 31000}, {300, 65228}, {300, 65229},
+					  {65528, 0},	{65529, 1},   {700, 300000}};
 	for (size_t t = 0; t < sizeof(sizes) / sizeof(sizes[0]); t++) {
 		size_t an = sizes[t][0], bn = sizes[t][1], got;
 		char *a = malloc(an + 1), *b = malloc(bn + 1), *content;
