@@ -9,6 +9,7 @@
 #include "crypt.h"
 
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -264,22 +265,63 @@ out:
 	return result;
 }
 
+/*
+ * HMAC-SHA-256 (RFC 2104) over SHA-256 fetched once.  OpenSSL 3's HMAC()
+ * looks "HMAC" and "SHA256" up by name under a lock on every call; a page
+ * computes several MACs, from several threads at once.
+ */
+static EVP_MD *hmac_md;
+static pthread_once_t hmac_md_once = PTHREAD_ONCE_INIT;
+
+static void hmac_md_fetch(void)
+{
+	hmac_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
 int crypt_hmac_sha256(const void *key, size_t keylen, const void *msg, size_t msglen,
 		      uint8_t out[32])
 {
-	unsigned int outlen = 0;
+	unsigned char k[64] = {0}, pad[64], inner[32];
+	unsigned int len = 0;
+	EVP_MD_CTX *ctx = NULL;
 	int result = -1;
 
-	if ((key == NULL && keylen != 0) || (msg == NULL && msglen != 0) || keylen > INT_MAX)
+	if ((key == NULL && keylen != 0) || (msg == NULL && msglen != 0))
 		goto out;
-	if (key == NULL)
-		key = "";
+	if (pthread_once(&hmac_md_once, hmac_md_fetch) != 0 || hmac_md == NULL)
+		goto out;
 	if (msg == NULL)
 		msg = "";
-	if (HMAC(EVP_sha256(), key, (int)keylen, msg, msglen, out, &outlen) == NULL || outlen != 32)
+	if (keylen > sizeof(k)) {
+		/* a key longer than the block is hashed first */
+		if (EVP_Digest(key, keylen, k, &len, hmac_md, NULL) != 1 || len != 32)
+			goto out;
+	} else if (keylen > 0) {
+		memcpy(k, key, keylen);
+	}
+	ctx = EVP_MD_CTX_new();
+	if (ctx == NULL)
+		goto out;
+	for (size_t i = 0; i < sizeof(pad); i++)
+		pad[i] = k[i] ^ 0x36;
+	if (EVP_DigestInit_ex(ctx, hmac_md, NULL) != 1 ||
+	    EVP_DigestUpdate(ctx, pad, sizeof(pad)) != 1 ||
+	    EVP_DigestUpdate(ctx, msg, msglen) != 1 || EVP_DigestFinal_ex(ctx, inner, &len) != 1 ||
+	    len != 32)
+		goto out;
+	for (size_t i = 0; i < sizeof(pad); i++)
+		pad[i] = k[i] ^ 0x5c;
+	if (EVP_DigestInit_ex(ctx, hmac_md, NULL) != 1 ||
+	    EVP_DigestUpdate(ctx, pad, sizeof(pad)) != 1 ||
+	    EVP_DigestUpdate(ctx, inner, sizeof(inner)) != 1 ||
+	    EVP_DigestFinal_ex(ctx, out, &len) != 1 || len != 32)
 		goto out;
 	result = 0;
 out:
+	EVP_MD_CTX_free(ctx);
+	OPENSSL_cleanse(k, sizeof(k));
+	OPENSSL_cleanse(pad, sizeof(pad));
+	OPENSSL_cleanse(inner, sizeof(inner));
 	if (result != 0)
 		OPENSSL_cleanse(out, 32);
 	return result;

@@ -68,19 +68,43 @@ void page_flash(struct ctx *c, const char *message)
 	db_cmd(c->db, ST_SESSION_FLASH_SET, 2, p);
 }
 
+/* Days since 1970-01-01 to a civil date (proleptic Gregorian), by
+ * H. Hinnant's days_from_civil inverse: no locks, unlike gmtime_r(),
+ * which takes the time zone lock on every call. */
+static void civil_from_days(long long z, int *y, int *m, int *d)
+{
+	long long era, doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
 void page_time(long long t, char *out, size_t n)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
-
+	struct {
+		int tm_year, tm_mon, tm_mday, tm_hour, tm_min;
+	} tm;
 	char b[24];
-	int y;
+	int y, mo, d;
 
 	if (n == 0)
 		return;
 	out[0] = '\0';
-	if (t <= 0 || gmtime_r(&tt, &tm) == NULL || n < sizeof("2026-11-28 15:04 UTC"))
+	if (t <= 0 || t > 253402300799LL /* 9999-12-31 */ || n < sizeof("2026-11-28 15:04 UTC"))
 		return;
+	civil_from_days(t / 86400, &y, &mo, &d);
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = (int)(t % 86400 / 3600);
+	tm.tm_min = (int)(t % 3600 / 60);
 	/* by hand: strftime costs more than the rest of a table row */
 	y = tm.tm_year + 1900;
 	if (y < 1000 || y > 9999)

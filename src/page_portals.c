@@ -106,28 +106,29 @@ static void put(cJSON *o, const char *key, cJSON *item, int *ok)
 	}
 }
 
+/* A time as text; "" for none. */
 static void put_time(cJSON *o, const char *key, long long t, int *ok)
 {
 	char text[32];
 
 	page_time(t, text, sizeof(text));
-	if (text[0])
-		put(o, key, cJSON_CreateString(text), ok);
+	put(o, key, text[0] ? cJSON_CreateString(text) : cJSON_CreateStringReference(""), ok);
 }
 
 /*
  * The view of row i of a list result: only what the table shows, built in
- * one pass by column position.  Text values point into r, which must
- * outlive the view.  NULL on OOM.
+ * one pass by column position.  Every row gets the same members in the
+ * same order (empty strings for what a row does not show), so the
+ * template's lookups find them where they found them in the previous row.
+ * Text values point into r, which must outlive the view.  NULL on OOM.
  */
-static cJSON *row_view(const PGresult *r, int i)
+static cJSON *row_view(const PGresult *r, int i, int can_manage)
 {
 	const char *name = PQgetvalue(r, i, PORTAL_COL_NAME);
 	const char *domain = PQgetvalue(r, i, PORTAL_COL_HUB_DOMAIN);
 	const char *status = PQgetvalue(r, i, PORTAL_COL_STATUS);
-	const char *reason = PQgetvalue(r, i, PORTAL_COL_REASON);
-	const char *hs_email = PQgetvalue(r, i, PORTAL_COL_HS_USER_EMAIL);
 	int connected = strcmp(status, "connected") == 0, ok = 1;
+	int yellow = !connected && strcmp(status, "needs_reconnection") == 0;
 	cJSON *o = cJSON_CreateObject();
 
 	if (o == NULL)
@@ -135,24 +136,36 @@ static cJSON *row_view(const PGresult *r, int i)
 	put(o, "id", cJSON_CreateNumber((double)db_bin_int8(r, i, PORTAL_COL_ID)), &ok);
 	put(o, "status", cJSON_CreateStringReference(status), &ok);
 	put(o, "name", cJSON_CreateStringReference(name), &ok);
-	if (domain[0] && strcmp(domain, name) != 0)
-		put(o, "hub_domain", cJSON_CreateStringReference(domain), &ok);
+	put(o, "hub_domain", cJSON_CreateStringReference(strcmp(domain, name) != 0 ? domain : ""),
+	    &ok);
 	put(o, "hub_id", cJSON_CreateNumber((double)db_bin_int8(r, i, PORTAL_COL_HUB_ID)), &ok);
 	put(o, "conn_label",
 	    cJSON_CreateStringReference(
 		conf_conn_label(conf_conn_parse(PQgetvalue(r, i, PORTAL_COL_CONN_TYPE)))),
 	    &ok);
-	page_status_fields(o, status);
-	if (!connected && reason[0])
-		put(o, "status_reason", cJSON_CreateStringReference(reason), &ok);
+	put(o, "status_class",
+	    cJSON_CreateStringReference(connected ? "green"
+					: yellow  ? "yellow"
+						  : "red"),
+	    &ok);
+	put(o, "status_label",
+	    cJSON_CreateStringReference(connected ? "Connected"
+					: yellow  ? "Needs Reconnection"
+						  : "Disconnected"),
+	    &ok);
+	put(o, "status_reason",
+	    cJSON_CreateStringReference(connected ? "" : PQgetvalue(r, i, PORTAL_COL_REASON)), &ok);
 	put_time(o, "last_connected_text", db_bin_time(r, i, PORTAL_COL_LAST_CONNECTED), &ok);
 	put(o, "connected_by_email",
 	    cJSON_CreateStringReference(PQgetvalue(r, i, PORTAL_COL_CONNECTED_BY)), &ok);
-	if (hs_email[0])
-		put(o, "hs_user_email", cJSON_CreateStringReference(hs_email), &ok);
+	put(o, "hs_user_email",
+	    cJSON_CreateStringReference(PQgetvalue(r, i, PORTAL_COL_HS_USER_EMAIL)), &ok);
 	put_time(o, "last_refreshed_text", db_bin_time(r, i, PORTAL_COL_LAST_REFRESHED), &ok);
-	if (connected)
-		put_time(o, "next_check_text", db_bin_time(r, i, PORTAL_COL_NEXT_CHECK), &ok);
+	put_time(o, "next_check_text", connected ? db_bin_time(r, i, PORTAL_COL_NEXT_CHECK) : 0,
+		 &ok);
+	put(o, "can_manage", cJSON_CreateBool(can_manage), &ok);
+	put(o, "can_reconnect", cJSON_CreateBool(!connected), &ok);
+	put(o, "is_connected", cJSON_CreateBool(connected), &ok);
 	if (!ok) {
 		cJSON_Delete(o);
 		return NULL;
@@ -269,7 +282,7 @@ int page_portals_get(struct ctx *c)
 	if (rows == NULL)
 		goto fail;
 	for (int i = 0; i < count; i++) {
-		cJSON *row = row_view(res, i);
+		cJSON *row = row_view(res, i, c->sess->can_manage);
 
 		if (row == NULL || !cJSON_AddItemToArray(rows, row)) {
 			cJSON_Delete(row);

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -69,6 +70,22 @@ struct tmpl_parser {
 	size_t nstack;
 };
 
+/*
+ * Where a tag's name was last found: its position among the members of the
+ * innermost object context.  Rows of a table are objects built alike, so
+ * the next row has the same member at the same position; a hit is checked
+ * by the member's key pointer (keys of objects built by the same code are
+ * the same string constants), a miss falls back to the full lookup.
+ */
+#define TMPL_HINTS 128
+struct tmpl_hint {
+	const struct tmpl_node *nd;
+	const char *key;
+	size_t pos;
+};
+
+#define TMPL_NO_OBJ ((size_t)-1)
+
 struct tmpl_render_state {
 	const struct tmpl_set *set;
 	struct buf *out;
@@ -76,7 +93,9 @@ struct tmpl_render_state {
 	size_t errlen;
 	int depth;
 	size_t nctx;
+	size_t top_obj; /* index in ctx of the innermost object, or TMPL_NO_OBJ */
 	const cJSON *ctx[TMPL_CTX_MAX];
+	struct tmpl_hint hints[TMPL_HINTS];
 };
 
 static void tmpl_errf(char *err, size_t errlen, const char *fmt, ...)
@@ -625,37 +644,52 @@ void tmpl_set_free(struct tmpl_set *set)
 /* cJSON type test without a library call (as cJSON_IsObject() etc. do). */
 #define TMPL_IS(v, t) ((v) != NULL && ((v)->type & 0xFF) == (t))
 
-/* The first member of obj named key, or NULL. */
-static const cJSON *tmpl_member(const cJSON *obj, const char *key)
+/* The first member of obj named key, or NULL; *pos gets its position. */
+static const cJSON *tmpl_member(const cJSON *obj, const char *key, size_t *pos)
 {
 	const cJSON *c;
+	size_t i = 0;
 
-	for (c = obj->child; c != NULL; c = c->next)
-		if (c->string != NULL && c->string[0] == key[0] && strcmp(c->string, key) == 0)
+	for (c = obj->child; c != NULL; c = c->next, i++)
+		if (c->string != NULL && c->string[0] == key[0] && strcmp(c->string, key) == 0) {
+			*pos = i;
 			return c;
+		}
 	return NULL;
 }
 
 /* Resolve a name node against the context stack; NULL when missing. */
-static const cJSON *tmpl_lookup(const struct tmpl_render_state *r, const struct tmpl_node *nd)
+static const cJSON *tmpl_lookup(struct tmpl_render_state *r, const struct tmpl_node *nd)
 {
 	const cJSON *v = NULL, *c;
 	const char *part = nd->parts;
-	size_t k, i;
+	struct tmpl_hint *h;
+	size_t k, i, pos = 0;
 
 	if (nd->nparts == 0)
 		return r->ctx[r->nctx - 1];
-	for (k = r->nctx; k-- > 0;) {
+	h = &r->hints[((uintptr_t)nd / sizeof(*nd)) % TMPL_HINTS];
+	if (h->nd == nd && r->top_obj != TMPL_NO_OBJ) {
+		c = r->ctx[r->top_obj]->child;
+		for (i = 0; c != NULL && i < h->pos; i++)
+			c = c->next;
+		if (c != NULL && c->string == h->key)
+			v = c;
+	}
+	for (k = r->nctx; v == NULL && k-- > 0;) {
 		c = r->ctx[k];
 		if (TMPL_IS(c, cJSON_Object)) {
-			v = tmpl_member(c, part);
-			if (v != NULL)
-				break;
+			v = tmpl_member(c, part, &pos);
+			if (v != NULL && k == r->top_obj) {
+				h->nd = nd;
+				h->key = v->string;
+				h->pos = pos;
+			}
 		}
 	}
 	for (i = 1; v != NULL && i < nd->nparts; i++) {
 		part += strlen(part) + 1;
-		v = TMPL_IS(v, cJSON_Object) ? tmpl_member(v, part) : NULL;
+		v = TMPL_IS(v, cJSON_Object) ? tmpl_member(v, part, &pos) : NULL;
 	}
 	return v;
 }
@@ -747,9 +781,14 @@ static int tmpl_render_with(struct tmpl_render_state *r, const struct tmpl *t, s
 			  t->name, t->nodes[at].line);
 		return -1;
 	}
+	size_t top = r->top_obj;
+
+	if (TMPL_IS(v, cJSON_Object))
+		r->top_obj = r->nctx;
 	r->ctx[r->nctx++] = v;
 	rc = tmpl_render_range(r, t, at + 1, t->nodes[at].end);
 	r->nctx--;
+	r->top_obj = top;
 	return rc;
 }
 
@@ -845,6 +884,8 @@ int tmpl_render(const struct tmpl_set *set, const char *name, const cJSON *view,
 	r.depth = 0;
 	r.nctx = 1;
 	r.ctx[0] = view;
+	r.top_obj = TMPL_IS(view, cJSON_Object) ? 0 : TMPL_NO_OBJ;
+	memset(r.hints, 0, sizeof(r.hints));
 	if (tmpl_render_range(&r, t, 0, t->nnodes) < 0)
 		goto out;
 	result = 0;

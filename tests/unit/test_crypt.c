@@ -5,6 +5,8 @@
  * yescrypt passwords and configuration keys.
  */
 #include <check.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,6 +192,35 @@ START_TEST(test_hmac_vectors)
 	ck_assert_int_eq(crypt_hmac_sha256("Jefe", 4, "what do ya want for nothing?", 28, mac), 0);
 	hex_of(mac, 32, hex);
 	ck_assert_str_eq(hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+	/* RFC 4231 test case 6: a key longer than the block (hashed first). */
+	{
+		uint8_t big[131];
+
+		memset(big, 0xaa, sizeof(big));
+		ck_assert_int_eq(
+		    crypt_hmac_sha256(big, sizeof(big),
+				      "Test Using Larger Than Block-Size Key - Hash Key First", 54,
+				      mac),
+		    0);
+		ck_assert(memcmp(mac,
+				 "\x60\xe4\x31\x59\x1e\xe0\xb6\x7f\x0d\x8a\x26\xaa\xcb\xf5\xb7\x7f"
+				 "\x8e\x0b\xc6\x21\x37\x28\xc5\x14\x05\x46\x04\x0f\x0e\xe3\x7f\x54",
+				 32) == 0);
+		/* a 64-byte key is used as it is (the block size exactly) */
+		uint8_t k64[64], a[32], b[32];
+		unsigned int n = 0;
+
+		memset(k64, 0x0b, sizeof(k64));
+		ck_assert_int_eq(crypt_hmac_sha256(k64, sizeof(k64), "msg", 3, a), 0);
+		ck_assert_ptr_nonnull(
+		    HMAC(EVP_sha256(), k64, 64, (const unsigned char *)"msg", 3, b, &n));
+		ck_assert(memcmp(a, b, 32) == 0);
+		/* an empty key and an empty message */
+		ck_assert_int_eq(crypt_hmac_sha256(NULL, 0, NULL, 0, a), 0);
+		ck_assert_ptr_nonnull(
+		    HMAC(EVP_sha256(), "", 0, (const unsigned char *)"", 0, b, &n));
+		ck_assert(memcmp(a, b, 32) == 0);
+	}
 	ck_assert_int_eq(crypt_hmac_sha256(NULL, 5, "x", 1, mac), -1);
 }
 END_TEST

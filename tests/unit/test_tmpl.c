@@ -565,6 +565,73 @@ START_TEST(test_large_render)
 }
 END_TEST
 
+/* Objects built with constant keys (as the pages build rows), so that
+ * tmpl's per-render lookup hints can hit: every answer must still be the
+ * innermost context's value, whatever the rows' shapes. */
+static cJSON *row_cs(const char *const *kv)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	ck_assert_ptr_nonnull(o);
+	for (; kv[0] != NULL; kv += 2)
+		ck_assert(cJSON_AddItemToObjectCS(o, kv[0], cJSON_CreateStringReference(kv[1])));
+	return o;
+}
+
+static void render_view(const char *src, cJSON *view, const char *want)
+{
+	struct tmpl_set *set = tmpl_set_new();
+	struct buf b;
+	char e[256] = "";
+
+	ck_assert_ptr_nonnull(set);
+	ck_assert_int_eq(tmpl_set_add(set, "t", src, e, sizeof(e)), 0);
+	tmpl_set_add(set, "p", "<{{name}}:{{kind}}>", e, sizeof(e));
+	buf_init(&b, 0);
+	ck_assert_msg(tmpl_render(set, "t", view, &b, e, sizeof(e)) == 0, "%s", e);
+	ck_assert_str_eq(buf_str(&b), want);
+	buf_free(&b);
+	tmpl_set_free(set);
+}
+
+START_TEST(test_lookup_hints_follow_row_shapes)
+{
+	static const char *const r1[] = {"id", "1", "name", "a", "kind", "x", NULL};
+	/* same keys, same order */
+	static const char *const r2[] = {"id", "2", "name", "b", "kind", "y", NULL};
+	/* "name" missing: the outer context's name shows */
+	static const char *const r3[] = {"id", "3", "kind", "z", NULL};
+	/* another order */
+	static const char *const r4[] = {"kind", "w", "name", "d", "id", "4", NULL};
+	/* a key in the hinted position that is another key */
+	static const char *const r5[] = {"id", "5", "kind", "v", "name", "e", NULL};
+	static const char *const r6[] = {"id", "6", "name", "f", "kind", "u", NULL};
+	const char *const *rows[] = {r1, r2, r3, r4, r5, r6};
+	cJSON *view = cJSON_CreateObject(), *arr = cJSON_CreateArray(), *sub;
+
+	ck_assert_ptr_nonnull(view);
+	ck_assert_ptr_nonnull(arr);
+	cJSON_AddItemToObjectCS(view, "name", cJSON_CreateStringReference("OUTER"));
+	cJSON_AddItemToObjectCS(view, "kind", cJSON_CreateStringReference("K"));
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		cJSON_AddItemToArray(arr, row_cs(rows[i]));
+	/* a nested object inside the last row that lacks "id" */
+	sub = cJSON_CreateObject();
+	cJSON_AddItemToObjectCS(sub, "kind", cJSON_CreateStringReference("inner"));
+	cJSON_AddItemToObjectCS(cJSON_GetArrayItem(arr, 5), "sub", sub);
+	cJSON_AddItemToObjectCS(view, "rows", arr);
+
+	render_view(
+	    "{{#rows}}[{{id}} {{name}} {{kind}}{{#sub}} ({{id}} {{kind}}){{/sub}}]{{/rows}}", view,
+	    "[1 a x][2 b y][3 OUTER z][4 d w][5 e v][6 f u (6 inner)]");
+	/* twice in one render, and through a partial seen with other objects */
+	render_view(
+	    "{{#rows}}{{> p}}{{/rows}}|{{> p}}|{{#rows}}{{> p}}{{/rows}}", view,
+	    "<a:x><b:y><OUTER:z><d:w><e:v><f:u>|<OUTER:K>|<a:x><b:y><OUTER:z><d:w><e:v><f:u>");
+	cJSON_Delete(view);
+}
+END_TEST
+
 static Suite *tmpl_suite(void)
 {
 	Suite *s = suite_create("tmpl");
@@ -592,6 +659,7 @@ static Suite *tmpl_suite(void)
 	tcase_add_test(tc, test_garbage_no_crash);
 	tcase_add_test(tc, test_load_dir);
 	tcase_add_test(tc, test_large_render);
+	tcase_add_test(tc, test_lookup_hints_follow_row_shapes);
 	suite_add_tcase(s, tc);
 	return s;
 }
