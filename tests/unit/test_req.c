@@ -25,11 +25,14 @@
 /* http_fcgi_stdout: FastCGI records written straight to the socket     */
 
 /* Read every FastCGI record from fd (until EOF): check each header and its
- * padding, and return the concatenated content (caller frees). */
-static char *fcgi_read_records(int fd, int request_id, size_t *len, int *records)
+ * padding, and return the concatenated FCGI_STDOUT content (caller frees).
+ * *ended: 1 when the stream ended with an empty FCGI_STDOUT record and a
+ * complete FCGI_END_REQUEST as the last two records. */
+static char *fcgi_read_records(int fd, int request_id, size_t *len, int *records, int *ended)
 {
 	size_t cap = 1 << 20, n = 0;
 	char *all = malloc(cap), *out = malloc(cap);
+	int eof_at = -1, end_at = -1;
 	ssize_t r;
 
 	ck_assert_ptr_nonnull(all);
@@ -44,27 +47,37 @@ static char *fcgi_read_records(int fd, int request_id, size_t *len, int *records
 
 		ck_assert_uint_ge(n - at, 8);
 		ck_assert_int_eq(h[0], 1); /* version */
-		ck_assert_int_eq(h[1], 6); /* FCGI_STDOUT */
 		ck_assert_int_eq(h[2] << 8 | h[3], request_id);
 		clen = (size_t)(h[4] << 8 | h[5]);
 		plen = h[6];
-		ck_assert_uint_gt(clen, 0); /* an empty record would end the stream */
 		ck_assert_uint_eq((clen + plen) % 8, 0);
 		ck_assert_uint_lt(plen, 8);
 		ck_assert_uint_ge(n - at - 8, clen + plen);
-		memcpy(out + *len, all + at + 8, clen);
+		ck_assert_int_eq(eof_at < 0 || h[1] == 3, 1); /* only END_REQUEST after EOF */
+		ck_assert_int_lt(end_at, 0);		      /* nothing after END_REQUEST */
+		if (h[1] == 6 && clen == 0) {
+			eof_at = *records;
+		} else if (h[1] == 3) {
+			ck_assert_uint_eq(clen, 8);
+			ck_assert(memcmp(all + at + 8, "\0\0\0\0\0\0\0\0", 8) == 0);
+			end_at = *records;
+		} else {
+			ck_assert_int_eq(h[1], 6); /* FCGI_STDOUT */
+			memcpy(out + *len, all + at + 8, clen);
+			*len += clen;
+		}
 		for (size_t i = 0; i < plen; i++)
 			ck_assert_int_eq(all[at + 8 + clen + i], 0);
-		*len += clen;
 		at += 8 + clen + plen;
 		(*records)++;
 	}
+	*ended = eof_at >= 0 && end_at == eof_at + 1 && end_at == *records - 1;
 	free(all);
 	return out;
 }
 
 struct fcgi_writer {
-	int fd, id, rc;
+	int fd, id, rc, end;
 	const char *a, *b;
 	size_t an, bn;
 };
@@ -73,7 +86,7 @@ static void *fcgi_writer_run(void *p)
 {
 	struct fcgi_writer *w = p;
 
-	w->rc = http_fcgi_stdout(w->fd, w->id, w->a, w->an, w->b, w->bn);
+	w->rc = http_fcgi_stdout(w->fd, w->id, w->a, w->an, w->b, w->bn, w->end);
 	close(w->fd);
 	return NULL;
 }
@@ -95,21 +108,25 @@ START_TEST(test_http_fcgi_stdout)
 			a[i] = (char)('A' + i % 26);
 		for (size_t i = 0; i < bn; i++)
 			b[i] = (char)('a' + i % 23);
-		ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-		/* written from a thread: 300 KB does not fit a socket buffer */
-		struct fcgi_writer w = {sv[0], 258 + (int)t, -2, a, b, an, bn};
-		pthread_t th;
+		for (int end = 0; end <= 1; end++) {
+			ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+			/* written from a thread: 300 KB does not fit a socket buffer */
+			struct fcgi_writer w = {sv[0], 258 + (int)t, -2, end, a, b, an, bn};
+			pthread_t th;
+			int ended;
 
-		ck_assert_int_eq(pthread_create(&th, NULL, fcgi_writer_run, &w), 0);
-		content = fcgi_read_records(sv[1], 258 + (int)t, &got, &records);
-		pthread_join(th, NULL);
-		close(sv[1]);
-		ck_assert_int_eq(w.rc, 0);
-		ck_assert_uint_eq(got, an + bn);
-		ck_assert_int_eq(records, (int)((an + bn + 65527) / 65528));
-		ck_assert(memcmp(content, a, an) == 0);
-		ck_assert(memcmp(content + an, b, bn) == 0);
-		free(content);
+			ck_assert_int_eq(pthread_create(&th, NULL, fcgi_writer_run, &w), 0);
+			content = fcgi_read_records(sv[1], 258 + (int)t, &got, &records, &ended);
+			pthread_join(th, NULL);
+			close(sv[1]);
+			ck_assert_int_eq(w.rc, 0);
+			ck_assert_uint_eq(got, an + bn);
+			ck_assert_int_eq(records, (int)((an + bn + 65527) / 65528) + 2 * end);
+			ck_assert_int_eq(ended, end);
+			ck_assert(memcmp(content, a, an) == 0);
+			ck_assert(memcmp(content + an, b, bn) == 0);
+			free(content);
+		}
 		free(a);
 		free(b);
 	}
@@ -120,7 +137,7 @@ START_TEST(test_http_fcgi_stdout)
 		signal(SIGPIPE, SIG_IGN);
 		ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 		close(sv[1]);
-		ck_assert_int_eq(http_fcgi_stdout(sv[0], 1, "x", 1, NULL, 0), -1);
+		ck_assert_int_eq(http_fcgi_stdout(sv[0], 1, "x", 1, NULL, 0, 1), -1);
 		close(sv[0]);
 	}
 }
