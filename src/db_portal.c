@@ -18,24 +18,28 @@ static void copy(char *dst, size_t n, const char *src)
 void db_portal_list_call(struct db_call *call, enum portal_sort sort, const char *status,
 			 long long after, int limit)
 {
+	/* [sort][status filter][later page] */
+	static const enum stmt st[3][2][2] = {
+	    [SORT_NAME] = {{ST_PORTAL_FIRST_NAME, ST_PORTAL_LIST_NAME},
+			   {ST_PORTAL_FIRST_NAME_S, ST_PORTAL_LIST_NAME_S}},
+	    [SORT_STATUS] = {{ST_PORTAL_FIRST_STATUS, ST_PORTAL_LIST_STATUS},
+			     {ST_PORTAL_FIRST_STATUS_S, ST_PORTAL_LIST_STATUS_S}},
+	    [SORT_LAST] = {{ST_PORTAL_FIRST_LAST, ST_PORTAL_LIST_LAST},
+			   {ST_PORTAL_FIRST_LAST_S, ST_PORTAL_LIST_LAST_S}},
+	};
+	int n = 1;
+
 	memset(call, 0, sizeof(*call));
-	switch (sort) {
-	case SORT_STATUS:
-		call->st = status ? ST_PORTAL_LIST_STATUS_S : ST_PORTAL_LIST_STATUS;
-		break;
-	case SORT_LAST:
-		call->st = status ? ST_PORTAL_LIST_LAST_S : ST_PORTAL_LIST_LAST;
-		break;
-	default:
-		call->st = status ? ST_PORTAL_LIST_NAME_S : ST_PORTAL_LIST_NAME;
-		break;
+	call->st = st[sort][status != NULL][after > 0];
+	if (after > 0) {
+		LL(call->text[0], after);
+		call->params[n++] = call->text[0];
 	}
-	LL(call->text[0], after);
 	snprintf(call->text[1], sizeof(call->text[1]), "%d", limit);
-	call->params[1] = call->text[0];
-	call->params[2] = call->text[1];
-	call->params[3] = status;
-	call->n = status ? 4 : 3;
+	call->params[n++] = call->text[1];
+	if (status != NULL)
+		call->params[n++] = status;
+	call->n = n;
 	call->binary = 1;
 }
 

@@ -23,18 +23,26 @@
 	"p.last_connected_at, p.connected_by_email, p.hs_user_email, p.last_refreshed_at, "        \
 	"p.next_check_at"
 
-#define LIST_WITH                                                                                  \
-	"WITH o AS (SELECT org_id FROM sessions WHERE id_hash = $1), "                             \
-	"a AS (SELECT sort_name, status_rank, last_connected_at FROM portals "                     \
-	"WHERE id = $2 AND org_id = (SELECT org_id FROM o)) "
+/* The session's organisation: the page is read in the same round trip as
+ * the session, before the application knows the organisation. */
+#define LIST_ORG "(SELECT org_id FROM sessions WHERE id_hash = $1)"
 
 #define LIST_FROM                                                                                  \
 	" FROM portals p "                                                                         \
-	"WHERE p.org_id = (SELECT org_id FROM o) AND p.removed_at IS NULL "
+	"WHERE p.org_id = " LIST_ORG " AND p.removed_at IS NULL "
 
-#define AFTER_NAME "coalesce((SELECT sort_name FROM a), '')"
-#define AFTER_RANK "coalesce((SELECT status_rank FROM a), (-1)::smallint)"
-#define AFTER_LAST "coalesce((SELECT last_connected_at FROM a), 'infinity')"
+/* The sort key of the portal with id $2 (the last row shown), read inside
+ * the organisation: an unknown or foreign id starts from the top. */
+#define AFTER(col, none)                                                                           \
+	"coalesce((SELECT a." col " FROM portals a WHERE a.id = $2 AND a.org_id = " LIST_ORG       \
+	"), " none ")"
+#define AFTER_NAME AFTER("sort_name", "''")
+#define AFTER_RANK AFTER("status_rank", "(-1)::smallint")
+#define AFTER_LAST AFTER("last_connected_at", "'infinity'")
+
+#define ORDER_NAME   "ORDER BY p.sort_name, p.id "
+#define ORDER_STATUS "ORDER BY p.status_rank, p.sort_name, p.id "
+#define ORDER_LAST   "ORDER BY p.last_connected_at DESC, p.id DESC "
 
 static const struct {
 	const char *name;
@@ -99,36 +107,46 @@ static const struct {
     [ST_SESSION_FLASH_CLEAR] = {"session_flash_clear",
 				"UPDATE sessions SET flash = NULL WHERE id_hash = $1"},
 
-    /* keyset pages: $1 the session's id hash (the organisation comes from
-     * it, so the page can be read in the same round trip as the session),
-     * $2 the id of the last row shown (0 for the first page; its sort key
-     * is read here, so a cursor is only ever an id), $3 the limit, $4 the
-     * status.  Columns by position, read in binary (page_portals.c). */
+    /* Client Accounts pages, $1 the session's id hash.  First pages: $2
+     * the limit, $3 the status.  Later pages: $2 the id of the last row
+     * shown (its sort key is read here, so a cursor is only ever an id), $3
+     * the limit, $4 the status.  Columns by position, read in binary
+     * (page_portals.c). */
+    [ST_PORTAL_FIRST_NAME] = {"portal_first_name",
+			      "SELECT " LIST_COLS LIST_FROM ORDER_NAME "LIMIT $2"},
+    [ST_PORTAL_FIRST_NAME_S] = {"portal_first_name_s", "SELECT " LIST_COLS LIST_FROM
+						       "AND p.status = $3 " ORDER_NAME "LIMIT $2"},
+    [ST_PORTAL_FIRST_STATUS] = {"portal_first_status",
+				"SELECT " LIST_COLS LIST_FROM ORDER_STATUS "LIMIT $2"},
+    [ST_PORTAL_FIRST_STATUS_S] = {"portal_first_status_s",
+				  "SELECT " LIST_COLS LIST_FROM "AND p.status = $3 " ORDER_NAME
+				  "LIMIT $2"},
+    [ST_PORTAL_FIRST_LAST] = {"portal_first_last",
+			      "SELECT " LIST_COLS LIST_FROM ORDER_LAST "LIMIT $2"},
+    [ST_PORTAL_FIRST_LAST_S] = {"portal_first_last_s", "SELECT " LIST_COLS LIST_FROM
+						       "AND p.status = $3 " ORDER_LAST "LIMIT $2"},
     [ST_PORTAL_LIST_NAME] = {"portal_list_name",
-			     LIST_WITH "SELECT " LIST_COLS LIST_FROM
-				       "AND (p.sort_name, p.id) > (" AFTER_NAME ", $2) "
-				       "ORDER BY p.sort_name, p.id LIMIT $3"},
+			     "SELECT " LIST_COLS LIST_FROM "AND (p.sort_name, p.id) > (" AFTER_NAME
+			     ", $2) " ORDER_NAME "LIMIT $3"},
     [ST_PORTAL_LIST_NAME_S] = {"portal_list_name_s",
-			       LIST_WITH "SELECT " LIST_COLS LIST_FROM
-					 "AND p.status = $4 AND (p.sort_name, p.id) > (" AFTER_NAME
-					 ", $2) ORDER BY p.sort_name, p.id LIMIT $3"},
+			       "SELECT " LIST_COLS LIST_FROM
+			       "AND p.status = $4 AND (p.sort_name, p.id) > (" AFTER_NAME
+			       ", $2) " ORDER_NAME "LIMIT $3"},
     [ST_PORTAL_LIST_STATUS] = {"portal_list_status",
-			       LIST_WITH "SELECT " LIST_COLS LIST_FROM
-					 "AND (p.status_rank, p.sort_name, p.id) > (" AFTER_RANK
-					 ", " AFTER_NAME ", $2) "
-					 "ORDER BY p.status_rank, p.sort_name, p.id LIMIT $3"},
-    [ST_PORTAL_LIST_STATUS_S] = {"portal_list_status_s", LIST_WITH
+			       "SELECT " LIST_COLS LIST_FROM
+			       "AND (p.status_rank, p.sort_name, p.id) > (" AFTER_RANK
+			       ", " AFTER_NAME ", $2) " ORDER_STATUS "LIMIT $3"},
+    [ST_PORTAL_LIST_STATUS_S] = {"portal_list_status_s",
 				 "SELECT " LIST_COLS LIST_FROM
 				 "AND p.status = $4 AND (p.sort_name, p.id) > (" AFTER_NAME
-				 ", $2) ORDER BY p.sort_name, p.id LIMIT $3"},
-    [ST_PORTAL_LIST_LAST] = {"portal_list_last",
-			     LIST_WITH "SELECT " LIST_COLS LIST_FROM
-				       "AND (p.last_connected_at, p.id) < (" AFTER_LAST ", $2) "
-				       "ORDER BY p.last_connected_at DESC, p.id DESC LIMIT $3"},
-    [ST_PORTAL_LIST_LAST_S] = {"portal_list_last_s", LIST_WITH
+				 ", $2) " ORDER_NAME "LIMIT $3"},
+    [ST_PORTAL_LIST_LAST] = {"portal_list_last", "SELECT " LIST_COLS LIST_FROM
+						 "AND (p.last_connected_at, p.id) < (" AFTER_LAST
+						 ", $2) " ORDER_LAST "LIMIT $3"},
+    [ST_PORTAL_LIST_LAST_S] = {"portal_list_last_s",
 			       "SELECT " LIST_COLS LIST_FROM
 			       "AND p.status = $4 AND (p.last_connected_at, p.id) < (" AFTER_LAST
-			       ", $2) ORDER BY p.last_connected_at DESC, p.id DESC LIMIT $3"},
+			       ", $2) " ORDER_LAST "LIMIT $3"},
     [ST_PORTAL_GET] = {"portal_get",
 		       "SELECT " PORTAL_COLS ", p.granted_scopes, "
 		       "extract(epoch FROM p.status_changed_at)::bigint AS status_changed, "
