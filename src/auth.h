@@ -19,10 +19,11 @@ const char *auth_pre_cookie(const struct conf *conf);
  * disabled), -1 on a database error.
  */
 int auth_load(struct ctx *c, struct session *s);
-/* The same, and when signed in also run the page's statement in the same
- * round trip: call->params[0] is set to the session's id hash (the
- * statement scopes itself by it) and its result goes to *res (caller
- * PQclear()s; NULL unless 1 is returned). */
+/* The same, and also run the page's statement in the same round trip:
+ * call->params[0] is set to the organisation named by the session token's
+ * signed "org" grant and the result goes to *res (caller PQclear()s).  *res
+ * is NULL unless 1 is returned and the session's organisation is that one
+ * (tokens without the grant get no prefetch; the page reads its own). */
 int auth_load_with(struct ctx *c, struct session *s, struct db_call *call, PGresult **res);
 /* Create a session for user in org and set the cookie on c->resp.
  * 0 ok, -1 error. */

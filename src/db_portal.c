@@ -43,13 +43,15 @@ void db_portal_list_call(struct db_call *call, enum portal_sort sort, const char
 	call->binary = 1;
 }
 
-int db_portal_list(struct db *db, const char *sid_hash, enum portal_sort sort, const char *status,
+int db_portal_list(struct db *db, long long org, enum portal_sort sort, const char *status,
 		   long long after, int limit, PGresult **res)
 {
 	struct db_call call;
+	char o[24];
 
 	db_portal_list_call(&call, sort, status, after, limit);
-	call.params[0] = sid_hash;
+	LL(o, org);
+	call.params[0] = o;
 	*res = db_run_format(db, call.st, call.n, call.params, call.binary);
 	return *res == NULL ? -1 : 1;
 }

@@ -44,11 +44,11 @@ struct token_row {
 void db_token_row_free(struct token_row *t);
 
 /*
- * One page of the portals of the session's organisation (sid_hash is the
- * session's id hash), at most limit rows after the portal with id after (0:
- * from the start) in the sort order; status NULL for all.  *res gets the
- * rows in binary format, columns as in db_stmt.c's LIST_COLS (PORTAL_COL_*
- * below); the caller PQclear()s it.  Returns 1, or -1 on error.
+ * One page of the portals of organisation org, at most limit rows after the
+ * portal with id after (0: from the start) in the sort order; status NULL
+ * for all.  *res gets the rows in binary format, columns as in db_stmt.c's
+ * LIST_COLS (PORTAL_COL_* below); the caller PQclear()s it.  Returns 1, or
+ * -1 on error.
  */
 enum {
 	PORTAL_COL_ID,		   /* int8 */
@@ -65,10 +65,10 @@ enum {
 	PORTAL_COL_NEXT_CHECK,	   /* timestamptz, may be NULL */
 	PORTAL_COL__COUNT
 };
-int db_portal_list(struct db *db, const char *sid_hash, enum portal_sort sort, const char *status,
+int db_portal_list(struct db *db, long long org, enum portal_sort sort, const char *status,
 		   long long after, int limit, PGresult **res);
 /* The same statement as a call for db_run_pair / auth_load_with, with
- * params[0] (the session's id hash) left for the caller. */
+ * params[0] (the organisation) left for the caller. */
 void db_portal_list_call(struct db_call *call, enum portal_sort sort, const char *status,
 			 long long after, int limit);
 /* One portal of org as a cJSON object (*out). 1 found, 0 not found. */

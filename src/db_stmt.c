@@ -23,9 +23,9 @@
 	"p.last_connected_at, p.connected_by_email, p.hs_user_email, p.last_refreshed_at, "        \
 	"p.next_check_at"
 
-/* The session's organisation: the page is read in the same round trip as
- * the session, before the application knows the organisation. */
-#define LIST_ORG "(SELECT org_id FROM sessions WHERE id_hash = $1)"
+/* The organisation: from the session token's signed grant when the page
+ * is read in the same round trip as the session check (auth_load_with). */
+#define LIST_ORG "$1"
 
 #define LIST_FROM                                                                                  \
 	" FROM portals p "                                                                         \
@@ -107,7 +107,7 @@ static const struct {
     [ST_SESSION_FLASH_CLEAR] = {"session_flash_clear",
 				"UPDATE sessions SET flash = NULL WHERE id_hash = $1"},
 
-    /* Client Accounts pages, $1 the session's id hash.  First pages: $2
+    /* Client Accounts pages, $1 the organisation.  First pages: $2
      * the limit, $3 the status.  Later pages: $2 the id of the last row
      * shown (its sort key is read here, so a cursor is only ever an id), $3
      * the limit, $4 the status.  Columns by position, read in binary

@@ -219,7 +219,7 @@ int page_portals_get(struct ctx *c)
 	const long long after = a.after;
 
 	c->prefetched = NULL; /* ours now */
-	if (res == NULL && db_portal_list(c->db, c->sess->sid_hash, (enum portal_sort)sort, status,
+	if (res == NULL && db_portal_list(c->db, c->sess->org_id, (enum portal_sort)sort, status,
 					  after, PAGE_ROWS + 1, &res) < 0)
 		return -1;
 	if (!db_bin_types_ok(res, list_types, PORTAL_COL__COUNT)) {

@@ -50,15 +50,23 @@ static int sess_key_ok(const uint8_t *key, size_t keylen)
 
 char *sess_jwt_sign(const uint8_t *key, size_t keylen, const char *sid, long iat, long exp)
 {
+	return sess_jwt_sign_org(key, keylen, sid, 0, iat, exp);
+}
+
+char *sess_jwt_sign_org(const uint8_t *key, size_t keylen, const char *sid, long long org, long iat,
+			long exp)
+{
 	jwt_t *j = NULL;
 	char *result = NULL;
 
-	if (!sess_key_ok(key, keylen) || !sess_charset_ok(sid, 1, SESS_SID_MAX))
+	if (!sess_key_ok(key, keylen) || !sess_charset_ok(sid, 1, SESS_SID_MAX) || org < 0)
 		goto out;
 	if (jwt_new(&j) != 0 || j == NULL)
 		goto out;
 	if (jwt_add_grant(j, "sid", sid) != 0 || jwt_add_grant_int(j, "iat", iat) != 0 ||
 	    jwt_add_grant_int(j, "exp", exp) != 0)
+		goto out;
+	if (org > 0 && jwt_add_grant_int(j, "org", (long)org) != 0)
 		goto out;
 	/* libjwt copies the key and scrubs its copy in jwt_free. */
 	if (jwt_set_alg(j, JWT_ALG_HS256, key, (int)keylen) != 0)
@@ -100,12 +108,20 @@ out:
 int sess_jwt_verify(const char *token, const uint8_t *key, size_t keylen, long now, char *sid,
 		    size_t sidlen)
 {
+	return sess_jwt_verify_org(token, key, keylen, now, sid, sidlen, NULL);
+}
+
+int sess_jwt_verify_org(const char *token, const uint8_t *key, size_t keylen, long now, char *sid,
+			size_t sidlen, long long *org)
+{
 	jwt_t *j = NULL;
 	const char *s;
 	size_t slen;
-	long exp;
+	long exp, o;
 	int result = -1;
 
+	if (org != NULL)
+		*org = 0;
 	if (sid == NULL || sidlen == 0)
 		goto out;
 	sid[0] = '\0';
@@ -132,6 +148,11 @@ int sess_jwt_verify(const char *token, const uint8_t *key, size_t keylen, long n
 	if (slen >= sidlen)
 		goto out;
 	memcpy(sid, s, slen + 1);
+	if (org != NULL) {
+		errno = 0;
+		o = jwt_get_grant_int(j, "org");
+		*org = errno == 0 && o > 0 ? o : 0;
+	}
 	result = 0;
 out:
 	if (j != NULL)

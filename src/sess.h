@@ -25,6 +25,11 @@
  * or NULL on bad arguments or failure.
  */
 char *sess_jwt_sign(const uint8_t *key, size_t keylen, const char *sid, long iat, long exp);
+/* The same with an "org" grant when org > 0: the session's organisation,
+ * so that a page can be read in the same round trip as the session check
+ * (the check itself still decides; see auth_load_with). */
+char *sess_jwt_sign_org(const uint8_t *key, size_t keylen, const char *sid, long long org, long iat,
+			long exp);
 
 /*
  * Verify a token from sess_jwt_sign at time now and copy its sid into
@@ -37,6 +42,10 @@ char *sess_jwt_sign(const uint8_t *key, size_t keylen, const char *sid, long iat
  */
 int sess_jwt_verify(const char *token, const uint8_t *key, size_t keylen, long now, char *sid,
 		    size_t sidlen);
+/* The same, also giving the "org" grant in *org (0 when absent or not a
+ * positive integer; org may be NULL). */
+int sess_jwt_verify_org(const char *token, const uint8_t *key, size_t keylen, long now, char *sid,
+			size_t sidlen, long long *org);
 
 /*
  * A new session id: 32 random bytes as 43 base64url chars plus NUL.

@@ -936,6 +936,39 @@ def test_admin_portal_list(stack):
     assert len(empty.stdout.strip().splitlines()) == 1
 
 
+def test_page_read_with_the_session_follows_the_session_not_the_token(stack):
+    """The Client Accounts page is read in the same round trip as the
+    session check, for the organisation named in the session token's signed
+    "org" grant.  What the page shows must still come from the session: a
+    token whose grant names another organisation (possible only with the
+    key) shows the session's own portals, and a token without the grant
+    (issued before it existed) works too."""
+    mine, theirs = stack.client(), stack.client()
+    for c, name in ((mine, "Mine %s" % os.urandom(3).hex()), (theirs, "Theirs %s" % os.urandom(3).hex())):
+        stack.sql("INSERT INTO portals (org_id, hub_id, name, connection_type, status, granted_scopes) "
+                  "VALUES (%s, %s, %s, 'config_only', 'connected', '')",
+                  (stack.org_id(c.org), 880000000 + int.from_bytes(os.urandom(3), "big"), name))
+        c.portal_name = name
+    jwt = mine.s.cookies.get("js_session")
+    h, p, _ = jwt.split(".")
+    payload = json.loads(b64url_dec(p))
+    assert payload.get("org") == stack.org_id(mine.org)  # sign-in puts the grant in
+    key = base64.b64decode(stack.session_key)
+    hdr = {"alg": "HS256", "typ": "JWT"}
+    tokens = {
+        "as issued": jwt,
+        "grant names another organisation": hs256(key, hdr, dict(payload, org=stack.org_id(theirs.org))),
+        "no grant": hs256(key, hdr, {k: v for k, v in payload.items() if k != "org"}),
+        "grant names no organisation": hs256(key, hdr, dict(payload, org=987654321)),
+    }
+    for what, token in tokens.items():
+        for query in ("", "?sort=status", "?sort=last&status=connected"):
+            r = get_with_cookie(stack, "/portals" + query, token)
+            assert r.status_code == 200, (what, query, r.status_code)
+            assert mine.portal_name in r.text, (what, query)
+            assert theirs.portal_name not in r.text, (what, query)
+
+
 # -- PostgreSQL restart ----------------------------------------------------------------
 
 

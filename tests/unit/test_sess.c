@@ -89,6 +89,69 @@ START_TEST(test_jwt_round_trip)
 }
 END_TEST
 
+START_TEST(test_jwt_org_grant)
+{
+	char sid[65];
+	long long org = -7;
+	char *tok;
+
+	/* signed with the organisation: it comes back */
+	tok = sess_jwt_sign_org(key, sizeof(key), SID, 4242, 1000, 2000);
+	ck_assert_ptr_nonnull(tok);
+	ck_assert_int_eq(sess_jwt_verify_org(tok, key, sizeof(key), 1500, sid, sizeof(sid), &org),
+			 0);
+	ck_assert_str_eq(sid, SID);
+	ck_assert_int_eq(org, 4242);
+	/* and the plain verify still accepts it */
+	ck_assert_int_eq(verify(tok, sid, sizeof(sid)), 0);
+	/* expired: refused, org reset */
+	org = 9;
+	ck_assert_int_eq(sess_jwt_verify_org(tok, key, sizeof(key), 2000, sid, sizeof(sid), &org),
+			 -1);
+	ck_assert_int_eq(org, 0);
+	free(tok);
+
+	/* no grant (a token from before it existed): 0 */
+	tok = sess_jwt_sign(key, sizeof(key), SID, 1000, 2000);
+	ck_assert_ptr_nonnull(tok);
+	org = 9;
+	ck_assert_int_eq(sess_jwt_verify_org(tok, key, sizeof(key), 1500, sid, sizeof(sid), &org),
+			 0);
+	ck_assert_int_eq(org, 0);
+	free(tok);
+	ck_assert_ptr_null(sess_jwt_sign_org(key, sizeof(key), SID, -1, 1000, 2000));
+
+	/* a grant that is not a positive integer counts as absent */
+	static const char *odd[] = {"\"12\"", "-3", "0", "1.5", "null"};
+	for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+		char payload[200];
+
+		snprintf(payload, sizeof(payload),
+			 "{\"exp\":2000,\"iat\":1000,\"org\":%s,\"sid\":\"" SID "\"}", odd[i]);
+		tok = craft(HS256_HDR, payload, key, sizeof(key));
+		org = 9;
+		ck_assert_int_eq(
+		    sess_jwt_verify_org(tok, key, sizeof(key), 1500, sid, sizeof(sid), &org), 0);
+		ck_assert_msg(org == 0, "org %lld from %s", org, odd[i]);
+		free(tok);
+	}
+
+	/* another organisation under another key: refused as a whole */
+	{
+		uint8_t other[sizeof(key)];
+
+		memset(other, 0x5a, sizeof(other));
+		tok = sess_jwt_sign_org(other, sizeof(other), SID, 1, 1000, 2000);
+		ck_assert_ptr_nonnull(tok);
+		org = 9;
+		ck_assert_int_eq(
+		    sess_jwt_verify_org(tok, key, sizeof(key), 1500, sid, sizeof(sid), &org), -1);
+		ck_assert_int_eq(org, 0);
+		free(tok);
+	}
+}
+END_TEST
+
 START_TEST(test_jwt_expired)
 {
 	char sid[65];
@@ -535,6 +598,7 @@ static Suite *sess_suite(void)
 
 	tc = tcase_create("jwt");
 	tcase_add_test(tc, test_jwt_round_trip);
+	tcase_add_test(tc, test_jwt_org_grant);
 	tcase_add_test(tc, test_jwt_expired);
 	tcase_add_test(tc, test_jwt_bad_exp);
 	tcase_add_test(tc, test_jwt_wrong_key);
