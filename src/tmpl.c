@@ -78,6 +78,7 @@ struct tmpl_parser {
  * the same string constants), a miss falls back to the full lookup.
  */
 #define TMPL_HINTS 128
+#define TMPL_KIDS  64
 struct tmpl_hint {
 	const struct tmpl_node *nd;
 	const char *key;
@@ -96,6 +97,11 @@ struct tmpl_render_state {
 	size_t top_obj; /* index in ctx of the innermost object, or TMPL_NO_OBJ */
 	const cJSON *ctx[TMPL_CTX_MAX];
 	struct tmpl_hint hints[TMPL_HINTS];
+	/* the first members of one object by position, for hints to index:
+	 * filled once per row instead of walking the list on every tag */
+	const cJSON *kids_of;
+	size_t nkids;
+	const cJSON *kids[TMPL_KIDS];
 };
 
 static void tmpl_errf(char *err, size_t errlen, const char *fmt, ...)
@@ -670,11 +676,16 @@ static const cJSON *tmpl_lookup(struct tmpl_render_state *r, const struct tmpl_n
 		return r->ctx[r->nctx - 1];
 	h = &r->hints[((uintptr_t)nd / sizeof(*nd)) % TMPL_HINTS];
 	if (h->nd == nd && r->top_obj != TMPL_NO_OBJ) {
-		c = r->ctx[r->top_obj]->child;
-		for (i = 0; c != NULL && i < h->pos; i++)
-			c = c->next;
-		if (c != NULL && c->string == h->key)
-			v = c;
+		const cJSON *o = r->ctx[r->top_obj];
+
+		if (r->kids_of != o) {
+			r->nkids = 0;
+			for (c = o->child; c != NULL && r->nkids < TMPL_KIDS; c = c->next)
+				r->kids[r->nkids++] = c;
+			r->kids_of = o;
+		}
+		if (h->pos < r->nkids && r->kids[h->pos]->string == h->key)
+			v = r->kids[h->pos];
 	}
 	for (k = r->nctx; v == NULL && k-- > 0;) {
 		c = r->ctx[k];
@@ -886,6 +897,8 @@ int tmpl_render(const struct tmpl_set *set, const char *name, const cJSON *view,
 	r.ctx[0] = view;
 	r.top_obj = TMPL_IS(view, cJSON_Object) ? 0 : TMPL_NO_OBJ;
 	memset(r.hints, 0, sizeof(r.hints));
+	r.kids_of = NULL;
+	r.nkids = 0;
 	if (tmpl_render_range(&r, t, 0, t->nnodes) < 0)
 		goto out;
 	result = 0;

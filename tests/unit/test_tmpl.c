@@ -629,6 +629,29 @@ START_TEST(test_lookup_hints_follow_row_shapes)
 	    "{{#rows}}{{> p}}{{/rows}}|{{> p}}|{{#rows}}{{> p}}{{/rows}}", view,
 	    "<a:x><b:y><OUTER:z><d:w><e:v><f:u>|<OUTER:K>|<a:x><b:y><OUTER:z><d:w><e:v><f:u>");
 	cJSON_Delete(view);
+
+	/* rows wider than the positions tmpl keeps at hand (64) */
+	{
+		static char names[70][8];
+		cJSON *wide = cJSON_CreateObject(), *list = cJSON_CreateArray();
+
+		for (int i = 0; i < 70; i++)
+			snprintf(names[i], sizeof(names[i]), "k%d", i);
+		for (int row = 0; row < 3; row++) {
+			cJSON *o = cJSON_CreateObject();
+			char v[16];
+
+			for (int i = 0; i < 70; i++) {
+				snprintf(v, sizeof(v), "%d.%d", row, i);
+				cJSON_AddItemToObjectCS(o, names[i], cJSON_CreateString(v));
+			}
+			cJSON_AddItemToArray(list, o);
+		}
+		cJSON_AddItemToObjectCS(wide, "rows", list);
+		render_view("{{#rows}}{{k66}} {{k3}} {{k63}} {{k64}};{{/rows}}", wide,
+			    "0.66 0.3 0.63 0.64;1.66 1.3 1.63 1.64;2.66 2.3 2.63 2.64;");
+		cJSON_Delete(wide);
+	}
 }
 END_TEST
 
