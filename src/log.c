@@ -2,6 +2,7 @@
  * log: JSON-lines logging on stderr.  See log.h.
  */
 #include "log.h"
+#include "civil.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -56,13 +57,15 @@ void log_event(enum log_level lvl, const char *req_id, const char *event, ...)
 	char line[4096], ts[40];
 	size_t pos = 0;
 	struct timeval tv;
-	struct tm tm;
+	int y, mo, d;
 	va_list ap;
 	const char *k;
 
 	gettimeofday(&tv, NULL);
-	gmtime_r(&tv.tv_sec, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	civil_from_days((long long)tv.tv_sec / 86400, &y, &mo, &d);
+	snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d", y, mo, d,
+		 (int)(tv.tv_sec % 86400 / 3600), (int)(tv.tv_sec % 3600 / 60),
+		 (int)(tv.tv_sec % 60));
 	pos = (size_t)snprintf(
 	    line, sizeof(line), "{\"ts\":\"%s.%03ldZ\",\"level\":\"%s\",\"prog\":", ts,
 	    (long)(tv.tv_usec / 1000), level_names[(unsigned)lvl < LOG__MAX ? lvl : LOG_ERROR]);

@@ -3,6 +3,7 @@
  * error pages, flash messages, time and status formatting.
  */
 #include "log.h"
+#include "civil.h"
 #include "pages.h"
 #include "route.h"
 #include "tmpl.h"
@@ -66,24 +67,6 @@ void page_flash(struct ctx *c, const char *message)
 		return;
 	const char *p[] = {c->sess->sid_hash, message};
 	db_cmd(c->db, ST_SESSION_FLASH_SET, 2, p);
-}
-
-/* Days since 1970-01-01 to a civil date (proleptic Gregorian), by
- * H. Hinnant's days_from_civil inverse: no locks, unlike gmtime_r(),
- * which takes the time zone lock on every call. */
-static void civil_from_days(long long z, int *y, int *m, int *d)
-{
-	long long era, doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = (int)(yoe + era * 400 + (*m <= 2));
 }
 
 void page_time(long long t, char *out, size_t n)
