@@ -111,7 +111,7 @@ static int db_try_pair(struct db *db, const struct db_call *a, const struct db_c
 {
 	const struct db_call *call[2] = {a, b};
 	PGresult **out[2] = {ra, rb}, *r;
-	int ok = 1;
+	int io_ok = 1, failed[2] = {0, 0};
 
 	if (db_ensure(db) < 0 || db_prepare(db, a->st) < 0 || db_prepare(db, b->st) < 0)
 		return -1;
@@ -120,11 +120,11 @@ static int db_try_pair(struct db *db, const struct db_call *a, const struct db_c
 	for (int i = 0; i < 2; i++)
 		if (PQsendQueryPrepared(db->conn, stmt_name(call[i]->st), call[i]->n,
 					call[i]->params, NULL, NULL, call[i]->binary) != 1)
-			ok = 0;
+			io_ok = 0;
 	if (PQpipelineSync(db->conn) != 1)
-		ok = 0;
+		io_ok = 0;
 	/* each statement's result, then NULL; then the sync point */
-	for (int i = 0; ok && i < 2; i++) {
+	for (int i = 0; io_ok && i < 2; i++) {
 		ExecStatusType st;
 
 		r = PQgetResult(db->conn);
@@ -140,10 +140,12 @@ static int db_try_pair(struct db *db, const struct db_call *a, const struct db_c
 					  r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY)
 					    : PQerrorMessage(db->conn),
 					  NULL);
-			PQclear(r);
-			ok = 0;
-			if (r == NULL)
+			failed[i] = 1;
+			if (r == NULL) {
+				io_ok = 0;
 				break;
+			}
+			PQclear(r);
 		}
 		while ((r = PQgetResult(db->conn)) != NULL) /* the NULL after each result */
 			PQclear(r);
@@ -162,14 +164,14 @@ static int db_try_pair(struct db *db, const struct db_call *a, const struct db_c
 			break;
 	}
 	if (PQexitPipelineMode(db->conn) != 1)
-		ok = 0;
-	if (!ok) {
+		io_ok = 0;
+	if (!io_ok || failed[0]) {
 		PQclear(*ra);
 		PQclear(*rb);
 		*ra = *rb = NULL;
 		return -1;
 	}
-	return 0;
+	return 0; /* *rb is NULL when b alone failed */
 }
 
 int db_run_pair(struct db *db, const struct db_call *a, const struct db_call *b, PGresult **ra,

@@ -46,9 +46,10 @@ struct db_call {
 	char text[4][24]; /* room for numeric parameters' text */
 };
 /* Run a and b in one round trip (a libpq pipeline with one sync, so one
- * implicit transaction unless one is open).  0 with both results (caller
- * PQclear()s them), or -1 with both NULL when either failed (b does not
- * run when a fails).  Retried once on a fresh connection, as db_run. */
+ * implicit transaction unless one is open).  0 with a's result and b's
+ * (NULL when b alone failed; caller PQclear()s them), or -1 with both NULL
+ * when a failed or the connection did (b does not run when a fails).
+ * Retried once on a fresh connection, as db_run. */
 int db_run_pair(struct db *db, const struct db_call *a, const struct db_call *b, PGresult **ra,
 		PGresult **rb);
 /* Run a statement that returns no rows (or rows to ignore).  Returns the

@@ -969,6 +969,29 @@ def test_page_read_with_the_session_follows_the_session_not_the_token(stack):
             assert theirs.portal_name not in r.text, (what, query)
 
 
+def test_page_statement_failure_is_a_500_and_the_connection_recovers(stack):
+    """The session check and the page's list are sent in one pipeline.  When
+    the list alone fails, the page answers 500 (not "database down"), and
+    every FastCGI thread's connection is usable again afterwards (no
+    pipeline left half read)."""
+    c = stack.client()
+    assert c.get("/portals").status_code == 200
+    su = stack.conninfo.replace("user=jetstack", "user=postgres")
+    with psycopg.connect(su, autocommit=True) as db:
+        db.execute("REVOKE SELECT ON portals FROM jetstack")
+        try:
+            for _ in range(6):  # reaches every thread
+                r = c.get("/portals")
+                assert r.status_code == 500, r.status_code
+                assert "Something went wrong" in r.text and "Nothing was changed" in r.text
+        finally:
+            db.execute("GRANT SELECT ON portals TO jetstack")
+    for _ in range(8):
+        r = c.get("/portals?sort=status")
+        assert r.status_code == 200, r.status_code
+    assert c.get("/portals/new").status_code == 200
+
+
 # -- PostgreSQL restart ----------------------------------------------------------------
 
 
