@@ -10,8 +10,7 @@
 	"extract(epoch FROM p.last_connected_at)::bigint AS last_connected, "                      \
 	"extract(epoch FROM p.last_refreshed_at)::bigint AS last_refreshed, "                      \
 	"extract(epoch FROM p.next_check_at)::bigint AS next_check, "                              \
-	"p.hs_user_email, p.sort_name, p.status_rank, p.last_connected_at::text AS last_key, "     \
-	"p.connected_by_email"
+	"p.hs_user_email, p.connected_by_email"
 
 #define PORTAL_FROM                                                                                \
 	" FROM portals p "                                                                         \

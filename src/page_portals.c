@@ -20,20 +20,18 @@
 
 static const char *sort_keys[] = {"name", "status", "last"};
 
-/* Add the text forms of a row's times and labels. */
+/* Add the text forms of a portal's times and labels (the portal page). */
 static void decorate(cJSON *o)
 {
 	static const char *times[] = {"last_connected", "last_refreshed", "next_check",
 				      "status_changed", "first_connected"};
-	const cJSON *ct = cJSON_GetObjectItemCaseSensitive(o, "connection_type");
-	const cJSON *st = cJSON_GetObjectItemCaseSensitive(o, "status");
-	char buf[64], key[48];
-
 	static const char *texts[] = {"last_connected_text", "last_refreshed_text",
 				      "next_check_text", "status_changed_text",
 				      "first_connected_text"};
+	const cJSON *ct = cJSON_GetObjectItemCaseSensitive(o, "connection_type");
+	const cJSON *st = cJSON_GetObjectItemCaseSensitive(o, "status");
+	char buf[64];
 
-	(void)key;
 	for (size_t i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
 		const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, times[i]);
 
