@@ -133,11 +133,13 @@ static int cmd_user_create(struct db *db, const struct opts *o)
 static int cmd_portal_list(struct db *db, const char *org)
 {
 	long long id;
+	char oid[24];
 	PGresult *r;
 
 	if (need_org(db, org, &id) < 0)
 		return 1;
-	const char *p[] = {org};
+	snprintf(oid, sizeof(oid), "%lld", id);
+	const char *p[] = {oid};
 	r = db_run(db, ST_PORTAL_ADMIN_LIST, 1, p);
 	if (r == NULL)
 		return 1;
@@ -156,7 +158,7 @@ int main(int argc, char **argv)
 	struct conf conf;
 	struct db db;
 	struct opts o;
-	char err[512];
+	char err[512] = "";
 	const char *sqldir;
 	int rc = 2;
 

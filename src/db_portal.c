@@ -18,12 +18,13 @@ static void copy(char *dst, size_t n, const char *src)
 void db_portal_list_call(struct db_call *call, enum portal_sort sort, const char *status,
 			 long long after, int limit)
 {
-	/* [sort][status filter][later page] */
+	/* [sort][status filter][later page]; with one status, the status
+	 * order is the name order */
 	static const enum stmt st[3][2][2] = {
 	    [SORT_NAME] = {{ST_PORTAL_FIRST_NAME, ST_PORTAL_LIST_NAME},
 			   {ST_PORTAL_FIRST_NAME_S, ST_PORTAL_LIST_NAME_S}},
 	    [SORT_STATUS] = {{ST_PORTAL_FIRST_STATUS, ST_PORTAL_LIST_STATUS},
-			     {ST_PORTAL_FIRST_STATUS_S, ST_PORTAL_LIST_STATUS_S}},
+			     {ST_PORTAL_FIRST_NAME_S, ST_PORTAL_LIST_NAME_S}},
 	    [SORT_LAST] = {{ST_PORTAL_FIRST_LAST, ST_PORTAL_LIST_LAST},
 			   {ST_PORTAL_FIRST_LAST_S, ST_PORTAL_LIST_LAST_S}},
 	};

@@ -12,21 +12,17 @@
 	"extract(epoch FROM p.next_check_at)::bigint AS next_check, "                              \
 	"p.hs_user_email, p.connected_by_email"
 
-#define PORTAL_FROM                                                                                \
-	" FROM portals p "                                                                         \
-	"WHERE p.org_id = $1 AND p.removed_at IS NULL "
-
 /* The Client Accounts table: only what a row shows, in this order. */
 #define LIST_COLS                                                                                  \
 	"p.id, p.hub_id, p.name, p.hub_domain, p.connection_type, p.status, p.status_reason, "     \
 	"p.last_connected_at, p.connected_by_email, p.hs_user_email, p.last_refreshed_at, "        \
 	"p.next_check_at"
 
-/* The organisation: from the session token's signed grant when the page
- * is read in the same round trip as the session check (auth_load_with). */
+/* The organisation's portals ($1; for the Client Accounts page it comes
+ * from the session token's signed grant, see auth_load_with). */
 #define LIST_ORG "$1"
 
-#define LIST_FROM                                                                                  \
+#define PORTAL_FROM                                                                                \
 	" FROM portals p "                                                                         \
 	"WHERE p.org_id = " LIST_ORG " AND p.removed_at IS NULL "
 
@@ -67,8 +63,6 @@ static const struct {
     [ST_MEMBERSHIP_UPSERT] = {"membership_upsert",
 			      "INSERT INTO memberships (user_id, org_id, role) VALUES ($1, $2, $3) "
 			      "ON CONFLICT (user_id, org_id) DO UPDATE SET role = EXCLUDED.role"},
-    [ST_MEMBERSHIP_ROLE] = {"membership_role", "UPDATE memberships SET role = $3 "
-					       "WHERE user_id = $1 AND org_id = $2"},
     [ST_ROLE_OF] = {"role_of", "SELECT m.role FROM memberships m JOIN users u ON u.id = "
 			       "m.user_id WHERE m.user_id = $1 AND m.org_id = $2 AND "
 			       "u.disabled_at IS NULL"},
@@ -112,38 +106,31 @@ static const struct {
      * the limit, $4 the status.  Columns by position, read in binary
      * (page_portals.c). */
     [ST_PORTAL_FIRST_NAME] = {"portal_first_name",
-			      "SELECT " LIST_COLS LIST_FROM ORDER_NAME "LIMIT $2"},
-    [ST_PORTAL_FIRST_NAME_S] = {"portal_first_name_s", "SELECT " LIST_COLS LIST_FROM
+			      "SELECT " LIST_COLS PORTAL_FROM ORDER_NAME "LIMIT $2"},
+    [ST_PORTAL_FIRST_NAME_S] = {"portal_first_name_s", "SELECT " LIST_COLS PORTAL_FROM
 						       "AND p.status = $3 " ORDER_NAME "LIMIT $2"},
     [ST_PORTAL_FIRST_STATUS] = {"portal_first_status",
-				"SELECT " LIST_COLS LIST_FROM ORDER_STATUS "LIMIT $2"},
-    [ST_PORTAL_FIRST_STATUS_S] = {"portal_first_status_s",
-				  "SELECT " LIST_COLS LIST_FROM "AND p.status = $3 " ORDER_NAME
-				  "LIMIT $2"},
+				"SELECT " LIST_COLS PORTAL_FROM ORDER_STATUS "LIMIT $2"},
     [ST_PORTAL_FIRST_LAST] = {"portal_first_last",
-			      "SELECT " LIST_COLS LIST_FROM ORDER_LAST "LIMIT $2"},
-    [ST_PORTAL_FIRST_LAST_S] = {"portal_first_last_s", "SELECT " LIST_COLS LIST_FROM
+			      "SELECT " LIST_COLS PORTAL_FROM ORDER_LAST "LIMIT $2"},
+    [ST_PORTAL_FIRST_LAST_S] = {"portal_first_last_s", "SELECT " LIST_COLS PORTAL_FROM
 						       "AND p.status = $3 " ORDER_LAST "LIMIT $2"},
-    [ST_PORTAL_LIST_NAME] = {"portal_list_name",
-			     "SELECT " LIST_COLS LIST_FROM "AND (p.sort_name, p.id) > (" AFTER_NAME
-			     ", $2) " ORDER_NAME "LIMIT $3"},
+    [ST_PORTAL_LIST_NAME] = {"portal_list_name", "SELECT " LIST_COLS PORTAL_FROM
+						 "AND (p.sort_name, p.id) > (" AFTER_NAME
+						 ", $2) " ORDER_NAME "LIMIT $3"},
     [ST_PORTAL_LIST_NAME_S] = {"portal_list_name_s",
-			       "SELECT " LIST_COLS LIST_FROM
+			       "SELECT " LIST_COLS PORTAL_FROM
 			       "AND p.status = $4 AND (p.sort_name, p.id) > (" AFTER_NAME
 			       ", $2) " ORDER_NAME "LIMIT $3"},
     [ST_PORTAL_LIST_STATUS] = {"portal_list_status",
-			       "SELECT " LIST_COLS LIST_FROM
+			       "SELECT " LIST_COLS PORTAL_FROM
 			       "AND (p.status_rank, p.sort_name, p.id) > (" AFTER_RANK
 			       ", " AFTER_NAME ", $2) " ORDER_STATUS "LIMIT $3"},
-    [ST_PORTAL_LIST_STATUS_S] = {"portal_list_status_s",
-				 "SELECT " LIST_COLS LIST_FROM
-				 "AND p.status = $4 AND (p.sort_name, p.id) > (" AFTER_NAME
-				 ", $2) " ORDER_NAME "LIMIT $3"},
-    [ST_PORTAL_LIST_LAST] = {"portal_list_last", "SELECT " LIST_COLS LIST_FROM
+    [ST_PORTAL_LIST_LAST] = {"portal_list_last", "SELECT " LIST_COLS PORTAL_FROM
 						 "AND (p.last_connected_at, p.id) < (" AFTER_LAST
 						 ", $2) " ORDER_LAST "LIMIT $3"},
     [ST_PORTAL_LIST_LAST_S] = {"portal_list_last_s",
-			       "SELECT " LIST_COLS LIST_FROM
+			       "SELECT " LIST_COLS PORTAL_FROM
 			       "AND p.status = $4 AND (p.last_connected_at, p.id) < (" AFTER_LAST
 			       ", $2) " ORDER_LAST "LIMIT $3"},
     [ST_PORTAL_GET] = {"portal_get",
@@ -180,12 +167,9 @@ static const struct {
 			  "UPDATE portals SET removed_at = now(), status = 'disconnected', "
 			  "status_reason = 'Removed' WHERE id = $1 AND org_id = $2 "
 			  "AND removed_at IS NULL"},
-    [ST_PORTAL_ADMIN_LIST] =
-	{"portal_admin_list",
-	 "SELECT p.id, p.hub_id, p.name, p.connection_type, p.status, "
-	 "p.status_reason FROM portals p JOIN organisations o ON o.id = p.org_id "
-	 "WHERE lower(o.name) = lower($1) AND p.removed_at IS NULL "
-	 "ORDER BY p.sort_name, p.id"},
+    [ST_PORTAL_ADMIN_LIST] = {"portal_admin_list",
+			      "SELECT p.id, p.hub_id, p.name, p.connection_type, p.status, "
+			      "p.status_reason" PORTAL_FROM "ORDER BY p.sort_name, p.id"},
     [ST_TOKENS_UPSERT] = {"tokens_upsert",
 			  "INSERT INTO portal_tokens (portal_id, key_id, access_token_enc, "
 			  "refresh_token_enc, access_expires_at) VALUES ($1, $2, $3::bytea, "
@@ -284,10 +268,6 @@ static const struct {
 		      "UPDATE jobs SET state = 'queued', locked_by = NULL, locked_until = NULL, "
 		      "run_after = now() + make_interval(secs => $3::int), last_error = $4, "
 		      "updated_at = now() WHERE id = $1 AND locked_by = $2"},
-    [ST_JOB_RELEASE] = {"job_release",
-			"UPDATE jobs SET state = 'queued', locked_by = NULL, locked_until = NULL, "
-			"attempts = greatest(attempts - 1, 0), updated_at = now() "
-			"WHERE id = $1 AND locked_by = $2"},
     [ST_WORKER_PORTAL] = {"worker_portal",
 			  "SELECT id, org_id, status, name, connection_type, "
 			  "coalesce(hs_user_id::text, '') AS hs_user_id, hs_user_email, "

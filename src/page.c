@@ -57,7 +57,6 @@ int page_error(struct ctx *c, int status, const char *title, const char *message
 	if (v == NULL)
 		return -1;
 	cJSON_AddStringToObject(v, "message", message);
-	cJSON_AddNumberToObject(v, "status", status);
 	return page_render(c, status, "error", title, v);
 }
 
@@ -69,11 +68,15 @@ void page_flash(struct ctx *c, const char *message)
 	db_cmd(c->db, ST_SESSION_FLASH_SET, 2, p);
 }
 
+/* Two digits of v at p. */
+static void two(char *p, int v)
+{
+	p[0] = (char)('0' + v / 10 % 10);
+	p[1] = (char)('0' + v % 10);
+}
+
 void page_time(long long t, char *out, size_t n)
 {
-	struct {
-		int tm_year, tm_mon, tm_mday, tm_hour, tm_min;
-	} tm;
 	char b[24];
 	int y, mo, d;
 
@@ -82,51 +85,48 @@ void page_time(long long t, char *out, size_t n)
 	out[0] = '\0';
 	if (t <= 0 || t > 253402300799LL /* 9999-12-31 */ || n < sizeof("2026-11-28 15:04 UTC"))
 		return;
-	civil_from_days(t / 86400, &y, &mo, &d);
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = (int)(t % 86400 / 3600);
-	tm.tm_min = (int)(t % 3600 / 60);
 	/* by hand: strftime costs more than the rest of a table row */
-	y = tm.tm_year + 1900;
-	if (y < 1000 || y > 9999)
+	civil_from_days(t / 86400, &y, &mo, &d);
+	if (y < 1000)
 		return;
-	b[0] = (char)('0' + y / 1000);
-	b[1] = (char)('0' + y / 100 % 10);
-	b[2] = (char)('0' + y / 10 % 10);
-	b[3] = (char)('0' + y % 10);
+	two(b, y / 100);
+	two(b + 2, y);
 	b[4] = '-';
-	b[5] = (char)('0' + (tm.tm_mon + 1) / 10);
-	b[6] = (char)('0' + (tm.tm_mon + 1) % 10);
+	two(b + 5, mo);
 	b[7] = '-';
-	b[8] = (char)('0' + tm.tm_mday / 10);
-	b[9] = (char)('0' + tm.tm_mday % 10);
+	two(b + 8, d);
 	b[10] = ' ';
-	b[11] = (char)('0' + tm.tm_hour / 10);
-	b[12] = (char)('0' + tm.tm_hour % 10);
+	two(b + 11, (int)(t % 86400 / 3600));
 	b[13] = ':';
-	b[14] = (char)('0' + tm.tm_min / 10);
-	b[15] = (char)('0' + tm.tm_min % 10);
+	two(b + 14, (int)(t % 3600 / 60));
 	memcpy(b + 16, " UTC", 5);
 	memcpy(out, b, 21);
 }
 
+int page_status_text(const char *status, const char **label, const char **cls)
+{
+	if (strcmp(status, "connected") == 0) {
+		*label = "Connected";
+		*cls = "green";
+		return 1;
+	}
+	if (strcmp(status, "needs_reconnection") == 0) {
+		*label = "Needs Reconnection";
+		*cls = "yellow";
+	} else {
+		*label = "Disconnected";
+		*cls = "red";
+	}
+	return 0;
+}
+
 void page_status_fields(cJSON *o, const char *status)
 {
-	const char *label = "Disconnected", *cls = "red";
+	const char *label, *cls;
+	int connected = page_status_text(status, &label, &cls);
 
-	if (strcmp(status, "connected") == 0) {
-		label = "Connected";
-		cls = "green";
-	} else if (strcmp(status, "needs_reconnection") == 0) {
-		label = "Needs Reconnection";
-		cls = "yellow";
-	}
 	cJSON_AddItemToObjectCS(o, "status_label", cJSON_CreateStringReference(label));
 	cJSON_AddItemToObjectCS(o, "status_class", cJSON_CreateStringReference(cls));
-	cJSON_AddItemToObjectCS(o, "is_connected",
-				cJSON_CreateBool(strcmp(status, "connected") == 0));
-	cJSON_AddItemToObjectCS(o, "can_reconnect",
-				cJSON_CreateBool(strcmp(status, "connected") != 0));
+	cJSON_AddItemToObjectCS(o, "is_connected", cJSON_CreateBool(connected));
+	cJSON_AddItemToObjectCS(o, "can_reconnect", cJSON_CreateBool(!connected));
 }

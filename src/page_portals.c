@@ -10,6 +10,7 @@
 #include "log.h"
 #include "pages.h"
 #include "tok.h"
+#include "valid.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,8 +18,6 @@
 
 #define PAGE_ROWS     50
 #define ACTIVITY_ROWS 25
-
-static const char *sort_keys[] = {"name", "status", "last"};
 
 /* Add the text forms of a portal's times and labels (the portal page). */
 static void decorate(cJSON *o)
@@ -42,11 +41,6 @@ static void decorate(cJSON *o)
 		if (buf[0])
 			cJSON_AddItemToObjectCS(o, texts[i], cJSON_CreateString(buf));
 	}
-	const cJSON *nm = cJSON_GetObjectItemCaseSensitive(o, "name");
-	const cJSON *dm = cJSON_GetObjectItemCaseSensitive(o, "hub_domain");
-	if (cJSON_IsString(nm) && cJSON_IsString(dm) && dm->valuestring[0] &&
-	    strcmp(nm->valuestring, dm->valuestring) != 0)
-		cJSON_AddItemToObjectCS(o, "show_domain", cJSON_CreateTrue());
 	cJSON_AddItemToObjectCS(o, "conn_label",
 				cJSON_CreateStringReference(conf_conn_label(
 				    conf_conn_parse(cJSON_IsString(ct) ? ct->valuestring : ""))));
@@ -60,7 +54,7 @@ static char *list_href(int sort, const char *status, long long after)
 	struct buf b;
 
 	buf_init(&b, 256);
-	buf_printf(&b, "/portals?sort=%s", sort_keys[sort]);
+	buf_printf(&b, "/portals?sort=%s", valid_sort_keys[sort]);
 	if (status)
 		buf_printf(&b, "&status=%s", status);
 	if (after > 0)
@@ -124,9 +118,8 @@ static cJSON *row_view(const PGresult *r, int i, int can_manage)
 {
 	const char *name = PQgetvalue(r, i, PORTAL_COL_NAME);
 	const char *domain = PQgetvalue(r, i, PORTAL_COL_HUB_DOMAIN);
-	const char *status = PQgetvalue(r, i, PORTAL_COL_STATUS);
-	int connected = strcmp(status, "connected") == 0, ok = 1;
-	int yellow = !connected && strcmp(status, "needs_reconnection") == 0;
+	const char *status = PQgetvalue(r, i, PORTAL_COL_STATUS), *label, *cls;
+	int connected = page_status_text(status, &label, &cls), ok = 1;
 	cJSON *o = cJSON_CreateObject();
 
 	if (o == NULL)
@@ -141,16 +134,8 @@ static cJSON *row_view(const PGresult *r, int i, int can_manage)
 	    cJSON_CreateStringReference(
 		conf_conn_label(conf_conn_parse(PQgetvalue(r, i, PORTAL_COL_CONN_TYPE)))),
 	    &ok);
-	put(o, "status_class",
-	    cJSON_CreateStringReference(connected ? "green"
-					: yellow  ? "yellow"
-						  : "red"),
-	    &ok);
-	put(o, "status_label",
-	    cJSON_CreateStringReference(connected ? "Connected"
-					: yellow  ? "Needs Reconnection"
-						  : "Disconnected"),
-	    &ok);
+	put(o, "status_class", cJSON_CreateStringReference(cls), &ok);
+	put(o, "status_label", cJSON_CreateStringReference(label), &ok);
 	put(o, "status_reason",
 	    cJSON_CreateStringReference(connected ? "" : PQgetvalue(r, i, PORTAL_COL_REASON)), &ok);
 	put_time(o, "last_connected_text", db_bin_time(r, i, PORTAL_COL_LAST_CONNECTED), &ok);
@@ -171,6 +156,9 @@ static cJSON *row_view(const PGresult *r, int i, int can_manage)
 	return o;
 }
 
+_Static_assert(SORT_NAME == 0 && SORT_STATUS == 1 && SORT_LAST == 2 && VALID_SORTS == 3,
+	       "enum portal_sort follows valid_sort_keys");
+
 /* The list the query asks for (fields checked by the gate). */
 struct list_args {
 	int sort;
@@ -180,14 +168,10 @@ struct list_args {
 
 static void list_args(const struct ctx *c, struct list_args *a)
 {
-	const char *s = req_query(c->req, "sort");
 	const char *after = req_query(c->req, "after");
+	int sort = valid_sort_index(req_query(c->req, "sort"));
 
-	a->sort = SORT_NAME;
-	if (s && strcmp(s, "status") == 0)
-		a->sort = SORT_STATUS;
-	else if (s && strcmp(s, "last") == 0)
-		a->sort = SORT_LAST;
+	a->sort = sort < 0 ? SORT_NAME : sort;
 	a->status = req_query(c->req, "status");
 	a->after = after ? strtoll(after, NULL, 10) : 0; /* valid_id */
 }

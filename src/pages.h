@@ -20,6 +20,9 @@ int page_error(struct ctx *c, int status, const char *title, const char *message
 void page_flash(struct ctx *c, const char *message);
 /* Format a Unix time as "2026-11-28 15:04 UTC" into out. "" for 0. */
 void page_time(long long t, char *out, size_t n);
+/* A portal status's label and indicator colour class; returns 1 for
+ * Connected. */
+int page_status_text(const char *status, const char **label, const char **cls);
 /* Add the portal status fields (status_label, status_class, is_*) to o. */
 void page_status_fields(cJSON *o, const char *status);
 

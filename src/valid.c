@@ -2,6 +2,7 @@
  * valid: input validators.  See valid.h.
  */
 #include "valid.h"
+#include "conf.h"
 #include "req.h"
 
 #include <string.h>
@@ -55,13 +56,22 @@ int valid_token(const char *s)
 
 int valid_conn_type(const char *s)
 {
-	return strcmp(s, "config_only") == 0 || strcmp(s, "config_audit") == 0 ||
-	       strcmp(s, "audit_only") == 0;
+	return conf_conn_parse(s) >= 0;
+}
+
+const char *const valid_sort_keys[VALID_SORTS] = {"name", "status", "last"};
+
+int valid_sort_index(const char *s)
+{
+	for (int i = 0; s != NULL && i < VALID_SORTS; i++)
+		if (strcmp(s, valid_sort_keys[i]) == 0)
+			return i;
+	return -1;
 }
 
 int valid_sort(const char *s)
 {
-	return strcmp(s, "name") == 0 || strcmp(s, "status") == 0 || strcmp(s, "last") == 0;
+	return valid_sort_index(s) >= 0;
 }
 
 int valid_status(const char *s)

@@ -11,8 +11,13 @@ int valid_password(const char *s);
 int valid_token(const char *s);	    /* 43 chars base64url: CSRF tokens, OAuth state */
 int valid_conn_type(const char *s); /* config_only | config_audit | audit_only */
 int valid_sort(const char *s);	    /* name | status | last */
-int valid_status(const char *s);    /* connected | needs_reconnection | disconnected */
-int valid_id(const char *s);	    /* 1..18 digits, no leading zero */
+/* The sort keys, in the order of enum portal_sort (db_portal.h), and the
+ * index of s among them (-1: none). */
+#define VALID_SORTS 3
+extern const char *const valid_sort_keys[VALID_SORTS];
+int valid_sort_index(const char *s);
+int valid_status(const char *s); /* connected | needs_reconnection | disconnected */
+int valid_id(const char *s);	 /* 1..18 digits, no leading zero */
 int valid_oauth_code(const char *s);
 int valid_oauth_error(const char *s);
 int valid_text(const char *s);	     /* printable UTF-8, at most 500 bytes */
