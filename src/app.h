@@ -44,6 +44,7 @@ struct ctx {
 	struct resp *resp;
 	struct session *sess; /* NULL on public pages */
 	int route;	      /* enum page */
+	int auth_tried;	      /* the gate has read the session (whatever came of it) */
 	/* the page's main query, read by the gate in the same round trip as
 	 * the session (route prefetch); the page takes it or the gate frees
 	 * it */

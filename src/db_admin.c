@@ -2,6 +2,7 @@
  * db_admin: migrations, organisations, users, metrics gauges.
  */
 #include "db_admin.h"
+#include "refresh.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -60,6 +61,8 @@ int db_migrate(struct db *db, const char *dir, FILE *out, char *err, size_t errl
 	size_t n = 0;
 	int applied = 0, result = -1, locked = 0;
 
+	if (errlen > 0)
+		err[0] = '\0';
 	if (db_exec_script(db, "SET client_min_messages = warning", err, errlen) < 0)
 		goto out;
 	if (db_exec_script(db,
@@ -82,14 +85,24 @@ int db_migrate(struct db *db, const char *dir, FILE *out, char *err, size_t errl
 		if (!migration_name(e->d_name))
 			continue;
 		nn = realloc(names, (n + 1) * sizeof(*nn));
-		if (nn == NULL)
+		if (nn == NULL || (nn[n] = strdup(e->d_name)) == NULL) {
+			if (nn != NULL)
+				names = nn;
+			snprintf(err, errlen, "out of memory");
 			goto out;
+		}
 		names = nn;
-		if ((names[n] = strdup(e->d_name)) == NULL)
-			goto out;
 		n++;
 	}
 	qsort(names, n, sizeof(*names), cmp);
+	/* the version is the 4-digit prefix: two files with one would make
+	 * the second look applied */
+	for (size_t i = 1; i < n; i++)
+		if (memcmp(names[i - 1], names[i], 4) == 0) {
+			snprintf(err, errlen, "two migrations share the version %.4s: %s and %s",
+				 names[i], names[i - 1], names[i]);
+			goto out;
+		}
 	for (size_t i = 0; i < n; i++) {
 		char version[5];
 		PGresult *r;
@@ -119,11 +132,13 @@ int db_migrate(struct db *db, const char *dir, FILE *out, char *err, size_t errl
 			snprintf(err, errlen, "cannot begin a transaction");
 			goto out;
 		}
+		err[0] = '\0';
 		if (db_exec_script(db, sql, err, errlen) < 0 ||
 		    db_cmd(db, ST_MIGRATION_RECORD, 1, p) != 1 || db_commit(db) < 0) {
 			char detail[512];
 
-			snprintf(detail, sizeof(detail), "%s", err);
+			snprintf(detail, sizeof(detail), "%s",
+				 err[0] ? err : "cannot record the migration");
 			snprintf(err, errlen, "%s failed: %s", names[i], detail);
 			db_rollback(db);
 			free(sql);
@@ -265,17 +280,15 @@ int db_metrics(struct db *db, struct buf *out)
 		return -1;
 	buf_puts(out, "# HELP jetstack_token_refreshes_total Token refreshes by outcome.\n"
 		      "# TYPE jetstack_token_refreshes_total counter\n");
-	static const char *outcomes[] = {"ok", "rejected", "retry", "superseded", "error"};
-	for (size_t k = 0; k < sizeof(outcomes) / sizeof(outcomes[0]); k++) {
-		const char *v = "0";
+	for (int k = REFRESH_OK; k <= REFRESH_ERROR; k++) {
+		const char *outcome = refresh_result_name((enum refresh_result)k), *v = "0";
 
 		for (int i = 0; i < PQntuples(r); i++) {
 			const char *name = db_get(r, i, "name");
-			if (strncmp(name, "refresh_", 8) == 0 && strcmp(name + 8, outcomes[k]) == 0)
+			if (strncmp(name, "refresh_", 8) == 0 && strcmp(name + 8, outcome) == 0)
 				v = db_get(r, i, "value");
 		}
-		buf_printf(out, "jetstack_token_refreshes_total{outcome=\"%s\"} %s\n", outcomes[k],
-			   v);
+		buf_printf(out, "jetstack_token_refreshes_total{outcome=\"%s\"} %s\n", outcome, v);
 	}
 	PQclear(r);
 	return out->overflow || out->oom ? -1 : 0;

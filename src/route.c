@@ -33,6 +33,8 @@ struct route {
 	int manage; /* needs manage_portals (owner, admin) */
 	int (*get)(struct ctx *);
 	int (*post)(struct ctx *);
+	/* query and form fields, checked before the handler runs (400); the
+	 * CSRF field of every POST is the gate's own check (403) */
 	struct field fields[8];
 	/* GET only: describe the page's main statement so that the gate reads
 	 * it with the session in one round trip (1), or decline (0) */
@@ -50,11 +52,9 @@ static const struct route routes[PAGE__MAX] = {
 		    page_login_post,
 		    {{F, "email", valid_email, 1},
 		     {F, "password", valid_password, 1},
-		     {F, "csrf", valid_token, 1},
 		     {Q, "next", valid_local_path, 0},
 		     {F, "next", valid_local_path, 0}}},
-    [PAGE_LOGOUT] =
-	{"logout", "/logout", M_POST, 1, 0, NULL, page_logout_post, {{F, "csrf", valid_token, 1}}},
+    [PAGE_LOGOUT] = {"logout", "/logout", M_POST, 1, 0, NULL, page_logout_post, {{0}}},
     [PAGE_PORTALS] = {"portals",
 		      "/portals",
 		      M_GET,
@@ -73,7 +73,7 @@ static const struct route routes[PAGE__MAX] = {
 			 1,
 			 page_portal_new_get,
 			 page_portal_new_post,
-			 {{F, "csrf", valid_token, 1}, {F, "connection_type", valid_conn_type, 1}}},
+			 {{F, "connection_type", valid_conn_type, 1}}},
     [PAGE_PORTAL] = {"portal",
 		     "/portals/{id}",
 		     M_GET,
@@ -89,7 +89,7 @@ static const struct route routes[PAGE__MAX] = {
 			       1,
 			       NULL,
 			       page_portal_reconnect_post,
-			       {{F, "csrf", valid_token, 1}}},
+			       {{0}}},
     [PAGE_PORTAL_DISCONNECT] = {"portal_disconnect",
 				"/portals/{id}/disconnect",
 				M_GET | M_POST,
@@ -97,7 +97,7 @@ static const struct route routes[PAGE__MAX] = {
 				1,
 				page_portal_disconnect_get,
 				page_portal_disconnect_post,
-				{{F, "csrf", valid_token, 1}, {F, "confirm", valid_confirm, 1}}},
+				{{F, "confirm", valid_confirm, 1}}},
     [PAGE_PORTAL_REMOVE] = {"portal_remove",
 			    "/portals/{id}/remove",
 			    M_GET | M_POST,
@@ -105,7 +105,7 @@ static const struct route routes[PAGE__MAX] = {
 			    1,
 			    page_portal_remove_get,
 			    page_portal_remove_post,
-			    {{F, "csrf", valid_token, 1}, {F, "confirm", valid_confirm, 1}}},
+			    {{F, "confirm", valid_confirm, 1}}},
     [PAGE_OAUTH_CALLBACK] = {"oauth_callback",
 			     "/oauth/callback",
 			     M_GET,
@@ -187,8 +187,6 @@ static int fields_ok(const struct route *rt, const struct req *r, const char **b
 			break;
 		if (f->src == F && r->method != METHOD_POST)
 			continue;
-		if (f->src == F && strcmp(f->name, "csrf") == 0)
-			continue; /* checked by the gate itself: 403, not 400 */
 		v = f->src == Q ? req_query(r, f->name) : req_form(r, f->name);
 		if (v == NULL) {
 			if (f->required) {
@@ -210,7 +208,7 @@ static int fields_ok(const struct route *rt, const struct req *r, const char **b
 static void plain_error(struct ctx *c, struct session *slot, int status, const char *title,
 			const char *message)
 {
-	if (c->sess == NULL && c->req->cookies.n > 0 &&
+	if (c->sess == NULL && !c->auth_tried && c->req->cookies.n > 0 &&
 	    req_cookie(c->req, auth_session_cookie(&c->app->conf)) != NULL &&
 	    auth_load(c, slot) == 1)
 		c->sess = slot;
@@ -240,7 +238,6 @@ void route_handle(const struct app *app, struct db *db, struct httpc *http, stru
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	http_resp_init(&resp);
 	perr = req_parse(&req, io);
-	c.route = PAGE__MAX;
 	page = req.path[0] ? find_route(req.path, &req.path_id) : -1;
 	if (page < 0)
 		page = PAGE__MAX;
@@ -281,6 +278,7 @@ void route_handle(const struct app *app, struct db *db, struct httpc *http, stru
 			rc = auth_load_with(&c, &sess, &call, &c.prefetched);
 		else
 			rc = auth_load(&c, &sess);
+		c.auth_tried = 1;
 		if (rc < 0) {
 			plain_error(&c, &sess, 503, "Service unavailable",
 				    "The database is not answering. Please try again shortly.");
@@ -313,6 +311,9 @@ void route_handle(const struct app *app, struct db *db, struct httpc *http, stru
 	rc = req.method == METHOD_POST ? rt->post(&c) : rt->get(&c);
 	if (rc < 0) {
 		db_rollback(db);
+		/* nothing the handler prepared goes out: no redirect, no cookie */
+		buf_reset(&resp.headers);
+		resp.location[0] = '\0';
 		plain_error(&c, &sess, 500, "Something went wrong",
 			    "The server could not complete this request. Nothing was changed.");
 	}
