@@ -494,7 +494,7 @@ static int end_connection(struct ctx *c, int remove)
 {
 	cJSON *portal = NULL;
 	struct hs_error err;
-	char msg[400], name[256];
+	char msg[640], name[256];
 	int rc = load_portal(c, &portal);
 	long long id = c->req->path_id;
 
@@ -541,8 +541,15 @@ static int end_connection(struct ctx *c, int remove)
 	page_flash(c, msg);
 	return http_redirect(c->resp, 303, "/portals");
 fail:
+	/* HubSpot has already revoked the grant: "nothing was changed" would
+	 * be untrue.  The next check finds the tokens dead and marks the row. */
 	db_rollback(c->db);
-	return -1;
+	snprintf(msg, sizeof(msg),
+		 "JetStack AI's access to %s was revoked at HubSpot, but the change could not be "
+		 "saved here. The portal will show as needing attention after its next check; "
+		 "you can %s it again then.",
+		 name, remove ? "remove" : "disconnect");
+	return page_error(c, 500, "Only partly done", msg);
 }
 
 int page_portal_disconnect_post(struct ctx *c)
