@@ -9,7 +9,6 @@ import secrets
 import shutil
 import subprocess
 from types import SimpleNamespace
-from urllib.parse import parse_qs, urlsplit
 
 import psycopg.conninfo
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -70,10 +69,6 @@ def table_rows(page):
 def next_href(page):
     m = re.search(r'<a href="([^"]+)" id="next-page"', page)
     return html.unescape(m.group(1)) if m else None
-
-
-def state_of(url):
-    return parse_qs(urlsplit(url).query).get("state", [None])[0]
 
 
 def assert_refusal(r, status, title):
