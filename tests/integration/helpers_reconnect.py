@@ -86,20 +86,21 @@ def user_id(stack, email):
     return stack.sql("SELECT id FROM users WHERE lower(email) = lower(%s)", (email,))[0][0]
 
 
-def portal_row(stack, pid):
+def _one_dict(stack, query, params):
+    """The query's first row as {column: value}, or None when there is none."""
     with stack.db() as con:
-        cur = con.execute("SELECT * FROM portals WHERE id = %s", (pid,))
+        cur = con.execute(query, params)
         cols = [d.name for d in cur.description]
         row = cur.fetchone()
     return dict(zip(cols, row)) if row else None
+
+
+def portal_row(stack, pid):
+    return _one_dict(stack, "SELECT * FROM portals WHERE id = %s", (pid,))
 
 
 def token_row(stack, pid):
-    with stack.db() as con:
-        cur = con.execute("SELECT * FROM portal_tokens WHERE portal_id = %s", (pid,))
-        cols = [d.name for d in cur.description]
-        row = cur.fetchone()
-    return dict(zip(cols, row)) if row else None
+    return _one_dict(stack, "SELECT * FROM portal_tokens WHERE portal_id = %s", (pid,))
 
 
 def snapshot(stack, pid):
