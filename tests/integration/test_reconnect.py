@@ -514,9 +514,8 @@ def test_no_token_or_secret_in_hubspot_urls(stack):
     p = connected(stack, "config_audit")
     make_yellow_worker(stack, p.hub, p.pid)  # one refresh_token call (rejected)
     assert p.c.reconnect(p.pid, p.hub, as_user=p.admin).status_code == 303
-    page = p.c.get("/portals/%d/disconnect" % p.pid).text
-    m = re.search(r'name="csrf" value="([^"]+)"', page)
-    assert p.c.post("/portals/%d/disconnect" % p.pid, {"csrf": m.group(1), "confirm": "yes"}).status_code == 303
+    csrf = p.c.csrf("/portals/%d/disconnect" % p.pid)
+    assert p.c.post("/portals/%d/disconnect" % p.pid, {"csrf": csrf, "confirm": "yes"}).status_code == 303
     entries = log_since(stack, seq)
     by_ep = {}
     for e in entries:

@@ -18,6 +18,7 @@ import pytest
 import requests
 
 from conftest import wait_until
+from jsclient import csrf_of
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 ADMIN = "alex@agency.test"
@@ -301,7 +302,7 @@ def test_disconnect_and_remove_buttons(stack):
 
     page = c.get("/portals/%d/disconnect" % pid)
     assert page.status_code == 200 and 'id="confirm-form"' in page.text
-    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    csrf = csrf_of(page.text)
     r = c.post("/portals/%d/disconnect" % pid, {"csrf": csrf, "confirm": "yes"})
     assert r.status_code == 303 and r.headers["Location"].endswith("/portals"), r.text[:500]
     assert [g["status"] for g in grants(stack, hub)] == ["revoked"]  # revoked at HubSpot
@@ -321,7 +322,7 @@ def test_disconnect_and_remove_buttons(stack):
     acts2 = activity(stack, pid2)
     page = c.get("/portals/%d/remove" % pid2)
     assert page.status_code == 200
-    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    csrf = csrf_of(page.text)
     r = c.post("/portals/%d/remove" % pid2, {"csrf": csrf, "confirm": "yes"})
     assert r.status_code == 303, r.text[:500]
     assert [g["status"] for g in grants(stack, hub2)] == ["revoked"]
@@ -333,8 +334,7 @@ def test_disconnect_and_remove_buttons(stack):
     assert [a[0] for a in acts2] == [a[0] for a in activity(stack, pid2)][:len(acts2)]
 
     # and removing the disconnected one
-    csrf = re.search(r'name="csrf" value="([^"]+)"',
-                     c.get("/portals/%d/remove" % pid).text).group(1)
+    csrf = c.csrf("/portals/%d/remove" % pid)
     assert c.post("/portals/%d/remove" % pid, {"csrf": csrf, "confirm": "yes"}).status_code == 303
     assert portals_row(c, pid) is None
     assert stack.sql("SELECT count(*) FROM assets WHERE portal_id = %s", (pid,))[0][0] == 1
