@@ -181,6 +181,17 @@ class Stack:
         return self.sql("SELECT id FROM portals WHERE org_id = %s AND hub_id = %s "
                         "AND removed_at IS NULL", (self.org_id(org), hub))[0][0]
 
+    def make_yellow(self, hub, pid):
+        """Turn portal pid (on simulator portal hub) yellow the real way: HubSpot
+        invalidates the refresh tokens, the access token is due, and one worker
+        pass's refresh gets BAD_REFRESH_TOKEN.  Returns the status reason."""
+        self.sim("POST", "/_sim/portals/%d/invalidate_refresh_tokens" % hub)
+        self.sql("UPDATE portal_tokens SET access_expires_at = now() WHERE portal_id = %s", (pid,))
+        self.worker_once()
+        status, reason = self.sql("SELECT status, status_reason FROM portals WHERE id = %s", (pid,))[0]
+        assert status == "needs_reconnection", (status, reason)
+        return reason
+
 
 @pytest.fixture(scope="session")
 def stack():

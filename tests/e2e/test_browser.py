@@ -143,22 +143,12 @@ def connected_portal(stack, hs_email, c=None, name=None):
     return c, hub, pid, shown
 
 
-def make_yellow(stack, hub, pid):
-    """HubSpot rejects the refresh token; the worker's refresh finds out."""
-    stack.sim("POST", "/_sim/portals/%d/invalidate_refresh_tokens" % hub)
-    stack.sql("UPDATE portal_tokens SET access_expires_at = now() WHERE portal_id = %s", (pid,))
-    stack.worker_once()
-    status, reason = db_status(stack, pid)
-    assert status == "needs_reconnection", (status, reason)
-    return reason
-
-
 def yellow_portal(stack):
     """An owner's portal in Needs Reconnection, and the simulator's browser
     user set to the HubSpot user who can reconnect it."""
     hs = hs_user()
     c, hub, pid, name = connected_portal(stack, hs)
-    reason = make_yellow(stack, hub, pid)
+    reason = stack.make_yellow(hub, pid)
     stack.sim("POST", "/_sim/browser_user", {"email": hs})
     return c, hs, hub, pid, name, reason
 
@@ -276,7 +266,7 @@ def test_viewer_sees_disabled_actions(stack, browser):
     hs = hs_user()
     c, hub, pid, _ = connected_portal(stack, hs)
     _, hub2, green, _ = connected_portal(stack, hs, c=c)
-    make_yellow(stack, hub, pid)
+    stack.make_yellow(hub, pid)
     email, pw = stack.new_user(c.org, "viewer")
     d = browser
     sign_in(d, stack, email, pw)

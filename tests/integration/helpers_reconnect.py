@@ -124,10 +124,8 @@ def make_yellow_sql(stack, pid, reason="HubSpot rejected the refresh token (BAD_
 
 
 def make_yellow_worker(stack, hub, pid):
-    """HubSpot invalidates the refresh tokens; the worker's refresh gets BAD_REFRESH_TOKEN."""
-    stack.sim("POST", "/_sim/portals/%d/invalidate_refresh_tokens" % hub)
-    stack.sql("UPDATE portal_tokens SET access_expires_at = now() WHERE portal_id = %s", (pid,))
-    stack.worker_once()
+    """Stack.make_yellow; returns the portal's row, which has a status reason."""
+    stack.make_yellow(hub, pid)
     row = portal_row(stack, pid)
     assert row["status"] == "needs_reconnection", row
     assert row["status_reason"], row
