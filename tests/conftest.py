@@ -6,6 +6,7 @@ scripts/stack.sh and stopped by PID afterwards, even on failure.
 Tests isolate themselves by creating their own organisation, users and
 simulator portals (unique hub ids) through the helpers below."""
 import base64
+import contextlib
 import itertools
 import os
 import secrets
@@ -125,6 +126,18 @@ class Stack:
         return subprocess.Popen([os.path.join(self.state, "app/bin/jetstack-worker")] + list(args),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                 env=self.env(env), cwd=self.state)
+
+    @contextlib.contextmanager
+    def worker_proc(self, args=(), env=None):
+        """worker_popen for a with block: a worker still running when the block
+        ends (a failed assertion, a timeout) is killed and waited for."""
+        w = self.worker_popen(args, env=env)
+        try:
+            yield w
+        finally:
+            if w.poll() is None:
+                w.kill()
+                w.communicate()
 
     # -- data --------------------------------------------------------------
     def db(self):
