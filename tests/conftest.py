@@ -194,6 +194,15 @@ class Stack:
         return self.sql("SELECT id FROM portals WHERE org_id = %s AND hub_id = %s "
                         "AND removed_at IS NULL", (self.org_id(org), hub))[0][0]
 
+    def connect_portal(self, c, conn_type="config_audit", admin="alex@agency.test", name=None, hub=None):
+        """Client c connects a portal through the real flow as HubSpot user admin
+        (on a new simulator portal named name unless hub is given).  Returns
+        (hub, portal id, the redirect's Location) for the caller to check."""
+        hub = hub or self.new_hub(name, admin=admin)
+        r = c.connect(hub, conn_type, as_user=admin)
+        assert r.status_code == 303, (r.status_code, r.text[:2000])
+        return hub, self.portal_id(c.org, hub), r.headers.get("Location")
+
     def make_yellow(self, hub, pid):
         """Turn portal pid (on simulator portal hub) yellow the real way: HubSpot
         invalidates the refresh tokens, the access token is due, and one worker

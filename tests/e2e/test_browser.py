@@ -132,11 +132,8 @@ def connected_portal(stack, hs_email, c=None, name=None):
     the portal's name in JetStack)."""
     c = c or stack.client()
     name = name or "Acme %s" % secrets.token_hex(3)
-    hub = stack.new_hub(name, admin=hs_email)
-    r = c.connect(hub, "config_audit", as_user=hs_email)
-    assert r.status_code == 303 and r.headers["Location"].startswith("/portals"), \
-        (r.status_code, r.text[:500])
-    pid = stack.portal_id(c.org, hub)
+    hub, pid, location = stack.connect_portal(c, "config_audit", admin=hs_email, name=name)
+    assert location.startswith("/portals"), location
     assert db_status(stack, pid)[0] == "connected"
     # the row's name is what the product learnt from HubSpot's token metadata
     shown = stack.sql("SELECT name FROM portals WHERE id = %s", (pid,))[0][0]

@@ -201,10 +201,9 @@ def connected(stack, conn_type="config_audit", c=None, admin=None, name=None):
     """A signed-in owner with one Connected portal."""
     c = c or stack.client()
     admin = admin or hs_email()
-    hub = stack.new_hub(name, admin=admin)
-    r = c.connect(hub, conn_type, as_user=admin)
-    assert r.status_code == 303 and r.headers["Location"] == "/portals", (r.status_code, r.text[:2000])
-    return SimpleNamespace(c=c, hub=hub, pid=stack.portal_id(c.org, hub), admin=admin)
+    hub, pid, location = stack.connect_portal(c, conn_type, admin=admin, name=name)
+    assert location == "/portals", location
+    return SimpleNamespace(c=c, hub=hub, pid=pid, admin=admin)
 
 
 def pg_dump(stack):

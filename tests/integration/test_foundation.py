@@ -110,10 +110,8 @@ def assert_security_headers(h, private=True, what=""):
 
 
 def connected_portal(stack, c, name=None):
-    hub = stack.new_hub(name)
-    r = c.connect(hub, "config_only", as_user="alex@agency.test")
-    assert r.status_code == 303, r.text[:1000]
-    return hub, stack.portal_id(c.org, hub)
+    hub, pid, _ = stack.connect_portal(c, "config_only", admin="alex@agency.test", name=name)
+    return hub, pid
 
 
 def login_form_body(c, email, password, **extra):

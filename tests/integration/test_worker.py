@@ -42,11 +42,9 @@ def hs_user():
 
 
 def connect(stack, c, ctype="config_audit", admin=ADMIN, hub=None):
-    hub = hub or stack.new_hub(admin=admin)
-    r = c.connect(hub, ctype, as_user=admin)
-    assert r.status_code == 303, (r.status_code, r.text[:1500])
-    assert r.headers["Location"].endswith("/portals")
-    return hub, stack.portal_id(c.org, hub)
+    hub, pid, location = stack.connect_portal(c, ctype, admin=admin, hub=hub)
+    assert location.endswith("/portals")
+    return hub, pid
 
 
 def portal(stack, pid):
