@@ -6,6 +6,7 @@ scripts/stack.sh and stopped by PID afterwards, even on failure.
 Tests isolate themselves by creating their own organisation, users and
 simulator portals (unique hub ids) through the helpers below."""
 import base64
+import contextlib
 import itertools
 import os
 import secrets
@@ -126,6 +127,18 @@ class Stack:
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                 env=self.env(env), cwd=self.state)
 
+    @contextlib.contextmanager
+    def worker_proc(self, args=(), env=None):
+        """worker_popen for a with block: a worker still running when the block
+        ends (a failed assertion, a timeout) is killed and waited for."""
+        w = self.worker_popen(args, env=env)
+        try:
+            yield w
+        finally:
+            if w.poll() is None:
+                w.kill()
+                w.communicate()
+
     # -- data --------------------------------------------------------------
     def db(self):
         return psycopg.connect(self.conninfo, autocommit=True)
@@ -180,6 +193,26 @@ class Stack:
     def portal_id(self, org, hub):
         return self.sql("SELECT id FROM portals WHERE org_id = %s AND hub_id = %s "
                         "AND removed_at IS NULL", (self.org_id(org), hub))[0][0]
+
+    def connect_portal(self, c, conn_type="config_audit", admin="alex@agency.test", name=None, hub=None):
+        """Client c connects a portal through the real flow as HubSpot user admin
+        (on a new simulator portal named name unless hub is given).  Returns
+        (hub, portal id, the redirect's Location) for the caller to check."""
+        hub = hub or self.new_hub(name, admin=admin)
+        r = c.connect(hub, conn_type, as_user=admin)
+        assert r.status_code == 303, (r.status_code, r.text[:2000])
+        return hub, self.portal_id(c.org, hub), r.headers.get("Location")
+
+    def make_yellow(self, hub, pid):
+        """Turn portal pid (on simulator portal hub) yellow the real way: HubSpot
+        invalidates the refresh tokens, the access token is due, and one worker
+        pass's refresh gets BAD_REFRESH_TOKEN.  Returns the status reason."""
+        self.sim("POST", "/_sim/portals/%d/invalidate_refresh_tokens" % hub)
+        self.sql("UPDATE portal_tokens SET access_expires_at = now() WHERE portal_id = %s", (pid,))
+        self.worker_once()
+        status, reason = self.sql("SELECT status, status_reason FROM portals WHERE id = %s", (pid,))[0]
+        assert status == "needs_reconnection", (status, reason)
+        return reason
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ browser would (form posts, following redirects by hand so each hop can be
 inspected)."""
 import re
 import html
-from urllib.parse import urljoin, urlsplit, parse_qs
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
@@ -82,7 +82,3 @@ class Client:
     def reconnect(self, portal_id, hub_id, action="connect", as_user=None):
         cb = self.hubspot_choose(self.start_reconnect(portal_id), hub_id, action, as_user=as_user)
         return self.follow_callback(cb)
-
-
-def state_of(url):
-    return parse_qs(urlsplit(url).query).get("state", [None])[0]

@@ -132,25 +132,12 @@ def connected_portal(stack, hs_email, c=None, name=None):
     the portal's name in JetStack)."""
     c = c or stack.client()
     name = name or "Acme %s" % secrets.token_hex(3)
-    hub = stack.new_hub(name, admin=hs_email)
-    r = c.connect(hub, "config_audit", as_user=hs_email)
-    assert r.status_code == 303 and r.headers["Location"].startswith("/portals"), \
-        (r.status_code, r.text[:500])
-    pid = stack.portal_id(c.org, hub)
+    hub, pid, location = stack.connect_portal(c, "config_audit", admin=hs_email, name=name)
+    assert location.startswith("/portals"), location
     assert db_status(stack, pid)[0] == "connected"
     # the row's name is what the product learnt from HubSpot's token metadata
     shown = stack.sql("SELECT name FROM portals WHERE id = %s", (pid,))[0][0]
     return c, hub, pid, shown
-
-
-def make_yellow(stack, hub, pid):
-    """HubSpot rejects the refresh token; the worker's refresh finds out."""
-    stack.sim("POST", "/_sim/portals/%d/invalidate_refresh_tokens" % hub)
-    stack.sql("UPDATE portal_tokens SET access_expires_at = now() WHERE portal_id = %s", (pid,))
-    stack.worker_once()
-    status, reason = db_status(stack, pid)
-    assert status == "needs_reconnection", (status, reason)
-    return reason
 
 
 def yellow_portal(stack):
@@ -158,7 +145,7 @@ def yellow_portal(stack):
     user set to the HubSpot user who can reconnect it."""
     hs = hs_user()
     c, hub, pid, name = connected_portal(stack, hs)
-    reason = make_yellow(stack, hub, pid)
+    reason = stack.make_yellow(hub, pid)
     stack.sim("POST", "/_sim/browser_user", {"email": hs})
     return c, hs, hub, pid, name, reason
 
@@ -276,7 +263,7 @@ def test_viewer_sees_disabled_actions(stack, browser):
     hs = hs_user()
     c, hub, pid, _ = connected_portal(stack, hs)
     _, hub2, green, _ = connected_portal(stack, hs, c=c)
-    make_yellow(stack, hub, pid)
+    stack.make_yellow(hub, pid)
     email, pw = stack.new_user(c.org, "viewer")
     d = browser
     sign_in(d, stack, email, pw)

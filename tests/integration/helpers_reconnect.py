@@ -9,7 +9,6 @@ import secrets
 import shutil
 import subprocess
 from types import SimpleNamespace
-from urllib.parse import parse_qs, urlsplit
 
 import psycopg.conninfo
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -72,10 +71,6 @@ def next_href(page):
     return html.unescape(m.group(1)) if m else None
 
 
-def state_of(url):
-    return parse_qs(urlsplit(url).query).get("state", [None])[0]
-
-
 def assert_refusal(r, status, title):
     assert r.status_code == status, (r.status_code, r.text[:3000])
     assert error_title(r.text) == title, (error_title(r.text), error_message(r.text))
@@ -91,20 +86,21 @@ def user_id(stack, email):
     return stack.sql("SELECT id FROM users WHERE lower(email) = lower(%s)", (email,))[0][0]
 
 
-def portal_row(stack, pid):
+def _one_dict(stack, query, params):
+    """The query's first row as {column: value}, or None when there is none."""
     with stack.db() as con:
-        cur = con.execute("SELECT * FROM portals WHERE id = %s", (pid,))
+        cur = con.execute(query, params)
         cols = [d.name for d in cur.description]
         row = cur.fetchone()
     return dict(zip(cols, row)) if row else None
+
+
+def portal_row(stack, pid):
+    return _one_dict(stack, "SELECT * FROM portals WHERE id = %s", (pid,))
 
 
 def token_row(stack, pid):
-    with stack.db() as con:
-        cur = con.execute("SELECT * FROM portal_tokens WHERE portal_id = %s", (pid,))
-        cols = [d.name for d in cur.description]
-        row = cur.fetchone()
-    return dict(zip(cols, row)) if row else None
+    return _one_dict(stack, "SELECT * FROM portal_tokens WHERE portal_id = %s", (pid,))
 
 
 def snapshot(stack, pid):
@@ -128,10 +124,8 @@ def make_yellow_sql(stack, pid, reason="HubSpot rejected the refresh token (BAD_
 
 
 def make_yellow_worker(stack, hub, pid):
-    """HubSpot invalidates the refresh tokens; the worker's refresh gets BAD_REFRESH_TOKEN."""
-    stack.sim("POST", "/_sim/portals/%d/invalidate_refresh_tokens" % hub)
-    stack.sql("UPDATE portal_tokens SET access_expires_at = now() WHERE portal_id = %s", (pid,))
-    stack.worker_once()
+    """Stack.make_yellow; returns the portal's row, which has a status reason."""
+    stack.make_yellow(hub, pid)
     row = portal_row(stack, pid)
     assert row["status"] == "needs_reconnection", row
     assert row["status_reason"], row
@@ -207,10 +201,9 @@ def connected(stack, conn_type="config_audit", c=None, admin=None, name=None):
     """A signed-in owner with one Connected portal."""
     c = c or stack.client()
     admin = admin or hs_email()
-    hub = stack.new_hub(name, admin=admin)
-    r = c.connect(hub, conn_type, as_user=admin)
-    assert r.status_code == 303 and r.headers["Location"] == "/portals", (r.status_code, r.text[:2000])
-    return SimpleNamespace(c=c, hub=hub, pid=stack.portal_id(c.org, hub), admin=admin)
+    hub, pid, location = stack.connect_portal(c, conn_type, admin=admin, name=name)
+    assert location == "/portals", location
+    return SimpleNamespace(c=c, hub=hub, pid=pid, admin=admin)
 
 
 def pg_dump(stack):

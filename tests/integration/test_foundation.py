@@ -19,6 +19,7 @@ import psycopg
 import requests
 
 from jsclient import Client, csrf_of
+from helpers_reconnect import user_id
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 LOGIN_FAILED = "The email or password is not correct."
@@ -59,10 +60,6 @@ def cookie_header(c):
 def set_cookies(resp):
     """All Set-Cookie header values of a requests response."""
     return resp.raw.headers.getlist("Set-Cookie") if resp.raw is not None else []
-
-
-def user_id(stack, email):
-    return stack.sql("SELECT id FROM users WHERE email = %s", (email,))[0][0]
 
 
 def live_sessions(stack, email):
@@ -113,10 +110,8 @@ def assert_security_headers(h, private=True, what=""):
 
 
 def connected_portal(stack, c, name=None):
-    hub = stack.new_hub(name)
-    r = c.connect(hub, "config_only", as_user="alex@agency.test")
-    assert r.status_code == 303, r.text[:1000]
-    return hub, stack.portal_id(c.org, hub)
+    hub, pid, _ = stack.connect_portal(c, "config_only", admin="alex@agency.test", name=name)
+    return hub, pid
 
 
 def login_form_body(c, email, password, **extra):

@@ -23,14 +23,6 @@ from helpers_reconnect import (ACCESS_RE, REFRESH_RE, REQUIRED, assert_refusal, 
 CONN_TYPES = ["config_only", "config_audit", "audit_only"]
 
 
-def signed_in(stack, org, role):
-    email, pw = stack.new_user(org, role)
-    c = Client(stack.base)
-    c.login(email, pw)
-    c.org, c.email, c.password = org, email, pw
-    return c
-
-
 # ====================================================================== first connect
 @pytest.mark.parametrize("conn_type", CONN_TYPES)
 def test_first_connect_each_type(stack, conn_type):
@@ -95,7 +87,7 @@ def test_connect_existing_hub_again_reconnects_same_row(stack, first, second):
 def test_reconnect_by_another_admin_after_hubspot_invalidated_tokens(stack):
     owner = stack.client()
     p = connected(stack, "config_only", c=owner)
-    admin2 = signed_in(stack, owner.org, "admin")
+    admin2 = stack.client(owner.org, "admin")
     # a different HubSpot user: Admin role, not Super Admin
     hs2 = hs_email("hs-admin")
     stack.sim("POST", "/_sim/users", {"email": hs2, "portals": {str(p.hub): {"super_admin": False,
@@ -423,7 +415,7 @@ def test_refused_expired_state(stack):
 def test_refused_state_from_another_session(stack, who):
     p = _yellow(stack)
     if who == "same_org_user":
-        b = signed_in(stack, p.c.org, "owner")
+        b = stack.client(p.c.org, "owner")
     elif who == "other_org_user":
         b = stack.client()
     else:
@@ -457,7 +449,7 @@ def test_member_and_viewer_cannot_manage(stack, role):
     owner = green.c
     yellow = connected(stack, "config_audit", c=owner)
     make_yellow_sql(stack, yellow.pid)
-    u = signed_in(stack, owner.org, role)
+    u = stack.client(owner.org, role)
     page = u.get("/portals").text
     rows = {r[0]: r for r in table_rows(page)}
     assert set(rows) == {green.pid, yellow.pid}
@@ -522,9 +514,8 @@ def test_no_token_or_secret_in_hubspot_urls(stack):
     p = connected(stack, "config_audit")
     make_yellow_worker(stack, p.hub, p.pid)  # one refresh_token call (rejected)
     assert p.c.reconnect(p.pid, p.hub, as_user=p.admin).status_code == 303
-    page = p.c.get("/portals/%d/disconnect" % p.pid).text
-    m = re.search(r'name="csrf" value="([^"]+)"', page)
-    assert p.c.post("/portals/%d/disconnect" % p.pid, {"csrf": m.group(1), "confirm": "yes"}).status_code == 303
+    csrf = p.c.csrf("/portals/%d/disconnect" % p.pid)
+    assert p.c.post("/portals/%d/disconnect" % p.pid, {"csrf": csrf, "confirm": "yes"}).status_code == 303
     entries = log_since(stack, seq)
     by_ep = {}
     for e in entries:
@@ -650,7 +641,7 @@ def test_empty_state_for_new_org(stack):
     assert 'id="empty-state"' in page and 'id="portal-table"' not in page
     assert 'id="attention-count"' not in page and table_rows(page) == []
     assert 'id="connect-portal"' in page
-    viewer = signed_in(stack, c.org, "viewer")
+    viewer = stack.client(c.org, "viewer")
     vpage = viewer.get("/portals").text
     assert 'id="empty-state"' in vpage and 'id="connect-portal"' not in vpage
 

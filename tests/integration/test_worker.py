@@ -18,6 +18,7 @@ import pytest
 import requests
 
 from conftest import wait_until
+from jsclient import csrf_of
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 ADMIN = "alex@agency.test"
@@ -41,11 +42,9 @@ def hs_user():
 
 
 def connect(stack, c, ctype="config_audit", admin=ADMIN, hub=None):
-    hub = hub or stack.new_hub(admin=admin)
-    r = c.connect(hub, ctype, as_user=admin)
-    assert r.status_code == 303, (r.status_code, r.text[:1500])
-    assert r.headers["Location"].endswith("/portals")
-    return hub, stack.portal_id(c.org, hub)
+    hub, pid, location = stack.connect_portal(c, ctype, admin=admin, hub=hub)
+    assert location.endswith("/portals")
+    return hub, pid
 
 
 def portal(stack, pid):
@@ -301,7 +300,7 @@ def test_disconnect_and_remove_buttons(stack):
 
     page = c.get("/portals/%d/disconnect" % pid)
     assert page.status_code == 200 and 'id="confirm-form"' in page.text
-    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    csrf = csrf_of(page.text)
     r = c.post("/portals/%d/disconnect" % pid, {"csrf": csrf, "confirm": "yes"})
     assert r.status_code == 303 and r.headers["Location"].endswith("/portals"), r.text[:500]
     assert [g["status"] for g in grants(stack, hub)] == ["revoked"]  # revoked at HubSpot
@@ -321,7 +320,7 @@ def test_disconnect_and_remove_buttons(stack):
     acts2 = activity(stack, pid2)
     page = c.get("/portals/%d/remove" % pid2)
     assert page.status_code == 200
-    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    csrf = csrf_of(page.text)
     r = c.post("/portals/%d/remove" % pid2, {"csrf": csrf, "confirm": "yes"})
     assert r.status_code == 303, r.text[:500]
     assert [g["status"] for g in grants(stack, hub2)] == ["revoked"]
@@ -333,8 +332,7 @@ def test_disconnect_and_remove_buttons(stack):
     assert [a[0] for a in acts2] == [a[0] for a in activity(stack, pid2)][:len(acts2)]
 
     # and removing the disconnected one
-    csrf = re.search(r'name="csrf" value="([^"]+)"',
-                     c.get("/portals/%d/remove" % pid).text).group(1)
+    csrf = c.csrf("/portals/%d/remove" % pid)
     assert c.post("/portals/%d/remove" % pid, {"csrf": csrf, "confirm": "yes"}).status_code == 303
     assert portals_row(c, pid) is None
     assert stack.sql("SELECT count(*) FROM assets WHERE portal_id = %s", (pid,))[0][0] == 1
@@ -493,8 +491,7 @@ def test_reconnect_during_slow_refresh_wins(stack):
     old = only_grant(stack, hub)
     refresh_due(stack, [pid])
     stack.sim("POST", "/_sim/faults", {"endpoint": "token", "latency_ms": 2500, "count": None})
-    w = stack.worker_popen(["--once"])
-    try:
+    with stack.worker_proc(["--once"]) as w:
         # the refresh of this hub has reached HubSpot (its latency is planned)
         assert wait_until(lambda: hub_stats(stack, hub)["refresh_calls"] == 1, timeout=15), \
             "the worker never sent the refresh"
@@ -506,10 +503,6 @@ def test_reconnect_during_slow_refresh_wins(stack):
         assert hub_stats(stack, hub)["refresh_ok"] == 0, "refresh finished before the reconnect"
         out, err = w.communicate(timeout=60)
         assert w.returncode == 0, err[-2000:]
-    finally:
-        if w.poll() is None:
-            w.kill()
-            w.communicate()
     assert hub_stats(stack, hub)["refresh_ok"] == 1  # HubSpot did refresh the old grant
     assert version(stack, pid) == v_reconnect  # ...but those tokens were not stored
     assert portal(stack, pid)["status"] == "connected"
@@ -614,13 +607,9 @@ def test_two_workers_refresh_each_portal_once(stack):
     refresh_due(stack, pids)
     t0 = stack.sql("SELECT now()")[0][0]
     env = {"JETSTACK_WORKER_CONCURRENCY": "8"}
-    procs = [stack.worker_popen(["--once"], env=env) for _ in range(2)]
-    try:
+    with stack.worker_proc(["--once"], env=env) as w1, stack.worker_proc(["--once"], env=env) as w2:
+        procs = [w1, w2]
         outs = _communicate_all(procs, 120)
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
     for p, (out, err) in zip(procs, outs):
         assert p.returncode == 0, err[-2000:]
     calls = stack.sim("GET", "/_sim/stats")["token_calls"]["by_hub_id"]
@@ -642,19 +631,15 @@ def test_worker_killed_mid_pass_loses_nothing(stack):
     v0 = {p: version(stack, p) for p in pids}
     stack.sim("POST", "/_sim/faults", {"endpoint": "token", "latency_ms": 2000, "count": None})
     refresh_due(stack, pids)
-    w = stack.worker_popen(["--once"], env={"JETSTACK_JOB_LEASE_SECONDS": "3"})
 
     def running():
         return stack.sql("SELECT count(*) FROM jobs WHERE kind = 'refresh' AND state = 'running' "
                          "AND portal_id = ANY(%s)", (pids,))[0][0]
 
-    try:
+    with stack.worker_proc(["--once"], env={"JETSTACK_JOB_LEASE_SECONDS": "3"}) as w:
         assert wait_until(lambda: running() == len(pids), timeout=15), running()
         w.send_signal(signal.SIGKILL)
         w.communicate(timeout=10)
-    finally:
-        if w.poll() is None:
-            w.kill()
     assert w.returncode == -signal.SIGKILL
     stack.sim("DELETE", "/_sim/faults")
     assert running() == len(pids)  # left behind by the dead worker
@@ -681,8 +666,7 @@ def test_sigterm_finishes_job_in_hand_and_exits_cleanly(stack):
     c = stack.client()
     hub, pid = connect(stack, c)
     v0 = version(stack, pid)
-    w = stack.worker_popen([])
-    try:
+    with stack.worker_proc([]) as w:
         time.sleep(0.5)  # let it start and go idle (not a timing assertion)
         stack.sim("POST", "/_sim/faults", {"endpoint": "token", "latency_ms": 1500, "count": None})
         refresh_due(stack, [pid])
@@ -694,10 +678,6 @@ def test_sigterm_finishes_job_in_hand_and_exits_cleanly(stack):
         w.send_signal(signal.SIGTERM)
         out, err = w.communicate(timeout=10)
         elapsed = time.monotonic() - t0
-    finally:
-        if w.poll() is None:
-            w.kill()
-            w.communicate()
     assert w.returncode == 0, err[-2000:]
     assert elapsed < 5, elapsed
     assert version(stack, pid) == v0 + 1  # the job in hand was finished
