@@ -11,6 +11,7 @@ import secrets
 
 from urllib.parse import parse_qs, urlsplit
 
+import psycopg
 import pytest
 
 from jsclient import Client
@@ -632,6 +633,27 @@ def test_disconnect_or_remove_while_revoke_unavailable_changes_nothing(stack, wh
     assert grants(stack, p.hub) == g_before
     (_, _, st, _), = table_rows(p.c.get("/portals").text)
     assert st == "connected"
+
+
+@pytest.mark.parametrize("what", ["disconnect", "remove"])
+def test_disconnect_or_remove_that_cannot_be_saved_says_hubspot_was_revoked(stack, what):
+    """HubSpot has revoked the grant by the time the change is saved here;
+    when saving fails the page must not claim that nothing was changed."""
+    p = connected(stack, "config_audit")
+    csrf = p.c.csrf()
+    su = stack.conninfo.replace("user=jetstack", "user=postgres")
+    with psycopg.connect(su, autocommit=True) as db:
+        db.execute("REVOKE DELETE ON portal_tokens FROM jetstack")
+        try:
+            r = p.c.post("/portals/%d/%s" % (p.pid, what), {"csrf": csrf, "confirm": "yes"})
+        finally:
+            db.execute("GRANT DELETE ON portal_tokens TO jetstack")
+    assert r.status_code == 500, r.status_code
+    assert error_title(r.text) == "Only partly done"
+    msg = error_message(r.text)
+    assert "revoked at HubSpot" in msg and "nothing was changed" not in msg.lower(), msg
+    assert "Location" not in r.headers
+    assert portal_row(stack, p.pid)["status"] == "connected"  # the transaction was rolled back
 
 
 # ====================================================================== the table
