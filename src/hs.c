@@ -297,7 +297,8 @@ struct hs_field {
 	const char *name;
 	enum hs_jtype type;
 	int required; /* HS_REQUIRED or HS_OPTIONAL */
-	size_t max;   /* bytes for strings, elements for arrays */
+	size_t max;   /* bytes for strings, elements for arrays; for integers the
+		       * largest value accepted (0: up to 2^53 - 1) */
 	size_t elem_max;
 	union {
 		char **str;
@@ -340,15 +341,15 @@ static const char *hs_jtype_desc(enum hs_jtype t)
 	return "of another type";
 }
 
-/* An integral JSON number within [min, 2^53 - 1]. */
-static enum hs_jres hs_json_int(const cJSON *it, double min, long long *out)
+/* An integral JSON number within [min, max], max 0 meaning 2^53 - 1. */
+static enum hs_jres hs_json_int(const cJSON *it, double min, size_t max, long long *out)
 {
-	double d;
+	double d, hi = max != 0 ? (double)max : HS_JSON_INT_MAX;
 
 	if (!cJSON_IsNumber(it))
 		return HS_J_TYPE;
 	d = it->valuedouble;
-	if (!(d >= min && d <= HS_JSON_INT_MAX))
+	if (!(d >= min && d <= hi && d <= HS_JSON_INT_MAX))
 		return HS_J_RANGE;
 	if ((double)(long long)d != d)
 		return HS_J_TYPE;
@@ -381,7 +382,7 @@ static enum hs_jres hs_json_str(const cJSON *it, enum hs_jtype t, size_t max, ch
 	enum hs_jres r;
 
 	if (t == HS_JT_IDSTR && cJSON_IsNumber(it)) {
-		r = hs_json_int(it, 0, &v);
+		r = hs_json_int(it, 0, 0, &v);
 		if (r != HS_J_OK)
 			return r;
 		snprintf(digits, sizeof(digits), "%lld", v);
@@ -415,7 +416,7 @@ static enum hs_jres hs_json_idnum(const cJSON *it, long long *out)
 	size_t i;
 
 	if (cJSON_IsNumber(it))
-		return hs_json_int(it, 1, out);
+		return hs_json_int(it, 1, 0, out);
 	if (!cJSON_IsString(it) || !hs_digits(it->valuestring, 18))
 		return HS_J_TYPE;
 	s = it->valuestring;
@@ -477,9 +478,9 @@ static enum hs_jres hs_json_value(const cJSON *it, const struct hs_field *f)
 		*f->to.flag = cJSON_IsTrue(it) ? 1 : 0;
 		return HS_J_OK;
 	case HS_JT_POSINT:
-		return hs_json_int(it, 1, f->to.num);
+		return hs_json_int(it, 1, f->max, f->to.num);
 	case HS_JT_NONNEGINT:
-		return hs_json_int(it, 0, f->to.num);
+		return hs_json_int(it, 0, f->max, f->to.num);
 	case HS_JT_IDNUM:
 		return hs_json_idnum(it, f->to.num);
 	case HS_JT_STRARRAY:
@@ -694,6 +695,7 @@ enum hs_err hs_parse_tokens(long http_status, const char *body, size_t len, stru
 	    {.name = "expires_in",
 	     .type = HS_JT_POSINT,
 	     .required = HS_REQUIRED,
+	     .max = HS_EXPIRES_MAX,
 	     .to.num = &out->expires_in},
 	    {.name = "hub_id",
 	     .type = HS_JT_POSINT,

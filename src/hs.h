@@ -31,6 +31,9 @@ struct httpc;
 #define HS_ROLES_MAX	  2048 /* roles of one account */
 #define HS_BODY_MAX	  ((size_t)1024 * 1024)
 #define HS_USER_ID_DIGITS 20
+/* An access token's lifetime (expires_in, seconds): HubSpot's is 30 minutes;
+ * more than a year is refused as unusable (it is stored as an SQL int). */
+#define HS_EXPIRES_MAX 31536000
 
 enum hs_err {
 	HS_OK,
@@ -74,7 +77,7 @@ struct hs_tokens {
 	char *refresh_token;  /* OPTIONAL: NULL means keep the stored one */
 	char *token_type;     /* REQUIRED, "bearer" (any case) */
 	char *token_use;      /* OPTIONAL, NULL when absent */
-	long long expires_in; /* REQUIRED, > 0 seconds */
+	long long expires_in; /* REQUIRED, 1..HS_EXPIRES_MAX seconds */
 	long long hub_id;     /* REQUIRED, > 0 */
 	long long user_id;    /* OPTIONAL (number or digit string); 0 when absent */
 	char **scopes;	      /* OPTIONAL; nscopes entries */

@@ -194,6 +194,36 @@ START_TEST(test_tokens_wrong_types)
 }
 END_TEST
 
+/* expires_in is stored as an SQL int: a lifetime over a year is unusable. */
+START_TEST(test_tokens_expires_in_bounded)
+{
+	ck_assert_int_eq(TOK(200, "{\"access_token\":\"a\",\"expires_in\":31536000,"
+				  "\"token_type\":\"bearer\",\"hub_id\":1}"),
+			 HS_OK);
+	ck_assert_int_eq(tok.expires_in, HS_EXPIRES_MAX);
+	hs_tokens_free(&tok);
+	ck_assert_int_eq(TOK(200, "{\"access_token\":\"a\",\"expires_in\":31536001,"
+				  "\"token_type\":\"bearer\",\"hub_id\":1}"),
+			 HS_ERR_MALFORMED);
+	ck_assert_str_eq(err.message, "field \"expires_in\" is out of range");
+	ck_assert_ptr_null(tok.access_token);
+	/* past 2^31 - 1, which made the token write fail and the refresh retry
+	 * forever */
+	ck_assert_int_eq(TOK(200, "{\"access_token\":\"a\",\"expires_in\":2147483648,"
+				  "\"token_type\":\"bearer\",\"hub_id\":1}"),
+			 HS_ERR_MALFORMED);
+	ck_assert_int_eq(err.kind, HS_ERR_MALFORMED);
+	ck_assert_int_eq(TOK(200, "{\"access_token\":\"a\",\"expires_in\":9007199254740991,"
+				  "\"token_type\":\"bearer\",\"hub_id\":1}"),
+			 HS_ERR_MALFORMED);
+	/* other integers keep their 2^53 - 1 limit */
+	ck_assert_int_eq(TOK(200, "{\"access_token\":\"a\",\"expires_in\":1800,"
+				  "\"token_type\":\"bearer\",\"hub_id\":9007199254740991}"),
+			 HS_OK);
+	ck_assert_int_eq(tok.hub_id, 9007199254740991LL);
+}
+END_TEST
+
 START_TEST(test_tokens_sizes)
 {
 	char *b;
@@ -1035,6 +1065,7 @@ static Suite *hs_suite(void)
 	tcase_add_test(tc, test_tokens_unknown_fields_and_string_user_id);
 	tcase_add_test(tc, test_tokens_missing_required);
 	tcase_add_test(tc, test_tokens_wrong_types);
+	tcase_add_test(tc, test_tokens_expires_in_bounded);
 	tcase_add_test(tc, test_tokens_sizes);
 	tcase_add_test(tc, test_tokens_too_many_scopes);
 	tcase_add_test(tc, test_tokens_duplicate_field);
