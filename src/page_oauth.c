@@ -309,7 +309,10 @@ int page_oauth_callback(struct ctx *c)
 		goto out;
 	}
 	e = hs_introspect(c->http, &cfg, g.tok.access_token, "access_token", &g.info, &err);
-	if (e != HS_OK || !g.info.active || g.info.hub_id != g.tok.hub_id) {
+	if (e == HS_OK && (!g.info.active || g.info.hub_id != g.tok.hub_id))
+		/* the token just issued is inactive, or of another hub */
+		e = err.kind = HS_ERR_MALFORMED;
+	if (e != HS_OK) {
 		revoke_grant(c, &g);
 		result = unavailable(c, &err);
 		goto out;
