@@ -74,6 +74,7 @@ static void first_missing(const char *required, const char *granted, char *out, 
 struct grant {
 	struct hs_tokens tok;
 	struct hs_introspection info;
+	long long user_id; /* the authorizing HubSpot user: token answer, else introspection */
 	char scopes[8192];
 };
 
@@ -106,8 +107,8 @@ static int unavailable(struct ctx *c, const struct hs_error *err)
 
 /*
  * The admin check: the HubSpot user is a Super Admin or holds a role named
- * in the configured list on this portal.  1 admin, 0 not, or an answer was
- * already sent (-2 unavailable) / -1 error.
+ * in the configured list on this portal.  1 admin, 0 not, -2 HubSpot
+ * unavailable or its answers unusable (*err says why), -1 error.
  */
 static int hubspot_admin(struct ctx *c, struct grant *g, struct hs_error *err)
 {
@@ -118,8 +119,15 @@ static int hubspot_admin(struct ctx *c, struct grant *g, struct hs_error *err)
 	enum hs_err e;
 	int result;
 
+	if (g->user_id <= 0) {
+		/* neither answer named the user: nobody to confirm as an admin */
+		memset(err, 0, sizeof(*err));
+		err->kind = HS_ERR_MALFORMED;
+		snprintf(err->message, sizeof(err->message), "no user id in the token answers");
+		return -2;
+	}
 	flow_hs_config(&c->app->conf, &cfg);
-	snprintf(uid, sizeof(uid), "%lld", g->tok.user_id ? g->tok.user_id : g->info.user_id);
+	snprintf(uid, sizeof(uid), "%lld", g->user_id);
 	e = hs_get_user(c->http, &cfg, g->tok.access_token, uid, &u, err);
 	if (e == HS_OK && !u.super_admin)
 		e = hs_get_roles(c->http, &cfg, g->tok.access_token, &roles, err);
@@ -143,7 +151,6 @@ static int replace_tokens(struct ctx *c, const struct oauth_state *st, struct gr
 	struct portal_lock pl;
 	const char *domain = g->info.hub_domain ? g->info.hub_domain : "";
 	const char *email = g->info.user ? g->info.user : "";
-	long long hs_uid = g->tok.user_id ? g->tok.user_id : g->info.user_id;
 	char msg[600];
 	int rc;
 
@@ -181,7 +188,7 @@ static int replace_tokens(struct ctx *c, const struct oauth_state *st, struct gr
 		check = 0;
 	if (check > conf->health_interval)
 		check = conf->health_interval;
-	if (db_portal_set_connected(c->db, c->sess->org_id, pl.id, g->scopes, hs_uid, email,
+	if (db_portal_set_connected(c->db, c->sess->org_id, pl.id, g->scopes, g->user_id, email,
 				    c->sess->user_id, domain, conf->health_interval, check) <= 0)
 		goto fail;
 	snprintf(msg, sizeof(msg), "%s by %s (HubSpot user %s); tokens %s.",
@@ -317,6 +324,7 @@ int page_oauth_callback(struct ctx *c)
 		result = unavailable(c, &err);
 		goto out;
 	}
+	g.user_id = g.tok.user_id ? g.tok.user_id : g.info.user_id;
 	if (g.tok.nscopes)
 		join_scopes(g.tok.scopes, g.tok.nscopes, g.scopes, sizeof(g.scopes));
 	else
