@@ -32,18 +32,28 @@ static int refuse(struct ctx *c, int status, const char *title, const char *mess
 	return page_render(c, status, "error", title, v);
 }
 
-/* Join scopes with spaces into out. */
-static void join_scopes(char **scopes, size_t n, char *out, size_t cap)
+/*
+ * Join scopes with spaces into out (cap bytes).  0, or -1 (out empty) when
+ * they do not fit or a name holds a space: a list is never cut mid-name.
+ */
+static int join_scopes(char **scopes, size_t n, char *out, size_t cap)
 {
 	size_t pos = 0;
 
 	out[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
-		int k = snprintf(out + pos, cap - pos, "%s%s", pos ? " " : "", scopes[i]);
-		if (k < 0 || (size_t)k >= cap - pos)
-			break;
-		pos += (size_t)k;
+		size_t l = strlen(scopes[i]), sep = pos ? 1 : 0;
+
+		if (strchr(scopes[i], ' ') != NULL || sep + l >= cap - pos) {
+			out[0] = '\0';
+			return -1;
+		}
+		if (sep)
+			out[pos++] = ' ';
+		memcpy(out + pos, scopes[i], l + 1);
+		pos += l;
 	}
+	return 0;
 }
 
 /* The first required scope missing from granted, into out ("" if none). */
@@ -93,6 +103,14 @@ static void revoke_grant(struct ctx *c, struct grant *g)
 		log_event(LOG_INFO, c->req->id, "refused_grant_revoked", NULL);
 }
 
+/* Describe in *err an answer of HubSpot's that we cannot use. */
+static void unusable(struct hs_error *err, const char *why)
+{
+	memset(err, 0, sizeof(*err));
+	err->kind = HS_ERR_MALFORMED;
+	snprintf(err->message, sizeof(err->message), "%s", why);
+}
+
 static int unavailable(struct ctx *c, const struct hs_error *err)
 {
 	char msg[400];
@@ -121,9 +139,7 @@ static int hubspot_admin(struct ctx *c, struct grant *g, struct hs_error *err)
 
 	if (g->user_id <= 0) {
 		/* neither answer named the user: nobody to confirm as an admin */
-		memset(err, 0, sizeof(*err));
-		err->kind = HS_ERR_MALFORMED;
-		snprintf(err->message, sizeof(err->message), "no user id in the token answers");
+		unusable(err, "no user id in the token answers");
 		return -2;
 	}
 	flow_hs_config(&c->app->conf, &cfg);
@@ -310,8 +326,7 @@ int page_oauth_callback(struct ctx *c)
 		goto out;
 	}
 	if (g.tok.refresh_token == NULL) {
-		err.kind = HS_ERR_MALFORMED;
-		err.correlation_id[0] = '\0';
+		unusable(&err, "no refresh token in the token answer");
 		result = unavailable(c, &err);
 		goto out;
 	}
@@ -326,9 +341,15 @@ int page_oauth_callback(struct ctx *c)
 	}
 	g.user_id = g.tok.user_id ? g.tok.user_id : g.info.user_id;
 	if (g.tok.nscopes)
-		join_scopes(g.tok.scopes, g.tok.nscopes, g.scopes, sizeof(g.scopes));
+		rc = join_scopes(g.tok.scopes, g.tok.nscopes, g.scopes, sizeof(g.scopes));
 	else
-		join_scopes(g.info.scopes, g.info.nscopes, g.scopes, sizeof(g.scopes));
+		rc = join_scopes(g.info.scopes, g.info.nscopes, g.scopes, sizeof(g.scopes));
+	if (rc < 0) {
+		unusable(&err, "granted scopes too long or not space-free");
+		revoke_grant(c, &g);
+		result = unavailable(c, &err);
+		goto out;
+	}
 	/* 4. A new connection of a hub already here is its reconnect: keep
 	 *    that portal's connection type. */
 	int existing_type = -1;
