@@ -249,7 +249,8 @@ int page_oauth_callback(struct ctx *c)
 		return refuse(c, 400, "Authorization link not valid",
 			      "This page was opened without an authorization state, so nothing was "
 			      "changed. Start again from Client Accounts.");
-	sess_state_hash(state, hash);
+	if (sess_state_hash(state, hash) < 0)
+		return -1;
 	rc = db_state_consume(c->db, hash, &st);
 	if (rc < 0)
 		return -1;
