@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include <cJSON.h>
+#include <openssl/crypto.h>
 
 #include "buf.h"
 #include "httpc.h"
@@ -165,19 +166,6 @@ static int hs_ascii_caseeq(const char *a, const char *b)
 	return *a == '\0' && *b == '\0';
 }
 
-/* 1..max visible ASCII characters (what we accept to send or to store). */
-static int hs_visible_ascii(const char *s, size_t max)
-{
-	size_t n;
-
-	if (s == NULL)
-		return 0;
-	for (n = 0; s[n] != '\0'; n++)
-		if (n >= max || (unsigned char)s[n] <= 0x20 || (unsigned char)s[n] >= 0x7f)
-			return 0;
-	return n > 0;
-}
-
 static int hs_digits(const char *s, size_t max)
 {
 	size_t n;
@@ -190,29 +178,11 @@ static int hs_digits(const char *s, size_t max)
 	return n > 0;
 }
 
-/* Overwrite secret bytes so they do not linger in freed memory. */
-static void hs_wipe(void *p, size_t n)
-{
-	volatile unsigned char *v = p;
-
-	while (n--)
-		*v++ = 0;
-}
-
+/* Overwrite a secret string so it does not linger in freed memory. */
 static void hs_wipe_str(char *s)
 {
 	if (s != NULL)
-		hs_wipe(s, strlen(s));
-}
-
-static char *hs_strdup(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *p = malloc(n);
-
-	if (p != NULL)
-		memcpy(p, s, n);
-	return p;
+		OPENSSL_cleanse(s, strlen(s));
 }
 
 /*
@@ -397,7 +367,7 @@ static enum hs_jres hs_json_str(const cJSON *it, enum hs_jtype t, size_t max, ch
 	switch (t) {
 	case HS_JT_TOKEN:
 	case HS_JT_IDSTR:
-		if (!hs_visible_ascii(s, max))
+		if (!httpc_visible_ascii(s, max))
 			return HS_J_TYPE;
 		break;
 	default:
@@ -405,7 +375,7 @@ static enum hs_jres hs_json_str(const cJSON *it, enum hs_jtype t, size_t max, ch
 			return HS_J_TYPE;
 		break;
 	}
-	*dst = hs_strdup(s);
+	*dst = strdup(s);
 	return *dst == NULL ? HS_J_NOMEM : HS_J_OK;
 }
 
@@ -1028,8 +998,8 @@ static enum hs_err hs_url(const struct hs_config *cfg, const char *path, const c
 
 static enum hs_err hs_check_client(const struct hs_config *cfg, struct hs_error *err)
 {
-	if (!hs_visible_ascii(cfg->client_id, HS_ARG_MAX) ||
-	    !hs_visible_ascii(cfg->client_secret, HS_ARG_MAX))
+	if (!httpc_visible_ascii(cfg->client_id, HS_ARG_MAX) ||
+	    !httpc_visible_ascii(cfg->client_secret, HS_ARG_MAX))
 		return hs_fail(err, HS_ERR_CONFIG, "client id or secret not set or invalid");
 	return HS_OK;
 }
@@ -1121,7 +1091,8 @@ enum hs_err hs_exchange_code(struct httpc *client, const struct hs_config *cfg, 
 	result = hs_check_client(cfg, err);
 	if (result != HS_OK)
 		goto out;
-	if (!hs_visible_ascii(code, HS_ARG_MAX) || !hs_visible_ascii(redirect_uri, HS_ARG_MAX)) {
+	if (!httpc_visible_ascii(code, HS_ARG_MAX) ||
+	    !httpc_visible_ascii(redirect_uri, HS_ARG_MAX)) {
 		result = hs_fail(err, HS_ERR_CONFIG, "invalid code or redirect uri");
 		goto out;
 	}
@@ -1170,7 +1141,7 @@ enum hs_err hs_refresh(struct httpc *client, const struct hs_config *cfg, const 
 	result = hs_check_client(cfg, err);
 	if (result != HS_OK)
 		goto out;
-	if (!hs_visible_ascii(refresh_token, HS_ARG_MAX)) {
+	if (!httpc_visible_ascii(refresh_token, HS_ARG_MAX)) {
 		result = hs_fail(err, HS_ERR_CONFIG, "invalid refresh token argument");
 		goto out;
 	}
@@ -1209,7 +1180,7 @@ static enum hs_err hs_token_call(struct httpc *client, const struct hs_config *c
 	result = hs_check_client(cfg, err);
 	if (result != HS_OK)
 		goto out;
-	if (!hs_visible_ascii(token, HS_ARG_MAX) || !hs_hint_ok(hint)) {
+	if (!httpc_visible_ascii(token, HS_ARG_MAX) || !hs_hint_ok(hint)) {
 		result = hs_fail(err, HS_ERR_CONFIG, "invalid token or token type hint argument");
 		goto out;
 	}
@@ -1294,7 +1265,7 @@ enum hs_err hs_get_user(struct httpc *client, const struct hs_config *cfg, const
 		result = hs_fail(err, HS_ERR_CONFIG, "invalid user id argument");
 		goto out;
 	}
-	if (!hs_visible_ascii(access_token, HS_ARG_MAX)) {
+	if (!httpc_visible_ascii(access_token, HS_ARG_MAX)) {
 		result = hs_fail(err, HS_ERR_CONFIG, "invalid access token argument");
 		goto out;
 	}
@@ -1333,7 +1304,7 @@ enum hs_err hs_get_roles(struct httpc *client, const struct hs_config *cfg,
 	memset(err, 0, sizeof(*err));
 	memset(&resp, 0, sizeof(resp));
 	buf_init(&url, HTTPC_URL_MAX);
-	if (!hs_visible_ascii(access_token, HS_ARG_MAX)) {
+	if (!httpc_visible_ascii(access_token, HS_ARG_MAX)) {
 		result = hs_fail(err, HS_ERR_CONFIG, "invalid access token argument");
 		goto out;
 	}

@@ -816,6 +816,21 @@ END_TEST
 
 /* URL policy. */
 
+/* The one visible-ASCII check, shared by hs and httpc. */
+START_TEST(test_visible_ascii)
+{
+	ck_assert_int_eq(httpc_visible_ascii("abc-_.~!", 8), 1);
+	ck_assert_int_eq(httpc_visible_ascii("abc", 3), 1);
+	ck_assert_int_eq(httpc_visible_ascii("abcd", 3), 0);
+	ck_assert_int_eq(httpc_visible_ascii("", 8), 0);
+	ck_assert_int_eq(httpc_visible_ascii(NULL, 8), 0);
+	ck_assert_int_eq(httpc_visible_ascii("a b", 8), 0);
+	ck_assert_int_eq(httpc_visible_ascii("a\tb", 8), 0);
+	ck_assert_int_eq(httpc_visible_ascii("a\x7f", 8), 0);
+	ck_assert_int_eq(httpc_visible_ascii("caf\xc3\xa9", 8), 0);
+}
+END_TEST
+
 START_TEST(test_url_allowed)
 {
 	static const char *const ok[] = {
@@ -1106,6 +1121,7 @@ static Suite *hs_suite(void)
 	tc = tcase_create("httpc");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_visible_ascii);
 	tcase_add_test(tc, test_url_allowed);
 	tcase_add_test(tc, test_httpc_lifecycle);
 	tcase_add_test(tc, test_hs_calls_refused_before_sending);
