@@ -1074,104 +1074,25 @@ static enum hs_err hs_check_json(const struct httpc_resp *resp, struct hs_error 
 	return HS_OK;
 }
 
-enum hs_err hs_exchange_code(struct httpc *client, const struct hs_config *cfg, const char *code,
-			     const char *redirect_uri, struct hs_tokens *out, struct hs_error *err)
+#define HS_FORM_PAIRS 3 /* name/value pairs a call adds to the client's */
+
+/*
+ * POST {base}path with a form of the client's id and secret followed by
+ * pairs (name, value, ..., NULL: at most HS_FORM_PAIRS; a NULL name ends it
+ * early, so an optional pair goes last).  In order: the URL, the client and
+ * the arguments are checked (args_ok 0, or a value that is not visible
+ * ASCII, is HS_ERR_CONFIG with args_msg), then the request is sent.
+ * HS_OK when an HTTP answer is in *resp (the caller frees it).
+ */
+static enum hs_err hs_post_client(struct httpc *client, const struct hs_config *cfg,
+				  const char *path, const char *const *pairs, int args_ok,
+				  const char *args_msg, struct httpc_resp *resp,
+				  struct hs_error *err)
 {
-	struct httpc_resp resp;
+	const char *form[4 + 2 * HS_FORM_PAIRS + 1];
 	struct buf url;
 	enum hs_err result;
-
-	memset(out, 0, sizeof(*out));
-	memset(err, 0, sizeof(*err));
-	memset(&resp, 0, sizeof(resp));
-	buf_init(&url, HTTPC_URL_MAX);
-	result = hs_url(cfg, HS_PATH_TOKEN, NULL, &url, err);
-	if (result != HS_OK)
-		goto out;
-	result = hs_check_client(cfg, err);
-	if (result != HS_OK)
-		goto out;
-	if (!httpc_visible_ascii(code, HS_ARG_MAX) ||
-	    !httpc_visible_ascii(redirect_uri, HS_ARG_MAX)) {
-		result = hs_fail(err, HS_ERR_CONFIG, "invalid code or redirect uri");
-		goto out;
-	}
-	{
-		const char *const form[] = {"grant_type",
-					    "authorization_code",
-					    "client_id",
-					    cfg->client_id,
-					    "client_secret",
-					    cfg->client_secret,
-					    "redirect_uri",
-					    redirect_uri,
-					    "code",
-					    code,
-					    NULL};
-
-		result = hs_send(client, buf_str(&url), form, NULL, &resp, err);
-	}
-	if (result != HS_OK)
-		goto out;
-	result = hs_check_json(&resp, err);
-	if (result != HS_OK)
-		goto out;
-	result = hs_parse_tokens(resp.status, resp.body.data, resp.body.len, out, err);
-out:
-	err->retry_after = resp.retry_after;
-	httpc_resp_free(&resp);
-	buf_free(&url);
-	return result;
-}
-
-enum hs_err hs_refresh(struct httpc *client, const struct hs_config *cfg, const char *refresh_token,
-		       struct hs_tokens *out, struct hs_error *err)
-{
-	struct httpc_resp resp;
-	struct buf url;
-	enum hs_err result;
-
-	memset(out, 0, sizeof(*out));
-	memset(err, 0, sizeof(*err));
-	memset(&resp, 0, sizeof(resp));
-	buf_init(&url, HTTPC_URL_MAX);
-	result = hs_url(cfg, HS_PATH_TOKEN, NULL, &url, err);
-	if (result != HS_OK)
-		goto out;
-	result = hs_check_client(cfg, err);
-	if (result != HS_OK)
-		goto out;
-	if (!httpc_visible_ascii(refresh_token, HS_ARG_MAX)) {
-		result = hs_fail(err, HS_ERR_CONFIG, "invalid refresh token argument");
-		goto out;
-	}
-	{
-		const char *const form[] = {"grant_type",    "refresh_token", "client_id",
-					    cfg->client_id,  "client_secret", cfg->client_secret,
-					    "refresh_token", refresh_token,   NULL};
-
-		result = hs_send(client, buf_str(&url), form, NULL, &resp, err);
-	}
-	if (result != HS_OK)
-		goto out;
-	result = hs_check_json(&resp, err);
-	if (result != HS_OK)
-		goto out;
-	result = hs_parse_tokens(resp.status, resp.body.data, resp.body.len, out, err);
-out:
-	err->retry_after = resp.retry_after;
-	httpc_resp_free(&resp);
-	buf_free(&url);
-	return result;
-}
-
-/* Shared by introspect and revoke: client_id, client_secret, token, hint. */
-static enum hs_err hs_token_call(struct httpc *client, const struct hs_config *cfg,
-				 const char *path, const char *token, const char *hint,
-				 struct httpc_resp *resp, struct hs_error *err)
-{
-	struct buf url;
-	enum hs_err result;
+	size_t n = 0, i;
 
 	buf_init(&url, HTTPC_URL_MAX);
 	result = hs_url(cfg, path, NULL, &url, err);
@@ -1180,26 +1101,83 @@ static enum hs_err hs_token_call(struct httpc *client, const struct hs_config *c
 	result = hs_check_client(cfg, err);
 	if (result != HS_OK)
 		goto out;
-	if (!httpc_visible_ascii(token, HS_ARG_MAX) || !hs_hint_ok(hint)) {
-		result = hs_fail(err, HS_ERR_CONFIG, "invalid token or token type hint argument");
+	form[n++] = "client_id";
+	form[n++] = cfg->client_id;
+	form[n++] = "client_secret";
+	form[n++] = cfg->client_secret;
+	for (i = 0; pairs[i] != NULL; i += 2) {
+		if (i >= 2 * HS_FORM_PAIRS) {
+			result = hs_fail(err, HS_ERR_CONFIG, "internal error: form too large");
+			goto out;
+		}
+		if (!httpc_visible_ascii(pairs[i + 1], HS_ARG_MAX))
+			args_ok = 0;
+		form[n++] = pairs[i];
+		form[n++] = pairs[i + 1];
+	}
+	form[n] = NULL;
+	if (!args_ok) {
+		result = hs_fail(err, HS_ERR_CONFIG, "%s", args_msg);
 		goto out;
 	}
-	{
-		const char *const form[] = {"client_id",
-					    cfg->client_id,
-					    "client_secret",
-					    cfg->client_secret,
-					    "token",
-					    token,
-					    hint != NULL ? "token_type_hint" : NULL,
-					    hint,
-					    NULL};
-
-		result = hs_send(client, buf_str(&url), form, NULL, resp, err);
-	}
+	result = hs_send(client, buf_str(&url), form, NULL, resp, err);
 out:
 	buf_free(&url);
 	return result;
+}
+
+/* The token endpoint with the grant in pairs (see hs_post_client()). */
+static enum hs_err hs_token_grant(struct httpc *client, const struct hs_config *cfg,
+				  const char *const *pairs, const char *args_msg,
+				  struct hs_tokens *out, struct hs_error *err)
+{
+	struct httpc_resp resp;
+	enum hs_err result;
+
+	memset(out, 0, sizeof(*out));
+	memset(err, 0, sizeof(*err));
+	memset(&resp, 0, sizeof(resp));
+	result = hs_post_client(client, cfg, HS_PATH_TOKEN, pairs, 1, args_msg, &resp, err);
+	if (result != HS_OK)
+		goto out;
+	result = hs_check_json(&resp, err);
+	if (result != HS_OK)
+		goto out;
+	result = hs_parse_tokens(resp.status, resp.body.data, resp.body.len, out, err);
+out:
+	err->retry_after = resp.retry_after;
+	httpc_resp_free(&resp);
+	return result;
+}
+
+enum hs_err hs_exchange_code(struct httpc *client, const struct hs_config *cfg, const char *code,
+			     const char *redirect_uri, struct hs_tokens *out, struct hs_error *err)
+{
+	const char *const pairs[] = {
+	    "grant_type", "authorization_code", "redirect_uri", redirect_uri, "code", code, NULL};
+
+	return hs_token_grant(client, cfg, pairs, "invalid code or redirect uri", out, err);
+}
+
+enum hs_err hs_refresh(struct httpc *client, const struct hs_config *cfg, const char *refresh_token,
+		       struct hs_tokens *out, struct hs_error *err)
+{
+	const char *const pairs[] = {"grant_type", "refresh_token", "refresh_token", refresh_token,
+				     NULL};
+
+	return hs_token_grant(client, cfg, pairs, "invalid refresh token argument", out, err);
+}
+
+/* Shared by introspect and revoke: token and the optional hint. */
+static enum hs_err hs_token_call(struct httpc *client, const struct hs_config *cfg,
+				 const char *path, const char *token, const char *hint,
+				 struct httpc_resp *resp, struct hs_error *err)
+{
+	const char *const pairs[] = {"token", token, hint != NULL ? "token_type_hint" : NULL, hint,
+				     NULL};
+
+	return hs_post_client(client, cfg, path, pairs, hs_hint_ok(hint),
+			      "invalid token or token type hint argument", resp, err);
 }
 
 enum hs_err hs_introspect(struct httpc *client, const struct hs_config *cfg, const char *token,
@@ -1249,33 +1227,50 @@ out:
 	return result;
 }
 
+/*
+ * GET {base}path tail with Bearer access_token, after checking the token
+ * and the URL; a 200 answer must be JSON.  HS_OK when an HTTP answer is in
+ * *resp (the caller frees it).
+ */
+static enum hs_err hs_get_json(struct httpc *client, const struct hs_config *cfg, const char *path,
+			       const char *tail, const char *access_token, struct httpc_resp *resp,
+			       struct hs_error *err)
+{
+	struct buf url;
+	enum hs_err result;
+
+	buf_init(&url, HTTPC_URL_MAX);
+	if (!httpc_visible_ascii(access_token, HS_ARG_MAX)) {
+		result = hs_fail(err, HS_ERR_CONFIG, "invalid access token argument");
+		goto out;
+	}
+	result = hs_url(cfg, path, tail, &url, err);
+	if (result != HS_OK)
+		goto out;
+	result = hs_send(client, buf_str(&url), NULL, access_token, resp, err);
+	if (result != HS_OK)
+		goto out;
+	result = hs_check_json(resp, err);
+out:
+	buf_free(&url);
+	return result;
+}
+
 enum hs_err hs_get_user(struct httpc *client, const struct hs_config *cfg, const char *access_token,
 			const char *user_id, struct hs_user *out, struct hs_error *err)
 {
 	struct httpc_resp resp;
-	struct buf url;
 	enum hs_err result;
 
 	memset(out, 0, sizeof(*out));
 	memset(err, 0, sizeof(*err));
 	memset(&resp, 0, sizeof(resp));
-	buf_init(&url, HTTPC_URL_MAX);
 	/* Digits only before it becomes part of the path. */
 	if (!hs_digits(user_id, HS_USER_ID_DIGITS)) {
 		result = hs_fail(err, HS_ERR_CONFIG, "invalid user id argument");
 		goto out;
 	}
-	if (!httpc_visible_ascii(access_token, HS_ARG_MAX)) {
-		result = hs_fail(err, HS_ERR_CONFIG, "invalid access token argument");
-		goto out;
-	}
-	result = hs_url(cfg, HS_PATH_USERS, user_id, &url, err);
-	if (result != HS_OK)
-		goto out;
-	result = hs_send(client, buf_str(&url), NULL, access_token, &resp, err);
-	if (result != HS_OK)
-		goto out;
-	result = hs_check_json(&resp, err);
+	result = hs_get_json(client, cfg, HS_PATH_USERS, user_id, access_token, &resp, err);
 	if (result != HS_OK)
 		goto out;
 	result = hs_parse_user(resp.status, resp.body.data, resp.body.len, out, err);
@@ -1289,7 +1284,6 @@ enum hs_err hs_get_user(struct httpc *client, const struct hs_config *cfg, const
 out:
 	err->retry_after = resp.retry_after;
 	httpc_resp_free(&resp);
-	buf_free(&url);
 	return result;
 }
 
@@ -1297,30 +1291,17 @@ enum hs_err hs_get_roles(struct httpc *client, const struct hs_config *cfg,
 			 const char *access_token, struct hs_roles *out, struct hs_error *err)
 {
 	struct httpc_resp resp;
-	struct buf url;
 	enum hs_err result;
 
 	memset(out, 0, sizeof(*out));
 	memset(err, 0, sizeof(*err));
 	memset(&resp, 0, sizeof(resp));
-	buf_init(&url, HTTPC_URL_MAX);
-	if (!httpc_visible_ascii(access_token, HS_ARG_MAX)) {
-		result = hs_fail(err, HS_ERR_CONFIG, "invalid access token argument");
-		goto out;
-	}
-	result = hs_url(cfg, HS_PATH_ROLES, NULL, &url, err);
-	if (result != HS_OK)
-		goto out;
-	result = hs_send(client, buf_str(&url), NULL, access_token, &resp, err);
-	if (result != HS_OK)
-		goto out;
-	result = hs_check_json(&resp, err);
+	result = hs_get_json(client, cfg, HS_PATH_ROLES, NULL, access_token, &resp, err);
 	if (result != HS_OK)
 		goto out;
 	result = hs_parse_roles(resp.status, resp.body.data, resp.body.len, out, err);
 out:
 	err->retry_after = resp.retry_after;
 	httpc_resp_free(&resp);
-	buf_free(&url);
 	return result;
 }
