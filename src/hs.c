@@ -1305,3 +1305,29 @@ out:
 	httpc_resp_free(&resp);
 	return result;
 }
+
+enum hs_err hs_check_admin(struct httpc *client, const struct hs_config *cfg,
+			   const char *access_token, const char *user_id,
+			   const char *admin_role_names, int *is_admin, struct hs_error *err)
+{
+	struct hs_user u;
+	struct hs_roles r;
+	enum hs_err result;
+
+	*is_admin = 0;
+	memset(&r, 0, sizeof(r));
+	result = hs_get_user(client, cfg, access_token, user_id, &u, err);
+	if (result != HS_OK)
+		goto out;
+	/* the roles matter only for a user who has one, when role names count */
+	if (!u.super_admin && admin_role_names != NULL && (u.role_id != NULL || u.nrole_ids > 0)) {
+		result = hs_get_roles(client, cfg, access_token, &r, err);
+		if (result != HS_OK)
+			goto out;
+	}
+	*is_admin = hs_user_is_admin(&u, &r, admin_role_names);
+out:
+	hs_user_free(&u);
+	hs_roles_free(&r);
+	return result;
+}

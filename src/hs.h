@@ -195,6 +195,18 @@ int hs_user_is_admin(const struct hs_user *u, const struct hs_roles *r,
 		     const char *admin_role_names);
 
 /*
+ * The admin check of HubSpot user user_id with access_token: hs_get_user(),
+ * then hs_get_roles() unless the answer is already known (a Super Admin; or
+ * a user with no role, or NULL admin_role_names: only Super Admins count),
+ * then hs_user_is_admin().  Returns and fills *err as the network calls
+ * above (HS_ERR_PERMISSION includes hs_get_user's 404: the user is not on
+ * the portal); *is_admin is 1 or 0 on HS_OK, and 0 otherwise.
+ */
+enum hs_err hs_check_admin(struct httpc *client, const struct hs_config *cfg,
+			   const char *access_token, const char *user_id,
+			   const char *admin_role_names, int *is_admin, struct hs_error *err);
+
+/*
  * Parsers (no network).  body need not be NUL-terminated; len is its size.
  * When http_status is the success status they parse the answer into *out;
  * otherwise they call hs_parse_error().  Return and fill *err and *out as

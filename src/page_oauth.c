@@ -131,11 +131,8 @@ static int unavailable(struct ctx *c, const struct hs_error *err)
 static int hubspot_admin(struct ctx *c, struct grant *g, struct hs_error *err)
 {
 	struct hs_config cfg;
-	struct hs_user u = {0};
-	struct hs_roles roles = {0};
 	char uid[24];
-	enum hs_err e;
-	int result;
+	int admin;
 
 	if (g->user_id <= 0) {
 		/* neither answer named the user: nobody to confirm as an admin */
@@ -144,18 +141,16 @@ static int hubspot_admin(struct ctx *c, struct grant *g, struct hs_error *err)
 	}
 	flow_hs_config(&c->app->conf, &cfg);
 	snprintf(uid, sizeof(uid), "%lld", g->user_id);
-	e = hs_get_user(c->http, &cfg, g->tok.access_token, uid, &u, err);
-	if (e == HS_OK && !u.super_admin)
-		e = hs_get_roles(c->http, &cfg, g->tok.access_token, &roles, err);
-	if (e == HS_OK)
-		result = hs_user_is_admin(&u, &roles, c->app->conf.admin_roles) ? 1 : 0;
-	else if (e == HS_ERR_PERMISSION || e == HS_ERR_AUTH)
-		result = 0;
-	else
-		result = -2;
-	hs_user_free(&u);
-	hs_roles_free(&roles);
-	return result;
+	switch (hs_check_admin(c->http, &cfg, g->tok.access_token, uid, c->app->conf.admin_roles,
+			       &admin, err)) {
+	case HS_OK:
+		return admin;
+	case HS_ERR_PERMISSION:
+	case HS_ERR_AUTH:
+		return 0;
+	default:
+		return -2;
+	}
 }
 
 /* Step 9: the one write.  Returns 1 done (*portal_id, *name set), 0 the

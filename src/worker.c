@@ -180,12 +180,10 @@ static void do_health(struct db *db, struct httpc *http, const struct wthread *w
 	struct hs_config cfg;
 	struct hs_error err;
 	struct hs_introspection info = {0};
-	struct hs_user user = {0};
-	struct hs_roles roles = {0};
 	struct tokens t = {0};
 	char email[320], uid[24], reason[600], p[24], iv[24], mg[24];
 	enum hs_err e;
-	int rc;
+	int rc, admin;
 
 	memset(&err, 0, sizeof(err));
 	if (!job_start(db, w, j, email, sizeof(email), uid, sizeof(uid), &t))
@@ -217,7 +215,7 @@ static void do_health(struct db *db, struct httpc *http, const struct wthread *w
 	}
 	if (uid[0] == '\0')
 		goto done; /* no authorizing user recorded: nothing to confirm */
-	e = hs_get_user(http, &cfg, t.access, uid, &user, &err);
+	e = hs_check_admin(http, &cfg, t.access, uid, conf->admin_roles, &admin, &err);
 	if (e == HS_ERR_AUTH) {
 		/* expired or invalid access token: refresh once, retry once */
 		enum refresh_result rr = refresh_portal(db, http, conf, j->portal, &t, &err);
@@ -226,12 +224,9 @@ static void do_health(struct db *db, struct httpc *http, const struct wthread *w
 			goto done;
 		if (rr != REFRESH_OK)
 			goto retry;
-		e = hs_get_user(http, &cfg, t.access, uid, &user, &err);
+		e = hs_check_admin(http, &cfg, t.access, uid, conf->admin_roles, &admin, &err);
 	}
-	if (e == HS_OK && !user.super_admin)
-		e = hs_get_roles(http, &cfg, t.access, &roles, &err);
-	if (e == HS_ERR_PERMISSION ||
-	    (e == HS_OK && !hs_user_is_admin(&user, &roles, conf->admin_roles))) {
+	if (e == HS_ERR_PERMISSION || (e == HS_OK && !admin)) {
 		snprintf(reason, sizeof(reason),
 			 "The HubSpot user who authorized this connection (%s) %s. An Admin of "
 			 "the portal must reconnect it.",
@@ -265,8 +260,6 @@ retry_db:
 out:
 	tok_free(&t);
 	hs_introspection_free(&info);
-	hs_user_free(&user);
-	hs_roles_free(&roles);
 }
 
 /* Claim one due job.  1 claimed, 0 none due, -1 error. */

@@ -1028,6 +1028,31 @@ START_TEST(test_hs_calls_refused_before_sending)
 }
 END_TEST
 
+/* The admin check stops where its first call stops, and never says admin. */
+START_TEST(test_check_admin_failures)
+{
+	struct httpc h;
+	struct hs_config cfg = cfg_local;
+	int admin = 1;
+
+	ck_assert_int_eq(httpc_init(&h, NULL), HTTPC_OK);
+	ck_assert_int_eq(hs_check_admin(&h, &cfg, "at", "0x1", "Admin", &admin, &err),
+			 HS_ERR_CONFIG);
+	ck_assert_str_eq(err.message, "invalid user id argument");
+	ck_assert_int_eq(admin, 0);
+	admin = 1;
+	ck_assert_int_eq(hs_check_admin(&h, &cfg, "a t", "1", "Admin", &admin, &err),
+			 HS_ERR_CONFIG);
+	ck_assert_int_eq(admin, 0);
+	admin = 1;
+	ck_assert_int_eq(hs_check_admin(&h, &cfg, "at", "42", NULL, &admin, &err),
+			 HS_ERR_TRANSIENT);
+	ck_assert_int_eq(err.kind, HS_ERR_TRANSIENT);
+	ck_assert_int_eq(admin, 0);
+	httpc_cleanup(&h);
+}
+END_TEST
+
 START_TEST(test_strerror)
 {
 	int i;
@@ -1125,6 +1150,7 @@ static Suite *hs_suite(void)
 	tcase_add_test(tc, test_url_allowed);
 	tcase_add_test(tc, test_httpc_lifecycle);
 	tcase_add_test(tc, test_hs_calls_refused_before_sending);
+	tcase_add_test(tc, test_check_admin_failures);
 	tcase_add_test(tc, test_strerror);
 	tcase_add_test(tc, test_free_safe);
 	suite_add_tcase(s, tc);
