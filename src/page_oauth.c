@@ -56,31 +56,6 @@ static int join_scopes(char **scopes, size_t n, char *out, size_t cap)
 	return 0;
 }
 
-/* The first required scope missing from granted, into out ("" if none). */
-static void first_missing(const char *required, const char *granted, char *out, size_t cap)
-{
-	const char *p = required;
-
-	out[0] = '\0';
-	while (*p) {
-		size_t l;
-		char one[HS_SCOPE_MAX + 1];
-
-		while (*p == ' ')
-			p++;
-		l = strcspn(p, " ");
-		if (l && l < sizeof(one)) {
-			memcpy(one, p, l);
-			one[l] = '\0';
-			if (!conf_scopes_cover(one, granted)) {
-				snprintf(out, cap, "%s", one);
-				return;
-			}
-		}
-		p += l;
-	}
-}
-
 struct grant {
 	struct hs_tokens tok;
 	struct hs_introspection info;
@@ -233,7 +208,9 @@ int page_oauth_callback(struct ctx *c)
 	struct hs_config cfg;
 	struct hs_error err;
 	cJSON *target = NULL;
-	char hash[65], msg[900], missing[HS_SCOPE_MAX + 1], name[256], role[16];
+	char hash[65], msg[900], name[256], role[16];
+	const char *missing;
+	size_t mlen;
 	long long target_hub = 0, portal_id = 0;
 	int rc, type, was_new, result = -1;
 	enum hs_err e;
@@ -379,8 +356,7 @@ int page_oauth_callback(struct ctx *c)
 	/* 6. The granted scopes cover the connection type's required scopes
 	 *    (for a hub already here: its own type's). */
 	if (existing_type >= 0 && existing_type != type) {
-		first_missing(conf->scopes[existing_type], g.scopes, missing, sizeof(missing));
-		if (missing[0]) {
+		if (!conf_scopes_cover(conf->scopes[existing_type], g.scopes)) {
 			snprintf(
 			    msg, sizeof(msg),
 			    "%s (Hub ID %lld) is already connected in your organisation as %s, "
@@ -396,13 +372,14 @@ int page_oauth_callback(struct ctx *c)
 		}
 		type = existing_type;
 	}
-	first_missing(conf->scopes[type], g.scopes, missing, sizeof(missing));
-	if (missing[0]) {
+	missing = conf_scopes_first_missing(conf->scopes[type], g.scopes, &mlen);
+	if (missing != NULL) {
 		snprintf(msg, sizeof(msg),
-			 "HubSpot did not grant the permission \"%s\", which the %s connection "
+			 "HubSpot did not grant the permission \"%.*s\", which the %s connection "
 			 "type needs, so nothing was changed. Reconnect and accept every requested "
 			 "permission; check that the portal's subscription includes the feature.",
-			 missing, conf_conn_label((enum conn_type)type));
+			 mlen > HS_SCOPE_MAX ? HS_SCOPE_MAX : (int)mlen, missing,
+			 conf_conn_label((enum conn_type)type));
 		revoke_grant(c, &g);
 		result = refuse(c, 403, "Missing HubSpot permissions", msg);
 		goto out;
