@@ -369,19 +369,29 @@ static int has_word(const char *list, const char *w, size_t n)
 	return 0;
 }
 
-int conf_scopes_cover(const char *required, const char *granted)
+const char *conf_scopes_first_missing(const char *required, const char *granted, size_t *len)
 {
 	const char *p = required;
 
+	*len = 0;
 	while (*p) {
 		size_t l;
 
 		while (*p == ' ')
 			p++;
 		l = strcspn(p, " ");
-		if (l && !has_word(granted, p, l))
-			return 0;
+		if (l && !has_word(granted, p, l)) {
+			*len = l;
+			return p;
+		}
 		p += l;
 	}
-	return 1;
+	return NULL;
+}
+
+int conf_scopes_cover(const char *required, const char *granted)
+{
+	size_t l;
+
+	return conf_scopes_first_missing(required, granted, &l) == NULL;
 }

@@ -60,6 +60,10 @@ const char *conf_conn_key(enum conn_type t);
 const char *conf_conn_label(enum conn_type t);
 /* Parse a key; returns the type or -1. */
 int conf_conn_parse(const char *key);
+/* The first scope of required (space-separated) that the space-separated
+ * list granted lacks: a pointer into required (not NUL-terminated) with
+ * its length in *len; NULL (and *len 0) when granted has them all. */
+const char *conf_scopes_first_missing(const char *required, const char *granted, size_t *len);
 /* Whether space-separated scope list granted contains every scope of
  * required (space-separated).  1 yes, 0 no. */
 int conf_scopes_cover(const char *required, const char *granted);

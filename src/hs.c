@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include <cJSON.h>
+#include <openssl/crypto.h>
 
 #include "buf.h"
 #include "httpc.h"
@@ -165,19 +166,6 @@ static int hs_ascii_caseeq(const char *a, const char *b)
 	return *a == '\0' && *b == '\0';
 }
 
-/* 1..max visible ASCII characters (what we accept to send or to store). */
-static int hs_visible_ascii(const char *s, size_t max)
-{
-	size_t n;
-
-	if (s == NULL)
-		return 0;
-	for (n = 0; s[n] != '\0'; n++)
-		if (n >= max || (unsigned char)s[n] <= 0x20 || (unsigned char)s[n] >= 0x7f)
-			return 0;
-	return n > 0;
-}
-
 static int hs_digits(const char *s, size_t max)
 {
 	size_t n;
@@ -190,29 +178,11 @@ static int hs_digits(const char *s, size_t max)
 	return n > 0;
 }
 
-/* Overwrite secret bytes so they do not linger in freed memory. */
-static void hs_wipe(void *p, size_t n)
-{
-	volatile unsigned char *v = p;
-
-	while (n--)
-		*v++ = 0;
-}
-
+/* Overwrite a secret string so it does not linger in freed memory. */
 static void hs_wipe_str(char *s)
 {
 	if (s != NULL)
-		hs_wipe(s, strlen(s));
-}
-
-static char *hs_strdup(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *p = malloc(n);
-
-	if (p != NULL)
-		memcpy(p, s, n);
-	return p;
+		OPENSSL_cleanse(s, strlen(s));
 }
 
 /*
@@ -297,7 +267,8 @@ struct hs_field {
 	const char *name;
 	enum hs_jtype type;
 	int required; /* HS_REQUIRED or HS_OPTIONAL */
-	size_t max;   /* bytes for strings, elements for arrays */
+	size_t max;   /* bytes for strings, elements for arrays; for integers the
+		       * largest value accepted (0: up to 2^53 - 1) */
 	size_t elem_max;
 	union {
 		char **str;
@@ -340,15 +311,15 @@ static const char *hs_jtype_desc(enum hs_jtype t)
 	return "of another type";
 }
 
-/* An integral JSON number within [min, 2^53 - 1]. */
-static enum hs_jres hs_json_int(const cJSON *it, double min, long long *out)
+/* An integral JSON number within [min, max], max 0 meaning 2^53 - 1. */
+static enum hs_jres hs_json_int(const cJSON *it, double min, size_t max, long long *out)
 {
-	double d;
+	double d, hi = max != 0 ? (double)max : HS_JSON_INT_MAX;
 
 	if (!cJSON_IsNumber(it))
 		return HS_J_TYPE;
 	d = it->valuedouble;
-	if (!(d >= min && d <= HS_JSON_INT_MAX))
+	if (!(d >= min && d <= hi && d <= HS_JSON_INT_MAX))
 		return HS_J_RANGE;
 	if ((double)(long long)d != d)
 		return HS_J_TYPE;
@@ -381,7 +352,7 @@ static enum hs_jres hs_json_str(const cJSON *it, enum hs_jtype t, size_t max, ch
 	enum hs_jres r;
 
 	if (t == HS_JT_IDSTR && cJSON_IsNumber(it)) {
-		r = hs_json_int(it, 0, &v);
+		r = hs_json_int(it, 0, 0, &v);
 		if (r != HS_J_OK)
 			return r;
 		snprintf(digits, sizeof(digits), "%lld", v);
@@ -396,7 +367,7 @@ static enum hs_jres hs_json_str(const cJSON *it, enum hs_jtype t, size_t max, ch
 	switch (t) {
 	case HS_JT_TOKEN:
 	case HS_JT_IDSTR:
-		if (!hs_visible_ascii(s, max))
+		if (!httpc_visible_ascii(s, max))
 			return HS_J_TYPE;
 		break;
 	default:
@@ -404,7 +375,7 @@ static enum hs_jres hs_json_str(const cJSON *it, enum hs_jtype t, size_t max, ch
 			return HS_J_TYPE;
 		break;
 	}
-	*dst = hs_strdup(s);
+	*dst = strdup(s);
 	return *dst == NULL ? HS_J_NOMEM : HS_J_OK;
 }
 
@@ -415,7 +386,7 @@ static enum hs_jres hs_json_idnum(const cJSON *it, long long *out)
 	size_t i;
 
 	if (cJSON_IsNumber(it))
-		return hs_json_int(it, 1, out);
+		return hs_json_int(it, 1, 0, out);
 	if (!cJSON_IsString(it) || !hs_digits(it->valuestring, 18))
 		return HS_J_TYPE;
 	s = it->valuestring;
@@ -477,9 +448,9 @@ static enum hs_jres hs_json_value(const cJSON *it, const struct hs_field *f)
 		*f->to.flag = cJSON_IsTrue(it) ? 1 : 0;
 		return HS_J_OK;
 	case HS_JT_POSINT:
-		return hs_json_int(it, 1, f->to.num);
+		return hs_json_int(it, 1, f->max, f->to.num);
 	case HS_JT_NONNEGINT:
-		return hs_json_int(it, 0, f->to.num);
+		return hs_json_int(it, 0, f->max, f->to.num);
 	case HS_JT_IDNUM:
 		return hs_json_idnum(it, f->to.num);
 	case HS_JT_STRARRAY:
@@ -694,6 +665,7 @@ enum hs_err hs_parse_tokens(long http_status, const char *body, size_t len, stru
 	    {.name = "expires_in",
 	     .type = HS_JT_POSINT,
 	     .required = HS_REQUIRED,
+	     .max = HS_EXPIRES_MAX,
 	     .to.num = &out->expires_in},
 	    {.name = "hub_id",
 	     .type = HS_JT_POSINT,
@@ -1026,8 +998,8 @@ static enum hs_err hs_url(const struct hs_config *cfg, const char *path, const c
 
 static enum hs_err hs_check_client(const struct hs_config *cfg, struct hs_error *err)
 {
-	if (!hs_visible_ascii(cfg->client_id, HS_ARG_MAX) ||
-	    !hs_visible_ascii(cfg->client_secret, HS_ARG_MAX))
+	if (!httpc_visible_ascii(cfg->client_id, HS_ARG_MAX) ||
+	    !httpc_visible_ascii(cfg->client_secret, HS_ARG_MAX))
 		return hs_fail(err, HS_ERR_CONFIG, "client id or secret not set or invalid");
 	return HS_OK;
 }
@@ -1102,103 +1074,25 @@ static enum hs_err hs_check_json(const struct httpc_resp *resp, struct hs_error 
 	return HS_OK;
 }
 
-enum hs_err hs_exchange_code(struct httpc *client, const struct hs_config *cfg, const char *code,
-			     const char *redirect_uri, struct hs_tokens *out, struct hs_error *err)
+#define HS_FORM_PAIRS 3 /* name/value pairs a call adds to the client's */
+
+/*
+ * POST {base}path with a form of the client's id and secret followed by
+ * pairs (name, value, ..., NULL: at most HS_FORM_PAIRS; a NULL name ends it
+ * early, so an optional pair goes last).  In order: the URL, the client and
+ * the arguments are checked (args_ok 0, or a value that is not visible
+ * ASCII, is HS_ERR_CONFIG with args_msg), then the request is sent.
+ * HS_OK when an HTTP answer is in *resp (the caller frees it).
+ */
+static enum hs_err hs_post_client(struct httpc *client, const struct hs_config *cfg,
+				  const char *path, const char *const *pairs, int args_ok,
+				  const char *args_msg, struct httpc_resp *resp,
+				  struct hs_error *err)
 {
-	struct httpc_resp resp;
+	const char *form[4 + 2 * HS_FORM_PAIRS + 1];
 	struct buf url;
 	enum hs_err result;
-
-	memset(out, 0, sizeof(*out));
-	memset(err, 0, sizeof(*err));
-	memset(&resp, 0, sizeof(resp));
-	buf_init(&url, HTTPC_URL_MAX);
-	result = hs_url(cfg, HS_PATH_TOKEN, NULL, &url, err);
-	if (result != HS_OK)
-		goto out;
-	result = hs_check_client(cfg, err);
-	if (result != HS_OK)
-		goto out;
-	if (!hs_visible_ascii(code, HS_ARG_MAX) || !hs_visible_ascii(redirect_uri, HS_ARG_MAX)) {
-		result = hs_fail(err, HS_ERR_CONFIG, "invalid code or redirect uri");
-		goto out;
-	}
-	{
-		const char *const form[] = {"grant_type",
-					    "authorization_code",
-					    "client_id",
-					    cfg->client_id,
-					    "client_secret",
-					    cfg->client_secret,
-					    "redirect_uri",
-					    redirect_uri,
-					    "code",
-					    code,
-					    NULL};
-
-		result = hs_send(client, buf_str(&url), form, NULL, &resp, err);
-	}
-	if (result != HS_OK)
-		goto out;
-	result = hs_check_json(&resp, err);
-	if (result != HS_OK)
-		goto out;
-	result = hs_parse_tokens(resp.status, resp.body.data, resp.body.len, out, err);
-out:
-	err->retry_after = resp.retry_after;
-	httpc_resp_free(&resp);
-	buf_free(&url);
-	return result;
-}
-
-enum hs_err hs_refresh(struct httpc *client, const struct hs_config *cfg, const char *refresh_token,
-		       struct hs_tokens *out, struct hs_error *err)
-{
-	struct httpc_resp resp;
-	struct buf url;
-	enum hs_err result;
-
-	memset(out, 0, sizeof(*out));
-	memset(err, 0, sizeof(*err));
-	memset(&resp, 0, sizeof(resp));
-	buf_init(&url, HTTPC_URL_MAX);
-	result = hs_url(cfg, HS_PATH_TOKEN, NULL, &url, err);
-	if (result != HS_OK)
-		goto out;
-	result = hs_check_client(cfg, err);
-	if (result != HS_OK)
-		goto out;
-	if (!hs_visible_ascii(refresh_token, HS_ARG_MAX)) {
-		result = hs_fail(err, HS_ERR_CONFIG, "invalid refresh token argument");
-		goto out;
-	}
-	{
-		const char *const form[] = {"grant_type",    "refresh_token", "client_id",
-					    cfg->client_id,  "client_secret", cfg->client_secret,
-					    "refresh_token", refresh_token,   NULL};
-
-		result = hs_send(client, buf_str(&url), form, NULL, &resp, err);
-	}
-	if (result != HS_OK)
-		goto out;
-	result = hs_check_json(&resp, err);
-	if (result != HS_OK)
-		goto out;
-	result = hs_parse_tokens(resp.status, resp.body.data, resp.body.len, out, err);
-out:
-	err->retry_after = resp.retry_after;
-	httpc_resp_free(&resp);
-	buf_free(&url);
-	return result;
-}
-
-/* Shared by introspect and revoke: client_id, client_secret, token, hint. */
-static enum hs_err hs_token_call(struct httpc *client, const struct hs_config *cfg,
-				 const char *path, const char *token, const char *hint,
-				 struct httpc_resp *resp, struct hs_error *err)
-{
-	struct buf url;
-	enum hs_err result;
+	size_t n = 0, i;
 
 	buf_init(&url, HTTPC_URL_MAX);
 	result = hs_url(cfg, path, NULL, &url, err);
@@ -1207,26 +1101,83 @@ static enum hs_err hs_token_call(struct httpc *client, const struct hs_config *c
 	result = hs_check_client(cfg, err);
 	if (result != HS_OK)
 		goto out;
-	if (!hs_visible_ascii(token, HS_ARG_MAX) || !hs_hint_ok(hint)) {
-		result = hs_fail(err, HS_ERR_CONFIG, "invalid token or token type hint argument");
+	form[n++] = "client_id";
+	form[n++] = cfg->client_id;
+	form[n++] = "client_secret";
+	form[n++] = cfg->client_secret;
+	for (i = 0; pairs[i] != NULL; i += 2) {
+		if (i >= 2 * HS_FORM_PAIRS) {
+			result = hs_fail(err, HS_ERR_CONFIG, "internal error: form too large");
+			goto out;
+		}
+		if (!httpc_visible_ascii(pairs[i + 1], HS_ARG_MAX))
+			args_ok = 0;
+		form[n++] = pairs[i];
+		form[n++] = pairs[i + 1];
+	}
+	form[n] = NULL;
+	if (!args_ok) {
+		result = hs_fail(err, HS_ERR_CONFIG, "%s", args_msg);
 		goto out;
 	}
-	{
-		const char *const form[] = {"client_id",
-					    cfg->client_id,
-					    "client_secret",
-					    cfg->client_secret,
-					    "token",
-					    token,
-					    hint != NULL ? "token_type_hint" : NULL,
-					    hint,
-					    NULL};
-
-		result = hs_send(client, buf_str(&url), form, NULL, resp, err);
-	}
+	result = hs_send(client, buf_str(&url), form, NULL, resp, err);
 out:
 	buf_free(&url);
 	return result;
+}
+
+/* The token endpoint with the grant in pairs (see hs_post_client()). */
+static enum hs_err hs_token_grant(struct httpc *client, const struct hs_config *cfg,
+				  const char *const *pairs, const char *args_msg,
+				  struct hs_tokens *out, struct hs_error *err)
+{
+	struct httpc_resp resp;
+	enum hs_err result;
+
+	memset(out, 0, sizeof(*out));
+	memset(err, 0, sizeof(*err));
+	memset(&resp, 0, sizeof(resp));
+	result = hs_post_client(client, cfg, HS_PATH_TOKEN, pairs, 1, args_msg, &resp, err);
+	if (result != HS_OK)
+		goto out;
+	result = hs_check_json(&resp, err);
+	if (result != HS_OK)
+		goto out;
+	result = hs_parse_tokens(resp.status, resp.body.data, resp.body.len, out, err);
+out:
+	err->retry_after = resp.retry_after;
+	httpc_resp_free(&resp);
+	return result;
+}
+
+enum hs_err hs_exchange_code(struct httpc *client, const struct hs_config *cfg, const char *code,
+			     const char *redirect_uri, struct hs_tokens *out, struct hs_error *err)
+{
+	const char *const pairs[] = {
+	    "grant_type", "authorization_code", "redirect_uri", redirect_uri, "code", code, NULL};
+
+	return hs_token_grant(client, cfg, pairs, "invalid code or redirect uri", out, err);
+}
+
+enum hs_err hs_refresh(struct httpc *client, const struct hs_config *cfg, const char *refresh_token,
+		       struct hs_tokens *out, struct hs_error *err)
+{
+	const char *const pairs[] = {"grant_type", "refresh_token", "refresh_token", refresh_token,
+				     NULL};
+
+	return hs_token_grant(client, cfg, pairs, "invalid refresh token argument", out, err);
+}
+
+/* Shared by introspect and revoke: token and the optional hint. */
+static enum hs_err hs_token_call(struct httpc *client, const struct hs_config *cfg,
+				 const char *path, const char *token, const char *hint,
+				 struct httpc_resp *resp, struct hs_error *err)
+{
+	const char *const pairs[] = {"token", token, hint != NULL ? "token_type_hint" : NULL, hint,
+				     NULL};
+
+	return hs_post_client(client, cfg, path, pairs, hs_hint_ok(hint),
+			      "invalid token or token type hint argument", resp, err);
 }
 
 enum hs_err hs_introspect(struct httpc *client, const struct hs_config *cfg, const char *token,
@@ -1276,33 +1227,50 @@ out:
 	return result;
 }
 
+/*
+ * GET {base}path tail with Bearer access_token, after checking the token
+ * and the URL; a 200 answer must be JSON.  HS_OK when an HTTP answer is in
+ * *resp (the caller frees it).
+ */
+static enum hs_err hs_get_json(struct httpc *client, const struct hs_config *cfg, const char *path,
+			       const char *tail, const char *access_token, struct httpc_resp *resp,
+			       struct hs_error *err)
+{
+	struct buf url;
+	enum hs_err result;
+
+	buf_init(&url, HTTPC_URL_MAX);
+	if (!httpc_visible_ascii(access_token, HS_ARG_MAX)) {
+		result = hs_fail(err, HS_ERR_CONFIG, "invalid access token argument");
+		goto out;
+	}
+	result = hs_url(cfg, path, tail, &url, err);
+	if (result != HS_OK)
+		goto out;
+	result = hs_send(client, buf_str(&url), NULL, access_token, resp, err);
+	if (result != HS_OK)
+		goto out;
+	result = hs_check_json(resp, err);
+out:
+	buf_free(&url);
+	return result;
+}
+
 enum hs_err hs_get_user(struct httpc *client, const struct hs_config *cfg, const char *access_token,
 			const char *user_id, struct hs_user *out, struct hs_error *err)
 {
 	struct httpc_resp resp;
-	struct buf url;
 	enum hs_err result;
 
 	memset(out, 0, sizeof(*out));
 	memset(err, 0, sizeof(*err));
 	memset(&resp, 0, sizeof(resp));
-	buf_init(&url, HTTPC_URL_MAX);
 	/* Digits only before it becomes part of the path. */
 	if (!hs_digits(user_id, HS_USER_ID_DIGITS)) {
 		result = hs_fail(err, HS_ERR_CONFIG, "invalid user id argument");
 		goto out;
 	}
-	if (!hs_visible_ascii(access_token, HS_ARG_MAX)) {
-		result = hs_fail(err, HS_ERR_CONFIG, "invalid access token argument");
-		goto out;
-	}
-	result = hs_url(cfg, HS_PATH_USERS, user_id, &url, err);
-	if (result != HS_OK)
-		goto out;
-	result = hs_send(client, buf_str(&url), NULL, access_token, &resp, err);
-	if (result != HS_OK)
-		goto out;
-	result = hs_check_json(&resp, err);
+	result = hs_get_json(client, cfg, HS_PATH_USERS, user_id, access_token, &resp, err);
 	if (result != HS_OK)
 		goto out;
 	result = hs_parse_user(resp.status, resp.body.data, resp.body.len, out, err);
@@ -1316,7 +1284,6 @@ enum hs_err hs_get_user(struct httpc *client, const struct hs_config *cfg, const
 out:
 	err->retry_after = resp.retry_after;
 	httpc_resp_free(&resp);
-	buf_free(&url);
 	return result;
 }
 
@@ -1324,30 +1291,43 @@ enum hs_err hs_get_roles(struct httpc *client, const struct hs_config *cfg,
 			 const char *access_token, struct hs_roles *out, struct hs_error *err)
 {
 	struct httpc_resp resp;
-	struct buf url;
 	enum hs_err result;
 
 	memset(out, 0, sizeof(*out));
 	memset(err, 0, sizeof(*err));
 	memset(&resp, 0, sizeof(resp));
-	buf_init(&url, HTTPC_URL_MAX);
-	if (!hs_visible_ascii(access_token, HS_ARG_MAX)) {
-		result = hs_fail(err, HS_ERR_CONFIG, "invalid access token argument");
-		goto out;
-	}
-	result = hs_url(cfg, HS_PATH_ROLES, NULL, &url, err);
-	if (result != HS_OK)
-		goto out;
-	result = hs_send(client, buf_str(&url), NULL, access_token, &resp, err);
-	if (result != HS_OK)
-		goto out;
-	result = hs_check_json(&resp, err);
+	result = hs_get_json(client, cfg, HS_PATH_ROLES, NULL, access_token, &resp, err);
 	if (result != HS_OK)
 		goto out;
 	result = hs_parse_roles(resp.status, resp.body.data, resp.body.len, out, err);
 out:
 	err->retry_after = resp.retry_after;
 	httpc_resp_free(&resp);
-	buf_free(&url);
+	return result;
+}
+
+enum hs_err hs_check_admin(struct httpc *client, const struct hs_config *cfg,
+			   const char *access_token, const char *user_id,
+			   const char *admin_role_names, int *is_admin, struct hs_error *err)
+{
+	struct hs_user u;
+	struct hs_roles r;
+	enum hs_err result;
+
+	*is_admin = 0;
+	memset(&r, 0, sizeof(r));
+	result = hs_get_user(client, cfg, access_token, user_id, &u, err);
+	if (result != HS_OK)
+		goto out;
+	/* the roles matter only for a user who has one, when role names count */
+	if (!u.super_admin && admin_role_names != NULL && (u.role_id != NULL || u.nrole_ids > 0)) {
+		result = hs_get_roles(client, cfg, access_token, &r, err);
+		if (result != HS_OK)
+			goto out;
+	}
+	*is_admin = hs_user_is_admin(&u, &r, admin_role_names);
+out:
+	hs_user_free(&u);
+	hs_roles_free(&r);
 	return result;
 }

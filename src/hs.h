@@ -31,6 +31,9 @@ struct httpc;
 #define HS_ROLES_MAX	  2048 /* roles of one account */
 #define HS_BODY_MAX	  ((size_t)1024 * 1024)
 #define HS_USER_ID_DIGITS 20
+/* An access token's lifetime (expires_in, seconds): HubSpot's is 30 minutes;
+ * more than a year is refused as unusable (it is stored as an SQL int). */
+#define HS_EXPIRES_MAX 31536000
 
 enum hs_err {
 	HS_OK,
@@ -74,7 +77,7 @@ struct hs_tokens {
 	char *refresh_token;  /* OPTIONAL: NULL means keep the stored one */
 	char *token_type;     /* REQUIRED, "bearer" (any case) */
 	char *token_use;      /* OPTIONAL, NULL when absent */
-	long long expires_in; /* REQUIRED, > 0 seconds */
+	long long expires_in; /* REQUIRED, 1..HS_EXPIRES_MAX seconds */
 	long long hub_id;     /* REQUIRED, > 0 */
 	long long user_id;    /* OPTIONAL (number or digit string); 0 when absent */
 	char **scopes;	      /* OPTIONAL; nscopes entries */
@@ -190,6 +193,18 @@ enum hs_err hs_get_roles(struct httpc *client, const struct hs_config *cfg,
  */
 int hs_user_is_admin(const struct hs_user *u, const struct hs_roles *r,
 		     const char *admin_role_names);
+
+/*
+ * The admin check of HubSpot user user_id with access_token: hs_get_user(),
+ * then hs_get_roles() unless the answer is already known (a Super Admin; or
+ * a user with no role, or NULL admin_role_names: only Super Admins count),
+ * then hs_user_is_admin().  Returns and fills *err as the network calls
+ * above (HS_ERR_PERMISSION includes hs_get_user's 404: the user is not on
+ * the portal); *is_admin is 1 or 0 on HS_OK, and 0 otherwise.
+ */
+enum hs_err hs_check_admin(struct httpc *client, const struct hs_config *cfg,
+			   const char *access_token, const char *user_id,
+			   const char *admin_role_names, int *is_admin, struct hs_error *err);
 
 /*
  * Parsers (no network).  body need not be NUL-terminated; len is its size.

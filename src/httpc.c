@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #define HTTPC_BEARER_MAX 4096
 #define HTTPC_DEFAULT_UA "jetstack-client-accounts"
 
@@ -44,19 +46,12 @@ const char *httpc_strerror(enum httpc_err e)
 	return httpc_errstr[e];
 }
 
-/* Overwrite secret bytes so they do not linger in freed memory. */
-static void httpc_wipe(void *p, size_t n)
-{
-	volatile unsigned char *v = p;
-
-	while (n--)
-		*v++ = 0;
-}
-
-static int httpc_visible_ascii(const char *s, size_t max)
+int httpc_visible_ascii(const char *s, size_t max)
 {
 	size_t n = 0;
 
+	if (s == NULL)
+		return 0;
 	for (; s[n] != '\0'; n++) {
 		unsigned char c = (unsigned char)s[n];
 
@@ -124,7 +119,7 @@ void httpc_resp_free(struct httpc_resp *r)
 {
 	/* A body may hold tokens. */
 	if (r->body.data != NULL)
-		httpc_wipe(r->body.data, r->body.cap);
+		OPENSSL_cleanse(r->body.data, r->body.cap);
 	buf_free(&r->body);
 	free(r->content_type);
 	memset(r, 0, sizeof(*r));
@@ -377,7 +372,7 @@ static void httpc_slist_free_wiped(struct curl_slist *l)
 
 	for (p = l; p != NULL; p = p->next)
 		if (p->data != NULL)
-			httpc_wipe(p->data, strlen(p->data));
+			OPENSSL_cleanse(p->data, strlen(p->data));
 	curl_slist_free_all(l);
 }
 
@@ -467,7 +462,7 @@ static int httpc_append_escaped(struct httpc *h, struct buf *b, const char *s)
 	if (esc == NULL)
 		return -1;
 	rc = buf_puts(b, esc);
-	httpc_wipe(esc, strlen(esc));
+	OPENSSL_cleanse(esc, strlen(esc));
 	curl_free(esc);
 	return rc;
 }
@@ -539,7 +534,7 @@ out:
 		curl_easy_reset(h->curl);
 	curl_slist_free_all(headers);
 	if (form.data != NULL)
-		httpc_wipe(form.data, form.cap);
+		OPENSSL_cleanse(form.data, form.cap);
 	buf_free(&form);
 	out->err = result;
 	return result;
@@ -597,7 +592,7 @@ out:
 		curl_easy_reset(h->curl);
 	httpc_slist_free_wiped(headers);
 	if (auth.data != NULL)
-		httpc_wipe(auth.data, auth.cap);
+		OPENSSL_cleanse(auth.data, auth.cap);
 	buf_free(&auth);
 	out->err = result;
 	return result;

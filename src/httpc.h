@@ -13,7 +13,9 @@
  *     aborted as soon as the cap is passed and HTTPC_ERR_TOO_LARGE reported;
  *   - every curl_easy_setopt() result is checked;
  *   - nothing is logged, and error texts never contain a request body, a
- *     header value or a URL (they are fixed strings).
+ *     header value or a URL (they are fixed strings);
+ *   - buffers that held a secret (form bodies, the Authorization header,
+ *     response bodies) are wiped with OPENSSL_cleanse() before they are freed.
  *
  * The program must call curl_global_init(CURL_GLOBAL_DEFAULT) once at start-up,
  * before any thread starts, and curl_global_cleanup() once at exit.
@@ -124,6 +126,12 @@ void httpc_resp_free(struct httpc_resp *r);
  * cross-checked against libcurl's own URL parser.  Pure; no allocation kept.
  */
 int httpc_url_allowed(const char *url);
+
+/*
+ * Whether s is 1..max visible ASCII characters (0x21..0x7e): what may be
+ * sent as a token, code or secret, or kept as one.  0 for NULL.  Pure.
+ */
+int httpc_visible_ascii(const char *s, size_t max);
 
 /* A fixed, lower-case description of e (never NULL). */
 const char *httpc_strerror(enum httpc_err e);

@@ -32,48 +32,34 @@ static int refuse(struct ctx *c, int status, const char *title, const char *mess
 	return page_render(c, status, "error", title, v);
 }
 
-/* Join scopes with spaces into out. */
-static void join_scopes(char **scopes, size_t n, char *out, size_t cap)
+/*
+ * Join scopes with spaces into out (cap bytes).  0, or -1 (out empty) when
+ * they do not fit or a name holds a space: a list is never cut mid-name.
+ */
+static int join_scopes(char **scopes, size_t n, char *out, size_t cap)
 {
 	size_t pos = 0;
 
 	out[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
-		int k = snprintf(out + pos, cap - pos, "%s%s", pos ? " " : "", scopes[i]);
-		if (k < 0 || (size_t)k >= cap - pos)
-			break;
-		pos += (size_t)k;
-	}
-}
+		size_t l = strlen(scopes[i]), sep = pos ? 1 : 0;
 
-/* The first required scope missing from granted, into out ("" if none). */
-static void first_missing(const char *required, const char *granted, char *out, size_t cap)
-{
-	const char *p = required;
-
-	out[0] = '\0';
-	while (*p) {
-		size_t l;
-		char one[HS_SCOPE_MAX + 1];
-
-		while (*p == ' ')
-			p++;
-		l = strcspn(p, " ");
-		if (l && l < sizeof(one)) {
-			memcpy(one, p, l);
-			one[l] = '\0';
-			if (!conf_scopes_cover(one, granted)) {
-				snprintf(out, cap, "%s", one);
-				return;
-			}
+		if (strchr(scopes[i], ' ') != NULL || sep + l >= cap - pos) {
+			out[0] = '\0';
+			return -1;
 		}
-		p += l;
+		if (sep)
+			out[pos++] = ' ';
+		memcpy(out + pos, scopes[i], l + 1);
+		pos += l;
 	}
+	return 0;
 }
 
 struct grant {
 	struct hs_tokens tok;
 	struct hs_introspection info;
+	long long user_id; /* the authorizing HubSpot user: token answer, else introspection */
 	char scopes[8192];
 };
 
@@ -92,6 +78,14 @@ static void revoke_grant(struct ctx *c, struct grant *g)
 		log_event(LOG_INFO, c->req->id, "refused_grant_revoked", NULL);
 }
 
+/* Describe in *err an answer of HubSpot's that we cannot use. */
+static void unusable(struct hs_error *err, const char *why)
+{
+	memset(err, 0, sizeof(*err));
+	err->kind = HS_ERR_MALFORMED;
+	snprintf(err->message, sizeof(err->message), "%s", why);
+}
+
 static int unavailable(struct ctx *c, const struct hs_error *err)
 {
 	char msg[400];
@@ -106,32 +100,32 @@ static int unavailable(struct ctx *c, const struct hs_error *err)
 
 /*
  * The admin check: the HubSpot user is a Super Admin or holds a role named
- * in the configured list on this portal.  1 admin, 0 not, or an answer was
- * already sent (-2 unavailable) / -1 error.
+ * in the configured list on this portal.  1 admin, 0 not, -2 HubSpot
+ * unavailable or its answers unusable (*err says why), -1 error.
  */
 static int hubspot_admin(struct ctx *c, struct grant *g, struct hs_error *err)
 {
 	struct hs_config cfg;
-	struct hs_user u = {0};
-	struct hs_roles roles = {0};
 	char uid[24];
-	enum hs_err e;
-	int result;
+	int admin;
 
+	if (g->user_id <= 0) {
+		/* neither answer named the user: nobody to confirm as an admin */
+		unusable(err, "no user id in the token answers");
+		return -2;
+	}
 	flow_hs_config(&c->app->conf, &cfg);
-	snprintf(uid, sizeof(uid), "%lld", g->tok.user_id ? g->tok.user_id : g->info.user_id);
-	e = hs_get_user(c->http, &cfg, g->tok.access_token, uid, &u, err);
-	if (e == HS_OK && !u.super_admin)
-		e = hs_get_roles(c->http, &cfg, g->tok.access_token, &roles, err);
-	if (e == HS_OK)
-		result = hs_user_is_admin(&u, &roles, c->app->conf.admin_roles) ? 1 : 0;
-	else if (e == HS_ERR_PERMISSION || e == HS_ERR_AUTH)
-		result = 0;
-	else
-		result = -2;
-	hs_user_free(&u);
-	hs_roles_free(&roles);
-	return result;
+	snprintf(uid, sizeof(uid), "%lld", g->user_id);
+	switch (hs_check_admin(c->http, &cfg, g->tok.access_token, uid, c->app->conf.admin_roles,
+			       &admin, err)) {
+	case HS_OK:
+		return admin;
+	case HS_ERR_PERMISSION:
+	case HS_ERR_AUTH:
+		return 0;
+	default:
+		return -2;
+	}
 }
 
 /* Step 9: the one write.  Returns 1 done (*portal_id, *name set), 0 the
@@ -143,7 +137,6 @@ static int replace_tokens(struct ctx *c, const struct oauth_state *st, struct gr
 	struct portal_lock pl;
 	const char *domain = g->info.hub_domain ? g->info.hub_domain : "";
 	const char *email = g->info.user ? g->info.user : "";
-	long long hs_uid = g->tok.user_id ? g->tok.user_id : g->info.user_id;
 	char msg[600];
 	int rc;
 
@@ -181,7 +174,7 @@ static int replace_tokens(struct ctx *c, const struct oauth_state *st, struct gr
 		check = 0;
 	if (check > conf->health_interval)
 		check = conf->health_interval;
-	if (db_portal_set_connected(c->db, c->sess->org_id, pl.id, g->scopes, hs_uid, email,
+	if (db_portal_set_connected(c->db, c->sess->org_id, pl.id, g->scopes, g->user_id, email,
 				    c->sess->user_id, domain, conf->health_interval, check) <= 0)
 		goto fail;
 	snprintf(msg, sizeof(msg), "%s by %s (HubSpot user %s); tokens %s.",
@@ -215,7 +208,9 @@ int page_oauth_callback(struct ctx *c)
 	struct hs_config cfg;
 	struct hs_error err;
 	cJSON *target = NULL;
-	char hash[65], msg[900], missing[HS_SCOPE_MAX + 1], name[256], role[16];
+	char hash[65], msg[900], name[256], role[16];
+	const char *missing;
+	size_t mlen;
 	long long target_hub = 0, portal_id = 0;
 	int rc, type, was_new, result = -1;
 	enum hs_err e;
@@ -226,7 +221,8 @@ int page_oauth_callback(struct ctx *c)
 		return refuse(c, 400, "Authorization link not valid",
 			      "This page was opened without an authorization state, so nothing was "
 			      "changed. Start again from Client Accounts.");
-	sess_state_hash(state, hash);
+	if (sess_state_hash(state, hash) < 0)
+		return -1;
 	rc = db_state_consume(c->db, hash, &st);
 	if (rc < 0)
 		return -1;
@@ -303,21 +299,30 @@ int page_oauth_callback(struct ctx *c)
 		goto out;
 	}
 	if (g.tok.refresh_token == NULL) {
-		err.kind = HS_ERR_MALFORMED;
-		err.correlation_id[0] = '\0';
+		unusable(&err, "no refresh token in the token answer");
 		result = unavailable(c, &err);
 		goto out;
 	}
 	e = hs_introspect(c->http, &cfg, g.tok.access_token, "access_token", &g.info, &err);
-	if (e != HS_OK || !g.info.active || g.info.hub_id != g.tok.hub_id) {
+	if (e == HS_OK && (!g.info.active || g.info.hub_id != g.tok.hub_id))
+		/* the token just issued is inactive, or of another hub */
+		e = err.kind = HS_ERR_MALFORMED;
+	if (e != HS_OK) {
 		revoke_grant(c, &g);
 		result = unavailable(c, &err);
 		goto out;
 	}
+	g.user_id = g.tok.user_id ? g.tok.user_id : g.info.user_id;
 	if (g.tok.nscopes)
-		join_scopes(g.tok.scopes, g.tok.nscopes, g.scopes, sizeof(g.scopes));
+		rc = join_scopes(g.tok.scopes, g.tok.nscopes, g.scopes, sizeof(g.scopes));
 	else
-		join_scopes(g.info.scopes, g.info.nscopes, g.scopes, sizeof(g.scopes));
+		rc = join_scopes(g.info.scopes, g.info.nscopes, g.scopes, sizeof(g.scopes));
+	if (rc < 0) {
+		unusable(&err, "granted scopes too long or not space-free");
+		revoke_grant(c, &g);
+		result = unavailable(c, &err);
+		goto out;
+	}
 	/* 4. A new connection of a hub already here is its reconnect: keep
 	 *    that portal's connection type. */
 	int existing_type = -1;
@@ -351,8 +356,7 @@ int page_oauth_callback(struct ctx *c)
 	/* 6. The granted scopes cover the connection type's required scopes
 	 *    (for a hub already here: its own type's). */
 	if (existing_type >= 0 && existing_type != type) {
-		first_missing(conf->scopes[existing_type], g.scopes, missing, sizeof(missing));
-		if (missing[0]) {
+		if (!conf_scopes_cover(conf->scopes[existing_type], g.scopes)) {
 			snprintf(
 			    msg, sizeof(msg),
 			    "%s (Hub ID %lld) is already connected in your organisation as %s, "
@@ -368,13 +372,14 @@ int page_oauth_callback(struct ctx *c)
 		}
 		type = existing_type;
 	}
-	first_missing(conf->scopes[type], g.scopes, missing, sizeof(missing));
-	if (missing[0]) {
+	missing = conf_scopes_first_missing(conf->scopes[type], g.scopes, &mlen);
+	if (missing != NULL) {
 		snprintf(msg, sizeof(msg),
-			 "HubSpot did not grant the permission \"%s\", which the %s connection "
+			 "HubSpot did not grant the permission \"%.*s\", which the %s connection "
 			 "type needs, so nothing was changed. Reconnect and accept every requested "
 			 "permission; check that the portal's subscription includes the feature.",
-			 missing, conf_conn_label((enum conn_type)type));
+			 mlen > HS_SCOPE_MAX ? HS_SCOPE_MAX : (int)mlen, missing,
+			 conf_conn_label((enum conn_type)type));
 		revoke_grant(c, &g);
 		result = refuse(c, 403, "Missing HubSpot permissions", msg);
 		goto out;

@@ -89,8 +89,9 @@ enum refresh_result refresh_portal(struct db *db, struct httpc *http, const stru
 	}
 	if (e != HS_OK)
 		return REFRESH_RETRY;
-	/* an answer without refresh_token keeps the stored one */
-	rc = tok_cas(db, conf, portal, cur->version, nt.access_token,
+	/* an answer without refresh_token keeps the stored one; on success cur
+	 * becomes the tokens written */
+	rc = tok_cas(db, conf, portal, cur, nt.access_token,
 		     nt.refresh_token ? nt.refresh_token : cur->refresh, (long)nt.expires_in);
 	if (rc < 0) {
 		result = REFRESH_ERROR;
@@ -104,10 +105,12 @@ enum refresh_result refresh_portal(struct db *db, struct httpc *http, const stru
 			 nt.expires_in > conf->refresh_margin ? nt.expires_in - conf->refresh_margin
 							      : 0);
 		const char *params[] = {p, s};
-		db_cmd(db, ST_PORTAL_REFRESHED, 2, params);
-		tok_free(cur);
-		rc = tok_get(db, conf, portal, cur);
-		result = rc == 1 ? REFRESH_OK : REFRESH_ERROR;
+		/* the tokens are stored and in cur: a failure here leaves only the
+		 * refresh time and the next check stale, so it is logged */
+		if (db_cmd(db, ST_PORTAL_REFRESHED, 2, params) < 0)
+			log_event(LOG_WARN, NULL, "portal_refreshed_not_recorded", "portal_id", p,
+				  NULL);
+		result = REFRESH_OK;
 	}
 	hs_tokens_free(&nt);
 	return result;

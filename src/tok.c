@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static int aad(char *out, size_t n, long long portal, const char *kind, int key_id)
 {
@@ -92,10 +93,30 @@ int tok_put(struct db *db, const struct conf *conf, long long portal, const char
 	return write_tokens(db, conf, portal, -1, access, refresh, expires_in);
 }
 
-int tok_cas(struct db *db, const struct conf *conf, long long portal, long long version,
+int tok_cas(struct db *db, const struct conf *conf, long long portal, struct tokens *t,
 	    const char *access, const char *refresh, long expires_in)
 {
-	return write_tokens(db, conf, portal, version, access, refresh, expires_in);
+	/* copied first, so nothing can fail once the tokens are written */
+	char *a = access != NULL ? strdup(access) : NULL;
+	char *r = refresh != NULL ? strdup(refresh) : NULL;
+	int rc = -1;
+
+	if (a == NULL || r == NULL)
+		goto out;
+	rc = write_tokens(db, conf, portal, t->version, access, refresh, expires_in);
+	if (rc == 1) {
+		wipe_free(t->access);
+		wipe_free(t->refresh);
+		t->access = a;
+		t->refresh = r;
+		a = r = NULL;
+		t->expires = (long long)time(NULL) + expires_in;
+		t->version++; /* the statement's version + 1 */
+	}
+out:
+	wipe_free(a);
+	wipe_free(r);
+	return rc;
 }
 
 int tok_get(struct db *db, const struct conf *conf, long long portal, struct tokens *out)

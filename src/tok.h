@@ -27,9 +27,11 @@ int tok_put(struct db *db, const struct conf *conf, long long portal, const char
 /* Load and decrypt.  1 ok, 0 no tokens, -1 error (including a ciphertext
  * that does not open). */
 int tok_get(struct db *db, const struct conf *conf, long long portal, struct tokens *out);
-/* Write new tokens only if the stored version is still version.  1
- * swapped, 0 somebody else wrote first, -1 error. */
-int tok_cas(struct db *db, const struct conf *conf, long long portal, long long version,
+/* Write new tokens only if the stored version is still t->version (t as
+ * loaded with tok_get).  1 swapped: *t now holds the new tokens (copies of
+ * access and refresh, the next version, the expiry expires_in from now);
+ * 0 somebody else wrote first; -1 error.  *t changes only on 1. */
+int tok_cas(struct db *db, const struct conf *conf, long long portal, struct tokens *t,
 	    const char *access, const char *refresh, long expires_in);
 
 #endif

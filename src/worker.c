@@ -22,9 +22,11 @@
 
 static atomic_int stopping;
 
-struct wshared {
+/* One job thread: its lock owner is its own, so a sibling thread that takes
+ * a job whose lease ran out cannot finish or retry it for the holder. */
+struct wthread {
 	const struct conf *conf;
-	char id[96]; /* locked_by: host:pid */
+	char id[128]; /* locked_by: tN@host:pid */
 	int once;
 };
 
@@ -64,7 +66,7 @@ static long backoff(int attempts)
 	return d * (80 + (long)(random() % 41)) / 100;
 }
 
-static void job_finish(struct db *db, const struct wshared *w, const struct job *j)
+static void job_finish(struct db *db, const struct wthread *w, const struct job *j)
 {
 	char id[24];
 
@@ -73,7 +75,7 @@ static void job_finish(struct db *db, const struct wshared *w, const struct job 
 	db_cmd(db, ST_JOB_DONE, 2, p);
 }
 
-static void job_retry(struct db *db, const struct wshared *w, const struct job *j, const char *why)
+static void job_retry(struct db *db, const struct wthread *w, const struct job *j, const char *why)
 {
 	char id[24], delay[24];
 
@@ -119,7 +121,7 @@ static int portal_connected(struct db *db, long long portal, char *email, size_t
  * have tokens.  1 with *t loaded (caller tok_free()s), 0 when the job was
  * finished (nothing to do) or re-queued (database or key error).
  */
-static int job_start(struct db *db, const struct wshared *w, const struct job *j, char *email,
+static int job_start(struct db *db, const struct wthread *w, const struct job *j, char *email,
 		     size_t elen, char *uid, size_t ulen, struct tokens *t)
 {
 	int rc = portal_connected(db, j->portal, email, elen, uid, ulen);
@@ -133,7 +135,7 @@ static int job_start(struct db *db, const struct wshared *w, const struct job *j
 	return rc > 0;
 }
 
-static void do_refresh(struct db *db, struct httpc *http, const struct wshared *w,
+static void do_refresh(struct db *db, struct httpc *http, const struct wthread *w,
 		       const struct job *j)
 {
 	struct tokens t;
@@ -171,19 +173,17 @@ static void do_refresh(struct db *db, struct httpc *http, const struct wshared *
  * then confirm the authorizing HubSpot user is still a Super Admin or an
  * Admin (deactivated or downgraded -> Needs Reconnection).
  */
-static void do_health(struct db *db, struct httpc *http, const struct wshared *w,
+static void do_health(struct db *db, struct httpc *http, const struct wthread *w,
 		      const struct job *j)
 {
 	const struct conf *conf = w->conf;
 	struct hs_config cfg;
 	struct hs_error err;
 	struct hs_introspection info = {0};
-	struct hs_user user = {0};
-	struct hs_roles roles = {0};
 	struct tokens t = {0};
 	char email[320], uid[24], reason[600], p[24], iv[24], mg[24];
 	enum hs_err e;
-	int rc;
+	int rc, admin;
 
 	memset(&err, 0, sizeof(err));
 	if (!job_start(db, w, j, email, sizeof(email), uid, sizeof(uid), &t))
@@ -215,7 +215,7 @@ static void do_health(struct db *db, struct httpc *http, const struct wshared *w
 	}
 	if (uid[0] == '\0')
 		goto done; /* no authorizing user recorded: nothing to confirm */
-	e = hs_get_user(http, &cfg, t.access, uid, &user, &err);
+	e = hs_check_admin(http, &cfg, t.access, uid, conf->admin_roles, &admin, &err);
 	if (e == HS_ERR_AUTH) {
 		/* expired or invalid access token: refresh once, retry once */
 		enum refresh_result rr = refresh_portal(db, http, conf, j->portal, &t, &err);
@@ -224,12 +224,9 @@ static void do_health(struct db *db, struct httpc *http, const struct wshared *w
 			goto done;
 		if (rr != REFRESH_OK)
 			goto retry;
-		e = hs_get_user(http, &cfg, t.access, uid, &user, &err);
+		e = hs_check_admin(http, &cfg, t.access, uid, conf->admin_roles, &admin, &err);
 	}
-	if (e == HS_OK && !user.super_admin)
-		e = hs_get_roles(http, &cfg, t.access, &roles, &err);
-	if (e == HS_ERR_PERMISSION ||
-	    (e == HS_OK && !hs_user_is_admin(&user, &roles, conf->admin_roles))) {
+	if (e == HS_ERR_PERMISSION || (e == HS_OK && !admin)) {
 		snprintf(reason, sizeof(reason),
 			 "The HubSpot user who authorized this connection (%s) %s. An Admin of "
 			 "the portal must reconnect it.",
@@ -263,12 +260,10 @@ retry_db:
 out:
 	tok_free(&t);
 	hs_introspection_free(&info);
-	hs_user_free(&user);
-	hs_roles_free(&roles);
 }
 
 /* Claim one due job.  1 claimed, 0 none due, -1 error. */
-static int claim(struct db *db, const struct wshared *w, struct job *j)
+static int claim(struct db *db, const struct wthread *w, struct job *j)
 {
 	char lease[24];
 	PGresult *r;
@@ -297,7 +292,7 @@ static int claim(struct db *db, const struct wshared *w, struct job *j)
 
 static void *thread_main(void *arg)
 {
-	const struct wshared *w = arg;
+	const struct wthread *w = arg;
 	struct db db;
 	struct httpc http;
 	struct httpc_opts ho = {.connect_timeout_ms = 5000,
@@ -376,15 +371,15 @@ static int sweep(struct db *db, const struct conf *conf)
 
 int worker_run(const struct conf *conf, int once)
 {
-	struct wshared w = {.conf = conf, .once = once};
+	struct wthread *w;
 	struct db db;
 	pthread_t *th;
-	char host[64] = "host";
+	char host[64] = "host", wid[96];
 	int n = conf->worker_concurrency, started = 0, rc = 0;
 	struct sigaction sa;
 
 	gethostname(host, sizeof(host) - 1);
-	snprintf(w.id, sizeof(w.id), "%s:%ld", host, (long)getpid());
+	snprintf(wid, sizeof(wid), "%s:%ld", host, (long)getpid());
 	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -400,16 +395,22 @@ int worker_run(const struct conf *conf, int once)
 		}
 	}
 	th = calloc((size_t)n, sizeof(*th));
-	if (th == NULL) {
+	w = calloc((size_t)n, sizeof(*w));
+	if (th == NULL || w == NULL) {
+		free(th);
+		free(w);
 		db_close(&db);
 		return 1;
 	}
 	for (int i = 0; i < n; i++) {
-		if (pthread_create(&th[i], NULL, thread_main, &w) != 0)
+		w[i].conf = conf;
+		w[i].once = once;
+		snprintf(w[i].id, sizeof(w[i].id), "t%d@%s", i, wid);
+		if (pthread_create(&th[i], NULL, thread_main, &w[i]) != 0)
 			break;
 		started++;
 	}
-	log_event(LOG_INFO, NULL, "worker_started", "worker", w.id, "mode",
+	log_event(LOG_INFO, NULL, "worker_started", "worker", wid, "mode",
 		  once ? "once" : "forever", NULL);
 	if (!once) {
 		/* the sweep reads every Connected portal: every 30 s (or the poll
@@ -430,7 +431,8 @@ int worker_run(const struct conf *conf, int once)
 	for (int i = 0; i < started; i++)
 		pthread_join(th[i], NULL);
 	free(th);
+	free(w);
 	db_close(&db);
-	log_event(LOG_INFO, NULL, "worker_stopped", "worker", w.id, NULL);
+	log_event(LOG_INFO, NULL, "worker_stopped", "worker", wid, NULL);
 	return rc;
 }

@@ -194,6 +194,36 @@ START_TEST(test_tokens_wrong_types)
 }
 END_TEST
 
+/* expires_in is stored as an SQL int: a lifetime over a year is unusable. */
+START_TEST(test_tokens_expires_in_bounded)
+{
+	ck_assert_int_eq(TOK(200, "{\"access_token\":\"a\",\"expires_in\":31536000,"
+				  "\"token_type\":\"bearer\",\"hub_id\":1}"),
+			 HS_OK);
+	ck_assert_int_eq(tok.expires_in, HS_EXPIRES_MAX);
+	hs_tokens_free(&tok);
+	ck_assert_int_eq(TOK(200, "{\"access_token\":\"a\",\"expires_in\":31536001,"
+				  "\"token_type\":\"bearer\",\"hub_id\":1}"),
+			 HS_ERR_MALFORMED);
+	ck_assert_str_eq(err.message, "field \"expires_in\" is out of range");
+	ck_assert_ptr_null(tok.access_token);
+	/* past 2^31 - 1, which made the token write fail and the refresh retry
+	 * forever */
+	ck_assert_int_eq(TOK(200, "{\"access_token\":\"a\",\"expires_in\":2147483648,"
+				  "\"token_type\":\"bearer\",\"hub_id\":1}"),
+			 HS_ERR_MALFORMED);
+	ck_assert_int_eq(err.kind, HS_ERR_MALFORMED);
+	ck_assert_int_eq(TOK(200, "{\"access_token\":\"a\",\"expires_in\":9007199254740991,"
+				  "\"token_type\":\"bearer\",\"hub_id\":1}"),
+			 HS_ERR_MALFORMED);
+	/* other integers keep their 2^53 - 1 limit */
+	ck_assert_int_eq(TOK(200, "{\"access_token\":\"a\",\"expires_in\":1800,"
+				  "\"token_type\":\"bearer\",\"hub_id\":9007199254740991}"),
+			 HS_OK);
+	ck_assert_int_eq(tok.hub_id, 9007199254740991LL);
+}
+END_TEST
+
 START_TEST(test_tokens_sizes)
 {
 	char *b;
@@ -786,6 +816,21 @@ END_TEST
 
 /* URL policy. */
 
+/* The one visible-ASCII check, shared by hs and httpc. */
+START_TEST(test_visible_ascii)
+{
+	ck_assert_int_eq(httpc_visible_ascii("abc-_.~!", 8), 1);
+	ck_assert_int_eq(httpc_visible_ascii("abc", 3), 1);
+	ck_assert_int_eq(httpc_visible_ascii("abcd", 3), 0);
+	ck_assert_int_eq(httpc_visible_ascii("", 8), 0);
+	ck_assert_int_eq(httpc_visible_ascii(NULL, 8), 0);
+	ck_assert_int_eq(httpc_visible_ascii("a b", 8), 0);
+	ck_assert_int_eq(httpc_visible_ascii("a\tb", 8), 0);
+	ck_assert_int_eq(httpc_visible_ascii("a\x7f", 8), 0);
+	ck_assert_int_eq(httpc_visible_ascii("caf\xc3\xa9", 8), 0);
+}
+END_TEST
+
 START_TEST(test_url_allowed)
 {
 	static const char *const ok[] = {
@@ -983,6 +1028,31 @@ START_TEST(test_hs_calls_refused_before_sending)
 }
 END_TEST
 
+/* The admin check stops where its first call stops, and never says admin. */
+START_TEST(test_check_admin_failures)
+{
+	struct httpc h;
+	struct hs_config cfg = cfg_local;
+	int admin = 1;
+
+	ck_assert_int_eq(httpc_init(&h, NULL), HTTPC_OK);
+	ck_assert_int_eq(hs_check_admin(&h, &cfg, "at", "0x1", "Admin", &admin, &err),
+			 HS_ERR_CONFIG);
+	ck_assert_str_eq(err.message, "invalid user id argument");
+	ck_assert_int_eq(admin, 0);
+	admin = 1;
+	ck_assert_int_eq(hs_check_admin(&h, &cfg, "a t", "1", "Admin", &admin, &err),
+			 HS_ERR_CONFIG);
+	ck_assert_int_eq(admin, 0);
+	admin = 1;
+	ck_assert_int_eq(hs_check_admin(&h, &cfg, "at", "42", NULL, &admin, &err),
+			 HS_ERR_TRANSIENT);
+	ck_assert_int_eq(err.kind, HS_ERR_TRANSIENT);
+	ck_assert_int_eq(admin, 0);
+	httpc_cleanup(&h);
+}
+END_TEST
+
 START_TEST(test_strerror)
 {
 	int i;
@@ -1035,6 +1105,7 @@ static Suite *hs_suite(void)
 	tcase_add_test(tc, test_tokens_unknown_fields_and_string_user_id);
 	tcase_add_test(tc, test_tokens_missing_required);
 	tcase_add_test(tc, test_tokens_wrong_types);
+	tcase_add_test(tc, test_tokens_expires_in_bounded);
 	tcase_add_test(tc, test_tokens_sizes);
 	tcase_add_test(tc, test_tokens_too_many_scopes);
 	tcase_add_test(tc, test_tokens_duplicate_field);
@@ -1075,9 +1146,11 @@ static Suite *hs_suite(void)
 	tc = tcase_create("httpc");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_visible_ascii);
 	tcase_add_test(tc, test_url_allowed);
 	tcase_add_test(tc, test_httpc_lifecycle);
 	tcase_add_test(tc, test_hs_calls_refused_before_sending);
+	tcase_add_test(tc, test_check_admin_failures);
 	tcase_add_test(tc, test_strerror);
 	tcase_add_test(tc, test_free_safe);
 	suite_add_tcase(s, tc);

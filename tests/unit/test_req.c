@@ -1105,6 +1105,23 @@ START_TEST(test_conf_scopes_cover)
 }
 END_TEST
 
+START_TEST(test_conf_scopes_first_missing)
+{
+	const char *req = "  oauth forms  automation ";
+	size_t l = 99;
+
+	ck_assert_ptr_null(conf_scopes_first_missing(req, "automation forms oauth", &l));
+	ck_assert_uint_eq(l, 0);
+	ck_assert_ptr_null(conf_scopes_first_missing("", "", &l));
+	ck_assert_ptr_eq(conf_scopes_first_missing(req, "oauth automation", &l), req + 8);
+	ck_assert_uint_eq(l, 5); /* "forms" */
+	ck_assert_ptr_eq(conf_scopes_first_missing(req, "", &l), req + 2);
+	ck_assert_uint_eq(l, 5); /* "oauth" */
+	ck_assert_ptr_eq(conf_scopes_first_missing(req, "oauth forms automationx", &l), req + 15);
+	ck_assert_uint_eq(l, 10); /* "automation", the last one */
+}
+END_TEST
+
 START_TEST(test_conf_conn_types)
 {
 	ck_assert_int_eq(conf_conn_parse("config_only"), CONN_CONFIG_ONLY);
@@ -1660,6 +1677,7 @@ static Suite *req_suite(void)
 
 	tcase_add_checked_fixture(tcf, conf_env_clear, conf_teardown);
 	tcase_add_test(tcf, test_conf_scopes_cover);
+	tcase_add_test(tcf, test_conf_scopes_first_missing);
 	tcase_add_test(tcf, test_conf_conn_types);
 	tcase_add_test(tcf, test_conf_load_full);
 	tcase_add_test(tcf, test_conf_load_https_and_overrides);
