@@ -16,7 +16,7 @@ static void copy(char *dst, size_t n, const char *src)
 }
 
 void db_portal_list_call(struct db_call *call, enum portal_sort sort, const char *status,
-			 long long after, int limit)
+			 long long after)
 {
 	/* [sort][status filter][later page]; with one status, the status
 	 * order is the name order */
@@ -36,8 +36,6 @@ void db_portal_list_call(struct db_call *call, enum portal_sort sort, const char
 		LL(call->text[0], after);
 		call->params[n++] = call->text[0];
 	}
-	snprintf(call->text[1], sizeof(call->text[1]), "%d", limit);
-	call->params[n++] = call->text[1];
 	if (status != NULL)
 		call->params[n++] = status;
 	call->n = n;
@@ -45,12 +43,12 @@ void db_portal_list_call(struct db_call *call, enum portal_sort sort, const char
 }
 
 int db_portal_list(struct db *db, long long org, enum portal_sort sort, const char *status,
-		   long long after, int limit, PGresult **res)
+		   long long after, PGresult **res)
 {
 	struct db_call call;
 	char o[24];
 
-	db_portal_list_call(&call, sort, status, after, limit);
+	db_portal_list_call(&call, sort, status, after);
 	LL(o, org);
 	call.params[0] = o;
 	*res = db_run_format(db, call.st, call.n, call.params, call.binary);
@@ -192,19 +190,17 @@ int db_activity_add(struct db *db, long long org, long long portal, long long us
 	return db_cmd(db, ST_ACTIVITY_ADD, 6, p) == 1 ? 1 : -1;
 }
 
-int db_activity_list(struct db *db, long long org, long long portal, long long before, int limit,
-		     cJSON **rows)
+int db_activity_list(struct db *db, long long org, long long portal, long long before, cJSON **rows)
 {
-	char o[24], pt[24], b[24], l[16];
+	char o[24], pt[24], b[24];
 	PGresult *r;
 
 	*rows = NULL;
 	LL(o, org);
 	LL(pt, portal);
 	LL(b, before > 0 ? before : 9223372036854775807LL);
-	snprintf(l, sizeof(l), "%d", limit);
-	const char *p[] = {pt, o, b, l};
-	r = db_run(db, ST_ACTIVITY_LIST, 4, p);
+	const char *p[] = {pt, o, b};
+	r = db_run(db, ST_ACTIVITY_LIST, 3, p);
 	if (r == NULL)
 		return -1;
 	*rows = db_rows_json(r);

@@ -44,7 +44,7 @@ struct token_row {
 void db_token_row_free(struct token_row *t);
 
 /*
- * One page of the portals of organisation org, at most limit rows after the
+ * One page of the portals of organisation org, at most PORTAL_FETCH rows after the
  * portal with id after (0: from the start) in the sort order; status NULL
  * for all.  *res gets the rows in binary format, columns as in db_stmt.c's
  * LIST_COLS (PORTAL_COL_* below); the caller PQclear()s it.  Returns 1, or
@@ -66,11 +66,11 @@ enum {
 	PORTAL_COL__COUNT
 };
 int db_portal_list(struct db *db, long long org, enum portal_sort sort, const char *status,
-		   long long after, int limit, PGresult **res);
+		   long long after, PGresult **res);
 /* The same statement as a call for db_run_pair / auth_load_with, with
  * params[0] (the organisation) left for the caller. */
 void db_portal_list_call(struct db_call *call, enum portal_sort sort, const char *status,
-			 long long after, int limit);
+			 long long after);
 /* One portal of org as a cJSON object (*out). 1 found, 0 not found. */
 int db_portal_get(struct db *db, long long org, long long id, cJSON **out);
 /* Lock a portal by id (or by hub id when id is 0). 1 found, 0 not. */
@@ -89,9 +89,9 @@ int db_portal_remove(struct db *db, long long org, long long id);
 
 int db_activity_add(struct db *db, long long org, long long portal, long long user,
 		    const char *kind, const char *message, const char *correlation_id);
-/* Activity of a portal, newest first, ids below before (0: from the
- * newest), as a cJSON array. */
-int db_activity_list(struct db *db, long long org, long long portal, long long before, int limit,
+/* Activity of a portal, newest first, at most ACTIVITY_FETCH entries with ids below before (0: from
+ * the newest), as a cJSON array. */
+int db_activity_list(struct db *db, long long org, long long portal, long long before,
 		     cJSON **rows);
 
 int db_state_create(struct db *db, const char *state_hash, const char *session_hash, long long user,

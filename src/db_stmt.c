@@ -106,33 +106,35 @@ static const struct {
      * the limit, $4 the status.  Columns by position, read in binary
      * (page_portals.c). */
     [ST_PORTAL_FIRST_NAME] = {"portal_first_name",
-			      "SELECT " LIST_COLS PORTAL_FROM ORDER_NAME "LIMIT $2"},
-    [ST_PORTAL_FIRST_NAME_S] = {"portal_first_name_s", "SELECT " LIST_COLS PORTAL_FROM
-						       "AND p.status = $3 " ORDER_NAME "LIMIT $2"},
-    [ST_PORTAL_FIRST_STATUS] = {"portal_first_status",
-				"SELECT " LIST_COLS PORTAL_FROM ORDER_STATUS "LIMIT $2"},
+			      "SELECT " LIST_COLS PORTAL_FROM ORDER_NAME "LIMIT " PORTAL_FETCH_SQL},
+    [ST_PORTAL_FIRST_NAME_S] = {"portal_first_name_s",
+				"SELECT " LIST_COLS PORTAL_FROM "AND p.status = $2 " ORDER_NAME
+				"LIMIT " PORTAL_FETCH_SQL},
+    [ST_PORTAL_FIRST_STATUS] = {"portal_first_status", "SELECT " LIST_COLS PORTAL_FROM ORDER_STATUS
+						       "LIMIT " PORTAL_FETCH_SQL},
     [ST_PORTAL_FIRST_LAST] = {"portal_first_last",
-			      "SELECT " LIST_COLS PORTAL_FROM ORDER_LAST "LIMIT $2"},
-    [ST_PORTAL_FIRST_LAST_S] = {"portal_first_last_s", "SELECT " LIST_COLS PORTAL_FROM
-						       "AND p.status = $3 " ORDER_LAST "LIMIT $2"},
+			      "SELECT " LIST_COLS PORTAL_FROM ORDER_LAST "LIMIT " PORTAL_FETCH_SQL},
+    [ST_PORTAL_FIRST_LAST_S] = {"portal_first_last_s",
+				"SELECT " LIST_COLS PORTAL_FROM "AND p.status = $2 " ORDER_LAST
+				"LIMIT " PORTAL_FETCH_SQL},
     [ST_PORTAL_LIST_NAME] = {"portal_list_name", "SELECT " LIST_COLS PORTAL_FROM
 						 "AND (p.sort_name, p.id) > (" AFTER_NAME
-						 ", $2) " ORDER_NAME "LIMIT $3"},
+						 ", $2) " ORDER_NAME "LIMIT " PORTAL_FETCH_SQL},
     [ST_PORTAL_LIST_NAME_S] = {"portal_list_name_s",
 			       "SELECT " LIST_COLS PORTAL_FROM
-			       "AND p.status = $4 AND (p.sort_name, p.id) > (" AFTER_NAME
-			       ", $2) " ORDER_NAME "LIMIT $3"},
+			       "AND p.status = $3 AND (p.sort_name, p.id) > (" AFTER_NAME
+			       ", $2) " ORDER_NAME "LIMIT " PORTAL_FETCH_SQL},
     [ST_PORTAL_LIST_STATUS] = {"portal_list_status",
 			       "SELECT " LIST_COLS PORTAL_FROM
 			       "AND (p.status_rank, p.sort_name, p.id) > (" AFTER_RANK
-			       ", " AFTER_NAME ", $2) " ORDER_STATUS "LIMIT $3"},
+			       ", " AFTER_NAME ", $2) " ORDER_STATUS "LIMIT " PORTAL_FETCH_SQL},
     [ST_PORTAL_LIST_LAST] = {"portal_list_last", "SELECT " LIST_COLS PORTAL_FROM
 						 "AND (p.last_connected_at, p.id) < (" AFTER_LAST
-						 ", $2) " ORDER_LAST "LIMIT $3"},
+						 ", $2) " ORDER_LAST "LIMIT " PORTAL_FETCH_SQL},
     [ST_PORTAL_LIST_LAST_S] = {"portal_list_last_s",
 			       "SELECT " LIST_COLS PORTAL_FROM
-			       "AND p.status = $4 AND (p.last_connected_at, p.id) < (" AFTER_LAST
-			       ", $2) " ORDER_LAST "LIMIT $3"},
+			       "AND p.status = $3 AND (p.last_connected_at, p.id) < (" AFTER_LAST
+			       ", $2) " ORDER_LAST "LIMIT " PORTAL_FETCH_SQL},
     [ST_PORTAL_GET] = {"portal_get",
 		       "SELECT " PORTAL_COLS ", p.granted_scopes, "
 		       "extract(epoch FROM p.status_changed_at)::bigint AS status_changed, "
@@ -201,7 +203,7 @@ static const struct {
 			  "coalesce(u.email, '') AS user_email FROM activity a "
 			  "LEFT JOIN users u ON u.id = a.user_id "
 			  "WHERE a.portal_id = $1 AND a.org_id = $2 AND a.id < $3::bigint "
-			  "ORDER BY a.id DESC LIMIT $4"},
+			  "ORDER BY a.id DESC LIMIT " ACTIVITY_FETCH_SQL},
     [ST_STATE_CREATE] = {"state_create",
 			 "INSERT INTO oauth_states (state_hash, session_hash, user_id, org_id, "
 			 "portal_id, connection_type, expires_at) VALUES ($1, $2, $3, $4, "

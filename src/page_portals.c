@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PAGE_ROWS     50
-#define ACTIVITY_ROWS 25
+#define PAGE_ROWS     PORTAL_PAGE_ROWS
+#define ACTIVITY_ROWS ACTIVITY_PAGE_ROWS
 
 /* Add the text forms of a portal's times and labels (the portal page). */
 static void decorate(cJSON *o)
@@ -181,7 +181,7 @@ int page_portals_prefetch(struct ctx *c, struct db_call *call)
 	struct list_args a;
 
 	list_args(c, &a);
-	db_portal_list_call(call, (enum portal_sort)a.sort, a.status, a.after, PAGE_ROWS + 1);
+	db_portal_list_call(call, (enum portal_sort)a.sort, a.status, a.after);
 	return 1;
 }
 
@@ -201,8 +201,8 @@ int page_portals_get(struct ctx *c)
 	const long long after = a.after;
 
 	c->prefetched = NULL; /* ours now */
-	if (res == NULL && db_portal_list(c->db, c->sess->org_id, (enum portal_sort)sort, status,
-					  after, PAGE_ROWS + 1, &res) < 0)
+	if (res == NULL &&
+	    db_portal_list(c->db, c->sess->org_id, (enum portal_sort)sort, status, after, &res) < 0)
 		return -1;
 	if (!db_bin_types_ok(res, list_types, PORTAL_COL__COUNT)) {
 		log_event(LOG_ERROR, c->req->id, "portal_list_columns", NULL);
@@ -328,7 +328,7 @@ int page_portal_get(struct ctx *c)
 		g += l;
 	}
 	if (db_activity_list(c->db, c->sess->org_id, c->req->path_id,
-			     before ? strtoll(before, NULL, 10) : 0, ACTIVITY_ROWS + 1, &acts) < 0)
+			     before ? strtoll(before, NULL, 10) : 0, &acts) < 0)
 		goto fail;
 	v = cJSON_CreateObject();
 	if (v == NULL)

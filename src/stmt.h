@@ -5,6 +5,24 @@
 #ifndef JS_STMT_H
 #define JS_STMT_H
 
+/*
+ * Page sizes are part of the SQL text, not parameters.  With "LIMIT $n"
+ * PostgreSQL's generic plan assumes a tenth of the table, looks dearer than
+ * a custom plan for 51 rows, and so every execution of a list statement was
+ * planned anew (pg_prepared_statements: custom_plans grew, generic_plans
+ * stayed 0).  A constant lets the plan be made once per connection.
+ * Each list reads one row more than it shows, to know whether a next page
+ * exists.
+ */
+#define STMT_STR_(x)	   #x
+#define STMT_STR(x)	   STMT_STR_(x)
+#define PORTAL_FETCH	   51
+#define PORTAL_PAGE_ROWS   (PORTAL_FETCH - 1)
+#define PORTAL_FETCH_SQL   STMT_STR(PORTAL_FETCH)
+#define ACTIVITY_FETCH	   26
+#define ACTIVITY_PAGE_ROWS (ACTIVITY_FETCH - 1)
+#define ACTIVITY_FETCH_SQL STMT_STR(ACTIVITY_FETCH)
+
 enum stmt {
 	ST_PING,
 	/* users, organisations, sessions */
