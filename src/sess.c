@@ -3,8 +3,12 @@
  *
  * libjwt 1.10's jwt_decode checks only the signature (with whatever
  * algorithm the token names, and with strcmp), never exp.  So
- * sess_jwt_verify first checks the HS256 signature itself in constant
- * time, then lets libjwt parse, then pins the algorithm and checks exp.
+ * sess_jwt_verify checks the HS256 signature itself, in constant time,
+ * before anything else; only a token that passed is handed to libjwt, which
+ * then only parses it (no key: its own HMAC would compute the same MAC a
+ * second time, through a by-name digest lookup that cost more than the
+ * rest of the check).  The header's algorithm is then pinned to HS256 and
+ * exp is checked here.
  */
 #include "sess.h"
 
@@ -132,10 +136,12 @@ int sess_jwt_verify_org(const char *token, const uint8_t *key, size_t keylen, lo
 		goto out;
 	if (!sess_jwt_mac_ok(token, key, keylen))
 		goto out;
-	/* Always with the key: without one, libjwt accepts alg "none". */
-	if (jwt_decode(&j, token, key, (int)keylen) != 0 || j == NULL)
+	/* The MAC above is the check; without a key libjwt only parses (and
+	 * would accept alg "none", hence the MAC first and the pin below). */
+	if (jwt_decode(&j, token, NULL, 0) != 0 || j == NULL)
 		goto out;
-	if (jwt_get_alg(j) != JWT_ALG_HS256)
+	s = jwt_get_header(j, "alg");
+	if (s == NULL || strcmp(s, "HS256") != 0)
 		goto out;
 	errno = 0;
 	exp = jwt_get_grant_int(j, "exp");
