@@ -11,6 +11,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 
 struct buf {
 	char *data;   /* NUL-terminated; NULL until the first append */
@@ -23,8 +24,21 @@ struct buf {
 
 /* Initialise an empty buffer limited to max bytes (0 = 16 MiB). */
 void buf_init(struct buf *b, size_t max);
-/* Append n bytes; returns 0, or -1 (nothing appended) past max or on OOM. */
-int buf_append(struct buf *b, const void *p, size_t n);
+/* Append n bytes; returns 0, or -1 (nothing appended) past max or on OOM.
+ * Inline: pages are built from thousands of small appends, and an append
+ * that fits the allocation (and max) is a bounds check and a copy. */
+int buf_append_slow(struct buf *b, const void *p, size_t n);
+static inline int buf_append(struct buf *b, const void *p, size_t n)
+{
+	if (b->max != 0 && n < b->cap - b->len && b->len + n <= b->max) {
+		if (n != 0)
+			memcpy(b->data + b->len, p, n);
+		b->len += n;
+		b->data[b->len] = '\0';
+		return 0;
+	}
+	return buf_append_slow(b, p, n);
+}
 /* Append a C string. */
 int buf_puts(struct buf *b, const char *s);
 /* Append one byte. */

@@ -10,9 +10,24 @@
 /* U+FFFD REPLACEMENT CHARACTER in UTF-8. */
 static const char html_fffd[] = "\xEF\xBF\xBD";
 
-/* 1 for the ASCII bytes html_escape_n() must stop at: NUL and & < > " '. */
-static const unsigned char html_special[128] = {
-    [0] = 1, ['&'] = 1, ['<'] = 1, ['>'] = 1, ['"'] = 1, ['\''] = 1,
+/* 1 for the bytes html_escape_n() must stop at: NUL, & < > " ' and every
+ * non-ASCII byte (checked as UTF-8); one table lookup per plain byte. */
+#define HTML_HI16 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
+static const unsigned char html_stop[256] = {
+    [0] = 1,
+    ['&'] = 1,
+    ['<'] = 1,
+    ['>'] = 1,
+    ['"'] = 1,
+    ['\''] = 1,
+    [0x80] = HTML_HI16,
+    [0x90] = HTML_HI16,
+    [0xA0] = HTML_HI16,
+    [0xB0] = HTML_HI16,
+    [0xC0] = HTML_HI16,
+    [0xD0] = HTML_HI16,
+    [0xE0] = HTML_HI16,
+    [0xF0] = HTML_HI16,
 };
 
 /*
@@ -66,7 +81,7 @@ int html_escape_n(struct buf *out, const char *s, size_t n)
 		return 0;
 	for (;;) {
 		/* Skip plain ASCII; stop at the end, a NUL, a special or non-ASCII. */
-		while (i < n && p[i] < 0x80 && !html_special[p[i]])
+		while (i < n && !html_stop[p[i]])
 			i++;
 		if (i >= n || p[i] == '\0')
 			break;

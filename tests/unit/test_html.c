@@ -1,5 +1,6 @@
 /*
- * Unit tests for html.c: HTML escaping, UTF-8 repair, URL encoding.
+ * Unit tests for html.c: HTML escaping, UTF-8 repair, URL encoding; and
+ * buf_append's inline fast path at its edges.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -158,6 +159,70 @@ START_TEST(test_escape_long)
 }
 END_TEST
 
+START_TEST(test_escape_every_byte)
+{
+	/* each byte alone: ASCII other than the five specials passes
+	 * through; every byte >= 0x80 alone is ill-formed UTF-8 */
+	for (int c = 1; c < 256; c++) {
+		char in[2] = {(char)c, '\0'}, want[8];
+
+		switch (c) {
+		case '&':
+			strcpy(want, "&amp;");
+			break;
+		case '<':
+			strcpy(want, "&lt;");
+			break;
+		case '>':
+			strcpy(want, "&gt;");
+			break;
+		case '"':
+			strcpy(want, "&quot;");
+			break;
+		case '\'':
+			strcpy(want, "&#39;");
+			break;
+		default:
+			strcpy(want, c < 0x80 ? in : FFFD);
+		}
+		check_escape(in, (size_t)-1, want);
+	}
+}
+END_TEST
+
+/* buf_append: exactly max fits, one byte more is refused whole and sets
+ * overflow; growing past the allocation keeps the contents and the NUL. */
+START_TEST(test_buf_append_edges)
+{
+	struct buf b;
+	char big[1000];
+
+	memset(big, 'x', sizeof(big));
+	buf_init(&b, 10);
+	ck_assert_int_eq(buf_append(&b, "", 0), 0);
+	ck_assert_str_eq(buf_str(&b), "");
+	ck_assert_int_eq(buf_append(&b, "0123456789", 10), 0);
+	ck_assert_uint_eq(b.len, 10);
+	ck_assert_int_eq(buf_append(&b, "a", 1), -1);
+	ck_assert(b.overflow);
+	ck_assert_str_eq(buf_str(&b), "0123456789");
+	ck_assert_int_eq(buf_append(&b, "", 0), 0);
+	buf_free(&b);
+
+	buf_init(&b, 5000);
+	for (int i = 0; i < 5; i++)
+		ck_assert_int_eq(buf_append(&b, big, sizeof(big)), 0);
+	ck_assert_uint_eq(b.len, 5000);
+	ck_assert_int_eq(b.data[5000], '\0');
+	ck_assert_int_eq(buf_append(&b, "y", 1), -1);
+	ck_assert_uint_eq(b.len, 5000);
+	buf_reset(&b);
+	ck_assert_int_eq(buf_append(&b, "abc", 3), 0);
+	ck_assert_str_eq(buf_str(&b), "abc");
+	buf_free(&b);
+}
+END_TEST
+
 START_TEST(test_url_encode)
 {
 	check_url("", "");
@@ -185,6 +250,8 @@ static Suite *html_suite(void)
 	tcase_add_test(tc, test_escape_null_and_append);
 	tcase_add_test(tc, test_escape_overflow);
 	tcase_add_test(tc, test_escape_long);
+	tcase_add_test(tc, test_escape_every_byte);
+	tcase_add_test(tc, test_buf_append_edges);
 	tcase_add_test(tc, test_url_encode);
 	suite_add_tcase(s, tc);
 	return s;
