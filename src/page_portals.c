@@ -89,71 +89,152 @@ static const unsigned list_types[PORTAL_COL__COUNT] = {
     [PORTAL_COL_NEXT_CHECK] = 1184,
 };
 
-/* Add item under a constant key; *ok drops to 0 when anything failed. */
-static void put(cJSON *o, const char *key, cJSON *item, int *ok)
+/*
+ * The table's rows, laid out in one allocation instead of built with ~900
+ * cJSON_Create calls and freed node by node.  The template engine only
+ * reads cJSON structs; the view holds the rows through a reference
+ * (cJSON_AddItemReferenceToObject), which cJSON_Delete does not descend
+ * into, and the block is freed after the render.  Every row has the same
+ * members in the same order (empty strings for what a row does not show),
+ * so the template's lookups find them where they found them in the
+ * previous row.  Text values point into the result, which must outlive the
+ * render, or into the row's own buffers.
+ */
+enum {
+	RV_ID,
+	RV_STATUS,
+	RV_NAME,
+	RV_HUB_DOMAIN,
+	RV_HUB_ID,
+	RV_CONN_LABEL,
+	RV_STATUS_CLASS,
+	RV_STATUS_LABEL,
+	RV_STATUS_REASON,
+	RV_LAST_CONNECTED,
+	RV_CONNECTED_BY,
+	RV_HS_USER_EMAIL,
+	RV_LAST_REFRESHED,
+	RV_NEXT_CHECK,
+	RV_CAN_MANAGE,
+	RV_CAN_RECONNECT,
+	RV_IS_CONNECTED,
+	RV__COUNT
+};
+
+static const char *const rv_keys[RV__COUNT] = {
+    [RV_ID] = "id",
+    [RV_STATUS] = "status",
+    [RV_NAME] = "name",
+    [RV_HUB_DOMAIN] = "hub_domain",
+    [RV_HUB_ID] = "hub_id",
+    [RV_CONN_LABEL] = "conn_label",
+    [RV_STATUS_CLASS] = "status_class",
+    [RV_STATUS_LABEL] = "status_label",
+    [RV_STATUS_REASON] = "status_reason",
+    [RV_LAST_CONNECTED] = "last_connected_text",
+    [RV_CONNECTED_BY] = "connected_by_email",
+    [RV_HS_USER_EMAIL] = "hs_user_email",
+    [RV_LAST_REFRESHED] = "last_refreshed_text",
+    [RV_NEXT_CHECK] = "next_check_text",
+    [RV_CAN_MANAGE] = "can_manage",
+    [RV_CAN_RECONNECT] = "can_reconnect",
+    [RV_IS_CONNECTED] = "is_connected",
+};
+
+struct row_cells {
+	cJSON obj;
+	cJSON cell[RV__COUNT];
+	char id[24], hub_id[24];
+	char last_connected[32], last_refreshed[32], next_check[32];
+};
+
+struct rows_block {
+	cJSON array;
+	struct row_cells row[];
+};
+
+static void cell_text(struct row_cells *rc, int k, const char *s)
 {
-	if (item == NULL || !cJSON_AddItemToObjectCS(o, key, item)) {
-		cJSON_Delete(item);
-		*ok = 0;
+	rc->cell[k] = (cJSON){.type = cJSON_String | cJSON_IsReference | cJSON_StringIsConst,
+			      .valuestring = (char *)s,
+			      .string = (char *)rv_keys[k]};
+}
+
+static void cell_bool(struct row_cells *rc, int k, int b)
+{
+	rc->cell[k] = (cJSON){.type = (b ? cJSON_True : cJSON_False) | cJSON_StringIsConst,
+			      .string = (char *)rv_keys[k]};
+}
+
+/* Link n structs of stride bytes from first as the children of parent. */
+static void link_children(cJSON *parent, cJSON *first, size_t n, size_t stride)
+{
+	cJSON *prev = NULL, *c = first;
+
+	parent->child = n ? first : NULL;
+	for (size_t i = 0; i < n; i++) {
+		c = (cJSON *)((char *)first + i * stride);
+		c->prev = prev;
+		if (prev != NULL)
+			prev->next = c;
+		prev = c;
+	}
+	if (n) {
+		c->next = NULL;
+		first->prev = c; /* cJSON keeps the last child in the first's prev */
 	}
 }
 
-/* A time as text; "" for none. */
-static void put_time(cJSON *o, const char *key, long long t, int *ok)
-{
-	char text[32];
-
-	page_time(t, text, sizeof(text));
-	put(o, key, text[0] ? cJSON_CreateString(text) : cJSON_CreateStringReference(""), ok);
-}
-
-/*
- * The view of row i of a list result: only what the table shows, built in
- * one pass by column position.  Every row gets the same members in the
- * same order (empty strings for what a row does not show), so the
- * template's lookups find them where they found them in the previous row.
- * Text values point into r, which must outlive the view.  NULL on OOM.
- */
-static cJSON *row_view(const PGresult *r, int i, int can_manage)
+/* Row i of a list result into rc, by column position, in one pass. */
+static void row_fill(struct row_cells *rc, const PGresult *r, int i, int can_manage)
 {
 	const char *name = PQgetvalue(r, i, PORTAL_COL_NAME);
 	const char *domain = PQgetvalue(r, i, PORTAL_COL_HUB_DOMAIN);
 	const char *status = PQgetvalue(r, i, PORTAL_COL_STATUS), *label, *cls;
-	int connected = page_status_text(status, &label, &cls), ok = 1;
-	cJSON *o = cJSON_CreateObject();
+	int connected = page_status_text(status, &label, &cls);
 
-	if (o == NULL)
+	snprintf(rc->id, sizeof(rc->id), "%lld", db_bin_int8(r, i, PORTAL_COL_ID));
+	snprintf(rc->hub_id, sizeof(rc->hub_id), "%lld", db_bin_int8(r, i, PORTAL_COL_HUB_ID));
+	page_time(db_bin_time(r, i, PORTAL_COL_LAST_CONNECTED), rc->last_connected,
+		  sizeof(rc->last_connected));
+	page_time(db_bin_time(r, i, PORTAL_COL_LAST_REFRESHED), rc->last_refreshed,
+		  sizeof(rc->last_refreshed));
+	page_time(connected ? db_bin_time(r, i, PORTAL_COL_NEXT_CHECK) : 0, rc->next_check,
+		  sizeof(rc->next_check));
+	rc->obj = (cJSON){.type = cJSON_Object};
+	cell_text(rc, RV_ID, rc->id);
+	cell_text(rc, RV_STATUS, status);
+	cell_text(rc, RV_NAME, name);
+	cell_text(rc, RV_HUB_DOMAIN, strcmp(domain, name) != 0 ? domain : "");
+	cell_text(rc, RV_HUB_ID, rc->hub_id);
+	cell_text(rc, RV_CONN_LABEL,
+		  conf_conn_label(conf_conn_parse(PQgetvalue(r, i, PORTAL_COL_CONN_TYPE))));
+	cell_text(rc, RV_STATUS_CLASS, cls);
+	cell_text(rc, RV_STATUS_LABEL, label);
+	cell_text(rc, RV_STATUS_REASON, connected ? "" : PQgetvalue(r, i, PORTAL_COL_REASON));
+	cell_text(rc, RV_LAST_CONNECTED, rc->last_connected);
+	cell_text(rc, RV_CONNECTED_BY, PQgetvalue(r, i, PORTAL_COL_CONNECTED_BY));
+	cell_text(rc, RV_HS_USER_EMAIL, PQgetvalue(r, i, PORTAL_COL_HS_USER_EMAIL));
+	cell_text(rc, RV_LAST_REFRESHED, rc->last_refreshed);
+	cell_text(rc, RV_NEXT_CHECK, rc->next_check);
+	cell_bool(rc, RV_CAN_MANAGE, can_manage);
+	cell_bool(rc, RV_CAN_RECONNECT, !connected);
+	cell_bool(rc, RV_IS_CONNECTED, connected);
+	link_children(&rc->obj, rc->cell, RV__COUNT, sizeof(rc->cell[0]));
+}
+
+/* The first count rows of r as a rows block (free() it), NULL on OOM. */
+static struct rows_block *rows_block(const PGresult *r, int count, int can_manage)
+{
+	struct rows_block *b = malloc(sizeof(*b) + (size_t)count * sizeof(b->row[0]));
+
+	if (b == NULL)
 		return NULL;
-	put(o, "id", cJSON_CreateNumber((double)db_bin_int8(r, i, PORTAL_COL_ID)), &ok);
-	put(o, "status", cJSON_CreateStringReference(status), &ok);
-	put(o, "name", cJSON_CreateStringReference(name), &ok);
-	put(o, "hub_domain", cJSON_CreateStringReference(strcmp(domain, name) != 0 ? domain : ""),
-	    &ok);
-	put(o, "hub_id", cJSON_CreateNumber((double)db_bin_int8(r, i, PORTAL_COL_HUB_ID)), &ok);
-	put(o, "conn_label",
-	    cJSON_CreateStringReference(
-		conf_conn_label(conf_conn_parse(PQgetvalue(r, i, PORTAL_COL_CONN_TYPE)))),
-	    &ok);
-	put(o, "status_class", cJSON_CreateStringReference(cls), &ok);
-	put(o, "status_label", cJSON_CreateStringReference(label), &ok);
-	put(o, "status_reason",
-	    cJSON_CreateStringReference(connected ? "" : PQgetvalue(r, i, PORTAL_COL_REASON)), &ok);
-	put_time(o, "last_connected_text", db_bin_time(r, i, PORTAL_COL_LAST_CONNECTED), &ok);
-	put(o, "connected_by_email",
-	    cJSON_CreateStringReference(PQgetvalue(r, i, PORTAL_COL_CONNECTED_BY)), &ok);
-	put(o, "hs_user_email",
-	    cJSON_CreateStringReference(PQgetvalue(r, i, PORTAL_COL_HS_USER_EMAIL)), &ok);
-	put_time(o, "last_refreshed_text", db_bin_time(r, i, PORTAL_COL_LAST_REFRESHED), &ok);
-	put_time(o, "next_check_text", connected ? db_bin_time(r, i, PORTAL_COL_NEXT_CHECK) : 0,
-		 &ok);
-	put(o, "can_manage", cJSON_CreateBool(can_manage), &ok);
-	put(o, "can_reconnect", cJSON_CreateBool(!connected), &ok);
-	put(o, "is_connected", cJSON_CreateBool(connected), &ok);
-	if (!ok) {
-		cJSON_Delete(o);
-		return NULL;
-	}
-	return o;
+	b->array = (cJSON){.type = cJSON_Array};
+	for (int i = 0; i < count; i++)
+		row_fill(&b->row[i], r, i, can_manage);
+	link_children(&b->array, count ? &b->row[0].obj : NULL, (size_t)count, sizeof(b->row[0]));
+	return b;
 }
 
 _Static_assert(SORT_NAME == 0 && SORT_STATUS == 1 && SORT_LAST == 2 && VALID_SORTS == 3,
@@ -188,7 +269,8 @@ int page_portals_prefetch(struct ctx *c, struct db_call *call)
 int page_portals_get(struct ctx *c)
 {
 	struct list_args a;
-	cJSON *v = NULL, *rows, *filters, *f;
+	cJSON *v = NULL, *filters, *f;
+	struct rows_block *rows = NULL;
 	PGresult *res = c->prefetched;
 	int result, count;
 	long total, attention;
@@ -260,22 +342,16 @@ int page_portals_get(struct ctx *c)
 	}
 	if (after > 0)
 		add_link(v, "first_href", list_href(sort, status, 0));
-	rows = cJSON_AddArrayToObject(v, "portals");
-	if (rows == NULL)
+	rows = rows_block(res, count, c->sess->can_manage);
+	if (rows == NULL || !cJSON_AddItemReferenceToObject(v, "portals", &rows->array))
 		goto fail;
-	for (int i = 0; i < count; i++) {
-		cJSON *row = row_view(res, i, c->sess->can_manage);
-
-		if (row == NULL || !cJSON_AddItemToArray(rows, row)) {
-			cJSON_Delete(row);
-			goto fail;
-		}
-	}
 	result = page_render(c, 200, "portals", "Client Accounts", v);
-	PQclear(res); /* after the view that points into it */
+	free(rows);   /* after the view that refers to it */
+	PQclear(res); /* after the rows that point into it */
 	return result;
 fail:
 	cJSON_Delete(v);
+	free(rows);
 	PQclear(res);
 	return -1;
 }
