@@ -70,6 +70,27 @@ static size_t html_utf8_len(const unsigned char *p, size_t avail, size_t *skip)
 	return need;
 }
 
+/* The end of the run of plain bytes from i (i <= n).  Four at a time;
+ * each byte is read only after the one before it was found plain (not
+ * the NUL), so a C string is never read past its end. */
+static size_t html_plain_run(const unsigned char *p, size_t i, size_t n)
+{
+	while (n - i >= 4) {
+		if (html_stop[p[i]])
+			return i;
+		if (html_stop[p[i + 1]])
+			return i + 1;
+		if (html_stop[p[i + 2]])
+			return i + 2;
+		if (html_stop[p[i + 3]])
+			return i + 3;
+		i += 4;
+	}
+	while (i < n && !html_stop[p[i]])
+		i++;
+	return i;
+}
+
 int html_escape_n(struct buf *out, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -81,8 +102,7 @@ int html_escape_n(struct buf *out, const char *s, size_t n)
 		return 0;
 	for (;;) {
 		/* Skip plain ASCII; stop at the end, a NUL, a special or non-ASCII. */
-		while (i < n && !html_stop[p[i]])
-			i++;
+		i = html_plain_run(p, i, n);
 		if (i >= n || p[i] == '\0')
 			break;
 		rep = NULL;

@@ -75,6 +75,26 @@ static void two(char *p, int v)
 	p[1] = (char)('0' + v % 10);
 }
 
+void page_int(long long v, char *out, size_t n)
+{
+	char b[24], *p = b + sizeof(b);
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+	if (n == 0)
+		return;
+	out[0] = '\0';
+	if (n < 21) /* "-9223372036854775808" and the NUL */
+		return;
+	*--p = '\0';
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--p = '-';
+	memcpy(out, p, (size_t)(b + sizeof(b) - p));
+}
+
 void page_time(long long t, char *out, size_t n)
 {
 	char b[24];

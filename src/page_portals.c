@@ -193,8 +193,8 @@ static void row_fill(struct row_cells *rc, const PGresult *r, int i, int can_man
 	const char *status = PQgetvalue(r, i, PORTAL_COL_STATUS), *label, *cls;
 	int connected = page_status_text(status, &label, &cls);
 
-	snprintf(rc->id, sizeof(rc->id), "%lld", db_bin_int8(r, i, PORTAL_COL_ID));
-	snprintf(rc->hub_id, sizeof(rc->hub_id), "%lld", db_bin_int8(r, i, PORTAL_COL_HUB_ID));
+	page_int(db_bin_int8(r, i, PORTAL_COL_ID), rc->id, sizeof(rc->id));
+	page_int(db_bin_int8(r, i, PORTAL_COL_HUB_ID), rc->hub_id, sizeof(rc->hub_id));
 	page_time(db_bin_time(r, i, PORTAL_COL_LAST_CONNECTED), rc->last_connected,
 		  sizeof(rc->last_connected));
 	page_time(db_bin_time(r, i, PORTAL_COL_LAST_REFRESHED), rc->last_refreshed,

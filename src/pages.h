@@ -20,6 +20,9 @@ int page_error(struct ctx *c, int status, const char *title, const char *message
 void page_flash(struct ctx *c, const char *message);
 /* Format a Unix time as "2026-11-28 15:04 UTC" into out. "" for 0. */
 void page_time(long long t, char *out, size_t n);
+/* v in decimal into out (as "%lld" would, without printf); "" when out is
+ * smaller than 21 bytes. */
+void page_int(long long v, char *out, size_t n);
 /* A portal status's label and indicator colour class; returns 1 for
  * Connected. */
 int page_status_text(const char *status, const char **label, const char **cls);

@@ -6,6 +6,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <check.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,29 @@ static void check_one(long long t)
 	reference(t, want, sizeof(want));
 	ck_assert_msg(strcmp(got, want) == 0, "t=%lld: got '%s', want '%s'", t, got, want);
 }
+
+/* page_int against snprintf("%lld") at the edges and across magnitudes. */
+START_TEST(test_page_int)
+{
+	const long long vs[] = {
+	    0,	       1,	  -1,		9, 10, -10, 99, 100, 1234567890123LL, 60001008,
+	    LLONG_MAX, LLONG_MIN, LLONG_MIN + 1};
+	char got[24], want[24];
+
+	for (size_t i = 0; i < sizeof(vs) / sizeof(vs[0]); i++) {
+		page_int(vs[i], got, sizeof(got));
+		snprintf(want, sizeof(want), "%lld", vs[i]);
+		ck_assert_str_eq(got, want);
+	}
+	for (long long v = 1; v > 0 && v < LLONG_MAX / 3; v = v * 3 + 1) {
+		page_int(v, got, sizeof(got));
+		snprintf(want, sizeof(want), "%lld", v);
+		ck_assert_str_eq(got, want);
+	}
+	page_int(5, got, 20); /* too small for every value: refused whole */
+	ck_assert_str_eq(got, "");
+}
+END_TEST
 
 START_TEST(test_page_time_edges)
 {
@@ -95,6 +119,7 @@ static Suite *page_suite(void)
 	TCase *tc = tcase_create("time");
 
 	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_page_int);
 	tcase_add_test(tc, test_page_time_edges);
 	tcase_add_test(tc, test_page_time_sweep);
 	tcase_add_test(tc, test_page_time_empty);
