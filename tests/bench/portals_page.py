@@ -329,7 +329,7 @@ def profile(stack, cookie, oid, secs):
     with psycopg.connect(stack.conninfo, autocommit=True) as db:
         sid = db.execute("SELECT id_hash FROM sessions WHERE org_id = %s AND ended_at IS NULL "
                          "ORDER BY created_at DESC LIMIT 1", (oid,)).fetchone()[0]
-        cases = [("portal_first_name", "list, sort=name, first page", (oid, PAGE_ROWS + 1)),
+        cases = [("portal_first_name", "list, sort=name, first page", (oid,)),
                  ("session_load", "session load", (sid, 1800))]
         for name, what, args in cases:
             if name not in stmts:
