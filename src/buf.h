@@ -28,6 +28,10 @@ void buf_init(struct buf *b, size_t max);
  * Inline: pages are built from thousands of small appends, and an append
  * that fits the allocation (and max) is a bounds check and a copy. */
 int buf_append_slow(struct buf *b, const void *p, size_t n);
+/* Make room for extra more bytes (and the NUL) in one allocation, so the
+ * appends that follow do not grow the buffer step by step.  0, or -1 past
+ * max (overflow set) or on OOM. */
+int buf_reserve(struct buf *b, size_t extra);
 static inline int buf_append(struct buf *b, const void *p, size_t n)
 {
 	if (b->max != 0 && n < b->cap - b->len && b->len + n <= b->max) {
