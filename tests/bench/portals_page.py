@@ -351,15 +351,15 @@ def profile(stack, cookie, oid, secs):
 # -- report --------------------------------------------------------------------
 
 def report(static_runs, dyn_runs, size, rss, hwm, threads, load):
-    lines = ["| case | response | req/s | p50 ms | p99 ms | non-2xx | CPU µs/request: app / PostgreSQL / nginx / wrk |",
+    lines = ["| case | response | req/s | p50 ms | p99 ms | non-2xx | CPU µs/request: app / PostgreSQL / nginx / wrk = total |",
              "|---|---:|---:|---:|---:|---:|---|"]
     for r in static_runs + dyn_runs:
         n = max(r["requests"], 1)
         c = r["cpu"]
-        lines.append("| %s | %s B | %s | %.2f | %.2f | %d | %.0f / %.0f / %.0f / %.0f |" % (
+        us = [c[k] * 1e6 / n for k in ("app", "postgres", "nginx", "wrk")]
+        lines.append("| %s | %s B | %s | %.2f | %.2f | %d | %.0f / %.0f / %.0f / %.0f = %.0f |" % (
             r["label"], format(size, ","), format(round(r["rps"]), ","), r["p50"], r["p99"],
-            r["non2xx3xx"], c["app"] * 1e6 / n, c["postgres"] * 1e6 / n, c["nginx"] * 1e6 / n,
-            c["wrk"] * 1e6 / n))
+            r["non2xx3xx"], us[0], us[1], us[2], us[3], sum(us)))
     best_s = max(r["rps"] for r in static_runs)
     best_d = max(r["rps"] for r in dyn_runs)
     worst_p99 = max(r["p99"] for r in dyn_runs)
@@ -370,6 +370,14 @@ def report(static_runs, dyn_runs, size, rss, hwm, threads, load):
                  "FastCGI process (%s threads) after the runs: VmRSS %s kB, VmHWM %s kB."
                  % (ratio, format(round(best_d), ","), format(round(best_s), ","), worst_p99,
                     threads, format(rss, ","), format(hwm, ",")))
+    # The machine's speed drifts by a fifth within minutes, and every process
+    # moves with it; a dynamic run against the static run just before it is
+    # the steadier comparison.
+    pairs = [d["rps"] / s["rps"] for s, d in zip(static_runs, dyn_runs) if s["rps"] > 0]
+    if pairs:
+        srt = sorted(pairs)
+        lines.append("Per pair (each dynamic run against the static run just before it): %s; median %.3f."
+                     % (", ".join("%.3f" % x for x in pairs), srt[len(srt) // 2]))
     lines.append("Target (dynamic >= %.0f%% of static and p99 < %.0f ms): %s. "
                  "Load average before the runs: %.2f (anything else running on the machine skews both cases)."
                  % (TARGET_RATIO * 100, TARGET_P99_MS, "met" if ok else "NOT met", load))
