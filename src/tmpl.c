@@ -664,29 +664,15 @@ static const cJSON *tmpl_member(const cJSON *obj, const char *key, size_t *pos)
 	return NULL;
 }
 
-/* Resolve a name node against the context stack; NULL when missing. */
-static const cJSON *tmpl_lookup(struct tmpl_render_state *r, const struct tmpl_node *nd)
+/* The full lookup of a name node (after its hint missed); records where
+ * the name was found for the next row. */
+static __attribute__((noinline)) const cJSON *
+tmpl_lookup_slow(struct tmpl_render_state *r, const struct tmpl_node *nd, struct tmpl_hint *h)
 {
 	const cJSON *v = NULL, *c;
 	const char *part = nd->parts;
-	struct tmpl_hint *h;
 	size_t k, i, pos = 0;
 
-	if (nd->nparts == 0)
-		return r->ctx[r->nctx - 1];
-	h = &r->hints[((uintptr_t)nd / sizeof(*nd)) % TMPL_HINTS];
-	if (h->nd == nd && r->top_obj != TMPL_NO_OBJ) {
-		const cJSON *o = r->ctx[r->top_obj];
-
-		if (r->kids_of != o) {
-			r->nkids = 0;
-			for (c = o->child; c != NULL && r->nkids < TMPL_KIDS; c = c->next)
-				r->kids[r->nkids++] = c;
-			r->kids_of = o;
-		}
-		if (h->pos < r->nkids && r->kids[h->pos]->string == h->key)
-			v = r->kids[h->pos];
-	}
 	for (k = r->nctx; v == NULL && k-- > 0;) {
 		c = r->ctx[k];
 		if (TMPL_IS(c, cJSON_Object)) {
@@ -703,6 +689,30 @@ static const cJSON *tmpl_lookup(struct tmpl_render_state *r, const struct tmpl_n
 		v = TMPL_IS(v, cJSON_Object) ? tmpl_member(v, part, &pos) : NULL;
 	}
 	return v;
+}
+
+/* Resolve a name node against the context stack; NULL when missing.  The
+ * hint is tried inline; only a miss pays for the full lookup. */
+static inline const cJSON *tmpl_lookup(struct tmpl_render_state *r, const struct tmpl_node *nd)
+{
+	struct tmpl_hint *h;
+
+	if (nd->nparts == 0)
+		return r->ctx[r->nctx - 1];
+	h = &r->hints[((uintptr_t)nd / sizeof(*nd)) % TMPL_HINTS];
+	if (h->nd == nd && r->top_obj != TMPL_NO_OBJ && nd->nparts == 1) {
+		const cJSON *o = r->ctx[r->top_obj], *c;
+
+		if (r->kids_of != o) {
+			r->nkids = 0;
+			for (c = o->child; c != NULL && r->nkids < TMPL_KIDS; c = c->next)
+				r->kids[r->nkids++] = c;
+			r->kids_of = o;
+		}
+		if (h->pos < r->nkids && r->kids[h->pos]->string == h->key)
+			return r->kids[h->pos];
+	}
+	return tmpl_lookup_slow(r, nd, h);
 }
 
 /* Mustache truthiness, with numbers (0 included) true. */
