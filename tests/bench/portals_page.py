@@ -386,7 +386,7 @@ def report(static_runs, dyn_runs, size, rss, hwm, threads, load):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--runs", type=int, default=2, help="wrk runs per case (default 2)")
+    ap.add_argument("--runs", type=int, default=3, help="static/dynamic pairs of wrk runs (default 3)")
     ap.add_argument("--seconds", type=int, default=10, help="seconds per wrk run (default 10)")
     ap.add_argument("--no-profile", action="store_true", help="skip the pg_stat_statements profile")
     ap.add_argument("--strict", action="store_true", help="exit 3 when the target is missed")
