@@ -7,6 +7,7 @@
  */
 #include "conf.h"
 #include "crypt.h"
+#include "httpc.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -154,6 +155,26 @@ static int set_long(long *dst, const struct envfile *ef, const char *key, long d
 	return 0;
 }
 
+/* *dst = the index of the value of key in names (n of them, names[0] the
+ * default when unset or empty); any other value stops start-up. */
+static int set_choice(int *dst, const struct envfile *ef, const char *key, const char *const *names,
+		      int n, char *err, size_t errlen)
+{
+	const char *v = lookup(ef, key);
+
+	if (v == NULL || *v == '\0') {
+		*dst = 0;
+		return 0;
+	}
+	for (int i = 0; i < n; i++)
+		if (strcmp(v, names[i]) == 0) {
+			*dst = i;
+			return 0;
+		}
+	snprintf(err, errlen, "configuration: %s must be %s or %s", key, names[0], names[n - 1]);
+	return -1;
+}
+
 static int set_key(uint8_t key[32], const struct envfile *ef, const char *name, char *err,
 		   size_t errlen)
 {
@@ -212,6 +233,22 @@ static int check_url(char *v, const char *key, int allow_path, char *err, size_t
 	return 0;
 }
 
+/* A HubSpot URL: as check_url, and one the HubSpot client would call
+ * (httpc_url_allowed: https, or plain http only to a loopback address),
+ * so a wrong one stops start-up instead of failing every call later. */
+static int check_hubspot_url(char *v, const char *key, char *err, size_t errlen)
+{
+	if (check_url(v, key, 1, err, errlen) < 0)
+		return -1;
+	if (!httpc_url_allowed(v)) {
+		snprintf(err, errlen,
+			 "configuration: %s must be https (plain http only to a loopback address)",
+			 key);
+		return -1;
+	}
+	return 0;
+}
+
 int conf_load(struct conf *c, int need, char *err, size_t errlen)
 {
 	struct envfile ef = {0};
@@ -245,11 +282,11 @@ int conf_load(struct conf *c, int need, char *err, size_t errlen)
 		goto out;
 	if (set_str(&c->hs_authorize_url, &ef, "HUBSPOT_AUTHORIZE_URL",
 		    "https://app.hubspot.com/oauth/authorize", 0, err, errlen) < 0 ||
-	    check_url(c->hs_authorize_url, "HUBSPOT_AUTHORIZE_URL", 1, err, errlen) < 0)
+	    check_hubspot_url(c->hs_authorize_url, "HUBSPOT_AUTHORIZE_URL", err, errlen) < 0)
 		goto out;
 	if (set_str(&c->hs_api_base, &ef, "HUBSPOT_API_BASE", "https://api.hubapi.com", 0, err,
 		    errlen) < 0 ||
-	    check_url(c->hs_api_base, "HUBSPOT_API_BASE", 1, err, errlen) < 0)
+	    check_hubspot_url(c->hs_api_base, "HUBSPOT_API_BASE", err, errlen) < 0)
 		goto out;
 	if (need & (CONF_NEED_WEB | CONF_NEED_HUBSPOT)) {
 		if (set_key(c->token_key, &ef, "JETSTACK_TOKEN_KEY", err, errlen) < 0)
@@ -277,6 +314,9 @@ int conf_load(struct conf *c, int need, char *err, size_t errlen)
 	if (set_long(&n, &ef, "JETSTACK_THREADS", 4, 1, 256, err, errlen) < 0)
 		goto out;
 	c->threads = (int)n;
+	static const char *const scheds[] = {"batch", "normal"};
+	if (set_choice(&c->sched_normal, &ef, "JETSTACK_SCHED", scheds, 2, err, errlen) < 0)
+		goto out;
 	if (set_long(&c->hs_timeout_ms, &ef, "JETSTACK_HUBSPOT_TIMEOUT_MS", 10000, 100, 120000, err,
 		     errlen) < 0)
 		goto out;

@@ -31,6 +31,7 @@ struct conf {
 	char *template_dir;	 /* JETSTACK_TEMPLATE_DIR */
 	char *socket_path;	 /* JETSTACK_SOCKET (FastCGI program only) */
 	int threads;		 /* JETSTACK_THREADS */
+	int sched_normal;	 /* JETSTACK_SCHED: 0 batch (default), 1 normal */
 	long hs_timeout_ms;	 /* JETSTACK_HUBSPOT_TIMEOUT_MS */
 	int worker_concurrency;	 /* JETSTACK_WORKER_CONCURRENCY */
 	long refresh_margin;	 /* JETSTACK_REFRESH_MARGIN_SECONDS */
