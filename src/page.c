@@ -4,6 +4,7 @@
  */
 #include "log.h"
 #include "civil.h"
+#include "decimal.h"
 #include "pages.h"
 #include "route.h"
 #include "tmpl.h"
@@ -82,21 +83,15 @@ static void two(char *p, int v)
 
 void page_int(long long v, char *out, size_t n)
 {
-	char b[24], *p = b + sizeof(b);
-	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	char b[DECIMAL_LL_CHARS + 1], *p;
 
 	if (n == 0)
 		return;
 	out[0] = '\0';
-	if (n < 21) /* "-9223372036854775808" and the NUL */
+	if (n < sizeof(b))
 		return;
-	*--p = '\0';
-	do {
-		*--p = (char)('0' + u % 10);
-		u /= 10;
-	} while (u != 0);
-	if (v < 0)
-		*--p = '-';
+	b[DECIMAL_LL_CHARS] = '\0';
+	p = decimal_ll(v, b + DECIMAL_LL_CHARS);
 	memcpy(out, p, (size_t)(b + sizeof(b) - p));
 }
 

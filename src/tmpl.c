@@ -12,6 +12,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "tmpl.h"
+#include "decimal.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -737,20 +738,13 @@ static int tmpl_truthy(const cJSON *v)
 /* Append a number: integral values without a decimal point, others %g. */
 static int tmpl_put_number(struct buf *out, double d)
 {
-	char tmp[64], *p = tmp + sizeof(tmp);
-	unsigned long long u;
+	char tmp[64], *p;
 	long long ll;
 	int n;
 
 	/* Most numbers are ids and counts: format those without printf. */
 	if (d >= -9e18 && d <= 9e18 && d == (double)(ll = (long long)d)) {
-		u = ll < 0 ? 0ULL - (unsigned long long)ll : (unsigned long long)ll;
-		do {
-			*--p = (char)('0' + u % 10);
-			u /= 10;
-		} while (u != 0);
-		if (ll < 0)
-			*--p = '-';
+		p = decimal_ll(ll, tmp + sizeof(tmp));
 		return buf_append(out, p, (size_t)(tmp + sizeof(tmp) - p));
 	}
 	/* Doubles beyond 2^53 have no fraction; print them whole below 1e21. */
