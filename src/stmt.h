@@ -6,13 +6,12 @@
 #define JS_STMT_H
 
 /*
- * Page sizes are part of the SQL text, not parameters.  With "LIMIT $n"
- * PostgreSQL's generic plan assumes a tenth of the table, looks dearer than
- * a custom plan for 51 rows, and so every execution of a list statement was
- * planned anew (pg_prepared_statements: custom_plans grew, generic_plans
- * stayed 0).  A constant lets the plan be made once per connection.
- * Each list reads one row more than it shows, to know whether a next page
- * exists.
+ * Page sizes are part of the SQL text, not parameters: they are not inputs.
+ * (Planning does not depend on it: db_ensure() sets plan_cache_mode =
+ * force_generic_plan on every connection, so each statement is planned once
+ * per connection either way; with a constant the generic plan is costed
+ * for the 51 rows read rather than a tenth of the table.)  Each list reads
+ * one row more than it shows, to know whether a next page exists.
  */
 #define STMT_STR_(x)	   #x
 #define STMT_STR(x)	   STMT_STR_(x)
