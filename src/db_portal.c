@@ -153,27 +153,76 @@ int db_portal_set_connected(struct db *db, long long org, long long id, const ch
 	return n < 0 ? -1 : n > 0;
 }
 
-int db_portal_set_status(struct db *db, long long org, long long id, const char *status,
-			 const char *reason)
+int db_portal_set_status(struct db *db, long long org, long long id, enum status_reason reason,
+			 const char *text)
 {
 	char o[24], i[24];
 
 	LL(o, org);
 	LL(i, id);
-	const char *p[] = {i, o, status, reason};
-	long n = db_cmd(db, ST_PORTAL_SET_STATUS, 4, p);
+	const struct status_reason_info *ri = status_reason_info(reason);
+	const char *p[] = {i, o, status_key(ri->status), text, ri->code};
+	long n = db_cmd(db, ST_PORTAL_SET_STATUS, 5, p);
 	return n < 0 ? -1 : n > 0;
 }
 
-int db_portal_remove(struct db *db, long long org, long long id)
+int db_portal_remove(struct db *db, long long org, long long id, const char *text)
 {
 	char o[24], i[24];
 
 	LL(o, org);
 	LL(i, id);
-	const char *p[] = {i, o};
-	long n = db_cmd(db, ST_PORTAL_REMOVE, 2, p);
+	const char *p[] = {i, o, text};
+	long n = db_cmd(db, ST_PORTAL_REMOVE, 3, p);
 	return n < 0 ? -1 : n > 0;
+}
+
+int db_portal_degrade(struct db *db, long long portal, long long version,
+		      enum status_reason reason, const char *text, long long *org)
+{
+	char p[24], v[24];
+	PGresult *r;
+	int changed;
+
+	LL(p, portal);
+	LL(v, version);
+	const struct status_reason_info *ri = status_reason_info(reason);
+	const char *params[] = {p, status_key(ri->status), text, v, ri->code};
+	r = db_run(db, ST_PORTAL_DEGRADE, 5, params);
+	if (r == NULL)
+		return -1;
+	changed = PQntuples(r) == 1;
+	*org = changed ? db_get_ll(r, 0, "org_id") : 0;
+	PQclear(r);
+	return changed;
+}
+
+int db_portal_scope_gaps(struct db *db, const char *conn_type, const char *required,
+			 struct scope_gap **out, size_t *n)
+{
+	PGresult *r;
+	int rows;
+
+	*out = NULL;
+	*n = 0;
+	const char *p[] = {conn_type, required};
+	r = db_run(db, ST_SCOPE_MISSING, 2, p);
+	if (r == NULL)
+		return -1;
+	rows = PQntuples(r);
+	if (rows > 0 && (*out = calloc((size_t)rows, sizeof(**out))) == NULL) {
+		PQclear(r);
+		return -1;
+	}
+	for (int i = 0; i < rows; i++) {
+		(*out)[i].portal = db_get_ll(r, i, "id");
+		(*out)[i].version = db_get_ll(r, i, "version");
+		snprintf((*out)[i].missing, sizeof((*out)[i].missing), "%s",
+			 db_get(r, i, "missing"));
+	}
+	*n = (size_t)rows;
+	PQclear(r);
+	return rows > 0;
 }
 
 int db_activity_add(struct db *db, long long org, long long portal, long long user,

@@ -6,6 +6,7 @@
 #define JS_DB_PORTAL_H
 
 #include "db.h"
+#include "status.h"
 
 enum portal_sort { SORT_NAME, SORT_STATUS, SORT_LAST };
 
@@ -82,10 +83,29 @@ int db_portal_insert(struct db *db, long long org, long long hub_id, const char 
 int db_portal_set_connected(struct db *db, long long org, long long id, const char *scopes,
 			    long long hs_user_id, const char *hs_user_email, long long user_id,
 			    const char *domain, long health_in, long check_in);
-/* Change status and reason; 0 when already so. */
-int db_portal_set_status(struct db *db, long long org, long long id, const char *status,
-			 const char *reason);
-int db_portal_remove(struct db *db, long long org, long long id);
+/* Change status (the reason's) and reason (code, text); 0 when already so. */
+int db_portal_set_status(struct db *db, long long org, long long id, enum status_reason reason,
+			 const char *text);
+/* Remove a portal (status Disconnected, reason "removed" with text). */
+int db_portal_remove(struct db *db, long long org, long long id, const char *text);
+/*
+ * Move a Connected portal to the status of reason, with its code and text,
+ * only while its tokens are still version.  1 changed (*org set), 0 not
+ * (no longer Connected, or the tokens moved on), -1 error.
+ */
+int db_portal_degrade(struct db *db, long long portal, long long version,
+		      enum status_reason reason, const char *text, long long *org);
+/* A Connected portal whose granted scopes lack required ones. */
+struct scope_gap {
+	long long portal;
+	long long version; /* of its tokens */
+	char missing[1024]; /* the missing scopes, ", "-separated */
+};
+/* The portals of connection type conn_type lacking one of the
+ * space-separated required scopes: *out (caller free()s) with *n entries.
+ * 1 some, 0 none, -1 error. */
+int db_portal_scope_gaps(struct db *db, const char *conn_type, const char *required,
+			 struct scope_gap **out, size_t *n);
 
 int db_activity_add(struct db *db, long long org, long long portal, long long user,
 		    const char *kind, const char *message, const char *correlation_id);

@@ -152,7 +152,7 @@ static const struct {
 			  "ON CONFLICT DO NOTHING RETURNING id"},
     [ST_PORTAL_SET_CONNECTED] =
 	{"portal_set_connected",
-	 "UPDATE portals SET status = 'connected', status_reason = '', "
+	 "UPDATE portals SET status = 'connected', status_reason = '', status_reason_code = '', "
 	 "status_changed_at = CASE WHEN status <> 'connected' THEN now() "
 	 "ELSE status_changed_at END, granted_scopes = $3, hs_user_id = $4, "
 	 "hs_user_email = $5, connected_by = $6, last_connected_at = now(), "
@@ -163,12 +163,13 @@ static const struct {
 	 "WHERE id = $1 AND org_id = $2"},
     [ST_PORTAL_SET_STATUS] = {"portal_set_status",
 			      "UPDATE portals SET status = $3, status_reason = $4, "
-			      "status_changed_at = now() WHERE id = $1 AND org_id = $2 "
-			      "AND removed_at IS NULL AND (status <> $3 OR status_reason <> $4)"},
+			      "status_reason_code = $5, status_changed_at = now() "
+			      "WHERE id = $1 AND org_id = $2 AND removed_at IS NULL "
+			      "AND (status <> $3 OR status_reason <> $4)"},
     [ST_PORTAL_REMOVE] = {"portal_remove",
 			  "UPDATE portals SET removed_at = now(), status = 'disconnected', "
-			  "status_reason = 'Removed' WHERE id = $1 AND org_id = $2 "
-			  "AND removed_at IS NULL"},
+			  "status_reason = $3, status_reason_code = 'removed' "
+			  "WHERE id = $1 AND org_id = $2 AND removed_at IS NULL"},
     [ST_PORTAL_ADMIN_LIST] = {"portal_admin_list",
 			      "SELECT p.id, p.hub_id, p.name, p.connection_type, p.status, "
 			      "p.status_reason" PORTAL_FROM "ORDER BY p.sort_name, p.id"},
@@ -278,7 +279,8 @@ static const struct {
      * version $4 (a reconnect in between wins) */
     [ST_PORTAL_DEGRADE] = {"portal_degrade",
 			   "UPDATE portals SET status = $2, status_reason = $3, "
-			   "status_changed_at = now() WHERE id = $1 AND removed_at IS NULL "
+			   "status_reason_code = $5, status_changed_at = now() "
+			   "WHERE id = $1 AND removed_at IS NULL "
 			   "AND status = 'connected' AND EXISTS (SELECT 1 FROM portal_tokens t "
 			   "WHERE t.portal_id = $1 AND t.version = $4::bigint) RETURNING org_id"},
     [ST_PORTAL_REFRESHED] = {"portal_refreshed",
@@ -291,18 +293,16 @@ static const struct {
 	 "$2::int), next_check_at = least(now() + make_interval(secs => "
 	 "$2::int), (SELECT t.access_expires_at - make_interval(secs => $3::int) "
 	 "FROM portal_tokens t WHERE t.portal_id = $1)) WHERE id = $1"},
-    [ST_SCOPE_CHECK] = {"scope_check",
-			/* the reason names the scopes this portal lacks */
-			"WITH changed AS (UPDATE portals p SET status = 'needs_reconnection', "
-			"status_reason = $3 || array_to_string(ARRAY(SELECT s FROM "
-			"unnest(string_to_array($2, ' ')) s WHERE s <> '' AND s <> ALL "
-			"(string_to_array(p.granted_scopes, ' '))), ', ') || '. Reconnect to grant "
-			"them.', status_changed_at = now() WHERE removed_at IS NULL "
-			"AND status = 'connected' AND connection_type = $1 AND NOT "
-			"(string_to_array($2, ' ') <@ string_to_array(granted_scopes, ' ')) "
-			"RETURNING id, org_id, status_reason) INSERT INTO activity (org_id, "
-			"portal_id, kind, message) SELECT org_id, id, 'needs_reconnection', "
-			"status_reason FROM changed"},
+    /* Connected portals of type $1 whose granted scopes lack one of the
+     * required $2, with the missing ones and their tokens' version */
+    [ST_SCOPE_MISSING] = {"scope_missing",
+			  "SELECT p.id, t.version, array_to_string(ARRAY(SELECT s FROM "
+			  "unnest(string_to_array($2, ' ')) s WHERE s <> '' AND s <> ALL "
+			  "(string_to_array(p.granted_scopes, ' '))), ', ') AS missing "
+			  "FROM portals p JOIN portal_tokens t ON t.portal_id = p.id "
+			  "WHERE p.removed_at IS NULL AND p.status = 'connected' "
+			  "AND p.connection_type = $1 AND NOT (string_to_array($2, ' ') "
+			  "<@ string_to_array(p.granted_scopes, ' ')) ORDER BY p.id"},
     [ST_COUNTER_BUMP] = {"counter_bump",
 			 "INSERT INTO worker_counters (name, value) VALUES ($1, 1) "
 			 "ON CONFLICT (name) DO UPDATE SET value = worker_counters.value + 1"},

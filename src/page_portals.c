@@ -9,12 +9,14 @@
 #include "html.h"
 #include "log.h"
 #include "pages.h"
+#include "status.h"
 #include "tok.h"
 #include "valid.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define PAGE_ROWS     PORTAL_PAGE_ROWS
 #define ACTIVITY_ROWS ACTIVITY_PAGE_ROWS
@@ -570,7 +572,7 @@ static int end_connection(struct ctx *c, int remove)
 {
 	cJSON *portal = NULL;
 	struct hs_error err;
-	char msg[640], name[256];
+	char msg[640], name[256], reason[900];
 	int rc = load_portal(c, &portal);
 	long long id = c->req->path_id;
 
@@ -589,19 +591,31 @@ static int end_connection(struct ctx *c, int remove)
 			 name);
 		return page_error(c, 503, "HubSpot is unavailable", msg);
 	}
+	/* who and when, for the row's reason */
+	{
+		char when[40], who[400];
+		time_t now = time(NULL);
+		struct tm tm;
+
+		gmtime_r(&now, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
+		snprintf(who, sizeof(who), "%s on %s", c->sess->email, when);
+		status_reason_text(remove ? REASON_REMOVED : REASON_DISCONNECTED_HERE, who, reason,
+				   sizeof(reason));
+	}
 	if (db_begin(c->db) < 0)
 		return -1;
 	if (db_tokens_delete(c->db, id) < 0)
 		goto fail;
 	if (remove) {
-		if (db_portal_remove(c->db, c->sess->org_id, id) < 0)
+		if (db_portal_remove(c->db, c->sess->org_id, id, reason) < 0)
 			goto fail;
 		snprintf(msg, sizeof(msg),
 			 "Portal removed by a JetStack admin; access revoked at HubSpot. Imported "
 			 "assets and history are kept.");
 	} else {
-		if (db_portal_set_status(c->db, c->sess->org_id, id, "disconnected",
-					 "Disconnected by a JetStack admin.") < 0)
+		if (db_portal_set_status(c->db, c->sess->org_id, id, REASON_DISCONNECTED_HERE,
+					 reason) < 0)
 			goto fail;
 		snprintf(msg, sizeof(msg),
 			 "Disconnected by a JetStack admin; access revoked at "

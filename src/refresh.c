@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 const char *refresh_result_name(enum refresh_result r)
 {
@@ -28,36 +29,67 @@ const char *refresh_result_name(enum refresh_result r)
 	return "error";
 }
 
-int refresh_degrade(struct db *db, long long portal, long long version, const char *status,
-		    const char *reason, const char *correlation_id)
+int refresh_apply(struct db *db, long long portal, long long version, enum status_reason reason,
+		  const char *detail, const struct status_evidence *ev,
+		  const char *correlation_id)
 {
-	char p[24], v[24];
-	PGresult *r;
+	const struct status_reason_info *ri = status_reason_info(reason);
+	char p[24], text[1200], evidence[300], entry[1600];
 	long long org;
 	int changed;
 
-	snprintf(p, sizeof(p), "%lld", portal);
-	snprintf(v, sizeof(v), "%lld", version);
+	status_reason_text(reason, detail, text, sizeof(text));
+	status_evidence_text(ev, evidence, sizeof(evidence));
+	snprintf(entry, sizeof(entry), "%s Evidence: %s.", text, evidence);
 	if (db_begin(db) < 0)
 		return -1;
-	const char *params[] = {p, status, reason, v};
-	r = db_run(db, ST_PORTAL_DEGRADE, 4, params);
-	if (r == NULL)
+	changed = db_portal_degrade(db, portal, version, reason, text, &org);
+	if (changed < 0)
 		goto fail;
-	changed = PQntuples(r) == 1;
-	org = changed ? db_get_ll(r, 0, "org_id") : 0;
-	PQclear(r);
-	if (changed && db_activity_add(db, org, portal, 0, status, reason, correlation_id) < 0)
+	if (changed && db_activity_add(db, org, portal, 0, status_key(ri->status), entry,
+				       correlation_id) < 0)
 		goto fail;
 	if (db_commit(db) < 0)
 		goto fail;
+	snprintf(p, sizeof(p), "%lld", portal);
 	if (changed)
-		log_event(LOG_INFO, NULL, "portal_status_changed", "portal_id", p, "status", status,
+		log_event(LOG_INFO, NULL, "portal_status_changed", "portal_id", p, "status",
+			  status_key(ri->status), "reason", ri->code, "evidence", evidence,
 			  "correlation_id", correlation_id, NULL);
 	return changed;
 fail:
 	db_rollback(db);
 	return -1;
+}
+
+enum refresh_result refresh_refused(struct db *db, struct httpc *http, const struct conf *conf,
+				    long long portal, const struct tokens *cur,
+				    struct hs_error *err)
+{
+	struct status_evidence ev = {.refresh = EV_REFUSED};
+	enum status_reason reason;
+	char corr[sizeof(err->correlation_id)];
+	int rc;
+
+	/* the refusal's correlation id is the one support asks for */
+	snprintf(corr, sizeof(corr), "%s", err->correlation_id);
+	ev.access_expired = cur->expires <= (long long)time(NULL) + STATUS_EXPIRY_SKEW;
+	if (status_decide(&ev, &reason) == DECIDE_NEED_ACCESS) {
+		struct hs_config cfg;
+		struct hs_introspection info = {0};
+
+		flow_hs_config(conf, &cfg);
+		if (hs_introspect(http, &cfg, cur->access, "access_token", &info, err) != HS_OK)
+			return REFRESH_RETRY;
+		ev.access = info.active ? EV_ACCEPTED : EV_REFUSED;
+		hs_introspection_free(&info);
+		if (status_decide(&ev, &reason) != DECIDE_CHANGE)
+			return REFRESH_RETRY; /* cannot happen: the access token was checked */
+	}
+	rc = refresh_apply(db, portal, cur->version, reason, NULL, &ev, corr);
+	if (rc < 0)
+		return REFRESH_ERROR;
+	return rc == 1 ? REFRESH_REJECTED : REFRESH_SUPERSEDED;
 }
 
 enum refresh_result refresh_portal(struct db *db, struct httpc *http, const struct conf *conf,
@@ -67,26 +99,12 @@ enum refresh_result refresh_portal(struct db *db, struct httpc *http, const stru
 	struct hs_tokens nt = {0};
 	enum hs_err e;
 	enum refresh_result result;
-	char reason[600];
 	int rc;
 
 	flow_hs_config(conf, &cfg);
 	e = hs_refresh(http, &cfg, cur->refresh, &nt, err);
-	if (e == HS_ERR_AUTH) {
-		snprintf(
-		    reason, sizeof(reason),
-		    "HubSpot rejected this portal's refresh token (%s): the authorization "
-		    "expired, was rotated or revoked, or the HubSpot user who authorized it was "
-		    "deactivated or downgraded. Reconnect to restore access.",
-		    err->status[0]  ? err->status
-		    : err->error[0] ? err->error
-				    : "invalid_grant");
-		rc = refresh_degrade(db, portal, cur->version, "needs_reconnection", reason,
-				     err->correlation_id);
-		if (rc < 0)
-			return REFRESH_ERROR;
-		return rc == 1 ? REFRESH_REJECTED : REFRESH_SUPERSEDED;
-	}
+	if (e == HS_ERR_AUTH)
+		return refresh_refused(db, http, conf, portal, cur, err);
 	if (e != HS_OK)
 		return REFRESH_RETRY;
 	/* an answer without refresh_token keeps the stored one; on success cur

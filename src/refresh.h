@@ -13,6 +13,7 @@
 #include "conf.h"
 #include "db.h"
 #include "hs.h"
+#include "status.h"
 #include "tok.h"
 
 struct httpc;
@@ -30,21 +31,36 @@ const char *refresh_result_name(enum refresh_result r);
 
 /*
  * Refresh portal's tokens (cur: the stored tokens, as loaded with
- * tok_get).  On REFRESH_OK cur is replaced by the new tokens.  On
- * REFRESH_REJECTED the portal was moved to Needs Reconnection (once, with
- * the reason and correlation id in its activity) unless its tokens changed
- * meanwhile.  err receives HubSpot's answer.
+ * tok_get).  On REFRESH_OK cur is replaced by the new tokens.  When HubSpot
+ * refuses the refresh token, refresh_refused() decides what that means:
+ * REFRESH_REJECTED when the portal left Connected (once, with the reason
+ * and the evidence in its activity), REFRESH_SUPERSEDED when it had already
+ * moved or its tokens changed meanwhile.  err receives HubSpot's answer.
  */
 enum refresh_result refresh_portal(struct db *db, struct httpc *http, const struct conf *conf,
 				   long long portal, struct tokens *cur, struct hs_error *err);
 
 /*
- * Move a Connected portal to status ("needs_reconnection" or
- * "disconnected") with reason, recording one activity entry, only while its
- * tokens are still version.  1 changed, 0 not (already changed, or the
- * tokens moved on), -1 error.
+ * HubSpot refused portal's refresh token (its refresh answer, or an
+ * introspection said inactive; err holds that answer).  Unless the stored
+ * access token has expired, introspect it too, then let status_decide()
+ * settle it and apply the result with refresh_apply().  REFRESH_REJECTED,
+ * REFRESH_SUPERSEDED as refresh_portal; REFRESH_RETRY when the access token
+ * could not be checked (*err then holds that answer); REFRESH_ERROR.
  */
-int refresh_degrade(struct db *db, long long portal, long long version, const char *status,
-		    const char *reason, const char *correlation_id);
+enum refresh_result refresh_refused(struct db *db, struct httpc *http, const struct conf *conf,
+				    long long portal, const struct tokens *cur,
+				    struct hs_error *err);
+
+/*
+ * Apply a decision: move Connected portal to reason's status with the
+ * reason's text (detail in its place, see status_reason_text), recording
+ * one activity entry with the evidence and HubSpot's correlation id, only
+ * while its tokens are still version.  1 changed, 0 not (already moved, or
+ * the tokens moved on), -1 error.
+ */
+int refresh_apply(struct db *db, long long portal, long long version, enum status_reason reason,
+		  const char *detail, const struct status_evidence *ev,
+		  const char *correlation_id);
 
 #endif

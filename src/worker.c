@@ -4,6 +4,7 @@
  */
 #include "worker.h"
 #include "db.h"
+#include "db_portal.h"
 #include "httpc.h"
 #include "log.h"
 #include "flow.h"
@@ -169,9 +170,9 @@ static void do_refresh(struct db *db, struct httpc *http, const struct wthread *
 
 /*
  * The health check of a Connected portal: introspect the refresh token
- * (inactive: the app was uninstalled or access revoked -> Disconnected),
+ * (inactive: refresh_refused() looks at the access token and decides),
  * then confirm the authorizing HubSpot user is still a Super Admin or an
- * Admin (deactivated or downgraded -> Needs Reconnection).
+ * Admin.  Every status change goes through status_decide().
  */
 static void do_health(struct db *db, struct httpc *http, const struct wthread *w,
 		      const struct job *j)
@@ -181,9 +182,12 @@ static void do_health(struct db *db, struct httpc *http, const struct wthread *w
 	struct hs_error err;
 	struct hs_introspection info = {0};
 	struct tokens t = {0};
-	char email[320], uid[24], reason[600], p[24], iv[24], mg[24];
+	struct status_evidence ev = {.refresh = EV_ACCEPTED, .access = EV_UNKNOWN};
+	enum status_reason reason;
+	enum refresh_result rr;
+	char email[320], uid[24], why[300], p[24], iv[24], mg[24];
 	enum hs_err e;
-	int rc, admin;
+	int admin;
 
 	memset(&err, 0, sizeof(err));
 	if (!job_start(db, w, j, email, sizeof(email), uid, sizeof(uid), &t))
@@ -193,21 +197,16 @@ static void do_health(struct db *db, struct httpc *http, const struct wthread *w
 	if (e != HS_OK)
 		goto retry;
 	if (!info.active) {
-		rc =
-		    refresh_degrade(db, j->portal, t.version, "disconnected",
-				    "HubSpot reports this connection revoked: the app was removed "
-				    "in HubSpot (Settings > Integrations > Connected Apps), its "
-				    "access was revoked, or the HubSpot user who authorized it was "
-				    "deactivated. Reconnect to restore access.",
-				    err.correlation_id);
-		if (rc < 0)
+		rr = refresh_refused(db, http, conf, j->portal, &t, &err);
+		if (rr == REFRESH_ERROR)
 			goto retry_db;
+		if (rr == REFRESH_RETRY)
+			goto retry;
 		goto done;
 	}
 	/* an access token that will live through the user lookup */
 	if (t.expires < (long long)time(NULL) + 60) {
-		enum refresh_result rr = refresh_portal(db, http, conf, j->portal, &t, &err);
-
+		rr = refresh_portal(db, http, conf, j->portal, &t, &err);
 		if (rr == REFRESH_REJECTED || rr == REFRESH_SUPERSEDED)
 			goto done;
 		if (rr != REFRESH_OK)
@@ -217,29 +216,27 @@ static void do_health(struct db *db, struct httpc *http, const struct wthread *w
 		goto done; /* no authorizing user recorded: nothing to confirm */
 	e = hs_check_admin(http, &cfg, t.access, uid, conf->admin_roles, &admin, &err);
 	if (e == HS_ERR_AUTH) {
-		/* expired or invalid access token: refresh once, retry once */
-		enum refresh_result rr = refresh_portal(db, http, conf, j->portal, &t, &err);
-
+		/* expired or invalid access token: refresh once, retry once (a
+		 * refused refresh token is settled by refresh_refused) */
+		rr = refresh_portal(db, http, conf, j->portal, &t, &err);
 		if (rr == REFRESH_REJECTED || rr == REFRESH_SUPERSEDED)
 			goto done;
 		if (rr != REFRESH_OK)
 			goto retry;
 		e = hs_check_admin(http, &cfg, t.access, uid, conf->admin_roles, &admin, &err);
 	}
-	if (e == HS_ERR_PERMISSION || (e == HS_OK && !admin)) {
-		snprintf(reason, sizeof(reason),
-			 "The HubSpot user who authorized this connection (%s) %s. An Admin of "
-			 "the portal must reconnect it.",
-			 email[0] ? email : uid,
-			 e == HS_OK ? "is no longer a Super Admin or Admin on the portal"
-				    : "is deactivated or no longer on the portal");
-		if (refresh_degrade(db, j->portal, t.version, "needs_reconnection", reason,
-				    err.correlation_id) < 0)
+	if (e == HS_OK || e == HS_ERR_PERMISSION) {
+		ev.access = EV_ACCEPTED;
+		ev.admin = e == HS_ERR_PERMISSION ? EV_ADMIN_NOT_FOUND
+			   : admin		  ? EV_ADMIN_YES
+						  : EV_ADMIN_NO;
+		if (status_decide(&ev, &reason) == DECIDE_CHANGE &&
+		    refresh_apply(db, j->portal, t.version, reason, email[0] ? email : uid, &ev,
+				  err.correlation_id) < 0)
 			goto retry_db;
 		goto done;
 	}
-	if (e != HS_OK)
-		goto retry;
+	goto retry;
 done:
 	snprintf(p, sizeof(p), "%lld", j->portal);
 	snprintf(iv, sizeof(iv), "%ld", conf->health_interval);
@@ -251,9 +248,9 @@ done:
 	job_finish(db, w, j);
 	goto out;
 retry:
-	snprintf(reason, sizeof(reason), "%s%s%s", hs_strerror(err.kind),
+	snprintf(why, sizeof(why), "%s%s%s", hs_strerror(err.kind),
 		 err.correlation_id[0] ? " correlationId " : "", err.correlation_id);
-	job_retry(db, w, j, reason);
+	job_retry(db, w, j, why);
 	goto out;
 retry_db:
 	job_retry(db, w, j, "database error");
@@ -338,23 +335,32 @@ static void *thread_main(void *arg)
 static int sweep(struct db *db, const struct conf *conf)
 {
 	char margin[24];
-	long n;
 
 	/* required scopes that grew beyond what a portal granted */
 	for (int t = 0; t < CONN__MAX; t++) {
-		char reason[700];
+		struct status_evidence ev = {.scopes_missing = 1};
+		enum status_reason reason;
+		struct scope_gap *gaps;
+		size_t ngaps;
+		long moved = 0;
 
-		snprintf(reason, sizeof(reason),
-			 "New permissions required: JetStack AI now needs more HubSpot "
-			 "permissions for %s connections, and this portal has not granted ",
-			 conf_conn_label((enum conn_type)t));
-		const char *p[] = {conf_conn_key((enum conn_type)t), conf->scopes[t], reason};
-		n = db_cmd(db, ST_SCOPE_CHECK, 3, p);
-		if (n < 0)
+		if (db_portal_scope_gaps(db, conf_conn_key((enum conn_type)t), conf->scopes[t],
+					 &gaps, &ngaps) < 0)
 			return -1;
-		if (n > 0) {
+		status_decide(&ev, &reason);
+		for (size_t i = 0; i < ngaps; i++) {
+			int rc = refresh_apply(db, gaps[i].portal, gaps[i].version, reason,
+					       gaps[i].missing, &ev, NULL);
+			if (rc < 0) {
+				free(gaps);
+				return -1;
+			}
+			moved += rc;
+		}
+		free(gaps);
+		if (moved > 0) {
 			char k[24];
-			snprintf(k, sizeof(k), "%ld", n);
+			snprintf(k, sizeof(k), "%ld", moved);
 			log_event(LOG_INFO, NULL, "scopes_grew", "connection_type",
 				  conf_conn_key((enum conn_type)t), "portals", k, NULL);
 		}
