@@ -10,6 +10,36 @@
 #include <stdlib.h>
 #include <string.h>
 
+void db_fault_clear(struct db *db)
+{
+	memset(&db->fault, 0, sizeof(db->fault));
+}
+
+/*
+ * Remember and log a failure of what: the server's SQLSTATE and message
+ * when r carries them, else the connection's own error text (a lost or
+ * refused connection has no SQLSTATE).
+ */
+static void db_fail(struct db *db, const char *event, const char *what, const PGresult *r)
+{
+	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	const char *msg = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	size_t n;
+
+	if (msg == NULL)
+		msg = db->conn ? PQerrorMessage(db->conn) : "no connection";
+	if (msg == NULL || msg[0] == '\0')
+		msg = r ? PQresStatus(PQresultStatus(r)) : "no result from the server";
+	snprintf(db->fault.what, sizeof(db->fault.what), "%s", what);
+	snprintf(db->fault.sqlstate, sizeof(db->fault.sqlstate), "%s", state ? state : "");
+	snprintf(db->fault.message, sizeof(db->fault.message), "%s", msg);
+	n = strlen(db->fault.message); /* libpq ends its own messages with a newline */
+	while (n > 0 && (db->fault.message[n - 1] == '\n' || db->fault.message[n - 1] == ' '))
+		db->fault.message[--n] = '\0';
+	log_event(LOG_ERROR, db->req_id, event, "statement", what, "sqlstate",
+		  state ? state : "none (connection)", "error", db->fault.message, NULL);
+}
+
 void db_init(struct db *db, const char *conninfo)
 {
 	memset(db, 0, sizeof(*db));
@@ -37,8 +67,7 @@ int db_ensure(struct db *db)
 	memset(db->prepared, 0, sizeof(db->prepared));
 	db->in_tx = 0;
 	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
-		log_event(LOG_ERROR, NULL, "db_connect_failed", "error",
-			  db->conn ? PQerrorMessage(db->conn) : "out of memory", NULL);
+		db_fail(db, "db_connect_failed", "connect", NULL);
 		if (db->conn != NULL) {
 			PQfinish(db->conn);
 			db->conn = NULL;
@@ -63,8 +92,7 @@ static int db_prepare(struct db *db, enum stmt st)
 	r = PQprepare(db->conn, stmt_name(st), stmt_sql(st), 0, NULL);
 	ok = r != NULL && PQresultStatus(r) == PGRES_COMMAND_OK;
 	if (!ok)
-		log_event(LOG_ERROR, NULL, "db_prepare_failed", "statement", stmt_name(st), "error",
-			  PQerrorMessage(db->conn), NULL);
+		db_fail(db, "db_prepare_failed", stmt_name(st), r);
 	PQclear(r);
 	if (ok)
 		db->prepared[st] = 1;
@@ -82,9 +110,7 @@ static PGresult *db_try(struct db *db, enum stmt st, int n, const char *const *p
 	s = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
 	if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK)
 		return r;
-	log_event(LOG_ERROR, NULL, "db_query_failed", "statement", stmt_name(st), "sqlstate",
-		  r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL, "error",
-		  r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : "no result", NULL);
+	db_fail(db, "db_query_failed", stmt_name(st), r);
 	PQclear(r);
 	return NULL;
 }
@@ -133,13 +159,7 @@ static int db_try_pair(struct db *db, const struct db_call *a, const struct db_c
 			*out[i] = r;
 		} else {
 			if (st != PGRES_PIPELINE_ABORTED)
-				log_event(LOG_ERROR, NULL, "db_query_failed", "statement",
-					  stmt_name(call[i]->st), "sqlstate",
-					  r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL,
-					  "error",
-					  r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY)
-					    : PQerrorMessage(db->conn),
-					  NULL);
+				db_fail(db, "db_query_failed", stmt_name(call[i]->st), r);
 			failed[i] = 1;
 			if (r == NULL) {
 				io_ok = 0;
@@ -207,8 +227,7 @@ static int db_simple(struct db *db, const char *sql)
 	r = PQexec(db->conn, sql);
 	ok = r != NULL && PQresultStatus(r) == PGRES_COMMAND_OK;
 	if (!ok)
-		log_event(LOG_ERROR, NULL, "db_command_failed", "command", sql, "error",
-			  PQerrorMessage(db->conn), NULL);
+		db_fail(db, "db_command_failed", sql, r);
 	PQclear(r);
 	return ok ? 0 : -1;
 }

@@ -16,12 +16,26 @@
 
 #include "stmt.h"
 
+/* The last thing that failed on a connection, for the request's log line
+ * (a 500 names its cause).  what: the statement's name, "connect" or a
+ * command; sqlstate "" when the server sent none. */
+struct db_fault {
+	char what[48];
+	char sqlstate[8];
+	char message[256];
+};
+
 struct db {
 	PGconn *conn;
 	const char *conninfo;
 	unsigned char prepared[ST__MAX];
 	int in_tx;
+	const char *req_id;    /* the request being served (not owned), for log lines */
+	struct db_fault fault; /* cleared by db_fault_clear() */
 };
+
+/* Forget the last failure (the gate calls it at the start of a request). */
+void db_fault_clear(struct db *db);
 
 /* Remember conninfo (not copied; must outlive db) and connect lazily. */
 void db_init(struct db *db, const char *conninfo);

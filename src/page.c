@@ -63,6 +63,9 @@ int page_error(struct ctx *c, int status, const char *title, const char *message
 	if (v == NULL)
 		return -1;
 	cJSON_AddStringToObject(v, "message", message);
+	/* a server-side failure: the id to quote, as in the log */
+	if (status >= 500 && c->req != NULL && c->req->id[0])
+		cJSON_AddStringToObject(v, "request_id", c->req->id);
 	return page_render(c, status, "error", title, v);
 }
 

@@ -8,6 +8,7 @@
 #include "pages.h"
 #include "valid.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -238,6 +239,8 @@ void route_handle(const struct app *app, struct db *db, struct httpc *http, stru
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	http_resp_init(&resp);
 	perr = req_parse(&req, io);
+	db->req_id = req.id;
+	db_fault_clear(db);
 	page = req.path[0] ? find_route(req.path, &req.path_id) : -1;
 	if (page < 0)
 		page = PAGE__MAX;
@@ -308,8 +311,19 @@ void route_handle(const struct app *app, struct db *db, struct httpc *http, stru
 			    "Nothing was changed.");
 		goto send;
 	}
+	errno = 0;
 	rc = req.method == METHOD_POST ? rt->post(&c) : rt->get(&c);
 	if (rc < 0) {
+		char en[16];
+
+		/* the cause, with the request id the page shows */
+		snprintf(en, sizeof(en), "%d", errno);
+		log_event(LOG_ERROR, req.id, "request_failed", "route", route_name(page),
+			  "statement", db->fault.what[0] ? db->fault.what : NULL, "sqlstate",
+			  db->fault.sqlstate[0] ? db->fault.sqlstate : NULL, "error",
+			  db->fault.what[0] ? db->fault.message : "no database failure recorded",
+			  "errno", errno ? en : NULL, "errno_text", errno ? strerror(errno) : NULL,
+			  NULL);
 		db_rollback(db);
 		/* nothing the handler prepared goes out: no redirect, no cookie */
 		buf_reset(&resp.headers);
@@ -328,6 +342,7 @@ send:
 	log_event(resp.status >= 500 ? LOG_ERROR : LOG_INFO, req.id, "request", "method",
 		  req.method_name, "route", route_name(page), "status", status, "ms", ms, NULL);
 	PQclear(c.prefetched);
+	db->req_id = NULL;
 	req_free(&req);
 	http_resp_free(&resp);
 }
