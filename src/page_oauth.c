@@ -128,10 +128,13 @@ static int hubspot_admin(struct ctx *c, struct grant *g, struct hs_error *err)
 	}
 }
 
-/* Step 9: the one write.  Returns 1 done (*portal_id, *name set), 0 the
- * portal vanished meanwhile, -1 error. */
+/* Step 9: the one write.  existed: a first connection found the hub's
+ * portal already here at step 4.  Returns 1 done (*portal_id, *name set),
+ * 0 the portal vanished meanwhile, 2 a first connection lost the race to
+ * another one of the same hub (nothing written; *name set), -1 error. */
 static int replace_tokens(struct ctx *c, const struct oauth_state *st, struct grant *g,
-			  long long *portal_id, char *name, size_t namelen, int *was_new)
+			  int existed, long long *portal_id, char *name, size_t namelen,
+			  int *was_new)
 {
 	const struct conf *conf = &c->app->conf;
 	struct portal_lock pl;
@@ -151,14 +154,28 @@ static int replace_tokens(struct ctx *c, const struct oauth_state *st, struct gr
 		db_rollback(c->db);
 		return 0;
 	}
+	if (rc == 1 && !st->portal_id && !existed) {
+		/* another first connection of this hub committed while this
+		 * one was at HubSpot: theirs stands */
+		db_rollback(c->db);
+		snprintf(name, namelen, "%s", pl.name);
+		return 2;
+	}
 	if (rc == 0) {
 		char nm[256];
 
 		snprintf(nm, sizeof(nm), "%s", domain[0] ? domain : "HubSpot portal");
 		rc = db_portal_insert(c->db, c->sess->org_id, g->tok.hub_id, domain, nm,
 				      st->conn_type, c->sess->user_id, &pl.id);
-		if (rc <= 0)
-			goto fail; /* a concurrent insert: the user retries */
+		if (rc < 0)
+			goto fail;
+		if (rc == 0) {
+			/* the same race, decided by the unique index: the other
+			 * insert committed first */
+			db_rollback(c->db);
+			snprintf(name, namelen, "%s", nm);
+			return 2;
+		}
 		snprintf(pl.name, sizeof(pl.name), "%s", nm);
 		*was_new = 1;
 	}
@@ -325,14 +342,16 @@ int page_oauth_callback(struct ctx *c)
 	}
 	/* 4. A new connection of a hub already here is its reconnect: keep
 	 *    that portal's connection type. */
-	int existing_type = -1;
+	int existing_type = -1, existed = 0;
 	char existing_name[256] = "";
 	if (!st.portal_id) {
 		struct portal_lock pl;
 
-		if (db_portal_lock(c->db, c->sess->org_id, 0, g.tok.hub_id, &pl) < 0)
+		rc = db_portal_lock(c->db, c->sess->org_id, 0, g.tok.hub_id, &pl);
+		if (rc < 0)
 			goto out_revoke;
-		if (pl.id) {
+		existed = rc == 1;
+		if (existed) {
 			existing_type = conf_conn_parse(pl.conn_type);
 			snprintf(existing_name, sizeof(existing_name), "%s", pl.name);
 		}
@@ -424,13 +443,22 @@ int page_oauth_callback(struct ctx *c)
 		goto out;
 	}
 	/* 9. Replace the tokens, status Connected, activity: one transaction. */
-	rc = replace_tokens(c, &st, &g, &portal_id, name, sizeof(name), &was_new);
-	if (rc <= 0) {
+	rc = replace_tokens(c, &st, &g, existed, &portal_id, name, sizeof(name), &was_new);
+	if (rc != 1) {
 		revoke_grant(c, &g);
 		if (rc == 0)
 			result = refuse(c, 404, "Portal not found",
 					"The portal was removed while you were at HubSpot, so "
 					"nothing was changed.");
+		if (rc == 2) {
+			snprintf(msg, sizeof(msg),
+				 "%s (Hub ID %lld) was connected by someone else in your "
+				 "organisation a moment ago, while you were at HubSpot. Their "
+				 "connection stands and yours was withdrawn at HubSpot, so "
+				 "nothing was changed. It is in Client Accounts now.",
+				 name, g.tok.hub_id);
+			result = refuse(c, 409, "Portal just connected by someone else", msg);
+		}
 		goto out;
 	}
 	log_event(LOG_INFO, c->req->id, was_new ? "portal_connected" : "portal_reconnected", NULL);
