@@ -177,7 +177,7 @@ int db_portal_remove(struct db *db, long long org, long long id, const char *tex
 	return n < 0 ? -1 : n > 0;
 }
 
-int db_portal_degrade(struct db *db, long long portal, long long version,
+int db_portal_degrade(struct db *db, long long portal, long long grant,
 		      enum status_reason reason, const char *text, long long *org)
 {
 	char p[24], v[24];
@@ -185,7 +185,7 @@ int db_portal_degrade(struct db *db, long long portal, long long version,
 	int changed;
 
 	LL(p, portal);
-	LL(v, version);
+	LL(v, grant);
 	const struct status_reason_info *ri = status_reason_info(reason);
 	const char *params[] = {p, status_key(ri->status), text, v, ri->code};
 	r = db_run(db, ST_PORTAL_DEGRADE, 5, params);
@@ -216,7 +216,7 @@ int db_portal_scope_gaps(struct db *db, const char *conn_type, const char *requi
 	}
 	for (int i = 0; i < rows; i++) {
 		(*out)[i].portal = db_get_ll(r, i, "id");
-		(*out)[i].version = db_get_ll(r, i, "version");
+		(*out)[i].grant = db_get_ll(r, i, "grant_seq");
 		snprintf((*out)[i].missing, sizeof((*out)[i].missing), "%s",
 			 db_get(r, i, "missing"));
 	}
@@ -362,6 +362,7 @@ int db_tokens_get(struct db *db, long long portal, struct token_row *out)
 		out->key_id = (int)db_get_ll(r, 0, "key_id");
 		out->expires = db_get_ll(r, 0, "expires");
 		out->version = db_get_ll(r, 0, "version");
+		out->grant = db_get_ll(r, 0, "grant_seq");
 		out->access = PQunescapeBytea(
 		    (const unsigned char *)db_get(r, 0, "access_token_enc"), &out->access_len);
 		out->refresh = PQunescapeBytea(

@@ -41,6 +41,7 @@ struct token_row {
 	size_t refresh_len;
 	long long expires;
 	long long version;
+	long long grant; /* grant_seq: changes on connect/reconnect only */
 };
 void db_token_row_free(struct token_row *t);
 
@@ -90,15 +91,15 @@ int db_portal_set_status(struct db *db, long long org, long long id, enum status
 int db_portal_remove(struct db *db, long long org, long long id, const char *text);
 /*
  * Move a Connected portal to the status of reason, with its code and text,
- * only while its tokens are still version.  1 changed (*org set), 0 not
- * (no longer Connected, or the tokens moved on), -1 error.
+ * only while its tokens are still of grant.  1 changed (*org set), 0 not
+ * (no longer Connected, or reconnected since), -1 error.
  */
-int db_portal_degrade(struct db *db, long long portal, long long version,
+int db_portal_degrade(struct db *db, long long portal, long long grant,
 		      enum status_reason reason, const char *text, long long *org);
 /* A Connected portal whose granted scopes lack required ones. */
 struct scope_gap {
 	long long portal;
-	long long version; /* of its tokens */
+	long long grant; /* its tokens' grant_seq */
 	char missing[1024]; /* the missing scopes, ", "-separated */
 };
 /* The portals of connection type conn_type lacking one of the

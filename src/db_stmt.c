@@ -181,11 +181,13 @@ static const struct {
 			  "access_token_enc = EXCLUDED.access_token_enc, "
 			  "refresh_token_enc = EXCLUDED.refresh_token_enc, "
 			  "access_expires_at = EXCLUDED.access_expires_at, "
-			  "version = portal_tokens.version + 1, updated_at = now() "
+			  "version = portal_tokens.version + 1, "
+			  "grant_seq = nextval('portal_grant_seq'), updated_at = now() "
 			  "RETURNING version"},
     [ST_TOKENS_GET] = {"tokens_get",
 		       "SELECT key_id, access_token_enc, refresh_token_enc, "
-		       "extract(epoch FROM access_expires_at)::bigint AS expires, version "
+		       "extract(epoch FROM access_expires_at)::bigint AS expires, version, "
+		       "grant_seq "
 		       "FROM portal_tokens WHERE portal_id = $1"},
     [ST_TOKENS_CAS] = {"tokens_cas",
 		       "UPDATE portal_tokens SET key_id = $3, access_token_enc = $4::bytea, "
@@ -275,14 +277,14 @@ static const struct {
 			  "SELECT id, org_id, status, name, connection_type, "
 			  "coalesce(hs_user_id::text, '') AS hs_user_id, hs_user_email, "
 			  "removed_at IS NOT NULL AS removed FROM portals WHERE id = $1"},
-    /* Connected -> $2 with reason $3, only while the tokens are still
-     * version $4 (a reconnect in between wins) */
+    /* Connected -> $2 with reason $3 (code $5), only while the tokens
+     * are still of grant $4 (a reconnect in between wins) */
     [ST_PORTAL_DEGRADE] = {"portal_degrade",
 			   "UPDATE portals SET status = $2, status_reason = $3, "
 			   "status_reason_code = $5, status_changed_at = now() "
 			   "WHERE id = $1 AND removed_at IS NULL "
 			   "AND status = 'connected' AND EXISTS (SELECT 1 FROM portal_tokens t "
-			   "WHERE t.portal_id = $1 AND t.version = $4::bigint) RETURNING org_id"},
+			   "WHERE t.portal_id = $1 AND t.grant_seq = $4::bigint) RETURNING org_id"},
     [ST_PORTAL_REFRESHED] = {"portal_refreshed",
 			     "UPDATE portals SET last_refreshed_at = now(), next_check_at = "
 			     "least(now() + make_interval(secs => $2::int), next_health_at) "
@@ -296,7 +298,7 @@ static const struct {
     /* Connected portals of type $1 whose granted scopes lack one of the
      * required $2, with the missing ones and their tokens' version */
     [ST_SCOPE_MISSING] = {"scope_missing",
-			  "SELECT p.id, t.version, array_to_string(ARRAY(SELECT s FROM "
+			  "SELECT p.id, t.grant_seq, array_to_string(ARRAY(SELECT s FROM "
 			  "unnest(string_to_array($2, ' ')) s WHERE s <> '' AND s <> ALL "
 			  "(string_to_array(p.granted_scopes, ' '))), ', ') AS missing "
 			  "FROM portals p JOIN portal_tokens t ON t.portal_id = p.id "

@@ -29,7 +29,7 @@ const char *refresh_result_name(enum refresh_result r)
 	return "error";
 }
 
-int refresh_apply(struct db *db, long long portal, long long version, enum status_reason reason,
+int refresh_apply(struct db *db, long long portal, long long grant, enum status_reason reason,
 		  const char *detail, const struct status_evidence *ev,
 		  const char *correlation_id)
 {
@@ -43,7 +43,7 @@ int refresh_apply(struct db *db, long long portal, long long version, enum statu
 	snprintf(entry, sizeof(entry), "%s Evidence: %s.", text, evidence);
 	if (db_begin(db) < 0)
 		return -1;
-	changed = db_portal_degrade(db, portal, version, reason, text, &org);
+	changed = db_portal_degrade(db, portal, grant, reason, text, &org);
 	if (changed < 0)
 		goto fail;
 	if (changed && db_activity_add(db, org, portal, 0, status_key(ri->status), entry,
@@ -86,7 +86,7 @@ enum refresh_result refresh_refused(struct db *db, struct httpc *http, const str
 		if (status_decide(&ev, &reason) != DECIDE_CHANGE)
 			return REFRESH_RETRY; /* cannot happen: the access token was checked */
 	}
-	rc = refresh_apply(db, portal, cur->version, reason, NULL, &ev, corr);
+	rc = refresh_apply(db, portal, cur->grant, reason, NULL, &ev, corr);
 	if (rc < 0)
 		return REFRESH_ERROR;
 	return rc == 1 ? REFRESH_REJECTED : REFRESH_SUPERSEDED;

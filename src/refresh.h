@@ -56,10 +56,11 @@ enum refresh_result refresh_refused(struct db *db, struct httpc *http, const str
  * Apply a decision: move Connected portal to reason's status with the
  * reason's text (detail in its place, see status_reason_text), recording
  * one activity entry with the evidence and HubSpot's correlation id, only
- * while its tokens are still version.  1 changed, 0 not (already moved, or
- * the tokens moved on), -1 error.
+ * while its tokens still belong to grant (tokens.grant: a refresh keeps it,
+ * a reconnect changes it).  1 changed, 0 not (already moved, or
+ * reconnected since), -1 error.
  */
-int refresh_apply(struct db *db, long long portal, long long version, enum status_reason reason,
+int refresh_apply(struct db *db, long long portal, long long grant, enum status_reason reason,
 		  const char *detail, const struct status_evidence *ev,
 		  const char *correlation_id);
 

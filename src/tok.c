@@ -132,6 +132,7 @@ int tok_get(struct db *db, const struct conf *conf, long long portal, struct tok
 	out->refresh = open_tok(conf, portal, "refresh", row.key_id, row.refresh, row.refresh_len);
 	out->expires = row.expires;
 	out->version = row.version;
+	out->grant = row.grant;
 	db_token_row_free(&row);
 	if (out->access == NULL || out->refresh == NULL) {
 		tok_free(out);

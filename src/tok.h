@@ -16,6 +16,7 @@ struct tokens {
 	char *refresh;
 	long long expires; /* Unix time the access token expires */
 	long long version;
+	long long grant; /* the grant they belong to: a reconnect changes it, a refresh does not */
 };
 
 /* Wipe and free; safe on a zeroed struct. */

@@ -231,7 +231,7 @@ static void do_health(struct db *db, struct httpc *http, const struct wthread *w
 			   : admin		  ? EV_ADMIN_YES
 						  : EV_ADMIN_NO;
 		if (status_decide(&ev, &reason) == DECIDE_CHANGE &&
-		    refresh_apply(db, j->portal, t.version, reason, email[0] ? email : uid, &ev,
+		    refresh_apply(db, j->portal, t.grant, reason, email[0] ? email : uid, &ev,
 				  err.correlation_id) < 0)
 			goto retry_db;
 		goto done;
@@ -349,7 +349,7 @@ static int sweep(struct db *db, const struct conf *conf)
 			return -1;
 		status_decide(&ev, &reason);
 		for (size_t i = 0; i < ngaps; i++) {
-			int rc = refresh_apply(db, gaps[i].portal, gaps[i].version, reason,
+			int rc = refresh_apply(db, gaps[i].portal, gaps[i].grant, reason,
 					       gaps[i].missing, &ev, NULL);
 			if (rc < 0) {
 				free(gaps);
