@@ -15,7 +15,7 @@ DEB_RUN  = gcc make libc6-dev pkg-config libfcgi-dev libcurl4-openssl-dev libcjs
 	   libjwt-dev libssl-dev libcrypt-dev postgresql-15 nginx python3 python3-requests util-linux \
 	   ca-certificates
 DEB_TEST = check valgrind python3-pytest python3-requests python3-psycopg python3-selenium \
-	   chromium chromium-driver
+	   chromium chromium-driver clang libclang-rt-14-dev
 DEB_BENCH = wrk
 
 LIB_SRC = $(filter-out src/admin_main.c src/worker_main.c,$(wildcard src/*.c))
@@ -25,7 +25,21 @@ UNIT_BIN = $(patsubst tests/unit/%.c,build/tests/%,$(UNIT_SRC))
 
 PROGS = cgi-bin/jetstack bin/jetstack-admin bin/jetstack-worker
 
-.PHONY: all deps deps-test run test unit clean install format bench
+# libFuzzer targets (tests/fuzz/fuzz_*.c): clang, with the sources they reach
+# compiled again with the same sanitizers and coverage (never the gcc
+# objects).  FUZZ_LIB_SRC is what the targets link; add a file when one of
+# them starts calling into it.
+FUZZ_CC      = clang
+FUZZ_SAN     = -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS  = -std=c11 -g -O1 -Wall -Wextra -D_GNU_SOURCE -pthread $(FUZZ_SAN) \
+	       $(shell pkg-config --cflags $(PKGS))
+FUZZ_LIB_SRC = src/buf.c src/crypt.c src/hs.c src/html.c src/httpc.c src/req.c src/sess.c \
+	       src/tmpl.c
+FUZZ_LIB_OBJ = $(patsubst src/%.c,build/fuzz/obj/%.o,$(FUZZ_LIB_SRC))
+FUZZ_SRC     = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN     = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
+
+.PHONY: all deps deps-test run test unit fuzz clean install format bench
 all: $(PROGS)
 
 deps:
@@ -65,6 +79,21 @@ build/tests/%: tests/unit/%.c build/libjetstack.a | build
 
 unit: $(UNIT_BIN)
 
+build/fuzz/obj/%.o: src/%.c src/*.h
+	@mkdir -p build/fuzz/obj
+	@echo "CC (fuzz) $<"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+build/fuzz/libjetstack-fuzz.a: $(FUZZ_LIB_OBJ)
+	@rm -f $@ && ar rcs $@ $^
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h src/*.h build/fuzz/libjetstack-fuzz.a
+	@echo "LD $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -Werror -fsanitize=fuzzer -Isrc -o $@ $< \
+		build/fuzz/libjetstack-fuzz.a $(LDLIBS)
+
+fuzz: $(FUZZ_BIN)
+
 # Each step runs on its own so that a recursive make sees the packages that
 # deps installed (pkg-config answers only once they are there).
 run: deps
@@ -72,7 +101,7 @@ run: deps
 	@scripts/run.sh
 
 test: deps-test
-	@$(MAKE) --no-print-directory all unit
+	@$(MAKE) --no-print-directory all unit fuzz
 	@scripts/test.sh
 
 bench: deps-test
