@@ -1,5 +1,6 @@
 #!/bin/sh
-# make test: unit tests (Check, under valgrind), then the simulator's own
+# make test: unit tests (Check, under valgrind), the libFuzzer targets for a
+# fixed number of runs each (scripts/fuzz.sh), then the simulator's own
 # tests, integration tests (real PostgreSQL, nginx, FastCGI, simulator) and
 # browser tests (headless Chromium) in one pytest session.  Prints one
 # summary; exits non-zero on any failure.
@@ -27,6 +28,11 @@ for t in build/tests/test_*; do
 	unit_checks=$((unit_checks + ${n:-0}))
 done
 
+scripts/fuzz.sh >tests/output/fuzz.log 2>&1
+fuzz_rc=$?
+cat tests/output/fuzz.log
+fuzz_line=$(sed -n 's/^fuzz: \([0-9]*\) passed/\1 targets passed/p' tests/output/fuzz.log | tail -1)
+
 /usr/bin/python3 -m pytest -p no:cacheprovider -q -r fE --junitxml=tests/output/pytest.xml \
 	tests/unit_py tests/integration tests/e2e "$@" >tests/output/pytest.log 2>&1
 py_rc=$?
@@ -36,8 +42,9 @@ py_line=$(grep -E '^(=+ )?[0-9]+ (passed|failed)|no tests ran|error' tests/outpu
 echo
 echo "================================ summary ================================"
 echo "unit (Check under valgrind): $unit_ok suites passed, $unit_fail failed, $unit_checks checks${failed:+ (failed:$failed)}"
+echo "fuzz (libFuzzer, ${FUZZ_RUNS:-20000} runs each): ${fuzz_line:-no result}"
 echo "pytest (simulator, integration, browser): ${py_line:-no result}"
-if [ "$unit_fail" -eq 0 ] && [ "$py_rc" -eq 0 ]; then
+if [ "$unit_fail" -eq 0 ] && [ "$fuzz_rc" -eq 0 ] && [ "$py_rc" -eq 0 ]; then
 	echo "RESULT: PASS"
 	exit 0
 fi
