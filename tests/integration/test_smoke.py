@@ -1,5 +1,6 @@
 """The stack answers: sign-in page, a signed-in Client Accounts page with the
 sidebar, and a first connection through the simulator."""
+import re
 
 
 def test_signed_in_layout_and_first_connect(stack):
@@ -11,8 +12,16 @@ def test_signed_in_layout_and_first_connect(stack):
     hub = stack.new_hub("Smoke Portal")
     r = c.connect(hub, "config_only", as_user="alex@agency.test")
     assert r.status_code == 303, r.text[:2000]
+    pid = stack.portal_id(c.org, hub)
     page = c.get("/portals").text
-    assert "Connected" in page and str(hub) in page
+    # the new portal's own row, green: "Connected" alone is always on the
+    # page (the status filter's label)
+    rows = re.findall(r'<tr id="portal-%d"([^>]*)>(.*?)</tr>' % pid, page, re.S)
+    assert len(rows) == 1, page[:3000]
+    attrs, cells = rows[0]
+    assert 'data-status="connected"' in attrs, attrs
+    assert "<td>%d</td>" % hub in cells, cells
+    assert re.search(r'<span class="indicator green">\s*Connected\s*</span>', cells), cells
 
 
 def test_logs_hold_no_secrets(stack):
