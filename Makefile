@@ -77,7 +77,7 @@ build/tests/%: tests/unit/%.c build/libjetstack.a | build
 	@$(CC) $(CFLAGS) -Isrc $(shell pkg-config --cflags check) -o $@ $< build/libjetstack.a \
 		$(shell pkg-config --libs check) $(LDLIBS)
 
-unit: $(UNIT_BIN)
+unit: $(UNIT_BIN) build/tests/stmt_dump
 
 build/fuzz/obj/%.o: src/%.c src/*.h
 	@mkdir -p build/fuzz/obj

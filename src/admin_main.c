@@ -15,6 +15,8 @@
 #include "crypt.h"
 #include "db_admin.h"
 #include "db_portal.h"
+#include "db_user.h"
+#include "role.h"
 #include "log.h"
 #include "valid.h"
 
@@ -64,8 +66,7 @@ static int parse_opts(int argc, char **argv, int from, struct opts *o)
 
 static int valid_role(const char *r)
 {
-	return r && (strcmp(r, "owner") == 0 || strcmp(r, "admin") == 0 ||
-		     strcmp(r, "member") == 0 || strcmp(r, "viewer") == 0);
+	return role_parse(r) >= 0;
 }
 
 /* Read a password from stdin: the first line, without its newline. */
@@ -132,24 +133,20 @@ static int cmd_user_create(struct db *db, const struct opts *o)
 
 static int cmd_portal_list(struct db *db, const char *org)
 {
+	struct portal_brief *ps;
+	size_t n;
 	long long id;
-	char oid[24];
-	PGresult *r;
 
 	if (need_org(db, org, &id) < 0)
 		return 1;
-	snprintf(oid, sizeof(oid), "%lld", id);
-	const char *p[] = {oid};
-	r = db_run(db, ST_PORTAL_ADMIN_LIST, 1, p);
-	if (r == NULL)
+	if (db_portal_admin_list(db, id, &ps, &n) < 0)
 		return 1;
 	printf("%-8s %-12s %-14s %-20s %s\n", "ID", "HUB ID", "TYPE", "STATUS", "NAME");
-	for (int i = 0; i < PQntuples(r); i++)
-		printf(
-		    "%-8s %-12s %-14s %-20s %s%s%s\n", db_get(r, i, "id"), db_get(r, i, "hub_id"),
-		    db_get(r, i, "connection_type"), db_get(r, i, "status"), db_get(r, i, "name"),
-		    db_get(r, i, "status_reason")[0] ? " — " : "", db_get(r, i, "status_reason"));
-	PQclear(r);
+	for (size_t i = 0; i < n; i++)
+		printf("%-8lld %-12lld %-14s %-20s %s%s%s\n", ps[i].id, ps[i].hub_id,
+		       ps[i].conn_type, ps[i].status, ps[i].name, ps[i].reason[0] ? " — " : "",
+		       ps[i].reason);
+	free(ps);
 	return 0;
 }
 

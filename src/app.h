@@ -9,6 +9,7 @@
 
 #include "conf.h"
 #include "db.h"
+#include "db_portal.h"
 #include "http.h"
 #include "req.h"
 
@@ -36,6 +37,16 @@ struct session {
 	long n_connected, n_needs, n_disconnected;
 };
 
+/* Query and form values the gate checked and parsed for the handler
+ * (route.c's field table); what a route does not declare stays unset. */
+struct page_args {
+	long long after;    /* ?after=: a portal id; 0 none */
+	long long before;   /* ?before=: an activity id; 0 none */
+	int sort;	    /* ?sort=: an index of valid_sort_keys; -1 none */
+	const char *status; /* ?status=: a status key; NULL none */
+	int conn_type;	    /* connection_type: an enum conn_type; -1 none */
+};
+
 struct ctx {
 	const struct app *app;
 	struct db *db;
@@ -44,11 +55,13 @@ struct ctx {
 	struct resp *resp;
 	struct session *sess; /* NULL on public pages */
 	int route;	      /* enum page */
+	struct page_args args; /* checked and parsed by the gate */
 	int auth_tried;	      /* the gate has read the session (whatever came of it) */
 	/* the page's main query, read by the gate in the same round trip as
-	 * the session (route prefetch); the page takes it or the gate frees
-	 * it */
-	PGresult *prefetched;
+	 * the session (route prefetch); NULL, or a page the gate frees after
+	 * the handler (prefetched->res NULL: nothing read, the page reads its
+	 * own) */
+	struct portal_page *prefetched;
 };
 
 #endif

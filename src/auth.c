@@ -2,6 +2,8 @@
  * auth: database-backed sessions, session cookies and CSRF tokens.
  */
 #include "auth.h"
+#include "db_session.h"
+#include "role.h"
 #include "crypt.h"
 #include "log.h"
 #include "sess.h"
@@ -34,88 +36,56 @@ int auth_load(struct ctx *c, struct session *s)
 	return auth_load_with(c, s, NULL, NULL);
 }
 
-int auth_load_with(struct ctx *c, struct session *s, struct db_call *call, PGresult **res)
+int auth_load_with(struct ctx *c, struct session *s, const struct portal_query *q,
+		   struct portal_page *page)
 {
 	const struct conf *conf = &c->app->conf;
 	const char *jwt = req_cookie(c->req, auth_session_cookie(conf));
-	char sid[65], idle[24], org_text[24];
+	struct session_row row;
+	char sid[65];
 	long long org = 0;
-	PGresult *r = NULL;
-	int result = 0;
+	int rc;
 
 	memset(s, 0, sizeof(*s));
-	if (res != NULL)
-		*res = NULL;
+	if (page != NULL)
+		memset(page, 0, sizeof(*page));
 	if (jwt == NULL)
 		return 0;
 	if (sess_jwt_verify_org(jwt, conf->session_key, sizeof(conf->session_key), (long)time(NULL),
 				sid, sizeof(sid), &org) < 0)
 		return 0;
-	if (org <= 0)
-		call = NULL; /* a token from before the org grant: no prefetch */
 	sess_id_hash(sid, s->sid_hash);
-	snprintf(idle, sizeof(idle), "%ld", conf->session_idle);
-	if (call != NULL) {
-		struct db_call sc = {.st = ST_SESSION_LOAD, .n = 2, .params = {s->sid_hash, idle}};
-
-		snprintf(org_text, sizeof(org_text), "%lld", org);
-		call->params[0] = org_text;
-		if (db_run_pair(c->db, &sc, call, &r, res) < 0) {
-			result = -1;
-			goto out;
-		}
-	} else {
-		const char *p[] = {s->sid_hash, idle};
-
-		r = db_run(c->db, ST_SESSION_LOAD, 2, p);
-		if (r == NULL) {
-			result = -1;
-			goto out;
-		}
-	}
-	if (PQntuples(r) != 1)
-		goto out;
-	s->user_id = db_get_ll(r, 0, "user_id");
-	s->org_id = db_get_ll(r, 0, "org_id");
-	if (call != NULL && s->org_id != org) {
+	/* a token from before the org grant (org 0) gets no prefetch */
+	rc = db_session_load(c->db, s->sid_hash, conf->session_idle, org, q, &row, page);
+	if (rc != 1)
+		return rc;
+	if (q != NULL && org > 0 && row.org_id != org)
 		/* the signed grant and the session disagree (cannot happen
-		 * unless the key leaked): drop the page read for the grant's
-		 * organisation; the page reads its own */
+		 * unless the key leaked): the page read for the grant's
+		 * organisation was dropped; the page reads its own */
 		log_event(LOG_WARN, c->req->id, "session_org_mismatch", NULL);
-		PQclear(*res);
-		*res = NULL;
-	}
-	copy(s->role, sizeof(s->role), db_get(r, 0, "role"));
-	copy(s->email, sizeof(s->email), db_get(r, 0, "email"));
-	copy(s->org_name, sizeof(s->org_name), db_get(r, 0, "org_name"));
-	copy(s->flash, sizeof(s->flash), db_get(r, 0, "flash"));
-	s->can_manage = strcmp(s->role, "owner") == 0 || strcmp(s->role, "admin") == 0;
-	s->n_connected = (long)db_get_ll(r, 0, "n_connected");
-	s->n_needs = (long)db_get_ll(r, 0, "n_needs");
-	s->n_disconnected = (long)db_get_ll(r, 0, "n_disconnected");
+	s->user_id = row.user_id;
+	s->org_id = row.org_id;
+	copy(s->role, sizeof(s->role), row.role);
+	copy(s->email, sizeof(s->email), row.email);
+	copy(s->org_name, sizeof(s->org_name), row.org_name);
+	copy(s->flash, sizeof(s->flash), row.flash);
+	s->can_manage = role_can_manage(s->role);
+	s->n_connected = row.n_connected;
+	s->n_needs = row.n_needs;
+	s->n_disconnected = row.n_disconnected;
 	sess_csrf_token(conf->session_key, sizeof(conf->session_key), s->sid_hash, s->csrf);
-	if (strcmp(db_get(r, 0, "stale"), "t") == 0) {
-		const char *q[] = {s->sid_hash};
-		db_cmd(c->db, ST_SESSION_TOUCH, 1, q);
-	}
-	if (s->flash[0]) {
-		const char *q[] = {s->sid_hash};
-		db_cmd(c->db, ST_SESSION_FLASH_CLEAR, 1, q);
-	}
-	result = 1;
-out:
-	PQclear(r);
-	if (result != 1 && res != NULL) {
-		PQclear(*res);
-		*res = NULL;
-	}
-	return result;
+	if (row.stale)
+		db_session_touch(c->db, s->sid_hash);
+	if (s->flash[0])
+		db_session_flash(c->db, s->sid_hash, NULL);
+	return 1;
 }
 
 int auth_start(struct ctx *c, long long user_id, long long org_id)
 {
 	const struct conf *conf = &c->app->conf;
-	char sid[44], hash[65], uid[24], oid[24], max[24];
+	char sid[44], hash[65];
 	char *jwt = NULL;
 	long now = (long)time(NULL);
 	int result = -1;
@@ -123,11 +93,7 @@ int auth_start(struct ctx *c, long long user_id, long long org_id)
 	if (sess_new_id(sid) < 0)
 		goto out;
 	sess_id_hash(sid, hash);
-	snprintf(uid, sizeof(uid), "%lld", user_id);
-	snprintf(oid, sizeof(oid), "%lld", org_id);
-	snprintf(max, sizeof(max), "%ld", conf->session_max);
-	const char *p[] = {hash, uid, oid, max};
-	if (db_cmd(c->db, ST_SESSION_CREATE, 4, p) != 1)
+	if (db_session_create(c->db, hash, user_id, org_id, conf->session_max) != 1)
 		goto out;
 	jwt = sess_jwt_sign_org(conf->session_key, sizeof(conf->session_key), sid, org_id, now,
 				now + conf->session_max);
@@ -147,10 +113,8 @@ int auth_end(struct ctx *c)
 	const struct conf *conf = &c->app->conf;
 	int rc = 0;
 
-	if (c->sess != NULL) {
-		const char *p[] = {c->sess->sid_hash};
-		rc = db_cmd(c->db, ST_SESSION_END, 1, p) < 0 ? -1 : 0;
-	}
+	if (c->sess != NULL)
+		rc = db_session_end(c->db, c->sess->sid_hash) < 0 ? -1 : 0;
 	http_set_cookie(c->resp, auth_session_cookie(conf), "", 0, conf->base_https);
 	return rc;
 }
@@ -161,7 +125,7 @@ int auth_pre_csrf(struct ctx *c, char out[44])
 	const char *pre = req_cookie(c->req, auth_pre_cookie(conf));
 	char fresh[44];
 
-	if (pre == NULL || !valid_token(pre)) {
+	if (pre == NULL || !sess_random_valid(pre)) {
 		if (sess_new_id(fresh) < 0)
 			return -1;
 		if (http_set_cookie(c->resp, auth_pre_cookie(conf), fresh, -1, conf->base_https) <
@@ -185,7 +149,7 @@ int auth_csrf_ok(const struct ctx *c)
 		bound = c->sess->sid_hash;
 	} else {
 		bound = req_cookie(c->req, auth_pre_cookie(conf));
-		if (bound == NULL || !valid_token(bound))
+		if (bound == NULL || !sess_random_valid(bound))
 			return 0;
 	}
 	return sess_csrf_check(conf->session_key, sizeof(conf->session_key), bound, token) == 1;

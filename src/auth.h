@@ -19,12 +19,13 @@ const char *auth_pre_cookie(const struct conf *conf);
  * disabled), -1 on a database error.
  */
 int auth_load(struct ctx *c, struct session *s);
-/* The same, and also run the page's statement in the same round trip:
- * call->params[0] is set to the organisation named by the session token's
- * signed "org" grant and the result goes to *res (caller PQclear()s).  *res
- * is NULL unless 1 is returned and the session's organisation is that one
- * (tokens without the grant get no prefetch; the page reads its own). */
-int auth_load_with(struct ctx *c, struct session *s, struct db_call *call, PGresult **res);
+/* The same, and also read Client Accounts page q in the same round trip,
+ * for the organisation named by the session token's signed "org" grant,
+ * into *page (free with db_portal_page_free).  page->res is NULL unless 1
+ * is returned and the session's organisation is that one (tokens without
+ * the grant get no prefetch; the page reads its own). */
+int auth_load_with(struct ctx *c, struct session *s, const struct portal_query *q,
+		   struct portal_page *page);
 /* Create a session for user in org and set the cookie on c->resp.
  * 0 ok, -1 error. */
 int auth_start(struct ctx *c, long long user_id, long long org_id);

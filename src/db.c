@@ -2,7 +2,7 @@
  * db: the PostgreSQL connection, prepared statements, transactions and row
  * helpers.  See db.h.  Entity functions live in db_*.c files.
  */
-#include "db.h"
+#include "db_int.h"
 #include "log.h"
 
 #include <limits.h>
@@ -296,9 +296,7 @@ int db_isnull(const PGresult *r, int row, const char *field)
 	return c < 0 || row >= PQntuples(r) || PQgetisnull(r, row, c);
 }
 
-/* Rows as JSON; with ref, strings and keys point into r (no copies), so r
- * must outlive the JSON. */
-static cJSON *rows_json(const PGresult *r, int ref)
+cJSON *db_rows_json(const PGresult *r)
 {
 	cJSON *arr = cJSON_CreateArray();
 	int rows = PQntuples(r), cols = PQnfields(r);
@@ -320,12 +318,9 @@ static cJSON *rows_json(const PGresult *r, int ref)
 				v = cJSON_CreateNull();
 			else if (PQftype(r, c) == 16 /* bool */)
 				v = cJSON_CreateBool(PQgetvalue(r, i, c)[0] == 't');
-			else if (ref)
-				v = cJSON_CreateStringReference(PQgetvalue(r, i, c));
 			else
 				v = cJSON_CreateString(PQgetvalue(r, i, c));
-			if (v == NULL || !(ref ? cJSON_AddItemToObjectCS(o, name, v)
-					       : cJSON_AddItemToObject(o, name, v))) {
+			if (v == NULL || !cJSON_AddItemToObject(o, name, v)) {
 				cJSON_Delete(v);
 				goto fail;
 			}
@@ -337,15 +332,7 @@ fail:
 	return NULL;
 }
 
-cJSON *db_rows_json(const PGresult *r)
-{
-	return rows_json(r, 0);
-}
 
-cJSON *db_rows_json_ref(const PGresult *r)
-{
-	return rows_json(r, 1);
-}
 
 int db_ping(struct db *db)
 {

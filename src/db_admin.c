@@ -2,14 +2,14 @@
  * db_admin: migrations, organisations, users, metrics gauges.
  */
 #include "db_admin.h"
-#include "refresh.h"
+#include "buf.h"
+#include "db_int.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define LL(buf, v) snprintf(buf, sizeof(buf), "%lld", (long long)(v))
 
 /* NNNN_verb_noun.sql */
 static int migration_name(const char *n)
@@ -162,134 +162,34 @@ out:
 	return result;
 }
 
-static int find_id(struct db *db, enum stmt st, const char *arg, long long *id)
+int db_metrics_read(struct db *db, struct db_gauges *out)
 {
 	PGresult *r;
-	int result;
 
-	const char *p[] = {arg};
-	r = db_run(db, st, 1, p);
+	memset(out, 0, sizeof(*out));
+	r = db_run(db, ST_METRICS_PORTALS, 0, NULL);
 	if (r == NULL)
 		return -1;
-	result = PQntuples(r) == 1;
-	if (result)
-		*id = db_get_ll(r, 0, "id");
-	PQclear(r);
-	return result;
-}
-
-int db_org_find(struct db *db, const char *name, long long *id)
-{
-	return find_id(db, ST_ORG_BY_NAME, name, id);
-}
-
-int db_org_create(struct db *db, const char *name, long long *id)
-{
-	return find_id(db, ST_ORG_CREATE, name, id);
-}
-
-int db_user_find(struct db *db, const char *email, long long *id)
-{
-	return find_id(db, ST_USER_ID_BY_EMAIL, email, id);
-}
-
-int db_user_create(struct db *db, long long org, const char *email, const char *hash,
-		   const char *role, long long *id)
-{
-	PGresult *r;
-	char u[24], o[24];
-
-	if (db_user_find(db, email, id) != 0)
-		return 0;
-	if (db_begin(db) < 0)
-		return -1;
-	const char *p[] = {email, hash};
-	r = db_run(db, ST_USER_CREATE, 2, p);
-	if (r == NULL || PQntuples(r) != 1) {
-		PQclear(r);
-		db_rollback(db);
-		return -1;
-	}
-	*id = db_get_ll(r, 0, "id");
-	PQclear(r);
-	LL(u, *id);
-	LL(o, org);
-	const char *q[] = {u, o, role};
-	if (db_cmd(db, ST_MEMBERSHIP_UPSERT, 3, q) != 1 || db_commit(db) < 0) {
-		db_rollback(db);
-		return -1;
-	}
-	return 1;
-}
-
-int db_user_set_role(struct db *db, long long user, long long org, const char *role)
-{
-	char u[24], o[24];
-
-	LL(u, user);
-	LL(o, org);
-	const char *p[] = {u, o, role};
-	return (int)db_cmd(db, ST_MEMBERSHIP_UPSERT, 3, p) < 0 ? -1 : 1;
-}
-
-int db_user_disable(struct db *db, long long user)
-{
-	char u[24];
-
-	LL(u, user);
-	const char *p[] = {u};
-	if (db_begin(db) < 0)
-		return -1;
-	if (db_cmd(db, ST_USER_DISABLE, 1, p) < 0 || db_cmd(db, ST_USER_SESSIONS_END, 1, p) < 0 ||
-	    db_commit(db) < 0) {
-		db_rollback(db);
-		return -1;
-	}
-	return 1;
-}
-
-/* One Prometheus gauge family from the named columns of row 0 of r. */
-static void gauges(struct buf *out, const char *metric, const char *help, const char *label,
-		   const PGresult *r, const char *const *cols)
-{
-	buf_printf(out, "# HELP %s %s\n# TYPE %s gauge\n", metric, help, metric);
-	for (; *cols != NULL; cols++)
-		buf_printf(out, "%s{%s=\"%s\"} %s\n", metric, label, *cols, db_get(r, 0, *cols));
-}
-
-int db_metrics(struct db *db, struct buf *out)
-{
-	PGresult *r = db_run(db, ST_METRICS_PORTALS, 0, NULL);
-
-	if (r == NULL)
-		return -1;
-	gauges(out, "jetstack_portals", "Portals by connection status.", "status", r,
-	       (const char *[]){"connected", "needs_reconnection", "disconnected", NULL});
+	out->portals[STATUS_CONNECTED] = (long)db_get_ll(r, 0, "connected");
+	out->portals[STATUS_NEEDS_RECONNECTION] = (long)db_get_ll(r, 0, "needs_reconnection");
+	out->portals[STATUS_DISCONNECTED] = (long)db_get_ll(r, 0, "disconnected");
 	PQclear(r);
 	r = db_run(db, ST_METRICS_JOBS, 0, NULL);
 	if (r == NULL)
 		return -1;
-	gauges(out, "jetstack_jobs", "Jobs in the queue by state (due: queued and due now).",
-	       "state", r, (const char *[]){"due", "queued", "running", NULL});
-	buf_puts(out, "# HELP jetstack_oldest_due_job_seconds Age of the oldest job that is due.\n"
-		      "# TYPE jetstack_oldest_due_job_seconds gauge\n");
-	buf_printf(out, "jetstack_oldest_due_job_seconds %s\n", db_get(r, 0, "oldest_due"));
+	out->jobs_due = (long)db_get_ll(r, 0, "due");
+	out->jobs_queued = (long)db_get_ll(r, 0, "queued");
+	out->jobs_running = (long)db_get_ll(r, 0, "running");
+	out->oldest_due_s = (long)db_get_ll(r, 0, "oldest_due");
 	PQclear(r);
 	r = db_run(db, ST_METRICS_COUNTERS, 0, NULL);
 	if (r == NULL)
 		return -1;
-	buf_puts(out, "# HELP jetstack_token_refreshes_total Token refreshes by outcome.\n"
-		      "# TYPE jetstack_token_refreshes_total counter\n");
-	for (int k = REFRESH_OK; k <= REFRESH_ERROR; k++) {
-		const char *outcome = refresh_result_name((enum refresh_result)k), *v = "0";
-
-		for (int i = 0; i < PQntuples(r); i++) {
-			const char *name = db_get(r, i, "name");
-			if (strncmp(name, "refresh_", 8) == 0 && strcmp(name + 8, outcome) == 0)
-				v = db_get(r, i, "value");
-		}
-		buf_printf(out, "jetstack_token_refreshes_total{outcome=\"%s\"} %s\n", outcome, v);
+	for (int i = 0; i < PQntuples(r) && out->ncounters < DB_COUNTERS_MAX; i++) {
+		db_copy(out->counters[out->ncounters].name, sizeof(out->counters[0].name),
+			db_get(r, i, "name"));
+		out->counters[out->ncounters++].value = db_get_ll(r, i, "value");
 	}
 	PQclear(r);
-	return out->overflow || out->oom ? -1 : 0;
+	return 1;
 }

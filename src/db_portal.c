@@ -1,22 +1,17 @@
 /*
- * db_portal: portal, token, OAuth state and activity queries.  See
+ * db_portal: portals (Client Accounts rows), their status and scopes.  See
  * db_portal.h.
  */
 #include "db_portal.h"
+#include "db_int.h"
+#include "log.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define LL(buf, v) snprintf(buf, sizeof(buf), "%lld", (long long)(v))
 
-static void copy(char *dst, size_t n, const char *src)
-{
-	snprintf(dst, n, "%s", src);
-}
-
-void db_portal_list_call(struct db_call *call, enum portal_sort sort, const char *status,
-			 long long after)
+void db_portal_list_call(struct db_call *call, const struct portal_query *q)
 {
 	/* [sort][status filter][later page]; with one status, the status
 	 * order is the name order */
@@ -28,31 +23,97 @@ void db_portal_list_call(struct db_call *call, enum portal_sort sort, const char
 	    [SORT_LAST] = {{ST_PORTAL_FIRST_LAST, ST_PORTAL_LIST_LAST},
 			   {ST_PORTAL_FIRST_LAST_S, ST_PORTAL_LIST_LAST_S}},
 	};
+	enum portal_sort sort = (unsigned)q->sort <= SORT_LAST ? q->sort : SORT_NAME;
 	int n = 1;
 
 	memset(call, 0, sizeof(*call));
-	call->st = st[sort][status != NULL][after > 0];
-	if (after > 0) {
-		LL(call->text[0], after);
+	call->st = st[sort][q->status != NULL][q->after > 0];
+	if (q->after > 0) {
+		LL(call->text[0], q->after);
 		call->params[n++] = call->text[0];
 	}
-	if (status != NULL)
-		call->params[n++] = status;
+	if (q->status != NULL)
+		call->params[n++] = q->status;
 	call->n = n;
 	call->binary = 1;
 }
 
-int db_portal_list(struct db *db, long long org, enum portal_sort sort, const char *status,
-		   long long after, PGresult **res)
+/* The list's columns (db_stmt.c's LIST_COLS), in binary format. */
+enum {
+	COL_ID,		    /* int8 */
+	COL_HUB_ID,	    /* int8 */
+	COL_NAME,	    /* text */
+	COL_HUB_DOMAIN,	    /* text */
+	COL_CONN_TYPE,	    /* text */
+	COL_STATUS,	    /* text */
+	COL_REASON,	    /* text */
+	COL_LAST_CONNECTED, /* timestamptz */
+	COL_CONNECTED_BY,   /* text */
+	COL_HS_USER_EMAIL,  /* text */
+	COL_LAST_REFRESHED, /* timestamptz, may be NULL */
+	COL_NEXT_CHECK,	    /* timestamptz, may be NULL */
+	COL__COUNT
+};
+
+static const unsigned list_types[COL__COUNT] = {
+    [COL_ID] = 20,	       [COL_HUB_ID] = 20,	   [COL_NAME] = 25,
+    [COL_HUB_DOMAIN] = 25,     [COL_CONN_TYPE] = 25,	   [COL_STATUS] = 25,
+    [COL_REASON] = 25,	       [COL_LAST_CONNECTED] = 1184, [COL_CONNECTED_BY] = 25,
+    [COL_HS_USER_EMAIL] = 25, [COL_LAST_REFRESHED] = 1184, [COL_NEXT_CHECK] = 1184,
+};
+
+int db_portal_page_take(struct portal_page *out, PGresult *r)
+{
+	int n = PQntuples(r);
+
+	memset(out, 0, sizeof(*out));
+	if (!db_bin_types_ok(r, list_types, COL__COUNT) || n > PORTAL_FETCH) {
+		log_event(LOG_ERROR, NULL, "portal_list_columns", NULL);
+		PQclear(r);
+		return -1;
+	}
+	out->res = r;
+	out->n = n;
+	for (int i = 0; i < n; i++) {
+		struct portal_list_row *w = &out->row[i];
+
+		w->id = db_bin_int8(r, i, COL_ID);
+		w->hub_id = db_bin_int8(r, i, COL_HUB_ID);
+		w->name = PQgetvalue(r, i, COL_NAME);
+		w->hub_domain = PQgetvalue(r, i, COL_HUB_DOMAIN);
+		w->conn_type = PQgetvalue(r, i, COL_CONN_TYPE);
+		w->status = PQgetvalue(r, i, COL_STATUS);
+		w->reason = PQgetvalue(r, i, COL_REASON);
+		w->last_connected = db_bin_time(r, i, COL_LAST_CONNECTED);
+		w->connected_by = PQgetvalue(r, i, COL_CONNECTED_BY);
+		w->hs_user_email = PQgetvalue(r, i, COL_HS_USER_EMAIL);
+		w->last_refreshed = db_bin_time(r, i, COL_LAST_REFRESHED);
+		w->next_check = db_bin_time(r, i, COL_NEXT_CHECK);
+	}
+	return 1;
+}
+
+void db_portal_page_free(struct portal_page *p)
+{
+	PQclear(p->res);
+	memset(p, 0, sizeof(*p));
+}
+
+int db_portal_list(struct db *db, long long org, const struct portal_query *q,
+		   struct portal_page *out)
 {
 	struct db_call call;
+	PGresult *r;
 	char o[24];
 
-	db_portal_list_call(&call, sort, status, after);
+	memset(out, 0, sizeof(*out));
+	db_portal_list_call(&call, q);
 	LL(o, org);
 	call.params[0] = o;
-	*res = db_run_format(db, call.st, call.n, call.params, call.binary);
-	return *res == NULL ? -1 : 1;
+	r = db_run_format(db, call.st, call.n, call.params, call.binary);
+	if (r == NULL)
+		return -1;
+	return db_portal_page_take(out, r);
 }
 
 int db_portal_get(struct db *db, long long org, long long id, cJSON **out)
@@ -83,8 +144,8 @@ int db_portal_get(struct db *db, long long org, long long id, cJSON **out)
 	return result;
 }
 
-int db_portal_lock(struct db *db, long long org, long long id, long long hub_id,
-		   struct portal_lock *out)
+static int portal_ref(struct db *db, enum stmt by_id, enum stmt by_hub, long long org,
+		      long long id, long long hub_id, struct portal_ref *out)
 {
 	char o[24], i[24];
 	PGresult *r;
@@ -95,11 +156,11 @@ int db_portal_lock(struct db *db, long long org, long long id, long long hub_id,
 	if (id) {
 		LL(i, id);
 		const char *p[] = {i, o};
-		r = db_run(db, ST_PORTAL_LOCK, 2, p);
+		r = db_run(db, by_id, 2, p);
 	} else {
 		LL(i, hub_id);
 		const char *p[] = {o, i};
-		r = db_run(db, ST_PORTAL_LOCK_HUB, 2, p);
+		r = db_run(db, by_hub, 2, p);
 	}
 	if (r == NULL)
 		return -1;
@@ -107,12 +168,24 @@ int db_portal_lock(struct db *db, long long org, long long id, long long hub_id,
 	if (result) {
 		out->id = db_get_ll(r, 0, "id");
 		out->hub_id = db_get_ll(r, 0, "hub_id");
-		copy(out->status, sizeof(out->status), db_get(r, 0, "status"));
-		copy(out->conn_type, sizeof(out->conn_type), db_get(r, 0, "connection_type"));
-		copy(out->name, sizeof(out->name), db_get(r, 0, "name"));
+		db_copy(out->status, sizeof(out->status), db_get(r, 0, "status"));
+		db_copy(out->conn_type, sizeof(out->conn_type), db_get(r, 0, "connection_type"));
+		db_copy(out->name, sizeof(out->name), db_get(r, 0, "name"));
 	}
 	PQclear(r);
 	return result;
+}
+
+int db_portal_find(struct db *db, long long org, long long id, long long hub_id,
+		   struct portal_ref *out)
+{
+	return portal_ref(db, ST_PORTAL_FIND, ST_PORTAL_FIND_HUB, org, id, hub_id, out);
+}
+
+int db_portal_lock(struct db *db, long long org, long long id, long long hub_id,
+		   struct portal_ref *out)
+{
+	return portal_ref(db, ST_PORTAL_LOCK, ST_PORTAL_LOCK_HUB, org, id, hub_id, out);
 }
 
 int db_portal_insert(struct db *db, long long org, long long hub_id, const char *domain,
@@ -225,191 +298,57 @@ int db_portal_scope_gaps(struct db *db, const char *conn_type, const char *requi
 	return rows > 0;
 }
 
-int db_activity_add(struct db *db, long long org, long long portal, long long user,
-		    const char *kind, const char *message, const char *correlation_id)
-{
-	char o[24], pt[24] = "", u[24] = "";
 
-	LL(o, org);
-	if (portal)
-		LL(pt, portal);
-	if (user)
-		LL(u, user);
-	const char *p[] = {o, pt, u, kind, message, correlation_id ? correlation_id : ""};
-	return db_cmd(db, ST_ACTIVITY_ADD, 6, p) == 1 ? 1 : -1;
+int db_portal_refreshed(struct db *db, long long portal, long next_check_in)
+{
+	char p[24], n[24];
+
+	LL(p, portal);
+	LL(n, next_check_in);
+	const char *params[] = {p, n};
+	return db_cmd(db, ST_PORTAL_REFRESHED, 2, params) < 0 ? -1 : 1;
 }
 
-int db_activity_list(struct db *db, long long org, long long portal, long long before, cJSON **rows)
+int db_portal_health_done(struct db *db, long long portal, long interval, long margin)
 {
-	char o[24], pt[24], b[24];
-	PGresult *r;
+	char p[24], iv[24], mg[24];
 
-	*rows = NULL;
+	LL(p, portal);
+	LL(iv, interval);
+	LL(mg, margin);
+	const char *params[] = {p, iv, mg};
+	return db_cmd(db, ST_PORTAL_HEALTH_DONE, 3, params) < 0 ? -1 : 1;
+}
+
+int db_portal_admin_list(struct db *db, long long org, struct portal_brief **out, size_t *n)
+{
+	char o[24];
+	PGresult *r;
+	int rows;
+
+	*out = NULL;
+	*n = 0;
 	LL(o, org);
-	LL(pt, portal);
-	LL(b, before > 0 ? before : 9223372036854775807LL);
-	const char *p[] = {pt, o, b};
-	r = db_run(db, ST_ACTIVITY_LIST, 3, p);
+	const char *p[] = {o};
+	r = db_run(db, ST_PORTAL_ADMIN_LIST, 1, p);
 	if (r == NULL)
 		return -1;
-	*rows = db_rows_json(r);
-	PQclear(r);
-	return *rows ? 1 : -1;
-}
-
-int db_state_create(struct db *db, const char *state_hash, const char *session_hash, long long user,
-		    long long org, long long portal, const char *conn_type, int ttl_seconds)
-{
-	char u[24], o[24], pt[24] = "", ttl[16];
-
-	LL(u, user);
-	LL(o, org);
-	if (portal)
-		LL(pt, portal);
-	snprintf(ttl, sizeof(ttl), "%d", ttl_seconds);
-	const char *p[] = {state_hash, session_hash, u, o, pt, conn_type, ttl};
-	return db_cmd(db, ST_STATE_CREATE, 7, p) == 1 ? 1 : -1;
-}
-
-int db_state_consume(struct db *db, const char *state_hash, struct oauth_state *out)
-{
-	PGresult *r;
-	int result;
-
-	memset(out, 0, sizeof(*out));
-	const char *p[] = {state_hash};
-	r = db_run(db, ST_STATE_CONSUME, 1, p);
-	if (r == NULL)
-		return -1;
-	if (PQntuples(r) == 1) {
-		copy(out->session_hash, sizeof(out->session_hash), db_get(r, 0, "session_hash"));
-		out->user_id = db_get_ll(r, 0, "user_id");
-		out->org_id = db_get_ll(r, 0, "org_id");
-		out->portal_id = db_get_ll(r, 0, "portal_id");
-		copy(out->conn_type, sizeof(out->conn_type), db_get(r, 0, "connection_type"));
-		out->expired = strcmp(db_get(r, 0, "expired"), "t") == 0;
+	rows = PQntuples(r);
+	if (rows > 0 && (*out = calloc((size_t)rows, sizeof(**out))) == NULL) {
 		PQclear(r);
-		return 1;
-	}
-	PQclear(r);
-	r = db_run(db, ST_STATE_LOOKUP, 1, p);
-	if (r == NULL)
 		return -1;
-	result = PQntuples(r) == 1 ? 2 : 0;
+	}
+	for (int i = 0; i < rows; i++) {
+		struct portal_brief *b = &(*out)[i];
+
+		b->id = db_get_ll(r, i, "id");
+		b->hub_id = db_get_ll(r, i, "hub_id");
+		db_copy(b->conn_type, sizeof(b->conn_type), db_get(r, i, "connection_type"));
+		db_copy(b->status, sizeof(b->status), db_get(r, i, "status"));
+		db_copy(b->name, sizeof(b->name), db_get(r, i, "name"));
+		db_copy(b->reason, sizeof(b->reason), db_get(r, i, "status_reason"));
+	}
+	*n = (size_t)rows;
 	PQclear(r);
-	return result;
-}
-
-/* bytea in text form: "\x" and hex.  Caller frees. */
-static char *hex_bytea(const unsigned char *p, size_t n)
-{
-	static const char hx[] = "0123456789abcdef";
-	char *s = malloc(2 * n + 3);
-
-	if (s == NULL)
-		return NULL;
-	s[0] = '\\';
-	s[1] = 'x';
-	for (size_t i = 0; i < n; i++) {
-		s[2 + 2 * i] = hx[p[i] >> 4];
-		s[3 + 2 * i] = hx[p[i] & 15];
-	}
-	s[2 + 2 * n] = '\0';
-	return s;
-}
-
-int db_tokens_put(struct db *db, long long portal, int key_id, const unsigned char *access,
-		  size_t alen, const unsigned char *refresh, size_t rlen, long expires_in)
-{
-	char pt[24], k[16], e[24];
-	char *a = hex_bytea(access, alen), *rf = hex_bytea(refresh, rlen);
-	long n = -1;
-
-	LL(pt, portal);
-	snprintf(k, sizeof(k), "%d", key_id);
-	snprintf(e, sizeof(e), "%ld", expires_in);
-	if (a && rf) {
-		const char *p[] = {pt, k, a, rf, e};
-		n = db_cmd(db, ST_TOKENS_UPSERT, 5, p);
-	}
-	free(a);
-	free(rf);
-	return n == 1 ? 1 : -1;
-}
-
-void db_token_row_free(struct token_row *t)
-{
-	if (t->access)
-		PQfreemem(t->access);
-	if (t->refresh)
-		PQfreemem(t->refresh);
-	memset(t, 0, sizeof(*t));
-}
-
-int db_tokens_get(struct db *db, long long portal, struct token_row *out)
-{
-	char pt[24];
-	PGresult *r;
-	int result = 0;
-
-	memset(out, 0, sizeof(*out));
-	LL(pt, portal);
-	const char *p[] = {pt};
-	r = db_run(db, ST_TOKENS_GET, 1, p);
-	if (r == NULL)
-		return -1;
-	if (PQntuples(r) == 1) {
-		out->key_id = (int)db_get_ll(r, 0, "key_id");
-		out->expires = db_get_ll(r, 0, "expires");
-		out->version = db_get_ll(r, 0, "version");
-		out->grant = db_get_ll(r, 0, "grant_seq");
-		out->access = PQunescapeBytea(
-		    (const unsigned char *)db_get(r, 0, "access_token_enc"), &out->access_len);
-		out->refresh = PQunescapeBytea(
-		    (const unsigned char *)db_get(r, 0, "refresh_token_enc"), &out->refresh_len);
-		result = out->access && out->refresh ? 1 : -1;
-		if (result < 0)
-			db_token_row_free(out);
-	}
-	PQclear(r);
-	return result;
-}
-
-int db_tokens_cas(struct db *db, long long portal, long long version, int key_id,
-		  const unsigned char *access, size_t alen, const unsigned char *refresh,
-		  size_t rlen, long expires_in)
-{
-	char pt[24], v[24], k[16], e[24];
-	char *a = hex_bytea(access, alen), *rf = hex_bytea(refresh, rlen);
-	long n = -1;
-
-	LL(pt, portal);
-	LL(v, version);
-	snprintf(k, sizeof(k), "%d", key_id);
-	snprintf(e, sizeof(e), "%ld", expires_in);
-	if (a && rf) {
-		const char *p[] = {pt, v, k, a, rf, e};
-		n = db_cmd(db, ST_TOKENS_CAS, 6, p);
-	}
-	free(a);
-	free(rf);
-	return n < 0 ? -1 : n > 0;
-}
-
-int db_tokens_delete(struct db *db, long long portal)
-{
-	char pt[24];
-
-	LL(pt, portal);
-	const char *p[] = {pt};
-	return db_cmd(db, ST_TOKENS_DELETE, 1, p) < 0 ? -1 : 1;
-}
-
-int db_jobs_clear_portal(struct db *db, long long portal)
-{
-	char pt[24];
-
-	LL(pt, portal);
-	const char *p[] = {pt};
-	return db_cmd(db, ST_JOBS_CLEAR_PORTAL, 1, p) < 0 ? -1 : 1;
+	return 1;
 }

@@ -1,9 +1,12 @@
 /*
- * db_portal: portals, their tokens, OAuth states and activity entries.
+ * db_portal: portals -- the Client Accounts rows, a portal's page, the
+ * row lock of connect and reconnect, status changes and scope gaps.
  * Return contract: <0 error, 0 not found / nothing changed, >0 done.
  */
 #ifndef JS_DB_PORTAL_H
 #define JS_DB_PORTAL_H
+
+#include <cJSON.h>
 
 #include "db.h"
 #include "status.h"
@@ -14,8 +17,9 @@ struct portal_counts {
 	long connected, needs_reconnection, disconnected;
 };
 
-/* A portal row locked FOR UPDATE inside a transaction. */
-struct portal_lock {
+/* A portal row's identity: found (db_portal_find), or locked FOR UPDATE
+ * inside a transaction (db_portal_lock). */
+struct portal_ref {
 	long long id;
 	long long hub_id;
 	char status[24];
@@ -23,61 +27,50 @@ struct portal_lock {
 	char name[256];
 };
 
-struct oauth_state {
-	char session_hash[65];
-	long long user_id;
-	long long org_id;
-	long long portal_id; /* 0: a new connection */
-	char conn_type[16];
-	int expired;
+/* Rows a Client Accounts page shows; each list reads one more to know
+ * whether a next page exists.  (Also the SQL's LIMIT, in db_stmt.c.) */
+#define PORTAL_FETCH	 51
+#define PORTAL_PAGE_ROWS (PORTAL_FETCH - 1)
+
+/* Which page of Client Accounts: sort, status filter (NULL: all; a valid
+ * status key), and the portal the page starts after (0: the first). */
+struct portal_query {
+	enum portal_sort sort;
+	const char *status;
+	long long after;
 };
 
-/* Encrypted token row. Blobs are raw bytes (caller frees with free()). */
-struct token_row {
-	int key_id;
-	unsigned char *access;
-	size_t access_len;
-	unsigned char *refresh;
-	size_t refresh_len;
-	long long expires;
-	long long version;
-	long long grant; /* grant_seq: changes on connect/reconnect only */
+/* One Client Accounts row.  Strings point into the page's result (valid
+ * until db_portal_page_free); times are Unix seconds, 0 when unset. */
+struct portal_list_row {
+	long long id, hub_id;
+	const char *name, *hub_domain, *conn_type, *status, *reason;
+	const char *connected_by, *hs_user_email;
+	long long last_connected, last_refreshed, next_check;
 };
-void db_token_row_free(struct token_row *t);
 
-/*
- * One page of the portals of organisation org, at most PORTAL_FETCH rows after the
- * portal with id after (0: from the start) in the sort order; status NULL
- * for all.  *res gets the rows in binary format, columns as in db_stmt.c's
- * LIST_COLS (PORTAL_COL_* below); the caller PQclear()s it.  Returns 1, or
- * -1 on error.
- */
-enum {
-	PORTAL_COL_ID,		   /* int8 */
-	PORTAL_COL_HUB_ID,	   /* int8 */
-	PORTAL_COL_NAME,	   /* text */
-	PORTAL_COL_HUB_DOMAIN,	   /* text */
-	PORTAL_COL_CONN_TYPE,	   /* text */
-	PORTAL_COL_STATUS,	   /* text */
-	PORTAL_COL_REASON,	   /* text */
-	PORTAL_COL_LAST_CONNECTED, /* timestamptz */
-	PORTAL_COL_CONNECTED_BY,   /* text */
-	PORTAL_COL_HS_USER_EMAIL,  /* text */
-	PORTAL_COL_LAST_REFRESHED, /* timestamptz, may be NULL */
-	PORTAL_COL_NEXT_CHECK,	   /* timestamptz, may be NULL */
-	PORTAL_COL__COUNT
+struct portal_page {
+	int n; /* rows read, at most PORTAL_FETCH */
+	struct portal_list_row row[PORTAL_FETCH];
+	struct pg_result *res; /* private: what the strings point into */
 };
-int db_portal_list(struct db *db, long long org, enum portal_sort sort, const char *status,
-		   long long after, PGresult **res);
-/* The same statement as a call for db_run_pair / auth_load_with, with
- * params[0] (the organisation) left for the caller. */
-void db_portal_list_call(struct db_call *call, enum portal_sort sort, const char *status,
-			 long long after);
+
+/* Free what a page holds and zero it; safe on a zeroed page. */
+void db_portal_page_free(struct portal_page *p);
+/* The page q of organisation org's portals into *out (free with
+ * db_portal_page_free).  1, or -1 on error (out zeroed). */
+int db_portal_list(struct db *db, long long org, const struct portal_query *q,
+		   struct portal_page *out);
 /* One portal of org as a cJSON object (*out). 1 found, 0 not found. */
 int db_portal_get(struct db *db, long long org, long long id, cJSON **out);
-/* Lock a portal by id (or by hub id when id is 0). 1 found, 0 not. */
+/* Find a portal of org (not removed) by id, or by hub id when id is 0.
+ * 1 found, 0 not. */
+int db_portal_find(struct db *db, long long org, long long id, long long hub_id,
+		   struct portal_ref *out);
+/* The same, locking the row until the caller's transaction ends (call
+ * inside db_begin .. db_commit only). */
 int db_portal_lock(struct db *db, long long org, long long id, long long hub_id,
-		   struct portal_lock *out);
+		   struct portal_ref *out);
 /* Insert a new connected portal; 1 with *id, 0 when the hub exists. */
 int db_portal_insert(struct db *db, long long org, long long hub_id, const char *domain,
 		     const char *name, const char *conn_type, long long user_id, long long *id);
@@ -108,30 +101,21 @@ struct scope_gap {
 int db_portal_scope_gaps(struct db *db, const char *conn_type, const char *required,
 			 struct scope_gap **out, size_t *n);
 
-int db_activity_add(struct db *db, long long org, long long portal, long long user,
-		    const char *kind, const char *message, const char *correlation_id);
-/* Activity of a portal, newest first, at most ACTIVITY_FETCH entries with ids below before (0: from
- * the newest), as a cJSON array. */
-int db_activity_list(struct db *db, long long org, long long portal, long long before,
-		     cJSON **rows);
+/* A refresh stored new tokens: record it, next check in next_check_in
+ * seconds (or at the next health check, when sooner). */
+int db_portal_refreshed(struct db *db, long long portal, long next_check_in);
+/* A health check finished: the next one in interval seconds; the next
+ * check of either kind when due (the refresh margin before expiry). */
+int db_portal_health_done(struct db *db, long long portal, long interval, long margin);
 
-int db_state_create(struct db *db, const char *state_hash, const char *session_hash, long long user,
-		    long long org, long long portal, const char *conn_type, int ttl_seconds);
-/* Consume a state: 1 consumed (out filled, check out->expired), 0 unknown,
- * 2 already used. */
-int db_state_consume(struct db *db, const char *state_hash, struct oauth_state *out);
-
-/* Replace the tokens of a portal (insert or overwrite, version + 1). */
-int db_tokens_put(struct db *db, long long portal, int key_id, const unsigned char *access,
-		  size_t alen, const unsigned char *refresh, size_t rlen, long expires_in);
-/* 1 with the row, 0 when the portal has no tokens. */
-int db_tokens_get(struct db *db, long long portal, struct token_row *out);
-/* Compare-and-swap on version: 1 swapped, 0 the version moved on. */
-int db_tokens_cas(struct db *db, long long portal, long long version, int key_id,
-		  const unsigned char *access, size_t alen, const unsigned char *refresh,
-		  size_t rlen, long expires_in);
-int db_tokens_delete(struct db *db, long long portal);
-/* Forget a portal's queued refresh and health jobs (after a reconnect). */
-int db_jobs_clear_portal(struct db *db, long long portal);
+/* A portal as the admin tool lists it. */
+struct portal_brief {
+	long long id, hub_id;
+	char conn_type[16], status[24];
+	char name[256];
+	char reason[1024];
+};
+/* Every portal of org, by name: *out (caller free()s), *n entries. 1 or -1. */
+int db_portal_admin_list(struct db *db, long long org, struct portal_brief **out, size_t *n);
 
 #endif

@@ -2,7 +2,7 @@
  * db_stmt: the SQL text of every statement, by name.  Placeholders only;
  * no statement is ever assembled from input.
  */
-#include "stmt.h"
+#include "db_int.h"
 
 #define PORTAL_COLS                                                                                \
 	"p.id, p.hub_id, p.hub_domain, p.name, p.connection_type, p.status, "                      \
@@ -140,6 +140,12 @@ static const struct {
 		       "extract(epoch FROM p.status_changed_at)::bigint AS status_changed, "
 		       "extract(epoch FROM p.first_connected_at)::bigint AS first_connected, "
 		       "p.hs_user_id" PORTAL_FROM "AND p.id = $2"},
+    [ST_PORTAL_FIND] = {"portal_find",
+			"SELECT id, hub_id, status, connection_type, name FROM portals "
+			"WHERE id = $1 AND org_id = $2 AND removed_at IS NULL"},
+    [ST_PORTAL_FIND_HUB] = {"portal_find_hub",
+			    "SELECT id, hub_id, status, connection_type, name FROM portals "
+			    "WHERE org_id = $1 AND hub_id = $2 AND removed_at IS NULL"},
     [ST_PORTAL_LOCK] = {"portal_lock",
 			"SELECT id, hub_id, status, connection_type, name FROM portals "
 			"WHERE id = $1 AND org_id = $2 AND removed_at IS NULL FOR UPDATE"},

@@ -9,6 +9,7 @@
  * parsers.
  */
 #include "hs.h"
+#include "conf.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -43,6 +44,13 @@ static const char *const hs_errstr[HS_ERR__MAX] = {
     [HS_ERR_MALFORMED] = "unusable answer from hubspot",
     [HS_ERR_CONFIG] = "hubspot client configuration error",
 };
+
+void hs_config_from_conf(const struct conf *conf, struct hs_config *out)
+{
+	out->api_base = conf->hs_api_base;
+	out->client_id = conf->hs_client_id;
+	out->client_secret = conf->hs_client_secret;
+}
 
 const char *hs_strerror(enum hs_err kind)
 {

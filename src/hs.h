@@ -72,6 +72,11 @@ struct hs_config {
 	const char *client_secret;
 };
 
+struct conf;
+/* The configuration's HubSpot settings as an hs_config (pointers into
+ * conf, which must outlive out). */
+void hs_config_from_conf(const struct conf *conf, struct hs_config *out);
+
 struct hs_tokens {
 	char *access_token;   /* REQUIRED, visible ASCII, <= HS_TOKEN_MAX */
 	char *refresh_token;  /* OPTIONAL: NULL means keep the stored one */

@@ -2,33 +2,38 @@
  * metrics: per-process request counters.  See metrics.h.
  */
 #include "metrics.h"
-#include "route.h"
+#include "refresh.h"
+
+#include <string.h>
 
 #include <stdatomic.h>
 
 static const int statuses[] = {200, 303, 400, 403, 404, 405, 409, 413, 415, 429, 500, 502, 503};
 #define NSTATUS (sizeof(statuses) / sizeof(statuses[0]))
 
-/* [page][status index]; the last column counts any other status. */
-static atomic_ulong counts[PAGE__MAX + 1][NSTATUS + 1];
+/* [route][status index]; the last route slot counts unknown routes and
+ * the last column any other status. */
+static atomic_ulong counts[METRICS_ROUTES_MAX + 1][NSTATUS + 1];
 
 void metrics_request(int page, int status)
 {
 	size_t i;
 
-	if (page < 0 || page > PAGE__MAX)
-		page = PAGE__MAX;
+	if (page < 0 || page > METRICS_ROUTES_MAX)
+		page = METRICS_ROUTES_MAX;
 	for (i = 0; i < NSTATUS; i++)
 		if (statuses[i] == status)
 			break;
 	atomic_fetch_add_explicit(&counts[page][i], 1, memory_order_relaxed);
 }
 
-int metrics_render_requests(struct buf *out)
+int metrics_render_requests(struct buf *out, int nroutes, const char *(*route_name)(int))
 {
+	if (nroutes > METRICS_ROUTES_MAX)
+		nroutes = METRICS_ROUTES_MAX;
 	buf_puts(out, "# HELP jetstack_http_requests_total Requests answered by this process, "
 		      "by route and status.\n# TYPE jetstack_http_requests_total counter\n");
-	for (int p = 0; p <= PAGE__MAX; p++)
+	for (int p = 0; p <= nroutes; p++)
 		for (size_t i = 0; i <= NSTATUS; i++) {
 			unsigned long n = atomic_load_explicit(&counts[p][i], memory_order_relaxed);
 
@@ -39,13 +44,52 @@ int metrics_render_requests(struct buf *out)
 				    out,
 				    "jetstack_http_requests_total{route=\"%s\",status=\"%d\"} "
 				    "%lu\n",
-				    route_name(p), statuses[i], n);
+				    route_name(p < nroutes ? p : -1), statuses[i], n);
 			else
 				buf_printf(
 				    out,
 				    "jetstack_http_requests_total{route=\"%s\",status=\"other\"} "
 				    "%lu\n",
-				    route_name(p), n);
+				    route_name(p < nroutes ? p : -1), n);
 		}
+	return out->overflow || out->oom ? -1 : 0;
+}
+
+/* One Prometheus gauge family: metric{label="names[i]"} values[i]. */
+static void gauges(struct buf *out, const char *metric, const char *help, const char *label,
+		   const char *const *names, const long *values, int n)
+{
+	buf_printf(out, "# HELP %s %s\n# TYPE %s gauge\n", metric, help, metric);
+	for (int i = 0; i < n; i++)
+		buf_printf(out, "%s{%s=\"%s\"} %ld\n", metric, label, names[i], values[i]);
+}
+
+int metrics_render_gauges(struct buf *out, const struct db_gauges *g)
+{
+	const char *statuses_k[STATUS__MAX];
+	const char *states[] = {"due", "queued", "running"};
+	const long jobs[] = {g->jobs_due, g->jobs_queued, g->jobs_running};
+
+	for (int s = 0; s < STATUS__MAX; s++)
+		statuses_k[s] = status_key((enum portal_status)s);
+	gauges(out, "jetstack_portals", "Portals by connection status.", "status", statuses_k,
+	       g->portals, STATUS__MAX);
+	gauges(out, "jetstack_jobs", "Jobs in the queue by state (due: queued and due now).",
+	       "state", states, jobs, 3);
+	buf_puts(out, "# HELP jetstack_oldest_due_job_seconds Age of the oldest job that is due.\n"
+		      "# TYPE jetstack_oldest_due_job_seconds gauge\n");
+	buf_printf(out, "jetstack_oldest_due_job_seconds %ld\n", g->oldest_due_s);
+	buf_puts(out, "# HELP jetstack_token_refreshes_total Token refreshes by outcome.\n"
+		      "# TYPE jetstack_token_refreshes_total counter\n");
+	for (int k = REFRESH_OK; k <= REFRESH_ERROR; k++) {
+		const char *outcome = refresh_result_name((enum refresh_result)k);
+		long long v = 0;
+
+		for (int i = 0; i < g->ncounters; i++)
+			if (strncmp(g->counters[i].name, "refresh_", 8) == 0 &&
+			    strcmp(g->counters[i].name + 8, outcome) == 0)
+				v = g->counters[i].value;
+		buf_printf(out, "jetstack_token_refreshes_total{outcome=\"%s\"} %lld\n", outcome, v);
+	}
 	return out->overflow || out->oom ? -1 : 0;
 }

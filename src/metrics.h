@@ -7,10 +7,19 @@
 #define JS_METRICS_H
 
 #include "buf.h"
+#include "db_admin.h"
 
-/* Count one answered request. */
+/* Routes the counters have room for (route.c checks its table fits). */
+#define METRICS_ROUTES_MAX 64
+
+/* Count one answered request of route page (0..METRICS_ROUTES_MAX-1; any
+ * other value counts as an unknown route). */
 void metrics_request(int page, int status);
-/* Append the request counters in Prometheus text format. */
-int metrics_render_requests(struct buf *out);
+/* Append the request counters in Prometheus text format; route_name(i)
+ * names route i of nroutes (and the unknown route for -1). */
+int metrics_render_requests(struct buf *out, int nroutes, const char *(*route_name)(int));
+/* Append the database's gauges (portals by status, the job queue, token
+ * refreshes by outcome). */
+int metrics_render_gauges(struct buf *out, const struct db_gauges *g);
 
 #endif

@@ -5,7 +5,9 @@
 #include "log.h"
 #include "civil.h"
 #include "decimal.h"
+#include "db_session.h"
 #include "pages.h"
+#include "status.h"
 #include "route.h"
 #include "tmpl.h"
 
@@ -73,8 +75,7 @@ void page_flash(struct ctx *c, const char *message)
 {
 	if (c->sess == NULL)
 		return;
-	const char *p[] = {c->sess->sid_hash, message};
-	db_cmd(c->db, ST_SESSION_FLASH_SET, 2, p);
+	db_session_flash(c->db, c->sess->sid_hash, message);
 }
 
 /* Two digits of v at p. */
@@ -128,19 +129,13 @@ void page_time(long long t, char *out, size_t n)
 
 int page_status_text(const char *status, const char **label, const char **cls)
 {
-	if (strcmp(status, "connected") == 0) {
-		*label = "Connected";
-		*cls = "green";
-		return 1;
-	}
-	if (strcmp(status, "needs_reconnection") == 0) {
-		*label = "Needs Reconnection";
-		*cls = "yellow";
-	} else {
-		*label = "Disconnected";
-		*cls = "red";
-	}
-	return 0;
+	int s = status_parse(status);
+
+	if (s < 0)
+		s = STATUS_DISCONNECTED; /* the CHECK constraint allows nothing else */
+	*label = status_label((enum portal_status)s);
+	*cls = status_colour((enum portal_status)s);
+	return s == STATUS_CONNECTED;
 }
 
 void page_status_fields(cJSON *o, const char *status)

@@ -2,10 +2,13 @@
  * page_auth: the home redirect, sign-in and sign-out.
  */
 #include "auth.h"
+#include "db_session.h"
+#include "db_user.h"
 #include "crypt.h"
 #include "log.h"
 #include "pages.h"
 
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -50,53 +53,43 @@ int page_login_post(struct ctx *c)
 	const char *email = req_form(c->req, "email");
 	const char *pw = req_form(c->req, "password");
 	const char *next = req_form(c->req, "next");
-	PGresult *r = NULL;
-	int result = -1, ok = 0;
-	char window[16];
+	struct login_row u;
+	long failures;
+	int rc, ok = 0;
+	char uid[24];
 
 	/* password guessing: too many recent failures for this email (known or
 	 * not) and it is refused without looking at the password */
-	snprintf(window, sizeof(window), "%d", LOGIN_WINDOW);
-	const char *f[] = {email, window};
-	r = db_run(c->db, ST_LOGIN_FAILURES, 2, f);
-	if (r == NULL)
-		goto out;
-	if (db_get_ll(r, 0, "n") >= LOGIN_MAX_FAILURES) {
+	if (db_login_failures(c->db, email, LOGIN_WINDOW, &failures) < 0)
+		return -1;
+	if (failures >= LOGIN_MAX_FAILURES) {
 		log_event(LOG_WARN, c->req->id, "login_throttled", NULL);
-		result = login_form(c, 429,
-				    "Too many failed sign-ins for this email. Wait 15 minutes, "
-				    "then try again.",
-				    email);
-		goto out;
+		return login_form(c, 429,
+				  "Too many failed sign-ins for this email. Wait 15 minutes, "
+				  "then try again.",
+				  email);
 	}
-	PQclear(r);
-	const char *p[] = {email};
-	r = db_run(c->db, ST_USER_LOGIN, 1, p);
-	if (r == NULL)
-		goto out;
-	if (PQntuples(r) == 1) {
-		ok = crypt_password_verify(pw, db_get(r, 0, "password_hash")) == 1;
-		if (strcmp(db_get(r, 0, "disabled"), "t") == 0 || db_isnull(r, 0, "org_id"))
-			ok = 0;
-	} else {
+	rc = db_user_login(c->db, email, &u);
+	if (rc < 0)
+		return -1;
+	if (rc == 1)
+		ok = crypt_password_verify(pw, u.password_hash) == 1 && !u.disabled && u.org_id > 0;
+	else
 		/* same work for an unknown email as for a wrong password */
 		crypt_password_dummy_verify(pw);
-	}
+	OPENSSL_cleanse(u.password_hash, sizeof(u.password_hash));
 	if (!ok) {
 		log_event(LOG_INFO, c->req->id, "login_failed", NULL);
-		if (db_cmd(c->db, ST_LOGIN_FAILED, 1, p) < 0)
-			goto out;
-		result = login_form(c, 403, "The email or password is not correct.", email);
-		goto out;
+		if (db_login_failed(c->db, email) < 0)
+			return -1;
+		return login_form(c, 403, "The email or password is not correct.", email);
 	}
-	if (auth_start(c, db_get_ll(r, 0, "id"), db_get_ll(r, 0, "org_id")) < 0)
-		goto out;
-	db_cmd(c->db, ST_LOGIN_CLEAR, 1, p);
-	log_event(LOG_INFO, c->req->id, "login", "user_id", db_get(r, 0, "id"), NULL);
-	result = http_redirect(c->resp, 303, next ? next : "/portals");
-out:
-	PQclear(r);
-	return result;
+	if (auth_start(c, u.id, u.org_id) < 0)
+		return -1;
+	db_login_clear(c->db, email);
+	snprintf(uid, sizeof(uid), "%lld", u.id);
+	log_event(LOG_INFO, c->req->id, "login", "user_id", uid, NULL);
+	return http_redirect(c->resp, 303, next ? next : "/portals");
 }
 
 int page_logout_post(struct ctx *c)

@@ -4,6 +4,7 @@
 #include "db_admin.h"
 #include "metrics.h"
 #include "pages.h"
+#include "route.h"
 
 #include <stdio.h>
 
@@ -20,9 +21,10 @@ int page_healthz_get(struct ctx *c)
 int page_metrics_get(struct ctx *c)
 {
 	struct buf *b = &c->resp->body;
+	struct db_gauges g;
 
 	c->resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
-	if (metrics_render_requests(b) < 0)
+	if (metrics_render_requests(b, PAGE__MAX, route_name) < 0 || db_metrics_read(c->db, &g) < 0)
 		return -1;
-	return db_metrics(c->db, b) < 0 ? -1 : 0;
+	return metrics_render_gauges(b, &g);
 }

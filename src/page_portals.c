@@ -3,15 +3,18 @@
  * a new portal, Reconnect, Disconnect and Remove.
  */
 #include "buf.h"
+#include "db_activity.h"
 #include "db_portal.h"
-#include "flow.h"
+#include "db_token.h"
 #include "hs.h"
 #include "html.h"
 #include "log.h"
+#include "oauth.h"
 #include "pages.h"
 #include "status.h"
 #include "tok.h"
 #include "valid.h"
+#include "view_rows.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,33 +78,7 @@ static void add_link(cJSON *parent, const char *name, char *href)
 	free(href);
 }
 
-/* Column types of a list result, checked once per page. */
-static const unsigned list_types[PORTAL_COL__COUNT] = {
-    [PORTAL_COL_ID] = 20,
-    [PORTAL_COL_HUB_ID] = 20,
-    [PORTAL_COL_NAME] = 25,
-    [PORTAL_COL_HUB_DOMAIN] = 25,
-    [PORTAL_COL_CONN_TYPE] = 25,
-    [PORTAL_COL_STATUS] = 25,
-    [PORTAL_COL_REASON] = 25,
-    [PORTAL_COL_LAST_CONNECTED] = 1184,
-    [PORTAL_COL_CONNECTED_BY] = 25,
-    [PORTAL_COL_HS_USER_EMAIL] = 25,
-    [PORTAL_COL_LAST_REFRESHED] = 1184,
-    [PORTAL_COL_NEXT_CHECK] = 1184,
-};
-
-/*
- * The table's rows, laid out in one allocation instead of built with ~900
- * cJSON_Create calls and freed node by node.  The template engine only
- * reads cJSON structs; the view holds the rows through a reference
- * (cJSON_AddItemReferenceToObject), which cJSON_Delete does not descend
- * into, and the block is freed after the render.  Every row has the same
- * members in the same order (empty strings for what a row does not show),
- * so the template's lookups find them where they found them in the
- * previous row.  Text values point into the result, which must outlive the
- * render, or into the row's own buffers.
- */
+/* The cells of a Client Accounts row, as the template names them. */
 enum {
 	RV_ID,
 	RV_STATUS,
@@ -143,137 +120,63 @@ static const char *const rv_keys[RV__COUNT] = {
     [RV_IS_CONNECTED] = "is_connected",
 };
 
-struct row_cells {
-	cJSON obj;
-	cJSON cell[RV__COUNT];
-	char id[24], hub_id[24];
-	char last_connected[32], last_refreshed[32], next_check[32];
-};
-
-struct rows_block {
-	cJSON array;
-	struct row_cells row[];
-};
-
-static void cell_text(struct row_cells *rc, int k, const char *s)
+/* Row i of the block from a Client Accounts row; its formatted numbers
+ * and times go in the row's scratch buffer. */
+static void row_fill(struct view_rows *v, int i, const struct portal_list_row *p, int can_manage)
 {
-	rc->cell[k] = (cJSON){.type = cJSON_String | cJSON_IsReference | cJSON_StringIsConst,
-			      .valuestring = (char *)s,
-			      .string = (char *)rv_keys[k]};
-}
+	char *sc = view_rows_scratch(v, i), *id = sc, *hub = sc + 24, *lc = sc + 48,
+	     *lr = sc + 80, *nc = sc + 112;
+	const char *label, *cls;
+	int connected = page_status_text(p->status, &label, &cls);
 
-static void cell_bool(struct row_cells *rc, int k, int b)
-{
-	rc->cell[k] = (cJSON){.type = (b ? cJSON_True : cJSON_False) | cJSON_StringIsConst,
-			      .string = (char *)rv_keys[k]};
-}
-
-/* Link n structs of stride bytes from first as the children of parent. */
-static void link_children(cJSON *parent, cJSON *first, size_t n, size_t stride)
-{
-	cJSON *prev = NULL, *c = first;
-
-	parent->child = n ? first : NULL;
-	for (size_t i = 0; i < n; i++) {
-		c = (cJSON *)((char *)first + i * stride);
-		c->prev = prev;
-		if (prev != NULL)
-			prev->next = c;
-		prev = c;
-	}
-	if (n) {
-		c->next = NULL;
-		first->prev = c; /* cJSON keeps the last child in the first's prev */
-	}
-}
-
-/* Row i of a list result into rc, by column position, in one pass. */
-static void row_fill(struct row_cells *rc, const PGresult *r, int i, int can_manage)
-{
-	const char *name = PQgetvalue(r, i, PORTAL_COL_NAME);
-	const char *domain = PQgetvalue(r, i, PORTAL_COL_HUB_DOMAIN);
-	const char *status = PQgetvalue(r, i, PORTAL_COL_STATUS), *label, *cls;
-	int connected = page_status_text(status, &label, &cls);
-
-	page_int(db_bin_int8(r, i, PORTAL_COL_ID), rc->id, sizeof(rc->id));
-	page_int(db_bin_int8(r, i, PORTAL_COL_HUB_ID), rc->hub_id, sizeof(rc->hub_id));
-	page_time(db_bin_time(r, i, PORTAL_COL_LAST_CONNECTED), rc->last_connected,
-		  sizeof(rc->last_connected));
-	page_time(db_bin_time(r, i, PORTAL_COL_LAST_REFRESHED), rc->last_refreshed,
-		  sizeof(rc->last_refreshed));
-	page_time(connected ? db_bin_time(r, i, PORTAL_COL_NEXT_CHECK) : 0, rc->next_check,
-		  sizeof(rc->next_check));
-	rc->obj = (cJSON){.type = cJSON_Object};
-	cell_text(rc, RV_ID, rc->id);
-	cell_text(rc, RV_STATUS, status);
-	cell_text(rc, RV_NAME, name);
-	cell_text(rc, RV_HUB_DOMAIN, strcmp(domain, name) != 0 ? domain : "");
-	cell_text(rc, RV_HUB_ID, rc->hub_id);
-	cell_text(rc, RV_CONN_LABEL,
-		  conf_conn_label(conf_conn_parse(PQgetvalue(r, i, PORTAL_COL_CONN_TYPE))));
-	cell_text(rc, RV_STATUS_CLASS, cls);
-	cell_text(rc, RV_STATUS_LABEL, label);
-	cell_text(rc, RV_STATUS_REASON, connected ? "" : PQgetvalue(r, i, PORTAL_COL_REASON));
-	cell_text(rc, RV_LAST_CONNECTED, rc->last_connected);
-	cell_text(rc, RV_CONNECTED_BY, PQgetvalue(r, i, PORTAL_COL_CONNECTED_BY));
-	cell_text(rc, RV_HS_USER_EMAIL, PQgetvalue(r, i, PORTAL_COL_HS_USER_EMAIL));
-	cell_text(rc, RV_LAST_REFRESHED, rc->last_refreshed);
-	cell_text(rc, RV_NEXT_CHECK, rc->next_check);
-	cell_bool(rc, RV_CAN_MANAGE, can_manage);
-	cell_bool(rc, RV_CAN_RECONNECT, !connected);
-	cell_bool(rc, RV_IS_CONNECTED, connected);
-	link_children(&rc->obj, rc->cell, RV__COUNT, sizeof(rc->cell[0]));
-}
-
-/* The first count rows of r as a rows block (free() it), NULL on OOM. */
-static struct rows_block *rows_block(const PGresult *r, int count, int can_manage)
-{
-	struct rows_block *b = malloc(sizeof(*b) + (size_t)count * sizeof(b->row[0]));
-
-	if (b == NULL)
-		return NULL;
-	b->array = (cJSON){.type = cJSON_Array};
-	for (int i = 0; i < count; i++)
-		row_fill(&b->row[i], r, i, can_manage);
-	link_children(&b->array, count ? &b->row[0].obj : NULL, (size_t)count, sizeof(b->row[0]));
-	return b;
+	_Static_assert(VIEW_ROWS_SCRATCH >= 144, "room for two ids and three times");
+	page_int(p->id, id, 24);
+	page_int(p->hub_id, hub, 24);
+	page_time(p->last_connected, lc, 32);
+	page_time(p->last_refreshed, lr, 32);
+	page_time(connected ? p->next_check : 0, nc, 32);
+	view_rows_text(v, i, RV_ID, id);
+	view_rows_text(v, i, RV_STATUS, p->status);
+	view_rows_text(v, i, RV_NAME, p->name);
+	view_rows_text(v, i, RV_HUB_DOMAIN, strcmp(p->hub_domain, p->name) != 0 ? p->hub_domain : "");
+	view_rows_text(v, i, RV_HUB_ID, hub);
+	view_rows_text(v, i, RV_CONN_LABEL, conf_conn_label(conf_conn_parse(p->conn_type)));
+	view_rows_text(v, i, RV_STATUS_CLASS, cls);
+	view_rows_text(v, i, RV_STATUS_LABEL, label);
+	view_rows_text(v, i, RV_STATUS_REASON, connected ? "" : p->reason);
+	view_rows_text(v, i, RV_LAST_CONNECTED, lc);
+	view_rows_text(v, i, RV_CONNECTED_BY, p->connected_by);
+	view_rows_text(v, i, RV_HS_USER_EMAIL, p->hs_user_email);
+	view_rows_text(v, i, RV_LAST_REFRESHED, lr);
+	view_rows_text(v, i, RV_NEXT_CHECK, nc);
+	view_rows_bool(v, i, RV_CAN_MANAGE, can_manage);
+	view_rows_bool(v, i, RV_CAN_RECONNECT, !connected);
+	view_rows_bool(v, i, RV_IS_CONNECTED, connected);
 }
 
 _Static_assert(SORT_NAME == 0 && SORT_STATUS == 1 && SORT_LAST == 2 && VALID_SORTS == 3,
 	       "enum portal_sort follows valid_sort_keys");
 
-/* The list the query asks for (fields checked by the gate). */
-struct list_args {
-	int sort;
-	const char *status;
-	long long after;
-};
-
-static void list_args(const struct ctx *c, struct list_args *a)
+/* The list the query asks for (checked and parsed by the gate). */
+static void list_args(const struct ctx *c, struct portal_query *q)
 {
-	const char *after = req_query(c->req, "after");
-	int sort = valid_sort_index(req_query(c->req, "sort"));
-
-	a->sort = sort < 0 ? SORT_NAME : sort;
-	a->status = req_query(c->req, "status");
-	a->after = after ? strtoll(after, NULL, 10) : 0; /* valid_id */
+	q->sort = c->args.sort < 0 ? SORT_NAME : (enum portal_sort)c->args.sort;
+	q->status = c->args.status;
+	q->after = c->args.after;
 }
 
-int page_portals_prefetch(struct ctx *c, struct db_call *call)
+int page_portals_prefetch(struct ctx *c, struct portal_query *q)
 {
-	struct list_args a;
-
-	list_args(c, &a);
-	db_portal_list_call(call, (enum portal_sort)a.sort, a.status, a.after);
+	list_args(c, q);
 	return 1;
 }
 
 int page_portals_get(struct ctx *c)
 {
-	struct list_args a;
+	struct portal_query a;
 	cJSON *v = NULL, *filters, *f;
-	struct rows_block *rows = NULL;
-	PGresult *res = c->prefetched;
+	struct view_rows *rows = NULL;
+	struct portal_page own, *page = c->prefetched;
 	int result, count;
 	long total, attention;
 	const long n_conn = c->sess->n_connected, n_needs = c->sess->n_needs,
@@ -284,13 +187,12 @@ int page_portals_get(struct ctx *c)
 	const char *status = a.status;
 	const long long after = a.after;
 
-	c->prefetched = NULL; /* ours now */
-	if (res == NULL &&
-	    db_portal_list(c->db, c->sess->org_id, (enum portal_sort)sort, status, after, &res) < 0)
-		return -1;
-	if (!db_bin_types_ok(res, list_types, PORTAL_COL__COUNT)) {
-		log_event(LOG_ERROR, c->req->id, "portal_list_columns", NULL);
-		goto fail;
+	memset(&own, 0, sizeof(own));
+	if (page == NULL || page->res == NULL) {
+		/* not read with the session: read it now */
+		if (db_portal_list(c->db, c->sess->org_id, &a, &own) < 0)
+			return -1;
+		page = &own;
 	}
 	v = cJSON_CreateObject();
 	if (v == NULL)
@@ -336,25 +238,28 @@ int page_portals_get(struct ctx *c)
 		add_link(f, "href", list_href(i, status, 0));
 	}
 	/* rows: one more than a page was read to know whether there is a next */
-	count = PQntuples(res);
+	count = page->n;
 	if (count > PAGE_ROWS) {
 		count = PAGE_ROWS;
-		add_link(v, "next_href",
-			 list_href(sort, status, db_bin_int8(res, PAGE_ROWS - 1, PORTAL_COL_ID)));
+		add_link(v, "next_href", list_href(sort, status, page->row[PAGE_ROWS - 1].id));
 	}
 	if (after > 0)
 		add_link(v, "first_href", list_href(sort, status, 0));
-	rows = rows_block(res, count, c->sess->can_manage);
-	if (rows == NULL || !cJSON_AddItemReferenceToObject(v, "portals", &rows->array))
+	rows = view_rows_new(count, RV__COUNT, rv_keys);
+	if (rows == NULL)
+		goto fail;
+	for (int i = 0; i < count; i++)
+		row_fill(rows, i, &page->row[i], c->sess->can_manage);
+	if (!cJSON_AddItemReferenceToObject(v, "portals", view_rows_array(rows)))
 		goto fail;
 	result = page_render(c, 200, "portals", "Client Accounts", v);
-	free(rows);   /* after the view that refers to it */
-	PQclear(res); /* after the rows that point into it */
+	view_rows_free(rows);	    /* after the view that refers to it */
+	db_portal_page_free(&own); /* after the rows that point into it (the gate frees its own) */
 	return result;
 fail:
 	cJSON_Delete(v);
-	free(rows);
-	PQclear(res);
+	view_rows_free(rows);
+	db_portal_page_free(&own);
 	return -1;
 }
 
@@ -382,7 +287,6 @@ static const char *jstr(const cJSON *o, const char *name)
 
 int page_portal_get(struct ctx *c)
 {
-	const char *before = req_query(c->req, "before");
 	cJSON *portal = NULL, *acts = NULL, *v = NULL, *scopes, *a;
 	int rc = load_portal(c, &portal);
 
@@ -405,8 +309,7 @@ int page_portal_get(struct ctx *c)
 		}
 		g += l;
 	}
-	if (db_activity_list(c->db, c->sess->org_id, c->req->path_id,
-			     before ? strtoll(before, NULL, 10) : 0, &acts) < 0)
+	if (db_activity_list(c->db, c->sess->org_id, c->req->path_id, c->args.before, &acts) < 0)
 		goto fail;
 	v = cJSON_CreateObject();
 	if (v == NULL)
@@ -440,6 +343,25 @@ fail:
 	return -1;
 }
 
+/* Start connecting (portal 0) or reconnecting a portal: a 303 to
+ * HubSpot's authorize page.  0, or -1. */
+static int start_flow(struct ctx *c, long long portal, enum conn_type type)
+{
+	struct buf url;
+	int result = -1;
+
+	buf_init(&url, 8192);
+	if (oauth_start(c->db, &c->app->conf, c->sess->sid_hash, c->sess->user_id,
+			c->sess->org_id, portal, type, &url) == 0 &&
+	    http_redirect(c->resp, 303, buf_str(&url)) == 0) {
+		log_event(LOG_INFO, c->req->id, "oauth_started", "connection_type",
+			  conf_conn_key(type), NULL);
+		result = 0;
+	}
+	buf_free(&url);
+	return result;
+}
+
 int page_portal_new_get(struct ctx *c)
 {
 	static const char *desc[CONN__MAX] = {
@@ -470,11 +392,9 @@ int page_portal_new_get(struct ctx *c)
 
 int page_portal_new_post(struct ctx *c)
 {
-	int t = conf_conn_parse(req_form(c->req, "connection_type"));
-
-	if (t < 0)
+	if (c->args.conn_type < 0)
 		return page_error(c, 400, "Bad request", "Choose a connection type.");
-	return flow_start(c, 0, (enum conn_type)t);
+	return start_flow(c, 0, (enum conn_type)c->args.conn_type);
 }
 
 int page_portal_reconnect_post(struct ctx *c)
@@ -489,7 +409,7 @@ int page_portal_reconnect_post(struct ctx *c)
 	cJSON_Delete(portal);
 	if (t < 0)
 		return -1;
-	return flow_start(c, c->req->path_id, (enum conn_type)t);
+	return start_flow(c, c->req->path_id, (enum conn_type)t);
 }
 
 static int confirm_page(struct ctx *c, const char *what)
@@ -558,7 +478,7 @@ static int revoke_portal(struct ctx *c, long long portal, struct hs_error *err)
 		return -1;
 	if (rc == 0)
 		return 1;
-	flow_hs_config(&c->app->conf, &cfg);
+	hs_config_from_conf(&c->app->conf, &cfg);
 	e = hs_revoke(c->http, &cfg, t.refresh, "refresh_token", err);
 	tok_free(&t);
 	if (e == HS_OK || e == HS_ERR_AUTH)

@@ -38,7 +38,7 @@ int page_logout_post(struct ctx *c);
 int page_portals_get(struct ctx *c);
 /* The Client Accounts page's list statement, for the gate to read with the
  * session (route prefetch).  Returns 1. */
-int page_portals_prefetch(struct ctx *c, struct db_call *call);
+int page_portals_prefetch(struct ctx *c, struct portal_query *q);
 int page_portal_get(struct ctx *c);
 int page_portal_new_get(struct ctx *c);
 int page_portal_new_post(struct ctx *c);

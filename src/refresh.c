@@ -3,8 +3,8 @@
  * See refresh.h.
  */
 #include "refresh.h"
+#include "db_activity.h"
 #include "db_portal.h"
-#include "flow.h"
 #include "log.h"
 
 #include <stdio.h>
@@ -78,7 +78,7 @@ enum refresh_result refresh_refused(struct db *db, struct httpc *http, const str
 		struct hs_config cfg;
 		struct hs_introspection info = {0};
 
-		flow_hs_config(conf, &cfg);
+		hs_config_from_conf(conf, &cfg);
 		if (hs_introspect(http, &cfg, cur->access, "access_token", &info, err) != HS_OK)
 			return REFRESH_RETRY;
 		ev.access = info.active ? EV_ACCEPTED : EV_REFUSED;
@@ -101,7 +101,7 @@ enum refresh_result refresh_portal(struct db *db, struct httpc *http, const stru
 	enum refresh_result result;
 	int rc;
 
-	flow_hs_config(conf, &cfg);
+	hs_config_from_conf(conf, &cfg);
 	e = hs_refresh(http, &cfg, cur->refresh, &nt, err);
 	if (e == HS_ERR_AUTH)
 		return refresh_refused(db, http, conf, portal, cur, err);
@@ -116,18 +116,19 @@ enum refresh_result refresh_portal(struct db *db, struct httpc *http, const stru
 	} else if (rc == 0) {
 		result = REFRESH_SUPERSEDED;
 	} else {
-		char p[24], s[24];
+		long next = nt.expires_in > conf->refresh_margin
+				? (long)(nt.expires_in - conf->refresh_margin)
+				: 0;
 
-		snprintf(p, sizeof(p), "%lld", portal);
-		snprintf(s, sizeof(s), "%lld",
-			 nt.expires_in > conf->refresh_margin ? nt.expires_in - conf->refresh_margin
-							      : 0);
-		const char *params[] = {p, s};
 		/* the tokens are stored and in cur: a failure here leaves only the
 		 * refresh time and the next check stale, so it is logged */
-		if (db_cmd(db, ST_PORTAL_REFRESHED, 2, params) < 0)
+		if (db_portal_refreshed(db, portal, next) < 0) {
+			char p[24];
+
+			snprintf(p, sizeof(p), "%lld", portal);
 			log_event(LOG_WARN, NULL, "portal_refreshed_not_recorded", "portal_id", p,
 				  NULL);
+		}
 		result = REFRESH_OK;
 	}
 	hs_tokens_free(&nt);

@@ -6,6 +6,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "pages.h"
+#include "sess.h"
 #include "valid.h"
 
 #include <errno.h>
@@ -16,11 +17,38 @@
 
 enum src { Q, F };
 
+/* A field's value once checked, into the handler's typed arguments. */
+static void arg_after(struct page_args *a, const char *v)
+{
+	a->after = strtoll(v, NULL, 10); /* valid_id */
+}
+
+static void arg_before(struct page_args *a, const char *v)
+{
+	a->before = strtoll(v, NULL, 10); /* valid_id */
+}
+
+static void arg_sort(struct page_args *a, const char *v)
+{
+	a->sort = valid_sort_index(v);
+}
+
+static void arg_status(struct page_args *a, const char *v)
+{
+	a->status = v;
+}
+
+static void arg_conn_type(struct page_args *a, const char *v)
+{
+	a->conn_type = conf_conn_parse(v);
+}
+
 struct field {
 	enum src src;
 	const char *name;
 	int (*check)(const char *);
 	int required;
+	void (*arg)(struct page_args *, const char *); /* NULL: read with req_query/req_form */
 };
 
 #define M_GET  1u
@@ -39,99 +67,99 @@ struct route {
 	struct field fields[8];
 	/* GET only: describe the page's main statement so that the gate reads
 	 * it with the session in one round trip (1), or decline (0) */
-	int (*prefetch)(struct ctx *, struct db_call *);
+	int (*prefetch)(struct ctx *, struct portal_query *);
 };
 
 static const struct route routes[PAGE__MAX] = {
-    [PAGE_HOME] = {"home", "/", M_GET, 0, 0, page_home, NULL, {{0}}},
-    [PAGE_LOGIN] = {"login",
-		    "/login",
-		    M_GET | M_POST,
-		    0,
-		    0,
-		    page_login_get,
-		    page_login_post,
-		    {{F, "email", valid_email, 1},
-		     {F, "password", valid_password, 1},
-		     {Q, "next", valid_local_path, 0},
-		     {F, "next", valid_local_path, 0}}},
-    [PAGE_LOGOUT] = {"logout", "/logout", M_POST, 1, 0, NULL, page_logout_post, {{0}}},
-    [PAGE_PORTALS] = {"portals",
-		      "/portals",
-		      M_GET,
-		      1,
-		      0,
-		      page_portals_get,
-		      NULL,
-		      {{Q, "sort", valid_sort, 0},
-		       {Q, "status", valid_status, 0},
-		       {Q, "after", valid_id, 0}},
-		      page_portals_prefetch},
-    [PAGE_PORTAL_NEW] = {"portal_new",
-			 "/portals/new",
-			 M_GET | M_POST,
-			 1,
-			 1,
-			 page_portal_new_get,
-			 page_portal_new_post,
-			 {{F, "connection_type", valid_conn_type, 1}}},
-    [PAGE_PORTAL] = {"portal",
-		     "/portals/{id}",
-		     M_GET,
-		     1,
-		     0,
-		     page_portal_get,
-		     NULL,
-		     {{Q, "before", valid_id, 0}}},
-    [PAGE_PORTAL_RECONNECT] = {"portal_reconnect",
-			       "/portals/{id}/reconnect",
-			       M_POST,
-			       1,
-			       1,
-			       NULL,
-			       page_portal_reconnect_post,
-			       {{0}}},
-    [PAGE_PORTAL_DISCONNECT] = {"portal_disconnect",
-				"/portals/{id}/disconnect",
-				M_GET | M_POST,
-				1,
-				1,
-				page_portal_disconnect_get,
-				page_portal_disconnect_post,
-				{{F, "confirm", valid_confirm, 1}}},
-    [PAGE_PORTAL_REMOVE] = {"portal_remove",
-			    "/portals/{id}/remove",
-			    M_GET | M_POST,
-			    1,
-			    1,
-			    page_portal_remove_get,
-			    page_portal_remove_post,
-			    {{F, "confirm", valid_confirm, 1}}},
-    [PAGE_OAUTH_CALLBACK] = {"oauth_callback",
-			     "/oauth/callback",
-			     M_GET,
-			     1,
-			     0,
-			     page_oauth_callback,
-			     NULL,
-			     {{Q, "state", valid_token, 0},
-			      {Q, "code", valid_oauth_code, 0},
-			      {Q, "error", valid_oauth_error, 0},
-			      {Q, "error_description", valid_text, 0}}},
-    [PAGE_HELP] = {"help", "/help", M_GET, 0, 0, page_help_get, NULL, {{0}}},
-    [PAGE_HELP_FLOW] =
-	{"help_flow", "/help/oauth-connection-flow", M_GET, 0, 0, page_help_flow_get, NULL, {{0}}},
-    [PAGE_HELP_TROUBLE] = {"help_troubleshooting",
-			   "/help/connection-troubleshooting",
-			   M_GET,
-			   0,
-			   0,
-			   page_help_trouble_get,
-			   NULL,
-			   {{0}}},
-    [PAGE_HEALTHZ] = {"healthz", "/healthz", M_GET, 0, 0, page_healthz_get, NULL, {{0}}},
-    [PAGE_METRICS] = {"metrics", "/metrics", M_GET, 0, 0, page_metrics_get, NULL, {{0}}},
+    [PAGE_HOME] = {.name = "home", .pattern = "/", .methods = M_GET, .get = page_home},
+    [PAGE_LOGIN] = {.name = "login",
+		    .pattern = "/login",
+		    .methods = M_GET | M_POST,
+		    .get = page_login_get,
+		    .post = page_login_post,
+		    .fields = {{F, "email", valid_email, 1, NULL},
+			       {F, "password", valid_password, 1, NULL},
+			       {Q, "next", valid_local_path, 0, NULL},
+			       {F, "next", valid_local_path, 0, NULL}}},
+    [PAGE_LOGOUT] = {.name = "logout",
+		     .pattern = "/logout",
+		     .methods = M_POST,
+		     .auth = 1,
+		     .post = page_logout_post},
+    [PAGE_PORTALS] = {.name = "portals",
+		      .pattern = "/portals",
+		      .methods = M_GET,
+		      .auth = 1,
+		      .get = page_portals_get,
+		      .fields = {{Q, "sort", valid_sort, 0, arg_sort},
+				 {Q, "status", valid_status, 0, arg_status},
+				 {Q, "after", valid_id, 0, arg_after}},
+		      .prefetch = page_portals_prefetch},
+    [PAGE_PORTAL_NEW] = {.name = "portal_new",
+			 .pattern = "/portals/new",
+			 .methods = M_GET | M_POST,
+			 .auth = 1,
+			 .manage = 1,
+			 .get = page_portal_new_get,
+			 .post = page_portal_new_post,
+			 .fields = {{F, "connection_type", valid_conn_type, 1, arg_conn_type}}},
+    [PAGE_PORTAL] = {.name = "portal",
+		     .pattern = "/portals/{id}",
+		     .methods = M_GET,
+		     .auth = 1,
+		     .get = page_portal_get,
+		     .fields = {{Q, "before", valid_id, 0, arg_before}}},
+    [PAGE_PORTAL_RECONNECT] = {.name = "portal_reconnect",
+			       .pattern = "/portals/{id}/reconnect",
+			       .methods = M_POST,
+			       .auth = 1,
+			       .manage = 1,
+			       .post = page_portal_reconnect_post},
+    [PAGE_PORTAL_DISCONNECT] = {.name = "portal_disconnect",
+				.pattern = "/portals/{id}/disconnect",
+				.methods = M_GET | M_POST,
+				.auth = 1,
+				.manage = 1,
+				.get = page_portal_disconnect_get,
+				.post = page_portal_disconnect_post,
+				.fields = {{F, "confirm", valid_confirm, 1, NULL}}},
+    [PAGE_PORTAL_REMOVE] = {.name = "portal_remove",
+			    .pattern = "/portals/{id}/remove",
+			    .methods = M_GET | M_POST,
+			    .auth = 1,
+			    .manage = 1,
+			    .get = page_portal_remove_get,
+			    .post = page_portal_remove_post,
+			    .fields = {{F, "confirm", valid_confirm, 1, NULL}}},
+    [PAGE_OAUTH_CALLBACK] = {.name = "oauth_callback",
+			     .pattern = "/oauth/callback",
+			     .methods = M_GET,
+			     .auth = 1,
+			     .get = page_oauth_callback,
+			     .fields = {{Q, "state", sess_random_valid, 0, NULL},
+					{Q, "code", valid_oauth_code, 0, NULL},
+					{Q, "error", valid_oauth_error, 0, NULL},
+					{Q, "error_description", valid_text, 0, NULL}}},
+    [PAGE_HELP] = {.name = "help", .pattern = "/help", .methods = M_GET, .get = page_help_get},
+    [PAGE_HELP_FLOW] = {.name = "help_flow",
+			.pattern = "/help/oauth-connection-flow",
+			.methods = M_GET,
+			.get = page_help_flow_get},
+    [PAGE_HELP_TROUBLE] = {.name = "help_troubleshooting",
+			   .pattern = "/help/connection-troubleshooting",
+			   .methods = M_GET,
+			   .get = page_help_trouble_get},
+    [PAGE_HEALTHZ] = {.name = "healthz",
+		      .pattern = "/healthz",
+		      .methods = M_GET,
+		      .get = page_healthz_get},
+    [PAGE_METRICS] = {.name = "metrics",
+		      .pattern = "/metrics",
+		      .methods = M_GET,
+		      .get = page_metrics_get},
 };
+
+_Static_assert(PAGE__MAX < METRICS_ROUTES_MAX, "metrics count every route");
 
 const char *route_name(int page)
 {
@@ -165,7 +193,7 @@ static int match(const char *pattern, const char *path, long long *id)
 	return *pattern == '\0' && *path == '\0';
 }
 
-static int find_route(const char *path, long long *id)
+int route_find(const char *path, long long *id)
 {
 	/* /portals/new must win over /portals/{id}: exact patterns first */
 	for (int i = 0; i < PAGE__MAX; i++)
@@ -177,9 +205,12 @@ static int find_route(const char *path, long long *id)
 	return -1;
 }
 
-/* Validate every declared field present for this method.  1 ok. */
-static int fields_ok(const struct route *rt, const struct req *r, const char **bad)
+/* Check every field the route declares (1), or name the first bad one
+ * in *bad (0); checked values of typed fields go to *args. */
+static int fields_ok(const struct route *rt, const struct req *r, const char **bad,
+		     struct page_args *args)
 {
+	*args = (struct page_args){.sort = -1, .conn_type = -1};
 	for (size_t i = 0; i < sizeof(rt->fields) / sizeof(rt->fields[0]); i++) {
 		const struct field *f = &rt->fields[i];
 		const char *v;
@@ -200,6 +231,8 @@ static int fields_ok(const struct route *rt, const struct req *r, const char **b
 			*bad = f->name;
 			return 0;
 		}
+		if (f->arg != NULL)
+			f->arg(args, v);
 	}
 	return 1;
 }
@@ -228,6 +261,7 @@ void route_handle(const struct app *app, struct db *db, struct httpc *http, stru
 	struct req req;
 	struct resp resp;
 	struct session sess;
+	struct portal_page prefetched = {0};
 	struct ctx c = {.app = app, .db = db, .http = http, .req = &req, .resp = &resp};
 	const struct route *rt = NULL;
 	enum req_err perr;
@@ -241,7 +275,7 @@ void route_handle(const struct app *app, struct db *db, struct httpc *http, stru
 	perr = req_parse(&req, io);
 	db->req_id = req.id;
 	db_fault_clear(db);
-	page = req.path[0] ? find_route(req.path, &req.path_id) : -1;
+	page = req.path[0] ? route_find(req.path, &req.path_id) : -1;
 	if (page < 0)
 		page = PAGE__MAX;
 	c.route = page;
@@ -266,7 +300,7 @@ void route_handle(const struct app *app, struct db *db, struct httpc *http, stru
 			    "This page does not accept that kind of request. Nothing was changed.");
 		goto send;
 	}
-	if (!fields_ok(rt, &req, &bad)) {
+	if (!fields_ok(rt, &req, &bad, &c.args)) {
 		char msg[160];
 
 		snprintf(msg, sizeof(msg),
@@ -275,11 +309,12 @@ void route_handle(const struct app *app, struct db *db, struct httpc *http, stru
 		goto send;
 	}
 	if (rt->auth) {
-		struct db_call call;
+		struct portal_query q;
 
-		if (rt->prefetch != NULL && req.method != METHOD_POST && rt->prefetch(&c, &call))
-			rc = auth_load_with(&c, &sess, &call, &c.prefetched);
-		else
+		if (rt->prefetch != NULL && req.method != METHOD_POST && rt->prefetch(&c, &q)) {
+			rc = auth_load_with(&c, &sess, &q, &prefetched);
+			c.prefetched = &prefetched;
+		} else
 			rc = auth_load(&c, &sess);
 		c.auth_tried = 1;
 		if (rc < 0) {
@@ -341,7 +376,7 @@ send:
 	metrics_request(page, resp.status);
 	log_event(resp.status >= 500 ? LOG_ERROR : LOG_INFO, req.id, "request", "method",
 		  req.method_name, "route", route_name(page), "status", status, "ms", ms, NULL);
-	PQclear(c.prefetched);
+	db_portal_page_free(&prefetched);
 	db->req_id = NULL;
 	req_free(&req);
 	http_resp_free(&resp);

@@ -32,6 +32,9 @@ enum page {
 
 /* Serve one request from io.  Never fails: errors become error pages. */
 void route_handle(const struct app *app, struct db *db, struct httpc *http, struct io *io);
+/* The page at path (exact patterns before those with "{id}", which sets
+ * *id), or -1. */
+int route_find(const char *path, long long *id);
 /* The metrics name of a page ("portals"), or "unknown" for PAGE__MAX. */
 const char *route_name(int page);
 

@@ -4,7 +4,7 @@
 #include "tok.h"
 #include "buf.h"
 #include "crypt.h"
-#include "db_portal.h"
+#include "db_token.h"
 
 #include <openssl/crypto.h>
 #include <stdio.h>

@@ -2,6 +2,7 @@
  * valid: input validators.  See valid.h.
  */
 #include "valid.h"
+#include "status.h"
 #include "conf.h"
 #include "req.h"
 
@@ -49,11 +50,6 @@ int valid_password(const char *s)
 	return n >= 1 && n <= 1024 && req_utf8_valid(s, n);
 }
 
-int valid_token(const char *s)
-{
-	return charset(s, "-_", 43, 43);
-}
-
 int valid_conn_type(const char *s)
 {
 	return conf_conn_parse(s) >= 0;
@@ -76,8 +72,7 @@ int valid_sort(const char *s)
 
 int valid_status(const char *s)
 {
-	return strcmp(s, "connected") == 0 || strcmp(s, "needs_reconnection") == 0 ||
-	       strcmp(s, "disconnected") == 0;
+	return status_parse(s) >= 0;
 }
 
 int valid_id(const char *s)

@@ -8,7 +8,6 @@
 /* Each returns 1 when s is acceptable, else 0. */
 int valid_email(const char *s);
 int valid_password(const char *s);
-int valid_token(const char *s);	    /* 43 chars base64url: CSRF tokens, OAuth state */
 int valid_conn_type(const char *s); /* config_only | config_audit | audit_only */
 int valid_sort(const char *s);	    /* name | status | last */
 /* The sort keys, in the order of enum portal_sort (db_portal.h), and the

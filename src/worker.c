@@ -3,11 +3,12 @@
  * See worker.h.
  */
 #include "worker.h"
-#include "db.h"
+#include "db_job.h"
 #include "db_portal.h"
+#include "db_session.h"
+#include "db_state.h"
 #include "httpc.h"
 #include "log.h"
-#include "flow.h"
 #include "refresh.h"
 #include "tok.h"
 
@@ -31,12 +32,6 @@ struct wthread {
 	int once;
 };
 
-struct job {
-	long long id;
-	char kind[16];
-	long long portal;
-	int attempts;
-};
 
 static void on_signal(int sig)
 {
@@ -53,10 +48,7 @@ static void nap(long secs)
 	}
 }
 
-/* Backoff for a failing job: 30 s doubling to at most an hour, with
- * +-20% jitter, so a broken portal is tried about 8 times in the first
- * hour and once an hour after that. */
-static long backoff(int attempts)
+long worker_backoff(int attempts, unsigned jitter)
 {
 	long d = 30;
 
@@ -64,69 +56,39 @@ static long backoff(int attempts)
 		d *= 2;
 	if (d > 3600)
 		d = 3600;
-	return d * (80 + (long)(random() % 41)) / 100;
+	return d * (80 + (long)(jitter % 41)) / 100;
 }
 
-static void job_finish(struct db *db, const struct wthread *w, const struct job *j)
+static void job_finish(struct db *db, const struct wthread *w, const struct job_row *j)
 {
-	char id[24];
-
-	snprintf(id, sizeof(id), "%lld", j->id);
-	const char *p[] = {id, w->id};
-	db_cmd(db, ST_JOB_DONE, 2, p);
+	db_job_done(db, j->id, w->id);
 }
 
-static void job_retry(struct db *db, const struct wthread *w, const struct job *j, const char *why)
+static void job_retry(struct db *db, const struct wthread *w, const struct job_row *j,
+		      const char *why)
 {
 	char id[24], delay[24];
+	long d = worker_backoff(j->attempts, (unsigned)random());
 
+	db_job_retry(db, j->id, w->id, d, why);
 	snprintf(id, sizeof(id), "%lld", j->id);
-	snprintf(delay, sizeof(delay), "%ld", backoff(j->attempts));
-	const char *p[] = {id, w->id, delay, why};
-	db_cmd(db, ST_JOB_RETRY, 4, p);
+	snprintf(delay, sizeof(delay), "%ld", d);
 	log_event(LOG_WARN, NULL, "job_retry", "job", id, "kind", j->kind, "delay_s", delay, "why",
 		  why, NULL);
 }
 
-static void count(struct db *db, const char *name)
-{
-	const char *p[] = {name};
-	db_cmd(db, ST_COUNTER_BUMP, 1, p);
-}
-
-/* The portal of a job, if it is still Connected.  1 yes, 0 no, -1 error. */
-static int portal_connected(struct db *db, long long portal, char *email, size_t elen, char *hs_uid,
-			    size_t ulen)
-{
-	char p[24];
-	PGresult *r;
-	int result;
-
-	snprintf(p, sizeof(p), "%lld", portal);
-	const char *params[] = {p};
-	r = db_run(db, ST_WORKER_PORTAL, 1, params);
-	if (r == NULL)
-		return -1;
-	result = PQntuples(r) == 1 && strcmp(db_get(r, 0, "status"), "connected") == 0 &&
-		 strcmp(db_get(r, 0, "removed"), "f") == 0;
-	if (result) {
-		snprintf(email, elen, "%s", db_get(r, 0, "hs_user_email"));
-		snprintf(hs_uid, ulen, "%s", db_get(r, 0, "hs_user_id"));
-	}
-	PQclear(r);
-	return result;
-}
-
 /*
  * What every portal job starts with: the portal must still be Connected and
- * have tokens.  1 with *t loaded (caller tok_free()s), 0 when the job was
- * finished (nothing to do) or re-queued (database or key error).
+ * have tokens.  1 with *p and *t loaded (caller tok_free()s t), 0 when the
+ * job was finished (nothing to do) or re-queued (database or key error).
  */
-static int job_start(struct db *db, const struct wthread *w, const struct job *j, char *email,
-		     size_t elen, char *uid, size_t ulen, struct tokens *t)
+static int job_start(struct db *db, const struct wthread *w, const struct job_row *j,
+		     struct job_portal *p, struct tokens *t)
 {
-	int rc = portal_connected(db, j->portal, email, elen, uid, ulen);
+	int rc = db_job_portal(db, j->portal, p);
 
+	if (rc > 0 && !p->connected)
+		rc = 0;
 	if (rc > 0)
 		rc = tok_get(db, w->conf, j->portal, t);
 	if (rc == 0)
@@ -137,14 +99,15 @@ static int job_start(struct db *db, const struct wthread *w, const struct job *j
 }
 
 static void do_refresh(struct db *db, struct httpc *http, const struct wthread *w,
-		       const struct job *j)
+		       const struct job_row *j)
 {
 	struct tokens t;
 	struct hs_error err;
+	struct job_portal jp;
 	enum refresh_result rr;
-	char email[320], uid[24], name[40];
+	char name[40];
 
-	if (!job_start(db, w, j, email, sizeof(email), uid, sizeof(uid), &t))
+	if (!job_start(db, w, j, &jp, &t))
 		return;
 	if (t.expires > (long long)time(NULL) + w->conf->refresh_margin) {
 		/* refreshed meanwhile (a health check, a reconnect): not due */
@@ -156,7 +119,7 @@ static void do_refresh(struct db *db, struct httpc *http, const struct wthread *
 	rr = refresh_portal(db, http, w->conf, j->portal, &t, &err);
 	tok_free(&t);
 	snprintf(name, sizeof(name), "refresh_%s", refresh_result_name(rr));
-	count(db, name);
+	db_counter_bump(db, name);
 	if (rr == REFRESH_RETRY || rr == REFRESH_ERROR) {
 		char why[300];
 
@@ -175,7 +138,7 @@ static void do_refresh(struct db *db, struct httpc *http, const struct wthread *
  * Admin.  Every status change goes through status_decide().
  */
 static void do_health(struct db *db, struct httpc *http, const struct wthread *w,
-		      const struct job *j)
+		      const struct job_row *j)
 {
 	const struct conf *conf = w->conf;
 	struct hs_config cfg;
@@ -185,14 +148,16 @@ static void do_health(struct db *db, struct httpc *http, const struct wthread *w
 	struct status_evidence ev = {.refresh = EV_ACCEPTED, .access = EV_UNKNOWN};
 	enum status_reason reason;
 	enum refresh_result rr;
-	char email[320], uid[24], why[300], p[24], iv[24], mg[24];
+	struct job_portal jp;
+	char why[300];
+	const char *uid = jp.hs_user_id, *email = jp.hs_user_email;
 	enum hs_err e;
 	int admin;
 
 	memset(&err, 0, sizeof(err));
-	if (!job_start(db, w, j, email, sizeof(email), uid, sizeof(uid), &t))
+	if (!job_start(db, w, j, &jp, &t))
 		return;
-	flow_hs_config(conf, &cfg);
+	hs_config_from_conf(conf, &cfg);
 	e = hs_introspect(http, &cfg, t.refresh, "refresh_token", &info, &err);
 	if (e != HS_OK)
 		goto retry;
@@ -238,13 +203,7 @@ static void do_health(struct db *db, struct httpc *http, const struct wthread *w
 	}
 	goto retry;
 done:
-	snprintf(p, sizeof(p), "%lld", j->portal);
-	snprintf(iv, sizeof(iv), "%ld", conf->health_interval);
-	snprintf(mg, sizeof(mg), "%ld", conf->refresh_margin);
-	{
-		const char *params[] = {p, iv, mg};
-		db_cmd(db, ST_PORTAL_HEALTH_DONE, 3, params);
-	}
+	db_portal_health_done(db, j->portal, conf->health_interval, conf->refresh_margin);
 	job_finish(db, w, j);
 	goto out;
 retry:
@@ -257,34 +216,6 @@ retry_db:
 out:
 	tok_free(&t);
 	hs_introspection_free(&info);
-}
-
-/* Claim one due job.  1 claimed, 0 none due, -1 error. */
-static int claim(struct db *db, const struct wthread *w, struct job *j)
-{
-	char lease[24];
-	PGresult *r;
-	int result;
-
-	snprintf(lease, sizeof(lease), "%ld", w->conf->job_lease);
-	const char *p[] = {w->id, lease};
-	/* jobs of a dead worker first, then due jobs in order */
-	r = db_run(db, ST_JOB_CLAIM_STALE, 2, p);
-	if (r != NULL && PQntuples(r) == 0) {
-		PQclear(r);
-		r = db_run(db, ST_JOB_CLAIM, 2, p);
-	}
-	if (r == NULL)
-		return -1;
-	result = PQntuples(r) == 1;
-	if (result) {
-		j->id = db_get_ll(r, 0, "id");
-		j->portal = db_get_ll(r, 0, "portal_id");
-		j->attempts = (int)db_get_ll(r, 0, "attempts");
-		snprintf(j->kind, sizeof(j->kind), "%s", db_get(r, 0, "kind"));
-	}
-	PQclear(r);
-	return result;
 }
 
 static void *thread_main(void *arg)
@@ -303,8 +234,8 @@ static void *thread_main(void *arg)
 		return NULL;
 	}
 	while (!atomic_load(&stopping)) {
-		struct job j;
-		int rc = claim(&db, w, &j);
+		struct job_row j;
+		int rc = db_job_claim(&db, w->id, w->conf->job_lease, &j);
 
 		if (rc < 0) {
 			if (w->once)
@@ -334,7 +265,6 @@ static void *thread_main(void *arg)
 /* Schedule due work and apply configuration changes: run every pass. */
 static int sweep(struct db *db, const struct conf *conf)
 {
-	char margin[24];
 
 	/* required scopes that grew beyond what a portal granted */
 	for (int t = 0; t < CONN__MAX; t++) {
@@ -365,12 +295,8 @@ static int sweep(struct db *db, const struct conf *conf)
 				  conf_conn_key((enum conn_type)t), "portals", k, NULL);
 		}
 	}
-	snprintf(margin, sizeof(margin), "%ld", conf->refresh_margin);
-	const char *p[] = {margin};
-	if (db_cmd(db, ST_JOBS_SCHEDULE_REFRESH, 1, p) < 0 ||
-	    db_cmd(db, ST_JOBS_SCHEDULE_HEALTH, 0, NULL) < 0 ||
-	    db_cmd(db, ST_STATES_CLEANUP, 0, NULL) < 0 ||
-	    db_cmd(db, ST_LOGIN_FAILURES_CLEANUP, 0, NULL) < 0)
+	if (db_jobs_schedule(db, conf->refresh_margin) < 0 || db_states_cleanup(db) < 0 ||
+	    db_login_failures_cleanup(db) < 0)
 		return -1;
 	return 0;
 }

@@ -15,4 +15,12 @@
  * one pass of all due work.  Returns the exit status. */
 int worker_run(const struct conf *conf, int once);
 
+/*
+ * The delay before a failing job's next attempt (attempts: including the
+ * one that failed): 30 s doubling to at most an hour, times 80..120 %
+ * (jitter % 41 picks the percentage), so a broken portal is tried about 8
+ * times in the first hour and once an hour after that.
+ */
+long worker_backoff(int attempts, unsigned jitter);
+
 #endif

@@ -264,12 +264,10 @@ def enable_pgss(stack):
 
 
 def product_statements(stack):
-    """{name: sql} of the product's prepared statements (tests/bench/stmt_dump.c
-    linked against build/libjetstack.a)."""
-    exe = os.path.join(stack.state, "stmt_dump")
-    subprocess.run(["gcc", "-std=c11", "-I" + os.path.join(ROOT, "src"), "-o", exe,
-                    os.path.join(HERE, "stmt_dump.c"), os.path.join(ROOT, "build", "libjetstack.a")],
-                   check=True)
+    """{name: sql} of the product's prepared statements (tests/unit/stmt_dump.c,
+    built by make unit)."""
+    exe = os.path.join(ROOT, "build", "tests", "stmt_dump")
+    subprocess.run(["make", "-C", ROOT, "--no-print-directory", "build/tests/stmt_dump"], check=True)
     out = subprocess.run([exe], capture_output=True, text=True, check=True).stdout
     return dict(line.split("\t", 1) for line in out.splitlines() if "\t" in line)
 

@@ -19,6 +19,7 @@
 #include "conf.h"
 #include "http.h"
 #include "req.h"
+#include "sess.h"
 #include "valid.h"
 
 /* ------------------------------------------------------------------ */
@@ -916,20 +917,23 @@ START_TEST(test_valid_password)
 }
 END_TEST
 
+/* The gate's check of CSRF and OAuth state values is sess_random_valid
+ * (one validator for the 43-character token; canonical base64url). */
 START_TEST(test_valid_token)
 {
-	good(valid_token, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ");
-	good(valid_token, "0123456789-_0123456789-_0123456789-_0123456");
-	good(valid_token, rep('A', 43));
-	bad(valid_token, rep('A', 42));
-	bad(valid_token, rep('A', 44));
-	bad(valid_token, "");
-	bad(valid_token, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP=");
-	bad(valid_token, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP+");
-	bad(valid_token, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP/");
-	bad(valid_token, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP.");
-	bad(valid_token, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP ");
-	bad(valid_token, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNO\xc3\xa9");
+	good(sess_random_valid, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ");
+	good(sess_random_valid, "0123456789-_0123456789-_0123456789-_0123454");
+	bad(sess_random_valid, "0123456789-_0123456789-_0123456789-_0123456"); /* pad bits */
+	good(sess_random_valid, rep('A', 43));
+	bad(sess_random_valid, rep('A', 42));
+	bad(sess_random_valid, rep('A', 44));
+	bad(sess_random_valid, "");
+	bad(sess_random_valid, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP=");
+	bad(sess_random_valid, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP+");
+	bad(sess_random_valid, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP/");
+	bad(sess_random_valid, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP.");
+	bad(sess_random_valid, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP ");
+	bad(sess_random_valid, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNO\xc3\xa9");
 }
 END_TEST
 

@@ -2,9 +2,10 @@
  * stmt_dump: print every prepared statement of the product as
  * "name<TAB>sql" lines, from build/libjetstack.a, so the benchmark's
  * EXPLAIN ANALYZE runs exactly the SQL the FastCGI program prepares.
- * Built by tests/bench/portals_page.py into the stack's state directory.
+ * Built by the Makefile (make unit) as build/tests/stmt_dump; used by
+ * tests/integration/test_statements.py and tests/bench/portals_page.py.
  */
-#include "stmt.h"
+#include "db_int.h"
 
 #include <stdio.h>
 

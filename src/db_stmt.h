@@ -1,25 +1,25 @@
 /*
- * stmt: the names of every SQL statement.  The SQL text lives beside the
- * db code in db_stmt.c; each is prepared once per connection.
+ * db_stmt: the names of every SQL statement, private to the database
+ * layer.  The SQL text is db_stmt.c's table; each statement is prepared
+ * once per connection.
  */
-#ifndef JS_STMT_H
-#define JS_STMT_H
+#ifndef JS_DB_STMT_H
+#define JS_DB_STMT_H
+
+#include "db_activity.h"
+#include "db_portal.h"
 
 /*
  * Page sizes are part of the SQL text, not parameters: they are not inputs.
  * (Planning does not depend on it: db_ensure() sets plan_cache_mode =
  * force_generic_plan on every connection, so each statement is planned once
  * per connection either way; with a constant the generic plan is costed
- * for the 51 rows read rather than a tenth of the table.)  Each list reads
- * one row more than it shows, to know whether a next page exists.
+ * for the 51 rows read rather than a tenth of the table.)  The sizes are
+ * the entity headers' PORTAL_FETCH and ACTIVITY_FETCH.
  */
 #define STMT_STR_(x)	   #x
 #define STMT_STR(x)	   STMT_STR_(x)
-#define PORTAL_FETCH	   51
-#define PORTAL_PAGE_ROWS   (PORTAL_FETCH - 1)
 #define PORTAL_FETCH_SQL   STMT_STR(PORTAL_FETCH)
-#define ACTIVITY_FETCH	   26
-#define ACTIVITY_PAGE_ROWS (ACTIVITY_FETCH - 1)
 #define ACTIVITY_FETCH_SQL STMT_STR(ACTIVITY_FETCH)
 
 enum stmt {
@@ -56,6 +56,8 @@ enum stmt {
 	ST_PORTAL_LIST_LAST,
 	ST_PORTAL_LIST_LAST_S,
 	ST_PORTAL_GET,
+	ST_PORTAL_FIND,
+	ST_PORTAL_FIND_HUB,
 	ST_PORTAL_LOCK,
 	ST_PORTAL_LOCK_HUB,
 	ST_PORTAL_INSERT,

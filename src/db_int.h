@@ -1,0 +1,80 @@
+/*
+ * db_int: the database layer's own tools: libpq, the statement table and
+ * running statements.  Included only by src/db*.c (make test checks it).
+ */
+#ifndef JS_DB_INT_H
+#define JS_DB_INT_H
+
+#include <cJSON.h>
+#include <libpq-fe.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "db.h"
+#include "db_portal.h"
+#include "db_stmt.h"
+
+_Static_assert(ST__MAX <= DB_STMT_SLOTS, "DB_STMT_SLOTS holds every statement");
+
+/* A number as statement parameter text. */
+#define LL(buf, v) snprintf(buf, sizeof(buf), "%lld", (long long)(v))
+
+/* Copy a column value into a fixed buffer (cut to fit). */
+static inline void db_copy(char *dst, size_t n, const char *src)
+{
+	snprintf(dst, n, "%s", src);
+}
+
+/* Connect or reconnect when needed.  0 ok, -1 database unreachable. */
+int db_ensure(struct db *db);
+/* Run a prepared statement; the result (caller PQclear()s) is NULL on
+ * error.  Retries once on a fresh connection when the connection was
+ * broken and no transaction is open. */
+PGresult *db_run(struct db *db, enum stmt st, int n, const char *const *params);
+/* The same with every column in binary format when binary is 1. */
+PGresult *db_run_format(struct db *db, enum stmt st, int n, const char *const *params, int binary);
+/* A statement call for db_run_pair. */
+struct db_call {
+	enum stmt st;
+	int n;
+	const char *params[8];
+	int binary;	  /* 1: all columns in binary format */
+	char text[4][24]; /* room for numeric parameters' text */
+};
+/* Run a and b in one round trip (a libpq pipeline with one sync, so one
+ * implicit transaction unless one is open).  0 with a's result and b's
+ * (NULL when b alone failed; caller PQclear()s them), or -1 with both NULL
+ * when a failed or the connection did (b does not run when a fails).
+ * Retried once on a fresh connection, as db_run. */
+int db_run_pair(struct db *db, const struct db_call *a, const struct db_call *b, PGresult **ra,
+		PGresult **rb);
+/* Run a statement that returns no rows (or rows to ignore).  Returns the
+ * number of rows affected, or -1. */
+long db_cmd(struct db *db, enum stmt st, int n, const char *const *params);
+/* Plain SQL text with no parameters (migrations only). */
+int db_exec_script(struct db *db, const char *sql, char *err, size_t errlen);
+
+/* Row helpers over a result: field by name; "" for NULL. */
+const char *db_get(const PGresult *r, int row, const char *field);
+long long db_get_ll(const PGresult *r, int row, const char *field);
+int db_isnull(const PGresult *r, int row, const char *field);
+/* Rows of r as a cJSON array of objects of strings (NULL -> JSON null),
+ * boolean columns ("t"/"f") as JSON booleans.  Caller cJSON_Delete()s. */
+cJSON *db_rows_json(const PGresult *r);
+/* Binary results: 1 when r has exactly n columns, all binary, of the given
+ * type OIDs (20 int8, 25 text, 1184 timestamptz, 16 bool). */
+int db_bin_types_ok(const PGresult *r, const unsigned *types, int n);
+/* An int8 value; 0 for NULL. */
+long long db_bin_int8(const PGresult *r, int row, int col);
+/* A timestamptz value as Unix seconds (rounded down); 0 for NULL and for
+ * +-infinity. */
+long long db_bin_time(const PGresult *r, int row, int col);
+
+/* Portal pages (db_portal.c), for db_session.c's one round trip: the list
+ * statement of q as a call with params[0] (the organisation) left to
+ * fill; and a list result taken into *out (r is owned by out from then,
+ * or cleared on failure).  1 ok, -1 unusable result. */
+void db_portal_list_call(struct db_call *call, const struct portal_query *q);
+int db_portal_page_take(struct portal_page *out, PGresult *r);
+
+#endif

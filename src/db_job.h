@@ -1,0 +1,43 @@
+/*
+ * db_job: the job queue in PostgreSQL (claimed with FOR UPDATE SKIP
+ * LOCKED, leased, retried with a delay), the worker's counters, and what
+ * a job reads of its portal.  Return contract as in db.h.
+ */
+#ifndef JS_DB_JOB_H
+#define JS_DB_JOB_H
+
+#include "db.h"
+
+struct job_row {
+	long long id;
+	char kind[16]; /* "refresh", "health" */
+	long long portal;
+	int attempts; /* including this one */
+};
+
+/* Claim one job for worker (its lease: lease seconds): one whose worker's
+ * lease ran out first, else the first due.  1 claimed, 0 none, -1 error. */
+int db_job_claim(struct db *db, const char *worker, long lease, struct job_row *out);
+/* Finish a job this worker holds. */
+int db_job_done(struct db *db, long long job, const char *worker);
+/* Put a job back, due in delay seconds, with why as its last error. */
+int db_job_retry(struct db *db, long long job, const char *worker, long delay, const char *why);
+/* Queue due refreshes (margin seconds before the access token expires)
+ * and health checks of every Connected portal (one live job per kind and
+ * portal). */
+int db_jobs_schedule(struct db *db, long margin);
+/* Forget a portal's queued refresh and health jobs (after a reconnect). */
+int db_jobs_clear_portal(struct db *db, long long portal);
+/* Add one to the worker counter name (e.g. refresh_ok). */
+int db_counter_bump(struct db *db, const char *name);
+
+/* What a job reads of its portal. */
+struct job_portal {
+	int connected; /* Connected and not removed */
+	char hs_user_id[24];
+	char hs_user_email[320];
+};
+/* 1 with *out, 0 no such portal. */
+int db_job_portal(struct db *db, long long portal, struct job_portal *out);
+
+#endif

@@ -1,0 +1,47 @@
+/*
+ * db_session: sign-in sessions (stored as the SHA-256 of their id) and
+ * the sign-in throttle.  Return contract as in db.h.
+ */
+#ifndef JS_DB_SESSION_H
+#define JS_DB_SESSION_H
+
+#include "db.h"
+#include "db_portal.h"
+
+/* A live session with what every signed-in page shows. */
+struct session_row {
+	long long user_id, org_id;
+	char role[16];
+	char email[256];
+	char org_name[256];
+	char flash[512];
+	int stale; /* last seen over a minute ago: worth a touch */
+	long n_connected, n_needs, n_disconnected; /* the organisation's portals */
+};
+
+/*
+ * The session whose id hashes to sid_hash, alive (not ended, not expired,
+ * seen within idle seconds, user not disabled).  With q (and org > 0) the
+ * Client Accounts page q of organisation org is read in the same round
+ * trip into *page (free with db_portal_page_free); *page stays zeroed when
+ * the session's organisation is not org.  1 alive, 0 not, -1 error.
+ */
+int db_session_load(struct db *db, const char *sid_hash, long idle, long long org,
+		    const struct portal_query *q, struct session_row *out,
+		    struct portal_page *page);
+/* 1 created, -1 error. */
+int db_session_create(struct db *db, const char *sid_hash, long long user, long long org,
+		      long max_age);
+int db_session_touch(struct db *db, const char *sid_hash);
+int db_session_end(struct db *db, const char *sid_hash);
+/* The one-time message the next page shows (NULL clears it). */
+int db_session_flash(struct db *db, const char *sid_hash, const char *message);
+
+/* Sign-in failures for email within window seconds: *n. 1, or -1. */
+int db_login_failures(struct db *db, const char *email, long window, long *n);
+int db_login_failed(struct db *db, const char *email);
+int db_login_clear(struct db *db, const char *email);
+/* Forget failures older than a day. */
+int db_login_failures_cleanup(struct db *db);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * db_token: a portal's encrypted token row (sealed and opened by tok.c).
+ * Return contract as in db.h.
+ */
+#ifndef JS_DB_TOKEN_H
+#define JS_DB_TOKEN_H
+
+#include <stddef.h>
+
+#include "db.h"
+
+/* Encrypted token row. Blobs are raw bytes (freed by db_token_row_free). */
+struct token_row {
+	int key_id;
+	unsigned char *access;
+	size_t access_len;
+	unsigned char *refresh;
+	size_t refresh_len;
+	long long expires;
+	long long version;
+	long long grant; /* grant_seq: changes on connect/reconnect only */
+};
+void db_token_row_free(struct token_row *t);
+
+/* Replace the tokens of a portal (insert or overwrite: version + 1, a new
+ * grant). */
+int db_tokens_put(struct db *db, long long portal, int key_id, const unsigned char *access,
+		  size_t alen, const unsigned char *refresh, size_t rlen, long expires_in);
+/* 1 with the row, 0 when the portal has no tokens. */
+int db_tokens_get(struct db *db, long long portal, struct token_row *out);
+/* Compare-and-swap on version (the grant stays): 1 swapped, 0 the version
+ * moved on. */
+int db_tokens_cas(struct db *db, long long portal, long long version, int key_id,
+		  const unsigned char *access, size_t alen, const unsigned char *refresh,
+		  size_t rlen, long expires_in);
+int db_tokens_delete(struct db *db, long long portal);
+
+#endif

@@ -1,0 +1,108 @@
+/*
+ * test_route: the page table's matching (exact before "{id}", ids as
+ * valid_id accepts them) and its names.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "route.h"
+
+static int find(const char *path, long long *id)
+{
+	*id = -7;
+	return route_find(path, id);
+}
+
+START_TEST(test_exact_paths)
+{
+	long long id;
+	static const struct {
+		const char *path;
+		int page;
+	} cases[] = {
+	    {"/", PAGE_HOME},
+	    {"/login", PAGE_LOGIN},
+	    {"/logout", PAGE_LOGOUT},
+	    {"/portals", PAGE_PORTALS},
+	    {"/portals/new", PAGE_PORTAL_NEW},
+	    {"/oauth/callback", PAGE_OAUTH_CALLBACK},
+	    {"/help", PAGE_HELP},
+	    {"/help/oauth-connection-flow", PAGE_HELP_FLOW},
+	    {"/help/connection-troubleshooting", PAGE_HELP_TROUBLE},
+	    {"/healthz", PAGE_HEALTHZ},
+	    {"/metrics", PAGE_METRICS},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_int_eq(find(cases[i].path, &id), cases[i].page);
+		ck_assert_int_eq(id, -7); /* no id in an exact path */
+	}
+}
+END_TEST
+
+START_TEST(test_id_paths)
+{
+	long long id;
+
+	ck_assert_int_eq(find("/portals/42", &id), PAGE_PORTAL);
+	ck_assert_int_eq(id, 42);
+	ck_assert_int_eq(find("/portals/9007199254740993/reconnect", &id), PAGE_PORTAL_RECONNECT);
+	ck_assert_int_eq(id, 9007199254740993LL);
+	ck_assert_int_eq(find("/portals/7/disconnect", &id), PAGE_PORTAL_DISCONNECT);
+	ck_assert_int_eq(id, 7);
+	ck_assert_int_eq(find("/portals/7/remove", &id), PAGE_PORTAL_REMOVE);
+	/* "new" is the exact page, never an id */
+	ck_assert_int_eq(find("/portals/new", &id), PAGE_PORTAL_NEW);
+}
+END_TEST
+
+START_TEST(test_no_match)
+{
+	static const char *bad[] = {
+	    "/portals/",	     "/portals/0",	     "/portals/-1",	 "/portals/01",
+	    "/portals/1x",	     "/portals/1/",	     "/portals//reconnect", "/portals/1/other",
+	    "/Portals",		     "/portals/1/reconnect/", "/login/",		 "",
+	    "/portals/99999999999999999999", "/help/", "/metrics.txt",
+	};
+	long long id;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(find(bad[i], &id) == -1, "%s matched", bad[i]);
+}
+END_TEST
+
+START_TEST(test_names)
+{
+	for (int p = 0; p < PAGE__MAX; p++) {
+		const char *n = route_name(p);
+
+		ck_assert_ptr_nonnull(n);
+		ck_assert_int_gt(strlen(n), 0);
+		ck_assert_str_ne(n, "unknown");
+		for (int q = p + 1; q < PAGE__MAX; q++)
+			ck_assert_str_ne(n, route_name(q));
+	}
+	ck_assert_str_eq(route_name(PAGE__MAX), "unknown");
+	ck_assert_str_eq(route_name(-1), "unknown");
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("route");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, test_exact_paths);
+	tcase_add_test(tc, test_id_paths);
+	tcase_add_test(tc, test_no_match);
+	tcase_add_test(tc, test_names);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
