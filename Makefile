@@ -18,8 +18,15 @@ DEB_TEST = check valgrind python3-pytest python3-requests python3-psycopg python
 	   chromium chromium-driver clang libclang-rt-14-dev
 DEB_BENCH = wrk
 
-LIB_SRC = $(filter-out src/admin_main.c src/worker_main.c,$(wildcard src/*.c))
-LIB_OBJ = $(patsubst src/%.c,build/%.o,$(LIB_SRC))
+# src/ is grouped by layer (ARCHITECTURE.md); file names are unique across
+# layers, so objects are named by file and sources found through vpath.
+LAYERS   = base db hubspot core web jobs
+SRC_DIRS = $(addprefix src/,$(LAYERS))
+INCLUDES = $(addprefix -I,$(SRC_DIRS))
+HEADERS  = $(wildcard src/*/*.h)
+vpath %.c $(SRC_DIRS) src/main
+LIB_SRC = $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c))
+LIB_OBJ = $(patsubst %.c,build/%.o,$(notdir $(LIB_SRC)))
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(patsubst tests/unit/%.c,build/tests/%,$(UNIT_SRC))
 
@@ -33,9 +40,8 @@ FUZZ_CC      = clang
 FUZZ_SAN     = -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS  = -std=c11 -g -O1 -Wall -Wextra -D_GNU_SOURCE -pthread $(FUZZ_SAN) \
 	       $(shell pkg-config --cflags $(PKGS))
-FUZZ_LIB_SRC = src/buf.c src/crypt.c src/hs.c src/html.c src/httpc.c src/req.c src/sess.c \
-	       src/tmpl.c
-FUZZ_LIB_OBJ = $(patsubst src/%.c,build/fuzz/obj/%.o,$(FUZZ_LIB_SRC))
+FUZZ_LIB_SRC = buf.c crypt.c hs.c html.c httpc.c req.c sess.c tmpl.c
+FUZZ_LIB_OBJ = $(patsubst %.c,build/fuzz/obj/%.o,$(FUZZ_LIB_SRC))
 FUZZ_SRC     = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN     = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
 
@@ -48,9 +54,9 @@ deps:
 deps-test:
 	@scripts/deps.sh $(DEB_RUN) $(DEB_TEST)
 
-build/%.o: src/%.c src/*.h | build
+build/%.o: %.c $(HEADERS) | build
 	@echo "CC $<"
-	@$(CC) $(CFLAGS) -c -o $@ $<
+	@$(CC) $(CFLAGS) $(INCLUDES) -c -o $@ $<
 
 build:
 	@mkdir -p build/tests
@@ -58,38 +64,38 @@ build:
 build/libjetstack.a: $(LIB_OBJ)
 	@rm -f $@ && ar rcs $@ $^
 
-cgi-bin/jetstack: cgi-bin/jetstack.c build/libjetstack.a
+cgi-bin/jetstack: src/main/jetstack_main.c build/libjetstack.a
 	@echo "LD $@"
-	@$(CC) $(CFLAGS) -o $@ $< build/libjetstack.a $(LDLIBS)
+	@$(CC) $(CFLAGS) $(INCLUDES) -o $@ $< build/libjetstack.a $(LDLIBS)
 
-bin/jetstack-admin: src/admin_main.c build/libjetstack.a
+bin/jetstack-admin: src/main/admin_main.c build/libjetstack.a
 	@mkdir -p bin
 	@echo "LD $@"
-	@$(CC) $(CFLAGS) -o $@ $< build/libjetstack.a $(LDLIBS)
+	@$(CC) $(CFLAGS) $(INCLUDES) -o $@ $< build/libjetstack.a $(LDLIBS)
 
-bin/jetstack-worker: src/worker_main.c build/libjetstack.a
+bin/jetstack-worker: src/main/worker_main.c build/libjetstack.a
 	@mkdir -p bin
 	@echo "LD $@"
-	@$(CC) $(CFLAGS) -o $@ $< build/libjetstack.a $(LDLIBS)
+	@$(CC) $(CFLAGS) $(INCLUDES) -o $@ $< build/libjetstack.a $(LDLIBS)
 
 build/tests/%: tests/unit/%.c build/libjetstack.a | build
 	@echo "LD $@"
-	@$(CC) $(CFLAGS) -Isrc $(shell pkg-config --cflags check) -o $@ $< build/libjetstack.a \
-		$(shell pkg-config --libs check) $(LDLIBS)
+	@$(CC) $(CFLAGS) $(INCLUDES) $(shell pkg-config --cflags check) -o $@ $< \
+		build/libjetstack.a $(shell pkg-config --libs check) $(LDLIBS)
 
 unit: $(UNIT_BIN) build/tests/stmt_dump
 
-build/fuzz/obj/%.o: src/%.c src/*.h
+build/fuzz/obj/%.o: %.c $(HEADERS)
 	@mkdir -p build/fuzz/obj
 	@echo "CC (fuzz) $<"
-	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) $(INCLUDES) -fsanitize=fuzzer-no-link -c -o $@ $<
 
 build/fuzz/libjetstack-fuzz.a: $(FUZZ_LIB_OBJ)
 	@rm -f $@ && ar rcs $@ $^
 
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h src/*.h build/fuzz/libjetstack-fuzz.a
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(HEADERS) build/fuzz/libjetstack-fuzz.a
 	@echo "LD $@"
-	@$(FUZZ_CC) $(FUZZ_CFLAGS) -Werror -fsanitize=fuzzer -Isrc -o $@ $< \
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -Werror -fsanitize=fuzzer $(INCLUDES) -o $@ $< \
 		build/fuzz/libjetstack-fuzz.a $(LDLIBS)
 
 fuzz: $(FUZZ_BIN)
@@ -121,7 +127,7 @@ install: all
 	install -m 644 sql/*.sql $(DESTDIR)$(PREFIX)/share/jetstack/sql/
 
 format:
-	clang-format -i src/*.c src/*.h cgi-bin/*.c tests/unit/*.c tests/fuzz/*.c
+	clang-format -i src/*/*.c src/*/*.h tests/unit/*.c tests/fuzz/*.c tests/fuzz/*.h
 
 clean:
 	rm -rf build bin cgi-bin/jetstack tests/output

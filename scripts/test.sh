@@ -28,6 +28,10 @@ for t in build/tests/test_*; do
 	unit_checks=$((unit_checks + ${n:-0}))
 done
 
+layers_line=$(/usr/bin/python3 scripts/check-layers.py 2>&1)
+layers_rc=$?
+echo "$layers_line"
+
 scripts/fuzz.sh >tests/output/fuzz.log 2>&1
 fuzz_rc=$?
 cat tests/output/fuzz.log
@@ -42,9 +46,10 @@ py_line=$(grep -E '^(=+ )?[0-9]+ (passed|failed)|no tests ran|error' tests/outpu
 echo
 echo "================================ summary ================================"
 echo "unit (Check under valgrind): $unit_ok suites passed, $unit_fail failed, $unit_checks checks${failed:+ (failed:$failed)}"
+echo "layers (ARCHITECTURE.md rules): $(echo "$layers_line" | tail -1 | sed 's/^layer check: //')"
 echo "fuzz (libFuzzer, ${FUZZ_RUNS:-20000} runs each): ${fuzz_line:-no result}"
 echo "pytest (simulator, integration, browser): ${py_line:-no result}"
-if [ "$unit_fail" -eq 0 ] && [ "$fuzz_rc" -eq 0 ] && [ "$py_rc" -eq 0 ]; then
+if [ "$unit_fail" -eq 0 ] && [ "$layers_rc" -eq 0 ] && [ "$fuzz_rc" -eq 0 ] && [ "$py_rc" -eq 0 ]; then
 	echo "RESULT: PASS"
 	exit 0
 fi

@@ -382,6 +382,37 @@ def report(static_runs, dyn_runs, size, rss, hwm, threads, load):
     return "\n".join(lines), ok
 
 
+def instructions(stack, cookie, binaries, runs=5):
+    """Instructions (callgrind) one signed-in GET /portals costs in each CGI
+    binary: the whole request (route_handle) and building and rendering the
+    page (page_portals_get); the minimum of runs runs each."""
+    out = ["| binary | route_handle (whole request) | page_portals_get (build and render) |",
+           "|---|---:|---:|"]
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "GATEWAY_INTERFACE": "CGI/1.1",
+           "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1", "REQUEST_METHOD": "GET",
+           "DOCUMENT_URI": "/portals", "REQUEST_URI": "/portals", "QUERY_STRING": "",
+           "HTTP_COOKIE": "js_session=" + cookie,
+           "JETSTACK_ENV_FILE": os.path.join(stack.state, "jetstack.env"),
+           "JETSTACK_TEMPLATE_DIR": os.path.join(ROOT, "templates")}
+    for exe in binaries:
+        best = {}
+        for fn in ("route_handle", "page_portals_get"):
+            for _ in range(runs):
+                cg = os.path.join(stack.state, "callgrind.out")
+                p = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + cg,
+                                    "--toggle-collect=" + fn, exe], env=env, cwd=stack.state,
+                                   stdin=subprocess.DEVNULL, capture_output=True, timeout=300)
+                if not p.stdout.startswith(b"Status: 200") or p.stdout.count(b'<tr id="portal-') != 50:
+                    die("%s did not answer the 50-row page: %r" % (exe, p.stdout[:200]))
+                m = re.search(rb"^summary: (\d+)", open(cg, "rb").read(), re.M)
+                if not m:
+                    die("no callgrind summary for " + exe)
+                best[fn] = min(best.get(fn, 1 << 62), int(m.group(1)))
+        out.append("| `%s` | %.3f M | %.3f M |" % (exe, best["route_handle"] / 1e6,
+                                                   best["page_portals_get"] / 1e6))
+    return "\n".join(out)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=3, help="static/dynamic pairs of wrk runs (default 3)")
@@ -392,11 +423,14 @@ def main():
     ap.add_argument("--serve", action="store_true",
                     help="seed and sign in, print the URL, cookie and app PID, then wait for "
                          "SIGTERM or SIGINT instead of measuring (for perf and manual wrk runs)")
+    ap.add_argument("--instructions", nargs="+", metavar="CGI_BINARY",
+                    help="instead of wrk: count with callgrind the instructions one page costs in "
+                         "each of these builds of cgi-bin/jetstack (e.g. an older clone's and this one)")
     ap.add_argument("--role-setting", action="append", default=[], metavar="NAME=VALUE",
                     help="what-if: ALTER ROLE jetstack SET NAME = VALUE before measuring "
                          "(e.g. plan_cache_mode=force_generic_plan)")
     args = ap.parse_args()
-    for tool in ("wrk", "curl", "psql"):
+    for tool in ("valgrind", "curl", "psql") if args.instructions else ("wrk", "curl", "psql"):
         if shutil.which(tool) is None:
             die("%s is not installed (scripts/deps.sh wrk curl)" % tool)
 
@@ -423,6 +457,9 @@ def main():
         if not cookie:
             die("no js_session cookie after signing in")
         size = check_pages(stack, cookie)
+        if args.instructions:
+            print(instructions(stack, cookie, args.instructions))
+            return
         if args.serve:
             print("serving: %s/portals cookie js_session=%s app pid %s (%d bytes)"
                   % (stack.base, cookie, read_pid(stack, "app"), size), flush=True)

@@ -1,4 +1,4 @@
-"""One HubSpot state, one status (src/status.c): whichever job reaches
+"""One HubSpot state, one status (src/base/status.c): whichever job reaches
 HubSpot first -- the refresh or the health check, racing on the worker's
 threads -- the same HubSpot state gives the same status and reason, applied
 once.  And the races and failures of the web side: two first connections of

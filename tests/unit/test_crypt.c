@@ -1,5 +1,5 @@
 /*
- * Unit tests for src/crypt.c: base64 codecs (RFC 4648 vectors and strict
+ * Unit tests for src/base/crypt.c: base64 codecs (RFC 4648 vectors and strict
  * rejects), SHA-256 and HMAC-SHA-256 vectors (FIPS 180-2, RFC 4231),
  * constant-time comparison, AES-256-GCM round trips and tamper detection,
  * yescrypt passwords and configuration keys.

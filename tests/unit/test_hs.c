@@ -64,7 +64,7 @@ static char *token_body(size_t n)
 
 START_TEST(test_tokens_documented)
 {
-	/* DESIGN.md section 7 / HubSpot changelog example. */
+	/* HubSpot changelog example (new OAuth v3 endpoints, standardized errors). */
 	ck_assert_int_eq(TOK(200,
 			     "{\"token_type\":\"bearer\",\"refresh_token\":\"na1-ab12-cd34-ef56-"
 			     "gh78-abcdef123456\",\"hub_id\":62515,\"user_id\":123456,"

@@ -17,13 +17,14 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "fcgi.h"
 #include "http.h"
 #include "req.h"
 #include "sess.h"
 #include "valid.h"
 
 /* ------------------------------------------------------------------ */
-/* http_fcgi_stdout: FastCGI records written straight to the socket     */
+/* fcgi_stdout: FastCGI records written straight to the socket     */
 
 /* Read every FastCGI record from fd (until EOF): check each header and its
  * padding, and return the concatenated FCGI_STDOUT content (caller frees).
@@ -87,12 +88,12 @@ static void *fcgi_writer_run(void *p)
 {
 	struct fcgi_writer *w = p;
 
-	w->rc = http_fcgi_stdout(w->fd, w->id, w->a, w->an, w->b, w->bn, w->end);
+	w->rc = fcgi_stdout(w->fd, w->id, w->a, w->an, w->b, w->bn, w->end);
 	close(w->fd);
 	return NULL;
 }
 
-START_TEST(test_http_fcgi_stdout)
+START_TEST(test_fcgi_stdout)
 {
 	/* sizes around the record limit, header-only, and a 300 KB page */
 	static const size_t sizes[][2] = {{0, 0},	{57, 0},      {0, 9},
@@ -138,7 +139,7 @@ START_TEST(test_http_fcgi_stdout)
 		signal(SIGPIPE, SIG_IGN);
 		ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 		close(sv[1]);
-		ck_assert_int_eq(http_fcgi_stdout(sv[0], 1, "x", 1, NULL, 0, 1), -1);
+		ck_assert_int_eq(fcgi_stdout(sv[0], 1, "x", 1, NULL, 0, 1), -1);
 		close(sv[0]);
 	}
 }
@@ -1695,7 +1696,7 @@ static Suite *req_suite(void)
 	tcase_add_test(th, test_http_set_cookie);
 	tcase_add_test(th, test_http_redirect);
 	tcase_add_test(th, test_http_send_headers);
-	tcase_add_test(th, test_http_fcgi_stdout);
+	tcase_add_test(th, test_fcgi_stdout);
 	suite_add_tcase(s, th);
 	return s;
 }

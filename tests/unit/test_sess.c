@@ -1,5 +1,5 @@
 /*
- * Unit tests for src/sess.c: session JWTs (including the libjwt 1.10
+ * Unit tests for src/base/sess.c: session JWTs (including the libjwt 1.10
  * pitfalls: expired tokens, HS512 with the same secret, alg "none"),
  * session ids, CSRF tokens and OAuth state values.
  */

@@ -2,11 +2,11 @@
  * jetstack: the program nginx runs, as a FastCGI server (spawned with a
  * socket on fd 0, or opening JETSTACK_SOCKET itself) or as plain CGI.
  */
-#include "../src/conf.h"
-#include "../src/http.h"
-#include "../src/log.h"
-#include "../src/server.h"
-#include "../src/tmpl.h"
+#include "conf.h"
+#include "http.h"
+#include "log.h"
+#include "server.h"
+#include "tmpl.h"
 
 #include <curl/curl.h>
 #include <stdio.h>

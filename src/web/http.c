@@ -2,11 +2,10 @@
  * http: response headers and writing.  See http.h.
  */
 #include "http.h"
+#include "fcgi.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/uio.h>
 
 /* The Content-Security-Policy, fixed at start-up (read-only afterwards). */
 static char csp[1024] = "default-src 'self'; script-src 'self'; style-src 'self'; "
@@ -130,96 +129,6 @@ static int out_write(struct io *io, const char *p, size_t n)
 	return fwrite(p, 1, n, stdout) == n ? 0 : -1;
 }
 
-/* writev() all of iov[0..n), across partial writes and EINTR. */
-static int writev_all(int fd, struct iovec *iov, int n)
-{
-	while (n > 0) {
-		ssize_t w = writev(fd, iov, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		while (n > 0 && (size_t)w >= iov->iov_len) {
-			w -= (ssize_t)iov->iov_len;
-			iov++;
-			n--;
-		}
-		if (n > 0) {
-			iov->iov_base = (char *)iov->iov_base + w;
-			iov->iov_len -= (size_t)w;
-		}
-	}
-	return 0;
-}
-
-/*
- * FastCGI: the whole response goes straight to the web server's connection
- * as FCGI_STDOUT records, one writev() per batch of records.  libfcgi's
- * stream would cut a page into 8 KB records, each its own write() and its
- * own wake-up of nginx, and end the request with one more write; here a
- * page and the records that end the request (FastCGI 1.0, sections 5.3
- * and 5.5) go in one write.
- */
-#define FCGI_CHUNK 65528u /* the largest multiple of 8 a record can carry */
-#define FCGI_BATCH 16	  /* records per writev() */
-
-static void fcgi_header(unsigned char h[8], int type, int request_id, size_t len, size_t pad)
-{
-	h[0] = 1; /* FCGI_VERSION_1 */
-	h[1] = (unsigned char)type;
-	h[2] = (unsigned char)(request_id >> 8);
-	h[3] = (unsigned char)request_id;
-	h[4] = (unsigned char)(len >> 8);
-	h[5] = (unsigned char)len;
-	h[6] = (unsigned char)pad;
-	h[7] = 0;
-}
-
-int http_fcgi_stdout(int fd, int request_id, const char *a, size_t an, const char *b, size_t bn,
-		     int end)
-{
-	static const unsigned char zeros[8];
-	unsigned char hdr[FCGI_BATCH][8], tail[24];
-	struct iovec iov[FCGI_BATCH * 4 + 1];
-	size_t total = an + bn, done = 0;
-
-	/* an empty FCGI_STDOUT record, then FCGI_END_REQUEST: application
-	 * status 0, FCGI_REQUEST_COMPLETE */
-	fcgi_header(tail, 6, request_id, 0, 0);
-	fcgi_header(tail + 8, 3, request_id, 8, 0);
-	memset(tail + 16, 0, 8);
-	do {
-		int n = 0;
-
-		for (int k = 0; k < FCGI_BATCH && done < total; k++) {
-			size_t len = total - done < FCGI_CHUNK ? total - done : FCGI_CHUNK;
-			size_t pad = (8 - len % 8) % 8, off = done, left = len;
-
-			fcgi_header(hdr[k], 6 /* FCGI_STDOUT */, request_id, len, pad);
-			iov[n++] = (struct iovec){hdr[k], 8};
-			if (off < an) {
-				size_t m = an - off < left ? an - off : left;
-
-				iov[n++] = (struct iovec){(char *)a + off, m};
-				off += m;
-				left -= m;
-			}
-			if (left > 0)
-				iov[n++] = (struct iovec){(char *)b + (off - an), left};
-			if (pad)
-				iov[n++] = (struct iovec){(void *)zeros, pad};
-			done += len;
-		}
-		if (end && done == total)
-			iov[n++] = (struct iovec){tail, sizeof(tail)};
-		if (n > 0 && writev_all(fd, iov, n) < 0)
-			return -1;
-	} while (done < total);
-	return 0;
-}
-
 int http_send(struct io *io, const struct resp *rs, int head_only)
 {
 	struct buf h;
@@ -243,19 +152,13 @@ int http_send(struct io *io, const struct resp *rs, int head_only)
 		buf_free(&h);
 		return -1;
 	}
-	if (io->fcgi != NULL && io->fcgi->ipcFd >= 0 && io->fcgi->out != NULL &&
-	    io->fcgi->err != NULL) {
-		rc = http_fcgi_stdout(io->fcgi->ipcFd, io->fcgi->requestId, h.data, h.len,
-				      buf_str(&rs->body), head_only ? 0 : rs->body.len, 1);
-		if (rc == 0) {
-			/* the request is ended: FCGX_Finish_r() must not write
-			 * its own end records through the (unused) streams, and
-			 * FCGX_FClose() skips a stream already closed this way */
-			io->fcgi->out->isClosed = io->fcgi->out->wasFCloseCalled = 1;
-			io->fcgi->err->isClosed = io->fcgi->err->wasFCloseCalled = 1;
+	if (io->fcgi != NULL) {
+		rc = fcgi_send_whole(io->fcgi, h.data, h.len, buf_str(&rs->body),
+				     head_only ? 0 : rs->body.len);
+		if (rc != 0) {
+			buf_free(&h);
+			return rc < 0 ? -1 : 0;
 		}
-		buf_free(&h);
-		return rc;
 	}
 	rc = out_write(io, h.data, h.len);
 	if (rc == 0 && !head_only)

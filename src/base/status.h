@@ -1,7 +1,7 @@
 /*
  * status: a portal's connection status, the reasons a portal leaves
- * Connected (as codes, DESIGN §11), and the one decision that turns what
- * HubSpot showed into a status (DESIGN §2).
+ * Connected (as codes), and the one decision that turns what HubSpot
+ * showed into a status (README, "How a status is decided").
  *
  * Pure: no database, no network.  Every job that talks to HubSpot gathers
  * evidence into a struct status_evidence and asks status_decide(); the

@@ -1,6 +1,7 @@
 /*
- * oauth: HubSpot's OAuth connect and reconnect flow (DESIGN §3), from the
- * state that starts it to the one transaction that stores a grant.
+ * oauth: HubSpot's OAuth connect and reconnect flow (ARCHITECTURE.md, "The
+ * path of a token"), from the state that starts it to the one transaction
+ * that stores a grant.
  *
  * The state is a random 256-bit value; only its SHA-256 is stored, bound
  * to the sign-in session, the user, the organisation, the portal (0 for a

@@ -1,5 +1,8 @@
 /*
- * hs: the HubSpot client (DESIGN.md section 7), over httpc.
+ * hs: the HubSpot client, over httpc: the date-versioned OAuth endpoints
+ * (https://developers.hubspot.com/docs/api-reference/2026-03/authentication/manage-oauth-tokens)
+ * and the Settings users API
+ * (https://developers.hubspot.com/docs/api-reference/2026-03/account/settings/user-provisioning/users/get-user).
  *
  * Every call goes to a path under the configured API base, with form-encoded
  * bodies for the OAuth calls and Bearer authentication for the API calls;
@@ -171,7 +174,7 @@ enum hs_err hs_introspect(struct httpc *client, const struct hs_config *cfg, con
 
 /*
  * POST {base}/oauth/2026-03/token/revoke.  token_type_hint as for
- * hs_introspect (DESIGN.md uses "refresh_token").  200 and 204 are success.
+ * hs_introspect (revoking uses "refresh_token").  200 and 204 are success.
  */
 enum hs_err hs_revoke(struct httpc *client, const struct hs_config *cfg, const char *token,
 		      const char *token_type_hint, struct hs_error *err);

@@ -35,13 +35,6 @@ int http_set_cookie(struct resp *rs, const char *name, const char *value, long m
 int http_add_header(struct resp *rs, const char *name, const char *value);
 /* Write status line, headers and (unless HEAD) the body to io. */
 int http_send(struct io *io, const struct resp *rs, int head_only);
-/* Write a then b (either may be empty) to fd as FastCGI FCGI_STDOUT
- * records of request_id, each at most 65528 content bytes and padded to a
- * multiple of 8; with end, followed by the empty FCGI_STDOUT record and
- * FCGI_END_REQUEST (status 0, complete) in the same write.  Used by
- * http_send in FastCGI mode; 0 ok, -1 write error. */
-int http_fcgi_stdout(int fd, int request_id, const char *a, size_t an, const char *b, size_t bn,
-		     int end);
 /* Reason phrase for a status. */
 const char *http_reason(int status);
 

@@ -1,5 +1,6 @@
 /*
- * hs: the HubSpot client.  See hs.h and DESIGN.md section 7.
+ * hs: the HubSpot client.  See hs.h for the endpoints and the HubSpot
+ * documentation each follows.
  *
  * Layout: error strings and copies; a small JSON field-table parser (each
  * answer is described by a table of REQUIRED/OPTIONAL fields with a type and

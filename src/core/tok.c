@@ -18,8 +18,8 @@ static int aad(char *out, size_t n, long long portal, const char *kind, int key_
 	return k > 0 && (size_t)k < n ? k : -1;
 }
 
-static int seal(const struct conf *conf, long long portal, const char *kind, const char *tok,
-		struct buf *out)
+int tok_seal(const struct conf *conf, long long portal, const char *kind, const char *tok,
+	     struct buf *out)
 {
 	char ad[96];
 	int n = aad(ad, sizeof(ad), portal, kind, conf->token_key_id);
@@ -29,8 +29,8 @@ static int seal(const struct conf *conf, long long portal, const char *kind, con
 	return crypt_seal(conf->token_key, tok, strlen(tok), ad, (size_t)n, out);
 }
 
-static char *open_tok(const struct conf *conf, long long portal, const char *kind, int key_id,
-		      const unsigned char *in, size_t len)
+char *tok_open(const struct conf *conf, long long portal, const char *kind, int key_id,
+	       const unsigned char *in, size_t len)
 {
 	char ad[96];
 	struct buf pt;
@@ -71,8 +71,8 @@ static int write_tokens(struct db *db, const struct conf *conf, long long portal
 
 	buf_init(&a, 8192);
 	buf_init(&r, 8192);
-	if (seal(conf, portal, "access", access, &a) < 0 ||
-	    seal(conf, portal, "refresh", refresh, &r) < 0)
+	if (tok_seal(conf, portal, "access", access, &a) < 0 ||
+	    tok_seal(conf, portal, "refresh", refresh, &r) < 0)
 		goto out;
 	if (version < 0)
 		result = db_tokens_put(db, portal, conf->token_key_id, (unsigned char *)a.data,
@@ -128,8 +128,8 @@ int tok_get(struct db *db, const struct conf *conf, long long portal, struct tok
 	rc = db_tokens_get(db, portal, &row);
 	if (rc <= 0)
 		return rc;
-	out->access = open_tok(conf, portal, "access", row.key_id, row.access, row.access_len);
-	out->refresh = open_tok(conf, portal, "refresh", row.key_id, row.refresh, row.refresh_len);
+	out->access = tok_open(conf, portal, "access", row.key_id, row.access, row.access_len);
+	out->refresh = tok_open(conf, portal, "refresh", row.key_id, row.refresh, row.refresh_len);
 	out->expires = row.expires;
 	out->version = row.version;
 	out->grant = row.grant;

@@ -8,6 +8,7 @@
 #ifndef JS_TOK_H
 #define JS_TOK_H
 
+#include "buf.h"
 #include "conf.h"
 #include "db.h"
 
@@ -18,6 +19,17 @@ struct tokens {
 	long long version;
 	long long grant; /* the grant they belong to: a reconnect changes it, a refresh does not */
 };
+
+/* Seal token tok of portal's kind ("access", "refresh") under the
+ * configured key, the portal id, kind and key id bound as associated data;
+ * the ciphertext is appended to out.  0, or -1. */
+int tok_seal(const struct conf *conf, long long portal, const char *kind, const char *tok,
+	     struct buf *out);
+/* Open what tok_seal made for the same portal, kind and key id (key_id must
+ * be the configured one): a malloc'd string (tok_free()s it with the
+ * struct, or wipe it yourself), or NULL when it does not open. */
+char *tok_open(const struct conf *conf, long long portal, const char *kind, int key_id,
+	       const unsigned char *in, size_t len);
 
 /* Wipe and free; safe on a zeroed struct. */
 void tok_free(struct tokens *t);

@@ -1,5 +1,6 @@
 /*
- * role: a user's role in an organisation (DESIGN §11) and what it allows.
+ * role: a user's role in an organisation and what it allows
+ * (ARCHITECTURE.md, "Where each concept lives").
  * The one place that knows which roles manage portals.
  */
 #ifndef JS_ROLE_H

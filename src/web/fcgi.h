@@ -1,0 +1,27 @@
+/*
+ * fcgi: FastCGI records written straight to the web server's connection,
+ * beside server.c's accept loop.  libfcgi's stream would cut a page into
+ * 8 KB records, each its own write() and its own wake-up of nginx, and end
+ * the request with one more write; here a page and the records that end
+ * the request (FastCGI 1.0, sections 5.3 and 5.5) go in one writev().
+ * The only file that touches libfcgi's request internals.
+ */
+#ifndef JS_FCGI_H
+#define JS_FCGI_H
+
+#include <fcgiapp.h>
+#include <stddef.h>
+
+/* Write a then b (either may be empty) to fd as FastCGI FCGI_STDOUT
+ * records of request_id, each at most 65528 content bytes and padded to a
+ * multiple of 8; with end, followed by the empty FCGI_STDOUT record and
+ * FCGI_END_REQUEST (status 0, complete) in the same write.  0 ok, -1
+ * write error. */
+int fcgi_stdout(int fd, int request_id, const char *a, size_t an, const char *b, size_t bn,
+		int end);
+/* Send head then body as request r's whole answer and end the request
+ * (FCGX_Finish_r then writes nothing more).  1 sent, 0 r cannot be written
+ * this way (the caller writes through r's streams), -1 write error. */
+int fcgi_send_whole(FCGX_Request *r, const char *head, size_t hn, const char *body, size_t bn);
+
+#endif
