@@ -23,20 +23,54 @@
 
 #define VIEW_ROWS_SCRATCH 160 /* bytes of scratch per row */
 
-struct view_rows;
+struct view_row {
+	cJSON obj;
+	char scratch[VIEW_ROWS_SCRATCH];
+};
+
+/* The block (one allocation).  Its fields are view_rows.c's; they are in
+ * the header only so that filling a cell is an inline store. */
+struct view_rows {
+	int nrows, ncols;
+	cJSON array;
+	struct view_row *row; /* nrows, inside the allocation */
+	cJSON *cell;	      /* nrows * ncols, inside the allocation */
+};
 
 /* A block of nrows rows of ncols cells named keys[0..ncols-1] (static
  * strings), every cell empty text.  NULL on OOM or bad sizes.  Free with
  * view_rows_free(). */
 struct view_rows *view_rows_new(int nrows, int ncols, const char *const *keys);
 void view_rows_free(struct view_rows *v);
-/* Set a cell: text s (not copied) or a boolean. */
-void view_rows_text(struct view_rows *v, int row, int col, const char *s);
-void view_rows_bool(struct view_rows *v, int row, int col, int b);
+
+/* Set a cell: text s (not copied; NULL is "") or a boolean. */
+static inline void view_rows_text(struct view_rows *v, int row, int col, const char *s)
+{
+	cJSON *c = &v->cell[row * v->ncols + col];
+
+	c->type = cJSON_String | cJSON_IsReference | cJSON_StringIsConst;
+	c->valuestring = (char *)(s ? s : "");
+}
+
+static inline void view_rows_bool(struct view_rows *v, int row, int col, int b)
+{
+	cJSON *c = &v->cell[row * v->ncols + col];
+
+	c->type = (b ? cJSON_True : cJSON_False) | cJSON_StringIsConst;
+	c->valuestring = NULL;
+}
+
 /* Row row's scratch buffer (VIEW_ROWS_SCRATCH bytes) for the texts it
  * formats itself. */
-char *view_rows_scratch(struct view_rows *v, int row);
+static inline char *view_rows_scratch(struct view_rows *v, int row)
+{
+	return v->row[row].scratch;
+}
+
 /* The rows as a cJSON array (owned by the block). */
-cJSON *view_rows_array(struct view_rows *v);
+static inline cJSON *view_rows_array(struct view_rows *v)
+{
+	return &v->array;
+}
 
 #endif
