@@ -365,6 +365,46 @@ static char *httpc_copy_header(const char *v)
 	return s;
 }
 
+/*
+ * The value of response header name as a count: 1..HTTPC_RATELIMIT_DIGITS
+ * digits, spaces and tabs around them allowed; -1 when the header is absent,
+ * repeated, or anything else.
+ */
+static long httpc_header_count(CURL *curl, const char *name)
+{
+	struct curl_header *hd = NULL;
+	const char *v;
+	long val = 0;
+	size_t n;
+
+	if (curl_easy_header(curl, name, 0, CURLH_HEADER, -1, &hd) != CURLHE_OK || hd == NULL ||
+	    hd->amount != 1 || hd->value == NULL)
+		return -1;
+	v = hd->value;
+	while (*v == ' ' || *v == '\t')
+		v++;
+	for (n = 0; v[n] >= '0' && v[n] <= '9'; n++) {
+		if (n >= HTTPC_RATELIMIT_DIGITS)
+			return -1;
+		val = val * 10 + (v[n] - '0');
+	}
+	if (n == 0)
+		return -1;
+	for (v += n; *v == ' ' || *v == '\t'; v++)
+		;
+	return *v == '\0' ? val : -1;
+}
+
+/* Zero *out, with an empty body capped at max_body and no rate-limit headers. */
+static void httpc_resp_init(struct httpc_resp *out, size_t max_body)
+{
+	memset(out, 0, sizeof(*out));
+	buf_init(&out->body, max_body);
+	out->rl_max = -1;
+	out->rl_remaining = -1;
+	out->rl_interval_ms = -1;
+}
+
 /* Wipe and free a header list that may hold a secret. */
 static void httpc_slist_free_wiped(struct curl_slist *l)
 {
@@ -377,11 +417,12 @@ static void httpc_slist_free_wiped(struct curl_slist *l)
 }
 
 /*
- * Reset the handle and set the options every request shares.  The caller
- * adds method, body and headers, then calls httpc_perform().
+ * Reset the handle and set the options every request shares, the body cap
+ * being max_body.  The caller adds method, body and headers, then calls
+ * httpc_perform().
  */
-static enum httpc_err httpc_prepare(struct httpc *h, const char *url, struct httpc_sink *sink,
-				    struct httpc_resp *out)
+static enum httpc_err httpc_prepare(struct httpc *h, const char *url, size_t max_body,
+				    struct httpc_sink *sink, struct httpc_resp *out)
 {
 	enum httpc_err result = HTTPC_OK;
 	const char *proto;
@@ -411,7 +452,7 @@ static enum httpc_err httpc_prepare(struct httpc *h, const char *url, struct htt
 	HTTPC_SETOPT(h, CURLOPT_CONNECTTIMEOUT_MS, h->connect_timeout_ms);
 	HTTPC_SETOPT(h, CURLOPT_TIMEOUT_MS, h->timeout_ms);
 	HTTPC_SETOPT(h, CURLOPT_USERAGENT, h->user_agent);
-	HTTPC_SETOPT(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)h->max_body);
+	HTTPC_SETOPT(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max_body);
 	HTTPC_SETOPT(h, CURLOPT_WRITEFUNCTION, httpc_write);
 	HTTPC_SETOPT(h, CURLOPT_WRITEDATA, sink);
 out:
@@ -433,6 +474,12 @@ static enum httpc_err httpc_perform(struct httpc *h, struct httpc_sink *sink,
 	if (curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &out->status) != CURLE_OK ||
 	    out->status <= 0)
 		out->status = 0;
+	if (out->status != 0) {
+		out->rl_max = httpc_header_count(h->curl, "X-HubSpot-RateLimit-Max");
+		out->rl_remaining = httpc_header_count(h->curl, "X-HubSpot-RateLimit-Remaining");
+		out->rl_interval_ms =
+		    httpc_header_count(h->curl, "X-HubSpot-RateLimit-Interval-Milliseconds");
+	}
 	if (result != HTTPC_OK)
 		goto out;
 	if (out->status == 0) {
@@ -476,8 +523,7 @@ enum httpc_err httpc_post_form(struct httpc *h, const char *url, const char *con
 	struct buf form;
 	size_t i;
 
-	memset(out, 0, sizeof(*out));
-	buf_init(&out->body, h->max_body);
+	httpc_resp_init(out, h->max_body);
 	buf_init(&form, 0);
 	memset(&sink, 0, sizeof(sink));
 	sink.body = &out->body;
@@ -499,7 +545,7 @@ enum httpc_err httpc_post_form(struct httpc *h, const char *url, const char *con
 		}
 	}
 
-	result = httpc_prepare(h, url, &sink, out);
+	result = httpc_prepare(h, url, h->max_body, &sink, out);
 	if (result != HTTPC_OK)
 		goto out;
 
@@ -543,13 +589,20 @@ out:
 enum httpc_err httpc_get_bearer(struct httpc *h, const char *url, const char *bearer,
 				struct httpc_resp *out)
 {
+	return httpc_get_bearer_max(h, url, bearer, 0, out);
+}
+
+enum httpc_err httpc_get_bearer_max(struct httpc *h, const char *url, const char *bearer,
+				    size_t max_body, struct httpc_resp *out)
+{
 	enum httpc_err result = HTTPC_OK;
 	struct httpc_sink sink;
 	struct curl_slist *headers = NULL, *tmp;
 	struct buf auth;
 
-	memset(out, 0, sizeof(*out));
-	buf_init(&out->body, h->max_body);
+	if (max_body == 0)
+		max_body = h->max_body;
+	httpc_resp_init(out, max_body);
 	buf_init(&auth, 0);
 	memset(&sink, 0, sizeof(sink));
 	sink.body = &out->body;
@@ -562,7 +615,7 @@ enum httpc_err httpc_get_bearer(struct httpc *h, const char *url, const char *be
 		result = HTTPC_ERR_ARG;
 		goto out;
 	}
-	result = httpc_prepare(h, url, &sink, out);
+	result = httpc_prepare(h, url, max_body, &sink, out);
 	if (result != HTTPC_OK)
 		goto out;
 

@@ -36,6 +36,7 @@
 #define HTTPC_USER_AGENT_MAX		 256
 #define HTTPC_CONTENT_TYPE_MAX		 128
 #define HTTPC_RETRY_AFTER_MAX		 86400L
+#define HTTPC_RATELIMIT_DIGITS		 9 /* a rate-limit header's value: 1..9 digits */
 
 enum httpc_err {
 	HTTPC_OK,
@@ -72,6 +73,17 @@ struct httpc_resp {
 	struct buf body;    /* response body, at most max_body bytes */
 	char *content_type; /* Content-Type header (control chars removed), or NULL */
 	long retry_after;   /* Retry-After in seconds (0..86400); 0 when absent */
+	/*
+	 * HubSpot's rate-limit headers (see hs.h): X-HubSpot-RateLimit-Max,
+	 * -Remaining and -Interval-Milliseconds, each 0..999999999 when the
+	 * answer had it once with 1..HTTPC_RATELIMIT_DIGITS digits (spaces and
+	 * tabs around them allowed); -1 when absent, repeated or anything else,
+	 * and when no answer arrived.  Read whenever a status was received,
+	 * also with HTTPC_ERR_TOO_LARGE.
+	 */
+	long rl_max;
+	long rl_remaining;
+	long rl_interval_ms;
 	enum httpc_err err; /* HTTPC_OK when a response was received */
 	int curl_code;	    /* the CURLcode behind err, for diagnostics */
 };
@@ -113,6 +125,14 @@ enum httpc_err httpc_post_form(struct httpc *h, const char *url, const char *con
  */
 enum httpc_err httpc_get_bearer(struct httpc *h, const char *url, const char *bearer,
 				struct httpc_resp *out);
+
+/*
+ * As httpc_get_bearer(), with the response body capped at max_body bytes
+ * for this request instead of the client's max_body (0: the client's).
+ * For the few answers that are larger by nature (HubSpot's property lists).
+ */
+enum httpc_err httpc_get_bearer_max(struct httpc *h, const char *url, const char *bearer,
+				    size_t max_body, struct httpc_resp *out);
 
 /* Free what *r holds and zero it.  Safe on a zeroed or already-freed struct. */
 void httpc_resp_free(struct httpc_resp *r);

@@ -3,12 +3,22 @@
  * documented success and error answer, malformed and hostile answers, the
  * classification of statuses, the URL policy, control-character stripping,
  * the admin check, and argument checks that must stop a request before it is
- * sent.  No network: the only transfer attempted goes to a closed loopback
- * port.
+ * sent.  No network beyond loopback: transfers go to a closed loopback port,
+ * or to a one-shot HTTP server on 127.0.0.1 run by the test in a thread
+ * (struct fake_http), which answers one request with a canned response and
+ * keeps the request head it received.
  */
 #include <check.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <curl/curl.h>
 
@@ -59,6 +69,102 @@ static char *token_body(size_t n)
 	memcpy(b + sizeof(pre) - 1 + n, post, sizeof(post));
 	return b;
 }
+
+/*
+ * A one-shot HTTP/1.1 server on 127.0.0.1 (an ephemeral port), in a thread:
+ * it accepts one connection, reads the request head (up to the blank line),
+ * sends the canned response with "Connection: close" and closes.  It gives
+ * up after FAKE_WAIT_MS without a connection or a complete request.
+ */
+#define FAKE_WAIT_MS 10000
+
+struct fake_http {
+	int lfd;
+	pthread_t thread;
+	char base[64];	  /* "http://127.0.0.1:<port>", an api_base */
+	char resp[65536]; /* the canned response */
+	size_t resp_len;
+	char req[8192]; /* the request head received, NUL-terminated */
+	size_t req_len;
+	int served; /* 1 once the response was sent */
+};
+
+static void *fake_serve(void *arg)
+{
+	struct fake_http *f = arg;
+	struct pollfd p = {.fd = f->lfd, .events = POLLIN};
+	size_t off = 0;
+	ssize_t n;
+	int fd;
+
+	if (poll(&p, 1, FAKE_WAIT_MS) != 1)
+		return NULL;
+	fd = accept(f->lfd, NULL, NULL);
+	if (fd < 0)
+		return NULL;
+	p.fd = fd;
+	while (strstr(f->req, "\r\n\r\n") == NULL && f->req_len < sizeof(f->req) - 1) {
+		if (poll(&p, 1, FAKE_WAIT_MS) != 1)
+			goto out;
+		n = read(fd, f->req + f->req_len, sizeof(f->req) - 1 - f->req_len);
+		if (n <= 0)
+			goto out;
+		f->req_len += (size_t)n;
+		f->req[f->req_len] = '\0';
+	}
+	while (off < f->resp_len) {
+		n = write(fd, f->resp + off, f->resp_len - off);
+		if (n <= 0)
+			goto out;
+		off += (size_t)n;
+	}
+	f->served = 1;
+	shutdown(fd, SHUT_WR);
+out:
+	close(fd);
+	return NULL;
+}
+
+/*
+ * Start a server answering "HTTP/1.1 <status>", then headers (each ending
+ * in \r\n, may be ""), Content-Length and Connection: close, then body.
+ */
+static void fake_start(struct fake_http *f, const char *status, const char *headers,
+		       const char *body)
+{
+	struct sockaddr_in sa;
+	socklen_t salen = sizeof(sa);
+	int n;
+
+	memset(f, 0, sizeof(*f));
+	n = snprintf(f->resp, sizeof(f->resp),
+		     "HTTP/1.1 %s\r\n%sContent-Length: %zu\r\nConnection: close\r\n\r\n%s", status,
+		     headers, strlen(body), body);
+	ck_assert(n > 0 && (size_t)n < sizeof(f->resp));
+	f->resp_len = (size_t)n;
+	f->lfd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(f->lfd, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sa.sin_port = 0;
+	ck_assert_int_eq(bind(f->lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(f->lfd, 1), 0);
+	ck_assert_int_eq(getsockname(f->lfd, (struct sockaddr *)&sa, &salen), 0);
+	snprintf(f->base, sizeof(f->base), "http://127.0.0.1:%u", (unsigned)ntohs(sa.sin_port));
+	ck_assert_int_eq(pthread_create(&f->thread, NULL, fake_serve, f), 0);
+}
+
+/* Wait for the server's one exchange and close it. */
+static void fake_finish(struct fake_http *f)
+{
+	ck_assert_int_eq(pthread_join(f->thread, NULL), 0);
+	close(f->lfd);
+}
+
+/* f's request line and head, as received */
+#define FAKE_REQ_HAS(f, s)                                                                         \
+	ck_assert_msg(strstr((f)->req, (s)) != NULL, "no %s in %s", (s), (f)->req)
 
 /* Token answers. */
 
@@ -972,6 +1078,143 @@ START_TEST(test_httpc_lifecycle)
 }
 END_TEST
 
+/* httpc against the local server: the request sent, the rate-limit headers kept. */
+
+#define RL_HEADERS                                                                                 \
+	"X-HubSpot-RateLimit-Interval-Milliseconds: 10000\r\nX-HubSpot-RateLimit-Max: 110\r\n"     \
+	"X-HubSpot-RateLimit-Remaining: 109\r\n"
+
+START_TEST(test_httpc_ratelimit_headers)
+{
+	struct httpc h;
+	struct httpc_resp r;
+	struct fake_http f;
+	char url[128];
+
+	ck_assert_int_eq(httpc_init(&h, NULL), HTTPC_OK);
+
+	fake_start(&f, "200 OK", "Content-Type: application/json\r\n" RL_HEADERS, "{}");
+	snprintf(url, sizeof(url), "%s/crm/x", f.base);
+	ck_assert_int_eq(httpc_get_bearer(&h, url, "tok-1", &r), HTTPC_OK);
+	fake_finish(&f);
+	ck_assert_int_eq(f.served, 1);
+	FAKE_REQ_HAS(&f, "GET /crm/x HTTP/1.1\r\n");
+	FAKE_REQ_HAS(&f, "\r\nAuthorization: Bearer tok-1\r\n");
+	FAKE_REQ_HAS(&f, "\r\nAccept: application/json\r\n");
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(buf_str(&r.body), "{}");
+	ck_assert_str_eq(r.content_type, "application/json");
+	ck_assert_int_eq(r.rl_max, 110);
+	ck_assert_int_eq(r.rl_remaining, 109);
+	ck_assert_int_eq(r.rl_interval_ms, 10000);
+	ck_assert_int_eq(r.retry_after, 0);
+	httpc_resp_free(&r);
+	ck_assert_int_eq(r.rl_max, 0); /* freed: all zero */
+
+	/* names in any case (HTTP/2 sends them in lower case), spaces around values */
+	fake_start(&f, "429 Too Many Requests",
+		   "x-hubspot-ratelimit-max:  190 \r\nX-HUBSPOT-RATELIMIT-REMAINING:\t0\r\n"
+		   "x-hubspot-ratelimit-interval-milliseconds: 10000\r\nRetry-After: 3\r\n",
+		   "{}");
+	ck_assert_int_eq(httpc_get_bearer(&h, f.base, "tok", &r), HTTPC_OK);
+	fake_finish(&f);
+	ck_assert_int_eq(r.status, 429);
+	ck_assert_int_eq(r.rl_max, 190);
+	ck_assert_int_eq(r.rl_remaining, 0);
+	ck_assert_int_eq(r.rl_interval_ms, 10000);
+	ck_assert_int_eq(r.retry_after, 3);
+	httpc_resp_free(&r);
+
+	/* absent */
+	fake_start(&f, "200 OK", "", "x");
+	ck_assert_int_eq(httpc_get_bearer(&h, f.base, "tok", &r), HTTPC_OK);
+	fake_finish(&f);
+	ck_assert_int_eq(r.rl_max, -1);
+	ck_assert_int_eq(r.rl_remaining, -1);
+	ck_assert_int_eq(r.rl_interval_ms, -1);
+	httpc_resp_free(&r);
+
+	/* digits only, at most HTTPC_RATELIMIT_DIGITS, and only once */
+	fake_start(&f, "200 OK",
+		   "X-HubSpot-RateLimit-Max: 12a\r\nX-HubSpot-RateLimit-Remaining: 5\r\n"
+		   "X-HubSpot-RateLimit-Remaining: 4\r\n"
+		   "X-HubSpot-RateLimit-Interval-Milliseconds: 1234567890\r\n",
+		   "x");
+	ck_assert_int_eq(httpc_get_bearer(&h, f.base, "tok", &r), HTTPC_OK);
+	fake_finish(&f);
+	ck_assert_int_eq(r.rl_max, -1);
+	ck_assert_int_eq(r.rl_remaining, -1);
+	ck_assert_int_eq(r.rl_interval_ms, -1);
+	httpc_resp_free(&r);
+	fake_start(&f, "200 OK",
+		   "X-HubSpot-RateLimit-Max: -1\r\nX-HubSpot-RateLimit-Remaining:\r\n"
+		   "X-HubSpot-RateLimit-Interval-Milliseconds: 999999999\r\n",
+		   "x");
+	ck_assert_int_eq(httpc_get_bearer(&h, f.base, "tok", &r), HTTPC_OK);
+	fake_finish(&f);
+	ck_assert_int_eq(r.rl_max, -1);
+	ck_assert_int_eq(r.rl_remaining, -1);
+	ck_assert_int_eq(r.rl_interval_ms, 999999999);
+	httpc_resp_free(&r);
+
+	/* and on forms too */
+	{
+		static const char *const form[] = {"a", "b", NULL};
+
+		fake_start(&f, "200 OK", RL_HEADERS, "{}");
+		ck_assert_int_eq(httpc_post_form(&h, f.base, form, &r), HTTPC_OK);
+		fake_finish(&f);
+		FAKE_REQ_HAS(&f, "POST / HTTP/1.1\r\n");
+		ck_assert_int_eq(r.rl_remaining, 109);
+		httpc_resp_free(&r);
+	}
+
+	/* no answer: -1 */
+	ck_assert_int_eq(httpc_get_bearer(&h, "http://127.0.0.1:1/x", "tok", &r),
+			 HTTPC_ERR_NETWORK);
+	ck_assert_int_eq(r.rl_max, -1);
+	ck_assert_int_eq(r.rl_remaining, -1);
+	ck_assert_int_eq(r.rl_interval_ms, -1);
+	httpc_resp_free(&r);
+	httpc_cleanup(&h);
+}
+END_TEST
+
+/* The body cap, the client's or the request's; headers are kept past it. */
+START_TEST(test_httpc_body_cap)
+{
+	struct httpc h;
+	struct httpc_resp r;
+	struct httpc_opts o = {.max_body = 16};
+	struct fake_http f;
+
+	ck_assert_int_eq(httpc_init(&h, &o), HTTPC_OK);
+	fake_start(&f, "200 OK", RL_HEADERS, "0123456789abcdefX");
+	ck_assert_int_eq(httpc_get_bearer(&h, f.base, "tok", &r), HTTPC_ERR_TOO_LARGE);
+	fake_finish(&f);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_int_eq(r.rl_remaining, 109);
+	httpc_resp_free(&r);
+
+	fake_start(&f, "200 OK", RL_HEADERS, "0123456789abcdefX");
+	ck_assert_int_eq(httpc_get_bearer_max(&h, f.base, "tok", 17, &r), HTTPC_OK);
+	fake_finish(&f);
+	ck_assert_str_eq(buf_str(&r.body), "0123456789abcdefX");
+	httpc_resp_free(&r);
+
+	fake_start(&f, "200 OK", "", "0123456789abcdefX");
+	ck_assert_int_eq(httpc_get_bearer_max(&h, f.base, "tok", 0, &r), HTTPC_ERR_TOO_LARGE);
+	fake_finish(&f);
+	httpc_resp_free(&r);
+
+	fake_start(&f, "200 OK", "", "0123456789abcdefXY");
+	ck_assert_int_eq(httpc_get_bearer_max(&h, f.base, "tok", 17, &r), HTTPC_ERR_TOO_LARGE);
+	fake_finish(&f);
+	httpc_resp_free(&r);
+	httpc_cleanup(&h);
+}
+END_TEST
+
 START_TEST(test_hs_calls_refused_before_sending)
 {
 	struct httpc h;
@@ -1149,6 +1392,8 @@ static Suite *hs_suite(void)
 	tcase_add_test(tc, test_visible_ascii);
 	tcase_add_test(tc, test_url_allowed);
 	tcase_add_test(tc, test_httpc_lifecycle);
+	tcase_add_test(tc, test_httpc_ratelimit_headers);
+	tcase_add_test(tc, test_httpc_body_cap);
 	tcase_add_test(tc, test_hs_calls_refused_before_sending);
 	tcase_add_test(tc, test_check_admin_failures);
 	tcase_add_test(tc, test_strerror);
