@@ -11,8 +11,24 @@ When ready it prints exactly one line on stdout:  hubspot-sim listening on http:
 SIGTERM / SIGINT stop it cleanly (exit status 0; the port and pid files it wrote are removed).
 
 The server root is both HUBSPOT_AUTHORIZE_URL's host (authorize page at /oauth/authorize) and
-HUBSPOT_API_BASE (token, introspect, revoke, settings users).  Test controls live under /_sim/ and are
-NOT HubSpot endpoints.
+HUBSPOT_API_BASE (token, introspect, revoke, settings users, CRM properties).  Test controls live under /_sim/ and
+are NOT HubSpot endpoints.
+
+CRM properties API (2026-03), Bearer, {objectType} = contacts|companies|deals|tickets or 0-1|0-2|0-3|0-5:
+    GET    /crm/properties/2026-03/{objectType}[?archived=true]          200 {"results":[Property]}
+    POST   /crm/properties/2026-03/{objectType}                          201 Property | 400 | 409
+    GET    /crm/properties/2026-03/{objectType}/{name}[?archived=true]   200 Property | 404
+    PATCH  /crm/properties/2026-03/{objectType}/{name}                   200 Property | 400 | 404
+    DELETE /crm/properties/2026-03/{objectType}/{name}                   204 (archive) | 400 | 404
+    POST   /crm/properties/2026-03/{objectType}/batch/create             201 | 207 (errors) | 400
+    POST   /crm/properties/2026-03/{objectType}/batch/read               200 | 207 (errors) | 400
+    POST   /crm/properties/2026-03/{objectType}/batch/archive            204
+    GET    /crm/properties/2026-03/{objectType}/groups                   200 {"results":[PropertyGroup]}
+    POST   /crm/properties/2026-03/{objectType}/groups                   201 PropertyGroup | 400 | 409
+    GET|PATCH|DELETE /crm/properties/2026-03/{objectType}/groups/{name}  200 | 200 | 204, or 400 / 404
+Controls: POST/GET/DELETE /_sim/portals/{hub}/properties, POST /_sim/portals/{hub}/properties/generate,
+DELETE /_sim/portals/{hub}/properties/{objectType}/{name}, DELETE /_sim/portals/{hub}/properties/{objectType}/groups/
+{name}, DELETE /_sim/rate_limits; /_sim/config takes burst_limit and burst_window_ms.
 
 HubSpot documentation followed (title -- URL)
 ----------------------------------------------
@@ -39,6 +55,35 @@ HubSpot documentation followed (title -- URL)
   -- https://developers.hubspot.com/docs/api-reference/latest/account/settings/user-provisioning/roles/get-roles
 * API usage guidelines and limits (429 body: status/message/errorType RATE_LIMIT/correlationId/policyName)
   -- https://developers.hubspot.com/docs/api/usage-details
+* API usage guidelines and limits (public apps using OAuth: "each HubSpot account that installs your app is limited
+  to 110 requests every 10 seconds", excluding the CRM Search API; headers X-HubSpot-RateLimit-Max / -Remaining /
+  -Interval-Milliseconds, the -Daily headers "not included in the response to API requests authorized using OAuth";
+  "Batch operations are limited to 100 records at a time"; "The message and policyName will indicate which limit
+  you hit") -- https://developers.hubspot.com/docs/developer-tooling/platform/usage-guidelines
+* Changelog: Rate limit headers will now appear for OAuth authenticated calls (no Daily headers for OAuth)
+  -- https://developers.hubspot.com/changelog/rate-limit-headers-will-now-appear-for-oauth-authenticated-calls
+* Read all properties (2026-03) -- https://developers.hubspot.com/docs/api-reference/2026-03/crm/properties/get-properties
+  (and .../latest/crm/properties/get-properties: the Property fields, modificationMetadata, hubspotDefined)
+* Create a property group / Read a property group (2026-03)
+  -- https://developers.hubspot.com/docs/api-reference/latest/crm/properties/property-groups/create-property ,
+  https://developers.hubspot.com/docs/api-reference/2026-03/crm/properties/property-groups/get-property
+* Create a batch of properties (2026-03)
+  -- https://developers.hubspot.com/docs/api-reference/2026-03/crm/properties/batch/create-properties
+* HubSpot's OpenAPI spec of the 2026-03 properties API (paths, 201/207 answers, PropertyCreate / PropertyUpdate /
+  OptionInput / BatchReadInputPropertyName required fields, StandardError, the per-operation scope lists):
+  HubSpot/HubSpot-public-api-spec-collection PublicApiSpecs/CRM/Properties/Rollouts/145899/2026-03/properties.json
+* CRM API | Properties guide (type / fieldType table, required create fields, "up to ten unique ID properties per
+  object", calculation properties) -- https://developers.hubspot.com/docs/api-reference/latest/crm/properties/guide
+  (same text: https://developers.hubspot.com/docs/api/crm/properties)
+* Understanding the CRM (object type ids 0-1 contacts, 0-2 companies, 0-3 deals, 0-5 tickets, usable in place of
+  the name: "POST request to /crm/v3/properties/{objectTypeId}")
+  -- https://developers.hubspot.com/docs/api/crm/understanding-the-crm
+* Legacy property docs: 409 Conflict when a property / property group with that name exists; group names "use only
+  lowercase letters, numbers, and underscores" -- https://legacydocs.hubspot.com/docs/methods/contacts/v2/create_contacts_property ,
+  https://developers.hubspot.com/docs/methods/contacts/v2/create_contacts_property_group
+* "Unable to infer object type from: X" (400, no category) and the batch-input-limit wording ("The maximum number of
+  inputs supported in a batch request ... Please reduce the number of items and try again") as HubSpot sends them:
+  public threads (PipedreamHQ/pipedream#8462) and client code quoting HubSpot answers.
 * HubSpot's generated SDK models (field names and types of the 2026-03 OAuth answers):
   HubSpot/hubspot-sdk-python src/hubspot_sdk/types/auth/{access_token_response,public_access_token_info_response,
   public_refresh_token_info_response,token_info_response_base_if}.py
@@ -88,7 +133,73 @@ Behaviour the docs do not pin down (assumed here; change only with the integrati
 * The deprecated v1 paths (/oauth/v1/...) answer 410 with a HubSpot-style body so accidental use is caught; any
   long path segment (>= 32 chars) or known token/code/secret in a logged path is replaced by "{redacted}", and a
   segment holding an email (GET .../{email}?idProperty=EMAIL) by "{email}".
-* The call log records only HubSpot-facing requests (not /_sim/ controls) and never stores a value.
+* The call log records only HubSpot-facing requests (not /_sim/ controls) and never stores a value.  For JSON
+  bodies it records the top-level field names only ("json_fields").
+
+CRM properties and rate limit (assumed; change only with the integrating engineer):
+* Only contacts, companies, deals and tickets are simulated.  Any other {objectType} (including HubSpot's other
+  objects, singular or upper-case spellings) answers 400 {"status":"error","message":"Unable to infer object type
+  from: X","correlationId"} with no category.
+* Scopes: the spec gives one "one of" list per operation for all objects; the simulator checks per object the
+  scopes of that list naming the object.  Reads (list, get, batch/read, groups list/get): contacts/companies/deals
+  accept crm.schemas.{o}.read, crm.objects.{o}.read, crm.objects.{o}.write and the crm.objects.{o}.(highly_)
+  sensitive.read/write.v2 scopes; writes (create, patch, archive, batch/create, batch/archive, group create/patch/
+  archive) accept crm.schemas.{o}.write only.  Tickets (no crm.schemas.tickets.* in the spec): tickets,
+  tickets.sensitive.v2 or tickets.highly_sensitive.v2 for both.  403 MISSING_SCOPES lists the accepted scopes in
+  errors[0].context.requiredScopes, as the users API does.
+* HubSpot-defined properties and groups are a fixed, realistic subset (about 14-23 properties and 3-6 groups per
+  object), the same in every portal; they carry "hubspotDefined": true, archivable false and mostly
+  readOnlyDefinition true.  Custom properties OMIT hubspotDefined (clients must read absent as false).  Properties
+  are listed HubSpot-defined first (template order), then custom ones in creation order.
+* Custom properties carry createdAt/updatedAt; the generated ones sometimes carry createdUserId/updatedUserId (set in
+  HubSpot's UI), API-created ones never do.  Options always carry label, value, description ("" when none),
+  displayOrder and hidden.  Every property carries options ([] unless enumeration or bool) and dataSensitivity.
+* Request bodies are checked strictly against the 2026-03 spec: an unknown field answers 400 VALIDATION_ERROR
+  ("Unrecognized field ..."); missing required fields answer 400 "Cannot build X, some of required attributes are
+  not set [...]" (PropertyCreate: fieldType, groupName, label, name, type; OptionInput: displayOrder, hidden, label,
+  value; BatchReadInputPropertyName: archived, dataSensitivity, inputs; PropertyGroupCreate: label, name).
+  Validation errors carry errors[0] = {"message","in": field,"code"}.  A body that is not application/json answers
+  415 VALIDATION_ERROR; malformed JSON 400 "Invalid input JSON on line L, column C: ...".
+* Property and group names: a lowercase letter, then lowercase letters, digits, underscores.  type/fieldType must be
+  a documented pair (phone_number takes phonenumber); calculation_equation needs calculationFormula; enumeration
+  needs at least one option unless externalOptions (which needs referencedObjectType OWNER); options on other
+  types than enumeration/bool answer 400; a bool property without options gets Yes/true, No/false.  The group must
+  exist (400 otherwise).  An 11th unique-value property of an object answers 400.
+* 409 OBJECT_ALREADY_EXISTS {"message":"Property NAME already exists","context":{"name":[NAME]}} also when the name
+  is HubSpot-defined or an archived custom property's; the same for groups ("Property group NAME already exists").
+  404 OBJECT_NOT_FOUND "Property NAME does not exist" / "Property group NAME does not exist".
+* PATCH replaces the given fields; options replace the whole option list.  Changing "type" answers 400 (the spec
+  lets PATCH carry type, HubSpot's UI restricts conversions; the simulator allows none); fieldType may change only
+  to another valid fieldType of the same type, never to or from calculation_equation.  HubSpot-defined properties
+  with readOnlyDefinition true answer 400 to PATCH; the few with readOnlyDefinition false (lifecyclestage,
+  hs_lead_status, industry, type, dealtype, hs_priority, hs_ticket_priority, hs_ticket_category) take edits in
+  that portal only.  HubSpot-defined groups answer 400 to PATCH and DELETE.
+* DELETE of a property archives it (archived true, archivedAt; listed only with ?archived=true; its name stays
+  taken).  DELETE of a group with (non-archived) properties answers 400.  batch/archive answers 204 whatever the
+  names (unknown and HubSpot-defined ones are left alone).
+* Batch: more than 100 inputs answer 400.  batch/create creates each valid input; with any failure it answers 207
+  {"status":"COMPLETE","results":[...],"numErrors":n,"errors":[StandardError],"startedAt","completedAt"}, even when
+  every input failed; each error is {"status":"error","category","message","context":{"name":[NAME]},"errors":[],
+  "links":{}}.  batch/read answers 207 with an OBJECT_NOT_FOUND error per unknown name, duplicates read once.
+* dataSensitivity: every simulated property is non_sensitive unless created otherwise; GET lists only properties
+  of the requested sensitivity (default non_sensitive).  The "properties" and "locale" query parameters are ignored.
+* Rate limit: one rolling window per (app, portal), burst_limit calls (default 110) per burst_window_ms (default
+  10000) of simulator time (so /_sim/clock advances it), counted for every authenticated call of the Bearer APIs
+  (settings users and CRM properties), whatever its answer (403, 404, ...).  A call past the limit answers 429 and
+  is not counted; 401s are not counted and carry no rate-limit headers.  Every other Bearer answer carries
+  X-HubSpot-RateLimit-Max, X-HubSpot-RateLimit-Remaining (after this call; 0 on a 429) and
+  X-HubSpot-RateLimit-Interval-Milliseconds; no Daily headers (OAuth), no Retry-After.  The OAuth endpoints are not
+  rate limited.  Injected faults bypass the window.
+* POST /_sim/portals/{hub}/properties validates with the API's rules, except that options may omit displayOrder
+  (default: the option's position) and hidden (default false), and that createdAt, updatedAt, createdUserId,
+  updatedUserId and archived may be given.  It replaces the object's custom groups and properties unless
+  "replace": false (then it merges by name); edits of HubSpot-defined properties are kept.
+* Generated custom properties (/_sim/portals/{hub}/properties/generate and the demo seed) are deterministic for
+  (object type, per_object, seed): agency-style labels ("Lead source detail", "Onboarding stage", "Renewal date",
+  "Contract value tier", ...) with qualifiers (" (EMEA)", " 2", ...) once the vocabulary is used up, names derived
+  from labels, 1-4 custom groups per object, all documented type/fieldType kinds.  Generating replaces the object's
+  custom groups and properties.  Demo portals (seed demo) get, per object type, 25 (Acme), 60 (Globex),
+  12 (Initech), 40 (Umbrella), 90 (Stark) and 30 (Wayne) custom properties, seed "demo-{hub_id}".
 """
 
 import argparse
@@ -97,6 +208,7 @@ import datetime
 import html
 import json
 import os
+import random
 import secrets
 import signal
 import socket
@@ -119,7 +231,8 @@ MAX_SIM_BODY = 256 << 20  # bulk seeding of 10,000+ portals
 
 USERS_SCOPES = ("settings.users.read", "settings.users.write")
 FORM_CT = "application/x-www-form-urlencoded"
-ENDPOINTS = ("authorize", "token", "introspect", "revoke", "users", "all")
+ENDPOINTS = ("authorize", "token", "introspect", "revoke", "users", "properties", "groups", "all")
+API_ENDPOINTS = ("users", "properties", "groups")  # Bearer-authenticated, rate limited per (app, portal)
 
 INVALID_AUTH_MESSAGE = ("Authentication credentials not found. This API supports OAuth 2.0 authentication and you "
                         "can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview")
@@ -136,6 +249,723 @@ DEMO_PORTALS = [
 ]
 
 FAULT_CATEGORIES = {500: "INTERNAL_ERROR", 502: "BAD_GATEWAY", 503: "SERVICE_UNAVAILABLE", 504: "GATEWAY_TIMEOUT"}
+
+
+# ====================================================================== CRM properties (2026-03)
+CRM_API_PREFIX = "/crm/properties/2026-03/"
+# Object names and the object type ids HubSpot documents for them ("Understanding the CRM"); both are accepted in
+# the {objectType} path segment.  Only these four objects are simulated.
+CRM_OBJECT_TYPE_IDS = {"contacts": "0-1", "companies": "0-2", "deals": "0-3", "tickets": "0-5"}
+CRM_OBJECTS = tuple(CRM_OBJECT_TYPE_IDS)
+CRM_BY_TYPE_ID = {v: k for k, v in CRM_OBJECT_TYPE_IDS.items()}
+
+# Documented property `type` values and their valid `fieldType` values (Properties API guide).  phone_number is in
+# the 2026-03 PropertyCreate enum but not in the guide's table: assumed to take fieldType phonenumber only.
+PROPERTY_FIELD_TYPES = {
+    "bool": ("booleancheckbox", "calculation_equation"),
+    "enumeration": ("booleancheckbox", "checkbox", "radio", "select", "calculation_equation"),
+    "date": ("date",),
+    "datetime": ("date",),
+    "string": ("file", "text", "textarea", "calculation_equation", "html", "phonenumber"),
+    "number": ("number", "calculation_equation"),
+    "phone_number": ("phonenumber",),
+}
+NUMBER_DISPLAY_HINTS = ("currency", "duration", "formatted", "percentage", "probability", "unformatted")
+DATA_SENSITIVITIES = ("highly_sensitive", "non_sensitive", "sensitive")
+MAX_UNIQUE_PROPERTIES = 10  # "You can have up to ten unique ID properties per object."
+PROPERTY_BATCH_LIMIT = 100  # "Batch operations are limited to 100 records at a time" (usage guidelines)
+PROPERTY_CREATE_FIELDS = {"name", "label", "type", "fieldType", "groupName", "description", "options", "displayOrder",
+                          "hasUniqueValue", "hidden", "formField", "calculationFormula", "currencyPropertyName",
+                          "dataSensitivity", "externalOptions", "numberDisplayHint", "referencedObjectType",
+                          "showCurrencySymbol"}
+PROPERTY_UPDATE_FIELDS = {"label", "type", "fieldType", "groupName", "description", "options", "displayOrder",
+                          "hidden", "formField", "calculationFormula", "currencyPropertyName", "numberDisplayHint",
+                          "showCurrencySymbol"}
+OPTION_FIELDS = {"label", "value", "description", "displayOrder", "hidden"}
+GROUP_CREATE_FIELDS = {"name", "label", "displayOrder"}
+GROUP_UPDATE_FIELDS = {"label", "displayOrder"}
+
+# Scopes.  HubSpot's 2026-03 OpenAPI spec lists, per operation, one security list for every object type ("one of
+# the following scopes").  The simulator checks, per object type, the scopes of that list which name the object
+# (for tickets the list has the `tickets` scopes, no crm.schemas.tickets.*).
+_READ_SCOPE_FORMS = ("crm.schemas.%s.read", "crm.objects.%s.read", "crm.objects.%s.write",
+                     "crm.objects.%s.sensitive.read.v2", "crm.objects.%s.sensitive.write.v2",
+                     "crm.objects.%s.highly_sensitive.read.v2", "crm.objects.%s.highly_sensitive.write.v2")
+_TICKET_SCOPES = ["tickets", "tickets.highly_sensitive.v2", "tickets.sensitive.v2"]
+PROPERTY_SCOPES = {ot: {"read": sorted(f % ot for f in _READ_SCOPE_FORMS), "write": ["crm.schemas.%s.write" % ot]}
+                   for ot in ("contacts", "companies", "deals")}
+PROPERTY_SCOPES["tickets"] = {"read": list(_TICKET_SCOPES), "write": list(_TICKET_SCOPES)}
+
+# Rate limit: "each HubSpot account that installs your app is limited to 110 requests every 10 seconds" (public apps
+# using OAuth; excludes the CRM Search API).  OAuth-authorized answers carry no X-HubSpot-RateLimit-Daily* headers.
+DEFAULT_BURST_LIMIT = 110
+DEFAULT_BURST_WINDOW_MS = 10000
+
+DEFAULT_CREATED_AT = "2019-08-06T02:41:08.029Z"
+DEFAULT_UPDATED_AT = "2025-11-04T17:22:10.431Z"
+
+
+def _opts(pairs, hidden=()):
+    return [{"label": label, "value": value, "description": "", "displayOrder": i, "hidden": value in hidden}
+            for i, (label, value) in enumerate(pairs)]
+
+
+_YES_NO = [("Yes", "true"), ("No", "false")]
+_LIFECYCLE = [("Subscriber", "subscriber"), ("Lead", "lead"), ("Marketing Qualified Lead", "marketingqualifiedlead"),
+              ("Sales Qualified Lead", "salesqualifiedlead"), ("Opportunity", "opportunity"),
+              ("Customer", "customer"), ("Evangelist", "evangelist"), ("Other", "other")]
+_LEAD_STATUS = [("New", "NEW"), ("Open", "OPEN"), ("In Progress", "IN_PROGRESS"), ("Open Deal", "OPEN_DEAL"),
+                ("Unqualified", "UNQUALIFIED"), ("Attempted to Contact", "ATTEMPTED_TO_CONTACT"),
+                ("Connected", "CONNECTED"), ("Bad Timing", "BAD_TIMING")]
+_SOURCES = [("Organic Search", "ORGANIC_SEARCH"), ("Paid Search", "PAID_SEARCH"), ("Email Marketing", "EMAIL_MARKETING"),
+            ("Organic Social", "SOCIAL_MEDIA"), ("Referrals", "REFERRALS"), ("Other Campaigns", "OTHER_CAMPAIGNS"),
+            ("Direct Traffic", "DIRECT_TRAFFIC"), ("Offline Sources", "OFFLINE"), ("Paid Social", "PAID_SOCIAL"),
+            ("AI Referrals", "AI_REFERRALS")]
+
+# Groups HubSpot defines for each object (name, label), displayOrder = position.
+DEFAULT_GROUPS = {
+    "contacts": [("contactinformation", "Contact information"), ("emailinformation", "Email information"),
+                 ("conversioninformation", "Conversion information"),
+                 ("analyticsinformation", "Web analytics history"), ("sales_properties", "Sales properties"),
+                 ("contact_activity", "Contact activity")],
+    "companies": [("companyinformation", "Company information"),
+                  ("social_media_information", "Social media information"),
+                  ("analyticsinformation", "Web analytics history"), ("company_activity", "Company activity"),
+                  ("target_accounts", "Target accounts")],
+    "deals": [("dealinformation", "Deal information"), ("deal_activity", "Deal activity"),
+              ("deal_revenue", "Deal revenue"), ("analyticsinformation", "Web analytics history")],
+    "tickets": [("ticketinformation", "Ticket information"), ("ticket_activity", "Ticket activity"),
+                ("sla_information", "SLA information")],
+}
+
+
+def _d(name, label, ptype, field_type, group, description="", options=None, **kw):
+    """One HubSpot-defined property template (the simulator's own defaults; see DEFAULT_PROPERTIES)."""
+    p = {"name": name, "label": label, "type": ptype, "fieldType": field_type, "description": description,
+         "groupName": group, "options": options or [], "displayOrder": kw.pop("displayOrder", -1),
+         "calculated": kw.pop("calculated", False), "externalOptions": kw.pop("externalOptions", False),
+         "hasUniqueValue": kw.pop("hasUniqueValue", False), "hidden": kw.pop("hidden", False),
+         "hubspotDefined": True, "formField": kw.pop("formField", False), "dataSensitivity": "non_sensitive",
+         "modificationMetadata": {"archivable": False, "readOnlyDefinition": kw.pop("readOnlyDefinition", True),
+                                  "readOnlyValue": kw.pop("readOnlyValue", False),
+                                  "readOnlyOptions": kw.pop("readOnlyOptions", ptype != "enumeration")},
+         "createdAt": DEFAULT_CREATED_AT, "updatedAt": DEFAULT_UPDATED_AT, "archived": False}
+    p.update(kw)  # referencedObjectType, showCurrencySymbol, numberDisplayHint, ...
+    return p
+
+
+_OWNER = dict(externalOptions=True, referencedObjectType="OWNER", formField=False)
+DEFAULT_PROPERTIES = {
+    "contacts": [
+        _d("email", "Email", "string", "text", "contactinformation", "A contact's email address", formField=True),
+        _d("firstname", "First Name", "string", "text", "contactinformation", "A contact's first name",
+           formField=True),
+        _d("lastname", "Last Name", "string", "text", "contactinformation", "A contact's last name", formField=True),
+        _d("phone", "Phone Number", "string", "phonenumber", "contactinformation",
+           "A contact's primary phone number", formField=True),
+        _d("mobilephone", "Mobile Phone Number", "string", "phonenumber", "contactinformation",
+           "A contact's mobile phone number", formField=True),
+        _d("company", "Company Name", "string", "text", "contactinformation",
+           "Name of the contact's company. This can be set independently from the name property on the "
+           "contact's associated company.", formField=True),
+        _d("jobtitle", "Job Title", "string", "text", "contactinformation", "A contact's job title",
+           formField=True),
+        _d("website", "Website URL", "string", "text", "contactinformation",
+           "Associated company website.", formField=True),
+        _d("city", "City", "string", "text", "contactinformation", "A contact's city of residence",
+           formField=True),
+        _d("state", "State/Region", "string", "text", "contactinformation",
+           "The contact's state of residence.", formField=True),
+        _d("country", "Country/Region", "string", "text", "contactinformation",
+           "The contact's country/region of residence.", formField=True),
+        _d("zip", "Postal Code", "string", "text", "contactinformation", "The contact's zip code.",
+           formField=True),
+        _d("lifecyclestage", "Lifecycle Stage", "enumeration", "radio", "contactinformation",
+           "The qualification of contacts to sales readiness.", _opts(_LIFECYCLE), formField=True,
+           readOnlyDefinition=False),
+        _d("hs_lead_status", "Lead Status", "enumeration", "radio", "sales_properties",
+           "The contact's sales, prospecting or outreach status", _opts(_LEAD_STATUS), formField=True,
+           readOnlyDefinition=False),
+        _d("hubspot_owner_id", "Contact owner", "enumeration", "select", "sales_properties",
+           "The owner of a contact.", **_OWNER),
+        _d("hs_email_optout", "Unsubscribed from all email", "bool", "booleancheckbox", "emailinformation",
+           "Indicates that the current email address has opted out of all email.", _opts(_YES_NO),
+           readOnlyValue=True),
+        _d("hs_analytics_source", "Original Traffic Source", "enumeration", "select", "analyticsinformation",
+           "First known source the contact used to find your website.", _opts(_SOURCES), calculated=True,
+           readOnlyValue=True),
+        _d("num_notes", "Number of Sales Activities", "number", "number", "contact_activity",
+           "The number of sales activities logged for this contact.", calculated=True, readOnlyValue=True),
+        _d("notes_last_contacted", "Last Contacted", "datetime", "date", "contact_activity",
+           "The last time a call, sales email, or meeting was logged for this contact.", calculated=True,
+           readOnlyValue=True),
+        _d("createdate", "Create Date", "datetime", "date", "contactinformation",
+           "The date that a contact entered the system", readOnlyValue=True),
+        _d("lastmodifieddate", "Last Modified Date", "datetime", "date", "contactinformation",
+           "Most recent timestamp of any property update for this contact.", calculated=True,
+           readOnlyValue=True),
+        _d("hs_object_id", "Record ID", "number", "number", "contactinformation",
+           "The unique ID for this record. This value is set automatically by HubSpot.", readOnlyValue=True),
+    ],
+    "companies": [
+        _d("name", "Company name", "string", "text", "companyinformation", "The name of the company or "
+           "organization.", formField=True),
+        _d("domain", "Company Domain Name", "string", "text", "companyinformation",
+           "The domain name of the company or organization", formField=True),
+        _d("website", "Website URL", "string", "text", "companyinformation",
+           "The main website of the company or organization.", formField=True),
+        _d("phone", "Phone Number", "string", "phonenumber", "companyinformation",
+           "A company's primary phone number.", formField=True),
+        _d("industry", "Industry", "enumeration", "select", "companyinformation",
+           "The type of business the company performs.",
+           _opts([("Accounting", "ACCOUNTING"), ("Computer Software", "COMPUTER_SOFTWARE"),
+                  ("Financial Services", "FINANCIAL_SERVICES"), ("Health, Wellness and Fitness",
+                                                                 "HEALTH_WELLNESS_AND_FITNESS"),
+                  ("Hospital & Health Care", "HOSPITAL_HEALTH_CARE"), ("Marketing and Advertising",
+                                                                       "MARKETING_AND_ADVERTISING"),
+                  ("Retail", "RETAIL"), ("Manufacturing", "MACHINERY"), ("Non-Profit Organization Management",
+                                                                         "NON_PROFIT_ORGANIZATION_MANAGEMENT"),
+                  ("Education Management", "EDUCATION_MANAGEMENT")]), formField=True, readOnlyDefinition=False),
+        _d("type", "Type", "enumeration", "select", "companyinformation",
+           "The optional classification of this company record - prospect, partner, etc.",
+           _opts([("Prospect", "PROSPECT"), ("Partner", "PARTNER"), ("Reseller", "RESELLER"), ("Vendor", "VENDOR"),
+                  ("Other", "OTHER")]), formField=True, readOnlyDefinition=False),
+        _d("city", "City", "string", "text", "companyinformation", "The city where the company is located.",
+           formField=True),
+        _d("state", "State/Region", "string", "text", "companyinformation",
+           "The state or region where the company is located.", formField=True),
+        _d("country", "Country/Region", "string", "text", "companyinformation",
+           "The country/region in which the company is located.", formField=True),
+        _d("zip", "Postal Code", "string", "text", "companyinformation",
+           "The postal or zip code of the company or organization.", formField=True),
+        _d("numberofemployees", "Number of Employees", "number", "number", "companyinformation",
+           "The total number of employees who work for the company or organization", formField=True),
+        _d("annualrevenue", "Annual Revenue", "number", "number", "companyinformation",
+           "The actual or estimated annual revenue of the company.", formField=True, showCurrencySymbol=True,
+           numberDisplayHint="currency"),
+        _d("description", "Description", "string", "textarea", "companyinformation",
+           "A short statement about the company's mission and goals.", formField=True),
+        _d("lifecyclestage", "Lifecycle Stage", "enumeration", "radio", "companyinformation",
+           "The qualification of companies to sales readiness throughout the buying journey",
+           _opts(_LIFECYCLE), formField=True, readOnlyDefinition=False),
+        _d("hubspot_owner_id", "Company owner", "enumeration", "select", "companyinformation",
+           "The owner of the company", **_OWNER),
+        _d("linkedin_company_page", "LinkedIn Company Page", "string", "text", "social_media_information",
+           "The URL of the LinkedIn company page for the company or organization", formField=True),
+        _d("hs_analytics_source", "Original Traffic Source", "enumeration", "select", "analyticsinformation",
+           "Original source for the contact with the earliest activity for this company.", _opts(_SOURCES),
+           calculated=True, readOnlyValue=True),
+        _d("num_associated_contacts", "Number of Associated Contacts", "number", "number", "companyinformation",
+           "The number of contacts associated with this company", calculated=True, readOnlyValue=True),
+        _d("notes_last_contacted", "Last Contacted", "datetime", "date", "company_activity",
+           "The last time a call, chat conversation, LinkedIn message, postal mail, meeting, sales email, SMS, "
+           "or WhatsApp message was logged for a contact at this company", calculated=True, readOnlyValue=True),
+        _d("createdate", "Create Date", "datetime", "date", "companyinformation",
+           "The date the company was added to your account", readOnlyValue=True),
+        _d("hs_lastmodifieddate", "Last Modified Date", "datetime", "date", "companyinformation",
+           "Most recent timestamp of any property update for this company.", calculated=True, readOnlyValue=True),
+        _d("hs_object_id", "Record ID", "number", "number", "companyinformation",
+           "The unique ID for this record. This value is set automatically by HubSpot.", readOnlyValue=True),
+    ],
+    "deals": [
+        _d("dealname", "Deal Name", "string", "text", "dealinformation", "The name given to this deal.",
+           formField=True),
+        _d("amount", "Amount", "number", "number", "dealinformation", "The total amount of the deal",
+           formField=True, showCurrencySymbol=True, numberDisplayHint="currency"),
+        _d("dealstage", "Deal Stage", "enumeration", "radio", "dealinformation",
+           "The stage of the deal. Deal stages allow you to categorize and track the progress of the deals "
+           "that you are working on.",
+           _opts([("Appointment Scheduled", "appointmentscheduled"), ("Qualified To Buy", "qualifiedtobuy"),
+                  ("Presentation Scheduled", "presentationscheduled"),
+                  ("Decision Maker Bought-In", "decisionmakerboughtin"), ("Contract Sent", "contractsent"),
+                  ("Closed Won", "closedwon"), ("Closed Lost", "closedlost")]), externalOptions=True),
+        _d("pipeline", "Pipeline", "enumeration", "select", "dealinformation",
+           "The pipeline the deal is in. This determines which stages are options for the deal.",
+           _opts([("Sales Pipeline", "default")]), externalOptions=True),
+        _d("closedate", "Close Date", "datetime", "date", "dealinformation",
+           "Date the deal was closed. Set automatically by HubSpot.", formField=True),
+        _d("dealtype", "Deal Type", "enumeration", "radio", "dealinformation",
+           "The type of deal. By default, categorize your deal as either New Business or Existing Business.",
+           _opts([("New Business", "newbusiness"), ("Existing Business", "existingbusiness")]), formField=True,
+           readOnlyDefinition=False),
+        _d("hs_priority", "Priority", "enumeration", "select", "dealinformation", "",
+           _opts([("Low", "low"), ("Medium", "medium"), ("High", "high")]), readOnlyDefinition=False),
+        _d("description", "Deal Description", "string", "textarea", "dealinformation",
+           "Description of the deal", formField=True),
+        _d("hubspot_owner_id", "Deal owner", "enumeration", "select", "dealinformation",
+           "User the deal is assigned to. Assign additional users to a deal record by creating a custom user "
+           "property.", **_OWNER),
+        _d("hs_deal_stage_probability", "Deal probability", "number", "number", "dealinformation",
+           "The probability a deal will close. This defaults to the deal stage probability setting.",
+           calculated=True, readOnlyValue=True, numberDisplayHint="probability"),
+        _d("hs_arr", "Annual recurring revenue", "number", "number", "deal_revenue",
+           "The annual recurring revenue (ARR) of this deal.", calculated=True, readOnlyValue=True,
+           showCurrencySymbol=True, numberDisplayHint="currency"),
+        _d("num_associated_contacts", "Number of Associated Contacts", "number", "number", "deal_activity",
+           "The number of contacts associated with this deal", calculated=True, readOnlyValue=True),
+        _d("notes_last_contacted", "Last Contacted", "datetime", "date", "deal_activity",
+           "The last time a call, chat conversation, LinkedIn message, postal mail, meeting, sales email, SMS, "
+           "or WhatsApp message was logged for a contact associated with this deal", calculated=True,
+           readOnlyValue=True),
+        _d("createdate", "Create Date", "datetime", "date", "dealinformation", "Date the deal was created. "
+           "This property is set automatically by HubSpot.", readOnlyValue=True),
+        _d("hs_lastmodifieddate", "Last Modified Date", "datetime", "date", "dealinformation",
+           "Most recent timestamp of any property update for this deal.", calculated=True, readOnlyValue=True),
+        _d("hs_object_id", "Record ID", "number", "number", "dealinformation",
+           "The unique ID for this record. This value is set automatically by HubSpot.", readOnlyValue=True),
+    ],
+    "tickets": [
+        _d("subject", "Ticket name", "string", "text", "ticketinformation", "Short summary of ticket",
+           formField=True),
+        _d("content", "Ticket description", "string", "textarea", "ticketinformation",
+           "Text in body of the ticket", formField=True),
+        _d("hs_pipeline", "Pipeline", "enumeration", "select", "ticketinformation",
+           "The pipeline that contains this ticket", _opts([("Support Pipeline", "0")]), externalOptions=True),
+        _d("hs_pipeline_stage", "Ticket status", "enumeration", "radio", "ticketinformation",
+           "The pipeline stage that contains this ticket",
+           _opts([("New", "1"), ("Waiting on contact", "2"), ("Waiting on us", "3"), ("Closed", "4")]),
+           externalOptions=True),
+        _d("hs_ticket_priority", "Priority", "enumeration", "select", "ticketinformation",
+           "The level of attention needed on the ticket",
+           _opts([("Low", "LOW"), ("Medium", "MEDIUM"), ("High", "HIGH"), ("Urgent", "URGENT")]),
+           formField=True, readOnlyDefinition=False),
+        _d("hs_ticket_category", "Category", "enumeration", "checkbox", "ticketinformation",
+           "The main reason customer reached out for help",
+           _opts([("Product issue", "PRODUCT_ISSUE"), ("Billing issue", "BILLING_ISSUE"),
+                  ("Feature request", "FEATURE_REQUEST"), ("General inquiry", "GENERAL_INQUIRY")]),
+           formField=True, readOnlyDefinition=False),
+        _d("source_type", "Source", "enumeration", "select", "ticketinformation",
+           "Channel where ticket was originally submitted",
+           _opts([("Chat", "CHAT"), ("Email", "EMAIL"), ("Form", "FORM"), ("Phone", "PHONE")])),
+        _d("hubspot_owner_id", "Ticket owner", "enumeration", "select", "ticketinformation",
+           "User the ticket is assigned to. Assign additional users to a ticket record by creating a custom "
+           "user property.", **_OWNER),
+        _d("closed_date", "Close date", "datetime", "date", "ticketinformation",
+           "The date the ticket was closed", readOnlyValue=True),
+        _d("time_to_close", "Time to close", "number", "number", "ticket_activity",
+           "Time from ticket creation to close", calculated=True, readOnlyValue=True,
+           numberDisplayHint="duration"),
+        _d("hs_time_to_first_response_sla_due_date", "Time to first response SLA due date", "datetime", "date",
+           "sla_information", "The date and time when the time to first response SLA is due", calculated=True,
+           readOnlyValue=True),
+        _d("createdate", "Create date", "datetime", "date", "ticketinformation",
+           "The date the ticket was created", readOnlyValue=True),
+        _d("hs_lastmodifieddate", "Last modified date", "datetime", "date", "ticketinformation",
+           "Most recent timestamp of any property update for this ticket.", calculated=True, readOnlyValue=True),
+        _d("hs_object_id", "Record ID", "number", "number", "ticketinformation",
+           "The unique ID for this record. This value is set automatically by HubSpot.", readOnlyValue=True),
+    ],
+}
+DEFAULT_PROPERTY_INDEX = {ot: {p["name"]: p for p in props} for ot, props in DEFAULT_PROPERTIES.items()}
+DEFAULT_GROUP_NAMES = {ot: {g for g, _ in groups} for ot, groups in DEFAULT_GROUPS.items()}
+
+# ---------------------------------------------------------------- generated (agency-style) custom properties
+# (label, kind, options) -- kinds: text, textarea, phone, number, currency, percent, date, datetime, select,
+# radio, checkbox, bool, unique.
+_TIERS = ["Tier 1 (under $10k)", "Tier 2 ($10k-$50k)", "Tier 3 ($50k-$150k)", "Tier 4 (over $150k)"]
+_REGIONS = ["North America", "EMEA", "APAC", "LATAM"]
+CUSTOM_VOCAB = {
+    "contacts": [
+        ("Lead source detail", "select", ["Google Ads", "LinkedIn Ads", "Referral partner", "Trade show",
+                                          "Webinar", "Organic search", "Cold outreach"]),
+        ("Preferred contact channel", "radio", ["Email", "Phone", "SMS", "LinkedIn"]),
+        ("Onboarding stage", "select", ["Not started", "Kickoff scheduled", "Discovery", "Implementation",
+                                        "Training", "Live"]),
+        ("Decision role", "select", ["Decision maker", "Influencer", "Champion", "Gatekeeper", "End user"]),
+        ("Newsletter topics", "checkbox", ["SEO", "Paid media", "Web design", "Branding", "Analytics"]),
+        ("Last QBR date", "date", None),
+        ("Next follow-up", "datetime", None),
+        ("LinkedIn profile URL", "text", None),
+        ("Assistant phone", "phone", None),
+        ("Meeting notes summary", "textarea", None),
+        ("Lead score override", "number", None),
+        ("Event attendee", "bool", None),
+        ("GDPR consent captured", "bool", None),
+        ("Persona fit", "radio", ["Strong", "Moderate", "Weak"]),
+        ("Sales region", "select", _REGIONS),
+        ("Referral partner name", "text", None),
+        ("Webinar registrations", "number", None),
+        ("Contract signatory", "bool", None),
+        ("Marketing qualified date", "date", None),
+        ("Client satisfaction score", "number", None),
+        ("Preferred meeting days", "checkbox", ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]),
+        ("Portal login ID", "unique", None),
+    ],
+    "companies": [
+        ("Contract value tier", "select", _TIERS),
+        ("Renewal date", "date", None),
+        ("Account manager", "text", None),
+        ("Service tier", "radio", ["Bronze", "Silver", "Gold", "Platinum"]),
+        ("Retainer hours per month", "number", None),
+        ("Monthly ad spend", "currency", None),
+        ("Website platform", "select", ["WordPress", "HubSpot CMS", "Shopify", "Webflow", "Custom build"]),
+        ("CMS migration status", "select", ["Not planned", "Scoping", "In progress", "Completed"]),
+        ("Industry vertical", "select", ["SaaS", "Healthcare", "Retail", "Manufacturing", "Financial services",
+                                         "Non-profit", "Education"]),
+        ("Billing cycle", "radio", ["Monthly", "Quarterly", "Annually"]),
+        ("Churn risk", "select", ["Low", "Medium", "High"]),
+        ("NPS score", "number", None),
+        ("Brand guidelines received", "bool", None),
+        ("Services purchased", "checkbox", ["SEO", "PPC", "Social", "Web design", "Content", "Email"]),
+        ("Kickoff date", "date", None),
+        ("Go-live date", "date", None),
+        ("Contract end date", "date", None),
+        ("Client reference ID", "unique", None),
+        ("Invoice email", "text", None),
+        ("QBR notes", "textarea", None),
+        ("Last health check", "datetime", None),
+        ("Headcount band", "select", ["1-10", "11-50", "51-200", "201-1000", "1000+"]),
+        ("Agency margin", "percent", None),
+        ("Main office phone", "phone", None),
+    ],
+    "deals": [
+        ("Proposal sent date", "date", None),
+        ("Discount approved", "bool", None),
+        ("Contract value tier", "select", _TIERS),
+        ("Project type", "select", ["Website build", "Retainer", "Campaign", "Audit", "Consulting"]),
+        ("Estimated hours", "number", None),
+        ("Budget confirmed", "bool", None),
+        ("Competing options", "checkbox", ["In-house team", "Other agency", "Freelancer", "No decision"]),
+        ("Loss reason detail", "textarea", None),
+        ("Win reason", "select", ["Price", "Expertise", "Relationship", "Timeline", "Case studies"]),
+        ("Renewal deal", "bool", None),
+        ("Expected start date", "date", None),
+        ("Statement of work link", "text", None),
+        ("Margin percentage", "percent", None),
+        ("Payment terms", "radio", ["Net 15", "Net 30", "Net 45", "Net 60"]),
+        ("Procurement stage", "select", ["Not started", "Vendor form", "Security review", "Legal", "Signed"]),
+        ("Legal review complete", "bool", None),
+        ("Decision date", "datetime", None),
+        ("Upsell opportunity", "select", ["None", "SEO add-on", "Paid media", "Retainer increase"]),
+        ("Setup fee", "currency", None),
+        ("Sales region", "select", _REGIONS),
+    ],
+    "tickets": [
+        ("Affected service", "select", ["Website", "Hosting", "Paid media", "Email campaigns", "Reporting"]),
+        ("Client impact", "radio", ["Low", "Medium", "High", "Critical"]),
+        ("SLA tier", "select", ["Standard", "Priority", "Premium"]),
+        ("First response due", "datetime", None),
+        ("Root cause category", "select", ["Configuration", "Content", "Third-party outage", "Bug", "User error"]),
+        ("Escalated to account manager", "bool", None),
+        ("Billable", "bool", None),
+        ("Hours logged", "number", None),
+        ("Resolution summary", "textarea", None),
+        ("Browser and device", "text", None),
+        ("Affected URLs", "textarea", None),
+        ("Requester role", "select", ["Marketing manager", "Founder", "IT", "Sales", "Other"]),
+        ("Client satisfaction rating", "radio", ["1", "2", "3", "4", "5"]),
+        ("Change request", "bool", None),
+        ("Deployment window", "datetime", None),
+        ("Channels affected", "checkbox", ["Web", "Email", "Social", "Ads"]),
+        ("Callback number", "phone", None),
+    ],
+}
+CUSTOM_GROUP_VOCAB = {
+    "contacts": [("agency_lead_intelligence", "Lead intelligence"), ("client_onboarding", "Client onboarding"),
+                 ("account_management", "Account management"), ("marketing_preferences", "Marketing preferences")],
+    "companies": [("client_account_details", "Client account details"),
+                  ("contract_and_billing", "Contract and billing"), ("service_delivery", "Service delivery"),
+                  ("client_health", "Client health")],
+    "deals": [("deal_qualification", "Deal qualification"), ("proposal_details", "Proposal details"),
+              ("renewal_tracking", "Renewal tracking"), ("commercial_terms", "Commercial terms")],
+    "tickets": [("support_triage", "Support triage"), ("sla_tracking", "SLA tracking"),
+                ("client_feedback", "Client feedback"), ("delivery_issues", "Delivery issues")],
+}
+_QUALIFIERS = ["", " (EMEA)", " (North America)", " (APAC)", " (legacy)", " 2", " (LATAM)", " (partner)", " 3",
+               " (enterprise)"]
+_DESCRIPTIONS = ["Maintained by the account team.", "Set during onboarding.", "Synced from the agency's PM tool.",
+                 "Reviewed at every QBR.", "Imported from the previous CRM.", ""]
+# Custom properties of the demo portals: per-object count and generator seed.
+DEMO_CUSTOM_PROPERTIES = {20001001: 25, 20001002: 60, 20001003: 12, 20001004: 40, 20001005: 90, 20001006: 30}
+
+
+def iso_ms(ts):
+    return datetime.datetime.fromtimestamp(ts, datetime.timezone.utc).isoformat(
+        timespec="milliseconds").replace("+00:00", "Z")
+
+
+def slug_name(label):
+    out, last_us = [], True
+    for ch in label.lower():
+        if ch.isascii() and ch.isalnum():
+            out.append(ch)
+            last_us = False
+        elif not last_us:
+            out.append("_")
+            last_us = True
+    s = "".join(out).strip("_")
+    return s if s and s[0].isalpha() else "p_" + s
+
+
+def _kind_shape(kind, options):
+    """-> (type, fieldType, options list, extra fields) for a vocabulary kind."""
+    if kind in ("select", "radio", "checkbox"):
+        return "enumeration", kind, _opts([(o, slug_name(o)) for o in options]), {}
+    if kind == "bool":
+        return "bool", "booleancheckbox", _opts(_YES_NO), {}
+    if kind == "number":
+        return "number", "number", [], {"numberDisplayHint": "formatted"}
+    if kind == "currency":
+        return "number", "number", [], {"numberDisplayHint": "currency", "showCurrencySymbol": True}
+    if kind == "percent":
+        return "number", "number", [], {"numberDisplayHint": "percentage"}
+    if kind == "date":
+        return "date", "date", [], {}
+    if kind == "datetime":
+        return "datetime", "date", [], {}
+    if kind == "textarea":
+        return "string", "textarea", [], {}
+    if kind == "phone":
+        return "string", "phonenumber", [], {}
+    if kind == "unique":
+        return "string", "text", [], {"hasUniqueValue": True}
+    return "string", "text", [], {}
+
+
+def generate_custom_schema(object_type, count, seed):
+    """Deterministic custom groups and properties for one object type: same (object_type, count, seed), same
+    output, byte for byte (random.Random seeded with a string is stable across runs and Python versions 3.2+)."""
+    rng = random.Random("hubspot-sim|%s|%s" % (seed, object_type))
+    group_vocab = list(CUSTOM_GROUP_VOCAB[object_type])
+    rng.shuffle(group_vocab)
+    n_groups = 1 if count <= 3 else rng.randint(2, len(group_vocab))
+    base = 1577836800 + rng.randint(0, 3 * 365 * 86400)  # 2020-01-01 + up to 3 years
+    groups = [{"name": name, "label": label, "displayOrder": -1, "archived": False}
+              for name, label in group_vocab[:n_groups]]
+    vocab = list(CUSTOM_VOCAB[object_type])
+    rng.shuffle(vocab)
+    taken = set(DEFAULT_PROPERTY_INDEX[object_type])
+    props, uniques = [], 0
+    for i in range(count):
+        label, kind, options = vocab[i % len(vocab)]
+        round_ = i // len(vocab)
+        if round_ < len(_QUALIFIERS):
+            label += _QUALIFIERS[round_]
+        else:
+            label += " %d" % (round_ + 1)
+        if kind == "unique":
+            if uniques >= MAX_UNIQUE_PROPERTIES - 1:
+                kind = "text"
+            else:
+                uniques += 1
+        name = slug_name(label)
+        while name in taken:
+            name += "_custom"
+        taken.add(name)
+        ptype, field_type, opts, extra = _kind_shape(kind, options)
+        created = base + rng.randint(0, 400 * 86400) + rng.random()
+        updated = created + (rng.randint(0, 200 * 86400) if rng.random() < 0.5 else 0)
+        p = {"name": name, "label": label, "type": ptype, "fieldType": field_type,
+             "description": rng.choice(_DESCRIPTIONS), "groupName": groups[rng.randrange(n_groups)]["name"],
+             "options": opts, "displayOrder": -1, "calculated": False, "externalOptions": False,
+             "hasUniqueValue": False, "hidden": rng.random() < 0.04, "formField": rng.random() < 0.6,
+             "dataSensitivity": "non_sensitive",
+             "modificationMetadata": {"archivable": True, "readOnlyDefinition": False, "readOnlyValue": False,
+                                      "readOnlyOptions": False},
+             "createdAt": iso_ms(created), "updatedAt": iso_ms(updated), "archived": False}
+        p.update(extra)
+        if rng.random() < 0.7:  # created in HubSpot's UI by a user (API-created ones carry no user id)
+            p["createdUserId"] = str(71000001 + rng.randrange(3))
+            p["updatedUserId"] = p["createdUserId"] if updated == created else str(71000001 + rng.randrange(3))
+        props.append(p)
+    return groups, props
+
+
+class ApiFail(Exception):
+    """A HubSpot-style error answer raised from deep inside request handling."""
+
+    def __init__(self, status, category, message, **extra):
+        super().__init__(message)
+        self.status = status
+        self.category = category
+        self.message = message
+        self.extra = extra
+
+    def reply(self):
+        if self.category is None:  # HubSpot's "Unable to infer object type" answer carries no category
+            return json_reply(self.status, {"status": "error", "message": self.message,
+                                            "correlationId": correlation_id()})
+        return api_error(self.status, self.category, self.message, **self.extra)
+
+    def standard_error(self):
+        """The StandardError item of a batch answer's errors array."""
+        ctx = self.extra.get("context") or {}
+        return {"status": "error", "category": self.category, "message": self.message, "context": ctx,
+                "errors": [], "links": {}}
+
+
+def _invalid(message, field=None, code="INVALID"):
+    extra = {}
+    if field is not None:
+        extra["errors"] = [{"message": message, "in": field, "code": code}]
+    return ApiFail(400, "VALIDATION_ERROR", message, **extra)
+
+
+_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+def valid_internal_name(name):
+    return isinstance(name, str) and 0 < len(name) and name[0].isascii() and name[0].isalpha() \
+        and name[0].islower() and set(name) <= _NAME_CHARS
+
+
+def _is_int(v):
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def check_fields(body, allowed, what):
+    if not isinstance(body, dict):
+        raise _invalid("Invalid input JSON on line 1, column 1: Cannot construct instance of `%s`: expected a JSON "
+                       "object" % what)
+    for k in body:
+        if k not in allowed:
+            raise _invalid("Invalid input JSON on line 1, column 1: Unrecognized field \"%s\" (class %s), not "
+                           "marked as ignorable" % (k, what), k, "UNRECOGNIZED_FIELD")
+
+
+def parse_options(raw, ptype, field="options", lenient=False):
+    """OptionInput list -> stored options.  lenient (the /_sim controls only): displayOrder defaults to the
+    option's position and hidden to false."""
+    if not isinstance(raw, list):
+        raise _invalid("options must be an array", field)
+    out, seen = [], set()
+    for i, o in enumerate(raw):
+        check_fields(o, OPTION_FIELDS, "OptionInput")
+        if lenient:
+            o = dict({"displayOrder": i, "hidden": False}, **o)
+        missing = [k for k in ("displayOrder", "hidden", "label", "value") if k not in o]
+        if missing:
+            raise _invalid("Invalid input JSON on line 1, column 1: Cannot build OptionInput, some of required "
+                           "attributes are not set [%s]" % ", ".join(missing), field, "REQUIRED")
+        if not isinstance(o["label"], str) or not o["label"].strip() or not isinstance(o["value"], str) \
+                or not o["value"]:
+            raise _invalid("Option %d needs a non-empty label and value" % i, field)
+        if not isinstance(o["hidden"], bool) or not _is_int(o["displayOrder"]):
+            raise _invalid("Option %d: hidden must be a boolean and displayOrder an integer" % i, field)
+        if "description" in o and not isinstance(o["description"], str):
+            raise _invalid("Option %d: description must be a string" % i, field)
+        if o["value"] in seen:
+            raise _invalid("Duplicate option value '%s'" % o["value"], field, "DUPLICATE")
+        seen.add(o["value"])
+        out.append({"label": o["label"], "value": o["value"], "description": o.get("description", ""),
+                    "displayOrder": o["displayOrder"], "hidden": o["hidden"]})
+    if ptype == "bool" and out and seen != {"true", "false"}:
+        raise _invalid("A bool property has exactly the options 'true' and 'false'", field)
+    return out
+
+
+def _check_scalar_fields(body):
+    for k in ("hasUniqueValue", "hidden", "formField", "externalOptions", "showCurrencySymbol"):
+        if k in body and not isinstance(body[k], bool):
+            raise _invalid("%s must be a boolean" % k, k)
+    for k in ("description", "calculationFormula", "currencyPropertyName", "referencedObjectType"):
+        if k in body and not isinstance(body[k], str):
+            raise _invalid("%s must be a string" % k, k)
+    if "displayOrder" in body and not _is_int(body["displayOrder"]):
+        raise _invalid("displayOrder must be an integer", "displayOrder")
+    if "numberDisplayHint" in body and body["numberDisplayHint"] not in NUMBER_DISPLAY_HINTS:
+        raise _invalid("numberDisplayHint must be one of %s" % ", ".join(NUMBER_DISPLAY_HINTS), "numberDisplayHint")
+    if "dataSensitivity" in body and body["dataSensitivity"] not in DATA_SENSITIVITIES:
+        raise _invalid("dataSensitivity must be one of %s" % ", ".join(DATA_SENSITIVITIES), "dataSensitivity")
+
+
+def _check_type_pair(ptype, field_type, body):
+    if ptype not in PROPERTY_FIELD_TYPES:
+        raise _invalid("type '%s' is not valid; use one of %s" % (ptype, ", ".join(sorted(PROPERTY_FIELD_TYPES))),
+                       "type")
+    if field_type not in PROPERTY_FIELD_TYPES[ptype]:
+        raise _invalid("fieldType '%s' is not valid for a property of type '%s'; valid fieldType values: %s"
+                       % (field_type, ptype, ", ".join(PROPERTY_FIELD_TYPES[ptype])), "fieldType")
+    if field_type == "calculation_equation" and not (body.get("calculationFormula") or "").strip():
+        raise _invalid("A calculation_equation property needs a calculationFormula", "calculationFormula")
+
+
+def build_property(body, object_type, now_iso, extra_fields=(), lenient=False):
+    """Validate a PropertyCreate body; -> the stored property (without the group / name-conflict checks)."""
+    check_fields(body, PROPERTY_CREATE_FIELDS | set(extra_fields), "PropertyCreate")
+    missing = [k for k in ("fieldType", "groupName", "label", "name", "type") if k not in body]
+    if missing:
+        raise _invalid("Invalid input JSON on line 1, column 1: Cannot build PropertyCreate, some of required "
+                       "attributes are not set [%s]" % ", ".join(missing), missing[0], "REQUIRED")
+    for k in ("fieldType", "groupName", "label", "name", "type"):
+        if not isinstance(body[k], str) or not body[k].strip():
+            raise _invalid("%s must be a non-empty string" % k, k)
+    if not valid_internal_name(body["name"]):
+        raise _invalid("Property name '%s' is not valid: it must start with a lowercase letter and contain only "
+                       "lowercase letters, numbers and underscores" % body["name"], "name")
+    _check_scalar_fields(body)
+    ptype, field_type = body["type"], body["fieldType"]
+    _check_type_pair(ptype, field_type, body)
+    options = parse_options(body["options"], ptype, lenient=lenient) if "options" in body else []
+    external = bool(body.get("externalOptions", False))
+    if external and (ptype != "enumeration" or body.get("referencedObjectType") != "OWNER"):
+        raise _invalid("externalOptions applies only to enumeration properties with referencedObjectType 'OWNER'",
+                       "externalOptions")
+    if ptype == "enumeration" and not options and not external and field_type != "calculation_equation":
+        raise _invalid("Options are required for enumeration properties", "options", "REQUIRED")
+    if options and ptype not in ("enumeration", "bool"):
+        raise _invalid("Options are only valid for enumeration and bool properties", "options")
+    if ptype == "bool" and not options:
+        options = _opts(_YES_NO)
+    p = {"name": body["name"], "label": body["label"], "type": ptype, "fieldType": field_type,
+         "description": body.get("description", ""), "groupName": body["groupName"], "options": options,
+         "displayOrder": body.get("displayOrder", -1), "calculated": False, "externalOptions": external,
+         "hasUniqueValue": bool(body.get("hasUniqueValue", False)), "hidden": bool(body.get("hidden", False)),
+         "formField": bool(body.get("formField", False)),
+         "dataSensitivity": body.get("dataSensitivity", "non_sensitive"),
+         "modificationMetadata": {"archivable": True, "readOnlyDefinition": False, "readOnlyValue": False,
+                                  "readOnlyOptions": False},
+         "createdAt": now_iso, "updatedAt": now_iso, "archived": False}
+    for k in ("calculationFormula", "currencyPropertyName", "numberDisplayHint", "referencedObjectType",
+              "showCurrencySymbol"):
+        if k in body:
+            p[k] = body[k]
+    return p
+
+
+def build_group(body):
+    check_fields(body, GROUP_CREATE_FIELDS, "PropertyGroupCreate")
+    missing = [k for k in ("label", "name") if k not in body]
+    if missing:
+        raise _invalid("Invalid input JSON on line 1, column 1: Cannot build PropertyGroupCreate, some of required "
+                       "attributes are not set [%s]" % ", ".join(missing), missing[0], "REQUIRED")
+    if not isinstance(body["label"], str) or not body["label"].strip():
+        raise _invalid("label must be a non-empty string", "label")
+    if not valid_internal_name(body["name"]):
+        raise _invalid("Property group name '%s' is not valid: use only lowercase letters, numbers and "
+                       "underscores, starting with a letter" % body["name"], "name")
+    if "displayOrder" in body and not _is_int(body["displayOrder"]):
+        raise _invalid("displayOrder must be an integer", "displayOrder")
+    return {"name": body["name"], "label": body["label"], "displayOrder": body.get("displayOrder", -1),
+            "archived": False}
+
+
+def crm_object_type(raw):
+    """'contacts' or '0-1' -> 'contacts'; anything else -> None."""
+    if raw in CRM_OBJECT_TYPE_IDS:
+        return raw
+    return CRM_BY_TYPE_ID.get(raw)
+
+
+def query_bool(qs, key):
+    v = qs.get(key)
+    if v is None or v == "":
+        return False
+    if v.lower() in ("true", "false"):
+        return v.lower() == "true"
+    raise _invalid("%s must be true or false" % key, key)
+
+
+def no_content():
+    return Reply(204, b"", None, {"Cache-Control": "no-store"})
+
+
+def property_view(p):
+    """A stored property as the API shows it (a copy: never serialised outside the lock)."""
+    v = dict(p)
+    v["options"] = [dict(o) for o in p["options"]]
+    v["modificationMetadata"] = dict(p["modificationMetadata"])
+    return v
 
 
 def correlation_id():
@@ -289,7 +1119,9 @@ class Sim:
             raise ControlError("seed must be 'demo' or 'empty'")
         with self.lock:
             self.config = {"latency_ms": self.base_latency_ms, "access_token_ttl": ACCESS_TOKEN_TTL,
-                           "code_ttl": CODE_TTL}
+                           "code_ttl": CODE_TTL, "burst_limit": DEFAULT_BURST_LIMIT,
+                           "burst_window_ms": DEFAULT_BURST_WINDOW_MS}
+            self.rate_windows = {}
             self.clock_offset = 0.0
             self.portals = {}
             self.users = {}
@@ -316,6 +1148,8 @@ class Sim:
                 "token_successes": {"total": 0, "by_grant_type": collections.Counter(), "by_hub_id": {}},
                 "calls_by_endpoint": collections.Counter(),
                 "faults_injected": collections.Counter(),
+                "rate_limited": {"total": 0, "by_hub_id": collections.Counter()},
+                "api_calls_by_hub": {},
             }
 
     def now(self):
@@ -337,6 +1171,8 @@ class Sim:
                            "portals": {str(h): {"super_admin": False, "role_names": ["Sales Rep"],
                                                 "primary_team_id": "81000001"} for h in all_hubs}})
         self.browser_user = "71000001"
+        for hub, per_object in DEMO_CUSTOM_PROPERTIES.items():
+            self.generate_properties(self.portals[hub], per_object, "demo-%d" % hub, CRM_OBJECTS)
 
     # ------------------------------------------------------------ entities
     def _int_hub(self, value):
@@ -626,6 +1462,175 @@ class Sim:
             return None, "expired", now - rec["expires_at"]
         return g, None, rec["expires_at"] - now
 
+
+    # ------------------------------------------------------------ rate limit
+    def rate_take(self, hub):
+        """One API call of (this app, hub) in the rolling burst window. Lock held.  -> (allowed, headers)."""
+        limit = int(self.config["burst_limit"])
+        window_ms = float(self.config["burst_window_ms"])
+        now = self.now()
+        dq = self.rate_windows.setdefault((self.app_id, hub), collections.deque())
+        cutoff = now - window_ms / 1000.0
+        while dq and dq[0] <= cutoff:
+            dq.popleft()
+        headers = {"X-HubSpot-RateLimit-Interval-Milliseconds": str(int(window_ms)),
+                   "X-HubSpot-RateLimit-Max": str(limit)}
+        if len(dq) >= limit:
+            headers["X-HubSpot-RateLimit-Remaining"] = "0"
+            st = self.stats["rate_limited"]
+            st["total"] += 1
+            st["by_hub_id"][str(hub)] += 1
+            return False, headers
+        dq.append(now)
+        headers["X-HubSpot-RateLimit-Remaining"] = str(limit - len(dq))
+        return True, headers
+
+    def rate_limit_reply(self, headers):
+        return json_reply(429, {"status": "error", "message": "You have reached your ten_secondly_rolling limit.",
+                                "errorType": "RATE_LIMIT", "correlationId": correlation_id(),
+                                "policyName": "TEN_SECONDLY_ROLLING", "requestId": correlation_id(),
+                                "groupName": "publicapi:oauth:%d" % self.app_id}, dict(headers))
+
+    def count_api_call(self, hub, ep):
+        self.stats["api_calls_by_hub"].setdefault(str(hub), collections.Counter())[ep] += 1
+
+    # ------------------------------------------------------------ CRM properties
+    @staticmethod
+    def crm_state(portal, ot):
+        crm = portal.setdefault("crm", {})
+        st = crm.get(ot)
+        if st is None:
+            st = crm[ot] = {"groups": {}, "props": {}, "overrides": {}}
+        return st
+
+    def crm_property(self, portal, ot, name, archived=False):
+        """The stored property (custom, or HubSpot-defined with this portal's edits), or None."""
+        st = self.crm_state(portal, ot)
+        p = st["props"].get(name)
+        if p is not None:
+            return p if p["archived"] == archived else None
+        if archived:
+            return None
+        return st["overrides"].get(name) or DEFAULT_PROPERTY_INDEX[ot].get(name)
+
+    def crm_name_taken(self, portal, ot, name):
+        return name in self.crm_state(portal, ot)["props"] or name in DEFAULT_PROPERTY_INDEX[ot]
+
+    def crm_properties(self, portal, ot, archived=False):
+        st = self.crm_state(portal, ot)
+        out = [] if archived else [st["overrides"].get(p["name"], p) for p in DEFAULT_PROPERTIES[ot]]
+        out.extend(p for p in st["props"].values() if p["archived"] == archived)
+        return out
+
+    def crm_groups(self, portal, ot):
+        st = self.crm_state(portal, ot)
+        out = [{"name": n, "label": label, "displayOrder": i, "archived": False}
+               for i, (n, label) in enumerate(DEFAULT_GROUPS[ot])]
+        out.extend(dict(g) for g in st["groups"].values() if not g["archived"])
+        return out
+
+    def crm_group(self, portal, ot, name):
+        for i, (n, label) in enumerate(DEFAULT_GROUPS[ot]):
+            if n == name:
+                return {"name": n, "label": label, "displayOrder": i, "archived": False}
+        g = self.crm_state(portal, ot)["groups"].get(name)
+        return g if g is not None and not g["archived"] else None
+
+    def crm_unique_count(self, portal, ot):
+        return sum(1 for p in self.crm_state(portal, ot)["props"].values() if p["hasUniqueValue"]
+                   and not p["archived"])
+
+    def set_custom_schema(self, portal, ot, groups, props):
+        st = self.crm_state(portal, ot)
+        st["groups"] = {g["name"]: g for g in groups}
+        st["props"] = {p["name"]: p for p in props}
+
+    def generate_properties(self, portal, per_object, seed, object_types):
+        out = {}
+        for ot in object_types:
+            groups, props = generate_custom_schema(ot, per_object, seed)
+            self.set_custom_schema(portal, ot, groups, props)
+            out[ot] = {"groups": [g["name"] for g in groups], "properties": len(props)}
+        return out
+
+    def sim_properties_view(self, portal, object_types, include_defaults):
+        objects = {}
+        for ot in object_types:
+            st = self.crm_state(portal, ot)
+            groups = [dict(g) for g in st["groups"].values()]
+            props = [property_view(p) for p in st["props"].values()]
+            entry = {"groups": groups, "properties": props}
+            if include_defaults:
+                entry["hubspot_defined_groups"] = [g for g in self.crm_groups(portal, ot)
+                                                   if g["name"] in DEFAULT_GROUP_NAMES[ot]]
+                entry["hubspot_defined_properties"] = [property_view(st["overrides"].get(p["name"], p))
+                                                       for p in DEFAULT_PROPERTIES[ot]]
+            objects[ot] = entry
+        return {"hub_id": portal["hub_id"], "objects": objects}
+
+    def load_custom_schema(self, portal, data):
+        """/_sim/portals/{hub}/properties: set (replace: true, the default) or merge a portal's custom groups and
+        properties for one or more object types; validated with the API's own rules."""
+        if not isinstance(data, dict):
+            raise ControlError("body must be an object")
+        if "objects" in data:
+            objects = data["objects"]
+            if not isinstance(objects, dict):
+                raise ControlError("objects must be an object keyed by object type")
+        else:
+            objects = {data.get("object_type"): {"groups": data.get("groups", []),
+                                                 "properties": data.get("properties", [])}}
+        replace = data.get("replace", True)
+        if not isinstance(replace, bool):
+            raise ControlError("replace must be a boolean")
+        staged = {}
+        for raw_ot, spec in objects.items():
+            ot = crm_object_type(raw_ot)
+            if ot is None:
+                raise ControlError("object_type must be one of %s (or %s)" % (
+                    ", ".join(CRM_OBJECTS), ", ".join(CRM_BY_TYPE_ID)))
+            if not isinstance(spec, dict):
+                raise ControlError("each object entry must be an object with groups and properties")
+            st = self.crm_state(portal, ot)
+            groups = {} if replace else {n: g for n, g in st["groups"].items()}
+            props = {} if replace else {n: p for n, p in st["props"].items()}
+            for g in spec.get("groups", []) or []:
+                try:
+                    grp = build_group(g)
+                except ApiFail as e:
+                    raise ControlError("%s group: %s" % (ot, e.message))
+                if grp["name"] in DEFAULT_GROUP_NAMES[ot]:
+                    raise ControlError("%s group %s is HubSpot-defined" % (ot, grp["name"]))
+                groups[grp["name"]] = grp
+            now = iso_ms(self.now())
+            for raw in spec.get("properties", []) or []:
+                try:
+                    p = build_property(raw, ot, now, ("createdAt", "updatedAt", "archived", "createdUserId",
+                                                      "updatedUserId"), lenient=True)
+                except ApiFail as e:
+                    raise ControlError("%s property %s: %s" % (ot, raw.get("name") if isinstance(raw, dict)
+                                                               else "?", e.message))
+                if p["name"] in DEFAULT_PROPERTY_INDEX[ot]:
+                    raise ControlError("%s property %s is HubSpot-defined" % (ot, p["name"]))
+                if p["groupName"] not in groups and p["groupName"] not in DEFAULT_GROUP_NAMES[ot]:
+                    raise ControlError("%s property %s: group %s does not exist" % (ot, p["name"], p["groupName"]))
+                for k in ("createdAt", "updatedAt", "createdUserId", "updatedUserId"):
+                    if k in raw:
+                        if not isinstance(raw[k], str):
+                            raise ControlError("%s must be a string" % k)
+                        p[k] = raw[k]
+                if raw.get("archived"):
+                    p["archived"] = True
+                    p["archivedAt"] = p["updatedAt"]
+                props[p["name"]] = p
+            if sum(1 for p in props.values() if p["hasUniqueValue"] and not p["archived"]) > MAX_UNIQUE_PROPERTIES:
+                raise ControlError("%s: at most %d unique value properties" % (ot, MAX_UNIQUE_PROPERTIES))
+            staged[ot] = (list(groups.values()), list(props.values()))
+        for ot, (groups, props) in staged.items():
+            self.set_custom_schema(portal, ot, groups, props)
+        return {"hub_id": portal["hub_id"],
+                "objects": {ot: {"groups": len(g), "properties": len(p)} for ot, (g, p) in staged.items()}}
+
     # ------------------------------------------------------------ faults
     def add_fault(self, spec):
         if not isinstance(spec, dict):
@@ -793,7 +1798,12 @@ class Sim:
                    "token_successes": conv(self.stats["token_successes"]),
                    "calls_by_endpoint": dict(self.stats["calls_by_endpoint"]),
                    "faults_injected": dict(self.stats["faults_injected"]),
-                   "tokens_by_hub": {h: v for h, v in per_hub.items() if hub_filter is None or h == hub_filter}}
+                   "tokens_by_hub": {h: v for h, v in per_hub.items() if hub_filter is None or h == hub_filter},
+                   "rate_limited": {"total": self.stats["rate_limited"]["total"],
+                                    "by_hub_id": {h: n for h, n in self.stats["rate_limited"]["by_hub_id"].items()
+                                                  if hub_filter is None or h == hub_filter}},
+                   "api_calls_by_hub": {h: dict(c) for h, c in self.stats["api_calls_by_hub"].items()
+                                        if hub_filter is None or h == hub_filter}}
             return out
 
     def state_view(self, hub_filter=None):
@@ -954,6 +1964,9 @@ class Handler(BaseHTTPRequestHandler):
             return "revoke"
         if path == "/settings/users/2026-03" or path.startswith("/settings/users/2026-03/"):
             return "users"
+        if path.startswith(CRM_API_PREFIX):
+            segs = path[len(CRM_API_PREFIX):].split("/")
+            return "groups" if len(segs) >= 2 and segs[1] == "groups" else "properties"
         return "other"
 
     def _hubspot(self, path, query, body, started):
@@ -970,9 +1983,17 @@ class Handler(BaseHTTPRequestHandler):
                 form_pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=True)
             except (UnicodeDecodeError, ValueError):
                 form_ok = False
+        json_body, json_err = None, None
+        if ctype == "application/json" and body:
+            try:
+                json_body = json.loads(body.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError) as e:
+                json_err = e
+        self._raw_body, self._json_body, self._json_err = body, json_body, json_err
         entry = {"time": iso_now(), "sim_time": round(sim.now(), 3), "method": method, "path": path,
                  "endpoint": ep, "has_query": bool(query), "query_params": sorted({k for k, _ in qpairs}),
                  "content_type": ctype_full, "form_fields": sorted({k for k, _ in form_pairs}),
+                 "json_fields": sorted(json_body) if isinstance(json_body, dict) else [],
                  "body_bytes": len(body), "authorization": self.headers.get("Authorization") is not None}
         form = {}
         for k, v in form_pairs:
@@ -1040,10 +2061,8 @@ class Handler(BaseHTTPRequestHandler):
                 return request_error(400, "Parameters must be sent in the form-encoded request body, "
                                           "not in the query string")
             return {"token": self._token, "introspect": self._introspect, "revoke": self._revoke}[ep](form)
-        if ep == "users":
-            if method not in ("GET", "HEAD"):
-                return self._method_not_allowed("GET")
-            return self._users(path, qs)
+        if ep in API_ENDPOINTS:
+            return self._api(ep, method, path, ctype, qs)
         return api_error(404, "OBJECT_NOT_FOUND", "Resource not found")
 
     @staticmethod
@@ -1310,8 +2329,40 @@ class Handler(BaseHTTPRequestHandler):
                                 "category": "VALIDATION_ERROR", "error": "invalid_request",
                                 "error_description": "The token is unknown"})
 
-    # ------------------------------------------------------------- settings users
-    def _bearer(self):
+    # ------------------------------------------------------------- Bearer API (users, CRM properties)
+    def _api(self, ep, method, path, ctype, qs):
+        """Every Bearer endpoint: authenticate (401), count the call in the (app, portal) burst window (429), then
+        answer; every answer past authentication carries the X-HubSpot-RateLimit-* headers."""
+        sim = self.sim
+        if ep == "users" and method not in ("GET", "HEAD"):
+            return self._method_not_allowed("GET")
+        with sim.lock:
+            g, err = self._authenticate()
+            if err:
+                return err
+            hub = g["hub_id"]
+            allowed, rl = sim.rate_take(hub)
+            if not allowed:
+                return sim.rate_limit_reply(rl)
+            sim.count_api_call(hub, ep)
+            try:
+                reply = self._users(g, path, qs) if ep == "users" else self._crm(g, method, path, ctype, qs)
+            except ApiFail as e:
+                reply = e.reply()
+            reply.headers.update(rl)
+            return reply
+
+    @staticmethod
+    def _missing_scopes(g, accepted):
+        """403 MISSING_SCOPES unless the grant holds one of the accepted scopes."""
+        if any(s in g["scopes"] for s in accepted):
+            return None
+        return api_error(403, "MISSING_SCOPES", MISSING_SCOPES_MESSAGE,
+                         errors=[{"message": "One or more of the following scopes are required.",
+                                  "context": {"requiredScopes": list(accepted)}}],
+                         links={"scopes": "https://developers.hubspot.com/scopes"})
+
+    def _authenticate(self):
         """-> (grant, None) or (None, error reply)."""
         sim = self.sim
         auth = self.headers.get("Authorization")
@@ -1328,11 +2379,6 @@ class Handler(BaseHTTPRequestHandler):
         if g is None:
             return None, api_error(401, "INVALID_AUTHENTICATION", "The OAuth token used to make this call is invalid. "
                                    + INVALID_AUTH_MESSAGE.split(". ", 1)[1])
-        if not any(s in g["scopes"] for s in USERS_SCOPES):
-            return None, api_error(403, "MISSING_SCOPES", MISSING_SCOPES_MESSAGE,
-                                   errors=[{"message": "One or more of the following scopes are required.",
-                                            "context": {"requiredScopes": list(USERS_SCOPES)}}],
-                                   links={"scopes": "https://developers.hubspot.com/scopes"})
         return g, None
 
     def _user_body(self, u, hub):
@@ -1349,10 +2395,10 @@ class Handler(BaseHTTPRequestHandler):
         d["secondaryTeamIds"] = list(m.get("secondary_team_ids", []))
         return d
 
-    def _users(self, path, qs):
+    def _users(self, g, path, qs):
         sim = self.sim
         with sim.lock:
-            g, err = self._bearer()
+            err = self._missing_scopes(g, USERS_SCOPES)
             if err:
                 return err
             hub = g["hub_id"]
@@ -1390,6 +2436,260 @@ class Handler(BaseHTTPRequestHandler):
             if u is None or not u["active"] or hub not in u["portals"]:
                 return api_error(404, "OBJECT_NOT_FOUND", "Unable to find user %s in account %d" % (key, hub))
             return json_reply(200, self._user_body(u, hub))
+
+    # ------------------------------------------------------------- CRM properties API (2026-03)
+    def _crm(self, g, method, path, ctype, qs):
+        """Route /crm/properties/2026-03/{objectType}[/...]. Lock held."""
+        sim = self.sim
+        segs = [unquote(s) for s in path[len(CRM_API_PREFIX):].split("/")]
+        if not segs[0]:
+            raise ApiFail(404, "OBJECT_NOT_FOUND", "Resource not found")
+        ot = crm_object_type(segs[0])
+        if ot is None:
+            raise ApiFail(400, None, "Unable to infer object type from: %s" % segs[0])
+        tail = segs[1:]
+        if not tail:
+            routes = {"GET": ("read", self._crm_list), "POST": ("write", self._crm_create)}
+        elif tail == ["groups"]:
+            routes = {"GET": ("read", self._crm_groups_list), "POST": ("write", self._crm_group_create)}
+        elif len(tail) == 2 and tail[0] == "groups" and tail[1]:
+            routes = {"GET": ("read", self._crm_group_get), "PATCH": ("write", self._crm_group_patch),
+                      "DELETE": ("write", self._crm_group_archive)}
+        elif len(tail) == 2 and tail[0] == "batch" and tail[1] in ("create", "read", "archive"):
+            routes = {"POST": {"create": ("write", self._crm_batch_create), "read": ("read", self._crm_batch_read),
+                               "archive": ("write", self._crm_batch_archive)}[tail[1]]}
+        elif len(tail) == 1 and tail[0]:
+            routes = {"GET": ("read", self._crm_get), "PATCH": ("write", self._crm_patch),
+                      "DELETE": ("write", self._crm_archive)}
+        else:
+            raise ApiFail(404, "OBJECT_NOT_FOUND", "Resource not found")
+        if method not in routes:
+            return self._method_not_allowed(", ".join(routes))
+        access, fn = routes[method]
+        err = self._missing_scopes(g, PROPERTY_SCOPES[ot][access])
+        if err:
+            return err
+        return fn(sim.portals[g["hub_id"]], ot, tail, ctype, qs)
+
+    def _body_json(self, ctype):
+        if ctype != "application/json":
+            raise ApiFail(415, "VALIDATION_ERROR", "Unsupported Media Type: send the request body as "
+                                                  "application/json")
+        if not self._raw_body:
+            raise _invalid("Invalid input JSON: the request body is empty")
+        e = self._json_err
+        if e is not None:
+            if isinstance(e, json.JSONDecodeError):
+                raise _invalid("Invalid input JSON on line %d, column %d: %s" % (e.lineno, e.colno, e.msg))
+            raise _invalid("Invalid input JSON: the body is not UTF-8")
+        return self._json_body
+
+    def _crm_list(self, portal, ot, tail, ctype, qs):
+        archived = query_bool(qs, "archived")
+        sens = qs.get("dataSensitivity") or "non_sensitive"
+        if sens not in DATA_SENSITIVITIES:
+            raise _invalid("dataSensitivity must be one of %s" % ", ".join(DATA_SENSITIVITIES), "dataSensitivity")
+        return json_reply(200, {"results": [property_view(p) for p in self.sim.crm_properties(portal, ot, archived)
+                                            if p.get("dataSensitivity", "non_sensitive") == sens]})
+
+    def _crm_create_one(self, portal, ot, body):
+        sim = self.sim
+        p = build_property(body, ot, iso_ms(sim.now()))
+        if sim.crm_name_taken(portal, ot, p["name"]):
+            raise ApiFail(409, "OBJECT_ALREADY_EXISTS", "Property %s already exists" % p["name"],
+                          context={"name": [p["name"]]})
+        if sim.crm_group(portal, ot, p["groupName"]) is None:
+            raise _invalid("Property group %s does not exist" % p["groupName"], "groupName")
+        if p["hasUniqueValue"] and sim.crm_unique_count(portal, ot) >= MAX_UNIQUE_PROPERTIES:
+            raise _invalid("You can have up to %d unique value properties per object" % MAX_UNIQUE_PROPERTIES,
+                           "hasUniqueValue")
+        sim.crm_state(portal, ot)["props"][p["name"]] = p
+        return p
+
+    def _crm_create(self, portal, ot, tail, ctype, qs):
+        return json_reply(201, property_view(self._crm_create_one(portal, ot, self._body_json(ctype))))
+
+    @staticmethod
+    def _batch_inputs(body, allowed, required, what):
+        check_fields(body, allowed, what)
+        missing = [k for k in required if k not in body]
+        if missing:
+            raise _invalid("Invalid input JSON on line 1, column 1: Cannot build %s, some of required attributes "
+                           "are not set [%s]" % (what, ", ".join(missing)), missing[0], "REQUIRED")
+        inputs = body["inputs"]
+        if not isinstance(inputs, list):
+            raise _invalid("inputs must be an array", "inputs")
+        if len(inputs) > PROPERTY_BATCH_LIMIT:
+            raise _invalid("The maximum number of inputs supported in a batch request is %d. Please reduce the "
+                           "number of items and try again" % PROPERTY_BATCH_LIMIT, "inputs")
+        return inputs
+
+    @staticmethod
+    def _batch_names(inputs):
+        names = []
+        for i in inputs:
+            check_fields(i, {"name"}, "PropertyName")
+            if not isinstance(i.get("name"), str) or not i["name"]:
+                raise _invalid("Each input needs a non-empty name", "inputs")
+            if i["name"] not in names:
+                names.append(i["name"])
+        return names
+
+    def _batch_answer(self, ok_status, started, results, errors):
+        out = {"status": "COMPLETE", "results": results, "startedAt": started, "completedAt": iso_ms(self.sim.now())}
+        if errors:
+            out["numErrors"] = len(errors)
+            out["errors"] = errors
+            return json_reply(207, out)
+        return json_reply(ok_status, out)
+
+    def _crm_batch_create(self, portal, ot, tail, ctype, qs):
+        inputs = self._batch_inputs(self._body_json(ctype), {"inputs"}, ("inputs",), "BatchInputPropertyCreate")
+        started = iso_ms(self.sim.now())
+        results, errors = [], []
+        for raw in inputs:
+            try:
+                results.append(property_view(self._crm_create_one(portal, ot, raw)))
+            except ApiFail as e:
+                err = e.standard_error()
+                if not err["context"] and isinstance(raw, dict) and isinstance(raw.get("name"), str):
+                    err["context"] = {"name": [raw["name"]]}
+                errors.append(err)
+        return self._batch_answer(201, started, results, errors)
+
+    def _crm_batch_read(self, portal, ot, tail, ctype, qs):
+        body = self._body_json(ctype)
+        inputs = self._batch_inputs(body, {"inputs", "archived", "dataSensitivity"},
+                                    ("archived", "dataSensitivity", "inputs"), "BatchReadInputPropertyName")
+        if not isinstance(body["archived"], bool):
+            raise _invalid("archived must be a boolean", "archived")
+        if body["dataSensitivity"] not in DATA_SENSITIVITIES:
+            raise _invalid("dataSensitivity must be one of %s" % ", ".join(DATA_SENSITIVITIES), "dataSensitivity")
+        started = iso_ms(self.sim.now())
+        results, errors = [], []
+        for name in self._batch_names(inputs):
+            p = self.sim.crm_property(portal, ot, name, body["archived"])
+            if p is not None and p.get("dataSensitivity", "non_sensitive") == body["dataSensitivity"]:
+                results.append(property_view(p))
+            else:
+                errors.append(ApiFail(404, "OBJECT_NOT_FOUND", "Property %s does not exist" % name,
+                                      context={"name": [name]}).standard_error())
+        return self._batch_answer(200, started, results, errors)
+
+    def _crm_batch_archive(self, portal, ot, tail, ctype, qs):
+        inputs = self._batch_inputs(self._body_json(ctype), {"inputs"}, ("inputs",), "BatchInputPropertyName")
+        now = iso_ms(self.sim.now())
+        for name in self._batch_names(inputs):
+            p = self.sim.crm_property(portal, ot, name)
+            if p is not None and p["modificationMetadata"]["archivable"]:
+                p["archived"] = True
+                p["archivedAt"] = now
+        return no_content()
+
+    def _crm_found(self, portal, ot, name, archived=False):
+        p = self.sim.crm_property(portal, ot, name, archived)
+        if p is None:
+            raise ApiFail(404, "OBJECT_NOT_FOUND", "Property %s does not exist" % name)
+        return p
+
+    def _crm_get(self, portal, ot, tail, ctype, qs):
+        return json_reply(200, property_view(self._crm_found(portal, ot, tail[0], query_bool(qs, "archived"))))
+
+    def _crm_patch(self, portal, ot, tail, ctype, qs):
+        sim = self.sim
+        name = tail[0]
+        body = self._body_json(ctype)
+        check_fields(body, PROPERTY_UPDATE_FIELDS, "PropertyUpdate")
+        p = self._crm_found(portal, ot, name)
+        if p["modificationMetadata"]["readOnlyDefinition"]:
+            raise _invalid("Property %s is HubSpot-defined and its definition is read-only" % name)
+        _check_scalar_fields(body)
+        for k in ("label", "groupName", "type", "fieldType"):
+            if k in body and (not isinstance(body[k], str) or not body[k].strip()):
+                raise _invalid("%s must be a non-empty string" % k, k)
+        if "type" in body and body["type"] != p["type"]:
+            raise _invalid("The type of property %s can't be changed from %s to %s" % (name, p["type"], body["type"]),
+                           "type")
+        field_type = body.get("fieldType", p["fieldType"])
+        if field_type != p["fieldType"] and "calculation_equation" in (field_type, p["fieldType"]):
+            raise _invalid("Property %s can't be changed to or from a calculation property" % name, "fieldType")
+        _check_type_pair(p["type"], field_type, {"calculationFormula": body.get("calculationFormula",
+                                                                              p.get("calculationFormula"))})
+        if "groupName" in body and sim.crm_group(portal, ot, body["groupName"]) is None:
+            raise _invalid("Property group %s does not exist" % body["groupName"], "groupName")
+        options = None
+        if "options" in body:
+            options = parse_options(body["options"], p["type"])
+            if options and p["type"] not in ("enumeration", "bool"):
+                raise _invalid("Options are only valid for enumeration and bool properties", "options")
+            if p["type"] == "enumeration" and not options and not p["externalOptions"] \
+                    and field_type != "calculation_equation":
+                raise _invalid("Options are required for enumeration properties", "options", "REQUIRED")
+            if p["type"] == "bool" and not options:
+                options = _opts(_YES_NO)
+        if p.get("hubspotDefined"):  # copy-on-write: this portal's edit of a HubSpot-defined property
+            st = sim.crm_state(portal, ot)
+            if name not in st["overrides"]:
+                st["overrides"][name] = json.loads(json.dumps(p))
+            p = st["overrides"][name]
+        for k, v in body.items():
+            if k not in ("options", "type"):
+                p[k] = v
+        if options is not None:
+            p["options"] = options
+        p["updatedAt"] = iso_ms(sim.now())
+        return json_reply(200, property_view(p))
+
+    def _crm_archive(self, portal, ot, tail, ctype, qs):
+        p = self._crm_found(portal, ot, tail[0])
+        if not p["modificationMetadata"]["archivable"]:
+            raise _invalid("Property %s is HubSpot-defined and can't be archived" % tail[0])
+        p["archived"] = True
+        p["archivedAt"] = iso_ms(self.sim.now())
+        return no_content()
+
+    def _crm_groups_list(self, portal, ot, tail, ctype, qs):
+        return json_reply(200, {"results": self.sim.crm_groups(portal, ot)})
+
+    def _crm_group_create(self, portal, ot, tail, ctype, qs):
+        grp = build_group(self._body_json(ctype))
+        st = self.sim.crm_state(portal, ot)
+        if grp["name"] in DEFAULT_GROUP_NAMES[ot] or grp["name"] in st["groups"]:
+            raise ApiFail(409, "OBJECT_ALREADY_EXISTS", "Property group %s already exists" % grp["name"],
+                          context={"name": [grp["name"]]})
+        st["groups"][grp["name"]] = grp
+        return json_reply(201, dict(grp))
+
+    def _crm_group_found(self, portal, ot, name):
+        grp = self.sim.crm_group(portal, ot, name)
+        if grp is None:
+            raise ApiFail(404, "OBJECT_NOT_FOUND", "Property group %s does not exist" % name)
+        return grp
+
+    def _crm_group_get(self, portal, ot, tail, ctype, qs):
+        return json_reply(200, dict(self._crm_group_found(portal, ot, tail[1])))
+
+    def _crm_group_patch(self, portal, ot, tail, ctype, qs):
+        body = self._body_json(ctype)
+        check_fields(body, GROUP_UPDATE_FIELDS, "PropertyGroupUpdate")
+        grp = self._crm_group_found(portal, ot, tail[1])
+        if grp["name"] in DEFAULT_GROUP_NAMES[ot]:
+            raise _invalid("Property group %s is HubSpot-defined and can't be changed" % grp["name"])
+        if "label" in body and (not isinstance(body["label"], str) or not body["label"].strip()):
+            raise _invalid("label must be a non-empty string", "label")
+        if "displayOrder" in body and not _is_int(body["displayOrder"]):
+            raise _invalid("displayOrder must be an integer", "displayOrder")
+        grp.update(body)
+        return json_reply(200, dict(grp))
+
+    def _crm_group_archive(self, portal, ot, tail, ctype, qs):
+        grp = self._crm_group_found(portal, ot, tail[1])
+        if grp["name"] in DEFAULT_GROUP_NAMES[ot]:
+            raise _invalid("Property group %s is HubSpot-defined and can't be archived" % grp["name"])
+        if any(p["groupName"] == grp["name"] for p in self.sim.crm_properties(portal, ot)):
+            raise _invalid("Property group %s still has properties; move or archive them first" % grp["name"])
+        grp["archived"] = True
+        return no_content()
 
     # ------------------------------------------------------------- /_sim controls
     def _control(self, path, query, body):
@@ -1433,6 +2733,8 @@ class Handler(BaseHTTPRequestHandler):
                 for it in items:
                     sim._upsert_portal(it)
             return json_reply(200, {"count": len(items)})
+        if len(parts) >= 3 and parts[0] == "portals" and parts[2] == "properties":
+            return self._control_properties(method, parts, qs, data)
         if len(parts) == 3 and parts[0] == "portals":
             need("POST")
             with sim.lock:
@@ -1560,10 +2862,23 @@ class Handler(BaseHTTPRequestHandler):
                             v = data[k]
                             if not isinstance(v, (int, float)) or v < 0:
                                 raise ControlError("%s must be a number >= 0" % k)
-                            sim.config[k] = v
+                    for k in ("burst_limit", "burst_window_ms"):
+                        if k in data:
+                            v = data[k]
+                            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+                                raise ControlError("%s must be an integer >= 1" % k)
+                    for k in ("latency_ms", "access_token_ttl", "code_ttl", "burst_limit", "burst_window_ms"):
+                        if k in data:
+                            sim.config[k] = data[k]
                 else:
                     need("GET")
                 return json_reply(200, dict(sim.config))
+        if key == "rate_limits":
+            need("DELETE")
+            with sim.lock:
+                n = len(sim.rate_windows)
+                sim.rate_windows = {}
+            return json_reply(200, {"cleared": n})
         if key == "log":
             if method == "DELETE":
                 with sim.lock:
@@ -1588,6 +2903,88 @@ class Handler(BaseHTTPRequestHandler):
             return json_reply(200, sim.stats_view(hub))
         raise ControlError("unknown control endpoint /_sim/%s" % key, 404)
 
+    def _control_properties(self, method, parts, qs, data):
+        """/_sim/portals/{hub}/properties[...]: a portal's custom property groups and properties."""
+        sim = self.sim
+        with sim.lock:
+            portal = sim._portal(parts[1])
+            rest = parts[3:]
+            if not rest:
+                if method == "GET":
+                    if qs.get("object_type"):
+                        ot = crm_object_type(qs["object_type"])
+                        if ot is None:
+                            raise ControlError("unknown object_type %s" % qs["object_type"])
+                        types = [ot]
+                    else:
+                        types = list(CRM_OBJECTS)
+                    return json_reply(200, sim.sim_properties_view(portal, types,
+                                                                   qs.get("include_defaults") in ("1", "true")))
+                if method == "POST":
+                    return json_reply(200, sim.load_custom_schema(portal, data))
+                if method == "DELETE":
+                    types = list(CRM_OBJECTS)
+                    if qs.get("object_type"):
+                        ot = crm_object_type(qs["object_type"])
+                        if ot is None:
+                            raise ControlError("unknown object_type %s" % qs["object_type"])
+                        types = [ot]
+                    for ot in types:
+                        sim.set_custom_schema(portal, ot, [], [])
+                        sim.crm_state(portal, ot)["overrides"] = {}
+                    return json_reply(200, {"hub_id": portal["hub_id"], "cleared": types})
+                raise ControlError("method not allowed; use GET, POST or DELETE", 405)
+            if rest == ["generate"]:
+                if method != "POST":
+                    raise ControlError("method not allowed; use POST", 405)
+                if not isinstance(data, dict):
+                    raise ControlError("body must be an object")
+                n = data.get("per_object")
+                if not isinstance(n, int) or isinstance(n, bool) or not 0 <= n <= 5000:
+                    raise ControlError("per_object must be an integer between 0 and 5000")
+                seed = data.get("seed", 0)
+                if not isinstance(seed, (str, int)) or isinstance(seed, bool):
+                    raise ControlError("seed must be a string or an integer")
+                types = data.get("object_types", list(CRM_OBJECTS))
+                if not isinstance(types, list) or not types:
+                    raise ControlError("object_types must be a non-empty list")
+                resolved = []
+                for raw in types:
+                    ot = crm_object_type(raw)
+                    if ot is None:
+                        raise ControlError("unknown object type %s" % raw)
+                    resolved.append(ot)
+                objects = sim.generate_properties(portal, n, str(seed), resolved)
+                return json_reply(200, {"hub_id": portal["hub_id"], "seed": str(seed), "per_object": n,
+                                        "objects": objects})
+            ot = crm_object_type(rest[0])
+            if ot is None:
+                raise ControlError("unknown object type %s" % rest[0], 404)
+            if method != "DELETE":
+                raise ControlError("method not allowed; use DELETE", 405)
+            st = sim.crm_state(portal, ot)
+            if len(rest) == 2:  # a property disappears without a trace (not HubSpot's archive)
+                name = rest[1]
+                if name in DEFAULT_PROPERTY_INDEX[ot]:
+                    raise ControlError("%s is HubSpot-defined" % name)
+                if name not in st["props"]:
+                    raise ControlError("no custom %s property %s" % (ot, name), 404)
+                del st["props"][name]
+                return json_reply(200, {"hub_id": portal["hub_id"], "object_type": ot, "deleted": name})
+            if len(rest) == 3 and rest[1] == "groups":  # a group disappears, with its custom properties
+                name = rest[2]
+                if name in DEFAULT_GROUP_NAMES[ot]:
+                    raise ControlError("%s is HubSpot-defined" % name)
+                if name not in st["groups"]:
+                    raise ControlError("no custom %s group %s" % (ot, name), 404)
+                del st["groups"][name]
+                gone = [n for n, p in st["props"].items() if p["groupName"] == name]
+                for n in gone:
+                    del st["props"][n]
+                return json_reply(200, {"hub_id": portal["hub_id"], "object_type": ot, "deleted_group": name,
+                                        "deleted_properties": gone})
+            raise ControlError("unknown properties control", 404)
+
 
 class SimServer(ThreadingHTTPServer):
     daemon_threads = True
@@ -1610,7 +3007,7 @@ def write_atomic(path, text):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description="HubSpot simulator (OAuth 2026-03 + Settings users API)")
+    ap = argparse.ArgumentParser(description="HubSpot simulator (OAuth 2026-03, Settings users API, CRM properties API 2026-03)")
     ap.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (0 = pick a free one)")
     ap.add_argument("--port-file", help="write the actual port here")
     ap.add_argument("--pid-file", help="write the process id here")
