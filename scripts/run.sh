@@ -92,6 +92,10 @@ if [ -n "$SIM" ]; then
 		(cd "$STATE" && JETSTACK_ENV_FILE="$STATE/jetstack.env" "$STATE/app/bin/jetstack-worker" --once \
 			>>"$STATE/logs/worker.log" 2>&1) || true
 	fi
+	# imports into the asset library (the running worker takes them), and
+	# one on the yellow portal, which fails at once
+	/usr/bin/python3 "$ROOT/scripts/demo_seed.py" "http://127.0.0.1:$HTTP_PORT" "$SIM" \
+		owner@demo.example "$DEMO_PASSWORD" imports >/dev/null || true
 fi
 t1=$(date +%s.%N)
 

@@ -22,19 +22,32 @@ static const struct {
 	const char *env;
 	const char *required;
 	const char *optional;
+	unsigned allows; /* enum conn_work bits */
+	const char *allows_text;
 } conn_types[CONN__MAX] = {
+    /* imports read, and deployments write, the property schemas of the four
+     * object types: HubSpot's 2026-03 properties API takes crm.schemas.{o}.read
+     * and .write for contacts, companies and deals, and the "tickets" scope for
+     * tickets (it has no crm.schemas.tickets.*) */
     [CONN_CONFIG_ONLY] = {"config_only", "Config Only", "JETSTACK_SCOPES_CONFIG_ONLY",
 			  "oauth settings.users.read crm.schemas.contacts.read "
-			  "crm.schemas.contacts.write automation forms",
-			  "content"},
+			  "crm.schemas.contacts.write crm.schemas.companies.read "
+			  "crm.schemas.companies.write crm.schemas.deals.read "
+			  "crm.schemas.deals.write tickets automation forms",
+			  "content", CONN_WORK_IMPORT | CONN_WORK_DEPLOY,
+			  "imports and deployments"},
     [CONN_CONFIG_AUDIT] = {"config_audit", "Config + Audit", "JETSTACK_SCOPES_CONFIG_AUDIT",
 			   "oauth settings.users.read crm.schemas.contacts.read "
-			   "crm.schemas.contacts.write automation forms crm.objects.contacts.read",
-			   "content"},
+			   "crm.schemas.contacts.write crm.schemas.companies.read "
+			   "crm.schemas.companies.write crm.schemas.deals.read "
+			   "crm.schemas.deals.write tickets automation forms "
+			   "crm.objects.contacts.read",
+			   "content", CONN_WORK_IMPORT | CONN_WORK_DEPLOY | CONN_WORK_AUDIT,
+			   "imports, deployments and audits"},
     [CONN_AUDIT_ONLY] = {"audit_only", "Audit Only", "JETSTACK_SCOPES_AUDIT_ONLY",
 			 "oauth settings.users.read crm.schemas.contacts.read automation "
 			 "crm.objects.contacts.read",
-			 ""},
+			 "", CONN_WORK_AUDIT, "audits only"},
 };
 
 /* The env file, parsed once: KEY=VALUE lines, '#' comments. */
@@ -328,7 +341,11 @@ int conf_load(struct conf *c, int need, char *err, size_t errlen)
 	    set_long(&c->health_interval, &ef, "JETSTACK_HEALTH_CHECK_SECONDS", 21600, 1,
 		     86400 * 30, err, errlen) < 0 ||
 	    set_long(&c->worker_poll, &ef, "JETSTACK_WORKER_POLL_SECONDS", 5, 1, 3600, err,
-		     errlen) < 0)
+		     errlen) < 0 ||
+	    set_long(&c->hs_burst_limit, &ef, "JETSTACK_HUBSPOT_BURST_LIMIT", 100, 1, 100000, err,
+		     errlen) < 0 ||
+	    set_long(&c->hs_burst_window_ms, &ef, "JETSTACK_HUBSPOT_BURST_WINDOW_MS", 10000, 100,
+		     3600000, err, errlen) < 0)
 		goto out;
 	if (set_long(&c->job_lease, &ef, "JETSTACK_JOB_LEASE_SECONDS", 120, 2, 86400, err, errlen) <
 	    0)
@@ -379,6 +396,16 @@ const char *conf_conn_key(enum conn_type t)
 const char *conf_conn_label(enum conn_type t)
 {
 	return (unsigned)t < CONN__MAX ? conn_types[t].label : "";
+}
+
+int conf_conn_allows(enum conn_type t, enum conn_work w)
+{
+	return (unsigned)t < CONN__MAX && (conn_types[t].allows & w) != 0;
+}
+
+const char *conf_conn_allows_text(enum conn_type t)
+{
+	return (unsigned)t < CONN__MAX ? conn_types[t].allows_text : "";
 }
 
 int conf_conn_parse(const char *key)

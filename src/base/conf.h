@@ -13,6 +13,9 @@
 
 enum conn_type { CONN_CONFIG_ONLY, CONN_CONFIG_AUDIT, CONN_AUDIT_ONLY, CONN__MAX };
 
+/* The work a connection type allows. */
+enum conn_work { CONN_WORK_IMPORT = 1, CONN_WORK_DEPLOY = 2, CONN_WORK_AUDIT = 4 };
+
 struct conf {
 	char *db_conninfo;	 /* JETSTACK_DATABASE */
 	char *base_url;		 /* JETSTACK_BASE_URL, no trailing slash */
@@ -38,6 +41,8 @@ struct conf {
 	long health_interval;	 /* JETSTACK_HEALTH_CHECK_SECONDS */
 	long worker_poll;	 /* JETSTACK_WORKER_POLL_SECONDS */
 	long job_lease;		 /* JETSTACK_JOB_LEASE_SECONDS */
+	long hs_burst_limit;	 /* JETSTACK_HUBSPOT_BURST_LIMIT: calls per window per portal */
+	long hs_burst_window_ms; /* JETSTACK_HUBSPOT_BURST_WINDOW_MS */
 	char *scopes[CONN__MAX]; /* JETSTACK_SCOPES_{CONFIG_ONLY,...}: required, space-separated */
 	char *optional_scopes[CONN__MAX];
 };
@@ -59,6 +64,10 @@ void conf_free(struct conf *c);
 /* Connection types: stable key ("config_only"), label ("Config Only"). */
 const char *conf_conn_key(enum conn_type t);
 const char *conf_conn_label(enum conn_type t);
+/* 1 when type t allows work w (imports, deployments, audits), else 0. */
+int conf_conn_allows(enum conn_type t, enum conn_work w);
+/* What a type allows, in words ("imports and deployments"). */
+const char *conf_conn_allows_text(enum conn_type t);
 /* Parse a key; returns the type or -1. */
 int conf_conn_parse(const char *key);
 /* The first scope of required (space-separated) that the space-separated

@@ -182,6 +182,15 @@ int db_metrics_read(struct db *db, struct db_gauges *out)
 	out->jobs_running = (long)db_get_ll(r, 0, "running");
 	out->oldest_due_s = (long)db_get_ll(r, 0, "oldest_due");
 	PQclear(r);
+	r = db_run(db, ST_METRICS_JOBS_KIND, 0, NULL);
+	if (r == NULL)
+		return -1;
+	for (int i = 0; i < PQntuples(r) && out->nkinds < 8; i++) {
+		db_copy(out->kinds[out->nkinds].kind, sizeof(out->kinds[0].kind),
+			db_get(r, i, "kind"));
+		out->kinds[out->nkinds++].queued = (long)db_get_ll(r, i, "queued");
+	}
+	PQclear(r);
 	r = db_run(db, ST_METRICS_COUNTERS, 0, NULL);
 	if (r == NULL)
 		return -1;

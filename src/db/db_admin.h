@@ -20,6 +20,11 @@ struct db_gauges {
 	long portals[STATUS__MAX]; /* by status */
 	long jobs_due, jobs_queued, jobs_running;
 	long oldest_due_s; /* age of the oldest due job */
+	int nkinds;	   /* queued jobs by kind: */
+	struct {
+		char kind[16];
+		long queued;
+	} kinds[8];
 	struct {
 		char name[48]; /* e.g. refresh_ok */
 		long long value;

@@ -40,6 +40,7 @@ int db_job_claim(struct db *db, const char *worker, long lease, struct job_row *
 		out->id = db_get_ll(r, 0, "id");
 		out->portal = db_get_ll(r, 0, "portal_id");
 		out->attempts = (int)db_get_ll(r, 0, "attempts");
+		out->run_id = db_get_ll(r, 0, "run_id");
 		db_copy(out->kind, sizeof(out->kind), db_get(r, 0, "kind"));
 	}
 	PQclear(r);
@@ -99,10 +100,27 @@ int db_job_portal(struct db *db, long long portal, struct job_portal *out)
 	if (result) {
 		out->connected = strcmp(db_get(r, 0, "status"), "connected") == 0 &&
 				 strcmp(db_get(r, 0, "removed"), "f") == 0;
+		out->removed = strcmp(db_get(r, 0, "removed"), "t") == 0;
+		out->org_id = db_get_ll(r, 0, "org_id");
+		out->hub_id = db_get_ll(r, 0, "hub_id");
+		db_copy(out->status, sizeof(out->status), db_get(r, 0, "status"));
+		db_copy(out->reason, sizeof(out->reason), db_get(r, 0, "status_reason"));
+		db_copy(out->conn_type, sizeof(out->conn_type), db_get(r, 0, "connection_type"));
+		db_copy(out->name, sizeof(out->name), db_get(r, 0, "name"));
 		db_copy(out->hs_user_email, sizeof(out->hs_user_email),
 			db_get(r, 0, "hs_user_email"));
 		db_copy(out->hs_user_id, sizeof(out->hs_user_id), db_get(r, 0, "hs_user_id"));
 	}
 	PQclear(r);
 	return result;
+}
+
+int db_job_postpone(struct db *db, long long job, const char *worker, long delay_ms)
+{
+	char id[24], d[24];
+
+	LL(id, job);
+	LL(d, delay_ms);
+	const char *p[] = {id, worker, d};
+	return db_cmd(db, ST_JOB_POSTPONE, 3, p) < 0 ? -1 : 1;
 }

@@ -13,6 +13,7 @@ struct job_row {
 	char kind[16]; /* "refresh", "health" */
 	long long portal;
 	int attempts; /* including this one */
+	long long run_id; /* the run an import/deploy/audit job works; 0 none */
 };
 
 /* Claim one job for worker (its lease: lease seconds): one whose worker's
@@ -28,12 +29,21 @@ int db_job_retry(struct db *db, long long job, const char *worker, long delay, c
 int db_jobs_schedule(struct db *db, long margin);
 /* Forget a portal's queued refresh and health jobs (after a reconnect). */
 int db_jobs_clear_portal(struct db *db, long long portal);
+/* Put a job back without counting an attempt, due in delay_ms (it waits
+ * for HubSpot's burst limit, not for a failure). */
+int db_job_postpone(struct db *db, long long job, const char *worker, long delay_ms);
 /* Add one to the worker counter name (e.g. refresh_ok). */
 int db_counter_bump(struct db *db, const char *name);
 
 /* What a job reads of its portal. */
 struct job_portal {
 	int connected; /* Connected and not removed */
+	int removed;
+	long long org_id, hub_id;
+	char status[24];
+	char reason[1024];
+	char conn_type[16];
+	char name[256];
 	char hs_user_id[24];
 	char hs_user_email[320];
 };

@@ -20,6 +20,27 @@
 
 /* The organisation's portals ($1; for the Client Accounts page it comes
  * from the session token's signed grant, see auth_load_with). */
+/* A run with its portal and who started it (struct run_row). */
+#define RUN_COLS                                                                                    \
+	"r.id, r.org_id, r.portal_id, coalesce(r.started_by, 0) AS started_by, r.kind, r.state, "  \
+	"r.steps_total, r.steps_done, r.items_seen, r.items_new, r.items_changed, "               \
+	"r.items_unchanged, r.items_gone, r.items_failed, r.hs_calls, r.failure_code, "           \
+	"r.failure_message, r.failure_category, r.failure_correlation_id, "                       \
+	"coalesce(extract(epoch FROM r.created_at), 0)::bigint AS created_at, "                     \
+	"coalesce(extract(epoch FROM r.started_at), 0)::bigint AS started_at, "                     \
+	"coalesce(extract(epoch FROM r.finished_at), 0)::bigint AS finished_at, "                   \
+	"extract(epoch FROM now())::bigint AS now, p.name AS portal_name, p.hub_id, "               \
+	"coalesce(u.email, '') AS started_by_email, coalesce((SELECT j.last_error FROM jobs j "    \
+	"WHERE j.run_id = r.id ORDER BY j.id DESC LIMIT 1), '') AS last_error"
+
+/* An asset with where it came from (struct asset_row). */
+#define ASSET_COLS                                                                                  \
+	"a.id, a.source_hub_id, coalesce(a.source_portal_id, 0) AS source_portal_id, "            \
+	"a.object_type, a.kind, a.name, a.label, a.group_name, a.type, a.field_type, a.version, "  \
+	"a.gone_at IS NOT NULL AS gone, coalesce(p.removed_at IS NOT NULL, false) AS "             \
+	"source_removed, coalesce(p.name, '') AS source_name, "                                    \
+	"extract(epoch FROM a.last_imported_at)::bigint AS last_imported_at"
+
 #define LIST_ORG "$1"
 
 #define PORTAL_FROM                                                                                \
@@ -243,6 +264,7 @@ static const struct {
 	 "JOIN portal_tokens t ON t.portal_id = p.id "
 	 "WHERE p.status = 'connected' AND p.removed_at IS NULL "
 	 "ON CONFLICT (kind, portal_id) WHERE state IN ('queued', 'running') "
+	 "AND kind IN ('refresh', 'health') "
 	 "DO UPDATE SET run_after = EXCLUDED.run_after WHERE jobs.state = "
 	 "'queued' AND jobs.attempts = 0 AND EXCLUDED.run_after < "
 	 "jobs.run_after"},
@@ -253,6 +275,7 @@ static const struct {
 	 "FROM portals p JOIN portal_tokens t ON t.portal_id = p.id "
 	 "WHERE p.status = 'connected' AND p.removed_at IS NULL "
 	 "ON CONFLICT (kind, portal_id) WHERE state IN ('queued', 'running') "
+	 "AND kind IN ('refresh', 'health') "
 	 "DO UPDATE SET run_after = EXCLUDED.run_after WHERE jobs.state = "
 	 "'queued' AND jobs.attempts = 0 AND EXCLUDED.run_after < "
 	 "jobs.run_after"},
@@ -262,7 +285,7 @@ static const struct {
 		      "attempts = attempts + 1, updated_at = now() WHERE id = ("
 		      "SELECT id FROM jobs WHERE state = 'queued' AND run_after <= now() "
 		      "ORDER BY run_after, id LIMIT 1 FOR UPDATE SKIP LOCKED) "
-		      "RETURNING id, kind, portal_id, attempts"},
+		      "RETURNING id, kind, portal_id, attempts, coalesce(run_id, 0) AS run_id"},
     /* a job whose worker died: its lease ran out */
     [ST_JOB_CLAIM_STALE] = {"job_claim_stale",
 			    "UPDATE jobs SET locked_by = $1, "
@@ -270,7 +293,7 @@ static const struct {
 			    "attempts = attempts + 1, updated_at = now() WHERE id = ("
 			    "SELECT id FROM jobs WHERE state = 'running' AND locked_until < now() "
 			    "ORDER BY locked_until, id LIMIT 1 FOR UPDATE SKIP LOCKED) "
-			    "RETURNING id, kind, portal_id, attempts"},
+			    "RETURNING id, kind, portal_id, attempts, coalesce(run_id, 0) AS run_id"},
     [ST_JOBS_CLEAR_PORTAL] = {"jobs_clear_portal",
 			      "DELETE FROM jobs WHERE portal_id = $1 AND state = 'queued' "
 			      "AND kind IN ('refresh', 'health')"},
@@ -280,7 +303,7 @@ static const struct {
 		      "run_after = now() + make_interval(secs => $3::int), last_error = $4, "
 		      "updated_at = now() WHERE id = $1 AND locked_by = $2"},
     [ST_WORKER_PORTAL] = {"worker_portal",
-			  "SELECT id, org_id, status, name, connection_type, "
+			  "SELECT id, org_id, hub_id, status, status_reason, name, connection_type, "
 			  "coalesce(hs_user_id::text, '') AS hs_user_id, hs_user_email, "
 			  "removed_at IS NOT NULL AS removed FROM portals WHERE id = $1"},
     /* Connected -> $2 with reason $3 (code $5), only while the tokens
@@ -325,6 +348,116 @@ static const struct {
 			     "SELECT name, value FROM worker_counters ORDER BY name"},
     [ST_STATES_CLEANUP] = {"states_cleanup",
 			   "DELETE FROM oauth_states WHERE expires_at < now() - interval '1 day'"},
+
+    /* runs: a queued one has a job; one failed at once has none */
+    [ST_RUN_CREATE] = {"run_create",
+		       "INSERT INTO runs (org_id, portal_id, kind, started_by, steps_total, state, "
+		       "failure_code, failure_message, finished_at) VALUES ($1, $2, $3, "
+		       "NULLIF($4, '')::bigint, $5::int, CASE WHEN $6 = '' THEN 'queued' ELSE "
+		       "'failed' END, $6, $7, CASE WHEN $6 = '' THEN NULL ELSE now() END) "
+		       "RETURNING id"},
+    [ST_RUN_JOB_CREATE] = {"run_job_create",
+			   "INSERT INTO jobs (kind, portal_id, run_id) VALUES ($1, $2, $3)"},
+    [ST_RUN_GET] = {"run_get",
+		    "SELECT " RUN_COLS " FROM runs r JOIN portals p ON p.id = r.portal_id "
+		    "LEFT JOIN users u ON u.id = r.started_by "
+		    "WHERE r.id = $1 AND ($2::bigint = 0 OR r.org_id = $2::bigint)"},
+    [ST_RUN_START] = {"run_start",
+		      "UPDATE runs SET state = 'running', started_at = coalesce(started_at, "
+		      "now()) WHERE id = $1 AND finished_at IS NULL RETURNING id"},
+    [ST_RUN_STEP] = {"run_step",
+		     "UPDATE runs SET steps_done = $2::int, items_seen = items_seen + $3::int, "
+		     "items_new = items_new + $4::int, items_changed = items_changed + $5::int, "
+		     "items_unchanged = items_unchanged + $6::int, items_gone = items_gone + "
+		     "$7::int, hs_calls = hs_calls + $8::int WHERE id = $1 AND steps_done = "
+		     "$2::int - 1 AND finished_at IS NULL"},
+    [ST_RUN_FINISH] = {"run_finish",
+		       "UPDATE runs SET state = $2, failure_code = $3, failure_message = $4, "
+		       "failure_category = $5, failure_correlation_id = $6, finished_at = now(), "
+		       "started_at = coalesce(started_at, now()) "
+		       "WHERE id = $1 AND finished_at IS NULL"},
+    [ST_RUNS_OF_PORTAL] = {"runs_of_portal",
+			   "SELECT " RUN_COLS " FROM runs r JOIN portals p ON p.id = r.portal_id "
+			   "LEFT JOIN users u ON u.id = r.started_by "
+			   "WHERE r.portal_id = $2 AND r.org_id = $1 ORDER BY r.id DESC LIMIT 10"},
+    /* back to the queue without counting an attempt (pacing) */
+    [ST_JOB_POSTPONE] = {"job_postpone",
+			 "UPDATE jobs SET state = 'queued', locked_by = NULL, locked_until = NULL, "
+			 "attempts = greatest(attempts - 1, 0), run_after = now() + "
+			 "make_interval(secs => $3::int / 1000.0), updated_at = now() "
+			 "WHERE id = $1 AND locked_by = $2"},
+    /* one call of a hub's window: granted while calls <= the limit and no
+     * 429 asked to wait */
+    [ST_PACE_TAKE] = {"pace_take",
+		      "INSERT INTO hs_pacing AS h (hub_id, window_start, calls) VALUES ($1, now(), "
+		      "1) ON CONFLICT (hub_id) DO UPDATE SET window_start = CASE WHEN "
+		      "h.window_start + make_interval(secs => $3::int / 1000.0) <= now() THEN "
+		      "now() ELSE h.window_start END, calls = CASE WHEN h.window_start + "
+		      "make_interval(secs => $3::int / 1000.0) <= now() THEN 1 ELSE h.calls + 1 "
+		      "END RETURNING calls <= $2::int AND (blocked_until IS NULL OR blocked_until "
+		      "<= now()) AS granted, greatest(ceil(extract(epoch FROM window_start + "
+		      "make_interval(secs => $3::int / 1000.0) - now()) * 1000), ceil(coalesce("
+		      "extract(epoch FROM blocked_until - now()), 0) * 1000), 1)::bigint AS wait_ms"},
+    [ST_PACE_BLOCK] = {"pace_block",
+		       "INSERT INTO hs_pacing AS h (hub_id, blocked_until) VALUES ($1, now() + "
+		       "make_interval(secs => $2::int / 1000.0)) ON CONFLICT (hub_id) DO UPDATE "
+		       "SET blocked_until = greatest(coalesce(h.blocked_until, now()), "
+		       "EXCLUDED.blocked_until)"},
+    /* an asset: new (version 1), changed (a new version), or seen */
+    [ST_ASSET_PUT] =
+	{"asset_put",
+	 "WITH cur AS (SELECT id, fingerprint FROM assets WHERE org_id = $1 AND source_hub_id "
+	 "= $2 AND object_type = $3 AND kind = $4 AND name = $5 FOR UPDATE), "
+	 "ins AS (INSERT INTO assets (org_id, source_hub_id, source_portal_id, object_type, "
+	 "kind, name, label, group_name, type, field_type, options, definition, fingerprint, "
+	 "last_run_id) SELECT $1, $2, NULLIF($6, '')::bigint, $3, $4, $5, $7, $8, $9, $10, "
+	 "$11::jsonb, $12::jsonb, $13, NULLIF($14, '')::bigint WHERE NOT EXISTS (SELECT 1 FROM "
+	 "cur) RETURNING id, version), "
+	 "upd AS (UPDATE assets a SET source_portal_id = NULLIF($6, '')::bigint, label = $7, "
+	 "group_name = $8, type = $9, field_type = $10, options = $11::jsonb, definition = "
+	 "$12::jsonb, fingerprint = $13, version = a.version + CASE WHEN cur.fingerprint <> $13 "
+	 "THEN 1 ELSE 0 END, gone_at = NULL, last_imported_at = now(), last_run_id = "
+	 "NULLIF($14, '')::bigint FROM cur WHERE a.id = cur.id RETURNING a.id, a.version, "
+	 "cur.fingerprint <> $13 AS changed), "
+	 "ver AS (INSERT INTO asset_versions (asset_id, version, label, group_name, type, "
+	 "field_type, options, definition, run_id) SELECT id, version, $7, $8, $9, $10, "
+	 "$11::jsonb, $12::jsonb, NULLIF($14, '')::bigint FROM (SELECT id, version FROM ins "
+	 "UNION ALL SELECT id, version FROM upd WHERE changed) v RETURNING 1) "
+	 "SELECT CASE WHEN EXISTS (SELECT 1 FROM ins) THEN 'new' WHEN coalesce((SELECT changed "
+	 "FROM upd), false) THEN 'changed' ELSE 'unchanged' END AS outcome, "
+	 "(SELECT count(*) FROM ver) AS versions"},
+    [ST_ASSET_MARK_GONE] = {"asset_mark_gone",
+			    "UPDATE assets SET gone_at = now() WHERE org_id = $1 AND "
+			    "source_hub_id = $2 AND object_type = $3 AND gone_at IS NULL AND "
+			    "last_run_id IS DISTINCT FROM $4::bigint"},
+    [ST_ASSET_LIST] =
+	{"asset_list",
+	 "SELECT " ASSET_COLS " FROM assets a LEFT JOIN portals p ON p.id = a.source_portal_id "
+	 "WHERE a.org_id = $1 AND ($2 = '' OR a.object_type = $2) AND ($3::bigint = 0 OR "
+	 "a.source_hub_id = $3::bigint) AND ($4 = '' OR strpos(a.sort_name, lower($4)) > 0 OR "
+	 "strpos(lower(a.name), lower($4)) > 0) AND ($5::bigint = 0 OR (a.sort_name, a.id) > "
+	 "(SELECT b.sort_name, b.id FROM assets b WHERE b.id = $5::bigint AND b.org_id = $1)) "
+	 "ORDER BY a.sort_name, a.id LIMIT " ASSET_FETCH_SQL},
+    [ST_ASSET_GET] = {"asset_get",
+		      "SELECT " ASSET_COLS " FROM assets a LEFT JOIN portals p ON p.id = "
+		      "a.source_portal_id WHERE a.id = $2 AND a.org_id = $1"},
+    [ST_ASSET_VERSIONS] = {"asset_versions",
+			   "SELECT v.version, v.label, v.group_name, v.type, v.field_type, "
+			   "v.options::text AS options, jsonb_pretty(v.definition) AS definition, "
+			   "extract(epoch FROM v.created_at)::bigint AS created_at, "
+			   "coalesce(v.run_id, 0) AS run_id FROM asset_versions v JOIN assets a "
+			   "ON a.id = v.asset_id WHERE v.asset_id = $2 AND a.org_id = $1 "
+			   "ORDER BY v.version DESC"},
+    [ST_ASSET_SOURCES] = {"asset_sources",
+			  "SELECT s.source_hub_id, coalesce((SELECT p.name FROM portals p WHERE "
+			  "p.org_id = $1 AND p.hub_id = s.source_hub_id ORDER BY p.removed_at "
+			  "NULLS FIRST, p.id DESC LIMIT 1), '') AS name FROM (SELECT DISTINCT "
+			  "source_hub_id FROM assets WHERE org_id = $1) s ORDER BY 2, 1 LIMIT 200"},
+    [ST_METRICS_JOBS_KIND] = {"metrics_jobs_kind",
+			      "SELECT k.kind, count(j.id) AS queued FROM unnest(ARRAY['refresh', "
+			      "'health', 'import', 'deploy', 'audit']) AS k(kind) LEFT JOIN jobs j "
+			      "ON j.kind = k.kind AND j.state = 'queued' GROUP BY k.kind "
+			      "ORDER BY k.kind"},
 };
 
 const char *stmt_sql(enum stmt st)

@@ -7,6 +7,7 @@
 #define JS_DB_STMT_H
 
 #include "db_activity.h"
+#include "db_asset.h"
 #include "db_portal.h"
 
 /*
@@ -21,6 +22,7 @@
 #define STMT_STR(x)	   STMT_STR_(x)
 #define PORTAL_FETCH_SQL   STMT_STR(PORTAL_FETCH)
 #define ACTIVITY_FETCH_SQL STMT_STR(ACTIVITY_FETCH)
+#define ASSET_FETCH_SQL	   STMT_STR(ASSET_FETCH)
 
 enum stmt {
 	ST_PING,
@@ -94,6 +96,24 @@ enum stmt {
 	ST_METRICS_JOBS,
 	ST_METRICS_COUNTERS,
 	ST_STATES_CLEANUP,
+	/* runs, pacing, assets */
+	ST_RUN_CREATE,
+	ST_RUN_JOB_CREATE,
+	ST_RUN_GET,
+	ST_RUN_START,
+	ST_RUN_STEP,
+	ST_RUN_FINISH,
+	ST_RUNS_OF_PORTAL,
+	ST_JOB_POSTPONE,
+	ST_PACE_TAKE,
+	ST_PACE_BLOCK,
+	ST_ASSET_PUT,
+	ST_ASSET_MARK_GONE,
+	ST_ASSET_LIST,
+	ST_ASSET_GET,
+	ST_ASSET_VERSIONS,
+	ST_ASSET_SOURCES,
+	ST_METRICS_JOBS_KIND,
 	ST__MAX
 };
 

@@ -4,6 +4,7 @@
  */
 #include "worker.h"
 #include "db_job.h"
+#include "import.h"
 #include "db_portal.h"
 #include "db_session.h"
 #include "db_state.h"
@@ -218,6 +219,26 @@ out:
 	hs_introspection_free(&info);
 }
 
+/* An import run's job: work it, then finish, retry or postpone the job. */
+static void do_import(struct db *db, struct httpc *http, const struct wthread *w,
+		      const struct job_row *j)
+{
+	char why[300];
+	long wait_ms;
+
+	switch (import_work(db, http, w->conf, j, why, sizeof(why), &wait_ms)) {
+	case IMPORT_DONE:
+		job_finish(db, w, j);
+		break;
+	case IMPORT_RETRY:
+		job_retry(db, w, j, why);
+		break;
+	case IMPORT_POSTPONE:
+		db_job_postpone(db, j->id, w->id, wait_ms);
+		break;
+	}
+}
+
 static void *thread_main(void *arg)
 {
 	const struct wthread *w = arg;
@@ -253,6 +274,8 @@ static void *thread_main(void *arg)
 			do_refresh(&db, &http, w, &j);
 		else if (strcmp(j.kind, "health") == 0)
 			do_health(&db, &http, w, &j);
+		else if (strcmp(j.kind, "import") == 0)
+			do_import(&db, &http, w, &j);
 		else
 			job_retry(&db, w, &j,
 				  "no handler for this job kind in this worker version");

@@ -45,6 +45,8 @@ struct page_args {
 	int sort;	    /* ?sort=: an index of valid_sort_keys; -1 none */
 	const char *status; /* ?status=: a status key; NULL none */
 	int conn_type;	    /* connection_type: an enum conn_type; -1 none */
+	const char *object_type; /* ?object_type=: contacts... ; NULL or "" all */
+	long long source;	 /* ?source=: a source Hub ID; 0 all */
 };
 
 struct ctx {

@@ -76,6 +76,11 @@ int metrics_render_gauges(struct buf *out, const struct db_gauges *g)
 	       g->portals, STATUS__MAX);
 	gauges(out, "jetstack_jobs", "Jobs in the queue by state (due: queued and due now).",
 	       "state", states, jobs, 3);
+	buf_puts(out, "# HELP jetstack_jobs_queued Queued jobs by kind.\n"
+		      "# TYPE jetstack_jobs_queued gauge\n");
+	for (int i = 0; i < g->nkinds; i++)
+		buf_printf(out, "jetstack_jobs_queued{kind=\"%s\"} %ld\n", g->kinds[i].kind,
+			   g->kinds[i].queued);
 	buf_puts(out, "# HELP jetstack_oldest_due_job_seconds Age of the oldest job that is due.\n"
 		      "# TYPE jetstack_oldest_due_job_seconds gauge\n");
 	buf_printf(out, "jetstack_oldest_due_job_seconds %ld\n", g->oldest_due_s);

@@ -7,6 +7,7 @@
 #include "decimal.h"
 #include "db_session.h"
 #include "pages.h"
+#include "role.h"
 #include "status.h"
 #include "route.h"
 #include "tmpl.h"
@@ -32,12 +33,15 @@ int page_render(struct ctx *c, int status, const char *tmpl, const char *title, 
 		cJSON_AddStringToObject(view, "org_name", c->sess->org_name);
 		cJSON_AddStringToObject(view, "csrf", c->sess->csrf);
 		cJSON_AddBoolToObject(view, "can_manage", c->sess->can_manage);
+		cJSON_AddBoolToObject(view, "can_run", role_can_run(c->sess->role));
 		if (c->sess->flash[0])
 			cJSON_AddStringToObject(view, "flash", c->sess->flash);
 	}
 	cJSON_AddBoolToObject(view, "nav_portals",
 			      c->route == PAGE_PORTALS || c->route == PAGE_PORTAL ||
 				  c->route == PAGE_PORTAL_NEW);
+	cJSON_AddBoolToObject(view, "nav_assets",
+			      c->route == PAGE_ASSETS || c->route == PAGE_ASSET);
 	cJSON_AddBoolToObject(view, "nav_help",
 			      c->route == PAGE_HELP || c->route == PAGE_HELP_FLOW ||
 				  c->route == PAGE_HELP_TROUBLE);

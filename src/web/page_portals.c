@@ -5,6 +5,7 @@
 #include "buf.h"
 #include "db_activity.h"
 #include "db_portal.h"
+#include "db_runs.h"
 #include "db_token.h"
 #include "hs.h"
 #include "html.h"
@@ -330,6 +331,23 @@ int page_portal_get(struct ctx *c)
 		page_time(cJSON_IsString(at) ? strtoll(at->valuestring, NULL, 10) : 0, t,
 			  sizeof(t));
 		cJSON_AddStringToObject(a, "at_text", t);
+	}
+	/* imports: the button (allowed by the type, for those who run work)
+	 * and the latest runs */
+	{
+		struct run_row runs[10];
+		int nr = 0, t = conf_conn_parse(jstr(portal, "connection_type"));
+		cJSON *rl;
+
+		if (db_runs_of_portal(c->db, c->sess->org_id, c->req->path_id, runs, 10, &nr) < 0)
+			goto fail;
+		rl = cJSON_AddArrayToObject(v, "runs");
+		for (int i = 0; i < nr; i++)
+			cJSON_AddItemToArray(rl, page_run_view(&runs[i]));
+		cJSON_AddBoolToObject(v, "imports_allowed",
+				      t >= 0 && conf_conn_allows((enum conn_type)t, CONN_WORK_IMPORT));
+		cJSON_AddStringToObject(v, "allows_text",
+					t >= 0 ? conf_conn_allows_text((enum conn_type)t) : "");
 	}
 	cJSON_AddItemToObject(v, "portal", portal);
 	cJSON_AddItemToObject(v, "activity", acts);

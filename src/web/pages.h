@@ -47,6 +47,15 @@ int page_portal_disconnect_get(struct ctx *c);
 int page_portal_disconnect_post(struct ctx *c);
 int page_portal_remove_get(struct ctx *c);
 int page_portal_remove_post(struct ctx *c);
+/* page_runs.c */
+struct run_row;
+/* A run as the templates show it (caller cJSON_Delete()s). */
+cJSON *page_run_view(const struct run_row *r);
+int page_import_post(struct ctx *c);
+int page_run_get(struct ctx *c);
+/* page_assets.c */
+int page_assets_get(struct ctx *c);
+int page_asset_get(struct ctx *c);
 /* page_oauth.c */
 int page_oauth_callback(struct ctx *c);
 /* page_help.c */

@@ -6,6 +6,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "pages.h"
+#include "role.h"
 #include "sess.h"
 #include "valid.h"
 
@@ -38,6 +39,16 @@ static void arg_status(struct page_args *a, const char *v)
 	a->status = v;
 }
 
+static void arg_object_type(struct page_args *a, const char *v)
+{
+	a->object_type = v;
+}
+
+static void arg_source(struct page_args *a, const char *v)
+{
+	a->source = strtoll(v, NULL, 10); /* valid_id */
+}
+
 static void arg_conn_type(struct page_args *a, const char *v)
 {
 	a->conn_type = conf_conn_parse(v);
@@ -60,6 +71,7 @@ struct route {
 	unsigned methods;
 	int auth;   /* needs a signed-in session */
 	int manage; /* needs manage_portals (owner, admin) */
+	int run;    /* runs imports, deployments, audits (member, admin, owner) */
 	int (*get)(struct ctx *);
 	int (*post)(struct ctx *);
 	/* query and form fields, checked before the handler runs (400); the
@@ -140,6 +152,31 @@ static const struct route routes[PAGE__MAX] = {
 					{Q, "code", valid_oauth_code, 0, NULL},
 					{Q, "error", valid_oauth_error, 0, NULL},
 					{Q, "error_description", valid_text, 0, NULL}}},
+    [PAGE_PORTAL_IMPORT] = {.name = "portal_import",
+			    .pattern = "/portals/{id}/imports",
+			    .methods = M_POST,
+			    .auth = 1,
+			    .run = 1,
+			    .post = page_import_post},
+    [PAGE_RUN] = {.name = "run",
+		  .pattern = "/runs/{id}",
+		  .methods = M_GET,
+		  .auth = 1,
+		  .get = page_run_get},
+    [PAGE_ASSETS] = {.name = "assets",
+		     .pattern = "/assets",
+		     .methods = M_GET,
+		     .auth = 1,
+		     .get = page_assets_get,
+		     .fields = {{Q, "q", valid_search, 0, NULL},
+				{Q, "object_type", valid_object_type, 0, arg_object_type},
+				{Q, "source", valid_id, 0, arg_source},
+				{Q, "after", valid_id, 0, arg_after}}},
+    [PAGE_ASSET] = {.name = "asset",
+		    .pattern = "/assets/{id}",
+		    .methods = M_GET,
+		    .auth = 1,
+		    .get = page_asset_get},
     [PAGE_HELP] = {.name = "help", .pattern = "/help", .methods = M_GET, .get = page_help_get},
     [PAGE_HELP_FLOW] = {.name = "help_flow",
 			.pattern = "/help/oauth-connection-flow",
@@ -338,6 +375,12 @@ void route_handle(const struct app *app, struct db *db, struct httpc *http, stru
 		plain_error(&c, &sess, 403, "Form expired",
 			    "This form's security token is missing or no longer valid. Reload the "
 			    "page and try again. Nothing was changed.");
+		goto send;
+	}
+	if (rt->run && !role_can_run(c.sess->role)) {
+		plain_error(&c, &sess, 403, "Permission needed",
+			    "Running imports, deployments and audits needs the Member, Admin or "
+			    "Owner role in this organisation. Nothing was changed.");
 		goto send;
 	}
 	if (rt->manage && !c.sess->can_manage) {

@@ -104,3 +104,20 @@ int valid_confirm(const char *s)
 {
 	return strcmp(s, "yes") == 0;
 }
+
+int valid_search(const char *s)
+{
+	return s[0] == '\0' || printable(s, 100);
+}
+
+int valid_object_type(const char *s)
+{
+	static const char *const types[] = {"contacts", "companies", "deals", "tickets"};
+
+	if (s[0] == '\0')
+		return 1;
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (strcmp(s, types[i]) == 0)
+			return 1;
+	return 0;
+}

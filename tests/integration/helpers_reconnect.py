@@ -109,7 +109,11 @@ def snapshot(stack, pid):
         "portal": stack.sql("SELECT * FROM portals WHERE id = %s", (pid,)),
         "tokens": stack.sql("SELECT * FROM portal_tokens WHERE portal_id = %s", (pid,)),
         "activity": stack.sql("SELECT * FROM activity WHERE portal_id = %s ORDER BY id", (pid,)),
-        "assets": stack.sql("SELECT *, payload::text FROM assets WHERE portal_id = %s ORDER BY id", (pid,)),
+        "assets": stack.sql("SELECT *, definition::text FROM assets WHERE source_portal_id = %s ORDER BY id",
+                            (pid,)),
+        "asset_versions": stack.sql("SELECT v.*, v.definition::text FROM asset_versions v JOIN assets a "
+                                    "ON a.id = v.asset_id WHERE a.source_portal_id = %s "
+                                    "ORDER BY v.asset_id, v.version", (pid,)),
         "deployments": stack.sql("SELECT * FROM deployments WHERE portal_id = %s ORDER BY id", (pid,)),
     }
 
@@ -133,19 +137,27 @@ def make_yellow_worker(stack, hub, pid):
 
 
 def seed_history(stack, org, pid):
-    """Imported assets, deployments and activity rows for a portal."""
+    """Imported assets (each with two versions), deployments and activity rows
+    for a portal."""
     oid = stack.org_id(org)
+    hub = stack.sql("SELECT hub_id FROM portals WHERE id = %s", (pid,))[0][0]
     with stack.db() as con:
         aids = []
-        for i, (kind, name) in enumerate([("workflow", "Lead nurture \u2013 EU"),
-                                          ("form", "Contact us <b>form</b>"),
-                                          ("property", "lifecycle_stage_custom")]):
-            aids.append(con.execute(
-                "INSERT INTO assets (org_id, portal_id, kind, name, hs_object_id, payload) "
-                "VALUES (%s, %s, %s, %s, %s, %s::jsonb) RETURNING id",
-                (oid, pid, kind, name, "obj-%d-%s" % (i, secrets.token_hex(3)),
-                 '{"b": [1, 2.50, "x"], "a": {"nested": true, "unicode": "\\u00e9"}, "n": null}')
-            ).fetchone()[0])
+        for i, (kind, name, label) in enumerate([("group", "lead_nurture_eu", "Lead nurture \u2013 EU"),
+                                                 ("property", "contact_us_form", "Contact us <b>form</b>"),
+                                                 ("property", "lifecycle_stage_custom_%s" % secrets.token_hex(3),
+                                                  "Lifecycle stage (custom)")]):
+            definition = ('{"b": [1, 2.50, "x"], "a": {"nested": true, "unicode": "\\u00e9"}, "n": null, '
+                          '"name": "%s"}' % name)
+            aid = con.execute(
+                "INSERT INTO assets (org_id, source_hub_id, source_portal_id, object_type, kind, name, "
+                "label, definition, fingerprint, version) VALUES (%s, %s, %s, 'contacts', %s, %s, %s, "
+                "%s::jsonb, 'fp2', 2) RETURNING id",
+                (oid, hub, pid, kind, name, label, definition)).fetchone()[0]
+            for v in (1, 2):
+                con.execute("INSERT INTO asset_versions (asset_id, version, label, definition) "
+                            "VALUES (%s, %s, %s, %s::jsonb)", (aid, v, label + " v%d" % v, definition))
+            aids.append(aid)
         con.execute("INSERT INTO deployments (org_id, portal_id, asset_id, status, detail, finished_at) "
                     "VALUES (%s, %s, %s, 'succeeded', 'Deployed 3 actions', now() - interval '2 days')",
                     (oid, pid, aids[0]))

@@ -185,6 +185,7 @@ def test_reconnect_keeps_assets_deployments_activity_and_type(stack):
     assert r.status_code == 303, error_message(r.text)
     after = snapshot(stack, p.pid)
     assert after["assets"] == before["assets"]
+    assert after["asset_versions"] == before["asset_versions"] and len(before["asset_versions"]) == 6
     assert after["deployments"] == before["deployments"]
     assert after["activity"][:len(before["activity"])] == before["activity"]
     extra = after["activity"][len(before["activity"]):]
@@ -550,7 +551,7 @@ def test_no_token_or_secret_in_hubspot_urls(stack):
 def test_disconnect_then_remove(stack):
     p = connected(stack, "config_only")
     seed_history(stack, p.c.org, p.pid)
-    assets = stack.sql("SELECT *, payload::text FROM assets WHERE portal_id = %s ORDER BY id", (p.pid,))
+    assets = stack.sql("SELECT *, definition::text FROM assets WHERE source_portal_id = %s ORDER BY id", (p.pid,))
     deps = stack.sql("SELECT * FROM deployments WHERE portal_id = %s ORDER BY id", (p.pid,))
     (gid, g), = grants(stack, p.hub).items()
     assert g["status"] == "active"
@@ -578,7 +579,7 @@ def test_disconnect_then_remove(stack):
     assert 'id="reconnect-%d"' % p.pid in body and 'href="/portals/%d/disconnect"' % p.pid not in body
     assert stack.sql("SELECT kind FROM activity WHERE portal_id = %s ORDER BY id DESC LIMIT 1",
                      (p.pid,)) == [("disconnected",)]
-    assert stack.sql("SELECT *, payload::text FROM assets WHERE portal_id = %s ORDER BY id", (p.pid,)) == assets
+    assert stack.sql("SELECT *, definition::text FROM assets WHERE source_portal_id = %s ORDER BY id", (p.pid,)) == assets
     assert stack.sql("SELECT * FROM deployments WHERE portal_id = %s ORDER BY id", (p.pid,)) == deps
 
     page = p.c.get("/portals/%d/remove" % p.pid)
@@ -591,7 +592,7 @@ def test_disconnect_then_remove(stack):
     listing = p.c.get("/portals").text
     assert flash(listing) and "removed" in flash(listing)
     assert table_rows(listing) == [] and 'id="empty-state"' in listing
-    assert stack.sql("SELECT *, payload::text FROM assets WHERE portal_id = %s ORDER BY id", (p.pid,)) == assets
+    assert stack.sql("SELECT *, definition::text FROM assets WHERE source_portal_id = %s ORDER BY id", (p.pid,)) == assets
     assert stack.sql("SELECT * FROM deployments WHERE portal_id = %s ORDER BY id", (p.pid,)) == deps
     kinds = [k for (k,) in stack.sql("SELECT kind FROM activity WHERE portal_id = %s ORDER BY id", (p.pid,))]
     assert kinds == ["connected", "import", "deploy", "audit", "disconnected", "removed"]
@@ -609,7 +610,7 @@ def test_remove_connected_portal_revokes_and_deletes_tokens(stack):
     assert r.status_code == 303
     assert grants(stack, p.hub)[gid]["status"] == "revoked"
     assert token_row(stack, p.pid) is None and portal_row(stack, p.pid)["removed_at"] is not None
-    assert stack.sql("SELECT count(*) FROM assets WHERE portal_id = %s", (p.pid,)) == [(3,)]
+    assert stack.sql("SELECT count(*) FROM assets WHERE source_portal_id = %s", (p.pid,)) == [(3,)]
     assert stack.sql("SELECT kind FROM activity WHERE portal_id = %s ORDER BY id DESC LIMIT 1",
                      (p.pid,)) == [("removed",)]
 

@@ -293,8 +293,9 @@ def test_disconnect_and_remove_buttons(stack):
     hub, pid = connect(stack, c)
     hub2, pid2 = connect(stack, c)
     for p in (pid, pid2):
-        stack.sql("INSERT INTO assets (org_id, portal_id, kind, name) VALUES (%s, %s, 'form', %s)",
-                  (org, p, "asset of %d" % p))
+        stack.sql("INSERT INTO assets (org_id, source_hub_id, source_portal_id, object_type, kind, name, "
+                  "label) SELECT %s, hub_id, id, 'contacts', 'property', %s, %s FROM portals WHERE id = %s",
+                  (org, "asset_of_%d" % p, "asset of %d" % p, p))
     before_act = activity(stack, pid)
     assert [g["status"] for g in grants(stack, hub)] == ["active"]
 
@@ -308,7 +309,7 @@ def test_disconnect_and_remove_buttons(stack):
     assert p["status"] == "disconnected" and p["removed_at"] is None
     assert tokens(stack, pid) is None
     assert_one_new(stack, pid, before_act, "disconnected")
-    assert stack.sql("SELECT count(*) FROM assets WHERE portal_id = %s", (pid,))[0][0] == 1
+    assert stack.sql("SELECT count(*) FROM assets WHERE source_portal_id = %s", (pid,))[0][0] == 1
     row = portals_row(c, pid)
     assert 'data-status="disconnected"' in row and 'id="reconnect-%d"' % pid in row
     refresh_due(stack, [pid])
@@ -327,7 +328,7 @@ def test_disconnect_and_remove_buttons(stack):
     assert portals_row(c, pid2) is None
     assert portal(stack, pid2)["removed_at"] is not None
     assert tokens(stack, pid2) is None
-    assert stack.sql("SELECT count(*) FROM assets WHERE portal_id = %s", (pid2,))[0][0] == 1
+    assert stack.sql("SELECT count(*) FROM assets WHERE source_portal_id = %s", (pid2,))[0][0] == 1
     assert_one_new(stack, pid2, acts2, "removed")
     assert [a[0] for a in acts2] == [a[0] for a in activity(stack, pid2)][:len(acts2)]
 
@@ -335,7 +336,7 @@ def test_disconnect_and_remove_buttons(stack):
     csrf = c.csrf("/portals/%d/remove" % pid)
     assert c.post("/portals/%d/remove" % pid, {"csrf": csrf, "confirm": "yes"}).status_code == 303
     assert portals_row(c, pid) is None
-    assert stack.sql("SELECT count(*) FROM assets WHERE portal_id = %s", (pid,))[0][0] == 1
+    assert stack.sql("SELECT count(*) FROM assets WHERE source_portal_id = %s", (pid,))[0][0] == 1
     assert len(activity(stack, pid)) == len(before_act) + 2
 
 

@@ -1,0 +1,64 @@
+/*
+ * db_runs: runs (imports now; deployments and audits later), their jobs,
+ * and HubSpot's burst limit shared by every worker (hs_pacing).  Return
+ * contract as in db.h.
+ */
+#ifndef JS_DB_RUNS_H
+#define JS_DB_RUNS_H
+
+#include "db.h"
+
+/* A run as its page and the worker read it. */
+struct run_row {
+	long long id, org_id, portal_id, started_by;
+	char kind[16];	/* import, deploy, audit */
+	char state[16]; /* queued, running, succeeded, partly_failed, failed */
+	int steps_total, steps_done;
+	long items_seen, items_new, items_changed, items_unchanged, items_gone, items_failed;
+	long hs_calls;
+	char failure_code[16]; /* auth, hubspot, retries, type; "" */
+	char failure_message[600];
+	char failure_category[64];
+	char failure_correlation_id[80];
+	long long created_at, started_at, finished_at; /* Unix seconds; 0 unset */
+	long long now;				       /* the database's clock */
+	char portal_name[256];
+	long long hub_id;
+	char started_by_email[256];
+	char last_error[300]; /* the job's last retried error, while queued again */
+};
+
+/*
+ * A new run of kind for portal, started by user.  With failure_code NULL it
+ * is queued with its job (steps_total steps); otherwise it is recorded failed
+ * at once with that code and message (no job).  1 with *id, or -1.
+ */
+int db_runs_create(struct db *db, long long org, long long portal, const char *kind,
+		   long long user, int steps_total, const char *failure_code,
+		   const char *failure_message, long long *id);
+/* Run id of org (0: any organisation, for the worker).  1, 0 not found. */
+int db_runs_get(struct db *db, long long org, long long id, struct run_row *out);
+/* Mark a run running (its first claim, or a claim after a dead worker).
+ * 1 running now, 0 already finished. */
+int db_runs_start(struct db *db, long long id);
+/* Step step (1-based) done: add its counts.  Applied once per step: a
+ * replayed step changes nothing (returns 0). */
+int db_runs_step(struct db *db, long long id, int step, long seen, long new_, long changed,
+		 long unchanged, long gone, long calls);
+/* Finish a run: state and (for failures) why.  1, 0 already finished. */
+int db_runs_finish(struct db *db, long long id, const char *state, const char *code,
+		   const char *message, const char *category, const char *correlation_id);
+/* The newest runs of a portal (at most max) into out; *n rows.  1 or -1. */
+int db_runs_of_portal(struct db *db, long long org, long long portal, struct run_row *out,
+		      int max, int *n);
+
+/*
+ * Take one call of HubSpot's burst limit for hub: limit calls per window_ms,
+ * shared through PostgreSQL by every worker.  1 granted; 0 not now, with
+ * *wait_ms until it may be; -1 error.
+ */
+int db_pace_take(struct db *db, long long hub, int limit, long window_ms, long *wait_ms);
+/* HubSpot answered 429: no call to hub for wait_ms. */
+int db_pace_block(struct db *db, long long hub, long wait_ms);
+
+#endif

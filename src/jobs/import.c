@@ -1,0 +1,428 @@
+/*
+ * import: the import job.  See import.h.
+ */
+#include "import.h"
+#include "asset.h"
+#include "db_activity.h"
+#include "db_asset.h"
+#include "db_runs.h"
+#include "hs.h"
+#include "log.h"
+#include "refresh.h"
+#include "status.h"
+#include "tok.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+void import_auth_failure(const char *portal_name, const char *status, const char *reason,
+			 char *out, size_t cap)
+{
+	int s = status_parse(status);
+
+	snprintf(out, cap,
+		 "Authentication error: %s is %s, so JetStack AI cannot call HubSpot for it%s%s "
+		 "Reconnect the portal, then import again. Nothing was read from HubSpot.",
+		 portal_name, s >= 0 ? status_label((enum portal_status)s) : status,
+		 reason && reason[0] ? ": " : ".", reason && reason[0] ? reason : "");
+}
+
+/* One run being worked: what every step needs. */
+struct work {
+	struct db *db;
+	struct httpc *http;
+	const struct conf *conf;
+	const struct job_row *j;
+	struct run_row run;
+	struct job_portal portal;
+	struct hs_config cfg;
+	struct tokens tok;
+	int refreshed; /* the one refresh after a 401 was spent */
+	long calls;    /* HubSpot calls of the current step */
+	long wait_ms;
+	char *why;
+	size_t whylen;
+};
+
+/* Finish the run (state, why), with its activity entry.  IMPORT_DONE, or
+ * IMPORT_RETRY when the database failed. */
+static enum import_outcome finish(struct work *w, const char *state, const char *code,
+				  const char *message, const struct hs_error *err)
+{
+	char entry[1200];
+	int rc;
+
+	if (db_begin(w->db) < 0)
+		goto db_fail;
+	rc = db_runs_finish(w->db, w->run.id, state, code, message, err ? err->category : "",
+			    err ? err->correlation_id : "");
+	if (rc < 0)
+		goto db_fail;
+	if (rc == 1) {
+		struct run_row r;
+
+		if (db_runs_get(w->db, 0, w->run.id, &r) < 0)
+			goto db_fail;
+		if (strcmp(state, "succeeded") == 0)
+			snprintf(entry, sizeof(entry),
+				 "Import finished: %ld groups and properties read, %ld new, %ld "
+				 "changed, %ld unchanged, %ld gone from HubSpot.",
+				 r.items_seen, r.items_new, r.items_changed, r.items_unchanged,
+				 r.items_gone);
+		else
+			snprintf(entry, sizeof(entry), "Import failed: %s", message);
+		if (db_activity_add(w->db, w->run.org_id, w->run.portal_id, 0,
+				    strcmp(state, "succeeded") == 0 ? "import_finished"
+								    : "import_failed",
+				    entry, err && err->correlation_id[0] ? err->correlation_id : NULL) <
+		    0)
+			goto db_fail;
+	}
+	if (db_commit(w->db) < 0)
+		goto db_fail;
+	{
+		char id[24];
+
+		snprintf(id, sizeof(id), "%lld", w->run.id);
+		log_event(strcmp(state, "succeeded") == 0 ? LOG_INFO : LOG_WARN, NULL,
+			  "import_finished", "run", id, "state", state, "code", code, NULL);
+	}
+	return IMPORT_DONE;
+db_fail:
+	db_rollback(w->db);
+	snprintf(w->why, w->whylen, "database error");
+	return IMPORT_RETRY;
+}
+
+/* Fail on a HubSpot answer that a retry will not mend. */
+static enum import_outcome hubspot_failure(struct work *w, const char *what,
+					   const struct hs_error *err)
+{
+	char msg[600];
+
+	if (err->kind == HS_ERR_PERMISSION)
+		snprintf(msg, sizeof(msg),
+			 "HubSpot refused to %s (%s%s%s). The portal's connection lacks a "
+			 "permission imports need: reconnect it so that HubSpot asks for the "
+			 "current scopes.",
+			 what, err->category[0] ? err->category : hs_strerror(err->kind),
+			 err->message[0] ? ": " : "", err->message);
+	else
+		snprintf(msg, sizeof(msg), "HubSpot's answer when asked to %s could not be used (%s%s%s).",
+			 what, hs_strerror(err->kind), err->message[0] ? ": " : "", err->message);
+	return finish(w, "failed", "hubspot", msg, err);
+}
+
+/*
+ * Take a burst-limit slot for the portal.  0 go; 1 the job must give its
+ * thread back (w->wait_ms set); -1 database error.
+ */
+static int pace(struct work *w)
+{
+	for (;;) {
+		long wait = 0;
+		int rc = db_pace_take(w->db, w->portal.hub_id, (int)w->conf->hs_burst_limit,
+				      w->conf->hs_burst_window_ms, &wait);
+
+		if (rc < 0)
+			return -1;
+		if (rc == 1)
+			return 0;
+		if (wait > IMPORT_MAX_INLINE_WAIT_MS) {
+			w->wait_ms = wait;
+			return 1;
+		}
+		struct timespec ts = {wait / 1000, (wait % 1000) * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* After any answer: HubSpot said the window is spent (Remaining 0) or
+ * answered 429: nobody calls this hub until it says. */
+static void note_limits(struct work *w, const struct hs_error *err)
+{
+	long wait = 0;
+
+	if (err->http_status == 429)
+		wait = err->retry_after > 0	 ? err->retry_after * 1000
+		       : err->rl_interval_ms > 0 ? err->rl_interval_ms
+						 : w->conf->hs_burst_window_ms;
+	else if (err->rl_remaining == 0 && err->rl_interval_ms > 0)
+		wait = err->rl_interval_ms;
+	if (wait > 0)
+		db_pace_block(w->db, w->portal.hub_id, wait);
+	if (err->http_status == 429)
+		db_counter_bump(w->db, "hubspot_429");
+}
+
+enum call_result { CALL_OK, CALL_DONE, CALL_RETRY, CALL_POSTPONE };
+
+/*
+ * One read of object type ot (groups, or properties), paced, with the
+ * one refresh-and-retry a 401 allows.  On CALL_DONE or CALL_RETRY *out
+ * holds the import's outcome.
+ */
+static enum call_result call(struct work *w, int groups, const char *ot, struct hs_groups *g,
+			     struct hs_properties *p, enum import_outcome *out)
+{
+	struct hs_error err;
+	enum hs_err e;
+	char what[96];
+
+	snprintf(what, sizeof(what), "read the %s %s", ot, groups ? "property groups" : "properties");
+	for (int attempt = 0;; attempt++) {
+		int rc = pace(w);
+
+		if (rc < 0) {
+			snprintf(w->why, w->whylen, "database error");
+			*out = IMPORT_RETRY;
+			return CALL_RETRY;
+		}
+		if (rc > 0) {
+			*out = IMPORT_POSTPONE;
+			return CALL_POSTPONE;
+		}
+		memset(&err, 0, sizeof(err));
+		w->calls++;
+		e = groups ? hs_get_groups(w->http, &w->cfg, w->tok.access, ot, g, &err)
+			   : hs_get_properties(w->http, &w->cfg, w->tok.access, ot, p, &err);
+		note_limits(w, &err);
+		if (e == HS_OK)
+			return CALL_OK;
+		if (e == HS_ERR_AUTH && attempt == 0 && !w->refreshed) {
+			/* expired or invalid access token: refresh once, retry once */
+			struct hs_error rerr;
+			enum refresh_result rr;
+
+			memset(&rerr, 0, sizeof(rerr));
+			w->refreshed = 1;
+			rr = refresh_portal(w->db, w->http, w->conf, w->j->portal,
+					    &w->tok, &rerr);
+			if (rr == REFRESH_OK)
+				continue;
+			if (rr == REFRESH_RETRY) {
+				snprintf(w->why, w->whylen, "refresh: %s", hs_strerror(rerr.kind));
+				*out = IMPORT_RETRY;
+				return CALL_RETRY;
+			}
+			if (rr == REFRESH_ERROR) {
+				snprintf(w->why, w->whylen, "database error");
+				*out = IMPORT_RETRY;
+				return CALL_RETRY;
+			}
+			/* refused: the portal left Connected (or was reconnected
+			 * meanwhile: its next import uses the new grant) */
+			struct job_portal now;
+			char msg[1400];
+
+			if (db_job_portal(w->db, w->j->portal, &now) < 0) {
+				snprintf(w->why, w->whylen, "database error");
+				*out = IMPORT_RETRY;
+				return CALL_RETRY;
+			}
+			import_auth_failure(now.name, now.status, now.reason, msg, sizeof(msg));
+			*out = finish(w, "failed", "auth", msg, &rerr);
+			return CALL_DONE;
+		}
+		if (e == HS_ERR_AUTH) {
+			char msg[600];
+
+			snprintf(msg, sizeof(msg),
+				 "Authentication error: HubSpot refused the access token again "
+				 "after a refresh (%s). Reconnect the portal, then import again.",
+				 err.category[0] ? err.category : hs_strerror(e));
+			*out = finish(w, "failed", "auth", msg, &err);
+			return CALL_DONE;
+		}
+		if (e == HS_ERR_TRANSIENT && err.http_status == 429) {
+			/* wait what HubSpot says; not an attempt */
+			w->wait_ms = err.retry_after > 0 ? err.retry_after * 1000
+				     : err.rl_interval_ms > 0 ? err.rl_interval_ms
+							      : w->conf->hs_burst_window_ms;
+			*out = IMPORT_POSTPONE;
+			return CALL_POSTPONE;
+		}
+		if (e == HS_ERR_TRANSIENT) {
+			if (w->j->attempts >= IMPORT_MAX_ATTEMPTS) {
+				char msg[600];
+
+				snprintf(msg, sizeof(msg),
+					 "HubSpot did not answer properly after %d attempts (%s%s%s). "
+					 "This is usually temporary: import again later.",
+					 w->j->attempts, hs_strerror(e),
+					 err.correlation_id[0] ? ", correlation id " : "",
+					 err.correlation_id);
+				*out = finish(w, "failed", "retries", msg, &err);
+				return CALL_DONE;
+			}
+			snprintf(w->why, w->whylen, "%s: %s%s%s", what, hs_strerror(e),
+				 err.correlation_id[0] ? " correlationId " : "",
+				 err.correlation_id);
+			*out = IMPORT_RETRY;
+			return CALL_RETRY;
+		}
+		*out = hubspot_failure(w, what, &err);
+		return CALL_DONE;
+	}
+}
+
+/* 1 when a custom (not HubSpot-defined) property of p is in group g. */
+static int holds_custom(const struct hs_group *g, const struct hs_properties *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (!p->items[i].hubspot_defined && p->items[i].group_name != NULL &&
+		    strcmp(p->items[i].group_name, g->name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Store one object type's groups and custom properties, mark what is gone,
+ * and count the step: one transaction.  0, or -1 (database; rolled back). */
+static int store(struct work *w, int step, const char *ot, const struct hs_groups *g,
+		 const struct hs_properties *p)
+{
+	long seen = 0, n_new = 0, changed = 0, unchanged = 0, gone = 0;
+	struct buf fp, opts;
+	int result = -1;
+
+	buf_init(&fp, 1 << 20);
+	buf_init(&opts, 1 << 20);
+	if (db_begin(w->db) < 0)
+		goto out;
+	for (size_t i = 0; i < g->n + p->n; i++) {
+		const struct hs_group *gi = i < g->n ? &g->items[i] : NULL;
+		const struct hs_property *pi = gi ? NULL : &p->items[i - g->n];
+		struct asset_in a = {.org_id = w->run.org_id,
+				     .source_hub_id = w->portal.hub_id,
+				     .source_portal_id = w->j->portal,
+				     .run_id = w->run.id,
+				     .object_type = ot};
+		enum asset_outcome oc;
+
+		if (pi != NULL && pi->hubspot_defined)
+			continue; /* HubSpot's own properties are never imported */
+		if (gi != NULL && !holds_custom(gi, p))
+			continue; /* HubSpot's groups carry no flag: a group is the
+				   * agency's when custom properties live in it */
+		buf_reset(&fp);
+		buf_reset(&opts);
+		if (gi != NULL) {
+			a.kind = "group";
+			a.name = gi->name;
+			a.label = gi->label;
+			a.group_name = a.type = a.field_type = "";
+			a.options = "[]";
+			a.definition = gi->json ? gi->json : "{}";
+			if (asset_group_fingerprint(gi, &fp) < 0)
+				goto fail;
+		} else {
+			a.kind = "property";
+			a.name = pi->name;
+			a.label = pi->label;
+			a.group_name = pi->group_name ? pi->group_name : "";
+			a.type = pi->type;
+			a.field_type = pi->field_type;
+			a.definition = pi->json ? pi->json : "{}";
+			if (asset_property_fingerprint(pi, &fp) < 0 ||
+			    asset_property_options(pi, &opts) < 0)
+				goto fail;
+			a.options = buf_str(&opts);
+		}
+		a.fingerprint = buf_str(&fp);
+		if (db_asset_put(w->db, &a, &oc) < 0)
+			goto fail;
+		seen++;
+		n_new += oc == ASSET_NEW;
+		changed += oc == ASSET_CHANGED;
+		unchanged += oc == ASSET_UNCHANGED;
+	}
+	if (db_asset_mark_gone(w->db, w->run.org_id, w->portal.hub_id, ot, w->run.id, &gone) < 0 ||
+	    db_runs_step(w->db, w->run.id, step, seen, n_new, changed, unchanged, gone, w->calls) <
+		0 ||
+	    db_commit(w->db) < 0)
+		goto fail;
+	result = 0;
+	goto out;
+fail:
+	db_rollback(w->db);
+out:
+	buf_free(&fp);
+	buf_free(&opts);
+	return result;
+}
+
+enum import_outcome import_work(struct db *db, struct httpc *http, const struct conf *conf,
+				const struct job_row *j, char *why, size_t whylen, long *wait_ms)
+{
+	struct work w = {.db = db, .http = http, .conf = conf, .j = j, .why = why, .whylen = whylen};
+	enum import_outcome result = IMPORT_DONE;
+	int rc, type;
+
+	*wait_ms = 0;
+	why[0] = '\0';
+	rc = db_runs_get(db, 0, j->run_id, &w.run);
+	if (rc <= 0 || w.run.finished_at) {
+		if (rc < 0)
+			snprintf(why, whylen, "database error");
+		return rc < 0 ? IMPORT_RETRY : IMPORT_DONE; /* gone or finished: nothing to do */
+	}
+	rc = db_job_portal(db, j->portal, &w.portal);
+	if (rc < 0) {
+		snprintf(why, whylen, "database error");
+		return IMPORT_RETRY;
+	}
+	/* the status rules: no HubSpot call for a portal that is not
+	 * Connected, nor for a type that does not allow imports */
+	if (rc == 0 || !w.portal.connected) {
+		char msg[1400];
+
+		import_auth_failure(rc ? w.portal.name : "The portal", rc ? w.portal.status : "removed",
+				    rc ? w.portal.reason : "", msg, sizeof(msg));
+		return finish(&w, "failed", "auth", msg, NULL);
+	}
+	type = conf_conn_parse(w.portal.conn_type);
+	if (type < 0 || !conf_conn_allows((enum conn_type)type, CONN_WORK_IMPORT)) {
+		char msg[400];
+
+		snprintf(msg, sizeof(msg), "%s is an %s connection, which allows %s, not imports.",
+			 w.portal.name, conf_conn_label((enum conn_type)type),
+			 conf_conn_allows_text((enum conn_type)type));
+		return finish(&w, "failed", "type", msg, NULL);
+	}
+	if (db_runs_start(db, w.run.id) < 0) {
+		snprintf(why, whylen, "database error");
+		return IMPORT_RETRY;
+	}
+	rc = tok_get(db, conf, j->portal, &w.tok);
+	if (rc <= 0) {
+		snprintf(why, whylen, "tokens unreadable with this key or database error");
+		return IMPORT_RETRY;
+	}
+	hs_config_from_conf(conf, &w.cfg);
+	for (int step = w.run.steps_done + 1; step <= ASSET_OBJECT_TYPES; step++) {
+		const char *ot = asset_object_types[step - 1];
+		struct hs_groups g = {0};
+		struct hs_properties p = {0};
+		enum call_result cr;
+
+		w.calls = 0;
+		cr = call(&w, 1, ot, &g, &p, &result);
+		if (cr == CALL_OK)
+			cr = call(&w, 0, ot, &g, &p, &result);
+		if (cr == CALL_OK && store(&w, step, ot, &g, &p) < 0) {
+			snprintf(why, whylen, "database error");
+			result = IMPORT_RETRY;
+			cr = CALL_RETRY;
+		}
+		hs_groups_free(&g);
+		hs_properties_free(&p);
+		if (cr != CALL_OK)
+			goto out;
+	}
+	result = finish(&w, "succeeded", "", "", NULL);
+out:
+	*wait_ms = w.wait_ms;
+	tok_free(&w.tok);
+	return result;
+}

@@ -1,0 +1,50 @@
+/*
+ * import: the import job -- a portal's custom properties of contacts,
+ * companies, deals and tickets, and the property groups that hold them,
+ * become assets in the organisation's library (HubSpot-defined properties
+ * never do; HubSpot's groups API has no such flag, so a group is imported
+ * when custom properties live in it) (one step per object type, each committed
+ * with its counts, so a run resumed by another worker goes on from the
+ * last finished step).
+ *
+ * The status rules: a portal that is not Connected fails the run at once
+ * with an authentication error and no HubSpot call; a connection type
+ * that does not allow imports fails it the same way.  HubSpot: 401 ->
+ * refresh once (compare-and-swap) and retry once; 429 -> wait what HubSpot
+ * says, shared with every worker (db_pace_block); 5xx and timeouts ->
+ * retried with backoff, then the run fails with the reason.  Every call
+ * first takes a slot of the portal's burst limit (db_pace_take), and a job
+ * that would wait long gives its thread back (IMPORT_POSTPONE).
+ */
+#ifndef JS_IMPORT_H
+#define JS_IMPORT_H
+
+#include "conf.h"
+#include "db.h"
+#include "db_job.h"
+
+struct httpc;
+
+/* Attempts of a run's job before the run fails on transient errors. */
+#define IMPORT_MAX_ATTEMPTS 5
+/* Longest wait for a burst-limit slot inside a thread; longer ones give
+ * the thread back. */
+#define IMPORT_MAX_INLINE_WAIT_MS 300
+
+enum import_outcome {
+	IMPORT_DONE,	 /* the run finished (succeeded or failed): finish the job */
+	IMPORT_RETRY,	 /* transient: retry the job with backoff (why says what) */
+	IMPORT_POSTPONE, /* wait *wait_ms for the burst limit, attempt not counted */
+};
+
+/* Work import job j as far as it goes. */
+enum import_outcome import_work(struct db *db, struct httpc *http, const struct conf *conf,
+				const struct job_row *j, char *why, size_t whylen, long *wait_ms);
+
+/* The first words of a failed import of a portal that is not Connected,
+ * for the request that refuses to queue one: "<Portal> is <Status>:
+ * <reason> Reconnect it, then import again."  Always NUL-terminated. */
+void import_auth_failure(const char *portal_name, const char *status, const char *reason,
+			 char *out, size_t cap);
+
+#endif
