@@ -96,5 +96,16 @@ int metrics_render_gauges(struct buf *out, const struct db_gauges *g)
 				v = g->counters[i].value;
 		buf_printf(out, "jetstack_token_refreshes_total{outcome=\"%s\"} %lld\n", outcome, v);
 	}
+	{
+		long long n429 = 0;
+
+		for (int i = 0; i < g->ncounters; i++)
+			if (strcmp(g->counters[i].name, "hubspot_429") == 0)
+				n429 = g->counters[i].value;
+		buf_puts(out, "# HELP jetstack_hubspot_rate_limited_total HubSpot answers 429 (rate "
+			      "limit) met by the worker.\n"
+			      "# TYPE jetstack_hubspot_rate_limited_total counter\n");
+		buf_printf(out, "jetstack_hubspot_rate_limited_total %lld\n", n429);
+	}
 	return out->overflow || out->oom ? -1 : 0;
 }

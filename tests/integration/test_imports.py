@@ -230,6 +230,8 @@ def test_429_waits_what_hubspot_says(stack):
     assert stack.sql("SELECT value FROM worker_counters WHERE name = 'hubspot_429'")[0][0] >= 1
     metrics = c.get("/metrics").text
     assert re.search(r'jetstack_jobs_queued\{kind="import"\} \d+', metrics), metrics[-500:]
+    n = int(re.search(r"^jetstack_hubspot_rate_limited_total (\d+)$", metrics, re.M).group(1))
+    assert n >= 1
 
 
 def test_a_killed_worker_leaves_a_run_another_resumes(stack):
@@ -252,3 +254,28 @@ def test_a_killed_worker_leaves_a_run_another_resumes(stack):
     stack.worker_once(env=RUN_ENV)
     r = run_row(stack, run)
     assert (r["state"], r["steps_done"], r["items_new"]) == ("succeeded", 4, 8), r
+
+
+def test_two_workers_share_the_burst_limit(stack):
+    """Our limit (3 calls per 1.5 s here) is below HubSpot's (4 per 1.5 s,
+    lowered in the simulator): two workers working two imports of one
+    portal, 16 calls in all, meet no 429 and finish both runs."""
+    c, hub, pid = connected(stack)
+    set_schema(stack, hub, [tier()])
+    stack.sim("POST", "/_sim/config", {"burst_limit": 4, "burst_window_ms": 1500})
+    before = stack.sql("SELECT coalesce(sum(value), 0) FROM worker_counters WHERE name = 'hubspot_429'")[0][0]
+    runs = [start_import(c, pid), start_import(c, pid)]
+    env = dict(RUN_ENV, JETSTACK_WORKER_POLL_SECONDS="1", JETSTACK_HUBSPOT_BURST_LIMIT="3",
+               JETSTACK_HUBSPOT_BURST_WINDOW_MS="1500")
+    t0 = time.time()
+    try:
+        with stack.worker_proc(env=env), stack.worker_proc(env=env):
+            assert wait_until(lambda: all(run_row(stack, r)["state"] == "succeeded" for r in runs),
+                              timeout=60), [run_row(stack, r) for r in runs]
+    finally:
+        stack.sim("POST", "/_sim/config", {"burst_limit": 110, "burst_window_ms": 10000})
+    elapsed = time.time() - t0
+    after = stack.sql("SELECT coalesce(sum(value), 0) FROM worker_counters WHERE name = 'hubspot_429'")[0][0]
+    assert after == before  # no 429 met
+    assert sum(run_row(stack, r)["hs_calls"] for r in runs) == 16
+    assert elapsed >= 4 * 1.5 * 0.9, elapsed  # 16 calls at 3 per window: at least 5 windows
