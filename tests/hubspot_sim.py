@@ -638,6 +638,7 @@ CUSTOM_VOCAB = {
         ("Decision date", "datetime", None),
         ("Upsell opportunity", "select", ["None", "SEO add-on", "Paid media", "Retainer increase"]),
         ("Setup fee", "currency", None),
+        ("Billing contact phone", "phone", None),
         ("Sales region", "select", _REGIONS),
     ],
     "tickets": [
@@ -645,6 +646,7 @@ CUSTOM_VOCAB = {
         ("Client impact", "radio", ["Low", "Medium", "High", "Critical"]),
         ("SLA tier", "select", ["Standard", "Priority", "Premium"]),
         ("First response due", "datetime", None),
+        ("Target resolution date", "date", None),
         ("Root cause category", "select", ["Configuration", "Content", "Third-party outage", "Bug", "User error"]),
         ("Escalated to account manager", "bool", None),
         ("Billable", "bool", None),
