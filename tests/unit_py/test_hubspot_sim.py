@@ -697,3 +697,752 @@ def test_throughput_with_latency(base):
     elapsed = time.monotonic() - t0
     assert codes == [200] * n
     assert n / elapsed >= 300, "only %.0f req/s" % (n / elapsed)
+
+
+# ------------------------------------------------------------------ CRM properties API (2026-03)
+PROPS = "/crm/properties/2026-03/"
+READ_ALL = ["crm.schemas.contacts.read", "crm.schemas.companies.read", "crm.schemas.deals.read", "tickets"]
+WRITE_ALL = READ_ALL + ["crm.schemas.contacts.write", "crm.schemas.companies.write", "crm.schemas.deals.write"]
+PROPERTY_KEYS = {"name", "label", "type", "fieldType", "description", "groupName", "options", "displayOrder",
+                 "hasUniqueValue", "hidden", "formField", "calculated", "externalOptions", "archived", "createdAt",
+                 "updatedAt", "modificationMetadata", "dataSensitivity"}
+ISO_MS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
+
+
+def bearer(base, hub=ACME, scopes=WRITE_ALL, user="alex@agency.example"):
+    g = requests.post(base + "/_sim/grants", json={"hub_id": hub, "user_email": user,
+                                                   "scopes": ["oauth"] + list(scopes)})
+    assert g.status_code == 200, g.text
+    return {"Authorization": "Bearer " + g.json()["access_token"]}
+
+
+def api(base, method, path, h, **kw):
+    return requests.request(method, base + PROPS + path, headers=h, **kw)
+
+
+def prop(name="favorite_food", **kw):
+    body = {"name": name, "label": "Favorite food", "type": "string", "fieldType": "text",
+            "groupName": "contactinformation"}
+    body.update(kw)
+    return body
+
+
+def enum_prop(name="contract_tier", values=("gold", "silver"), **kw):
+    opts = [{"label": v.title(), "value": v, "displayOrder": i, "hidden": False} for i, v in enumerate(values)]
+    return prop(name, label="Contract tier", type="enumeration", fieldType="select", options=opts, **kw)
+
+
+def custom_schema(base, hub, object_type="contacts", groups=None, props=None, **extra):
+    body = {"object_type": object_type,
+            "groups": groups if groups is not None else [{"name": "agency_info", "label": "Agency info"}],
+            "properties": props if props is not None else [], **extra}
+    r = requests.post(base + "/_sim/portals/%d/properties" % hub, json=body)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def names(r):
+    assert r.status_code == 200, r.text
+    return [p["name"] for p in r.json()["results"]]
+
+
+def test_properties_list_shapes_defaults_and_custom(base):
+    hub = 40000101
+    h = bearer(base, hub)
+    custom_schema(base, hub, props=[{"name": "lead_source_detail", "label": "Lead source detail", "type": "string",
+                                     "fieldType": "text", "groupName": "agency_info"},
+                                    {"name": "onboarding_stage", "label": "Onboarding stage",
+                                     "type": "enumeration", "fieldType": "radio", "groupName": "agency_info",
+                                     "options": [{"label": "Kickoff", "value": "kickoff"},
+                                                 {"label": "Live", "value": "live", "description": "Done"}]}])
+    expect = {"contacts": {"email", "firstname", "lastname", "lifecyclestage", "hs_lead_status", "hubspot_owner_id"},
+              "companies": {"name", "domain", "industry", "lifecyclestage"},
+              "deals": {"dealname", "amount", "dealstage", "pipeline", "closedate"},
+              "tickets": {"subject", "content", "hs_pipeline", "hs_pipeline_stage", "hs_ticket_priority"}}
+    for ot, must in expect.items():
+        r = api(base, "GET", ot, h)
+        assert r.headers["Content-Type"].startswith("application/json")
+        results = r.json()["results"]
+        assert must <= {p["name"] for p in results}, ot
+        for p in results:
+            assert PROPERTY_KEYS <= set(p), (ot, p["name"], PROPERTY_KEYS - set(p))
+            assert set(p["modificationMetadata"]) >= {"archivable", "readOnlyDefinition", "readOnlyValue"}
+            assert ISO_MS.fullmatch(p["createdAt"]) and ISO_MS.fullmatch(p["updatedAt"])
+            assert p["archived"] is False and isinstance(p["options"], list)
+            assert p["fieldType"] in {"booleancheckbox", "calculation_equation", "checkbox", "date", "file", "html",
+                                      "number", "phonenumber", "radio", "select", "text", "textarea"}
+            for o in p["options"]:
+                assert set(o) == {"label", "value", "description", "displayOrder", "hidden"}
+            if p["type"] == "enumeration" and not p["externalOptions"]:
+                assert p["options"], p["name"]
+        defined = [p for p in results if p.get("hubspotDefined")]
+        assert len(defined) >= 10 and all(p["modificationMetadata"]["archivable"] is False for p in defined)
+    contacts = api(base, "GET", "contacts", h).json()["results"]
+    mine = [p for p in contacts if p["name"] in ("lead_source_detail", "onboarding_stage")]
+    assert [p["name"] for p in mine] == ["lead_source_detail", "onboarding_stage"]
+    assert all("hubspotDefined" not in p for p in mine)  # custom: absent, read as false
+    assert mine[1]["options"] == [
+        {"label": "Kickoff", "value": "kickoff", "description": "", "displayOrder": 0, "hidden": False},
+        {"label": "Live", "value": "live", "description": "Done", "displayOrder": 1, "hidden": False}]
+    assert mine[0]["modificationMetadata"] == {"archivable": True, "readOnlyDefinition": False,
+                                               "readOnlyValue": False, "readOnlyOptions": False}
+    lc = [p for p in contacts if p["name"] == "lifecyclestage"][0]
+    assert lc["type"] == "enumeration" and lc["hubspotDefined"] is True and \
+        [o["value"] for o in lc["options"]][:2] == ["subscriber", "lead"]
+    # object type ids name the same objects
+    assert names(api(base, "GET", "0-1", h)) == [p["name"] for p in contacts]
+    for ot, oid in (("companies", "0-2"), ("deals", "0-3"), ("tickets", "0-5")):
+        assert names(api(base, "GET", oid, h)) == names(api(base, "GET", ot, h))
+
+
+def test_property_groups_list(base):
+    hub = 40000102
+    h = bearer(base, hub)
+    custom_schema(base, hub, groups=[{"name": "agency_info", "label": "Agency info", "displayOrder": 3}])
+    r = api(base, "GET", "contacts/groups", h)
+    assert r.status_code == 200
+    groups = r.json()["results"]
+    assert all(set(g) == {"name", "label", "displayOrder", "archived"} for g in groups)
+    assert groups[0] == {"name": "contactinformation", "label": "Contact information", "displayOrder": 0,
+                         "archived": False}
+    assert groups[-1] == {"name": "agency_info", "label": "Agency info", "displayOrder": 3, "archived": False}
+    for ot, first in (("companies", "companyinformation"), ("deals", "dealinformation"),
+                      ("tickets", "ticketinformation"), ("0-5", "ticketinformation")):
+        assert api(base, "GET", ot + "/groups", h).json()["results"][0]["name"] == first
+    # every property's group is listed
+    for ot in ("contacts", "companies", "deals", "tickets"):
+        gnames = {g["name"] for g in api(base, "GET", ot + "/groups", h).json()["results"]}
+        assert {p["groupName"] for p in api(base, "GET", ot, h).json()["results"]} <= gnames
+
+
+def test_properties_unknown_object_type_and_paths(base):
+    h = bearer(base)
+    for ot in ("widgets", "contact", "Contacts", "0-4", "products"):
+        r = api(base, "GET", ot, h)
+        assert r.status_code == 400, ot
+        body = r.json()
+        assert set(body) == {"status", "message", "correlationId"}
+        assert body["status"] == "error" and body["message"] == "Unable to infer object type from: %s" % ot
+        uuid.UUID(body["correlationId"])
+        assert api(base, "GET", ot + "/groups", h).status_code == 400
+    assert_api_error(api(base, "GET", "contacts/a/b", h), 404, "OBJECT_NOT_FOUND")
+    assert_api_error(api(base, "GET", "", h), 404, "OBJECT_NOT_FOUND")
+    r = api(base, "PUT", "contacts", h, json={})
+    assert r.status_code == 405 and r.headers["Allow"] == "GET, POST"
+    assert api(base, "GET", "contacts/batch/read", h).status_code == 405
+    # other versions are not served
+    assert requests.get(base + "/crm/v3/properties/contacts", headers=h).status_code == 404
+
+
+def test_properties_authentication(base):
+    tok = connect(base, scope="oauth crm.schemas.contacts.read")
+    h = {"Authorization": "Bearer " + tok["access_token"]}
+    assert api(base, "GET", "contacts", h).status_code == 200
+    r = requests.get(base + PROPS + "contacts")
+    assert_api_error(r, 401, "INVALID_AUTHENTICATION")
+    assert "X-HubSpot-RateLimit-Max" not in r.headers
+    assert_api_error(api(base, "GET", "contacts", {"Authorization": "Bearer C-nope"}), 401,
+                     "INVALID_AUTHENTICATION")
+    assert_api_error(api(base, "GET", "contacts", {"Authorization": "Basic abc"}), 401, "INVALID_AUTHENTICATION")
+    requests.post(base + "/_sim/clock", json={"advance_seconds": 1801}).raise_for_status()
+    body = assert_api_error(api(base, "GET", "contacts/groups", h), 401, "EXPIRED_AUTHENTICATION")
+    assert "expired" in body["message"]
+    fresh = {"Authorization": "Bearer " + refresh(base, tok["refresh_token"]).json()["access_token"]}
+    assert api(base, "GET", "contacts/groups", fresh).status_code == 200
+    requests.post(base + "/_sim/portals/%d/uninstall" % ACME).raise_for_status()
+    assert_api_error(api(base, "GET", "contacts", fresh), 401, "INVALID_AUTHENTICATION")
+    # a deactivated installing user
+    tok = connect(base, GLOBEX, scope="oauth crm.schemas.contacts.read", as_user="sam@agency.example")
+    h = {"Authorization": "Bearer " + tok["access_token"]}
+    assert api(base, "GET", "contacts", h).status_code == 200
+    requests.post(base + "/_sim/users/%s/deactivate" % SAM).raise_for_status()
+    assert_api_error(api(base, "GET", "contacts", h), 401, "INVALID_AUTHENTICATION")
+
+
+def assert_missing_scopes(r, *must):
+    body = assert_api_error(r, 403, "MISSING_SCOPES")
+    assert body["message"].startswith("This app hasn't been granted all required scopes")
+    assert body["errors"][0]["message"] == "One or more of the following scopes are required."
+    required = body["errors"][0]["context"]["requiredScopes"]
+    for s in must:
+        assert s in required, (s, required)
+    assert body["links"] == {"scopes": "https://developers.hubspot.com/scopes"}
+    return required
+
+
+def test_properties_scopes(base):
+    h = bearer(base, scopes=["settings.users.read"])
+    req = assert_missing_scopes(api(base, "GET", "contacts", h), "crm.schemas.contacts.read",
+                                "crm.objects.contacts.read")
+    assert all(".contacts." in s for s in req)
+    assert_missing_scopes(api(base, "GET", "contacts/groups", h), "crm.schemas.contacts.read")
+    assert_missing_scopes(api(base, "POST", "contacts", h, json=prop()), "crm.schemas.contacts.write")
+    # a read scope reads, it does not write; a write scope alone does not read
+    h = bearer(base, scopes=["crm.schemas.contacts.read"])
+    assert api(base, "GET", "contacts", h).status_code == 200
+    assert api(base, "POST", "contacts/batch/read", h, json={"inputs": [], "archived": False,
+                                                             "dataSensitivity": "non_sensitive"}).status_code == 200
+    assert_missing_scopes(api(base, "POST", "contacts", h, json=prop()), "crm.schemas.contacts.write")
+    assert_missing_scopes(api(base, "POST", "contacts/groups", h, json={"name": "x", "label": "X"}),
+                          "crm.schemas.contacts.write")
+    assert_missing_scopes(api(base, "GET", "companies", h), "crm.schemas.companies.read")
+    assert_missing_scopes(api(base, "GET", "0-3", h), "crm.schemas.deals.read")
+    assert_missing_scopes(api(base, "GET", "tickets", h), "tickets")
+    h = bearer(base, scopes=["crm.schemas.contacts.write"])
+    assert_missing_scopes(api(base, "GET", "contacts", h), "crm.schemas.contacts.read")
+    assert api(base, "POST", "contacts", h, json=prop()).status_code == 201
+    # the object scopes read properties too; the tickets scope reads and writes ticket properties
+    h = bearer(base, scopes=["crm.objects.deals.read"])
+    assert api(base, "GET", "deals", h).status_code == 200
+    assert_missing_scopes(api(base, "POST", "deals", h, json=prop(groupName="dealinformation")),
+                          "crm.schemas.deals.write")
+    h = bearer(base, scopes=["tickets"])
+    assert api(base, "GET", "0-5/groups", h).status_code == 200
+    assert api(base, "POST", "tickets", h, json=prop(groupName="ticketinformation")).status_code == 201
+    # the unknown object type is answered before the scopes
+    assert api(base, "GET", "widgets", h).status_code == 400
+
+
+def test_property_create_and_conflict(base):
+    h = bearer(base, 40000401)
+    r = api(base, "POST", "contacts", h, json=enum_prop(description="Tier", displayOrder=2, formField=True))
+    assert r.status_code == 201, r.text
+    p = r.json()
+    assert p["name"] == "contract_tier" and p["type"] == "enumeration" and p["fieldType"] == "select"
+    assert p["description"] == "Tier" and p["displayOrder"] == 2 and p["formField"] is True
+    assert p["hasUniqueValue"] is False and p["hidden"] is False and p["archived"] is False
+    assert "hubspotDefined" not in p and p["createdAt"] == p["updatedAt"] and ISO_MS.fullmatch(p["createdAt"])
+    assert [o["value"] for o in p["options"]] == ["gold", "silver"]
+    assert api(base, "GET", "contacts/contract_tier", h).json() == p
+    assert "contract_tier" in names(api(base, "GET", "contacts", h))
+    for body in (enum_prop(), prop("contract_tier"), prop("email")):  # taken, custom or HubSpot-defined
+        r = api(base, "POST", "contacts", h, json=body)
+        b = assert_api_error(r, 409, "OBJECT_ALREADY_EXISTS")
+        assert b["message"] == "Property %s already exists" % body["name"]
+        assert b["context"] == {"name": [body["name"]]}
+    # the same name on another object, or in another portal, is free
+    assert api(base, "POST", "0-2", h, json=enum_prop(groupName="companyinformation")).status_code == 201
+    assert api(base, "POST", "contacts", bearer(base, 40000402), json=enum_prop()).status_code == 201
+    assert "contract_tier" not in names(api(base, "GET", "contacts", bearer(base, INITECH)))
+    # bool properties get Yes/No options; a calculation needs a formula; unique values
+    r = api(base, "POST", "deals", h, json=prop("budget_confirmed", type="bool", fieldType="booleancheckbox",
+                                                    groupName="dealinformation"))
+    assert r.status_code == 201 and [o["value"] for o in r.json()["options"]] == ["true", "false"]
+    r = api(base, "POST", "deals", h, json=prop("margin", type="number", fieldType="calculation_equation",
+                                                    groupName="dealinformation", calculationFormula="amount * 2"))
+    assert r.status_code == 201 and r.json()["calculationFormula"] == "amount * 2"
+    r = api(base, "POST", "deals", h, json=prop("ext_id", hasUniqueValue=True, groupName="dealinformation"))
+    assert r.status_code == 201 and r.json()["hasUniqueValue"] is True
+
+
+def test_property_create_validation(base):
+    h = bearer(base, 40000403)
+    r = api(base, "POST", "contacts", h, json={"name": "x1", "label": "X"})
+    b = assert_api_error(r, 400, "VALIDATION_ERROR")
+    assert "some of required attributes are not set [fieldType, groupName, type]" in b["message"]
+    assert b["errors"][0]["in"] == "fieldType" and b["errors"][0]["code"] == "REQUIRED"
+    cases = [
+        (prop(type="string", fieldType="select"), "fieldType"),
+        (prop(type="text"), "type"),
+        (prop(type="date", fieldType="text"), "fieldType"),
+        (prop(fieldType="calculation_equation"), "calculationFormula"),
+        (prop(groupName="no_such_group"), "groupName"),
+        (prop(name="Favorite Food"), "name"),
+        (prop(name="1st"), "name"),
+        (prop(label=""), "label"),
+        (prop(hidden="no"), "hidden"),
+        (prop(displayOrder=1.5), "displayOrder"),
+        (prop(colour="red"), "colour"),
+        (prop(type="enumeration", fieldType="select"), "options"),
+        (prop(type="enumeration", fieldType="select", options=[{"label": "A", "value": "a"}]), "options"),
+        (enum_prop(values=("a", "a")), "options"),
+        (prop(options=[{"label": "A", "value": "a", "displayOrder": 0, "hidden": False}]), "options"),
+        (prop(type="bool", fieldType="booleancheckbox",
+              options=[{"label": "Y", "value": "y", "displayOrder": 0, "hidden": False}]), "options"),
+        (enum_prop(externalOptions=True), "externalOptions"),
+        (prop(numberDisplayHint="big"), "numberDisplayHint"),
+    ]
+    for body, field in cases:
+        r = api(base, "POST", "contacts", h, json=body)
+        b = assert_api_error(r, 400, "VALIDATION_ERROR")
+        assert b["errors"][0]["in"] == field, (body, b)
+    b = assert_api_error(api(base, "POST", "contacts", h, json=prop(colour="red")), 400, "VALIDATION_ERROR")
+    assert 'Unrecognized field "colour"' in b["message"]
+    # body format
+    r = api(base, "POST", "contacts", dict(h, **{"Content-Type": "text/plain"}), data=json.dumps(prop()))
+    assert_api_error(r, 415, "VALIDATION_ERROR")
+    r = api(base, "POST", "contacts", dict(h, **{"Content-Type": "application/json"}), data="{nope")
+    b = assert_api_error(r, 400, "VALIDATION_ERROR")
+    assert b["message"].startswith("Invalid input JSON on line 1, column 2")
+    r = api(base, "POST", "contacts", dict(h, **{"Content-Type": "application/json"}), data="")
+    assert_api_error(r, 400, "VALIDATION_ERROR")
+    assert_api_error(api(base, "POST", "contacts", h, json=[prop()]), 400, "VALIDATION_ERROR")
+    # nothing was created by the refused requests
+    assert "favorite_food" not in names(api(base, "GET", "contacts", h))
+    # at most ten unique value properties per object
+    for i in range(10):
+        assert api(base, "POST", "tickets", h, json=prop("uid_%d" % i, hasUniqueValue=True,
+                                                             groupName="ticketinformation")).status_code == 201
+    r = api(base, "POST", "tickets", h, json=prop("uid_10", hasUniqueValue=True, groupName="ticketinformation"))
+    assert assert_api_error(r, 400, "VALIDATION_ERROR")["errors"][0]["in"] == "hasUniqueValue"
+
+
+def test_property_get_archive_and_archived_listing(base):
+    h = bearer(base, 40000404)
+    assert api(base, "POST", "contacts", h, json=prop()).status_code == 201
+    b = assert_api_error(api(base, "GET", "contacts/nope", h), 404, "OBJECT_NOT_FOUND")
+    assert b["message"] == "Property nope does not exist"
+    assert api(base, "GET", "contacts/email", h).json()["hubspotDefined"] is True
+    r = api(base, "DELETE", "contacts/favorite_food", h)
+    assert r.status_code == 204 and r.content == b""
+    assert_api_error(api(base, "GET", "contacts/favorite_food", h), 404, "OBJECT_NOT_FOUND")
+    assert "favorite_food" not in names(api(base, "GET", "contacts", h))
+    archived = api(base, "GET", "contacts", h, params={"archived": "true"}).json()["results"]
+    assert [p["name"] for p in archived] == ["favorite_food"]
+    assert archived[0]["archived"] is True and ISO_MS.fullmatch(archived[0]["archivedAt"])
+    assert api(base, "GET", "contacts/favorite_food", h, params={"archived": "true"}).json()["archived"] is True
+    assert_api_error(api(base, "POST", "contacts", h, json=prop()), 409, "OBJECT_ALREADY_EXISTS")
+    assert_api_error(api(base, "DELETE", "contacts/favorite_food", h), 404, "OBJECT_NOT_FOUND")
+    assert_api_error(api(base, "DELETE", "contacts/email", h), 400, "VALIDATION_ERROR")
+    assert_api_error(api(base, "GET", "contacts", h, params={"archived": "maybe"}), 400, "VALIDATION_ERROR")
+    assert names(api(base, "GET", "contacts", h, params={"dataSensitivity": "sensitive"})) == []
+    assert_api_error(api(base, "GET", "contacts", h, params={"dataSensitivity": "x"}), 400, "VALIDATION_ERROR")
+
+
+def test_property_patch(base):
+    h = bearer(base, 40000405)
+    assert api(base, "POST", "contacts/groups", h, json={"name": "agency_info", "label": "Agency info"}
+               ).status_code == 201
+    created = api(base, "POST", "contacts", h, json=enum_prop()).json()
+    requests.post(base + "/_sim/clock", json={"advance_seconds": 5}).raise_for_status()
+    new_opts = [{"label": "Gold", "value": "gold", "displayOrder": 0, "hidden": False},
+                {"label": "Bronze", "value": "bronze", "description": "New", "displayOrder": 1, "hidden": True}]
+    r = api(base, "PATCH", "contacts/contract_tier", h, json={
+        "label": "Contract level", "description": "Level", "groupName": "agency_info", "options": new_opts,
+        "displayOrder": 7, "hidden": True, "fieldType": "radio", "type": "enumeration"})
+    assert r.status_code == 200, r.text
+    p = r.json()
+    assert (p["label"], p["description"], p["groupName"], p["displayOrder"], p["hidden"], p["fieldType"]) == \
+        ("Contract level", "Level", "agency_info", 7, True, "radio")
+    assert [(o["value"], o["hidden"], o["description"]) for o in p["options"]] == [("gold", False, ""),
+                                                                                   ("bronze", True, "New")]
+    assert p["createdAt"] == created["createdAt"] and p["updatedAt"] > created["updatedAt"]
+    assert api(base, "GET", "contacts/contract_tier", h).json() == p
+    refused = [({"type": "string"}, "type"), ({"fieldType": "text"}, "fieldType"),
+               ({"fieldType": "calculation_equation", "calculationFormula": "1"}, "fieldType"),
+               ({"groupName": "nope"}, "groupName"), ({"options": []}, "options"),
+               ({"name": "other"}, "name"), ({"hasUniqueValue": True}, "hasUniqueValue"),
+               ({"label": ""}, "label"), ({"options": [{"label": "A", "value": "a"}]}, "options")]
+    for body, field in refused:
+        b = assert_api_error(api(base, "PATCH", "contacts/contract_tier", h, json=body), 400, "VALIDATION_ERROR")
+        assert b["errors"][0]["in"] == field, (body, b)
+    assert api(base, "GET", "contacts/contract_tier", h).json() == p  # unchanged by the refusals
+    assert_api_error(api(base, "PATCH", "contacts/nope", h, json={"label": "x"}), 404, "OBJECT_NOT_FOUND")
+    assert_api_error(api(base, "PATCH", "contacts/email", h, json={"label": "E-mail"}), 400, "VALIDATION_ERROR")
+    # a HubSpot-defined property whose definition is editable: this portal only
+    lc = [{"label": "Lead", "value": "lead", "displayOrder": 0, "hidden": False},
+          {"label": "Client", "value": "client", "displayOrder": 1, "hidden": False}]
+    r = api(base, "PATCH", "contacts/lifecyclestage", h, json={"options": lc})
+    assert r.status_code == 200 and r.json()["hubspotDefined"] is True
+    assert [o["value"] for o in api(base, "GET", "contacts/lifecyclestage", h).json()["options"]] == \
+        ["lead", "client"]
+    other = api(base, "GET", "contacts/lifecyclestage", bearer(base, GLOBEX)).json()
+    assert [o["value"] for o in other["options"]][:2] == ["subscriber", "lead"]
+
+
+def test_property_batch_create(base):
+    h = bearer(base, 40000406)
+    inputs = [prop("p_%d" % i, label="Field %d" % i) for i in range(3)]
+    r = api(base, "POST", "contacts/batch/create", h, json={"inputs": inputs})
+    assert r.status_code == 201, r.text
+    b = r.json()
+    assert b["status"] == "COMPLETE" and [p["name"] for p in b["results"]] == ["p_0", "p_1", "p_2"]
+    assert ISO_MS.fullmatch(b["startedAt"]) and ISO_MS.fullmatch(b["completedAt"]) and "errors" not in b
+    r = api(base, "POST", "contacts/batch/create", h, json={"inputs": [
+        prop("p_3"), prop("p_0"), prop("p_4", type="nope"), prop("p_3"), enum_prop("p_5")]})
+    assert r.status_code == 207, r.text
+    b = r.json()
+    assert [p["name"] for p in b["results"]] == ["p_3", "p_5"] and b["numErrors"] == 3
+    assert [(e["category"], e["context"]) for e in b["errors"]] == [
+        ("OBJECT_ALREADY_EXISTS", {"name": ["p_0"]}), ("VALIDATION_ERROR", {"name": ["p_4"]}),
+        ("OBJECT_ALREADY_EXISTS", {"name": ["p_3"]})]
+    for e in b["errors"]:
+        assert set(e) == {"status", "category", "message", "context", "errors", "links"} and e["status"] == "error"
+    r = api(base, "POST", "contacts/batch/create", h, json={"inputs": [prop("p_0")]})
+    assert r.status_code == 207 and r.json()["results"] == []
+    r = api(base, "POST", "contacts/batch/create", h, json={"inputs": [prop("q_%d" % i) for i in range(101)]})
+    b = assert_api_error(r, 400, "VALIDATION_ERROR")
+    assert "maximum number of inputs supported in a batch request is 100" in b["message"]
+    assert "q_0" not in names(api(base, "GET", "contacts", h))
+    assert api(base, "POST", "contacts/batch/create", h, json={"inputs": [prop("q_%d" % i) for i in range(100)]}
+               ).status_code == 201
+    assert_api_error(api(base, "POST", "contacts/batch/create", h, json={}), 400, "VALIDATION_ERROR")
+    assert_api_error(api(base, "POST", "contacts/batch/create", h, json={"inputs": {}}), 400, "VALIDATION_ERROR")
+    assert_missing_scopes(api(base, "POST", "contacts/batch/create", bearer(base, scopes=READ_ALL),
+                              json={"inputs": []}), "crm.schemas.contacts.write")
+
+
+def test_property_batch_read_and_archive(base):
+    h = bearer(base, 40000407)
+    api(base, "POST", "contacts/batch/create", h, json={"inputs": [prop("p_1"), prop("p_2")]})
+    read = {"inputs": [{"name": "p_1"}, {"name": "email"}], "archived": False, "dataSensitivity": "non_sensitive"}
+    r = api(base, "POST", "contacts/batch/read", h, json=read)
+    assert r.status_code == 200, r.text
+    b = r.json()
+    assert [p["name"] for p in b["results"]] == ["p_1", "email"] and b["status"] == "COMPLETE"
+    r = api(base, "POST", "contacts/batch/read", h, json=dict(read, inputs=[{"name": "p_2"}, {"name": "nope"},
+                                                                            {"name": "p_2"}]))
+    assert r.status_code == 207
+    b = r.json()
+    assert [p["name"] for p in b["results"]] == ["p_2"] and b["numErrors"] == 1
+    assert b["errors"][0]["category"] == "OBJECT_NOT_FOUND" and b["errors"][0]["context"] == {"name": ["nope"]}
+    for missing in ("archived", "dataSensitivity", "inputs"):
+        body = {k: v for k, v in read.items() if k != missing}
+        b = assert_api_error(api(base, "POST", "contacts/batch/read", h, json=body), 400, "VALIDATION_ERROR")
+        assert missing in b["message"]
+    assert_api_error(api(base, "POST", "contacts/batch/read", h, json=dict(read, inputs=[{"nom": "x"}])), 400,
+                     "VALIDATION_ERROR")
+    assert_api_error(api(base, "POST", "contacts/batch/read", h,
+                         json=dict(read, inputs=[{"name": "n%d" % i} for i in range(101)])), 400, "VALIDATION_ERROR")
+    r = api(base, "POST", "contacts/batch/archive", h, json={"inputs": [{"name": "p_1"}, {"name": "nope"},
+                                                                        {"name": "email"}]})
+    assert r.status_code == 204 and r.content == b""
+    assert "p_1" not in names(api(base, "GET", "contacts", h)) and "email" in names(api(base, "GET", "contacts", h))
+    r = api(base, "POST", "contacts/batch/read", h, json=dict(read, archived=True, inputs=[{"name": "p_1"}]))
+    assert r.status_code == 200 and r.json()["results"][0]["archived"] is True
+
+
+def test_property_groups_create_patch_archive(base):
+    h = bearer(base, 40000408)
+    r = api(base, "POST", "deals/groups", h, json={"name": "renewal_tracking", "label": "Renewal tracking"})
+    assert r.status_code == 201 and r.json() == {"name": "renewal_tracking", "label": "Renewal tracking",
+                                                 "displayOrder": -1, "archived": False}
+    for name in ("renewal_tracking", "dealinformation"):
+        b = assert_api_error(api(base, "POST", "deals/groups", h, json={"name": name, "label": "X"}), 409,
+                             "OBJECT_ALREADY_EXISTS")
+        assert b["message"] == "Property group %s already exists" % name
+    for body in ({"name": "x"}, {"name": "Bad Name", "label": "X"}, {"name": "ok", "label": "X", "extra": 1},
+                 {"name": "ok", "label": "X", "displayOrder": "1"}):
+        assert_api_error(api(base, "POST", "deals/groups", h, json=body), 400, "VALIDATION_ERROR")
+    assert api(base, "GET", "deals/groups/renewal_tracking", h).json()["label"] == "Renewal tracking"
+    assert_api_error(api(base, "GET", "deals/groups/nope", h), 404, "OBJECT_NOT_FOUND")
+    r = api(base, "PATCH", "deals/groups/renewal_tracking", h, json={"label": "Renewals", "displayOrder": 4})
+    assert r.status_code == 200 and r.json() == {"name": "renewal_tracking", "label": "Renewals", "displayOrder": 4,
+                                                 "archived": False}
+    assert_api_error(api(base, "PATCH", "deals/groups/renewal_tracking", h, json={"name": "x"}), 400,
+                     "VALIDATION_ERROR")
+    assert_api_error(api(base, "PATCH", "deals/groups/dealinformation", h, json={"label": "x"}), 400,
+                     "VALIDATION_ERROR")
+    assert api(base, "POST", "deals", h, json=prop("renewal_date", type="date", fieldType="date",
+                                                       groupName="renewal_tracking")).status_code == 201
+    assert_api_error(api(base, "DELETE", "deals/groups/renewal_tracking", h), 400, "VALIDATION_ERROR")
+    assert api(base, "DELETE", "deals/renewal_date", h).status_code == 204
+    assert api(base, "DELETE", "deals/groups/renewal_tracking", h).status_code == 204
+    assert "renewal_tracking" not in [g["name"] for g in api(base, "GET", "deals/groups", h).json()["results"]]
+    assert_api_error(api(base, "DELETE", "deals/groups/dealinformation", h), 400, "VALIDATION_ERROR")
+    assert_api_error(api(base, "POST", "deals", h, json=prop("x_1", groupName="renewal_tracking")), 400,
+                     "VALIDATION_ERROR")
+
+
+# ------------------------------------------------------------------ rate limit
+def rl(r):
+    return (r.headers.get("X-HubSpot-RateLimit-Max"), r.headers.get("X-HubSpot-RateLimit-Remaining"),
+            r.headers.get("X-HubSpot-RateLimit-Interval-Milliseconds"))
+
+
+def test_rate_limit_defaults_and_headers(base):
+    cfg = requests.get(base + "/_sim/config").json()
+    assert cfg["burst_limit"] == 110 and cfg["burst_window_ms"] == 10000
+    h = bearer(base)
+    r = api(base, "GET", "contacts", h)
+    assert rl(r) == ("110", "109", "10000")
+    assert not any(k.lower().startswith("x-hubspot-ratelimit-daily") for k in r.headers)
+    assert rl(api(base, "GET", "contacts/groups", h)) == ("110", "108", "10000")
+    # every Bearer answer carries them, errors included; the users API shares the window
+    assert rl(api(base, "GET", "contacts/nope", h)) == ("110", "107", "10000")
+    assert rl(api(base, "GET", "widgets", h)) == ("110", "106", "10000")
+    u = get_user(base, h["Authorization"][7:], ALEX)
+    assert u.status_code == 403 and rl(u) == ("110", "105", "10000")
+    # the OAuth endpoints carry none
+    tok = connect(base)
+    assert rl(refresh(base, tok["refresh_token"])) == (None, None, None)
+    assert rl(introspect(base, tok["access_token"])) == (None, None, None)
+
+
+def test_rate_limit_burst_window(base):
+    requests.post(base + "/_sim/config", json={"burst_limit": 5, "burst_window_ms": 2000}).raise_for_status()
+    h = bearer(base)
+    h2 = bearer(base, ACME, scopes=["crm.schemas.contacts.read", "settings.users.read"])  # same app and portal
+    other = bearer(base, GLOBEX)
+    seen = [rl(api(base, "GET", "contacts", h if i % 2 else h2))[1] for i in range(5)]
+    assert seen == ["4", "3", "2", "1", "0"]
+    r = api(base, "GET", "contacts/groups", h)
+    assert r.status_code == 429 and rl(r) == ("5", "0", "2000")
+    b = r.json()
+    assert b["status"] == "error" and b["errorType"] == "RATE_LIMIT" and b["policyName"] == "TEN_SECONDLY_ROLLING"
+    assert b["message"] == "You have reached your ten_secondly_rolling limit."
+    uuid.UUID(b["correlationId"])
+    assert r.headers["X-HubSpot-Correlation-Id"] == b["correlationId"]
+    assert get_user(base, h2["Authorization"][7:], ALEX).status_code == 429  # the users API shares the window
+    assert api(base, "POST", "contacts", h, json=prop()).status_code == 429
+    assert rl(api(base, "GET", "contacts", other)) == ("5", "4", "2000")  # another portal: its own window
+    st = requests.get(base + "/_sim/stats").json()
+    assert st["rate_limited"] == {"total": 3, "by_hub_id": {str(ACME): 3}}
+    assert st["api_calls_by_hub"][str(ACME)] == {"properties": 5}  # 429s are not counted as calls
+    assert requests.get(base + "/_sim/stats", params={"hub_id": GLOBEX}).json()["rate_limited"] == \
+        {"total": 3, "by_hub_id": {}}
+    assert "favorite_food" not in names(api(base, "GET", "contacts", other))
+    # the window rolls: simulator time ...
+    requests.post(base + "/_sim/clock", json={"advance_seconds": 2.1}).raise_for_status()
+    assert rl(api(base, "GET", "contacts", h)) == ("5", "4", "2000")
+    # ... or real time
+    for _ in range(4):
+        api(base, "GET", "contacts", h)
+    assert api(base, "GET", "contacts", h).status_code == 429
+    time.sleep(2.1)
+    assert api(base, "GET", "contacts", h).status_code == 200
+    # a 401 is not counted; clearing the windows
+    for _ in range(4):
+        api(base, "GET", "contacts", h)
+    assert requests.get(base + PROPS + "contacts").status_code == 401
+    assert requests.delete(base + "/_sim/rate_limits").json()["cleared"] == 2
+    assert rl(api(base, "GET", "contacts", h))[1] == "4"
+
+
+def test_rate_limit_config_validation_and_reset(base):
+    for body in ({"burst_limit": 0}, {"burst_limit": 1.5}, {"burst_window_ms": -1}, {"burst_limit": True}):
+        assert requests.post(base + "/_sim/config", json=body).status_code == 400, body
+    requests.post(base + "/_sim/config", json={"burst_limit": 1}).raise_for_status()
+    h = bearer(base)
+    assert api(base, "GET", "contacts", h).status_code == 200
+    assert api(base, "GET", "contacts", h).status_code == 429
+    requests.post(base + "/_sim/reset", json={"seed": "demo"}).raise_for_status()
+    assert requests.get(base + "/_sim/config").json()["burst_limit"] == 110
+    h = bearer(base)
+    assert api(base, "GET", "contacts", h).status_code == 200
+    assert requests.get(base + "/_sim/stats").json()["rate_limited"] == {"total": 0, "by_hub_id": {}}
+
+
+# ------------------------------------------------------------------ controls
+def test_control_set_replace_merge_and_read_back(base):
+    hub = 40000201
+    requests.post(base + "/_sim/portals", json={"hub_id": hub}).raise_for_status()
+    out = custom_schema(base, hub, props=[
+        {"name": "contract_tier", "label": "Contract tier", "type": "enumeration", "fieldType": "select",
+         "groupName": "agency_info", "options": [{"label": "Gold", "value": "gold", "displayOrder": 0}]},
+        {"name": "renewal_date", "label": "Renewal date", "type": "date", "fieldType": "date",
+         "groupName": "contactinformation", "createdAt": "2024-01-02T03:04:05.678Z", "createdUserId": "71000001"},
+        {"name": "old_field", "label": "Old field", "type": "string", "fieldType": "text",
+         "groupName": "agency_info", "archived": True}])
+    assert out == {"hub_id": hub, "objects": {"contacts": {"groups": 1, "properties": 3}}}
+    h = bearer(base, hub)
+    listed = {p["name"]: p for p in api(base, "GET", "contacts", h).json()["results"]}
+    assert listed["contract_tier"]["options"] == [{"label": "Gold", "value": "gold", "description": "",
+                                                   "displayOrder": 0, "hidden": False}]
+    assert listed["renewal_date"]["createdAt"] == "2024-01-02T03:04:05.678Z"
+    assert listed["renewal_date"]["createdUserId"] == "71000001"
+    assert "old_field" not in listed
+    assert names(api(base, "GET", "contacts", h, params={"archived": "true"})) == ["old_field"]
+    view = requests.get(base + "/_sim/portals/%d/properties" % hub).json()
+    assert view["hub_id"] == hub and set(view["objects"]) == {"contacts", "companies", "deals", "tickets"}
+    assert [p["name"] for p in view["objects"]["contacts"]["properties"]] == ["contract_tier", "renewal_date",
+                                                                              "old_field"]
+    assert view["objects"]["contacts"]["groups"] == [{"name": "agency_info", "label": "Agency info",
+                                                      "displayOrder": -1, "archived": False}]
+    assert view["objects"]["deals"] == {"groups": [], "properties": []}
+    one = requests.get(base + "/_sim/portals/%d/properties" % hub,
+                       params={"object_type": "0-1", "include_defaults": "1"}).json()
+    assert list(one["objects"]) == ["contacts"]
+    assert "email" in [p["name"] for p in one["objects"]["contacts"]["hubspot_defined_properties"]]
+    # merge, then replace
+    custom_schema(base, hub, groups=[], props=[{"name": "lead_source_detail", "label": "Lead source detail",
+                                                "type": "string", "fieldType": "text",
+                                                "groupName": "agency_info"}], replace=False)
+    assert {"contract_tier", "lead_source_detail"} <= set(names(api(base, "GET", "contacts", h)))
+    custom_schema(base, hub, groups=[], props=[])
+    assert not [p for p in api(base, "GET", "contacts", h).json()["results"] if "hubspotDefined" not in p]
+    # several objects at once
+    r = requests.post(base + "/_sim/portals/%d/properties" % hub, json={"objects": {
+        "companies": {"groups": [], "properties": [prop("tier", groupName="companyinformation")]},
+        "0-5": {"groups": [{"name": "sla", "label": "SLA"}], "properties": []}}})
+    assert r.json()["objects"] == {"companies": {"groups": 0, "properties": 1}, "tickets": {"groups": 1,
+                                                                                             "properties": 0}}
+    # refusals change nothing
+    bad = [{"object_type": "widgets"},
+           {"object_type": "contacts", "properties": [prop("email")]},
+           {"object_type": "contacts", "properties": [prop(groupName="nope")]},
+           {"object_type": "contacts", "properties": [prop(type="text")]},
+           {"object_type": "contacts", "groups": [{"name": "contactinformation", "label": "X"}]},
+           {"object_type": "contacts", "replace": "yes"}]
+    for body in bad:
+        r = requests.post(base + "/_sim/portals/%d/properties" % hub, json=body)
+        assert r.status_code == 400 and r.json()["error"], body
+    assert requests.post(base + "/_sim/portals/99999991/properties", json={}).status_code == 404
+    assert "tier" in names(api(base, "GET", "companies", h))
+
+
+def test_control_delete_property_and_group_disappear(base):
+    hub = 40000202
+    requests.post(base + "/_sim/portals", json={"hub_id": hub}).raise_for_status()
+    custom_schema(base, hub, props=[prop("a_1", groupName="agency_info"), prop("a_2", groupName="agency_info"),
+                                    prop("c_1")])
+    h = bearer(base, hub)
+    r = requests.delete(base + "/_sim/portals/%d/properties/contacts/c_1" % hub)
+    assert r.json() == {"hub_id": hub, "object_type": "contacts", "deleted": "c_1"}
+    assert "c_1" not in names(api(base, "GET", "contacts", h))
+    assert "c_1" not in names(api(base, "GET", "contacts", h, params={"archived": "true"}))  # no trace
+    assert api(base, "POST", "contacts", h, json=prop("c_1")).status_code == 201  # the name is free again
+    assert requests.delete(base + "/_sim/portals/%d/properties/contacts/c_9" % hub).status_code == 404
+    assert requests.delete(base + "/_sim/portals/%d/properties/contacts/email" % hub).status_code == 400
+    assert requests.delete(base + "/_sim/portals/%d/properties/widgets/x" % hub).status_code == 404
+    r = requests.delete(base + "/_sim/portals/%d/properties/0-1/groups/agency_info" % hub)
+    assert r.json()["deleted_properties"] == ["a_1", "a_2"]
+    assert "agency_info" not in [g["name"] for g in api(base, "GET", "contacts/groups", h).json()["results"]]
+    assert not {"a_1", "a_2"} & set(names(api(base, "GET", "contacts", h)))
+    assert requests.delete(base + "/_sim/portals/%d/properties/contacts/groups/contactinformation" % hub
+                           ).status_code == 400
+    r = requests.delete(base + "/_sim/portals/%d/properties" % hub)
+    assert r.json() == {"hub_id": hub, "cleared": ["contacts", "companies", "deals", "tickets"]}
+    assert "c_1" not in names(api(base, "GET", "contacts", h))
+
+
+def custom_only(base, hub, ot):
+    return requests.get(base + "/_sim/portals/%d/properties" % hub, params={"object_type": ot}).json()[
+        "objects"][ot]
+
+
+def test_control_generate_is_deterministic_and_varied(base):
+    a, b = 40000301, 40000302
+    for hub in (a, b):
+        requests.post(base + "/_sim/portals", json={"hub_id": hub}).raise_for_status()
+    r = requests.post(base + "/_sim/portals/%d/properties/generate" % a, json={"per_object": 40, "seed": 7})
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert out["hub_id"] == a and out["per_object"] == 40 and out["seed"] == "7"
+    assert set(out["objects"]) == {"contacts", "companies", "deals", "tickets"}
+    for ot, o in out["objects"].items():
+        assert o["properties"] == 40 and 1 <= len(o["groups"]) <= 4
+    requests.post(base + "/_sim/portals/%d/properties/generate" % b, json={"per_object": 40, "seed": 7}
+                  ).raise_for_status()
+    for ot in ("contacts", "companies", "deals", "tickets"):
+        assert custom_only(base, a, ot) == custom_only(base, b, ot)
+    before = custom_only(base, a, "contacts")
+    requests.post(base + "/_sim/portals/%d/properties/generate" % b, json={"per_object": 40, "seed": 8}
+                  ).raise_for_status()
+    assert custom_only(base, b, "contacts") != before
+    # same after a reset too (no state outside the seed)
+    requests.post(base + "/_sim/reset", json={"seed": "empty"}).raise_for_status()
+    requests.post(base + "/_sim/portals", json={"hub_id": a}).raise_for_status()
+    requests.post(base + "/_sim/portals/%d/properties/generate" % a, json={"per_object": 40, "seed": 7}
+                  ).raise_for_status()
+    assert custom_only(base, a, "contacts") == before
+    # variety, and every generated property is valid for the API
+    h = bearer(base, a)
+    for ot in ("contacts", "companies", "deals", "tickets"):
+        results = api(base, "GET", ot, h).json()["results"]
+        custom = [p for p in results if "hubspotDefined" not in p]
+        assert len(custom) == 40 and len({p["name"] for p in custom}) == 40
+        pairs = {(p["type"], p["fieldType"]) for p in custom}
+        assert {("string", "text"), ("string", "textarea"), ("string", "phonenumber"), ("number", "number"),
+                ("date", "date"), ("datetime", "date"), ("bool", "booleancheckbox")} <= pairs, (ot, pairs)
+        assert {ft for t, ft in pairs if t == "enumeration"} >= {"select", "radio"}
+        gnames = {g["name"] for g in api(base, "GET", ot + "/groups", h).json()["results"]}
+        for p in custom:
+            assert p["groupName"] in gnames and re.fullmatch(r"[a-z][a-z0-9_]*", p["name"])
+            if p["type"] == "enumeration":
+                assert p["options"] and len({o["value"] for o in p["options"]}) == len(p["options"])
+    labels = {p["label"] for p in api(base, "GET", "contacts", h).json()["results"]}
+    assert "Lead source detail" in labels and "Onboarding stage" in labels
+    labels = {p["label"] for p in api(base, "GET", "companies", h).json()["results"]}
+    assert "Renewal date" in labels and "Contract value tier" in labels
+    # limits of the control
+    for body in ({"per_object": -1}, {"per_object": "3"}, {"per_object": 3, "object_types": ["widgets"]},
+                 {"per_object": 3, "seed": [1]}, {}):
+        assert requests.post(base + "/_sim/portals/%d/properties/generate" % a, json=body).status_code == 400
+    r = requests.post(base + "/_sim/portals/%d/properties/generate" % a,
+                      json={"per_object": 500, "seed": "big", "object_types": ["0-3"]})
+    assert r.json()["objects"] == {"deals": {"groups": r.json()["objects"]["deals"]["groups"], "properties": 500}}
+    deals = custom_only(base, a, "deals")["properties"]
+    assert len({p["name"] for p in deals}) == 500 and sum(p["hasUniqueValue"] for p in deals) <= 10
+    assert len(custom_only(base, a, "contacts")["properties"]) == 40  # other objects untouched
+
+
+def test_demo_portals_have_agency_custom_properties(base):
+    expected = {ACME: 25, GLOBEX: 60, INITECH: 12, UMBRELLA: 40, STARK: 90, WAYNE: 30}
+    for hub, n in expected.items():
+        view = requests.get(base + "/_sim/portals/%d/properties" % hub).json()["objects"]
+        total = sum(len(o["properties"]) for o in view.values())
+        assert total == 4 * n and 40 <= total <= 400
+    h = bearer(base, STARK)
+    labels = {p["label"] for p in api(base, "GET", "companies", h).json()["results"]}
+    assert {"Contract value tier", "Renewal date", "Account manager"} <= labels
+    labels = {p["label"] for p in api(base, "GET", "contacts", h).json()["results"]}
+    assert {"Lead source detail", "Onboarding stage"} <= labels
+    # the demo seed is the same after every reset
+    first = custom_only(base, GLOBEX, "deals")
+    requests.post(base + "/_sim/reset", json={"seed": "demo"}).raise_for_status()
+    assert custom_only(base, GLOBEX, "deals") == first
+
+
+# ------------------------------------------------------------------ log, latency, faults
+def test_properties_log_names_endpoints_and_holds_no_values(base):
+    h = bearer(base)
+    requests.delete(base + "/_sim/log").raise_for_status()
+    secret_label = "Label-" + uuid.uuid4().hex
+    api(base, "GET", "contacts", h)
+    api(base, "GET", "0-2/groups", h)
+    api(base, "POST", "contacts", h, json=prop(label=secret_label))
+    api(base, "POST", "contacts/groups", h, json={"name": "g_1", "label": secret_label})
+    api(base, "PATCH", "contacts/favorite_food", h, json={"description": secret_label})
+    api(base, "POST", "contacts/batch/read", h, json={"inputs": [{"name": "favorite_food"}], "archived": False,
+                                                      "dataSensitivity": "non_sensitive"})
+    api(base, "GET", "contacts/" + "x" * 40, h)
+    log = requests.get(base + "/_sim/log").json()
+    text = json.dumps(log)
+    assert secret_label not in text and h["Authorization"][7:] not in text
+    got = [(e["method"], e["path"], e["endpoint"], e["status"]) for e in log["entries"]]
+    assert got == [("GET", PROPS + "contacts", "properties", 200),
+                   ("GET", PROPS + "0-2/groups", "groups", 200),
+                   ("POST", PROPS + "contacts", "properties", 201),
+                   ("POST", PROPS + "contacts/groups", "groups", 201),
+                   ("PATCH", PROPS + "contacts/favorite_food", "properties", 200),
+                   ("POST", PROPS + "contacts/batch/read", "properties", 200),
+                   ("GET", PROPS + "contacts/{redacted}", "properties", 404)]
+    create = log["entries"][2]
+    assert create["json_fields"] == ["fieldType", "groupName", "label", "name", "type"]
+    assert create["authorization"] is True and create["content_type"].startswith("application/json")
+    assert log["entries"][0]["json_fields"] == []
+    only = requests.get(base + "/_sim/log", params={"endpoint": "groups"}).json()["entries"]
+    assert [e["path"] for e in only] == [PROPS + "0-2/groups", PROPS + "contacts/groups"]
+    # "no HubSpot call was made": controls are never logged
+    mark = requests.get(base + "/_sim/log", params={"limit": "0"}).json()["last_seq"]
+    custom_schema(base, GLOBEX, props=[prop()])
+    requests.post(base + "/_sim/portals/%d/properties/generate" % GLOBEX, json={"per_object": 3}).raise_for_status()
+    requests.get(base + "/_sim/portals/%d/properties" % GLOBEX).raise_for_status()
+    assert requests.get(base + "/_sim/log", params={"since": mark}).json()["entries"] == []
+    st = requests.get(base + "/_sim/stats").json()
+    assert st["calls_by_endpoint"]["properties"] == 5 and st["calls_by_endpoint"]["groups"] == 2
+    assert st["api_calls_by_hub"][str(ACME)] == {"properties": 5, "groups": 2}
+
+
+def test_properties_latency_and_faults(base):
+    h = bearer(base)
+    requests.post(base + "/_sim/config", json={"latency_ms": 200}).raise_for_status()
+    for path in ("contacts", "contacts/groups"):
+        t0 = time.monotonic()
+        assert api(base, "GET", path, h).status_code == 200
+        assert time.monotonic() - t0 >= 0.19
+    requests.post(base + "/_sim/config", json={"latency_ms": 0}).raise_for_status()
+    requests.post(base + "/_sim/faults", json={"endpoint": "groups", "status": 503, "count": 1}).raise_for_status()
+    assert api(base, "GET", "contacts", h).status_code == 200
+    assert_api_error(api(base, "GET", "contacts/groups", h), 503, "SERVICE_UNAVAILABLE")
+    assert api(base, "GET", "contacts/groups", h).status_code == 200
+    requests.post(base + "/_sim/faults", json={"endpoint": "properties", "status": 429, "count": 1}
+                  ).raise_for_status()
+    r = api(base, "GET", "deals", h)
+    assert r.status_code == 429 and r.json()["policyName"] == "TEN_SECONDLY_ROLLING" and rl(r)[1] == "0"
+    requests.post(base + "/_sim/faults", json={"endpoint": "properties", "latency_ms": 300, "count": 1}
+                  ).raise_for_status()
+    t0 = time.monotonic()
+    assert api(base, "GET", "deals", h).status_code == 200
+    assert time.monotonic() - t0 >= 0.29
