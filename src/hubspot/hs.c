@@ -36,6 +36,7 @@
 #define HS_PATH_REVOKE	   "/oauth/2026-03/token/revoke"
 #define HS_PATH_USERS	   "/settings/users/2026-03/"
 #define HS_PATH_ROLES	   "/settings/users/2026-03/roles"
+#define HS_PATH_PROPERTIES "/crm/properties/2026-03/"
 
 static const char *const hs_errstr[HS_ERR__MAX] = {
     [HS_OK] = "ok",
@@ -162,6 +163,27 @@ static enum hs_err hs_fail(struct hs_error *err, enum hs_err kind, const char *f
 	return kind;
 }
 
+/* Zero *err, with no rate-limit headers known. */
+static void hs_error_reset(struct hs_error *err)
+{
+	memset(err, 0, sizeof(*err));
+	err->rl_max = -1;
+	err->rl_remaining = -1;
+	err->rl_interval_ms = -1;
+}
+
+/* Keep the answer's Retry-After and, when an answer arrived, its rate-limit
+ * headers in *err. */
+static void hs_error_keep(struct hs_error *err, const struct httpc_resp *resp)
+{
+	err->retry_after = resp->retry_after;
+	if (resp->status != 0) {
+		err->rl_max = resp->rl_max;
+		err->rl_remaining = resp->rl_remaining;
+		err->rl_interval_ms = resp->rl_interval_ms;
+	}
+}
+
 static int hs_ascii_lower(int c)
 {
 	return (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c;
@@ -255,16 +277,61 @@ void hs_roles_free(struct hs_roles *r)
 	memset(r, 0, sizeof(*r));
 }
 
+void hs_properties_free(struct hs_properties *p)
+{
+	size_t i, j;
+
+	if (p->items != NULL) {
+		for (i = 0; i < p->n; i++) {
+			struct hs_property *it = &p->items[i];
+
+			free(it->name);
+			free(it->label);
+			free(it->type);
+			free(it->field_type);
+			free(it->group_name);
+			free(it->description);
+			for (j = 0; it->options != NULL && j < it->noptions; j++) {
+				free(it->options[j].label);
+				free(it->options[j].value);
+				free(it->options[j].description);
+			}
+			free(it->options);
+			free(it->json);
+		}
+		free(p->items);
+	}
+	memset(p, 0, sizeof(*p));
+}
+
+void hs_groups_free(struct hs_groups *g)
+{
+	size_t i;
+
+	if (g->items != NULL) {
+		for (i = 0; i < g->n; i++) {
+			free(g->items[i].name);
+			free(g->items[i].label);
+			free(g->items[i].json);
+		}
+		free(g->items);
+	}
+	memset(g, 0, sizeof(*g));
+}
+
 /*
  * JSON against a field table.
  */
 
 enum hs_jtype {
 	HS_JT_STRING,	 /* UTF-8 string without control characters, <= max bytes */
+	HS_JT_TEXT,	 /* valid UTF-8 string, <= max bytes, kept cleaned
+			  * (hs_json_text_clean) */
 	HS_JT_TOKEN,	 /* 1..max visible ASCII characters */
 	HS_JT_BOOL,	 /* true or false */
 	HS_JT_POSINT,	 /* integer > 0 */
 	HS_JT_NONNEGINT, /* integer >= 0 */
+	HS_JT_INT32,	 /* integer from -2^31 to 2^31 - 1, into an int */
 	HS_JT_IDNUM,	 /* integer > 0, or a string of 1..18 digits not all 0 */
 	HS_JT_IDSTR,	 /* 1..max visible ASCII, or an integer >= 0 (as digits) */
 	HS_JT_STRARRAY,	 /* array (<= max) of HS_JT_STRING (<= elem_max) */
@@ -283,6 +350,7 @@ struct hs_field {
 		char **str;
 		long long *num;
 		int *flag;
+		int *i32;
 		struct {
 			char ***v;
 			size_t *n;
@@ -298,6 +366,8 @@ static const char *hs_jtype_desc(enum hs_jtype t)
 	switch (t) {
 	case HS_JT_STRING:
 		return "a string without control characters";
+	case HS_JT_TEXT:
+		return "a utf-8 string";
 	case HS_JT_TOKEN:
 		return "a string of visible ascii characters";
 	case HS_JT_BOOL:
@@ -306,6 +376,8 @@ static const char *hs_jtype_desc(enum hs_jtype t)
 		return "a positive integer";
 	case HS_JT_NONNEGINT:
 		return "a non-negative integer";
+	case HS_JT_INT32:
+		return "a 32-bit integer";
 	case HS_JT_IDNUM:
 		return "a positive integer id";
 	case HS_JT_IDSTR:
@@ -336,6 +408,36 @@ static enum hs_jres hs_json_int(const cJSON *it, double min, size_t max, long lo
 	return HS_J_OK;
 }
 
+static enum hs_jres hs_json_int32(const cJSON *it, int *out)
+{
+	double d;
+
+	if (!cJSON_IsNumber(it))
+		return HS_J_TYPE;
+	d = it->valuedouble;
+	if (!(d >= -2147483648.0 && d <= 2147483647.0))
+		return HS_J_RANGE;
+	if ((double)(long long)d != d)
+		return HS_J_TYPE;
+	*out = (int)d;
+	return HS_J_OK;
+}
+
+/* Whether s is valid UTF-8 (control characters allowed). */
+static int hs_utf8_valid(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t k;
+
+	while (*p != '\0') {
+		k = hs_utf8_seq(p);
+		if (k == 0)
+			return 0;
+		p += k;
+	}
+	return 1;
+}
+
 static int hs_utf8_clean(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -350,6 +452,31 @@ static int hs_utf8_clean(const char *s)
 		p += k;
 	}
 	return 1;
+}
+
+/*
+ * A cleaned copy of text s in *dst (a new allocation): valid UTF-8 only;
+ * tabs and line breaks become spaces, other control and format characters
+ * are dropped (hs_copy_clean).
+ */
+static enum hs_jres hs_json_text_clean(const char *s, char **dst)
+{
+	size_t i, n = strlen(s);
+	char *tmp;
+
+	if (!hs_utf8_valid(s))
+		return HS_J_TYPE;
+	tmp = malloc(n + 1);
+	*dst = malloc(n + 1);
+	if (tmp == NULL || *dst == NULL) {
+		free(tmp);
+		return HS_J_NOMEM;
+	}
+	for (i = 0; i <= n; i++)
+		tmp[i] = (s[i] == '\t' || s[i] == '\n' || s[i] == '\r') ? ' ' : s[i];
+	hs_copy_clean(*dst, n + 1, tmp);
+	free(tmp);
+	return HS_J_OK;
 }
 
 /* Convert one string-valued item; *dst receives a new allocation. */
@@ -379,6 +506,8 @@ static enum hs_jres hs_json_str(const cJSON *it, enum hs_jtype t, size_t max, ch
 		if (!httpc_visible_ascii(s, max))
 			return HS_J_TYPE;
 		break;
+	case HS_JT_TEXT:
+		return hs_json_text_clean(s, dst);
 	default:
 		if (!hs_utf8_clean(s))
 			return HS_J_TYPE;
@@ -448,6 +577,7 @@ static enum hs_jres hs_json_value(const cJSON *it, const struct hs_field *f)
 {
 	switch (f->type) {
 	case HS_JT_STRING:
+	case HS_JT_TEXT:
 	case HS_JT_TOKEN:
 	case HS_JT_IDSTR:
 		return hs_json_str(it, f->type, f->max, f->to.str);
@@ -460,6 +590,8 @@ static enum hs_jres hs_json_value(const cJSON *it, const struct hs_field *f)
 		return hs_json_int(it, 1, f->max, f->to.num);
 	case HS_JT_NONNEGINT:
 		return hs_json_int(it, 0, f->max, f->to.num);
+	case HS_JT_INT32:
+		return hs_json_int32(it, f->to.i32);
 	case HS_JT_IDNUM:
 		return hs_json_idnum(it, f->to.num);
 	case HS_JT_STRARRAY:
@@ -544,8 +676,10 @@ static void hs_json_free(cJSON *root)
 	cJSON_Delete(root);
 }
 
-/* Parse body as one JSON object, with nothing but whitespace after it. */
-static enum hs_err hs_json_load(const char *body, size_t len, cJSON **root, struct hs_error *err)
+/* Parse body (at most max bytes) as one JSON object, with nothing but
+ * whitespace after it. */
+static enum hs_err hs_json_load(const char *body, size_t len, size_t max, cJSON **root,
+				struct hs_error *err)
 {
 	const char *end = NULL;
 	size_t i;
@@ -553,7 +687,7 @@ static enum hs_err hs_json_load(const char *body, size_t len, cJSON **root, stru
 	*root = NULL;
 	if (body == NULL || len == 0)
 		return hs_fail(err, HS_ERR_MALFORMED, "empty answer");
-	if (len > HS_BODY_MAX)
+	if (len > max)
 		return hs_fail(err, HS_ERR_MALFORMED, "answer too large");
 	if (memchr(body, '\0', len) != NULL)
 		return hs_fail(err, HS_ERR_MALFORMED, "answer contains a nul byte");
@@ -601,11 +735,12 @@ enum hs_err hs_parse_error(long http_status, const char *body, size_t len, struc
 	cJSON *root = NULL;
 	enum hs_err kind;
 
-	memset(err, 0, sizeof(*err));
+	hs_error_reset(err);
 	err->http_status = http_status;
 
 	/* HubSpot's fields, when the body is a JSON object; all optional. */
-	if (body != NULL && len > 0 && hs_json_load(body, len, &root, &scratch) == HS_OK) {
+	if (body != NULL && len > 0 &&
+	    hs_json_load(body, len, HS_BODY_MAX, &root, &scratch) == HS_OK) {
 		hs_error_copy(root, "status", err->status, sizeof(err->status));
 		hs_error_copy(root, "error", err->error, sizeof(err->error));
 		hs_error_copy(root, "category", err->category, sizeof(err->category));
@@ -615,6 +750,8 @@ enum hs_err hs_parse_error(long http_status, const char *body, size_t len, struc
 		if (err->message[0] == '\0')
 			hs_error_copy(root, "error_description", err->message,
 				      sizeof(err->message));
+		hs_error_copy(root, "errorType", err->error_type, sizeof(err->error_type));
+		hs_error_copy(root, "policyName", err->policy_name, sizeof(err->policy_name));
 	}
 	hs_json_free(root);
 
@@ -695,13 +832,13 @@ enum hs_err hs_parse_tokens(long http_status, const char *body, size_t len, stru
 	cJSON *root = NULL;
 
 	memset(out, 0, sizeof(*out));
-	memset(err, 0, sizeof(*err));
+	hs_error_reset(err);
 	if (http_status != 200) {
 		result = hs_parse_error(http_status, body, len, err);
 		goto out;
 	}
 	err->http_status = http_status;
-	result = hs_json_load(body, len, &root, err);
+	result = hs_json_load(body, len, HS_BODY_MAX, &root, err);
 	if (result != HS_OK)
 		goto out;
 	result = hs_json_fields(root, fields, HS_NFIELDS(fields), "", err);
@@ -769,13 +906,13 @@ enum hs_err hs_parse_introspection(long http_status, const char *body, size_t le
 	cJSON *root = NULL;
 
 	memset(out, 0, sizeof(*out));
-	memset(err, 0, sizeof(*err));
+	hs_error_reset(err);
 	if (http_status != 200) {
 		result = hs_parse_error(http_status, body, len, err);
 		goto out;
 	}
 	err->http_status = http_status;
-	result = hs_json_load(body, len, &root, err);
+	result = hs_json_load(body, len, HS_BODY_MAX, &root, err);
 	if (result != HS_OK)
 		goto out;
 	result = hs_json_fields(root, fields, HS_NFIELDS(fields), "", err);
@@ -832,7 +969,7 @@ enum hs_err hs_parse_user(long http_status, const char *body, size_t len, struct
 	cJSON *root = NULL;
 
 	memset(out, 0, sizeof(*out));
-	memset(err, 0, sizeof(*err));
+	hs_error_reset(err);
 	if (http_status != 200) {
 		result = hs_parse_error(http_status, body, len, err);
 		if (http_status == 404)
@@ -840,7 +977,7 @@ enum hs_err hs_parse_user(long http_status, const char *body, size_t len, struct
 		goto out;
 	}
 	err->http_status = http_status;
-	result = hs_json_load(body, len, &root, err);
+	result = hs_json_load(body, len, HS_BODY_MAX, &root, err);
 	if (result != HS_OK)
 		goto out;
 	result = hs_json_fields(root, fields, HS_NFIELDS(fields), "", err);
@@ -869,13 +1006,13 @@ enum hs_err hs_parse_roles(long http_status, const char *body, size_t len, struc
 	size_t n;
 
 	memset(out, 0, sizeof(*out));
-	memset(err, 0, sizeof(*err));
+	hs_error_reset(err);
 	if (http_status != 200) {
 		result = hs_parse_error(http_status, body, len, err);
 		goto out;
 	}
 	err->http_status = http_status;
-	result = hs_json_load(body, len, &root, err);
+	result = hs_json_load(body, len, HS_BODY_MAX, &root, err);
 	if (result != HS_OK)
 		goto out;
 	result = hs_json_fields(root, top, HS_NFIELDS(top), "", err);
@@ -916,6 +1053,304 @@ out:
 	hs_json_free(root);
 	if (result != HS_OK)
 		hs_roles_free(out);
+	err->kind = result;
+	return result;
+}
+
+/*
+ * CRM properties and property groups.
+ */
+
+/*
+ * The whole object it (results[index]) as compact JSON text in *dst, a copy
+ * the caller frees with free().  It must be valid UTF-8: it goes to jsonb.
+ */
+static enum hs_err hs_json_text(const cJSON *it, size_t index, char **dst, struct hs_error *err)
+{
+	char *s;
+
+	s = cJSON_PrintUnformatted(it);
+	if (s == NULL)
+		return hs_fail(err, HS_ERR_TRANSIENT, "out of memory");
+	if (!hs_utf8_valid(s)) {
+		cJSON_free(s);
+		return hs_fail(err, HS_ERR_MALFORMED, "\"results[%zu]\" is not valid utf-8", index);
+	}
+	/* our own copy: cJSON's allocator may be a request arena */
+	*dst = strdup(s);
+	cJSON_free(s);
+	if (*dst == NULL)
+		return hs_fail(err, HS_ERR_TRANSIENT, "out of memory");
+	return HS_OK;
+}
+
+static int hs_strp_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* HS_OK when the n names (each non-NULL) are all different. */
+static enum hs_err hs_names_unique(const char **names, size_t n, struct hs_error *err)
+{
+	size_t i;
+
+	qsort(names, n, sizeof(*names), hs_strp_cmp);
+	for (i = 1; i < n; i++)
+		if (strcmp(names[i - 1], names[i]) == 0)
+			return hs_fail(err, HS_ERR_MALFORMED,
+				       "field \"results[].name\" is duplicated");
+	return HS_OK;
+}
+
+/*
+ * The first steps of every "results" answer: a 200 status (else
+ * hs_parse_error()), a JSON object of at most body_max bytes, and a
+ * REQUIRED "results" array of at most max objects, borrowed from *root
+ * (which the caller frees with hs_json_free(), whatever the result).
+ */
+static enum hs_err hs_results_load(long http_status, const char *body, size_t len, size_t body_max,
+				   size_t max, cJSON **root, const cJSON **results,
+				   struct hs_error *err)
+{
+	const struct hs_field top[] = {
+	    {.name = "results",
+	     .type = HS_JT_OBJARRAY,
+	     .required = HS_REQUIRED,
+	     .max = max,
+	     .to.raw = results},
+	};
+	enum hs_err result;
+
+	*root = NULL;
+	if (http_status != 200)
+		return hs_parse_error(http_status, body, len, err);
+	err->http_status = http_status;
+	result = hs_json_load(body, len, body_max, root, err);
+	if (result != HS_OK)
+		return result;
+	return hs_json_fields(*root, top, HS_NFIELDS(top), "", err);
+}
+
+/* One option of a property; where is "results[i].options[j]." */
+static enum hs_err hs_parse_option(const cJSON *it, struct hs_property_option *o, const char *where,
+				   struct hs_error *err)
+{
+	const struct hs_field fields[] = {
+	    {.name = "label",
+	     .type = HS_JT_TEXT,
+	     .required = HS_REQUIRED,
+	     .max = HS_PROP_TEXT_MAX,
+	     .to.str = &o->label},
+	    {.name = "value",
+	     .type = HS_JT_STRING,
+	     .required = HS_REQUIRED,
+	     .max = HS_PROP_TEXT_MAX,
+	     .to.str = &o->value},
+	    {.name = "description",
+	     .type = HS_JT_TEXT,
+	     .required = HS_OPTIONAL,
+	     .max = HS_PROP_TEXT_MAX,
+	     .to.str = &o->description},
+	    {.name = "displayOrder",
+	     .type = HS_JT_INT32,
+	     .required = HS_OPTIONAL,
+	     .to.i32 = &o->display_order},
+	    {.name = "hidden", .type = HS_JT_BOOL, .required = HS_OPTIONAL, .to.flag = &o->hidden},
+	};
+
+	o->display_order = -1;
+	return hs_json_fields(it, fields, HS_NFIELDS(fields), where, err);
+}
+
+/* results[index] of a property list. */
+static enum hs_err hs_parse_property(const cJSON *it, size_t index, struct hs_property *p,
+				     struct hs_error *err)
+{
+	const cJSON *options = NULL, *o;
+	const struct hs_field fields[] = {
+	    {.name = "name",
+	     .type = HS_JT_TOKEN,
+	     .required = HS_REQUIRED,
+	     .max = HS_PROP_NAME_MAX,
+	     .to.str = &p->name},
+	    {.name = "label",
+	     .type = HS_JT_TEXT,
+	     .required = HS_REQUIRED,
+	     .max = HS_PROP_TEXT_MAX,
+	     .to.str = &p->label},
+	    {.name = "type",
+	     .type = HS_JT_TOKEN,
+	     .required = HS_REQUIRED,
+	     .max = HS_SHORT_MAX,
+	     .to.str = &p->type},
+	    {.name = "fieldType",
+	     .type = HS_JT_TOKEN,
+	     .required = HS_REQUIRED,
+	     .max = HS_SHORT_MAX,
+	     .to.str = &p->field_type},
+	    {.name = "groupName",
+	     .type = HS_JT_TOKEN,
+	     .required = HS_OPTIONAL,
+	     .max = HS_PROP_NAME_MAX,
+	     .to.str = &p->group_name},
+	    {.name = "description",
+	     .type = HS_JT_TEXT,
+	     .required = HS_OPTIONAL,
+	     .max = HS_PROP_TEXT_MAX,
+	     .to.str = &p->description},
+	    {.name = "hubspotDefined",
+	     .type = HS_JT_BOOL,
+	     .required = HS_OPTIONAL,
+	     .to.flag = &p->hubspot_defined},
+	    {.name = "archived",
+	     .type = HS_JT_BOOL,
+	     .required = HS_OPTIONAL,
+	     .to.flag = &p->archived},
+	    {.name = "hidden", .type = HS_JT_BOOL, .required = HS_OPTIONAL, .to.flag = &p->hidden},
+	    {.name = "displayOrder",
+	     .type = HS_JT_INT32,
+	     .required = HS_OPTIONAL,
+	     .to.i32 = &p->display_order},
+	    {.name = "options",
+	     .type = HS_JT_OBJARRAY,
+	     .required = HS_OPTIONAL,
+	     .max = HS_OPTIONS_MAX,
+	     .to.raw = &options},
+	};
+	enum hs_err result;
+	char where[64];
+	size_t n;
+
+	p->display_order = -1;
+	snprintf(where, sizeof(where), "results[%zu].", index);
+	result = hs_json_fields(it, fields, HS_NFIELDS(fields), where, err);
+	if (result != HS_OK)
+		return result;
+	n = options != NULL ? (size_t)cJSON_GetArraySize(options) : 0;
+	if (n > 0) {
+		p->options = calloc(n, sizeof(*p->options));
+		if (p->options == NULL)
+			return hs_fail(err, HS_ERR_TRANSIENT, "out of memory");
+		cJSON_ArrayForEach(o, options)
+		{
+			struct hs_property_option *opt = &p->options[p->noptions++];
+
+			snprintf(where, sizeof(where), "results[%zu].options[%zu].", index,
+				 p->noptions - 1);
+			result = hs_parse_option(o, opt, where, err);
+			if (result != HS_OK)
+				return result;
+		}
+	}
+	return hs_json_text(it, index, &p->json, err);
+}
+
+enum hs_err hs_parse_properties(long http_status, const char *body, size_t len,
+				struct hs_properties *out, struct hs_error *err)
+{
+	const cJSON *results = NULL, *item;
+	const char **names = NULL;
+	enum hs_err result;
+	cJSON *root = NULL;
+	size_t n, i;
+
+	memset(out, 0, sizeof(*out));
+	hs_error_reset(err);
+	result = hs_results_load(http_status, body, len, HS_PROPERTIES_BODY_MAX, HS_PROPERTIES_MAX,
+				 &root, &results, err);
+	if (result != HS_OK)
+		goto out;
+	n = (size_t)cJSON_GetArraySize(results);
+	out->items = calloc(n + 1, sizeof(*out->items));
+	names = calloc(n + 1, sizeof(*names));
+	if (out->items == NULL || names == NULL) {
+		result = hs_fail(err, HS_ERR_TRANSIENT, "out of memory");
+		goto out;
+	}
+	cJSON_ArrayForEach(item, results)
+	{
+		struct hs_property *p = &out->items[out->n++];
+
+		result = hs_parse_property(item, out->n - 1, p, err);
+		if (result != HS_OK)
+			goto out;
+	}
+	for (i = 0; i < out->n; i++)
+		names[i] = out->items[i].name;
+	result = hs_names_unique(names, out->n, err);
+out:
+	free(names);
+	hs_json_free(root);
+	if (result != HS_OK)
+		hs_properties_free(out);
+	err->kind = result;
+	return result;
+}
+
+enum hs_err hs_parse_groups(long http_status, const char *body, size_t len, struct hs_groups *out,
+			    struct hs_error *err)
+{
+	const cJSON *results = NULL, *item;
+	const char **names = NULL;
+	enum hs_err result;
+	cJSON *root = NULL;
+	char where[32];
+	size_t n, i;
+
+	memset(out, 0, sizeof(*out));
+	hs_error_reset(err);
+	result = hs_results_load(http_status, body, len, HS_BODY_MAX, HS_GROUPS_MAX, &root,
+				 &results, err);
+	if (result != HS_OK)
+		goto out;
+	n = (size_t)cJSON_GetArraySize(results);
+	out->items = calloc(n + 1, sizeof(*out->items));
+	names = calloc(n + 1, sizeof(*names));
+	if (out->items == NULL || names == NULL) {
+		result = hs_fail(err, HS_ERR_TRANSIENT, "out of memory");
+		goto out;
+	}
+	cJSON_ArrayForEach(item, results)
+	{
+		struct hs_group *g = &out->items[out->n++];
+		const struct hs_field fields[] = {
+		    {.name = "name",
+		     .type = HS_JT_TOKEN,
+		     .required = HS_REQUIRED,
+		     .max = HS_PROP_NAME_MAX,
+		     .to.str = &g->name},
+		    {.name = "label",
+		     .type = HS_JT_TEXT,
+		     .required = HS_REQUIRED,
+		     .max = HS_PROP_TEXT_MAX,
+		     .to.str = &g->label},
+		    {.name = "displayOrder",
+		     .type = HS_JT_INT32,
+		     .required = HS_OPTIONAL,
+		     .to.i32 = &g->display_order},
+		    {.name = "archived",
+		     .type = HS_JT_BOOL,
+		     .required = HS_OPTIONAL,
+		     .to.flag = &g->archived},
+		};
+
+		g->display_order = -1;
+		snprintf(where, sizeof(where), "results[%zu].", out->n - 1);
+		result = hs_json_fields(item, fields, HS_NFIELDS(fields), where, err);
+		if (result != HS_OK)
+			goto out;
+		result = hs_json_text(item, out->n - 1, &g->json, err);
+		if (result != HS_OK)
+			goto out;
+	}
+	for (i = 0; i < out->n; i++)
+		names[i] = out->items[i].name;
+	result = hs_names_unique(names, out->n, err);
+out:
+	free(names);
+	hs_json_free(root);
+	if (result != HS_OK)
+		hs_groups_free(out);
 	err->kind = result;
 	return result;
 }
@@ -1033,9 +1468,11 @@ static int hs_is_json(const char *ct)
 	return ct[i] == '\0' || ct[i] == ';' || ct[i] == ' ';
 }
 
-/* Run one request; HS_OK when an HTTP answer is in *resp. */
+/* Run one request (a GET's body capped at max_body, 0 for the client's
+ * cap); HS_OK when an HTTP answer is in *resp. */
 static enum hs_err hs_send(struct httpc *client, const char *url, const char *const *form,
-			   const char *bearer, struct httpc_resp *resp, struct hs_error *err)
+			   const char *bearer, size_t max_body, struct httpc_resp *resp,
+			   struct hs_error *err)
 {
 	enum httpc_err he;
 	enum hs_err kind;
@@ -1045,7 +1482,7 @@ static enum hs_err hs_send(struct httpc *client, const char *url, const char *co
 	if (form != NULL)
 		he = httpc_post_form(client, url, form, resp);
 	else
-		he = httpc_get_bearer(client, url, bearer, resp);
+		he = httpc_get_bearer_max(client, url, bearer, max_body, resp);
 	switch (he) {
 	case HTTPC_OK:
 		return HS_OK;
@@ -1129,7 +1566,7 @@ static enum hs_err hs_post_client(struct httpc *client, const struct hs_config *
 		result = hs_fail(err, HS_ERR_CONFIG, "%s", args_msg);
 		goto out;
 	}
-	result = hs_send(client, buf_str(&url), form, NULL, resp, err);
+	result = hs_send(client, buf_str(&url), form, NULL, 0, resp, err);
 out:
 	buf_free(&url);
 	return result;
@@ -1144,7 +1581,7 @@ static enum hs_err hs_token_grant(struct httpc *client, const struct hs_config *
 	enum hs_err result;
 
 	memset(out, 0, sizeof(*out));
-	memset(err, 0, sizeof(*err));
+	hs_error_reset(err);
 	memset(&resp, 0, sizeof(resp));
 	result = hs_post_client(client, cfg, HS_PATH_TOKEN, pairs, 1, args_msg, &resp, err);
 	if (result != HS_OK)
@@ -1154,7 +1591,7 @@ static enum hs_err hs_token_grant(struct httpc *client, const struct hs_config *
 		goto out;
 	result = hs_parse_tokens(resp.status, resp.body.data, resp.body.len, out, err);
 out:
-	err->retry_after = resp.retry_after;
+	hs_error_keep(err, &resp);
 	httpc_resp_free(&resp);
 	return result;
 }
@@ -1197,7 +1634,7 @@ enum hs_err hs_introspect(struct httpc *client, const struct hs_config *cfg, con
 	enum hs_err result;
 
 	memset(out, 0, sizeof(*out));
-	memset(err, 0, sizeof(*err));
+	hs_error_reset(err);
 	memset(&resp, 0, sizeof(resp));
 	result = hs_token_call(client, cfg, HS_PATH_INTROSPECT, token, token_type_hint, &resp, err);
 	if (result != HS_OK)
@@ -1207,7 +1644,7 @@ enum hs_err hs_introspect(struct httpc *client, const struct hs_config *cfg, con
 		goto out;
 	result = hs_parse_introspection(resp.status, resp.body.data, resp.body.len, out, err);
 out:
-	err->retry_after = resp.retry_after;
+	hs_error_keep(err, &resp);
 	httpc_resp_free(&resp);
 	return result;
 }
@@ -1218,7 +1655,7 @@ enum hs_err hs_revoke(struct httpc *client, const struct hs_config *cfg, const c
 	struct httpc_resp resp;
 	enum hs_err result;
 
-	memset(err, 0, sizeof(*err));
+	hs_error_reset(err);
 	memset(&resp, 0, sizeof(resp));
 	result = hs_token_call(client, cfg, HS_PATH_REVOKE, token, token_type_hint, &resp, err);
 	if (result != HS_OK)
@@ -1231,19 +1668,20 @@ enum hs_err hs_revoke(struct httpc *client, const struct hs_config *cfg, const c
 	result = hs_parse_error(resp.status, resp.body.data, resp.body.len, err);
 out:
 	err->kind = result;
-	err->retry_after = resp.retry_after;
+	hs_error_keep(err, &resp);
 	httpc_resp_free(&resp);
 	return result;
 }
 
 /*
  * GET {base}path tail with Bearer access_token, after checking the token
- * and the URL; a 200 answer must be JSON.  HS_OK when an HTTP answer is in
- * *resp (the caller frees it).
+ * and the URL; the body capped at max_body (0: the client's cap); a 200
+ * answer must be JSON.  HS_OK when an HTTP answer is in *resp (the caller
+ * frees it).
  */
 static enum hs_err hs_get_json(struct httpc *client, const struct hs_config *cfg, const char *path,
-			       const char *tail, const char *access_token, struct httpc_resp *resp,
-			       struct hs_error *err)
+			       const char *tail, const char *access_token, size_t max_body,
+			       struct httpc_resp *resp, struct hs_error *err)
 {
 	struct buf url;
 	enum hs_err result;
@@ -1256,7 +1694,7 @@ static enum hs_err hs_get_json(struct httpc *client, const struct hs_config *cfg
 	result = hs_url(cfg, path, tail, &url, err);
 	if (result != HS_OK)
 		goto out;
-	result = hs_send(client, buf_str(&url), NULL, access_token, resp, err);
+	result = hs_send(client, buf_str(&url), NULL, access_token, max_body, resp, err);
 	if (result != HS_OK)
 		goto out;
 	result = hs_check_json(resp, err);
@@ -1272,14 +1710,14 @@ enum hs_err hs_get_user(struct httpc *client, const struct hs_config *cfg, const
 	enum hs_err result;
 
 	memset(out, 0, sizeof(*out));
-	memset(err, 0, sizeof(*err));
+	hs_error_reset(err);
 	memset(&resp, 0, sizeof(resp));
 	/* Digits only before it becomes part of the path. */
 	if (!hs_digits(user_id, HS_USER_ID_DIGITS)) {
 		result = hs_fail(err, HS_ERR_CONFIG, "invalid user id argument");
 		goto out;
 	}
-	result = hs_get_json(client, cfg, HS_PATH_USERS, user_id, access_token, &resp, err);
+	result = hs_get_json(client, cfg, HS_PATH_USERS, user_id, access_token, 0, &resp, err);
 	if (result != HS_OK)
 		goto out;
 	result = hs_parse_user(resp.status, resp.body.data, resp.body.len, out, err);
@@ -1291,7 +1729,7 @@ enum hs_err hs_get_user(struct httpc *client, const struct hs_config *cfg, const
 		goto out;
 	}
 out:
-	err->retry_after = resp.retry_after;
+	hs_error_keep(err, &resp);
 	httpc_resp_free(&resp);
 	return result;
 }
@@ -1303,14 +1741,73 @@ enum hs_err hs_get_roles(struct httpc *client, const struct hs_config *cfg,
 	enum hs_err result;
 
 	memset(out, 0, sizeof(*out));
-	memset(err, 0, sizeof(*err));
+	hs_error_reset(err);
 	memset(&resp, 0, sizeof(resp));
-	result = hs_get_json(client, cfg, HS_PATH_ROLES, NULL, access_token, &resp, err);
+	result = hs_get_json(client, cfg, HS_PATH_ROLES, NULL, access_token, 0, &resp, err);
 	if (result != HS_OK)
 		goto out;
 	result = hs_parse_roles(resp.status, resp.body.data, resp.body.len, out, err);
 out:
-	err->retry_after = resp.retry_after;
+	hs_error_keep(err, &resp);
+	httpc_resp_free(&resp);
+	return result;
+}
+
+static const char *const hs_object_types[] = {"contacts", "companies", "deals", "tickets", NULL};
+
+int hs_object_type_ok(const char *s)
+{
+	return s != NULL && hs_in(s, hs_object_types);
+}
+
+enum hs_err hs_get_properties(struct httpc *client, const struct hs_config *cfg,
+			      const char *access_token, const char *object_type,
+			      struct hs_properties *out, struct hs_error *err)
+{
+	struct httpc_resp resp;
+	enum hs_err result;
+
+	memset(out, 0, sizeof(*out));
+	hs_error_reset(err);
+	memset(&resp, 0, sizeof(resp));
+	/* one of four fixed words before it becomes part of the path */
+	if (!hs_object_type_ok(object_type)) {
+		result = hs_fail(err, HS_ERR_CONFIG, "invalid object type argument");
+		goto out;
+	}
+	result = hs_get_json(client, cfg, HS_PATH_PROPERTIES, object_type, access_token,
+			     HS_PROPERTIES_BODY_MAX, &resp, err);
+	if (result != HS_OK)
+		goto out;
+	result = hs_parse_properties(resp.status, resp.body.data, resp.body.len, out, err);
+out:
+	hs_error_keep(err, &resp);
+	httpc_resp_free(&resp);
+	return result;
+}
+
+enum hs_err hs_get_groups(struct httpc *client, const struct hs_config *cfg,
+			  const char *access_token, const char *object_type, struct hs_groups *out,
+			  struct hs_error *err)
+{
+	struct httpc_resp resp;
+	enum hs_err result;
+	char tail[32];
+
+	memset(out, 0, sizeof(*out));
+	hs_error_reset(err);
+	memset(&resp, 0, sizeof(resp));
+	if (!hs_object_type_ok(object_type)) {
+		result = hs_fail(err, HS_ERR_CONFIG, "invalid object type argument");
+		goto out;
+	}
+	snprintf(tail, sizeof(tail), "%s/groups", object_type);
+	result = hs_get_json(client, cfg, HS_PATH_PROPERTIES, tail, access_token, 0, &resp, err);
+	if (result != HS_OK)
+		goto out;
+	result = hs_parse_groups(resp.status, resp.body.data, resp.body.len, out, err);
+out:
+	hs_error_keep(err, &resp);
 	httpc_resp_free(&resp);
 	return result;
 }

@@ -35,6 +35,8 @@ static struct hs_tokens tok;
 static struct hs_introspection ins;
 static struct hs_user usr;
 static struct hs_roles rls;
+static struct hs_properties prp;
+static struct hs_groups grp;
 static struct hs_error err;
 
 static void setup(void)
@@ -43,6 +45,8 @@ static void setup(void)
 	memset(&ins, 0, sizeof(ins));
 	memset(&usr, 0, sizeof(usr));
 	memset(&rls, 0, sizeof(rls));
+	memset(&prp, 0, sizeof(prp));
+	memset(&grp, 0, sizeof(grp));
 	memset(&err, 0, sizeof(err));
 }
 
@@ -52,6 +56,8 @@ static void teardown(void)
 	hs_introspection_free(&ins);
 	hs_user_free(&usr);
 	hs_roles_free(&rls);
+	hs_properties_free(&prp);
+	hs_groups_free(&grp);
 }
 
 /* A JSON token answer with access_token of n characters. */
@@ -165,6 +171,15 @@ static void fake_finish(struct fake_http *f)
 /* f's request line and head, as received */
 #define FAKE_REQ_HAS(f, s)                                                                         \
 	ck_assert_msg(strstr((f)->req, (s)) != NULL, "no %s in %s", (s), (f)->req)
+
+/* The rate-limit headers HubSpot sends with an OAuth call. */
+#define RL_HEADERS                                                                                 \
+	"X-HubSpot-RateLimit-Interval-Milliseconds: 10000\r\nX-HubSpot-RateLimit-Max: 110\r\n"     \
+	"X-HubSpot-RateLimit-Remaining: 109\r\n"
+
+/* An API base on a closed loopback port. */
+static const struct hs_config cfg_local = {
+    .api_base = "http://127.0.0.1:1", .client_id = "cid", .client_secret = "secret"};
 
 /* Token answers. */
 
@@ -550,6 +565,32 @@ START_TEST(test_error_rate_limit)
 			 HS_ERR_TRANSIENT);
 	ck_assert_str_eq(err.correlation_id, "c5-429");
 	ck_assert_str_eq(err.message, "You have reached your ten_secondly_rolling limit.");
+	ck_assert_str_eq(err.error_type, "RATE_LIMIT");
+	ck_assert_str_eq(err.policy_name, "TEN_SECONDLY_ROLLING");
+	/* a parser sees no headers */
+	ck_assert_int_eq(err.rl_max, -1);
+	ck_assert_int_eq(err.rl_remaining, -1);
+	ck_assert_int_eq(err.rl_interval_ms, -1);
+	ck_assert_int_eq(err.retry_after, 0);
+	/* the daily policy, as HubSpot's usage guidelines show it */
+	ck_assert_int_eq(
+	    hs_parse_error(429,
+			   LIT("{\"status\":\"error\",\"message\":\"You have reached "
+			       "your daily limit.\",\"errorType\":\"RATE_LIMIT\","
+			       "\"correlationId\":\"c033cdaa-2c40-4a64-ae48-b4cec88dad24\","
+			       "\"policyName\":\"DAILY\",\"requestId\":\"3d3e35b7\"}"),
+			   &err),
+	    HS_ERR_TRANSIENT);
+	ck_assert_str_eq(err.policy_name, "DAILY");
+	/* bounded and cleaned like the other fields */
+	ck_assert_int_eq(
+	    hs_parse_error(429,
+			   LIT("{\"errorType\":\"RATE\\nLIMIT_0123456789012345678901234567"
+			       "89\",\"policyName\":7}"),
+			   &err),
+	    HS_ERR_TRANSIENT);
+	ck_assert_str_eq(err.error_type, "RATELIMIT_012345678901234567890");
+	ck_assert_str_eq(err.policy_name, "");
 	ck_assert_int_eq(hs_parse_tokens(429,
 					 LIT("{\"status\":\"error\",\"message\":\"x\","
 					     "\"category\":\"RATE_LIMITS\"}"),
@@ -864,6 +905,673 @@ START_TEST(test_roles_malformed)
 }
 END_TEST
 
+/* CRM properties and property groups. */
+
+/* A contacts property list as HubSpot sends it: a HubSpot-defined text
+ * property, a HubSpot-defined enumeration and a custom enumeration. */
+#define CONTACT_PROPERTIES                                                                         \
+	"{\"results\":[{\"updatedAt\":\"2023-08-23T17:13:45.741Z\",\"createdAt\":\"2019-08-06T02:" \
+	"41:08.029Z\",\"name\":\"email\",\"label\":\"Email\",\"type\":\"string\",\"fieldType\":"   \
+	"\"text\",\"description\":\"A contact's email address\",\"groupName\":"                    \
+	"\"contactinformation\",\"options\":[],\"displayOrder\":-1,\"calculated\":false,"          \
+	"\"externalOptions\":false,\"hasUniqueValue\":false,\"hidden\":false,\"hubspotDefined\":"  \
+	"true,\"modificationMetadata\":{\"archivable\":true,\"readOnlyDefinition\":true,"          \
+	"\"readOnlyValue\":false},\"formField\":true,\"dataSensitivity\":\"non_sensitive\"},"      \
+	"{\"name\":\"hs_lead_status\",\"label\":\"Lead Status\",\"type\":\"enumeration\","         \
+	"\"fieldType\":\"radio\",\"description\":\"The contact's sales, prospecting or outreach "  \
+	"status\",\"groupName\":\"sales_properties\",\"options\":[{\"label\":\"New\",\"value\":"   \
+	"\"NEW\",\"displayOrder\":0,\"hidden\":false},{\"label\":\"Open\",\"value\":\"OPEN\","     \
+	"\"displayOrder\":1,\"hidden\":false},{\"label\":\"In Progress\",\"value\":"               \
+	"\"IN_PROGRESS\",\"displayOrder\":2,\"hidden\":false},{\"label\":\"Bad Timing\","          \
+	"\"value\":\"BAD_TIMING\",\"displayOrder\":7,\"hidden\":true}],\"displayOrder\":-1,"       \
+	"\"calculated\":false,\"externalOptions\":false,\"hasUniqueValue\":false,\"hidden\":"      \
+	"false,\"hubspotDefined\":true,\"formField\":true},"                                       \
+	"{\"updatedAt\":\"2024-02-01T10:00:00Z\",\"createdAt\":\"2024-02-01T10:00:00Z\","          \
+	"\"name\":\"my_contact_property\",\"label\":\"My Contact Property\",\"type\":"             \
+	"\"enumeration\",\"fieldType\":\"select\",\"description\":\"\",\"groupName\":"             \
+	"\"contactinformation\",\"options\":[{\"label\":\"Option A\",\"value\":\"A\","             \
+	"\"description\":\"Choice number one\",\"displayOrder\":1,\"hidden\":false},{\"label\":"   \
+	"\"Option B\",\"value\":\"B\",\"description\":\"Choice number two\",\"displayOrder\":2,"   \
+	"\"hidden\":false}],\"displayOrder\":2,\"hasUniqueValue\":false,\"hidden\":false,"         \
+	"\"formField\":true,\"archived\":false,\"createdUserId\":\"9586504\",\"updatedUserId\":"   \
+	"\"9586504\",\"modificationMetadata\":{\"archivable\":true,\"readOnlyDefinition\":false,"  \
+	"\"readOnlyOptions\":false,\"readOnlyValue\":false}}]}"
+
+#define CONTACT_GROUPS                                                                             \
+	"{\"results\":[{\"name\":\"contactinformation\",\"label\":\"Contact information\","        \
+	"\"displayOrder\":0,\"archived\":false},{\"name\":\"emailinformation\",\"label\":"         \
+	"\"Email information\",\"displayOrder\":1,\"archived\":false},{\"name\":"                  \
+	"\"sales_properties\",\"label\":\"Sales properties\",\"displayOrder\":3,\"archived\":"     \
+	"false},{\"name\":\"jetstack\",\"label\":\"JetStack\",\"archived\":true}]}"
+
+/* The documented error answers, each with the kind it must be for both calls. */
+static const struct {
+	long status;
+	const char *body;
+	enum hs_err kind;
+	const char *category;
+} prop_errors[] = {
+    {401,
+     "{\"status\":\"error\",\"message\":\"The OAuth token used to make this call expired 1 "
+     "minute(s) ago.\",\"correlationId\":\"a1b2c3d4-e5f6-7890-abcd-ef1234567890\","
+     "\"category\":\"EXPIRED_AUTHENTICATION\"}",
+     HS_ERR_AUTH, "EXPIRED_AUTHENTICATION"},
+    {403,
+     "{\"status\":\"error\",\"message\":\"This app hasn't been granted all required scopes "
+     "to make this call. Read more about required scopes here: https://developers.hubspot.com/"
+     "scopes.\",\"correlationId\":\"9a8b7c6d\",\"errors\":[{\"message\":\"One or more of the "
+     "following scopes are required.\",\"context\":{\"requiredGranularScopes\":["
+     "\"crm.schemas.contacts.read\"]}}],\"links\":{\"scopes\":\"https://developers.hubspot.com/"
+     "scopes\"},\"category\":\"MISSING_SCOPES\"}",
+     HS_ERR_PERMISSION, "MISSING_SCOPES"},
+    {404,
+     "{\"status\":\"error\",\"message\":\"Unable to infer object type from: contact\","
+     "\"correlationId\":\"c-404\",\"category\":\"OBJECT_NOT_FOUND\"}",
+     HS_ERR_MALFORMED, "OBJECT_NOT_FOUND"},
+    {429,
+     "{\"status\":\"error\",\"message\":\"You have reached your ten_secondly_rolling limit.\","
+     "\"errorType\":\"RATE_LIMIT\",\"correlationId\":\"c-429\",\"policyName\":"
+     "\"TEN_SECONDLY_ROLLING\"}",
+     HS_ERR_TRANSIENT, ""},
+    {500,
+     "{\"status\":\"error\",\"message\":\"internal error\",\"correlationId\":\"c-500\","
+     "\"category\":\"INTERNAL_ERROR\"}",
+     HS_ERR_TRANSIENT, "INTERNAL_ERROR"},
+    {503,
+     "<html><head><title>503 Service Temporarily Unavailable</title></head><body></body>"
+     "</html>",
+     HS_ERR_TRANSIENT, ""},
+};
+
+START_TEST(test_properties_documented)
+{
+	const struct hs_property *p;
+
+	ck_assert_int_eq(hs_parse_properties(200, LIT(CONTACT_PROPERTIES), &prp, &err), HS_OK);
+	ck_assert_int_eq(err.kind, HS_OK);
+	ck_assert_int_eq(err.http_status, 200);
+	ck_assert_int_eq(err.rl_remaining, -1);
+	ck_assert_uint_eq(prp.n, 3);
+
+	p = &prp.items[0];
+	ck_assert_str_eq(p->name, "email");
+	ck_assert_str_eq(p->label, "Email");
+	ck_assert_str_eq(p->type, "string");
+	ck_assert_str_eq(p->field_type, "text");
+	ck_assert_str_eq(p->group_name, "contactinformation");
+	ck_assert_str_eq(p->description, "A contact's email address");
+	ck_assert_int_eq(p->hubspot_defined, 1);
+	ck_assert_int_eq(p->archived, 0);
+	ck_assert_int_eq(p->hidden, 0);
+	ck_assert_int_eq(p->display_order, -1);
+	ck_assert_ptr_null(p->options); /* [] */
+	ck_assert_uint_eq(p->noptions, 0);
+	/* the whole object, unknown fields included, compact */
+	ck_assert_ptr_nonnull(strstr(p->json, "{\"updatedAt\":\"2023-08-23T17:13:45.741Z\","));
+	ck_assert_ptr_nonnull(strstr(p->json, "\"modificationMetadata\":{\"archivable\":true,"
+					      "\"readOnlyDefinition\":true,\"readOnlyValue\":"
+					      "false},\"formField\":true,\"dataSensitivity\":"
+					      "\"non_sensitive\"}"));
+
+	p = &prp.items[1];
+	ck_assert_str_eq(p->name, "hs_lead_status");
+	ck_assert_str_eq(p->type, "enumeration");
+	ck_assert_str_eq(p->field_type, "radio");
+	ck_assert_int_eq(p->hubspot_defined, 1);
+	ck_assert_uint_eq(p->noptions, 4);
+	ck_assert_str_eq(p->options[2].label, "In Progress");
+	ck_assert_str_eq(p->options[2].value, "IN_PROGRESS");
+	ck_assert_ptr_null(p->options[2].description);
+	ck_assert_int_eq(p->options[2].display_order, 2);
+	ck_assert_int_eq(p->options[2].hidden, 0);
+	ck_assert_int_eq(p->options[3].display_order, 7);
+	ck_assert_int_eq(p->options[3].hidden, 1);
+
+	/* a custom property: no hubspotDefined */
+	p = &prp.items[2];
+	ck_assert_str_eq(p->name, "my_contact_property");
+	ck_assert_str_eq(p->label, "My Contact Property");
+	ck_assert_str_eq(p->field_type, "select");
+	ck_assert_str_eq(p->description, "");
+	ck_assert_int_eq(p->hubspot_defined, 0);
+	ck_assert_int_eq(p->display_order, 2);
+	ck_assert_uint_eq(p->noptions, 2);
+	ck_assert_str_eq(p->options[0].label, "Option A");
+	ck_assert_str_eq(p->options[0].value, "A");
+	ck_assert_str_eq(p->options[0].description, "Choice number one");
+	ck_assert_int_eq(p->options[1].display_order, 2);
+	ck_assert_ptr_nonnull(strstr(p->json, "\"createdUserId\":\"9586504\""));
+	hs_properties_free(&prp);
+	ck_assert_ptr_null(prp.items);
+
+	/* an empty list; the minimal property */
+	ck_assert_int_eq(hs_parse_properties(200, LIT("{\"results\":[]}"), &prp, &err), HS_OK);
+	ck_assert_uint_eq(prp.n, 0);
+	hs_properties_free(&prp);
+	ck_assert_int_eq(hs_parse_properties(200,
+					     LIT("{\"results\":[{\"name\":\"a\",\"label\":\"A\","
+						 "\"type\":\"string\",\"fieldType\":\"text\"}]}"),
+					     &prp, &err),
+			 HS_OK);
+	ck_assert_ptr_null(prp.items[0].group_name);
+	ck_assert_ptr_null(prp.items[0].description);
+	ck_assert_int_eq(prp.items[0].display_order, -1);
+	ck_assert_str_eq(
+	    prp.items[0].json,
+	    "{\"name\":\"a\",\"label\":\"A\",\"type\":\"string\",\"fieldType\":\"text\"}");
+}
+END_TEST
+
+/* Labels and descriptions are kept as shown; json and values as sent. */
+START_TEST(test_properties_text)
+{
+	const struct hs_property *p;
+
+	ck_assert_int_eq(
+	    hs_parse_properties(
+		200,
+		LIT("{\"results\":[{\"name\":\"notes_x\",\"label\":\"Caf\xc3\xa9\\t\\u202eNotes\","
+		    "\"type\":\"enumeration\",\"fieldType\":\"checkbox\",\"description\":\"line1"
+		    "\\nline2\\r\\n\\u0007end\",\"options\":[{\"label\":\"\\u00e9t\\u00e9\","
+		    "\"value\":\"Option \\u00e9 one\",\"description\":null}],\"extra\":{\"x\":[1,"
+		    "2.5,true,null,\"a\\nb\"]}}]}"),
+		&prp, &err),
+	    HS_OK);
+	p = &prp.items[0];
+	ck_assert_str_eq(p->label, "Caf\xc3\xa9 Notes");
+	ck_assert_str_eq(p->description, "line1 line2  end");
+	ck_assert_str_eq(p->options[0].label, "\xc3\xa9t\xc3\xa9");
+	ck_assert_str_eq(p->options[0].value, "Option \xc3\xa9 one");
+	ck_assert_ptr_null(p->options[0].description);
+	ck_assert_int_eq(p->options[0].display_order, -1);
+	ck_assert_str_eq(p->json,
+			 "{\"name\":\"notes_x\",\"label\":\"Caf\xc3\xa9\\t\xe2\x80\xaeNotes\","
+			 "\"type\":\"enumeration\",\"fieldType\":\"checkbox\",\"description\":"
+			 "\"line1\\nline2\\r\\n\\u0007end\",\"options\":[{\"label\":\"\xc3\xa9t"
+			 "\xc3\xa9\",\"value\":\"Option \xc3\xa9 one\",\"description\":null}],"
+			 "\"extra\":{\"x\":[1,2.5,true,null,\"a\\nb\"]}}");
+	hs_properties_free(&prp);
+
+	/* a value is exact: no control characters in it */
+	ck_assert_int_eq(
+	    hs_parse_properties(200,
+				LIT("{\"results\":[{\"name\":\"a\",\"label\":\"A\","
+				    "\"type\":\"enumeration\",\"fieldType\":\"select\","
+				    "\"options\":[{\"label\":\"x\",\"value\":\"x\\ny\"}]}]}"),
+				&prp, &err),
+	    HS_ERR_MALFORMED);
+	ck_assert_str_eq(err.message,
+			 "field \"results[0].options[0].value\" must be a string without control "
+			 "characters");
+	/* invalid UTF-8 anywhere in a property, even an unknown field: no jsonb */
+	ck_assert_int_eq(hs_parse_properties(200,
+					     LIT("{\"results\":[{\"name\":\"a\",\"label\":\"\xff\","
+						 "\"type\":\"string\",\"fieldType\":\"text\"}]}"),
+					     &prp, &err),
+			 HS_ERR_MALFORMED);
+	ck_assert_str_eq(err.message, "field \"results[0].label\" must be a utf-8 string");
+	ck_assert_int_eq(hs_parse_properties(200,
+					     LIT("{\"results\":[{\"name\":\"a\",\"label\":\"A\","
+						 "\"type\":\"string\",\"fieldType\":\"text\",\"x\":"
+						 "\"\xc0\xaf\"}]}"),
+					     &prp, &err),
+			 HS_ERR_MALFORMED);
+	ck_assert_str_eq(err.message, "\"results[0]\" is not valid utf-8");
+	ck_assert_ptr_null(prp.items);
+}
+END_TEST
+
+START_TEST(test_properties_malformed)
+{
+	static const char *const bad[] = {
+	    "{}",
+	    "{\"results\":null}",
+	    "{\"results\":{}}",
+	    "{\"results\":[\"email\"]}",
+	    "{\"results\":[[]]}",
+	    "{\"results\":[{\"label\":\"A\",\"type\":\"string\",\"fieldType\":\"text\"}]}",
+	    "{\"results\":[{\"name\":\"a\",\"type\":\"string\",\"fieldType\":\"text\"}]}",
+	    "{\"results\":[{\"name\":\"a\",\"label\":\"A\",\"fieldType\":\"text\"}]}",
+	    "{\"results\":[{\"name\":\"a\",\"label\":\"A\",\"type\":\"string\"}]}",
+	    "{\"results\":[{\"name\":null,\"label\":\"A\",\"type\":\"string\",\"fieldType\":"
+	    "\"text\"}]}",
+	    "{\"results\":[{\"name\":5,\"label\":\"A\",\"type\":\"string\",\"fieldType\":\"text\"}]"
+	    "}",
+	    "{\"results\":[{\"name\":\"\",\"label\":\"A\",\"type\":\"string\",\"fieldType\":"
+	    "\"text\"}]}",
+	    "{\"results\":[{\"name\":\"my prop\",\"label\":\"A\",\"type\":\"string\",\"fieldType\":"
+	    "\"text\"}]}",
+	    "{\"results\":[{\"name\":\"a/../b\",\"label\":[],\"type\":\"string\",\"fieldType\":"
+	    "\"text\"}]}",
+	    "{\"results\":[{\"name\":\"a\",\"label\":\"A\",\"type\":\"string\",\"fieldType\":"
+	    "\"text\",\"hubspotDefined\":\"true\"}]}",
+	    "{\"results\":[{\"name\":\"a\",\"label\":\"A\",\"type\":\"string\",\"fieldType\":"
+	    "\"text\",\"hidden\":1}]}",
+	    "{\"results\":[{\"name\":\"a\",\"label\":\"A\",\"type\":\"string\",\"fieldType\":"
+	    "\"text\",\"displayOrder\":1.5}]}",
+	    "{\"results\":[{\"name\":\"a\",\"label\":\"A\",\"type\":\"string\",\"fieldType\":"
+	    "\"text\",\"displayOrder\":2147483648}]}",
+	    "{\"results\":[{\"name\":\"a\",\"label\":\"A\",\"type\":\"string\",\"fieldType\":"
+	    "\"text\",\"displayOrder\":\"1\"}]}",
+	    "{\"results\":[{\"name\":\"a\",\"label\":\"A\",\"type\":\"string\",\"fieldType\":"
+	    "\"text\",\"groupName\":\"contact information\"}]}",
+	    "{\"results\":[{\"name\":\"a\",\"label\":\"A\",\"type\":\"string\",\"fieldType\":"
+	    "\"text\",\"options\":{}}]}",
+	    "{\"results\":[{\"name\":\"a\",\"label\":\"A\",\"type\":\"string\",\"fieldType\":"
+	    "\"text\",\"options\":[\"A\"]}]}",
+	    "{\"results\":[{\"name\":\"a\",\"label\":\"A\",\"type\":\"enumeration\",\"fieldType\":"
+	    "\"select\",\"options\":[{\"label\":\"A\"}]}]}",
+	    "{\"results\":[{\"name\":\"a\",\"label\":\"A\",\"type\":\"enumeration\",\"fieldType\":"
+	    "\"select\",\"options\":[{\"value\":\"A\"}]}]}",
+	    "{\"results\":[{\"name\":\"a\",\"label\":\"A\",\"type\":\"enumeration\",\"fieldType\":"
+	    "\"select\",\"options\":[{\"label\":\"A\",\"value\":\"A\",\"hidden\":\"false\"}]}]}",
+	    "{\"results\":[{\"name\":\"a\",\"label\":\"A\",\"type\":\"enumeration\",\"fieldType\":"
+	    "\"select\",\"options\":[{\"label\":\"A\",\"value\":1}]}]}",
+	    "{\"results\":[{\"name\":\"a\",\"label\":\"A\",\"type\":\"string\",\"fieldType\":"
+	    "\"text\",\"name\":\"b\"}]}",
+	    /* the same name twice */
+	    "{\"results\":[{\"name\":\"a\",\"label\":\"A\",\"type\":\"string\",\"fieldType\":"
+	    "\"text\"},{\"name\":\"b\",\"label\":\"B\",\"type\":\"string\",\"fieldType\":\"text\"},"
+	    "{\"name\":\"a\",\"label\":\"A2\",\"type\":\"string\",\"fieldType\":\"text\"}]}",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_msg(hs_parse_properties(200, bad[i], strlen(bad[i]), &prp, &err) ==
+				  HS_ERR_MALFORMED,
+			      "accepted: %s", bad[i]);
+		ck_assert_int_eq(err.kind, HS_ERR_MALFORMED);
+		ck_assert_ptr_null(prp.items);
+		ck_assert_uint_eq(prp.n, 0);
+	}
+	ck_assert_int_eq(hs_parse_properties(200,
+					     LIT("{\"results\":[{\"name\":\"a\",\"label\":"
+						 "\"A\",\"type\":\"string\"}]}"),
+					     &prp, &err),
+			 HS_ERR_MALFORMED);
+	ck_assert_str_eq(err.message, "field \"results[0].fieldType\" is missing");
+	ck_assert_int_eq(hs_parse_properties(200, bad[27], strlen(bad[27]), &prp, &err),
+			 HS_ERR_MALFORMED);
+	ck_assert_str_eq(err.message, "field \"results[].name\" is duplicated");
+	ck_assert_int_eq(hs_parse_properties(200, bad[17], strlen(bad[17]), &prp, &err),
+			 HS_ERR_MALFORMED);
+	ck_assert_str_eq(err.message, "field \"results[0].displayOrder\" is out of range");
+	/* the 32-bit range itself is fine */
+	ck_assert_int_eq(
+	    hs_parse_properties(200,
+				LIT("{\"results\":[{\"name\":\"a\",\"label\":\"A\","
+				    "\"type\":\"enumeration\",\"fieldType\":\"select\","
+				    "\"displayOrder\":-2147483648,\"options\":[{\"label\":"
+				    "\"x\",\"value\":\"\",\"displayOrder\":2147483647}]}]}"),
+				&prp, &err),
+	    HS_OK);
+	ck_assert_int_eq(prp.items[0].display_order, -2147483647 - 1);
+	ck_assert_int_eq(prp.items[0].options[0].display_order, 2147483647);
+	ck_assert_str_eq(prp.items[0].options[0].value, "");
+}
+END_TEST
+
+/* A property list of n properties "p<i>", each with nopt options. */
+static char *properties_body(size_t n, size_t nopt, size_t *len)
+{
+	struct buf b;
+	size_t i, j;
+
+	buf_init(&b, 0);
+	buf_puts(&b, "{\"results\":[");
+	for (i = 0; i < n; i++) {
+		buf_printf(&b,
+			   "%s{\"name\":\"p%zu\",\"label\":\"P\",\"type\":\"enumeration\","
+			   "\"fieldType\":\"select\",\"options\":[",
+			   i ? "," : "", i);
+		for (j = 0; j < nopt; j++)
+			buf_printf(&b, "%s{\"label\":\"L\",\"value\":\"%zu\"}", j ? "," : "", j);
+		buf_puts(&b, "]}");
+	}
+	buf_puts(&b, "]}");
+	ck_assert(!b.overflow && !b.oom);
+	*len = b.len;
+	return buf_take(&b);
+}
+
+START_TEST(test_properties_limits)
+{
+	char *body, *big;
+	size_t len, n;
+
+	body = properties_body(HS_PROPERTIES_MAX, 0, &len);
+	ck_assert_int_eq(hs_parse_properties(200, body, len, &prp, &err), HS_OK);
+	ck_assert_uint_eq(prp.n, HS_PROPERTIES_MAX);
+	hs_properties_free(&prp);
+	free(body);
+	body = properties_body(HS_PROPERTIES_MAX + 1, 0, &len);
+	ck_assert_int_eq(hs_parse_properties(200, body, len, &prp, &err), HS_ERR_MALFORMED);
+	ck_assert_str_eq(err.message, "field \"results\" is too long");
+	ck_assert_ptr_null(prp.items);
+	free(body);
+
+	body = properties_body(1, HS_OPTIONS_MAX, &len);
+	ck_assert_int_eq(hs_parse_properties(200, body, len, &prp, &err), HS_OK);
+	ck_assert_uint_eq(prp.items[0].noptions, HS_OPTIONS_MAX);
+	ck_assert_str_eq(prp.items[0].options[HS_OPTIONS_MAX - 1].value, "4999");
+	hs_properties_free(&prp);
+	free(body);
+	body = properties_body(2, HS_OPTIONS_MAX + 1, &len);
+	ck_assert_int_eq(hs_parse_properties(200, body, len, &prp, &err), HS_ERR_MALFORMED);
+	ck_assert_str_eq(err.message, "field \"results[0].options\" is too long");
+	free(body);
+
+	/* strings: name, label, value */
+	n = HS_PROP_TEXT_MAX + 1;
+	big = malloc(n + 1);
+	ck_assert_ptr_nonnull(big);
+	body = malloc(n + 256);
+	ck_assert_ptr_nonnull(body);
+	memset(big, 'n', n);
+	big[HS_PROP_NAME_MAX] = '\0';
+	len = (size_t)snprintf(body, n + 256,
+			       "{\"results\":[{\"name\":\"%s\",\"label\":\"A\",\"type\":\"string\","
+			       "\"fieldType\":\"text\"}]}",
+			       big);
+	ck_assert_int_eq(hs_parse_properties(200, body, len, &prp, &err), HS_OK);
+	hs_properties_free(&prp);
+	big[HS_PROP_NAME_MAX] = 'n';
+	big[HS_PROP_NAME_MAX + 1] = '\0';
+	len = (size_t)snprintf(body, n + 256,
+			       "{\"results\":[{\"name\":\"%s\",\"label\":\"A\",\"type\":\"string\","
+			       "\"fieldType\":\"text\"}]}",
+			       big);
+	ck_assert_int_eq(hs_parse_properties(200, body, len, &prp, &err), HS_ERR_MALFORMED);
+	ck_assert_str_eq(err.message, "field \"results[0].name\" is too long");
+	memset(big, 'x', n);
+	big[n - 1] = '\0';
+	len = (size_t)snprintf(body, n + 256,
+			       "{\"results\":[{\"name\":\"a\",\"label\":\"%s\",\"type\":\"string\","
+			       "\"fieldType\":\"text\"}]}",
+			       big);
+	ck_assert_int_eq(hs_parse_properties(200, body, len, &prp, &err), HS_OK);
+	ck_assert_uint_eq(strlen(prp.items[0].label), HS_PROP_TEXT_MAX);
+	hs_properties_free(&prp);
+	big[n - 1] = 'x';
+	big[n] = '\0';
+	len = (size_t)snprintf(body, n + 256,
+			       "{\"results\":[{\"name\":\"a\",\"label\":\"%s\",\"type\":\"string\","
+			       "\"fieldType\":\"text\"}]}",
+			       big);
+	ck_assert_int_eq(hs_parse_properties(200, body, len, &prp, &err), HS_ERR_MALFORMED);
+	ck_assert_str_eq(err.message, "field \"results[0].label\" is too long");
+	len = (size_t)snprintf(
+	    body, n + 256,
+	    "{\"results\":[{\"name\":\"a\",\"label\":\"A\",\"type\":\"enumeration\","
+	    "\"fieldType\":\"select\",\"options\":[{\"label\":\"A\",\"value\":"
+	    "\"%s\"}]}]}",
+	    big);
+	ck_assert_int_eq(hs_parse_properties(200, body, len, &prp, &err), HS_ERR_MALFORMED);
+	ck_assert_str_eq(err.message, "field \"results[0].options[0].value\" is too long");
+	free(big);
+	free(body);
+
+	/* the body: over HS_BODY_MAX is fine for a property list, over its own cap not */
+	n = HS_BODY_MAX * 2;
+	body = malloc(n + 256);
+	ck_assert_ptr_nonnull(body);
+	len = (size_t)snprintf(body, 256,
+			       "{\"results\":[{\"name\":\"a\",\"label\":\"A\",\"type\":\"string\","
+			       "\"fieldType\":\"text\",\"calculationFormula\":\"");
+	memset(body + len, 'f', n);
+	len += n;
+	len += (size_t)snprintf(body + len, 16, "\"}]}");
+	ck_assert_int_eq(hs_parse_properties(200, body, len, &prp, &err), HS_OK);
+	ck_assert_uint_gt(strlen(prp.items[0].json), n);
+	hs_properties_free(&prp);
+	free(body);
+	ck_assert_int_eq(hs_parse_properties(200, "{", HS_PROPERTIES_BODY_MAX + 1, &prp, &err),
+			 HS_ERR_MALFORMED);
+	ck_assert_str_eq(err.message, "answer too large");
+}
+END_TEST
+
+START_TEST(test_properties_errors)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(prop_errors) / sizeof(prop_errors[0]); i++) {
+		const char *b = prop_errors[i].body;
+
+		ck_assert_int_eq(
+		    hs_parse_properties(prop_errors[i].status, b, strlen(b), &prp, &err),
+		    prop_errors[i].kind);
+		ck_assert_int_eq(err.kind, prop_errors[i].kind);
+		ck_assert_int_eq(err.http_status, prop_errors[i].status);
+		ck_assert_str_eq(err.category, prop_errors[i].category);
+		ck_assert_ptr_null(prp.items);
+		ck_assert_int_eq(hs_parse_groups(prop_errors[i].status, b, strlen(b), &grp, &err),
+				 prop_errors[i].kind);
+		ck_assert_str_eq(err.category, prop_errors[i].category);
+		ck_assert_ptr_null(grp.items);
+	}
+	ck_assert_int_eq(hs_parse_properties(401, LIT(""), &prp, &err), HS_ERR_AUTH);
+	ck_assert_int_eq(
+	    hs_parse_properties(403, prop_errors[1].body, strlen(prop_errors[1].body), &prp, &err),
+	    HS_ERR_PERMISSION);
+	ck_assert_str_eq(err.correlation_id, "9a8b7c6d");
+	ck_assert_str_eq(err.status, "error");
+	ck_assert_int_eq(
+	    hs_parse_groups(429, prop_errors[3].body, strlen(prop_errors[3].body), &grp, &err),
+	    HS_ERR_TRANSIENT);
+	ck_assert_str_eq(err.error_type, "RATE_LIMIT");
+	ck_assert_str_eq(err.policy_name, "TEN_SECONDLY_ROLLING");
+	ck_assert_str_eq(err.message, "You have reached your ten_secondly_rolling limit.");
+	ck_assert_int_eq(
+	    hs_parse_properties(503, prop_errors[5].body, strlen(prop_errors[5].body), &prp, &err),
+	    HS_ERR_TRANSIENT);
+	ck_assert_str_eq(err.message, "http status 503");
+	/* only 200 is success */
+	ck_assert_int_eq(hs_parse_properties(201, LIT("{\"results\":[]}"), &prp, &err),
+			 HS_ERR_MALFORMED);
+	ck_assert_int_eq(hs_parse_groups(204, LIT(""), &grp, &err), HS_ERR_MALFORMED);
+}
+END_TEST
+
+START_TEST(test_groups_documented)
+{
+	ck_assert_int_eq(hs_parse_groups(200, LIT(CONTACT_GROUPS), &grp, &err), HS_OK);
+	ck_assert_uint_eq(grp.n, 4);
+	ck_assert_str_eq(grp.items[0].name, "contactinformation");
+	ck_assert_str_eq(grp.items[0].label, "Contact information");
+	ck_assert_int_eq(grp.items[0].display_order, 0);
+	ck_assert_int_eq(grp.items[0].archived, 0);
+	ck_assert_str_eq(grp.items[0].json, "{\"name\":\"contactinformation\",\"label\":\"Contact "
+					    "information\",\"displayOrder\":0,\"archived\":false}");
+	ck_assert_int_eq(grp.items[2].display_order, 3);
+	ck_assert_str_eq(grp.items[3].name, "jetstack");
+	ck_assert_int_eq(grp.items[3].display_order, -1);
+	ck_assert_int_eq(grp.items[3].archived, 1);
+}
+END_TEST
+
+START_TEST(test_groups_malformed)
+{
+	static const char *const bad[] = {
+	    "{\"groups\":[]}",
+	    "{\"results\":[{\"label\":\"A\"}]}",
+	    "{\"results\":[{\"name\":\"a\"}]}",
+	    "{\"results\":[{\"name\":\"a b\",\"label\":\"A\"}]}",
+	    "{\"results\":[{\"name\":\"a\",\"label\":7}]}",
+	    "{\"results\":[{\"name\":\"a\",\"label\":\"A\",\"displayOrder\":true}]}",
+	    "{\"results\":[{\"name\":\"a\",\"label\":\"A\",\"archived\":\"no\"}]}",
+	    "{\"results\":[{\"name\":\"a\",\"label\":\"A\"},{\"name\":\"a\",\"label\":\"B\"}]}",
+	    "{\"results\":[{\"name\":\"a\",\"label\":\"A\",\"x\":\"\xed\xa0\x80\"}]}",
+	};
+	char *body;
+	size_t i, len;
+	struct buf b;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_msg(hs_parse_groups(200, bad[i], strlen(bad[i]), &grp, &err) ==
+				  HS_ERR_MALFORMED,
+			      "accepted: %s", bad[i]);
+		ck_assert_ptr_null(grp.items);
+		ck_assert_uint_eq(grp.n, 0);
+	}
+	ck_assert_int_eq(hs_parse_groups(200, LIT("{\"results\":[{\"name\":\"a\"}]}"), &grp, &err),
+			 HS_ERR_MALFORMED);
+	ck_assert_str_eq(err.message, "field \"results[0].label\" is missing");
+
+	/* HS_GROUPS_MAX groups, and one more */
+	buf_init(&b, 0);
+	buf_puts(&b, "{\"results\":[");
+	for (i = 0; i <= HS_GROUPS_MAX; i++)
+		buf_printf(&b, "%s{\"name\":\"g%zu\",\"label\":\"G\"}", i ? "," : "", i);
+	buf_puts(&b, "]}");
+	len = b.len;
+	body = buf_take(&b);
+	ck_assert_int_eq(hs_parse_groups(200, body, len, &grp, &err), HS_ERR_MALFORMED);
+	ck_assert_str_eq(err.message, "field \"results\" is too long");
+	/* cut the last group off */
+	len = (size_t)(strstr(body, ",{\"name\":\"g1000\"") - body);
+	memcpy(body + len, "]}", 3);
+	len += 2;
+	ck_assert_int_eq(hs_parse_groups(200, body, len, &grp, &err), HS_OK);
+	ck_assert_uint_eq(grp.n, HS_GROUPS_MAX);
+	free(body);
+}
+END_TEST
+
+START_TEST(test_properties_object_type)
+{
+	struct httpc h;
+	struct hs_config cfg = cfg_local;
+	static const char *const refused[] = {
+	    "",	   "Contacts", "contact",  "contacts/", "contacts/../x", "contacts?archived=true",
+	    "0-1", "p_custom", "CONTACTS", "deals\r\n", " tickets",
+	};
+	size_t i;
+
+	ck_assert_int_eq(hs_object_type_ok("contacts"), 1);
+	ck_assert_int_eq(hs_object_type_ok("companies"), 1);
+	ck_assert_int_eq(hs_object_type_ok("deals"), 1);
+	ck_assert_int_eq(hs_object_type_ok("tickets"), 1);
+	ck_assert_int_eq(hs_object_type_ok(NULL), 0);
+	ck_assert_int_eq(httpc_init(&h, NULL), HTTPC_OK);
+	/* refused before anything is sent: the closed port would be transient */
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		ck_assert_int_eq(hs_object_type_ok(refused[i]), 0);
+		ck_assert_int_eq(hs_get_properties(&h, &cfg, "at", refused[i], &prp, &err),
+				 HS_ERR_CONFIG);
+		ck_assert_str_eq(err.message, "invalid object type argument");
+		ck_assert_int_eq(err.http_status, 0);
+		ck_assert_int_eq(err.rl_remaining, -1);
+		ck_assert_int_eq(hs_get_groups(&h, &cfg, "at", refused[i], &grp, &err),
+				 HS_ERR_CONFIG);
+		ck_assert_str_eq(err.message, "invalid object type argument");
+	}
+	ck_assert_int_eq(hs_get_properties(&h, &cfg, "at", NULL, &prp, &err), HS_ERR_CONFIG);
+	ck_assert_int_eq(hs_get_groups(&h, &cfg, "at", NULL, &grp, &err), HS_ERR_CONFIG);
+	ck_assert_int_eq(hs_get_properties(&h, &cfg, "a t", "contacts", &prp, &err), HS_ERR_CONFIG);
+	ck_assert_int_eq(hs_get_properties(NULL, &cfg, "at", "contacts", &prp, &err),
+			 HS_ERR_CONFIG);
+	cfg.api_base = "http://example.com";
+	ck_assert_int_eq(hs_get_groups(&h, &cfg, "at", "deals", &grp, &err), HS_ERR_CONFIG);
+	cfg = cfg_local;
+	ck_assert_int_eq(hs_get_properties(&h, &cfg, "at", "contacts", &prp, &err),
+			 HS_ERR_TRANSIENT);
+	ck_assert_int_eq(hs_get_groups(&h, &cfg, "at", "tickets", &grp, &err), HS_ERR_TRANSIENT);
+	ck_assert_int_eq(err.rl_max, -1);
+	httpc_cleanup(&h);
+}
+END_TEST
+
+/* End to end against the local server. */
+START_TEST(test_properties_network)
+{
+	struct httpc h;
+	struct httpc_opts o = {.max_body = 256};
+	struct hs_config cfg = cfg_local;
+	struct fake_http f;
+
+	/* a client with a small cap: a property list has its own */
+	ck_assert_int_eq(httpc_init(&h, &o), HTTPC_OK);
+	fake_start(&f, "200 OK", "Content-Type: application/json;charset=UTF-8\r\n" RL_HEADERS,
+		   CONTACT_PROPERTIES);
+	cfg.api_base = f.base;
+	ck_assert_int_eq(hs_get_properties(&h, &cfg, "at-2", "contacts", &prp, &err), HS_OK);
+	fake_finish(&f);
+	FAKE_REQ_HAS(&f, "GET /crm/properties/2026-03/contacts HTTP/1.1\r\n");
+	FAKE_REQ_HAS(&f, "\r\nAuthorization: Bearer at-2\r\n");
+	ck_assert_int_eq(err.kind, HS_OK);
+	ck_assert_int_eq(err.http_status, 200);
+	ck_assert_int_eq(err.rl_max, 110);
+	ck_assert_int_eq(err.rl_remaining, 109);
+	ck_assert_int_eq(err.rl_interval_ms, 10000);
+	ck_assert_uint_eq(prp.n, 3);
+	ck_assert_str_eq(prp.items[1].options[3].value, "BAD_TIMING");
+	hs_properties_free(&prp);
+
+	/* groups keep the client's cap */
+	fake_start(&f, "200 OK", "Content-Type: application/json\r\n" RL_HEADERS, CONTACT_GROUPS);
+	cfg.api_base = f.base;
+	ck_assert_int_eq(hs_get_groups(&h, &cfg, "at", "deals", &grp, &err), HS_ERR_MALFORMED);
+	fake_finish(&f);
+	FAKE_REQ_HAS(&f, "GET /crm/properties/2026-03/deals/groups HTTP/1.1\r\n");
+	ck_assert_ptr_nonnull(strstr(err.message, "response body too large"));
+	ck_assert_int_eq(err.rl_remaining, 109);
+	httpc_cleanup(&h);
+
+	ck_assert_int_eq(httpc_init(&h, NULL), HTTPC_OK);
+	fake_start(&f, "200 OK", "Content-Type: application/json\r\n" RL_HEADERS, CONTACT_GROUPS);
+	cfg.api_base = f.base;
+	ck_assert_int_eq(hs_get_groups(&h, &cfg, "at", "companies", &grp, &err), HS_OK);
+	fake_finish(&f);
+	FAKE_REQ_HAS(&f, "GET /crm/properties/2026-03/companies/groups HTTP/1.1\r\n");
+	ck_assert_uint_eq(grp.n, 4);
+	ck_assert_int_eq(err.rl_remaining, 109);
+	hs_groups_free(&grp);
+
+	/* rate limited */
+	fake_start(&f, "429 Too Many Requests",
+		   "Content-Type: application/json;charset=utf-8\r\nRetry-After: 1\r\n"
+		   "X-HubSpot-RateLimit-Interval-Milliseconds: 10000\r\n"
+		   "X-HubSpot-RateLimit-Max: 110\r\nX-HubSpot-RateLimit-Remaining: 0\r\n",
+		   prop_errors[3].body);
+	cfg.api_base = f.base;
+	ck_assert_int_eq(hs_get_properties(&h, &cfg, "at", "tickets", &prp, &err),
+			 HS_ERR_TRANSIENT);
+	fake_finish(&f);
+	FAKE_REQ_HAS(&f, "GET /crm/properties/2026-03/tickets HTTP/1.1\r\n");
+	ck_assert_int_eq(err.http_status, 429);
+	ck_assert_int_eq(err.retry_after, 1);
+	ck_assert_str_eq(err.error_type, "RATE_LIMIT");
+	ck_assert_str_eq(err.policy_name, "TEN_SECONDLY_ROLLING");
+	ck_assert_int_eq(err.rl_remaining, 0);
+	ck_assert_ptr_null(prp.items);
+
+	/* expired token, missing scopes */
+	fake_start(&f, "401 Unauthorized", "Content-Type: application/json\r\n" RL_HEADERS,
+		   prop_errors[0].body);
+	cfg.api_base = f.base;
+	ck_assert_int_eq(hs_get_properties(&h, &cfg, "at", "deals", &prp, &err), HS_ERR_AUTH);
+	fake_finish(&f);
+	ck_assert_str_eq(err.category, "EXPIRED_AUTHENTICATION");
+	ck_assert_int_eq(err.rl_max, 110);
+	fake_start(&f, "403 Forbidden", "Content-Type: application/json\r\n", prop_errors[1].body);
+	cfg.api_base = f.base;
+	ck_assert_int_eq(hs_get_groups(&h, &cfg, "at", "contacts", &grp, &err), HS_ERR_PERMISSION);
+	fake_finish(&f);
+	ck_assert_str_eq(err.category, "MISSING_SCOPES");
+	ck_assert_int_eq(err.rl_max, -1);
+	ck_assert_ptr_null(grp.items);
+
+	/* a 200 that is not JSON */
+	fake_start(&f, "200 OK", "Content-Type: text/plain\r\n", CONTACT_GROUPS);
+	cfg.api_base = f.base;
+	ck_assert_int_eq(hs_get_groups(&h, &cfg, "at", "contacts", &grp, &err), HS_ERR_MALFORMED);
+	fake_finish(&f);
+	ck_assert_str_eq(err.message, "answer is not application/json");
+	httpc_cleanup(&h);
+}
+END_TEST
+
 /* Admin check. */
 
 static char *role_ids_admin[] = {"7", "100", NULL};
@@ -1025,9 +1733,6 @@ END_TEST
 
 /* httpc and the network calls, stopped before (or at) the network. */
 
-static const struct hs_config cfg_local = {
-    .api_base = "http://127.0.0.1:1", .client_id = "cid", .client_secret = "secret"};
-
 START_TEST(test_httpc_lifecycle)
 {
 	struct httpc h;
@@ -1079,10 +1784,6 @@ START_TEST(test_httpc_lifecycle)
 END_TEST
 
 /* httpc against the local server: the request sent, the rate-limit headers kept. */
-
-#define RL_HEADERS                                                                                 \
-	"X-HubSpot-RateLimit-Interval-Milliseconds: 10000\r\nX-HubSpot-RateLimit-Max: 110\r\n"     \
-	"X-HubSpot-RateLimit-Remaining: 109\r\n"
 
 START_TEST(test_httpc_ratelimit_headers)
 {
@@ -1271,6 +1972,100 @@ START_TEST(test_hs_calls_refused_before_sending)
 }
 END_TEST
 
+/* Every call keeps the answer's rate-limit headers in *err, on success too. */
+START_TEST(test_hs_calls_keep_ratelimit)
+{
+	struct httpc h;
+	struct hs_config cfg = cfg_local;
+	struct fake_http f;
+
+	ck_assert_int_eq(httpc_init(&h, NULL), HTTPC_OK);
+
+	fake_start(&f, "200 OK", "Content-Type: application/json;charset=utf-8\r\n" RL_HEADERS,
+		   "{\"results\":[{\"id\":\"100\",\"name\":\"Admin\"}]}");
+	cfg.api_base = f.base;
+	ck_assert_int_eq(hs_get_roles(&h, &cfg, "at-1", &rls, &err), HS_OK);
+	fake_finish(&f);
+	FAKE_REQ_HAS(&f, "GET /settings/users/2026-03/roles HTTP/1.1\r\n");
+	FAKE_REQ_HAS(&f, "\r\nAuthorization: Bearer at-1\r\n");
+	ck_assert_int_eq(err.kind, HS_OK);
+	ck_assert_int_eq(err.http_status, 200);
+	ck_assert_int_eq(err.rl_max, 110);
+	ck_assert_int_eq(err.rl_remaining, 109);
+	ck_assert_int_eq(err.rl_interval_ms, 10000);
+	ck_assert_uint_eq(rls.nroles, 1);
+	hs_roles_free(&rls);
+
+	/* over the limit: transient, Retry-After, errorType and policyName kept */
+	fake_start(&f, "429 Too Many Requests",
+		   "Content-Type: application/json\r\nRetry-After: 2\r\n"
+		   "X-HubSpot-RateLimit-Interval-Milliseconds: 10000\r\n"
+		   "X-HubSpot-RateLimit-Max: 110\r\nX-HubSpot-RateLimit-Remaining: 0\r\n",
+		   "{\"status\":\"error\",\"message\":\"You have reached your ten_secondly_rolling "
+		   "limit.\",\"errorType\":\"RATE_LIMIT\",\"correlationId\":\"c-429\","
+		   "\"policyName\":\"TEN_SECONDLY_ROLLING\"}");
+	cfg.api_base = f.base;
+	ck_assert_int_eq(hs_get_user(&h, &cfg, "at", "42", &usr, &err), HS_ERR_TRANSIENT);
+	fake_finish(&f);
+	FAKE_REQ_HAS(&f, "GET /settings/users/2026-03/42 HTTP/1.1\r\n");
+	ck_assert_int_eq(err.http_status, 429);
+	ck_assert_int_eq(err.retry_after, 2);
+	ck_assert_str_eq(err.error_type, "RATE_LIMIT");
+	ck_assert_str_eq(err.policy_name, "TEN_SECONDLY_ROLLING");
+	ck_assert_str_eq(err.correlation_id, "c-429");
+	ck_assert_int_eq(err.rl_max, 110);
+	ck_assert_int_eq(err.rl_remaining, 0);
+	ck_assert_int_eq(err.rl_interval_ms, 10000);
+	ck_assert_ptr_null(usr.id);
+
+	/* the OAuth calls too (form posts) */
+	fake_start(&f, "200 OK", "Content-Type: application/json\r\n" RL_HEADERS,
+		   "{\"access_token\":\"a\",\"expires_in\":1800,\"token_type\":\"bearer\","
+		   "\"hub_id\":62515}");
+	cfg.api_base = f.base;
+	ck_assert_int_eq(hs_refresh(&h, &cfg, "rt", &tok, &err), HS_OK);
+	fake_finish(&f);
+	FAKE_REQ_HAS(&f, "POST /oauth/2026-03/token HTTP/1.1\r\n");
+	ck_assert_int_eq(err.rl_remaining, 109);
+	hs_tokens_free(&tok);
+	fake_start(&f, "204 No Content", RL_HEADERS, "");
+	cfg.api_base = f.base;
+	ck_assert_int_eq(hs_revoke(&h, &cfg, "rt", "refresh_token", &err), HS_OK);
+	fake_finish(&f);
+	ck_assert_int_eq(err.rl_max, 110);
+
+	/* a 401 without the headers, and a 200 that is not JSON: -1, kind kept */
+	fake_start(&f, "401 Unauthorized", "Content-Type: application/json\r\n",
+		   "{\"status\":\"error\",\"message\":\"The OAuth token used to make this call "
+		   "expired 1 minute(s) ago.\",\"correlationId\":\"c-401\",\"category\":"
+		   "\"EXPIRED_AUTHENTICATION\"}");
+	cfg.api_base = f.base;
+	ck_assert_int_eq(hs_get_roles(&h, &cfg, "at", &rls, &err), HS_ERR_AUTH);
+	fake_finish(&f);
+	ck_assert_str_eq(err.category, "EXPIRED_AUTHENTICATION");
+	ck_assert_int_eq(err.rl_max, -1);
+	ck_assert_int_eq(err.rl_remaining, -1);
+	fake_start(&f, "200 OK", "Content-Type: text/html\r\n" RL_HEADERS, "<html></html>");
+	cfg.api_base = f.base;
+	ck_assert_int_eq(hs_get_roles(&h, &cfg, "at", &rls, &err), HS_ERR_MALFORMED);
+	fake_finish(&f);
+	ck_assert_str_eq(err.message, "answer is not application/json");
+	ck_assert_int_eq(err.rl_remaining, 109);
+
+	/* nothing sent, or nothing received: -1 */
+	cfg = cfg_local;
+	ck_assert_int_eq(hs_get_roles(&h, &cfg, "a t", &rls, &err), HS_ERR_CONFIG);
+	ck_assert_int_eq(err.rl_max, -1);
+	ck_assert_int_eq(err.rl_remaining, -1);
+	ck_assert_int_eq(err.rl_interval_ms, -1);
+	ck_assert_int_eq(hs_get_roles(&h, &cfg, "at", &rls, &err), HS_ERR_TRANSIENT);
+	ck_assert_int_eq(err.rl_max, -1);
+	ck_assert_int_eq(err.rl_remaining, -1);
+	ck_assert_int_eq(err.rl_interval_ms, -1);
+	httpc_cleanup(&h);
+}
+END_TEST
+
 /* The admin check stops where its first call stops, and never says admin. */
 START_TEST(test_check_admin_failures)
 {
@@ -1386,6 +2181,20 @@ static Suite *hs_suite(void)
 	tcase_add_test(tc, test_is_admin);
 	suite_add_tcase(s, tc);
 
+	tc = tcase_create("properties");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_properties_documented);
+	tcase_add_test(tc, test_properties_text);
+	tcase_add_test(tc, test_properties_malformed);
+	tcase_add_test(tc, test_properties_limits);
+	tcase_add_test(tc, test_properties_errors);
+	tcase_add_test(tc, test_groups_documented);
+	tcase_add_test(tc, test_groups_malformed);
+	tcase_add_test(tc, test_properties_object_type);
+	tcase_add_test(tc, test_properties_network);
+	suite_add_tcase(s, tc);
+
 	tc = tcase_create("httpc");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
@@ -1395,6 +2204,7 @@ static Suite *hs_suite(void)
 	tcase_add_test(tc, test_httpc_ratelimit_headers);
 	tcase_add_test(tc, test_httpc_body_cap);
 	tcase_add_test(tc, test_hs_calls_refused_before_sending);
+	tcase_add_test(tc, test_hs_calls_keep_ratelimit);
 	tcase_add_test(tc, test_check_admin_failures);
 	tcase_add_test(tc, test_strerror);
 	tcase_add_test(tc, test_free_safe);
