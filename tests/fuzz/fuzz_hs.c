@@ -3,8 +3,9 @@
  *
  * Input: a parser digit, a status digit, then the answer body.
  *   parser: '0' hs_parse_tokens, '1' hs_parse_introspection,
- *           '2' hs_parse_user, '3' hs_parse_roles, '4' hs_parse_error
- *           (any other byte: its value modulo 5)
+ *           '2' hs_parse_user, '3' hs_parse_roles, '4' hs_parse_error,
+ *           '5' hs_parse_properties, '6' hs_parse_groups
+ *           (any other byte: its value minus '0', modulo 7)
  *   status: '0' 200, '1' 400, '2' 401, '3' 403, '4' 404, '5' 408, '6' 429,
  *           '7' 500, '8' 503, '9' 204 (any other byte: its value modulo 10)
  * The body is passed in an exactly sized allocation without a NUL after
@@ -14,15 +15,19 @@
  * strings are bounded and free of control characters; on failure *out is
  * all zero; on success every REQUIRED field is there and every limit held;
  * a non-200 answer is classified as hs_parse_error() classifies it; the
- * _free() functions are safe to call twice.
+ * _free() functions are safe to call twice.  For properties and groups,
+ * names are unique, cleaned texts hold no control characters, and each json
+ * is valid UTF-8 that parses back to an object with the same name.
  */
 #include <string.h>
 #include <strings.h>
 
+#include <cJSON.h>
+
 #include "fuzz.h"
 #include "hs.h"
 
-enum { P_TOKENS, P_INTROSPECTION, P_USER, P_ROLES, P_ERROR, P__MAX };
+enum { P_TOKENS, P_INTROSPECTION, P_USER, P_ROLES, P_ERROR, P_PROPERTIES, P_GROUPS, P__MAX };
 
 static const long fuzz_status[] = {200, 400, 401, 403, 404, 408, 429, 500, 503, 204};
 
@@ -60,8 +65,12 @@ static void error_check(const struct hs_error *err, enum hs_err kind, long statu
 	clean_check(err->category, sizeof(err->category));
 	clean_check(err->correlation_id, sizeof(err->correlation_id));
 	clean_check(err->message, sizeof(err->message));
+	clean_check(err->error_type, sizeof(err->error_type));
+	clean_check(err->policy_name, sizeof(err->policy_name));
 	FUZZ_CHECK(kind == HS_OK || err->message[0] != '\0');
 	FUZZ_CHECK(err->retry_after == 0);
+	/* a parser sees no headers */
+	FUZZ_CHECK(err->rl_max == -1 && err->rl_remaining == -1 && err->rl_interval_ms == -1);
 }
 
 /* 1 when s is NULL (and optional) or a string of at most max bytes. */
@@ -166,12 +175,143 @@ static void roles_check(const struct hs_roles *r)
 	}
 }
 
+/* 1 when s is valid UTF-8 (RFC 3629: no overlongs, surrogates or > U+10FFFF). */
+static int utf8_ok(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p != 0) {
+		unsigned c = *p, n, cp, min;
+
+		if (c < 0x80) {
+			p++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			n = 1;
+			cp = c & 0x1f;
+			min = 0x80;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			cp = c & 0x0f;
+			min = 0x800;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			cp = c & 0x07;
+			min = 0x10000;
+		} else {
+			return 0;
+		}
+		for (unsigned i = 1; i <= n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (p[i] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		p += n + 1;
+	}
+	return 1;
+}
+
+/* A label or description as kept: valid UTF-8 of at most max bytes, without
+ * C0 controls, DEL, C1 controls, U+2028/U+2029 or bidirectional controls. */
+static void text_check(const char *s, size_t max, int required)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	if (s == NULL) {
+		FUZZ_CHECK(!required);
+		return;
+	}
+	FUZZ_CHECK(strlen(s) <= max);
+	FUZZ_CHECK(utf8_ok(s));
+	for (; *p != 0; p++) {
+		FUZZ_CHECK(*p >= 0x20 && *p != 0x7f);
+		FUZZ_CHECK(!(p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f));
+		FUZZ_CHECK(!(p[0] == 0xe2 && p[1] == 0x80 && p[2] >= 0xa8 && p[2] <= 0xae));
+		FUZZ_CHECK(!(p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9));
+	}
+}
+
+/* An exact string: valid UTF-8, at most max bytes, no ASCII controls. */
+static void value_check(const char *s, size_t max)
+{
+	FUZZ_CHECK(s != NULL && strlen(s) <= max && utf8_ok(s));
+	for (; *s != '\0'; s++)
+		FUZZ_CHECK((unsigned char)*s >= 0x20 && (unsigned char)*s != 0x7f);
+}
+
+/* json is an object whose "name" is name, as valid UTF-8 text. */
+static void json_check(const char *json, const char *name)
+{
+	cJSON *o;
+	const cJSON *n;
+
+	FUZZ_CHECK(json != NULL && utf8_ok(json));
+	o = cJSON_Parse(json);
+	FUZZ_CHECK(cJSON_IsObject(o));
+	n = cJSON_GetObjectItemCaseSensitive(o, "name");
+	FUZZ_CHECK(cJSON_IsString(n) && strcmp(n->valuestring, name) == 0);
+	cJSON_Delete(o);
+}
+
+static void properties_check(const struct hs_properties *ps)
+{
+	FUZZ_CHECK(ps->items != NULL);
+	FUZZ_CHECK(ps->n <= HS_PROPERTIES_MAX);
+	for (size_t i = 0; i < ps->n; i++) {
+		const struct hs_property *p = &ps->items[i];
+
+		FUZZ_CHECK(token_ok(p->name, HS_PROP_NAME_MAX));
+		for (size_t j = 0; j < i; j++)
+			FUZZ_CHECK(strcmp(ps->items[j].name, p->name) != 0);
+		text_check(p->label, HS_PROP_TEXT_MAX, 1);
+		FUZZ_CHECK(token_ok(p->type, HS_SHORT_MAX));
+		FUZZ_CHECK(token_ok(p->field_type, HS_SHORT_MAX));
+		FUZZ_CHECK(p->group_name == NULL || token_ok(p->group_name, HS_PROP_NAME_MAX));
+		text_check(p->description, HS_PROP_TEXT_MAX, 0);
+		FUZZ_CHECK(p->hubspot_defined == 0 || p->hubspot_defined == 1);
+		FUZZ_CHECK(p->archived == 0 || p->archived == 1);
+		FUZZ_CHECK(p->hidden == 0 || p->hidden == 1);
+		FUZZ_CHECK(p->noptions <= HS_OPTIONS_MAX);
+		FUZZ_CHECK((p->options != NULL) == (p->noptions > 0));
+		for (size_t j = 0; j < p->noptions; j++) {
+			const struct hs_property_option *o = &p->options[j];
+
+			text_check(o->label, HS_PROP_TEXT_MAX, 1);
+			value_check(o->value, HS_PROP_TEXT_MAX);
+			text_check(o->description, HS_PROP_TEXT_MAX, 0);
+			FUZZ_CHECK(o->hidden == 0 || o->hidden == 1);
+		}
+		json_check(p->json, p->name);
+	}
+}
+
+static void groups_check(const struct hs_groups *gs)
+{
+	FUZZ_CHECK(gs->items != NULL);
+	FUZZ_CHECK(gs->n <= HS_GROUPS_MAX);
+	for (size_t i = 0; i < gs->n; i++) {
+		const struct hs_group *g = &gs->items[i];
+
+		FUZZ_CHECK(token_ok(g->name, HS_PROP_NAME_MAX));
+		for (size_t j = 0; j < i; j++)
+			FUZZ_CHECK(strcmp(gs->items[j].name, g->name) != 0);
+		text_check(g->label, HS_PROP_TEXT_MAX, 1);
+		FUZZ_CHECK(g->archived == 0 || g->archived == 1);
+		json_check(g->json, g->name);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct hs_tokens tok;
 	struct hs_introspection ins;
 	struct hs_user usr;
 	struct hs_roles rls;
+	struct hs_properties prp;
+	struct hs_groups grp;
 	struct hs_error err, ref;
 	enum hs_err kind;
 	unsigned parser;
@@ -235,6 +375,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_CHECK(zeroed(&rls, sizeof(rls)));
 		hs_roles_free(&rls);
 		hs_roles_free(&rls);
+		break;
+	case P_PROPERTIES:
+		kind = hs_parse_properties(status, body, len, &prp, &err);
+		if (kind == HS_OK)
+			properties_check(&prp);
+		else
+			FUZZ_CHECK(zeroed(&prp, sizeof(prp)));
+		hs_properties_free(&prp);
+		hs_properties_free(&prp);
+		break;
+	case P_GROUPS:
+		kind = hs_parse_groups(status, body, len, &grp, &err);
+		if (kind == HS_OK)
+			groups_check(&grp);
+		else
+			FUZZ_CHECK(zeroed(&grp, sizeof(grp)));
+		hs_groups_free(&grp);
+		hs_groups_free(&grp);
 		break;
 	default:
 		goto out;
