@@ -206,9 +206,10 @@ struct hs_property {
 	int display_order;
 	struct hs_property_option *options; /* OPTIONAL, <= HS_OPTIONS_MAX */
 	size_t noptions;
-	/* the whole property object as HubSpot sent it, unknown fields
-	 * included, as compact JSON text (cJSON_PrintUnformatted), valid
-	 * UTF-8 without "\u0000": ready for a jsonb column */
+	/* the whole property object, unknown fields included, printed again
+	 * as compact JSON text (cJSON_PrintUnformatted: same members in the
+	 * same order, numbers as cJSON writes them), valid UTF-8 without
+	 * "\u0000": ready for a jsonb column */
 	char *json;
 };
 
