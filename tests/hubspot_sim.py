@@ -28,7 +28,9 @@ CRM properties API (2026-03), Bearer, {objectType} = contacts|companies|deals|ti
     GET|PATCH|DELETE /crm/properties/2026-03/{objectType}/groups/{name}  200 | 200 | 204, or 400 / 404
 Controls: POST/GET/DELETE /_sim/portals/{hub}/properties, POST /_sim/portals/{hub}/properties/generate,
 DELETE /_sim/portals/{hub}/properties/{objectType}/{name}, DELETE /_sim/portals/{hub}/properties/{objectType}/groups/
-{name}, DELETE /_sim/rate_limits; /_sim/config takes burst_limit and burst_window_ms.
+{name}, DELETE /_sim/rate_limits; /_sim/config takes burst_limit and burst_window_ms; /_sim/faults takes endpoint
+"properties" (every CRM properties path but .../groups[/...]) or "groups"; /_sim/stats adds rate_limited and
+api_calls_by_hub.
 
 HubSpot documentation followed (title -- URL)
 ----------------------------------------------
@@ -1729,8 +1731,8 @@ class Sim:
             body.setdefault("correlationId", correlation_id())
             return json_reply(status, body, headers)
         if status == 429:
-            headers.setdefault("X-HubSpot-RateLimit-Interval-Milliseconds", "10000")
-            headers.setdefault("X-HubSpot-RateLimit-Max", "110")
+            headers.setdefault("X-HubSpot-RateLimit-Interval-Milliseconds", str(int(self.config["burst_window_ms"])))
+            headers.setdefault("X-HubSpot-RateLimit-Max", str(int(self.config["burst_limit"])))
             headers.setdefault("X-HubSpot-RateLimit-Remaining", "0")
             return json_reply(429, {"status": "error", "message": "You have reached your ten_secondly_rolling limit.",
                                     "errorType": "RATE_LIMIT", "correlationId": correlation_id(),
