@@ -115,6 +115,7 @@ bench: deps-test
 	@$(MAKE) --no-print-directory all
 	@tests/bench/portals_page.sh
 	@tests/bench/worker_refresh.sh
+	@/usr/bin/python3 tests/bench/imports.py
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/jetstack/cgi-bin \

@@ -1,7 +1,7 @@
 -- Runs: the imports of a portal's configuration (deployments and audits
--- reuse them later), each with a page, worked by the job queue.  A run's
--- job may be claimed again after its worker dies; the run resumes from its
--- last finished step (an object type).
+-- reuse them later), each with a page, worked by the job queue: one job per
+-- step (an object type), claimed by any worker; a job claimed again after its
+-- worker died redoes only its own step.
 CREATE TABLE runs (
 	id bigserial PRIMARY KEY,
 	org_id bigint NOT NULL REFERENCES organisations (id),
@@ -12,6 +12,7 @@ CREATE TABLE runs (
 		CHECK (state IN ('queued', 'running', 'succeeded', 'partly_failed', 'failed')),
 	steps_total integer NOT NULL DEFAULT 0, -- object types to read
 	steps_done integer NOT NULL DEFAULT 0,
+	steps_mask integer NOT NULL DEFAULT 0, -- which steps are done (bit step-1)
 	items_seen integer NOT NULL DEFAULT 0, -- groups and properties read
 	items_new integer NOT NULL DEFAULT 0,
 	items_changed integer NOT NULL DEFAULT 0,
@@ -30,9 +31,10 @@ CREATE TABLE runs (
 CREATE INDEX runs_portal ON runs (portal_id, id DESC);
 CREATE INDEX runs_org ON runs (org_id, id DESC);
 
--- A run's job; one live refresh or health check per portal stays the rule,
--- runs are as many jobs as there are runs.
+-- A run's jobs, one per step (an import's object types are read in
+-- parallel); one live refresh or health check per portal stays the rule.
 ALTER TABLE jobs ADD COLUMN run_id bigint REFERENCES runs (id) ON DELETE CASCADE;
+ALTER TABLE jobs ADD COLUMN step integer NOT NULL DEFAULT 0;
 DROP INDEX jobs_one_live;
 CREATE UNIQUE INDEX jobs_one_live ON jobs (kind, portal_id)
 	WHERE state IN ('queued', 'running') AND kind IN ('refresh', 'health');

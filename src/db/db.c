@@ -194,6 +194,71 @@ static int db_try_pair(struct db *db, const struct db_call *a, const struct db_c
 	return 0; /* *rb is NULL when b alone failed */
 }
 
+int db_run_many(struct db *db, enum stmt st, int n, int nparams, const char *const *params,
+		PGresult **results)
+{
+	int sent = 0, io_ok = 1, failed = 0;
+
+	for (int i = 0; i < n; i++)
+		results[i] = NULL;
+	if (n <= 0)
+		return 0;
+	if (db_ensure(db) < 0 || db_prepare(db, st) < 0)
+		return -1;
+	if (PQenterPipelineMode(db->conn) != 1)
+		return -1;
+	for (int i = 0; i < n && io_ok; i++) {
+		if (PQsendQueryPrepared(db->conn, stmt_name(st), nparams, params + (size_t)i * nparams,
+					NULL, NULL, 0) != 1)
+			io_ok = 0;
+		else
+			sent++;
+	}
+	if (PQpipelineSync(db->conn) != 1)
+		io_ok = 0;
+	/* each statement's result and the NULL after it, then the sync point */
+	for (int i = 0; io_ok && i < sent; i++) {
+		PGresult *r = PQgetResult(db->conn);
+		ExecStatusType rs = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+
+		if (r == NULL) {
+			io_ok = 0;
+			break;
+		}
+		if (rs == PGRES_TUPLES_OK || rs == PGRES_COMMAND_OK) {
+			results[i] = r;
+		} else {
+			if (rs != PGRES_PIPELINE_ABORTED && !failed)
+				db_fail(db, "db_query_failed", stmt_name(st), r);
+			failed = 1;
+			PQclear(r);
+		}
+		while ((r = PQgetResult(db->conn)) != NULL)
+			PQclear(r);
+	}
+	for (int guard = 0; guard < 8 && PQstatus(db->conn) == CONNECTION_OK; guard++) {
+		PGresult *r = PQgetResult(db->conn);
+		ExecStatusType rs;
+
+		if (r == NULL)
+			continue;
+		rs = PQresultStatus(r);
+		PQclear(r);
+		if (rs == PGRES_PIPELINE_SYNC)
+			break;
+	}
+	if (PQexitPipelineMode(db->conn) != 1)
+		io_ok = 0;
+	if (!io_ok || failed) {
+		for (int i = 0; i < n; i++) {
+			PQclear(results[i]);
+			results[i] = NULL;
+		}
+		return -1;
+	}
+	return 0;
+}
+
 int db_run_pair(struct db *db, const struct db_call *a, const struct db_call *b, PGresult **ra,
 		PGresult **rb)
 {

@@ -37,6 +37,62 @@ int db_asset_put(struct db *db, const struct asset_in *a, enum asset_outcome *ou
 	return 1;
 }
 
+int db_asset_put_many(struct db *db, const struct asset_in *a, int n, enum asset_outcome *outcome)
+{
+	enum { NP = 14 };
+	const char **p = calloc((size_t)(n > 0 ? n : 1) * NP, sizeof(*p));
+	char (*num)[4][24] = malloc((size_t)(n > 0 ? n : 1) * sizeof(*num));
+	PGresult **res = malloc((size_t)(n > 0 ? n : 1) * sizeof(*res));
+	int result = -1;
+
+	if (p == NULL || num == NULL || res == NULL)
+		goto out;
+	for (int i = 0; i < n; i++) {
+		const struct asset_in *x = &a[i];
+		const char **q = p + (size_t)i * NP;
+
+		LL(num[i][0], x->org_id);
+		LL(num[i][1], x->source_hub_id);
+		num[i][2][0] = num[i][3][0] = '\0';
+		if (x->source_portal_id > 0)
+			LL(num[i][2], x->source_portal_id);
+		if (x->run_id > 0)
+			LL(num[i][3], x->run_id);
+		q[0] = num[i][0];
+		q[1] = num[i][1];
+		q[2] = x->object_type;
+		q[3] = x->kind;
+		q[4] = x->name;
+		q[5] = num[i][2];
+		q[6] = x->label;
+		q[7] = x->group_name;
+		q[8] = x->type;
+		q[9] = x->field_type;
+		q[10] = x->options;
+		q[11] = x->definition;
+		q[12] = x->fingerprint;
+		q[13] = num[i][3];
+	}
+	if (db_run_many(db, ST_ASSET_PUT, n, NP, p, res) < 0)
+		goto out;
+	result = 1;
+	for (int i = 0; i < n; i++) {
+		const char *oc = PQntuples(res[i]) == 1 ? db_get(res[i], 0, "outcome") : "";
+
+		if (oc[0] == '\0')
+			result = -1;
+		outcome[i] = strcmp(oc, "new") == 0	    ? ASSET_NEW
+			     : strcmp(oc, "changed") == 0 ? ASSET_CHANGED
+							   : ASSET_UNCHANGED;
+		PQclear(res[i]);
+	}
+out:
+	free(p);
+	free(num);
+	free(res);
+	return result;
+}
+
 int db_asset_mark_gone(struct db *db, long long org, long long hub, const char *object_type,
 		       long long run, long *gone)
 {

@@ -25,6 +25,9 @@ enum asset_outcome { ASSET_NEW, ASSET_CHANGED, ASSET_UNCHANGED };
  * note it was seen.  An asset marked gone comes back.  1 with *outcome, or
  * -1. */
 int db_asset_put(struct db *db, const struct asset_in *a, enum asset_outcome *outcome);
+/* The same for n assets in one round trip: outcome[i] for a[i].  1 or -1
+ * (call inside a transaction, which the caller rolls back on -1). */
+int db_asset_put_many(struct db *db, const struct asset_in *a, int n, enum asset_outcome *outcome);
 /* Mark gone the assets of (org, hub, object type) this run did not see;
  * *gone gets how many.  1 or -1. */
 int db_asset_mark_gone(struct db *db, long long org, long long hub, const char *object_type,

@@ -48,6 +48,13 @@ struct db_call {
  * Retried once on a fresh connection, as db_run. */
 int db_run_pair(struct db *db, const struct db_call *a, const struct db_call *b, PGresult **ra,
 		PGresult **rb);
+/* Run statement st n times in one round trip (a libpq pipeline with one
+ * sync; inside the caller's transaction when one is open), the i-th with
+ * params[i*nparams .. i*nparams+nparams).  0 with results[0..n) (caller
+ * PQclear()s each), or -1 with every result NULL (the first failure is
+ * logged; in a transaction, the statements after it did not run). */
+int db_run_many(struct db *db, enum stmt st, int n, int nparams, const char *const *params,
+		PGresult **results);
 /* Run a statement that returns no rows (or rows to ignore).  Returns the
  * number of rows affected, or -1. */
 long db_cmd(struct db *db, enum stmt st, int n, const char *const *params);

@@ -14,6 +14,7 @@ struct job_row {
 	long long portal;
 	int attempts; /* including this one */
 	long long run_id; /* the run an import/deploy/audit job works; 0 none */
+	int step;	  /* the run's step this job does (1-based); 0 none */
 };
 
 /* Claim one job for worker (its lease: lease seconds): one whose worker's

@@ -70,8 +70,8 @@ int db_runs_create(struct db *db, long long org, long long portal, const char *k
 		char rid[24];
 
 		LL(rid, *id);
-		const char *jp[] = {kind, p, rid};
-		if (db_cmd(db, ST_RUN_JOB_CREATE, 3, jp) != 1)
+		const char *jp[] = {kind, p, rid, st};
+		if (db_cmd(db, ST_RUN_JOB_CREATE, 4, jp) != steps_total)
 			goto fail;
 	}
 	if (own_tx && db_commit(db) < 0)
@@ -130,8 +130,13 @@ int db_runs_step(struct db *db, long long id, int step, long seen, long new_, lo
 	LL(v[6], gone);
 	LL(v[7], calls);
 	const char *p[] = {v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]};
-	n = db_cmd(db, ST_RUN_STEP, 8, p);
-	return n < 0 ? -1 : n > 0;
+	PGresult *r = db_run(db, ST_RUN_STEP, 8, p);
+
+	if (r == NULL)
+		return -1;
+	n = PQntuples(r) == 1 ? (strcmp(db_get(r, 0, "last"), "t") == 0 ? 2 : 1) : 0;
+	PQclear(r);
+	return (int)n;
 }
 
 int db_runs_finish(struct db *db, long long id, const char *state, const char *code,

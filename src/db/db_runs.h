@@ -30,8 +30,8 @@ struct run_row {
 
 /*
  * A new run of kind for portal, started by user.  With failure_code NULL it
- * is queued with its job (steps_total steps); otherwise it is recorded failed
- * at once with that code and message (no job).  1 with *id, or -1.
+ * is queued with one job per step (steps_total); otherwise it is recorded
+ * failed at once with that code and message (no job).  1 with *id, or -1.
  */
 int db_runs_create(struct db *db, long long org, long long portal, const char *kind,
 		   long long user, int steps_total, const char *failure_code,
@@ -41,8 +41,9 @@ int db_runs_get(struct db *db, long long org, long long id, struct run_row *out)
 /* Mark a run running (its first claim, or a claim after a dead worker).
  * 1 running now, 0 already finished. */
 int db_runs_start(struct db *db, long long id);
-/* Step step (1-based) done: add its counts.  Applied once per step: a
- * replayed step changes nothing (returns 0). */
+/* Step step (1-based) done: add its counts.  Applied once per step: 1
+ * applied, 2 applied and every step is now done, 0 not applied (a replayed
+ * step, or the run already finished), -1 error. */
 int db_runs_step(struct db *db, long long id, int step, long seen, long new_, long changed,
 		 long unchanged, long gone, long calls);
 /* Finish a run: state and (for failures) why.  1, 0 already finished. */

@@ -285,7 +285,7 @@ static const struct {
 		      "attempts = attempts + 1, updated_at = now() WHERE id = ("
 		      "SELECT id FROM jobs WHERE state = 'queued' AND run_after <= now() "
 		      "ORDER BY run_after, id LIMIT 1 FOR UPDATE SKIP LOCKED) "
-		      "RETURNING id, kind, portal_id, attempts, coalesce(run_id, 0) AS run_id"},
+		      "RETURNING id, kind, portal_id, attempts, coalesce(run_id, 0) AS run_id, step"},
     /* a job whose worker died: its lease ran out */
     [ST_JOB_CLAIM_STALE] = {"job_claim_stale",
 			    "UPDATE jobs SET locked_by = $1, "
@@ -293,7 +293,7 @@ static const struct {
 			    "attempts = attempts + 1, updated_at = now() WHERE id = ("
 			    "SELECT id FROM jobs WHERE state = 'running' AND locked_until < now() "
 			    "ORDER BY locked_until, id LIMIT 1 FOR UPDATE SKIP LOCKED) "
-			    "RETURNING id, kind, portal_id, attempts, coalesce(run_id, 0) AS run_id"},
+			    "RETURNING id, kind, portal_id, attempts, coalesce(run_id, 0) AS run_id, step"},
     [ST_JOBS_CLEAR_PORTAL] = {"jobs_clear_portal",
 			      "DELETE FROM jobs WHERE portal_id = $1 AND state = 'queued' "
 			      "AND kind IN ('refresh', 'health')"},
@@ -357,7 +357,8 @@ static const struct {
 		       "'failed' END, $6, $7, CASE WHEN $6 = '' THEN NULL ELSE now() END) "
 		       "RETURNING id"},
     [ST_RUN_JOB_CREATE] = {"run_job_create",
-			   "INSERT INTO jobs (kind, portal_id, run_id) VALUES ($1, $2, $3)"},
+			   "INSERT INTO jobs (kind, portal_id, run_id, step) SELECT $1, $2, $3, s "
+			   "FROM generate_series(1, $4::int) s"},
     [ST_RUN_GET] = {"run_get",
 		    "SELECT " RUN_COLS " FROM runs r JOIN portals p ON p.id = r.portal_id "
 		    "LEFT JOIN users u ON u.id = r.started_by "
@@ -366,11 +367,13 @@ static const struct {
 		      "UPDATE runs SET state = 'running', started_at = coalesce(started_at, "
 		      "now()) WHERE id = $1 AND finished_at IS NULL RETURNING id"},
     [ST_RUN_STEP] = {"run_step",
-		     "UPDATE runs SET steps_done = $2::int, items_seen = items_seen + $3::int, "
+		     "UPDATE runs SET steps_mask = steps_mask | (1 << ($2::int - 1)), steps_done = "
+		     "steps_done + 1, items_seen = items_seen + $3::int, "
 		     "items_new = items_new + $4::int, items_changed = items_changed + $5::int, "
 		     "items_unchanged = items_unchanged + $6::int, items_gone = items_gone + "
-		     "$7::int, hs_calls = hs_calls + $8::int WHERE id = $1 AND steps_done = "
-		     "$2::int - 1 AND finished_at IS NULL"},
+		     "$7::int, hs_calls = hs_calls + $8::int WHERE id = $1 AND steps_mask & (1 << "
+		     "($2::int - 1)) = 0 AND finished_at IS NULL RETURNING steps_done >= steps_total "
+		     "AS last"},
     [ST_RUN_FINISH] = {"run_finish",
 		       "UPDATE runs SET state = $2, failure_code = $3, failure_message = $4, "
 		       "failure_category = $5, failure_correlation_id = $6, finished_at = now(), "

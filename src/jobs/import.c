@@ -13,6 +13,7 @@
 #include "tok.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -45,25 +46,23 @@ struct work {
 	size_t whylen;
 };
 
-/* Finish the run (state, why), with its activity entry.  IMPORT_DONE, or
- * IMPORT_RETRY when the database failed. */
-static enum import_outcome finish(struct work *w, const char *state, const char *code,
-				  const char *message, const struct hs_error *err)
+/* Finish the run (state, why) with its activity entry, inside the
+ * caller's transaction.  0, or -1 (database). */
+static int finish_tx(struct work *w, const char *state, const char *code, const char *message,
+		     const struct hs_error *err)
 {
 	char entry[1200];
 	int rc;
 
-	if (db_begin(w->db) < 0)
-		goto db_fail;
 	rc = db_runs_finish(w->db, w->run.id, state, code, message, err ? err->category : "",
 			    err ? err->correlation_id : "");
 	if (rc < 0)
-		goto db_fail;
+		return -1;
 	if (rc == 1) {
 		struct run_row r;
 
 		if (db_runs_get(w->db, 0, w->run.id, &r) < 0)
-			goto db_fail;
+			return -1;
 		if (strcmp(state, "succeeded") == 0)
 			snprintf(entry, sizeof(entry),
 				 "Import finished: %ld groups and properties read, %ld new, %ld "
@@ -77,17 +76,24 @@ static enum import_outcome finish(struct work *w, const char *state, const char 
 								    : "import_failed",
 				    entry, err && err->correlation_id[0] ? err->correlation_id : NULL) <
 		    0)
-			goto db_fail;
-	}
-	if (db_commit(w->db) < 0)
-		goto db_fail;
-	{
+			return -1;
 		char id[24];
 
 		snprintf(id, sizeof(id), "%lld", w->run.id);
 		log_event(strcmp(state, "succeeded") == 0 ? LOG_INFO : LOG_WARN, NULL,
 			  "import_finished", "run", id, "state", state, "code", code, NULL);
 	}
+	return 0;
+}
+
+/* Finish the run in a transaction of its own.  IMPORT_DONE, or
+ * IMPORT_RETRY when the database failed. */
+static enum import_outcome finish(struct work *w, const char *state, const char *code,
+				  const char *message, const struct hs_error *err)
+{
+	if (db_begin(w->db) < 0 || finish_tx(w, state, code, message, err) < 0 ||
+	    db_commit(w->db) < 0)
+		goto db_fail;
 	return IMPORT_DONE;
 db_fail:
 	db_rollback(w->db);
@@ -201,6 +207,17 @@ static enum call_result call(struct work *w, int groups, const char *ot, struct 
 					    &w->tok, &rerr);
 			if (rr == REFRESH_OK)
 				continue;
+			if (rr == REFRESH_SUPERSEDED) {
+				/* a sibling job (or a reconnect) wrote newer tokens:
+				 * take them and retry once */
+				tok_free(&w->tok);
+				if (tok_get(w->db, w->conf, w->j->portal, &w->tok) <= 0) {
+					snprintf(w->why, w->whylen, "database error");
+					*out = IMPORT_RETRY;
+					return CALL_RETRY;
+				}
+				continue;
+			}
 			if (rr == REFRESH_RETRY) {
 				snprintf(w->why, w->whylen, "refresh: %s", hs_strerror(rerr.kind));
 				*out = IMPORT_RETRY;
@@ -282,64 +299,87 @@ static int holds_custom(const struct hs_group *g, const struct hs_properties *p)
 static int store(struct work *w, int step, const char *ot, const struct hs_groups *g,
 		 const struct hs_properties *p)
 {
-	long seen = 0, n_new = 0, changed = 0, unchanged = 0, gone = 0;
+	size_t total = g->n + p->n, n = 0;
+	struct asset_in *in = calloc(total ? total : 1, sizeof(*in));
+	char **owned = calloc(2 * (total ? total : 1), sizeof(*owned));
+	enum asset_outcome *oc = calloc(total ? total : 1, sizeof(*oc));
+	long n_new = 0, changed = 0, unchanged = 0, gone = 0;
 	struct buf fp, opts;
-	int result = -1;
+	int result = -1, rc;
 
 	buf_init(&fp, 1 << 20);
 	buf_init(&opts, 1 << 20);
-	if (db_begin(w->db) < 0)
+	if (in == NULL || owned == NULL || oc == NULL)
 		goto out;
-	for (size_t i = 0; i < g->n + p->n; i++) {
+	/* what this object type holds of the agency's: custom properties, and
+	 * the groups they live in */
+	for (size_t i = 0; i < total; i++) {
 		const struct hs_group *gi = i < g->n ? &g->items[i] : NULL;
 		const struct hs_property *pi = gi ? NULL : &p->items[i - g->n];
-		struct asset_in a = {.org_id = w->run.org_id,
-				     .source_hub_id = w->portal.hub_id,
-				     .source_portal_id = w->j->portal,
-				     .run_id = w->run.id,
-				     .object_type = ot};
-		enum asset_outcome oc;
+		struct asset_in *a = &in[n];
 
 		if (pi != NULL && pi->hubspot_defined)
 			continue; /* HubSpot's own properties are never imported */
 		if (gi != NULL && !holds_custom(gi, p))
 			continue; /* HubSpot's groups carry no flag: a group is the
 				   * agency's when custom properties live in it */
+		*a = (struct asset_in){.org_id = w->run.org_id,
+				       .source_hub_id = w->portal.hub_id,
+				       .source_portal_id = w->j->portal,
+				       .run_id = w->run.id,
+				       .object_type = ot};
 		buf_reset(&fp);
 		buf_reset(&opts);
 		if (gi != NULL) {
-			a.kind = "group";
-			a.name = gi->name;
-			a.label = gi->label;
-			a.group_name = a.type = a.field_type = "";
-			a.options = "[]";
-			a.definition = gi->json ? gi->json : "{}";
+			a->kind = "group";
+			a->name = gi->name;
+			a->label = gi->label;
+			a->group_name = a->type = a->field_type = "";
+			a->definition = gi->json ? gi->json : "{}";
 			if (asset_group_fingerprint(gi, &fp) < 0)
-				goto fail;
+				goto out;
+			buf_puts(&opts, "[]");
 		} else {
-			a.kind = "property";
-			a.name = pi->name;
-			a.label = pi->label;
-			a.group_name = pi->group_name ? pi->group_name : "";
-			a.type = pi->type;
-			a.field_type = pi->field_type;
-			a.definition = pi->json ? pi->json : "{}";
+			a->kind = "property";
+			a->name = pi->name;
+			a->label = pi->label;
+			a->group_name = pi->group_name ? pi->group_name : "";
+			a->type = pi->type;
+			a->field_type = pi->field_type;
+			a->definition = pi->json ? pi->json : "{}";
 			if (asset_property_fingerprint(pi, &fp) < 0 ||
 			    asset_property_options(pi, &opts) < 0)
-				goto fail;
-			a.options = buf_str(&opts);
+				goto out;
 		}
-		a.fingerprint = buf_str(&fp);
-		if (db_asset_put(w->db, &a, &oc) < 0)
-			goto fail;
-		seen++;
-		n_new += oc == ASSET_NEW;
-		changed += oc == ASSET_CHANGED;
-		unchanged += oc == ASSET_UNCHANGED;
+		owned[2 * n] = strdup(buf_str(&fp));
+		owned[2 * n + 1] = strdup(buf_str(&opts));
+		if (owned[2 * n] == NULL || owned[2 * n + 1] == NULL)
+			goto out;
+		a->fingerprint = owned[2 * n];
+		a->options = owned[2 * n + 1];
+		n++;
 	}
-	if (db_asset_mark_gone(w->db, w->run.org_id, w->portal.hub_id, ot, w->run.id, &gone) < 0 ||
-	    db_runs_step(w->db, w->run.id, step, seen, n_new, changed, unchanged, gone, w->calls) <
-		0 ||
+	/* one transaction: the assets (in round trips of up to 500), what is
+	 * gone, the step's counts, and the run's end when this was its last
+	 * step */
+	if (db_begin(w->db) < 0)
+		goto out;
+	for (size_t i = 0; i < n; i += 500) {
+		int k = (int)(n - i < 500 ? n - i : 500);
+
+		if (db_asset_put_many(w->db, in + i, k, oc + i) < 0)
+			goto fail;
+	}
+	for (size_t i = 0; i < n; i++) {
+		n_new += oc[i] == ASSET_NEW;
+		changed += oc[i] == ASSET_CHANGED;
+		unchanged += oc[i] == ASSET_UNCHANGED;
+	}
+	if (db_asset_mark_gone(w->db, w->run.org_id, w->portal.hub_id, ot, w->run.id, &gone) < 0)
+		goto fail;
+	rc = db_runs_step(w->db, w->run.id, step, (long)n, n_new, changed, unchanged, gone,
+			  w->calls);
+	if (rc < 0 || (rc == 2 && finish_tx(w, "succeeded", "", "", NULL) < 0) ||
 	    db_commit(w->db) < 0)
 		goto fail;
 	result = 0;
@@ -347,6 +387,11 @@ static int store(struct work *w, int step, const char *ot, const struct hs_group
 fail:
 	db_rollback(w->db);
 out:
+	for (size_t i = 0; owned != NULL && i < 2 * n + 2 && i < 2 * total; i++)
+		free(owned[i]);
+	free(owned);
+	free(in);
+	free(oc);
 	buf_free(&fp);
 	buf_free(&opts);
 	return result;
@@ -400,28 +445,27 @@ enum import_outcome import_work(struct db *db, struct httpc *http, const struct 
 		return IMPORT_RETRY;
 	}
 	hs_config_from_conf(conf, &w.cfg);
-	for (int step = w.run.steps_done + 1; step <= ASSET_OBJECT_TYPES; step++) {
-		const char *ot = asset_object_types[step - 1];
+	if (j->step >= 1 && j->step <= ASSET_OBJECT_TYPES) {
+		const char *ot = asset_object_types[j->step - 1];
 		struct hs_groups g = {0};
 		struct hs_properties p = {0};
 		enum call_result cr;
 
-		w.calls = 0;
 		cr = call(&w, 1, ot, &g, &p, &result);
 		if (cr == CALL_OK)
 			cr = call(&w, 0, ot, &g, &p, &result);
-		if (cr == CALL_OK && store(&w, step, ot, &g, &p) < 0) {
-			snprintf(why, whylen, "database error");
-			result = IMPORT_RETRY;
-			cr = CALL_RETRY;
+		if (cr == CALL_OK) {
+			result = IMPORT_DONE;
+			if (store(&w, j->step, ot, &g, &p) < 0) {
+				snprintf(why, whylen, "database error");
+				result = IMPORT_RETRY;
+			}
 		}
 		hs_groups_free(&g);
 		hs_properties_free(&p);
-		if (cr != CALL_OK)
-			goto out;
+	} else {
+		result = finish(&w, "failed", "internal", "This import job names no step.", NULL);
 	}
-	result = finish(&w, "succeeded", "", "", NULL);
-out:
 	*wait_ms = w.wait_ms;
 	tok_free(&w.tok);
 	return result;

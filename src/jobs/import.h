@@ -3,9 +3,11 @@
  * companies, deals and tickets, and the property groups that hold them,
  * become assets in the organisation's library (HubSpot-defined properties
  * never do; HubSpot's groups API has no such flag, so a group is imported
- * when custom properties live in it) (one step per object type, each committed
- * with its counts, so a run resumed by another worker goes on from the
- * last finished step).
+ * when custom properties live in it).  A run has one job per object type,
+ * worked in parallel by any workers; each step commits its assets and
+ * counts once (a job claimed again after its worker died redoes only its
+ * own step), and the last step done finishes the run in the same
+ * transaction.
  *
  * The status rules: a portal that is not Connected fails the run at once
  * with an authentication error and no HubSpot call; a connection type
@@ -37,7 +39,7 @@ enum import_outcome {
 	IMPORT_POSTPONE, /* wait *wait_ms for the burst limit, attempt not counted */
 };
 
-/* Work import job j as far as it goes. */
+/* Work import job j (its one step). */
 enum import_outcome import_work(struct db *db, struct httpc *http, const struct conf *conf,
 				const struct job_row *j, char *why, size_t whylen, long *wait_ms);
 

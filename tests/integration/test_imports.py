@@ -240,7 +240,8 @@ def test_a_killed_worker_leaves_a_run_another_resumes(stack):
         set_schema(stack, hub, [dict(tier(), name="tier_%s" % ot)], object_type=ot)
     stack.sim("POST", "/_sim/config", {"latency_ms": 400})
     run = start_import(c, pid)
-    p = stack.worker_popen(env=dict(RUN_ENV, JETSTACK_JOB_LEASE_SECONDS="2"))
+    # one thread: the run's four steps one after the other
+    p = stack.worker_popen(env={"JETSTACK_WORKER_CONCURRENCY": "1", "JETSTACK_JOB_LEASE_SECONDS": "2"})
     try:
         assert wait_until(lambda: run_row(stack, run)["steps_done"] >= 1, timeout=30)
         p.send_signal(signal.SIGKILL)

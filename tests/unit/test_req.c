@@ -1253,9 +1253,15 @@ START_TEST(test_conf_load_full)
 	ck_assert_int_eq(c.health_interval, 21600);
 	ck_assert_int_eq(c.job_lease, 120);
 	ck_assert_int_eq(c.worker_concurrency, 16);
+	/* imports and deployments read and write the property schemas of all
+	 * four object types (tickets: HubSpot's "tickets" scope) */
 	ck_assert_str_eq(c.scopes[CONN_CONFIG_ONLY],
 			 "oauth settings.users.read crm.schemas.contacts.read "
-			 "crm.schemas.contacts.write automation forms");
+			 "crm.schemas.contacts.write crm.schemas.companies.read "
+			 "crm.schemas.companies.write crm.schemas.deals.read "
+			 "crm.schemas.deals.write tickets automation forms");
+	ck_assert_int_eq(c.hs_burst_limit, 100);
+	ck_assert_int_eq(c.hs_burst_window_ms, 10000);
 	ck_assert_int_eq(conf_scopes_cover(c.scopes[CONN_CONFIG_ONLY], c.scopes[CONN_CONFIG_AUDIT]),
 			 1);
 	ck_assert_ptr_nonnull(strstr(c.scopes[CONN_AUDIT_ONLY], "crm.objects.contacts.read"));

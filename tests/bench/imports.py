@@ -1,0 +1,101 @@
+"""Import benchmark (not a test; `make bench` runs it): the simulator at
+100 ms latency with HubSpot's burst limit enforced (110 calls per 10 s per
+portal), two workers of 16 threads.
+
+  1. one portal with 2,000 custom properties across the four object types;
+  2. 20 portals (100 custom properties each) imported at once.
+
+Reports calls made, 429s met, wall time (first POST to the last run's end)
+and the plan's bound: calls / min(11/s x portals, threads / latency).
+Target: wall time <= 1.25 x the bound, no 429 after the first window, no
+failed item.  Starts and stops its own stack."""
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+from conftest import Stack  # noqa: E402
+
+
+def scenario(stack, label, portals, per_object, latency_ms, workers, threads):
+    c = stack.client()
+    pids = []
+    for _ in range(portals):
+        hub, pid, _ = stack.connect_portal(c, "config_only")
+        stack.sim("POST", "/_sim/portals/%d/properties/generate" % hub,
+                  {"per_object": per_object, "seed": "bench-%d" % hub})
+        pids.append(pid)
+    n429_before = stack.sql("SELECT coalesce(sum(value), 0) FROM worker_counters "
+                            "WHERE name = 'hubspot_429'")[0][0]
+    stack.sim("POST", "/_sim/config", {"latency_ms": latency_ms})
+    env = {"JETSTACK_WORKER_CONCURRENCY": str(threads), "JETSTACK_WORKER_POLL_SECONDS": "1"}
+    procs = [stack.worker_popen(env=env) for _ in range(workers)]
+    try:
+        t0 = time.time()
+        runs = []
+        for pid in pids:
+            r = c.post("/portals/%d/imports" % pid, {"csrf": c.csrf("/portals/%d" % pid)})
+            assert r.status_code == 303, r.status_code
+            runs.append(int(r.headers["Location"].rsplit("/", 1)[1]))
+        while True:
+            rows = stack.sql("SELECT state FROM runs WHERE id = ANY(%s)", (runs,))
+            if all(s not in ("queued", "running") for (s,) in rows):
+                break
+            if time.time() - t0 > 900:
+                raise SystemExit("imports did not finish in 15 minutes")
+            time.sleep(0.2)
+        (wall,) = stack.sql("SELECT extract(epoch FROM max(finished_at) - min(created_at)) "
+                            "FROM runs WHERE id = ANY(%s)", (runs,))[0]
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait(timeout=30)
+        stack.sim("POST", "/_sim/config", {"latency_ms": 0})
+    waits = stack.sql("SELECT extract(epoch FROM avg(started_at - created_at)), "
+                      "extract(epoch FROM avg(finished_at - started_at)) FROM runs WHERE id = ANY(%s)",
+                      (runs,))[0]
+    print("  %s: queued-to-started %.2f s, started-to-finished %.2f s on average"
+          % (label, float(waits[0]), float(waits[1])), file=sys.stderr)
+    calls, items, failed, states = stack.sql(
+        "SELECT sum(hs_calls), sum(items_seen), sum(items_failed), array_agg(DISTINCT state) "
+        "FROM runs WHERE id = ANY(%s)", (runs,))[0]
+    n429 = stack.sql("SELECT coalesce(sum(value), 0) FROM worker_counters "
+                     "WHERE name = 'hubspot_429'")[0][0] - n429_before
+    bound = calls / min(11.0 * portals, workers * threads / (latency_ms / 1000.0))
+    wall = float(wall)
+    ok = wall <= 1.25 * bound and n429 == 0 and failed == 0 and states == ["succeeded"]
+    return ("| %s | %d | %d | %d | %d | %.2f s | %.2f s | %.2f | %s |"
+            % (label, portals, items, calls, n429, wall, bound, wall / bound,
+               "met" if ok else "NOT met"))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--latency-ms", type=int, default=100)
+    ap.add_argument("--keep", action="store_true")
+    args = ap.parse_args()
+    state = tempfile.mkdtemp(prefix="jst.", dir="/tmp")
+    os.chmod(state, 0o755)
+    stack = Stack(state)
+    try:
+        stack.start()
+        print("| scenario | portals | assets read | HubSpot calls | 429s | wall time | bound | "
+              "wall / bound | target |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+        print(scenario(stack, "one portal, 2,000 custom properties", 1, 500, args.latency_ms, 2, 16),
+              flush=True)
+        print(scenario(stack, "20 portals at once", 20, 25, args.latency_ms, 2, 16), flush=True)
+    finally:
+        stack.stop()
+        if not args.keep:
+            shutil.rmtree(state, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
