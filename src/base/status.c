@@ -151,3 +151,17 @@ void status_evidence_text(const struct status_evidence *ev, char *out, size_t ca
 		 (unsigned)ev->admin <= EV_ADMIN_NOT_FOUND ? admin[ev->admin] : "",
 		 ev->scopes_missing ? "; required scopes missing" : "");
 }
+
+void status_work_refusal(const char *portal_name, const char *status, const char *reason,
+			 const char *work, char *out, size_t cap)
+{
+	int s = status_parse(status);
+
+	if (cap == 0)
+		return;
+	snprintf(out, cap,
+		 "Authentication error: %s is %s, so JetStack AI cannot call HubSpot for it%s%s "
+		 "Reconnect the portal, then %s again. Nothing was read from HubSpot.",
+		 portal_name, s >= 0 ? status_label((enum portal_status)s) : status,
+		 reason && reason[0] ? ": " : ".", reason && reason[0] ? reason : "", work);
+}

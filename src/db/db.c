@@ -5,7 +5,9 @@
 #include "db_int.h"
 #include "log.h"
 
+#include <errno.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -449,4 +451,39 @@ long long db_bin_time(const PGresult *r, int row, int col)
 	if (!ok || us == LLONG_MAX || us == LLONG_MIN)
 		return 0;
 	return (us >= 0 ? us / 1000000 : (us - 999999) / 1000000) + 946684800LL;
+}
+
+int db_listen(struct db *db, const char *channel_sql)
+{
+	return db_simple(db, channel_sql);
+}
+
+int db_wait_notify(struct db *db, long timeout_ms)
+{
+	PGnotify *n;
+	struct pollfd pfd;
+	int got = 0;
+
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK)
+		return -1;
+	if (PQconsumeInput(db->conn) != 1)
+		return -1;
+	if ((n = PQnotifies(db->conn)) == NULL) {
+		pfd.fd = PQsocket(db->conn);
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if (pfd.fd < 0)
+			return -1;
+		if (poll(&pfd, 1, (int)timeout_ms) < 0)
+			return errno == EINTR ? 0 : -1;
+		if (PQconsumeInput(db->conn) != 1)
+			return -1;
+		n = PQnotifies(db->conn);
+	}
+	while (n != NULL) {
+		got = 1;
+		PQfreemem(n);
+		n = PQnotifies(db->conn);
+	}
+	return got;
 }

@@ -48,6 +48,12 @@ void db_init(struct db *db, const char *conninfo);
 void db_close(struct db *db);
 /* 1 when the database answers a trivial query, else 0. */
 int db_ping(struct db *db);
+/* Listen for notifications on this connection (channel_sql: a LISTEN
+ * command, a fixed string).  0 ok, -1 error. */
+int db_listen(struct db *db, const char *channel_sql);
+/* Wait up to timeout_ms for a notification on a listening connection.  1
+ * one or more arrived (all consumed), 0 none, -1 the connection failed. */
+int db_wait_notify(struct db *db, long timeout_ms);
 /* Transactions: 0 ok, -1 error. db_rollback is safe to call anytime. */
 int db_begin(struct db *db);
 int db_commit(struct db *db);

@@ -125,3 +125,13 @@ int db_job_postpone(struct db *db, long long job, const char *worker, long delay
 	const char *p[] = {id, worker, d};
 	return db_cmd(db, ST_JOB_POSTPONE, 3, p) < 0 ? -1 : 1;
 }
+
+int db_jobs_listen(struct db *db)
+{
+	return db_listen(db, DB_JOBS_LISTEN);
+}
+
+int db_jobs_notify(struct db *db)
+{
+	return db_cmd(db, ST_JOBS_NOTIFY, 0, NULL) < 0 ? -1 : 1;
+}

@@ -17,6 +17,14 @@ struct job_row {
 	int step;	  /* the run's step this job does (1-based); 0 none */
 };
 
+/* Workers wait on this channel; queuing work notifies it (at commit). */
+#define DB_JOBS_LISTEN "LISTEN jetstack_jobs"
+/* Start listening on db's connection for new jobs.  0, or -1. */
+int db_jobs_listen(struct db *db);
+/* Tell waiting workers that jobs were queued (inside the transaction that
+ * queued them).  1 or -1. */
+int db_jobs_notify(struct db *db);
+
 /* Claim one job for worker (its lease: lease seconds): one whose worker's
  * lease ran out first, else the first due.  1 claimed, 0 none, -1 error. */
 int db_job_claim(struct db *db, const char *worker, long lease, struct job_row *out);

@@ -71,7 +71,8 @@ int db_runs_create(struct db *db, long long org, long long portal, const char *k
 
 		LL(rid, *id);
 		const char *jp[] = {kind, p, rid, st};
-		if (db_cmd(db, ST_RUN_JOB_CREATE, 4, jp) != steps_total)
+		if (db_cmd(db, ST_RUN_JOB_CREATE, 4, jp) != steps_total ||
+		    db_cmd(db, ST_JOBS_NOTIFY, 0, NULL) < 0)
 			goto fail;
 	}
 	if (own_tx && db_commit(db) < 0)

@@ -456,6 +456,7 @@ static const struct {
 			  "p.org_id = $1 AND p.hub_id = s.source_hub_id ORDER BY p.removed_at "
 			  "NULLS FIRST, p.id DESC LIMIT 1), '') AS name FROM (SELECT DISTINCT "
 			  "source_hub_id FROM assets WHERE org_id = $1) s ORDER BY 2, 1 LIMIT 200"},
+    [ST_JOBS_NOTIFY] = {"jobs_notify", "SELECT pg_notify('jetstack_jobs', '')"},
     [ST_METRICS_JOBS_KIND] = {"metrics_jobs_kind",
 			      "SELECT k.kind, count(j.id) AS queued FROM unnest(ARRAY['refresh', "
 			      "'health', 'import', 'deploy', 'audit']) AS k(kind) LEFT JOIN jobs j "

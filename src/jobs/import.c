@@ -17,17 +17,6 @@
 #include <string.h>
 #include <time.h>
 
-void import_auth_failure(const char *portal_name, const char *status, const char *reason,
-			 char *out, size_t cap)
-{
-	int s = status_parse(status);
-
-	snprintf(out, cap,
-		 "Authentication error: %s is %s, so JetStack AI cannot call HubSpot for it%s%s "
-		 "Reconnect the portal, then import again. Nothing was read from HubSpot.",
-		 portal_name, s >= 0 ? status_label((enum portal_status)s) : status,
-		 reason && reason[0] ? ": " : ".", reason && reason[0] ? reason : "");
-}
 
 /* One run being worked: what every step needs. */
 struct work {
@@ -238,7 +227,7 @@ static enum call_result call(struct work *w, int groups, const char *ot, struct 
 				*out = IMPORT_RETRY;
 				return CALL_RETRY;
 			}
-			import_auth_failure(now.name, now.status, now.reason, msg, sizeof(msg));
+			status_work_refusal(now.name, now.status, now.reason, "import", msg, sizeof(msg));
 			*out = finish(w, "failed", "auth", msg, &rerr);
 			return CALL_DONE;
 		}
@@ -422,8 +411,8 @@ enum import_outcome import_work(struct db *db, struct httpc *http, const struct 
 	if (rc == 0 || !w.portal.connected) {
 		char msg[1400];
 
-		import_auth_failure(rc ? w.portal.name : "The portal", rc ? w.portal.status : "removed",
-				    rc ? w.portal.reason : "", msg, sizeof(msg));
+		status_work_refusal(rc ? w.portal.name : "The portal", rc ? w.portal.status : "removed",
+				    rc ? w.portal.reason : "", "import", msg, sizeof(msg));
 		return finish(&w, "failed", "auth", msg, NULL);
 	}
 	type = conf_conn_parse(w.portal.conn_type);

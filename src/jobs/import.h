@@ -43,10 +43,4 @@ enum import_outcome {
 enum import_outcome import_work(struct db *db, struct httpc *http, const struct conf *conf,
 				const struct job_row *j, char *why, size_t whylen, long *wait_ms);
 
-/* The first words of a failed import of a portal that is not Connected,
- * for the request that refuses to queue one: "<Portal> is <Status>:
- * <reason> Reconnect it, then import again."  Always NUL-terminated. */
-void import_auth_failure(const char *portal_name, const char *status, const char *reason,
-			 char *out, size_t cap);
-
 #endif

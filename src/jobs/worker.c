@@ -239,6 +239,35 @@ static void do_import(struct db *db, struct httpc *http, const struct wthread *w
 	}
 }
 
+/*
+ * Wait for work: until a job is queued (LISTEN/NOTIFY on the thread's own
+ * connection), the poll interval passes, or the worker is told to stop.
+ * *listening says whether this connection listens; a failed wait clears it
+ * and the next wait listens again (a fresh connection forgets LISTEN).
+ */
+static void wait_for_work(struct db *db, const struct conf *conf, int *listening)
+{
+	long left = conf->worker_poll * 1000;
+
+	if (!*listening)
+		*listening = db_jobs_listen(db) == 0;
+	if (!*listening) {
+		nap(conf->worker_poll);
+		return;
+	}
+	while (left > 0 && !atomic_load(&stopping)) {
+		long slice = left < 200 ? left : 200;
+		int rc = db_wait_notify(db, slice);
+
+		if (rc != 0) {
+			if (rc < 0)
+				*listening = 0;
+			return;
+		}
+		left -= slice;
+	}
+}
+
 static void *thread_main(void *arg)
 {
 	const struct wthread *w = arg;
@@ -248,6 +277,8 @@ static void *thread_main(void *arg)
 				.timeout_ms = w->conf->hs_timeout_ms,
 				.max_body = 1024 * 1024,
 				.user_agent = "JetStack-ClientAccounts-Worker/1.0"};
+
+	int listening = 0;
 
 	db_init(&db, w->conf->db_conninfo);
 	if (httpc_init(&http, &ho) != HTTPC_OK) {
@@ -267,7 +298,7 @@ static void *thread_main(void *arg)
 		if (rc == 0) {
 			if (w->once)
 				break;
-			nap(w->conf->worker_poll);
+			wait_for_work(&db, w->conf, &listening);
 			continue;
 		}
 		if (strcmp(j.kind, "refresh") == 0)

@@ -5,9 +5,9 @@
 #include "asset.h"
 #include "conf.h"
 #include "db_activity.h"
+#include "db_job.h"
 #include "db_portal.h"
 #include "db_runs.h"
-#include "import.h"
 #include "log.h"
 #include "pages.h"
 #include "status.h"
@@ -122,7 +122,7 @@ int page_import_post(struct ctx *c)
 		/* the status rule: failed at once, no HubSpot call, nothing queued */
 		if (db_job_portal(c->db, p.id, &jp) <= 0)
 			return -1;
-		import_auth_failure(p.name, jp.status, jp.reason, msg, sizeof(msg));
+		status_work_refusal(p.name, jp.status, jp.reason, "import", msg, sizeof(msg));
 		if (db_begin(c->db) < 0)
 			return -1;
 		snprintf(entry, sizeof(entry), "Import by %s failed at once: the portal is %s.",
