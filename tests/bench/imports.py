@@ -81,6 +81,34 @@ def scenario(stack, label, portals, per_object, latency_ms, workers, threads):
                "met" if ok else "NOT met"))
 
 
+def library(stack, n=20000):
+    """The asset library with n assets in one organisation: median time of
+    20 requests for each kind of page, through nginx."""
+    c = stack.client()
+    org = stack.org_id(c.org)
+    stack.sql("INSERT INTO assets (org_id, source_hub_id, object_type, kind, name, label, definition) "
+              "SELECT %s, 70000000 + i %% 20, (ARRAY['contacts','companies','deals','tickets'])[1 + i %% 4], "
+              "'property', 'prop_' || i, 'Field ' || lpad(i::text, 6, '0'), '{}' "
+              "FROM generate_series(1, %s) i", (org, n))
+    stack.sql("ANALYZE assets")
+    last = stack.sql("SELECT id FROM assets WHERE org_id = %s ORDER BY sort_name, id OFFSET 10000 LIMIT 1",
+                     (org,))[0][0]
+    pages = [("first page", "/assets"), ("a page 10,000 in", "/assets?after=%d" % last),
+             ("search (substring)", "/assets?q=field+0123"), ("object type filter", "/assets?object_type=deals"),
+             ("source portal filter", "/assets?source=70000007")]
+    out = ["| %d assets: page | median ms (20 requests) |" % n, "|---|---:|"]
+    for label, path in pages:
+        times = []
+        for _ in range(20):
+            t = time.time()
+            r = c.get(path)
+            times.append((time.time() - t) * 1000)
+            assert r.status_code == 200, (path, r.status_code)
+        times.sort()
+        out.append("| %s | %.1f |" % (label, times[10]))
+    return "\n".join(out)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--latency-ms", type=int, default=100)
@@ -98,6 +126,8 @@ def main():
         print(scenario(stack, "one portal, 2,000 custom properties", 1, 500, args.latency_ms, 2, 16),
               flush=True)
         print(scenario(stack, "20 portals at once", 20, 25, args.latency_ms, 2, args.threads), flush=True)
+        print()
+        print(library(stack), flush=True)
     finally:
         stack.stop()
         if not args.keep:

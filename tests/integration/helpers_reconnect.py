@@ -13,11 +13,14 @@ from types import SimpleNamespace
 import psycopg.conninfo
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+# the Config types read and write the property schemas of the four object
+# types (imports, deployments): crm.schemas.{o}.read/.write, and "tickets"
+SCHEMAS = {"crm.schemas.%s.%s" % (o, rw) for o in ("contacts", "companies", "deals")
+           for rw in ("read", "write")} | {"tickets"}
 REQUIRED = {
-    "config_only": {"oauth", "settings.users.read", "crm.schemas.contacts.read",
-                    "crm.schemas.contacts.write", "automation", "forms"},
-    "config_audit": {"oauth", "settings.users.read", "crm.schemas.contacts.read",
-                     "crm.schemas.contacts.write", "automation", "forms", "crm.objects.contacts.read"},
+    "config_only": {"oauth", "settings.users.read", "automation", "forms"} | SCHEMAS,
+    "config_audit": {"oauth", "settings.users.read", "automation", "forms",
+                     "crm.objects.contacts.read"} | SCHEMAS,
     "audit_only": {"oauth", "settings.users.read", "crm.schemas.contacts.read", "automation",
                    "crm.objects.contacts.read"},
 }
