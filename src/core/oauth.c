@@ -374,6 +374,23 @@ enum oauth_refusal oauth_store_grant(struct db *db, const struct conf *conf, lon
 	}
 	if (pl.hub_id && pl.hub_id != f->tok.hub_id)
 		goto fail; /* checked before; the row cannot change hub */
+	/* a reconnect replaces a grant: its refresh token is revoked at HubSpot
+	 * by a job of its own (never the one now stored: HubSpot may hand the
+	 * same refresh token to the same user again) */
+	if (!f->was_new) {
+		struct tokens old;
+		int got = tok_get(db, conf, pl.id, &old);
+
+		if (got < 0)
+			goto fail;
+		if (got == 1 && strcmp(old.refresh, f->tok.refresh_token) != 0 &&
+		    tok_revoke_later(db, conf, pl.id, old.refresh) < 0) {
+			tok_free(&old);
+			goto fail;
+		}
+		if (got == 1)
+			tok_free(&old);
+	}
 	if (tok_put(db, conf, pl.id, f->tok.access_token, f->tok.refresh_token,
 		    (long)f->tok.expires_in) < 0)
 		goto fail;
@@ -407,20 +424,34 @@ fail:
 	return OAUTH_ERROR;
 }
 
-void oauth_revoke_grant(struct httpc *http, const struct conf *conf, struct oauth_flow *f,
-			const char *req_id)
+void oauth_revoke_grant(struct db *db, struct httpc *http, const struct conf *conf,
+			struct oauth_flow *f, const char *req_id)
 {
 	struct hs_config cfg;
 	struct hs_error err;
+	struct portal_ref p;
+	long long portal = f->st.portal_id;
+	enum hs_err e;
 
 	if (f->tok.refresh_token == NULL)
 		return;
 	hs_config_from_conf(conf, &cfg);
-	if (hs_revoke(http, &cfg, f->tok.refresh_token, "refresh_token", &err) != HS_OK)
-		log_event(LOG_WARN, req_id, "revoke_refused_grant_failed", "kind",
-			  hs_strerror(err.kind), "correlation_id", err.correlation_id, NULL);
-	else
+	e = hs_revoke(http, &cfg, f->tok.refresh_token, "refresh_token", &err);
+	if (e == HS_OK || e == HS_ERR_AUTH) {
 		log_event(LOG_INFO, req_id, "refused_grant_revoked", NULL);
+		return;
+	}
+	/* HubSpot did not answer: a job of its own retries, bound to the
+	 * portal of the hub when the organisation has one */
+	if (portal == 0 && db_portal_find(db, f->st.org_id, 0, f->tok.hub_id, &p) == 1)
+		portal = p.id;
+	if (portal != 0 && tok_revoke_later(db, conf, portal, f->tok.refresh_token) == 1) {
+		log_event(LOG_WARN, req_id, "refused_grant_revoke_queued", "kind", hs_strerror(e),
+			  NULL);
+		return;
+	}
+	log_event(LOG_WARN, req_id, "revoke_refused_grant_failed", "kind", hs_strerror(err.kind),
+		  "correlation_id", err.correlation_id, NULL);
 }
 
 /* The text of slot name (len bytes) for f, into out. */

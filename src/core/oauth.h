@@ -18,7 +18,8 @@
  *                         one transaction with the portal row locked
  *
  * A refusal changes nothing; the caller revokes any grant obtained with
- * oauth_revoke_grant().  oauth_refusal_info() gives each refusal's HTTP
+ * oauth_revoke_grant(), which queues a retrying revocation when HubSpot
+ * does not answer.  oauth_refusal_info() gives each refusal's HTTP
  * status, title and message (the page says what happened and that nothing
  * was changed); oauth_refusal_message() fills in the details.
  */
@@ -119,10 +120,12 @@ enum oauth_refusal oauth_check_grant(struct db *db, struct httpc *http, const st
 /* Step 4.  user, email: the JetStack user (for the row and the activity). */
 enum oauth_refusal oauth_store_grant(struct db *db, const struct conf *conf, long long user,
 				     const char *email, long long org, struct oauth_flow *f);
-/* Revoke at HubSpot the grant a refused flow obtained (nothing when none).
- * Logged with req_id; never fails the caller. */
-void oauth_revoke_grant(struct httpc *http, const struct conf *conf, struct oauth_flow *f,
-			const char *req_id);
+/* Revoke at HubSpot the grant a refused flow obtained (nothing when none);
+ * when HubSpot does not answer, a revoke job retries it (bound to the
+ * portal of its hub, when the organisation has one).  Logged with req_id;
+ * never fails the caller. */
+void oauth_revoke_grant(struct db *db, struct httpc *http, const struct conf *conf,
+			struct oauth_flow *f, const char *req_id);
 
 /*
  * The message of refusal r with its {slots} filled from f: {ttl},

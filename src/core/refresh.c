@@ -99,6 +99,7 @@ enum refresh_result refresh_portal(struct db *db, struct httpc *http, const stru
 	struct hs_tokens nt = {0};
 	enum hs_err e;
 	enum refresh_result result;
+	char *rotated;
 	int rc;
 
 	hs_config_from_conf(conf, &cfg);
@@ -107,6 +108,11 @@ enum refresh_result refresh_portal(struct db *db, struct httpc *http, const stru
 		return refresh_refused(db, http, conf, portal, cur, err);
 	if (e != HS_OK)
 		return REFRESH_RETRY;
+	/* an answer with a new refresh token (HubSpot rotated it): the old one
+	 * is revoked by a job of its own once the new one is stored */
+	rotated = nt.refresh_token != NULL && strcmp(nt.refresh_token, cur->refresh) != 0
+			  ? strdup(cur->refresh)
+			  : NULL;
 	/* an answer without refresh_token keeps the stored one; on success cur
 	 * becomes the tokens written */
 	rc = tok_cas(db, conf, portal, cur, nt.access_token,
@@ -129,8 +135,16 @@ enum refresh_result refresh_portal(struct db *db, struct httpc *http, const stru
 			log_event(LOG_WARN, NULL, "portal_refreshed_not_recorded", "portal_id", p,
 				  NULL);
 		}
+		if (rotated != NULL && tok_revoke_later(db, conf, portal, rotated) < 0) {
+			char p[24];
+
+			snprintf(p, sizeof(p), "%lld", portal);
+			log_event(LOG_WARN, NULL, "rotated_token_not_queued_for_revoke", "portal_id",
+				  p, NULL);
+		}
 		result = REFRESH_OK;
 	}
+	tok_wipe_free(rotated);
 	hs_tokens_free(&nt);
 	return result;
 }

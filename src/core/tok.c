@@ -48,7 +48,7 @@ char *tok_open(const struct conf *conf, long long portal, const char *kind, int 
 	return s;
 }
 
-static void wipe_free(char *s)
+void tok_wipe_free(char *s)
 {
 	if (s != NULL) {
 		OPENSSL_cleanse(s, strlen(s));
@@ -58,8 +58,8 @@ static void wipe_free(char *s)
 
 void tok_free(struct tokens *t)
 {
-	wipe_free(t->access);
-	wipe_free(t->refresh);
+	tok_wipe_free(t->access);
+	tok_wipe_free(t->refresh);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -105,8 +105,8 @@ int tok_cas(struct db *db, const struct conf *conf, long long portal, struct tok
 		goto out;
 	rc = write_tokens(db, conf, portal, t->version, access, refresh, expires_in);
 	if (rc == 1) {
-		wipe_free(t->access);
-		wipe_free(t->refresh);
+		tok_wipe_free(t->access);
+		tok_wipe_free(t->refresh);
 		t->access = a;
 		t->refresh = r;
 		a = r = NULL;
@@ -114,8 +114,8 @@ int tok_cas(struct db *db, const struct conf *conf, long long portal, struct tok
 		t->version++; /* the statement's version + 1 */
 	}
 out:
-	wipe_free(a);
-	wipe_free(r);
+	tok_wipe_free(a);
+	tok_wipe_free(r);
 	return rc;
 }
 
@@ -139,4 +139,24 @@ int tok_get(struct db *db, const struct conf *conf, long long portal, struct tok
 		return -1;
 	}
 	return 1;
+}
+
+int tok_revoke_later(struct db *db, const struct conf *conf, long long portal,
+		     const char *refresh)
+{
+	struct buf b;
+	long long id;
+	int rc = -1;
+
+	buf_init(&b, 8192);
+	if (tok_seal(conf, portal, "revoke", refresh, &b) == 0)
+		rc = db_revocation_add(db, portal, conf->token_key_id, (unsigned char *)b.data, b.len,
+				       &id);
+	buf_free(&b);
+	return rc;
+}
+
+char *tok_revocation_open(const struct conf *conf, const struct revocation_row *r)
+{
+	return tok_open(conf, r->portal_id, "revoke", r->key_id, r->token, r->len);
 }

@@ -31,6 +31,19 @@ int tok_seal(const struct conf *conf, long long portal, const char *kind, const 
 char *tok_open(const struct conf *conf, long long portal, const char *kind, int key_id,
 	       const unsigned char *in, size_t len);
 
+/* Keep refresh token refresh, which portal no longer uses, to be revoked
+ * at HubSpot by a job of its own (sealed like the stored tokens, with the
+ * kind "revoke"), inside the caller's transaction when one is open.  1,
+ * or -1. */
+int tok_revoke_later(struct db *db, const struct conf *conf, long long portal,
+		     const char *refresh);
+struct revocation_row;
+/* The token of a revocation, opened: malloc'd (free with tok_wipe_free), or
+ * NULL when it does not open with this key. */
+char *tok_revocation_open(const struct conf *conf, const struct revocation_row *r);
+/* Wipe a token string and free it; NULL is ignored. */
+void tok_wipe_free(char *s);
+
 /* Wipe and free; safe on a zeroed struct. */
 void tok_free(struct tokens *t);
 /* Replace a portal's tokens unconditionally (connect/reconnect, inside the

@@ -42,6 +42,7 @@ int db_job_claim(struct db *db, const char *worker, long lease, struct job_row *
 		out->attempts = (int)db_get_ll(r, 0, "attempts");
 		out->run_id = db_get_ll(r, 0, "run_id");
 		out->step = (int)db_get_ll(r, 0, "step");
+		out->revocation_id = db_get_ll(r, 0, "revocation_id");
 		db_copy(out->kind, sizeof(out->kind), db_get(r, 0, "kind"));
 	}
 	PQclear(r);

@@ -15,6 +15,7 @@ struct job_row {
 	int attempts; /* including this one */
 	long long run_id; /* the run an import/deploy/audit job works; 0 none */
 	int step;	  /* the run's step this job does (1-based); 0 none */
+	long long revocation_id; /* the token a revoke job revokes; 0 none */
 };
 
 /* Workers wait on this channel; queuing work notifies it (at commit). */

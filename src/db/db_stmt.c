@@ -285,7 +285,7 @@ static const struct {
 		      "attempts = attempts + 1, updated_at = now() WHERE id = ("
 		      "SELECT id FROM jobs WHERE state = 'queued' AND run_after <= now() "
 		      "ORDER BY run_after, id LIMIT 1 FOR UPDATE SKIP LOCKED) "
-		      "RETURNING id, kind, portal_id, attempts, coalesce(run_id, 0) AS run_id, step"},
+		      "RETURNING id, kind, portal_id, attempts, coalesce(run_id, 0) AS run_id, step, coalesce(revocation_id, 0) AS revocation_id"},
     /* a job whose worker died: its lease ran out */
     [ST_JOB_CLAIM_STALE] = {"job_claim_stale",
 			    "UPDATE jobs SET locked_by = $1, "
@@ -293,7 +293,7 @@ static const struct {
 			    "attempts = attempts + 1, updated_at = now() WHERE id = ("
 			    "SELECT id FROM jobs WHERE state = 'running' AND locked_until < now() "
 			    "ORDER BY locked_until, id LIMIT 1 FOR UPDATE SKIP LOCKED) "
-			    "RETURNING id, kind, portal_id, attempts, coalesce(run_id, 0) AS run_id, step"},
+			    "RETURNING id, kind, portal_id, attempts, coalesce(run_id, 0) AS run_id, step, coalesce(revocation_id, 0) AS revocation_id"},
     [ST_JOBS_CLEAR_PORTAL] = {"jobs_clear_portal",
 			      "DELETE FROM jobs WHERE portal_id = $1 AND state = 'queued' "
 			      "AND kind IN ('refresh', 'health')"},
@@ -457,9 +457,22 @@ static const struct {
 			  "NULLS FIRST, p.id DESC LIMIT 1), '') AS name FROM (SELECT DISTINCT "
 			  "source_hub_id FROM assets WHERE org_id = $1) s ORDER BY 2, 1 LIMIT 200"},
     [ST_JOBS_NOTIFY] = {"jobs_notify", "SELECT pg_notify('jetstack_jobs', '')"},
+    [ST_REVOCATION_ADD] = {"revocation_add",
+			   "INSERT INTO revocations (portal_id, key_id, token_enc) VALUES ($1, "
+			   "$2::int, $3::bytea) RETURNING id"},
+    [ST_REVOCATION_JOB] = {"revocation_job",
+			   "INSERT INTO jobs (kind, portal_id, revocation_id) VALUES ('revoke', $1, $2)"},
+    [ST_REVOCATION_GET] = {"revocation_get",
+			   "SELECT id, portal_id, key_id, token_enc, done_at IS NOT NULL AS done "
+			   "FROM revocations WHERE id = $1"},
+    [ST_REVOCATION_DONE] = {"revocation_done",
+			    "UPDATE revocations SET done_at = now() WHERE id = $1 AND done_at IS NULL"},
+    [ST_REVOCATIONS_PENDING] = {"revocations_pending",
+				"SELECT id, portal_id, key_id, token_enc, false AS done FROM "
+				"revocations WHERE portal_id = $1 AND done_at IS NULL ORDER BY id"},
     [ST_METRICS_JOBS_KIND] = {"metrics_jobs_kind",
 			      "SELECT k.kind, count(j.id) AS queued FROM unnest(ARRAY['refresh', "
-			      "'health', 'import', 'deploy', 'audit']) AS k(kind) LEFT JOIN jobs j "
+			      "'health', 'import', 'deploy', 'audit', 'revoke']) AS k(kind) LEFT JOIN jobs j "
 			      "ON j.kind = k.kind AND j.state = 'queued' GROUP BY k.kind "
 			      "ORDER BY k.kind"},
 };

@@ -113,3 +113,110 @@ int db_tokens_delete(struct db *db, long long portal)
 	return db_cmd(db, ST_TOKENS_DELETE, 1, p) < 0 ? -1 : 1;
 }
 
+
+void db_revocation_row_free(struct revocation_row *r)
+{
+	if (r->token)
+		PQfreemem(r->token);
+	memset(r, 0, sizeof(*r));
+}
+
+int db_revocation_add(struct db *db, long long portal, int key_id, const unsigned char *enc,
+		      size_t len, long long *id)
+{
+	char pt[24], k[16], rid[24];
+	char *hex = hex_bytea(enc, len);
+	PGresult *r = NULL;
+	int own_tx = !db->in_tx, result = -1;
+
+	LL(pt, portal);
+	snprintf(k, sizeof(k), "%d", key_id);
+	if (hex == NULL || (own_tx && db_begin(db) < 0))
+		goto out;
+	const char *p[] = {pt, k, hex};
+	r = db_run(db, ST_REVOCATION_ADD, 3, p);
+	if (r == NULL || PQntuples(r) != 1)
+		goto fail;
+	*id = db_get_ll(r, 0, "id");
+	LL(rid, *id);
+	const char *jp[] = {pt, rid};
+	if (db_cmd(db, ST_REVOCATION_JOB, 2, jp) != 1 || db_cmd(db, ST_JOBS_NOTIFY, 0, NULL) < 0)
+		goto fail;
+	if (own_tx && db_commit(db) < 0)
+		goto fail;
+	result = 1;
+	goto out;
+fail:
+	if (own_tx)
+		db_rollback(db);
+out:
+	PQclear(r);
+	free(hex);
+	return result;
+}
+
+static void revocation_take(const PGresult *r, int i, struct revocation_row *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->id = db_get_ll(r, i, "id");
+	o->portal_id = db_get_ll(r, i, "portal_id");
+	o->key_id = (int)db_get_ll(r, i, "key_id");
+	o->done = strcmp(db_get(r, i, "done"), "t") == 0;
+	o->token = PQunescapeBytea((const unsigned char *)db_get(r, i, "token_enc"), &o->len);
+}
+
+int db_revocation_get(struct db *db, long long id, struct revocation_row *out)
+{
+	char i[24];
+	PGresult *r;
+	int result;
+
+	memset(out, 0, sizeof(*out));
+	LL(i, id);
+	const char *p[] = {i};
+	r = db_run(db, ST_REVOCATION_GET, 1, p);
+	if (r == NULL)
+		return -1;
+	result = PQntuples(r) == 1;
+	if (result) {
+		revocation_take(r, 0, out);
+		if (out->token == NULL)
+			result = -1;
+	}
+	PQclear(r);
+	return result;
+}
+
+int db_revocation_done(struct db *db, long long id)
+{
+	char i[24];
+
+	LL(i, id);
+	const char *p[] = {i};
+	return db_cmd(db, ST_REVOCATION_DONE, 1, p) < 0 ? -1 : 1;
+}
+
+int db_revocations_pending(struct db *db, long long portal, struct revocation_row **out, int *n)
+{
+	char pt[24];
+	PGresult *r;
+	int rows;
+
+	*out = NULL;
+	*n = 0;
+	LL(pt, portal);
+	const char *p[] = {pt};
+	r = db_run(db, ST_REVOCATIONS_PENDING, 1, p);
+	if (r == NULL)
+		return -1;
+	rows = PQntuples(r);
+	if (rows > 0 && (*out = calloc((size_t)rows, sizeof(**out))) == NULL) {
+		PQclear(r);
+		return -1;
+	}
+	for (int i = 0; i < rows; i++)
+		revocation_take(r, i, &(*out)[i]);
+	*n = rows;
+	PQclear(r);
+	return 1;
+}

@@ -35,4 +35,26 @@ int db_tokens_cas(struct db *db, long long portal, long long version, int key_id
 		  size_t rlen, long expires_in);
 int db_tokens_delete(struct db *db, long long portal);
 
+/* A refresh token to revoke at HubSpot (sealed like the stored ones). */
+struct revocation_row {
+	long long id, portal_id;
+	int key_id;
+	unsigned char *token; /* ciphertext (freed by db_revocation_row_free) */
+	size_t len;
+	int done;
+};
+void db_revocation_row_free(struct revocation_row *r);
+/* Keep a sealed token to revoke and queue its job (notifying the
+ * workers), inside the caller's transaction when one is open.  1 with *id,
+ * or -1. */
+int db_revocation_add(struct db *db, long long portal, int key_id, const unsigned char *enc,
+		      size_t len, long long *id);
+/* 1 with *out, 0 unknown. */
+int db_revocation_get(struct db *db, long long id, struct revocation_row *out);
+/* HubSpot confirmed (or said the token was already invalid). */
+int db_revocation_done(struct db *db, long long id);
+/* The tokens still to revoke for portal: *out (free each with
+ * db_revocation_row_free, then free()), *n.  1 or -1. */
+int db_revocations_pending(struct db *db, long long portal, struct revocation_row **out, int *n);
+
 #endif

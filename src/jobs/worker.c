@@ -8,6 +8,7 @@
 #include "db_portal.h"
 #include "db_session.h"
 #include "db_state.h"
+#include "db_token.h"
 #include "httpc.h"
 #include "log.h"
 #include "refresh.h"
@@ -219,6 +220,66 @@ out:
 	hs_introspection_free(&info);
 }
 
+/*
+ * A replaced refresh token: revoke it at HubSpot, until HubSpot confirms or
+ * says it is already invalid.  A token equal to the one now stored is never
+ * revoked (HubSpot may hand the same token to the same user again).
+ */
+static void do_revoke(struct db *db, struct httpc *http, const struct wthread *w,
+		      const struct job_row *j)
+{
+	struct revocation_row r;
+	struct tokens now = {0};
+	struct hs_config cfg;
+	struct hs_error err;
+	char *tok = NULL, why[300];
+	enum hs_err e;
+	int rc = db_revocation_get(db, j->revocation_id, &r);
+
+	if (rc <= 0 || r.done) {
+		if (rc < 0)
+			job_retry(db, w, j, "database error");
+		else
+			job_finish(db, w, j);
+		goto out;
+	}
+	tok = tok_revocation_open(w->conf, &r);
+	if (tok == NULL) {
+		job_retry(db, w, j, "token unreadable with this key");
+		goto out;
+	}
+	rc = tok_get(db, w->conf, r.portal_id, &now);
+	if (rc < 0) {
+		job_retry(db, w, j, "database error");
+		goto out;
+	}
+	if (rc == 1 && strcmp(now.refresh, tok) == 0) {
+		db_revocation_done(db, r.id); /* in use again: not ours to revoke */
+		job_finish(db, w, j);
+		goto out;
+	}
+	hs_config_from_conf(w->conf, &cfg);
+	memset(&err, 0, sizeof(err));
+	e = hs_revoke(http, &cfg, tok, "refresh_token", &err);
+	/* revoked, or HubSpot says the token is invalid or unknown already */
+	if (e == HS_OK || e == HS_ERR_AUTH || e == HS_ERR_MALFORMED) {
+		if (db_revocation_done(db, r.id) < 0) {
+			job_retry(db, w, j, "database error");
+			goto out;
+		}
+		db_counter_bump(db, "revoke_ok");
+		job_finish(db, w, j);
+		goto out;
+	}
+	snprintf(why, sizeof(why), "revoke: %s%s%s", hs_strerror(e),
+		 err.correlation_id[0] ? " correlationId " : "", err.correlation_id);
+	job_retry(db, w, j, why);
+out:
+	tok_wipe_free(tok);
+	tok_free(&now);
+	db_revocation_row_free(&r);
+}
+
 /* An import run's job: work it, then finish, retry or postpone the job. */
 static void do_import(struct db *db, struct httpc *http, const struct wthread *w,
 		      const struct job_row *j)
@@ -307,6 +368,8 @@ static void *thread_main(void *arg)
 			do_health(&db, &http, w, &j);
 		else if (strcmp(j.kind, "import") == 0)
 			do_import(&db, &http, w, &j);
+		else if (strcmp(j.kind, "revoke") == 0)
+			do_revoke(&db, &http, w, &j);
 		else
 			job_retry(&db, w, &j,
 				  "no handler for this job kind in this worker version");

@@ -54,7 +54,7 @@ int page_oauth_callback(struct ctx *c)
 	if (r == OAUTH_OK)
 		r = oauth_store_grant(c->db, conf, s->user_id, s->email, s->org_id, &f);
 	if (r != OAUTH_OK) {
-		oauth_revoke_grant(c->http, conf, &f, c->req->id);
+		oauth_revoke_grant(c->db, c->http, conf, &f, c->req->id);
 		result = refuse(c, r, &f);
 		goto out;
 	}

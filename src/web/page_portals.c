@@ -452,7 +452,9 @@ static int confirm_page(struct ctx *c, const char *what)
 		snprintf(msg, sizeof(msg),
 			 "JetStack AI will revoke its access at HubSpot. The portal turns red "
 			 "(Disconnected) and stays in the table with all its data; imports, "
-			 "deployments and audits stop until you reconnect it.");
+			 "deployments and audits stop until you reconnect it. Access tokens "
+			 "HubSpot already issued stay valid until they expire, at most 30 "
+			 "minutes (HubSpot does not end them when a grant is revoked).");
 	}
 	snprintf(action, sizeof(action), "/portals/%lld/%s", c->req->path_id, what);
 	v = cJSON_CreateObject();
@@ -479,6 +481,36 @@ int page_portal_remove_get(struct ctx *c)
 }
 
 /*
+ * Revoke now the replaced grants of a portal still waiting for their revoke
+ * job: Disconnect and Remove leave no grant the product knows of alive.
+ * What HubSpot does not confirm now stays with its job.
+ */
+static void revoke_pending(struct ctx *c, long long portal)
+{
+	struct revocation_row *rs = NULL;
+	struct hs_config cfg;
+	struct hs_error err;
+	int n = 0;
+
+	if (db_revocations_pending(c->db, portal, &rs, &n) < 0)
+		return;
+	hs_config_from_conf(&c->app->conf, &cfg);
+	for (int i = 0; i < n; i++) {
+		char *tok = tok_revocation_open(&c->app->conf, &rs[i]);
+		enum hs_err e;
+
+		if (tok != NULL) {
+			e = hs_revoke(c->http, &cfg, tok, "refresh_token", &err);
+			if (e == HS_OK || e == HS_ERR_AUTH || e == HS_ERR_MALFORMED)
+				db_revocation_done(c->db, rs[i].id);
+		}
+		tok_wipe_free(tok);
+		db_revocation_row_free(&rs[i]);
+	}
+	free(rs);
+}
+
+/*
  * Revoke the portal's refresh token at HubSpot.  Returns 1 revoked (or
  * nothing to revoke, or HubSpot says the token is already invalid), 0 when
  * HubSpot could not be reached (the caller changes nothing), -1 error.
@@ -499,8 +531,10 @@ static int revoke_portal(struct ctx *c, long long portal, struct hs_error *err)
 	hs_config_from_conf(&c->app->conf, &cfg);
 	e = hs_revoke(c->http, &cfg, t.refresh, "refresh_token", err);
 	tok_free(&t);
-	if (e == HS_OK || e == HS_ERR_AUTH)
+	if (e == HS_OK || e == HS_ERR_AUTH) {
+		revoke_pending(c, portal);
 		return 1;
+	}
 	log_event(LOG_WARN, c->req->id, "revoke_failed", "kind", hs_strerror(e), "correlation_id",
 		  err->correlation_id, NULL);
 	return 0;

@@ -544,7 +544,10 @@ def test_no_token_or_secret_in_hubspot_urls(stack):
     assert all(s in (code_fields, refresh_fields) for s in token_sets), token_sets
     for e in by_ep["introspect"] + by_ep["revoke"]:
         assert e["form_fields"] == hint_fields, e
-    assert [e["status"] for e in by_ep["revoke"]] == [204]
+    # Disconnect revokes the stored grant and the one the reconnect replaced
+    # (and the worker pass may revoke other tests' replaced grants): all 204
+    statuses = [e["status"] for e in by_ep["revoke"]]
+    assert len(statuses) >= 2 and set(statuses) == {204}, statuses
 
 
 # ====================================================================== disconnect / remove
