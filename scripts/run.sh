@@ -34,7 +34,7 @@ cleanup() {
 	"$STACK" down "$STATE" || true
 	echo "stopped."
 }
-trap 'cleanup; exit 130' INT
+trap 'cleanup; exit 0' INT
 trap 'cleanup; exit 143' TERM
 trap cleanup EXIT
 PARENT=$PPID
@@ -70,7 +70,9 @@ umask 022
 "$STACK" install "$STATE"
 "$STACK" migrate "$STATE" | tail -1
 ADMIN="env JETSTACK_ENV_FILE=$STATE/jetstack.env $STATE/app/bin/jetstack-admin"
-if $ADMIN org create "Demo Agency" >/dev/null 2>&1; then
+# the demo organisation and its accounts exist only in simulator mode: with
+# real HubSpot credentials the operator creates their own (admin tool)
+if [ -n "$SIM" ] && $ADMIN org create "Demo Agency" >/dev/null 2>&1; then
 	echo "$DEMO_PASSWORD" | $ADMIN user create --org "Demo Agency" --email owner@demo.example --role owner >/dev/null
 	echo "$DEMO_PASSWORD" | $ADMIN user create --org "Demo Agency" --email viewer@demo.example --role viewer >/dev/null
 fi
@@ -104,19 +106,24 @@ cat <<MSG
 JetStack AI Client Accounts is running (started in $(awk "BEGIN{printf \"%.1f\", $t1 - $t0}") s).
 
   Open      http://127.0.0.1:$HTTP_PORT
-  Sign in   owner@demo.example / $DEMO_PASSWORD   (Owner: can reconnect)
-            viewer@demo.example / $DEMO_PASSWORD  (Viewer: read only)
 MSG
 if [ -n "$SIM" ]; then
 	cat <<MSG
+  Sign in   owner@demo.example / $DEMO_PASSWORD   (Owner: can reconnect)
+            viewer@demo.example / $DEMO_PASSWORD  (Viewer: read only)
   HubSpot   simulator at $SIM (demo portals; you are signed in there as alex@agency.example)
+  Admin     JETSTACK_ENV_FILE=$STATE/jetstack.env $STATE/app/bin/jetstack-admin portal list --org "Demo Agency"
 MSG
 else
-	echo "  HubSpot   $HUBSPOT_API_BASE (client id $HUBSPOT_CLIENT_ID)"
+	cat <<MSG
+  HubSpot   $HUBSPOT_API_BASE (client id $HUBSPOT_CLIENT_ID)
+  Accounts  none are created with real HubSpot credentials; create yours:
+            JETSTACK_ENV_FILE=$STATE/jetstack.env $STATE/app/bin/jetstack-admin org create "Your Agency"
+            JETSTACK_ENV_FILE=$STATE/jetstack.env $STATE/app/bin/jetstack-admin user create --org "Your Agency" --email you@agency.example --role owner
+MSG
 fi
 cat <<MSG
   Logs      $STATE/logs/
-  Admin     JETSTACK_ENV_FILE=$STATE/jetstack.env $STATE/app/bin/jetstack-admin portal list --org "Demo Agency"
 
 Press Ctrl-C to stop.
 MSG

@@ -40,14 +40,22 @@ wait_for() { # wait_for TEST... : up to 15 s
 	done
 }
 
+# alive PID: the process exists and is not a zombie (daemons are re-parented
+# to PID 1, which may reap them late; kill -0 succeeds on a zombie)
+alive() {
+	[ -r "/proc/$1/stat" ] || return 1
+	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)
+	[ -n "$st" ] && [ "$st" != "Z" ]
+}
+
 stop_pid() { # stop_pid NAME [SIGNAL]
 	f=$RUN/$1.pid
 	[ -f "$f" ] || return 0
 	pid=$(cat "$f")
-	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+	if [ -n "$pid" ] && alive "$pid"; then
 		kill "-${2:-TERM}" "$pid" 2>/dev/null || true
 		i=0
-		while kill -0 "$pid" 2>/dev/null; do
+		while alive "$pid"; do
 			i=$((i + 1))
 			if [ $i -gt 100 ]; then kill -KILL "$pid" 2>/dev/null || true; fi
 			[ $i -gt 130 ] && break

@@ -47,9 +47,9 @@ static const struct oauth_refusal_info refusals[OAUTH__MAX] = {
     [OAUTH_NO_CODE] = {400, "Authorization incomplete",
 		       "HubSpot sent no authorization code, so nothing was changed. Try again."},
     [OAUTH_UNAVAILABLE] = {503, "HubSpot is unavailable",
-			   "HubSpot's OAuth service did not answer properly ({unavailable}), so "
-			   "nothing was changed. This is usually temporary: wait a few minutes "
-			   "and try again."},
+			   "HubSpot did not answer properly ({unavailable}), so nothing was "
+			   "changed. This is usually temporary: wait a few minutes and try "
+			   "again."},
     [OAUTH_CODE_REFUSED] = {400, "Authorization refused by HubSpot",
 			    "HubSpot refused the authorization code ({error}), so nothing was "
 			    "changed. Start again from Client Accounts."},
@@ -484,8 +484,7 @@ static void slot(const char *name, size_t len, const struct oauth_flow *f, char 
 	else if (IS("hub"))
 		snprintf(out, cap, "%lld", f->tok.hub_id);
 	else if (IS("unavailable"))
-		snprintf(out, cap, "%s%s%s", hs_strerror(f->err.kind),
-			 f->err.correlation_id[0] ? ", correlation id " : "", f->err.correlation_id);
+		hs_error_text(&f->err, out, cap);
 #undef IS
 }
 

@@ -47,6 +47,20 @@ static const char *const hs_errstr[HS_ERR__MAX] = {
     [HS_ERR_CONFIG] = "hubspot client configuration error",
 };
 
+void hs_error_text(const struct hs_error *err, char *out, size_t cap)
+{
+	const char *code = err->category[0] ? err->category : err->status;
+
+	if (cap == 0)
+		return;
+	if (err->http_status > 0)
+		snprintf(out, cap, "HTTP %ld%s%s%s%s", err->http_status, code[0] ? " " : "", code,
+			 err->correlation_id[0] ? ", correlation id " : "", err->correlation_id);
+	else
+		snprintf(out, cap, "%s%s%s", hs_strerror(err->kind), err->message[0] ? ": " : "",
+			 err->message);
+}
+
 void hs_config_from_conf(const struct conf *conf, struct hs_config *out)
 {
 	out->api_base = conf->hs_api_base;

@@ -232,6 +232,14 @@ struct hs_groups {
 	size_t n;
 };
 
+/*
+ * What HubSpot answered, in plain words for logs and pages: "HTTP 503
+ * SERVICE_UNAVAILABLE, correlation id X" when an answer came, else what
+ * failed ("timeout: Operation timed out after 10001 milliseconds ...",
+ * curl's own words).  Always NUL-terminated.
+ */
+void hs_error_text(const struct hs_error *err, char *out, size_t cap);
+
 /* A fixed, lower-case description of kind (never NULL). */
 const char *hs_strerror(enum hs_err kind);
 

@@ -262,9 +262,12 @@ static enum call_result call(struct work *w, int groups, const char *ot, struct 
 				*out = finish(w, "failed", "retries", msg, &err);
 				return CALL_DONE;
 			}
-			snprintf(w->why, w->whylen, "%s: %s%s%s", what, hs_strerror(e),
-				 err.correlation_id[0] ? " correlationId " : "",
-				 err.correlation_id);
+			{
+				char t[300];
+
+				hs_error_text(&err, t, sizeof(t));
+				snprintf(w->why, w->whylen, "%s: %s", what, t);
+			}
 			*out = IMPORT_RETRY;
 			return CALL_RETRY;
 		}

@@ -125,8 +125,7 @@ static void do_refresh(struct db *db, struct httpc *http, const struct wthread *
 	if (rr == REFRESH_RETRY || rr == REFRESH_ERROR) {
 		char why[300];
 
-		snprintf(why, sizeof(why), "%s%s%s", hs_strerror(err.kind),
-			 err.correlation_id[0] ? " correlationId " : "", err.correlation_id);
+		hs_error_text(&err, why, sizeof(why));
 		job_retry(db, w, j, rr == REFRESH_ERROR ? "database error" : why);
 		return;
 	}
@@ -209,8 +208,7 @@ done:
 	job_finish(db, w, j);
 	goto out;
 retry:
-	snprintf(why, sizeof(why), "%s%s%s", hs_strerror(err.kind),
-		 err.correlation_id[0] ? " correlationId " : "", err.correlation_id);
+	hs_error_text(&err, why, sizeof(why));
 	job_retry(db, w, j, why);
 	goto out;
 retry_db:

@@ -2131,6 +2131,28 @@ START_TEST(test_free_safe)
 }
 END_TEST
 
+START_TEST(test_error_text_in_plain_words)
+{
+	struct hs_error e;
+	char out[300];
+
+	memset(&e, 0, sizeof(e));
+	e.kind = HS_ERR_TRANSIENT;
+	e.http_status = 503;
+	snprintf(e.category, sizeof(e.category), "SERVICE_UNAVAILABLE");
+	snprintf(e.correlation_id, sizeof(e.correlation_id), "c0ffee");
+	hs_error_text(&e, out, sizeof(out));
+	ck_assert_str_eq(out, "HTTP 503 SERVICE_UNAVAILABLE, correlation id c0ffee");
+	memset(&e, 0, sizeof(e));
+	e.kind = HS_ERR_TRANSIENT;
+	snprintf(e.message, sizeof(e.message), "timeout (Timeout was reached)");
+	hs_error_text(&e, out, sizeof(out));
+	ck_assert_str_eq(out, "hubspot temporarily unavailable: timeout (Timeout was reached)");
+	hs_error_text(&e, out, 6);
+	ck_assert_uint_eq(strlen(out), 5);
+}
+END_TEST
+
 static Suite *hs_suite(void)
 {
 	Suite *s = suite_create("hs");
@@ -2138,6 +2160,7 @@ static Suite *hs_suite(void)
 
 	tc = tcase_create("tokens");
 	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_error_text_in_plain_words);
 	tcase_add_test(tc, test_tokens_documented);
 	tcase_add_test(tc, test_tokens_without_refresh_token);
 	tcase_add_test(tc, test_tokens_unknown_fields_and_string_user_id);
