@@ -504,8 +504,10 @@ def test_reconnect_during_slow_refresh_wins(stack):
         assert hub_stats(stack, hub)["refresh_ok"] == 0, "refresh finished before the reconnect"
         out, err = w.communicate(timeout=60)
         assert w.returncode == 0, err[-2000:]
-    assert hub_stats(stack, hub)["refresh_ok"] == 1  # HubSpot did refresh the old grant
-    assert version(stack, pid) == v_reconnect  # ...but those tokens were not stored
+    # HubSpot refreshed the old grant -- unless the revoke job of the grant
+    # the reconnect replaced got there first, and HubSpot refused it
+    assert hub_stats(stack, hub)["refresh_ok"] in (0, 1)
+    assert version(stack, pid) == v_reconnect  # either way those tokens were not stored
     assert portal(stack, pid)["status"] == "connected"
     gs = {g["grant_id"]: g for g in grants(stack, hub)}
     new = [gid for gid in gs if gid != old]
