@@ -83,7 +83,7 @@ build/tests/%: tests/unit/%.c build/libjetstack.a | build
 	@$(CC) $(CFLAGS) $(INCLUDES) $(shell pkg-config --cflags check) -o $@ $< \
 		build/libjetstack.a $(shell pkg-config --libs check) $(LDLIBS)
 
-unit: $(UNIT_BIN) build/tests/stmt_dump
+unit: $(UNIT_BIN) build/tests/stmt_dump build/tests/dbsuite_core
 
 build/fuzz/obj/%.o: %.c $(HEADERS)
 	@mkdir -p build/fuzz/obj

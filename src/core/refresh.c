@@ -77,10 +77,15 @@ enum refresh_result refresh_refused(struct db *db, struct httpc *http, const str
 	if (status_decide(&ev, &reason) == DECIDE_NEED_ACCESS) {
 		struct hs_config cfg;
 		struct hs_introspection info = {0};
+		struct hs_error ierr;
 
 		hs_config_from_conf(conf, &cfg);
-		if (hs_introspect(http, &cfg, cur->access, "access_token", &info, err) != HS_OK)
+		/* err keeps HubSpot's refusal; the introspection's own answer
+		 * replaces it only when the introspection fails */
+		if (hs_introspect(http, &cfg, cur->access, "access_token", &info, &ierr) != HS_OK) {
+			*err = ierr;
 			return REFRESH_RETRY;
+		}
 		ev.access = info.active ? EV_ACCEPTED : EV_REFUSED;
 		hs_introspection_free(&info);
 		if (status_decide(&ev, &reason) != DECIDE_CHANGE)

@@ -1,0 +1,213 @@
+/*
+ * dbsuite_core: unit suites of the modules that cannot be tested without
+ * PostgreSQL and HubSpot -- the job queue's claiming (db_job), a refresh
+ * (refresh.c) and the OAuth flow's first step (oauth.c) -- called directly,
+ * not through the web or the worker.  Built by `make unit` as
+ * build/tests/dbsuite_core; tests/integration/test_core_suites.py runs it
+ * under valgrind against the test stack, with JETSTACK_ENV_FILE naming the
+ * stack's configuration and, in the environment, ids the test prepared:
+ *   SUITE_PORTAL   a Connected portal (config_only) of the simulator
+ *   SUITE_HUB      its hub id
+ *   SUITE_ORG      its organisation
+ *   SUITE_USER     an owner of that organisation
+ *   SUITE_SIM      the simulator's base URL (to invalidate the refresh tokens)
+ */
+#include <check.h>
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "conf.h"
+#include "db_job.h"
+#include "db_portal.h"
+#include "db_runs.h"
+#include "db_state.h"
+#include "httpc.h"
+#include "oauth.h"
+#include "refresh.h"
+#include "sess.h"
+#include "status.h"
+#include "tok.h"
+
+static struct conf conf;
+static long long portal, hub, org, user;
+
+static long long env_ll(const char *name)
+{
+	const char *v = getenv(name);
+
+	ck_assert_msg(v != NULL, "%s is not set", name);
+	return strtoll(v, NULL, 10);
+}
+
+static void setup(void)
+{
+	char err[512];
+
+	ck_assert_msg(conf_load(&conf, CONF_NEED_DB | CONF_NEED_HUBSPOT, err, sizeof(err)) == 0,
+		      "%s", err);
+	portal = env_ll("SUITE_PORTAL");
+	hub = env_ll("SUITE_HUB");
+	org = env_ll("SUITE_ORG");
+	user = env_ll("SUITE_USER");
+}
+
+static void teardown(void)
+{
+	conf_free(&conf);
+}
+
+/* Claiming (the test empties the queue first): one claimer per job (SKIP
+ * LOCKED), a lease that runs out hands the job to another worker with the
+ * attempt counted, a postponed job is not due. */
+START_TEST(test_claim_lease_and_postpone)
+{
+	struct db a, b;
+	struct job_row ja, jb, jc, jd, none;
+	long long run;
+
+	db_init(&a, conf.db_conninfo);
+	db_init(&b, conf.db_conninfo);
+	/* a run of 2 steps: two jobs of this portal, due now */
+	ck_assert_int_eq(db_runs_create(&a, org, portal, "import", user, 2, NULL, NULL, &run), 1);
+	ck_assert_int_eq(db_job_claim(&a, "suite-a", 1, &ja), 1);
+	ck_assert_int_eq(db_job_claim(&b, "suite-b", 1, &jb), 1);
+	ck_assert_int_ne(ja.id, jb.id); /* two claimers, two jobs */
+	ck_assert_int_eq(ja.run_id, run);
+	ck_assert_int_eq(jb.run_id, run);
+	ck_assert_int_eq(ja.step + jb.step, 3); /* steps 1 and 2 */
+	ck_assert_int_eq(ja.attempts, 1);
+	ck_assert_int_eq(db_job_claim(&a, "suite-a", 1, &none), 0); /* nothing else due */
+	/* both workers "die": after the one-second lease, others take the jobs */
+	sleep(2);
+	ck_assert_int_eq(db_job_claim(&a, "suite-c", 60, &jc), 1);
+	ck_assert_int_eq(db_job_claim(&b, "suite-d", 60, &jd), 1);
+	ck_assert_int_ne(jc.id, jd.id);
+	ck_assert_int_eq(jc.attempts, 2);
+	ck_assert_int_eq(jd.attempts, 2);
+	ck_assert_int_eq(db_job_claim(&a, "suite-e", 60, &none), 0);
+	/* postponed: back in the queue, not due for a minute */
+	ck_assert_int_eq(db_job_postpone(&a, jc.id, "suite-c", 60000), 1);
+	ck_assert_int_eq(db_job_claim(&a, "suite-e", 60, &none), 0);
+	/* finishing a run happens once */
+	ck_assert_int_eq(db_runs_finish(&a, run, "failed", "internal", "suite", "", ""), 1);
+	ck_assert_int_eq(db_runs_finish(&a, run, "failed", "internal", "again", "", ""), 0);
+	ck_assert_int_eq(db_job_done(&b, jd.id, "suite-d"), 1);
+	db_close(&a);
+	db_close(&b);
+}
+END_TEST
+
+/* A refresh stores new tokens by compare-and-swap and keeps the grant; a
+ * stale copy loses; a refused refresh token (access token still working)
+ * moves the portal to Needs Reconnection once. */
+START_TEST(test_refresh)
+{
+	struct db db;
+	struct httpc http;
+	struct httpc_opts ho = {.connect_timeout_ms = 5000, .timeout_ms = 10000,
+				.max_body = 1 << 20, .user_agent = "suite"};
+	struct tokens t, stale;
+	struct hs_error err;
+	long long v, g;
+	char cmd[512];
+
+	db_init(&db, conf.db_conninfo);
+	ck_assert_int_eq(httpc_init(&http, &ho), HTTPC_OK);
+	ck_assert_int_eq(tok_get(&db, &conf, portal, &t), 1);
+	ck_assert_int_eq(tok_get(&db, &conf, portal, &stale), 1);
+	v = t.version;
+	g = t.grant;
+	memset(&err, 0, sizeof(err));
+	ck_assert_int_eq(refresh_portal(&db, &http, &conf, portal, &t, &err), REFRESH_OK);
+	ck_assert_int_eq(t.version, v + 1);
+	ck_assert_int_eq(t.grant, g); /* a refresh keeps the grant */
+	/* the stale copy's compare-and-swap loses */
+	ck_assert_int_eq(refresh_portal(&db, &http, &conf, portal, &stale, &err),
+			 REFRESH_SUPERSEDED);
+	/* HubSpot stops accepting the refresh token; the access token works */
+	snprintf(cmd, sizeof(cmd),
+		 "curl -fsS -X POST -H 'Content-Type: application/json' -d '{}' "
+		 "%s/_sim/portals/%lld/invalidate_refresh_tokens >/dev/null",
+		 getenv("SUITE_SIM"), hub);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(refresh_portal(&db, &http, &conf, portal, &t, &err), REFRESH_REJECTED);
+	ck_assert_str_eq(err.status, "BAD_REFRESH_TOKEN");
+	/* once: the portal has moved already */
+	ck_assert_int_eq(refresh_portal(&db, &http, &conf, portal, &t, &err), REFRESH_SUPERSEDED);
+	tok_free(&t);
+	tok_free(&stale);
+	httpc_cleanup(&http);
+	db_close(&db);
+}
+END_TEST
+
+/* The flow's first step: a state works once, for its own session, user and
+ * organisation, and names its portal. */
+START_TEST(test_oauth_take_state)
+{
+	struct db db;
+	struct buf url;
+	struct oauth_flow f;
+	char sid[65], state[44];
+	const char *s;
+
+	db_init(&db, conf.db_conninfo);
+	buf_init(&url, 8192);
+	memset(sid, 'a', 64);
+	sid[64] = '\0';
+	ck_assert_int_eq(oauth_start(&db, &conf, sid, user, org, portal, CONN_CONFIG_ONLY, &url), 0);
+	s = strstr(buf_str(&url), "&state=");
+	ck_assert_ptr_nonnull(s);
+	snprintf(state, sizeof(state), "%s", s + 7);
+	ck_assert_int_eq(strlen(state), 43);
+	ck_assert_ptr_nonnull(strstr(buf_str(&url), "scope=oauth"));
+	memset(&f, 0, sizeof(f));
+	ck_assert_int_eq(oauth_take_state(&db, NULL, sid, user, org, &f), OAUTH_NO_STATE);
+	ck_assert_int_eq(oauth_take_state(&db, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", sid, user,
+					  org, &f),
+			 OAUTH_STATE_UNKNOWN);
+	/* another session: refused, and the state is spent */
+	ck_assert_int_eq(oauth_take_state(&db, state, "b", user, org, &f), OAUTH_STATE_ELSEWHERE);
+	ck_assert_int_eq(oauth_take_state(&db, state, sid, user, org, &f), OAUTH_STATE_USED);
+	/* a fresh one, taken by its own session */
+	buf_reset(&url);
+	ck_assert_int_eq(oauth_start(&db, &conf, sid, user, org, portal, CONN_CONFIG_ONLY, &url), 0);
+	snprintf(state, sizeof(state), "%s", strstr(buf_str(&url), "&state=") + 7);
+	memset(&f, 0, sizeof(f));
+	ck_assert_int_eq(oauth_take_state(&db, state, sid, user, org, &f), OAUTH_OK);
+	ck_assert_int_eq(f.st.portal_id, portal);
+	ck_assert_int_eq(f.target_hub, hub);
+	ck_assert_int_eq(f.type, CONN_CONFIG_ONLY);
+	oauth_flow_free(&f);
+	buf_free(&url);
+	db_close(&db);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("core (database and HubSpot)");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return 1;
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_claim_lease_and_postpone);
+	tcase_add_test(tc, test_oauth_take_state);
+	tcase_add_test(tc, test_refresh);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	curl_global_cleanup();
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
