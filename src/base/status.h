@@ -74,13 +74,14 @@ void status_reason_text(enum status_reason r, const char *detail, char *out, siz
 
 /*
  * Why work (an "import", a "deployment") of a portal that is not Connected
- * fails at once, naming the status (by key) and the row's reason:
- * "Authentication error: <portal> is <Status>, so JetStack AI cannot call
- * HubSpot for it: <reason> Reconnect the portal, then <work> again.
- * Nothing was read from HubSpot."  Always NUL-terminated.
+ * fails at once, naming the status (by key) and the reason -- its short
+ * text and HubSpot's code when the reason code is known, else the row's
+ * reason text: "Authentication error: <portal> is <Status>, so JetStack AI
+ * cannot call HubSpot for it: <reason>. Reconnect the portal, then <work>
+ * again. Nothing was read from HubSpot."  Always NUL-terminated.
  */
-void status_work_refusal(const char *portal_name, const char *status, const char *reason,
-			 const char *work, char *out, size_t cap);
+void status_work_refusal(const char *portal_name, const char *status, const char *reason_code,
+			 const char *reason, const char *work, char *out, size_t cap);
 
 /* What a job saw at HubSpot.  Zeroed: nothing seen. */
 enum ev_token { EV_UNKNOWN, EV_ACCEPTED, EV_REFUSED };

@@ -107,6 +107,8 @@ int db_job_portal(struct db *db, long long portal, struct job_portal *out)
 		out->hub_id = db_get_ll(r, 0, "hub_id");
 		db_copy(out->status, sizeof(out->status), db_get(r, 0, "status"));
 		db_copy(out->reason, sizeof(out->reason), db_get(r, 0, "status_reason"));
+		db_copy(out->reason_code, sizeof(out->reason_code),
+			db_get(r, 0, "status_reason_code"));
 		db_copy(out->conn_type, sizeof(out->conn_type), db_get(r, 0, "connection_type"));
 		db_copy(out->name, sizeof(out->name), db_get(r, 0, "name"));
 		db_copy(out->hs_user_email, sizeof(out->hs_user_email),

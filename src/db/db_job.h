@@ -52,6 +52,7 @@ struct job_portal {
 	long long org_id, hub_id;
 	char status[24];
 	char reason[1024];
+	char reason_code[24];
 	char conn_type[16];
 	char name[256];
 	char hs_user_id[24];

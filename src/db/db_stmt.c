@@ -303,7 +303,8 @@ static const struct {
 		      "run_after = now() + make_interval(secs => $3::int), last_error = $4, "
 		      "updated_at = now() WHERE id = $1 AND locked_by = $2"},
     [ST_WORKER_PORTAL] = {"worker_portal",
-			  "SELECT id, org_id, hub_id, status, status_reason, name, connection_type, "
+			  "SELECT id, org_id, hub_id, status, status_reason, status_reason_code, "
+			  "name, connection_type, "
 			  "coalesce(hs_user_id::text, '') AS hs_user_id, hs_user_email, "
 			  "removed_at IS NOT NULL AS removed FROM portals WHERE id = $1"},
     /* Connected -> $2 with reason $3 (code $5), only while the tokens

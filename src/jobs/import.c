@@ -227,7 +227,8 @@ static enum call_result call(struct work *w, int groups, const char *ot, struct 
 				*out = IMPORT_RETRY;
 				return CALL_RETRY;
 			}
-			status_work_refusal(now.name, now.status, now.reason, "import", msg, sizeof(msg));
+			status_work_refusal(now.name, now.status, now.reason_code, now.reason, "import", msg,
+					    sizeof(msg));
 			*out = finish(w, "failed", "auth", msg, &rerr);
 			return CALL_DONE;
 		}
@@ -415,7 +416,8 @@ enum import_outcome import_work(struct db *db, struct httpc *http, const struct 
 		char msg[1400];
 
 		status_work_refusal(rc ? w.portal.name : "The portal", rc ? w.portal.status : "removed",
-				    rc ? w.portal.reason : "", "import", msg, sizeof(msg));
+				    rc ? w.portal.reason_code : "", rc ? w.portal.reason : "", "import",
+				    msg, sizeof(msg));
 		return finish(&w, "failed", "auth", msg, NULL);
 	}
 	type = conf_conn_parse(w.portal.conn_type);

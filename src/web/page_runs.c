@@ -122,7 +122,8 @@ int page_import_post(struct ctx *c)
 		/* the status rule: failed at once, no HubSpot call, nothing queued */
 		if (db_job_portal(c->db, p.id, &jp) <= 0)
 			return -1;
-		status_work_refusal(p.name, jp.status, jp.reason, "import", msg, sizeof(msg));
+		status_work_refusal(p.name, jp.status, jp.reason_code, jp.reason, "import", msg,
+				    sizeof(msg));
 		if (db_begin(c->db) < 0)
 			return -1;
 		snprintf(entry, sizeof(entry), "Import by %s failed at once: the portal is %s.",

@@ -157,6 +157,27 @@ START_TEST(test_evidence_text)
 }
 END_TEST
 
+START_TEST(test_work_refusal)
+{
+	char out[600];
+
+	status_work_refusal("Acme", "needs_reconnection", "refresh_rejected", "long text", "import",
+			    out, sizeof(out));
+	ck_assert_str_eq(out, "Authentication error: Acme is Needs Reconnection, so JetStack AI "
+			      "cannot call HubSpot for it: HubSpot no longer accepts this portal's "
+			      "sign-in (HubSpot: BAD_REFRESH_TOKEN). Reconnect the portal, then "
+			      "import again. Nothing was read from HubSpot.");
+	/* no code: the row's own text */
+	status_work_refusal("Acme", "disconnected", "", "Disconnected by sam.", "deployment", out,
+			    sizeof(out));
+	ck_assert_ptr_nonnull(strstr(out, "is Disconnected, so JetStack AI cannot call HubSpot for "
+					  "it: Disconnected by sam. Reconnect the portal, then "
+					  "deployment again."));
+	status_work_refusal("Acme", "disconnected", NULL, NULL, "import", out, 20);
+	ck_assert_uint_eq(strlen(out), 19);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("status");
@@ -173,6 +194,7 @@ int main(void)
 	tcase_add_test(tc, test_reason_text);
 	tcase_add_test(tc, test_status_table);
 	tcase_add_test(tc, test_evidence_text);
+	tcase_add_test(tc, test_work_refusal);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
