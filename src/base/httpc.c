@@ -395,6 +395,36 @@ static long httpc_header_count(CURL *curl, const char *name)
 	return *v == '\0' ? val : -1;
 }
 
+/*
+ * Copy the value of response header name into dst (dstsz bytes) when the
+ * header came once with 1..dstsz-1 visible ASCII characters, spaces and
+ * tabs around them allowed; else leave dst "".
+ */
+static void httpc_header_token(CURL *curl, const char *name, char *dst, size_t dstsz)
+{
+	struct curl_header *hd = NULL;
+	const char *v;
+	size_t n, i;
+
+	dst[0] = '\0';
+	if (curl_easy_header(curl, name, 0, CURLH_HEADER, -1, &hd) != CURLHE_OK || hd == NULL ||
+	    hd->amount != 1 || hd->value == NULL)
+		return;
+	v = hd->value;
+	while (*v == ' ' || *v == '\t')
+		v++;
+	n = strlen(v);
+	while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+		n--;
+	if (n == 0 || n >= dstsz)
+		return;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)v[i] <= 0x20 || (unsigned char)v[i] >= 0x7f)
+			return;
+	memcpy(dst, v, n);
+	dst[n] = '\0';
+}
+
 /* Zero *out, with an empty body capped at max_body and no rate-limit headers. */
 static void httpc_resp_init(struct httpc_resp *out, size_t max_body)
 {
@@ -479,6 +509,8 @@ static enum httpc_err httpc_perform(struct httpc *h, struct httpc_sink *sink,
 		out->rl_remaining = httpc_header_count(h->curl, "X-HubSpot-RateLimit-Remaining");
 		out->rl_interval_ms =
 		    httpc_header_count(h->curl, "X-HubSpot-RateLimit-Interval-Milliseconds");
+		httpc_header_token(h->curl, "X-HubSpot-Correlation-Id", out->correlation_id,
+				   sizeof(out->correlation_id));
 	}
 	if (result != HTTPC_OK)
 		goto out;
@@ -586,19 +618,22 @@ out:
 	return result;
 }
 
-enum httpc_err httpc_get_bearer(struct httpc *h, const char *url, const char *bearer,
-				struct httpc_resp *out)
+/*
+ * One request with Bearer authentication: a GET when method is NULL, else
+ * method ("POST" or "PATCH") with the JSON body of len bytes.  The response
+ * body is capped at max_body (0: the client's).
+ */
+static enum httpc_err httpc_bearer_request(struct httpc *h, const char *method, const char *url,
+					   const char *bearer, const char *body, size_t len,
+					   size_t max_body, struct httpc_resp *out)
 {
-	return httpc_get_bearer_max(h, url, bearer, 0, out);
-}
-
-enum httpc_err httpc_get_bearer_max(struct httpc *h, const char *url, const char *bearer,
-				    size_t max_body, struct httpc_resp *out)
-{
+	static const char *const json_headers[] = {"Content-Type: application/json",
+						   "Expect:", NULL};
 	enum httpc_err result = HTTPC_OK;
 	struct httpc_sink sink;
 	struct curl_slist *headers = NULL, *tmp;
 	struct buf auth;
+	size_t i;
 
 	if (max_body == 0)
 		max_body = h->max_body;
@@ -611,7 +646,8 @@ enum httpc_err httpc_get_bearer_max(struct httpc *h, const char *url, const char
 		result = HTTPC_ERR_SETUP;
 		goto out;
 	}
-	if (url == NULL || bearer == NULL || !httpc_visible_ascii(bearer, HTTPC_BEARER_MAX)) {
+	if (url == NULL || bearer == NULL || !httpc_visible_ascii(bearer, HTTPC_BEARER_MAX) ||
+	    (method != NULL && body == NULL)) {
 		result = HTTPC_ERR_ARG;
 		goto out;
 	}
@@ -635,8 +671,24 @@ enum httpc_err httpc_get_bearer_max(struct httpc *h, const char *url, const char
 		goto out;
 	}
 	headers = tmp;
+	for (i = 0; method != NULL && json_headers[i] != NULL; i++) {
+		tmp = curl_slist_append(headers, json_headers[i]);
+		if (tmp == NULL) {
+			result = HTTPC_ERR_NOMEM;
+			goto out;
+		}
+		headers = tmp;
+	}
 
-	HTTPC_SETOPT(h, CURLOPT_HTTPGET, 1L);
+	if (method == NULL) {
+		HTTPC_SETOPT(h, CURLOPT_HTTPGET, 1L);
+	} else {
+		HTTPC_SETOPT(h, CURLOPT_POST, 1L);
+		HTTPC_SETOPT(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+		HTTPC_SETOPT(h, CURLOPT_POSTFIELDS, body);
+		if (strcmp(method, "POST") != 0)
+			HTTPC_SETOPT(h, CURLOPT_CUSTOMREQUEST, method);
+	}
 	HTTPC_SETOPT(h, CURLOPT_HTTPHEADER, headers);
 
 	result = httpc_perform(h, &sink, out);
@@ -649,4 +701,37 @@ out:
 	buf_free(&auth);
 	out->err = result;
 	return result;
+}
+
+enum httpc_err httpc_get_bearer(struct httpc *h, const char *url, const char *bearer,
+				struct httpc_resp *out)
+{
+	return httpc_bearer_request(h, NULL, url, bearer, NULL, 0, 0, out);
+}
+
+enum httpc_err httpc_get_bearer_max(struct httpc *h, const char *url, const char *bearer,
+				    size_t max_body, struct httpc_resp *out)
+{
+	return httpc_bearer_request(h, NULL, url, bearer, NULL, 0, max_body, out);
+}
+
+enum httpc_err httpc_send_json_bearer(struct httpc *h, enum httpc_method method, const char *url,
+				      const char *bearer, const char *body, size_t len,
+				      size_t max_body, struct httpc_resp *out)
+{
+	const char *m;
+
+	switch (method) {
+	case HTTPC_POST:
+		m = "POST";
+		break;
+	case HTTPC_PATCH:
+		m = "PATCH";
+		break;
+	default:
+		httpc_resp_init(out, h->max_body);
+		out->err = HTTPC_ERR_ARG;
+		return HTTPC_ERR_ARG;
+	}
+	return httpc_bearer_request(h, m, url, bearer, body, len, max_body, out);
 }

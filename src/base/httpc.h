@@ -36,7 +36,8 @@
 #define HTTPC_USER_AGENT_MAX		 256
 #define HTTPC_CONTENT_TYPE_MAX		 128
 #define HTTPC_RETRY_AFTER_MAX		 86400L
-#define HTTPC_RATELIMIT_DIGITS		 9 /* a rate-limit header's value: 1..9 digits */
+#define HTTPC_RATELIMIT_DIGITS		 9  /* a rate-limit header's value: 1..9 digits */
+#define HTTPC_CORRELATION_ID_MAX	 79 /* X-HubSpot-Correlation-Id kept: bytes */
 
 enum httpc_err {
 	HTTPC_OK,
@@ -84,6 +85,14 @@ struct httpc_resp {
 	long rl_max;
 	long rl_remaining;
 	long rl_interval_ms;
+	/*
+	 * X-HubSpot-Correlation-Id, HubSpot's id of the request for its
+	 * support (also in most error bodies as "correlationId"): kept when the
+	 * answer had it once with 1..HTTPC_CORRELATION_ID_MAX visible ASCII
+	 * characters (spaces and tabs around them allowed); "" otherwise.  Read
+	 * whenever a status was received, as the rate-limit headers.
+	 */
+	char correlation_id[HTTPC_CORRELATION_ID_MAX + 1];
 	enum httpc_err err; /* HTTPC_OK when a response was received */
 	int curl_code;	    /* the CURLcode behind err, for diagnostics */
 };
@@ -133,6 +142,24 @@ enum httpc_err httpc_get_bearer(struct httpc *h, const char *url, const char *be
  */
 enum httpc_err httpc_get_bearer_max(struct httpc *h, const char *url, const char *bearer,
 				    size_t max_body, struct httpc_resp *out);
+
+/* The methods of httpc_send_json_bearer(). */
+enum httpc_method { HTTPC_POST, HTTPC_PATCH };
+
+/*
+ * Send the JSON text body (len bytes; it is not checked) with method to url,
+ * with "Authorization: Bearer <bearer>", "Content-Type: application/json"
+ * and "Accept: application/json" (and no "Expect: 100-continue"); the
+ * response body capped at max_body bytes (0: the client's max_body).
+ * bearer as for httpc_get_bearer() (else HTTPC_ERR_ARG and nothing is
+ * sent); body may not be NULL.  The same hardening as every request, and
+ * *out filled as httpc_post_form() (status, body, rate-limit headers,
+ * correlation id).
+ * Ownership: as httpc_post_form(); bearer and body stay the caller's.
+ */
+enum httpc_err httpc_send_json_bearer(struct httpc *h, enum httpc_method method, const char *url,
+				      const char *bearer, const char *body, size_t len,
+				      size_t max_body, struct httpc_resp *out);
 
 /* Free what *r holds and zero it.  Safe on a zeroed or already-freed struct. */
 void httpc_resp_free(struct httpc_resp *r);

@@ -187,7 +187,8 @@ static void hs_error_reset(struct hs_error *err)
 }
 
 /* Keep the answer's Retry-After and, when an answer arrived, its rate-limit
- * headers in *err. */
+ * headers in *err, and its X-HubSpot-Correlation-Id when the body gave no
+ * correlationId. */
 static void hs_error_keep(struct hs_error *err, const struct httpc_resp *resp)
 {
 	err->retry_after = resp->retry_after;
@@ -195,6 +196,9 @@ static void hs_error_keep(struct hs_error *err, const struct httpc_resp *resp)
 		err->rl_max = resp->rl_max;
 		err->rl_remaining = resp->rl_remaining;
 		err->rl_interval_ms = resp->rl_interval_ms;
+		if (err->correlation_id[0] == '\0')
+			hs_copy_clean(err->correlation_id, sizeof(err->correlation_id),
+				      resp->correlation_id);
 	}
 }
 
@@ -291,31 +295,44 @@ void hs_roles_free(struct hs_roles *r)
 	memset(r, 0, sizeof(*r));
 }
 
+void hs_property_free(struct hs_property *p)
+{
+	size_t j;
+
+	free(p->name);
+	free(p->label);
+	free(p->type);
+	free(p->field_type);
+	free(p->group_name);
+	free(p->description);
+	for (j = 0; p->options != NULL && j < p->noptions; j++) {
+		free(p->options[j].label);
+		free(p->options[j].value);
+		free(p->options[j].description);
+	}
+	free(p->options);
+	free(p->json);
+	memset(p, 0, sizeof(*p));
+}
+
 void hs_properties_free(struct hs_properties *p)
 {
-	size_t i, j;
+	size_t i;
 
 	if (p->items != NULL) {
-		for (i = 0; i < p->n; i++) {
-			struct hs_property *it = &p->items[i];
-
-			free(it->name);
-			free(it->label);
-			free(it->type);
-			free(it->field_type);
-			free(it->group_name);
-			free(it->description);
-			for (j = 0; it->options != NULL && j < it->noptions; j++) {
-				free(it->options[j].label);
-				free(it->options[j].value);
-				free(it->options[j].description);
-			}
-			free(it->options);
-			free(it->json);
-		}
+		for (i = 0; i < p->n; i++)
+			hs_property_free(&p->items[i]);
 		free(p->items);
 	}
 	memset(p, 0, sizeof(*p));
+}
+
+void hs_group_free(struct hs_group *g)
+{
+	free(g->name);
+	free(g->label);
+	free(g->json);
+	memset(g, 0, sizeof(*g));
 }
 
 void hs_groups_free(struct hs_groups *g)
@@ -323,14 +340,17 @@ void hs_groups_free(struct hs_groups *g)
 	size_t i;
 
 	if (g->items != NULL) {
-		for (i = 0; i < g->n; i++) {
-			free(g->items[i].name);
-			free(g->items[i].label);
-			free(g->items[i].json);
-		}
+		for (i = 0; i < g->n; i++)
+			hs_group_free(&g->items[i]);
 		free(g->items);
 	}
 	memset(g, 0, sizeof(*g));
+}
+
+void hs_batch_result_free(struct hs_batch_result *r)
+{
+	free(r->items);
+	memset(r, 0, sizeof(*r));
 }
 
 /*
@@ -1076,11 +1096,14 @@ out:
  */
 
 /*
- * The whole object it (results[index]) as compact JSON text in *dst, a copy
- * the caller frees with free().  It must be valid UTF-8: it goes to jsonb.
+ * The whole object it (where is "results[i]." in a list, "" alone) as
+ * compact JSON text in *dst, a copy the caller frees with free().  It must
+ * be valid UTF-8: it goes to jsonb.
  */
-static enum hs_err hs_json_text(const cJSON *it, size_t index, char **dst, struct hs_error *err)
+static enum hs_err hs_json_text(const cJSON *it, const char *where, char **dst,
+				struct hs_error *err)
 {
+	size_t wl = strlen(where);
 	char *s;
 
 	s = cJSON_PrintUnformatted(it);
@@ -1088,7 +1111,12 @@ static enum hs_err hs_json_text(const cJSON *it, size_t index, char **dst, struc
 		return hs_fail(err, HS_ERR_TRANSIENT, "out of memory");
 	if (!hs_utf8_valid(s)) {
 		cJSON_free(s);
-		return hs_fail(err, HS_ERR_MALFORMED, "\"results[%zu]\" is not valid utf-8", index);
+		if (wl > 0 && where[wl - 1] == '.')
+			wl--;
+		if (wl == 0)
+			return hs_fail(err, HS_ERR_MALFORMED, "object is not valid utf-8");
+		return hs_fail(err, HS_ERR_MALFORMED, "\"%.*s\" is not valid utf-8", (int)wl,
+			       where);
 	}
 	/* our own copy: cJSON's allocator may be a request arena */
 	*dst = strdup(s);
@@ -1176,8 +1204,8 @@ static enum hs_err hs_parse_option(const cJSON *it, struct hs_property_option *o
 	return hs_json_fields(it, fields, HS_NFIELDS(fields), where, err);
 }
 
-/* results[index] of a property list. */
-static enum hs_err hs_parse_property(const cJSON *it, size_t index, struct hs_property *p,
+/* One property: where is "results[i]." in a list, "" alone. */
+static enum hs_err hs_parse_property(const cJSON *it, const char *where, struct hs_property *p,
 				     struct hs_error *err)
 {
 	const cJSON *options = NULL, *o;
@@ -1232,11 +1260,10 @@ static enum hs_err hs_parse_property(const cJSON *it, size_t index, struct hs_pr
 	     .to.raw = &options},
 	};
 	enum hs_err result;
-	char where[64];
+	char owhere[64];
 	size_t n;
 
 	p->display_order = -1;
-	snprintf(where, sizeof(where), "results[%zu].", index);
 	result = hs_json_fields(it, fields, HS_NFIELDS(fields), where, err);
 	if (result != HS_OK)
 		return result;
@@ -1249,14 +1276,46 @@ static enum hs_err hs_parse_property(const cJSON *it, size_t index, struct hs_pr
 		{
 			struct hs_property_option *opt = &p->options[p->noptions++];
 
-			snprintf(where, sizeof(where), "results[%zu].options[%zu].", index,
-				 p->noptions - 1);
-			result = hs_parse_option(o, opt, where, err);
+			snprintf(owhere, sizeof(owhere), "%soptions[%zu].", where, p->noptions - 1);
+			result = hs_parse_option(o, opt, owhere, err);
 			if (result != HS_OK)
 				return result;
 		}
 	}
-	return hs_json_text(it, index, &p->json, err);
+	return hs_json_text(it, where, &p->json, err);
+}
+
+/* One property group: where as for hs_parse_property(). */
+static enum hs_err hs_parse_group(const cJSON *it, const char *where, struct hs_group *g,
+				  struct hs_error *err)
+{
+	const struct hs_field fields[] = {
+	    {.name = "name",
+	     .type = HS_JT_TOKEN,
+	     .required = HS_REQUIRED,
+	     .max = HS_PROP_NAME_MAX,
+	     .to.str = &g->name},
+	    {.name = "label",
+	     .type = HS_JT_TEXT,
+	     .required = HS_REQUIRED,
+	     .max = HS_PROP_TEXT_MAX,
+	     .to.str = &g->label},
+	    {.name = "displayOrder",
+	     .type = HS_JT_INT32,
+	     .required = HS_OPTIONAL,
+	     .to.i32 = &g->display_order},
+	    {.name = "archived",
+	     .type = HS_JT_BOOL,
+	     .required = HS_OPTIONAL,
+	     .to.flag = &g->archived},
+	};
+	enum hs_err result;
+
+	g->display_order = -1;
+	result = hs_json_fields(it, fields, HS_NFIELDS(fields), where, err);
+	if (result != HS_OK)
+		return result;
+	return hs_json_text(it, where, &g->json, err);
 }
 
 enum hs_err hs_parse_properties(long http_status, const char *body, size_t len,
@@ -1266,6 +1325,7 @@ enum hs_err hs_parse_properties(long http_status, const char *body, size_t len,
 	const char **names = NULL;
 	enum hs_err result;
 	cJSON *root = NULL;
+	char where[32];
 	size_t n, i;
 
 	memset(out, 0, sizeof(*out));
@@ -1285,7 +1345,8 @@ enum hs_err hs_parse_properties(long http_status, const char *body, size_t len,
 	{
 		struct hs_property *p = &out->items[out->n++];
 
-		result = hs_parse_property(item, out->n - 1, p, err);
+		snprintf(where, sizeof(where), "results[%zu].", out->n - 1);
+		result = hs_parse_property(item, where, p, err);
 		if (result != HS_OK)
 			goto out;
 	}
@@ -1327,33 +1388,9 @@ enum hs_err hs_parse_groups(long http_status, const char *body, size_t len, stru
 	cJSON_ArrayForEach(item, results)
 	{
 		struct hs_group *g = &out->items[out->n++];
-		const struct hs_field fields[] = {
-		    {.name = "name",
-		     .type = HS_JT_TOKEN,
-		     .required = HS_REQUIRED,
-		     .max = HS_PROP_NAME_MAX,
-		     .to.str = &g->name},
-		    {.name = "label",
-		     .type = HS_JT_TEXT,
-		     .required = HS_REQUIRED,
-		     .max = HS_PROP_TEXT_MAX,
-		     .to.str = &g->label},
-		    {.name = "displayOrder",
-		     .type = HS_JT_INT32,
-		     .required = HS_OPTIONAL,
-		     .to.i32 = &g->display_order},
-		    {.name = "archived",
-		     .type = HS_JT_BOOL,
-		     .required = HS_OPTIONAL,
-		     .to.flag = &g->archived},
-		};
 
-		g->display_order = -1;
 		snprintf(where, sizeof(where), "results[%zu].", out->n - 1);
-		result = hs_json_fields(item, fields, HS_NFIELDS(fields), where, err);
-		if (result != HS_OK)
-			goto out;
-		result = hs_json_text(item, out->n - 1, &g->json, err);
+		result = hs_parse_group(item, where, g, err);
 		if (result != HS_OK)
 			goto out;
 	}
@@ -1365,6 +1402,437 @@ out:
 	hs_json_free(root);
 	if (result != HS_OK)
 		hs_groups_free(out);
+	err->kind = result;
+	return result;
+}
+
+/*
+ * One property or group object: an asset's stored definition.
+ */
+
+/* Load json as one object and parse it as a property into *p; *root is
+ * kept for the caller, who frees it with hs_json_free() whatever the result. */
+static enum hs_err hs_property_load(const char *json, size_t len, cJSON **root,
+				    struct hs_property *p, struct hs_error *err)
+{
+	enum hs_err result;
+
+	result = hs_json_load(json, len, HS_PROPERTIES_BODY_MAX, root, err);
+	if (result != HS_OK)
+		return result;
+	return hs_parse_property(*root, "", p, err);
+}
+
+enum hs_err hs_parse_property_json(const char *json, size_t len, struct hs_property *out,
+				   struct hs_error *err)
+{
+	enum hs_err result;
+	cJSON *root = NULL;
+
+	memset(out, 0, sizeof(*out));
+	hs_error_reset(err);
+	result = hs_property_load(json, len, &root, out, err);
+	hs_json_free(root);
+	if (result != HS_OK)
+		hs_property_free(out);
+	err->kind = result;
+	return result;
+}
+
+enum hs_err hs_parse_group_json(const char *json, size_t len, struct hs_group *out,
+				struct hs_error *err)
+{
+	enum hs_err result;
+	cJSON *root = NULL;
+
+	memset(out, 0, sizeof(*out));
+	hs_error_reset(err);
+	result = hs_json_load(json, len, HS_PROPERTIES_BODY_MAX, &root, err);
+	if (result == HS_OK)
+		result = hs_parse_group(root, "", out, err);
+	hs_json_free(root);
+	if (result != HS_OK)
+		hs_group_free(out);
+	err->kind = result;
+	return result;
+}
+
+/*
+ * PropertyCreate inputs, from the 2026-03 schema of create a batch of
+ * properties
+ * (https://developers.hubspot.com/docs/api-reference/2026-03/crm/properties/batch/create-properties):
+ * the fields a create takes, in the order they are written, with the JSON
+ * type each must have.  name, label, type, fieldType, groupName,
+ * description, displayOrder, hidden and options are already checked by
+ * hs_parse_property().  Every other field of a property (hubspotDefined,
+ * calculated, createdAt, updatedAt, archived, modificationMetadata,
+ * createdUserId ...) is read-only and is never sent.
+ */
+enum hs_ctype { HS_CT_STRING, HS_CT_BOOL, HS_CT_INT, HS_CT_OPTIONS };
+
+static const struct {
+	const char *name;
+	enum hs_ctype type;
+} hs_create_fields[] = {
+    {"name", HS_CT_STRING},
+    {"label", HS_CT_STRING},
+    {"type", HS_CT_STRING},
+    {"fieldType", HS_CT_STRING},
+    {"groupName", HS_CT_STRING},
+    {"description", HS_CT_STRING},
+    {"displayOrder", HS_CT_INT},
+    {"hidden", HS_CT_BOOL},
+    {"formField", HS_CT_BOOL},
+    {"hasUniqueValue", HS_CT_BOOL},
+    {"options", HS_CT_OPTIONS},
+    {"calculationFormula", HS_CT_STRING},
+    {"referencedObjectType", HS_CT_STRING},
+    {"externalOptions", HS_CT_BOOL},
+    {"showCurrencySymbol", HS_CT_BOOL},
+    {"numberDisplayHint", HS_CT_STRING},
+    {"currencyPropertyName", HS_CT_STRING},
+    {"dataSensitivity", HS_CT_STRING},
+};
+
+/*
+ * The member name of obj in *it (NULL when absent or null).  -1 when it is
+ * there more than once.
+ */
+static int hs_member(const cJSON *obj, const char *name, const cJSON **it)
+{
+	const cJSON *m;
+	int seen = 0;
+
+	*it = NULL;
+	cJSON_ArrayForEach(m, obj)
+	{
+		if (m->string == NULL || strcmp(m->string, name) != 0)
+			continue;
+		if (seen++)
+			return -1;
+		if (!cJSON_IsNull(m))
+			*it = m;
+	}
+	return 0;
+}
+
+/* Add a copy of it to obj as name; 0 or -1 (out of memory). */
+static int hs_add_copy(cJSON *obj, const char *name, const cJSON *it)
+{
+	cJSON *c = cJSON_Duplicate(it, 1);
+
+	if (c == NULL)
+		return -1;
+	if (!cJSON_AddItemToObject(obj, name, c)) {
+		cJSON_Delete(c);
+		return -1;
+	}
+	return 0;
+}
+
+/* Add an option list as OptionInputs (options was checked by
+ * hs_parse_property()): displayOrder defaults to the position, hidden to
+ * false, as both are required there. */
+static int hs_add_option_inputs(cJSON *obj, const cJSON *options)
+{
+	const cJSON *o, *it;
+	cJSON *arr, *in;
+	size_t pos = 0;
+
+	arr = cJSON_AddArrayToObject(obj, "options");
+	if (arr == NULL)
+		return -1;
+	cJSON_ArrayForEach(o, options)
+	{
+		in = cJSON_CreateObject();
+		if (in == NULL)
+			return -1;
+		if (!cJSON_AddItemToArray(arr, in)) {
+			cJSON_Delete(in);
+			return -1;
+		}
+		hs_member(o, "label", &it);
+		if (hs_add_copy(in, "label", it) < 0)
+			return -1;
+		hs_member(o, "value", &it);
+		if (hs_add_copy(in, "value", it) < 0)
+			return -1;
+		hs_member(o, "description", &it);
+		if (it != NULL && hs_add_copy(in, "description", it) < 0)
+			return -1;
+		hs_member(o, "displayOrder", &it);
+		if (it != NULL ? hs_add_copy(in, "displayOrder", it) < 0
+			       : cJSON_AddNumberToObject(in, "displayOrder", (double)pos) == NULL)
+			return -1;
+		hs_member(o, "hidden", &it);
+		if (it != NULL ? hs_add_copy(in, "hidden", it) < 0
+			       : cJSON_AddFalseToObject(in, "hidden") == NULL)
+			return -1;
+		pos++;
+	}
+	return 0;
+}
+
+/*
+ * The PropertyCreate input for definition (len bytes) in *obj (a new cJSON
+ * object, the caller's to free with cJSON_Delete()), and its name copied to
+ * name (HS_PROP_NAME_MAX + 1 bytes).
+ */
+static enum hs_err hs_create_input(const char *definition, size_t len, cJSON **obj, char *name,
+				   struct hs_error *err)
+{
+	struct hs_property p;
+	const cJSON *it;
+	cJSON *root = NULL;
+	enum hs_err result;
+	size_t i;
+	int ok;
+
+	*obj = NULL;
+	memset(&p, 0, sizeof(p));
+	result = hs_property_load(definition, len, &root, &p, err);
+	if (result != HS_OK)
+		goto out;
+	if (p.group_name == NULL) {
+		result = hs_fail(err, HS_ERR_MALFORMED, "field \"groupName\" is missing");
+		goto out;
+	}
+	*obj = cJSON_CreateObject();
+	if (*obj == NULL) {
+		result = hs_fail(err, HS_ERR_TRANSIENT, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < HS_NFIELDS(hs_create_fields); i++) {
+		const char *f = hs_create_fields[i].name;
+
+		if (hs_member(root, f, &it) < 0) {
+			result = hs_fail(err, HS_ERR_MALFORMED, "field \"%s\" is duplicated", f);
+			goto out;
+		}
+		if (it == NULL)
+			continue;
+		switch (hs_create_fields[i].type) {
+		case HS_CT_STRING:
+			ok = cJSON_IsString(it);
+			break;
+		case HS_CT_BOOL:
+			ok = cJSON_IsBool(it);
+			break;
+		default:
+			ok = 1; /* displayOrder and options: hs_parse_property() */
+			break;
+		}
+		if (!ok) {
+			result = hs_fail(err, HS_ERR_MALFORMED, "field \"%s\" must be %s", f,
+					 hs_create_fields[i].type == HS_CT_BOOL ? "a boolean"
+										: "a string");
+			goto out;
+		}
+		if (hs_create_fields[i].type == HS_CT_OPTIONS ? hs_add_option_inputs(*obj, it) < 0
+							      : hs_add_copy(*obj, f, it) < 0) {
+			result = hs_fail(err, HS_ERR_TRANSIENT, "out of memory");
+			goto out;
+		}
+	}
+	snprintf(name, HS_PROP_NAME_MAX + 1, "%s", p.name);
+out:
+	hs_json_free(root);
+	hs_property_free(&p);
+	if (result != HS_OK) {
+		cJSON_Delete(*obj);
+		*obj = NULL;
+	}
+	return result;
+}
+
+enum hs_err hs_property_create_input(const char *definition, size_t len, struct buf *out,
+				     struct hs_error *err)
+{
+	char name[HS_PROP_NAME_MAX + 1];
+	enum hs_err result;
+	cJSON *obj = NULL;
+	char *s = NULL;
+
+	hs_error_reset(err);
+	result = hs_create_input(definition, len, &obj, name, err);
+	if (result != HS_OK)
+		goto out;
+	s = cJSON_PrintUnformatted(obj);
+	if (s == NULL) {
+		result = hs_fail(err, HS_ERR_TRANSIENT, "out of memory");
+		goto out;
+	}
+	if (buf_puts(out, s) < 0) {
+		result = out->overflow ? hs_fail(err, HS_ERR_CONFIG, "output buffer too small")
+				       : hs_fail(err, HS_ERR_TRANSIENT, "out of memory");
+		goto out;
+	}
+out:
+	cJSON_free(s);
+	cJSON_Delete(obj);
+	err->kind = result;
+	return result;
+}
+
+/*
+ * Batch create answers.
+ */
+
+/* The string member name of obj, or NULL. */
+static const char *hs_member_str(const cJSON *obj, const char *name)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, name);
+
+	return cJSON_IsString(it) ? it->valuestring : NULL;
+}
+
+/*
+ * An item's message from a StandardError e: its message, then ": " and the
+ * message of the first of its errors (ErrorDetail) when that says
+ * something else.
+ */
+static void hs_batch_message(const cJSON *e, struct hs_batch_item *item)
+{
+	const char *msg = hs_member_str(e, "message");
+	const cJSON *sub = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(e, "errors"), 0);
+	const char *detail = cJSON_IsObject(sub) ? hs_member_str(sub, "message") : NULL;
+	size_t n;
+
+	hs_copy_clean(item->category, sizeof(item->category), hs_member_str(e, "category"));
+	if (msg == NULL && detail == NULL) {
+		snprintf(item->message, sizeof(item->message), "HubSpot gave no reason");
+		return;
+	}
+	hs_copy_clean(item->message, sizeof(item->message), msg != NULL ? msg : detail);
+	if (msg == NULL || detail == NULL || strcmp(msg, detail) == 0)
+		return;
+	n = strlen(item->message);
+	if (n + 3 >= sizeof(item->message))
+		return;
+	memcpy(item->message + n, ": ", 3);
+	hs_copy_clean(item->message + n + 2, sizeof(item->message) - n - 2, detail);
+}
+
+/* Give error e to the input named name, unless it was created or already
+ * has an error. */
+static void hs_batch_fail(struct hs_batch_result *out, const char *const *names, const char *name,
+			  const cJSON *e)
+{
+	size_t i;
+
+	for (i = 0; i < out->n; i++) {
+		struct hs_batch_item *item = &out->items[i];
+
+		if (strcmp(names[i], name) == 0 && !item->ok && item->message[0] == '\0')
+			hs_batch_message(e, item);
+	}
+}
+
+/* The names an error's context gives: "name", "names" or "propertyName",
+ * each a string or an array of strings. */
+static void hs_batch_error(struct hs_batch_result *out, const char *const *names, const cJSON *e)
+{
+	static const char *const keys[] = {"name", "names", "propertyName"};
+	const cJSON *ctx = cJSON_GetObjectItemCaseSensitive(e, "context"), *v, *el;
+	size_t k;
+
+	if (!cJSON_IsObject(ctx))
+		return;
+	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		v = cJSON_GetObjectItemCaseSensitive(ctx, keys[k]);
+		if (cJSON_IsString(v))
+			hs_batch_fail(out, names, v->valuestring, e);
+		if (!cJSON_IsArray(v))
+			continue;
+		cJSON_ArrayForEach(el, v)
+		{
+			if (cJSON_IsString(el))
+				hs_batch_fail(out, names, el->valuestring, e);
+		}
+	}
+}
+
+enum hs_err hs_parse_batch_create(long http_status, const char *body, size_t len,
+				  const char *const *names, size_t n, struct hs_batch_result *out,
+				  struct hs_error *err)
+{
+	const cJSON *results = NULL, *errors = NULL, *it;
+	const struct hs_field top[] = {
+	    {.name = "results",
+	     .type = HS_JT_OBJARRAY,
+	     .required = HS_OPTIONAL,
+	     .max = HS_BATCH_MAX,
+	     .to.raw = &results},
+	    {.name = "errors",
+	     .type = HS_JT_OBJARRAY,
+	     .required = HS_OPTIONAL,
+	     .max = HS_BATCH_MAX,
+	     .to.raw = &errors},
+	};
+	enum hs_err result = HS_OK;
+	cJSON *root = NULL;
+	const char *name;
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	hs_error_reset(err);
+	if (http_status != 201 && http_status != 207) {
+		result = hs_parse_error(http_status, body, len, err);
+		goto out;
+	}
+	err->http_status = http_status;
+	if (n > HS_BATCH_MAX || (n > 0 && names == NULL)) {
+		result = hs_fail(err, HS_ERR_CONFIG, "invalid input names argument");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (names[i] == NULL) {
+			result = hs_fail(err, HS_ERR_CONFIG, "invalid input names argument");
+			goto out;
+		}
+	}
+	out->items = calloc(n + 1, sizeof(*out->items));
+	if (out->items == NULL) {
+		result = hs_fail(err, HS_ERR_TRANSIENT, "out of memory");
+		goto out;
+	}
+	out->n = n;
+	for (i = 0; i < n; i++) {
+		hs_copy_clean(out->items[i].name, sizeof(out->items[i].name), names[i]);
+		out->items[i].ok = http_status == 201;
+	}
+	if (http_status == 201)
+		goto out; /* every input created */
+
+	result = hs_json_load(body, len, HS_PROPERTIES_BODY_MAX, &root, err);
+	if (result != HS_OK)
+		goto out;
+	result = hs_json_fields(root, top, HS_NFIELDS(top), "", err);
+	if (result != HS_OK)
+		goto out;
+	hs_error_copy(root, "correlationId", out->correlation_id, sizeof(out->correlation_id));
+	cJSON_ArrayForEach(it, results)
+	{
+		name = hs_member_str(it, "name");
+		for (i = 0; name != NULL && i < n; i++)
+			if (strcmp(names[i], name) == 0)
+				out->items[i].ok = 1;
+	}
+	cJSON_ArrayForEach(it, errors)
+	{
+		hs_batch_error(out, names, it);
+	}
+	for (i = 0; i < n; i++) {
+		struct hs_batch_item *item = &out->items[i];
+
+		if (!item->ok && item->message[0] == '\0')
+			snprintf(item->message, sizeof(item->message),
+				 "HubSpot's answer did not mention this property");
+	}
+out:
+	hs_json_free(root);
+	if (result != HS_OK)
+		hs_batch_result_free(out);
 	err->kind = result;
 	return result;
 }
@@ -1482,28 +1950,20 @@ static int hs_is_json(const char *ct)
 	return ct[i] == '\0' || ct[i] == ';' || ct[i] == ' ';
 }
 
-/* Run one request (a GET's body capped at max_body, 0 for the client's
- * cap); HS_OK when an HTTP answer is in *resp. */
-static enum hs_err hs_send(struct httpc *client, const char *url, const char *const *form,
-			   const char *bearer, size_t max_body, struct httpc_resp *resp,
-			   struct hs_error *err)
+/* What a request that brought no usable answer (he, not HTTPC_OK) is:
+ * *err filled, its kind returned. */
+static enum hs_err hs_transfer_fail(enum httpc_err he, const struct httpc_resp *resp,
+				    struct hs_error *err)
 {
-	enum httpc_err he;
 	enum hs_err kind;
 
-	if (client == NULL)
-		return hs_fail(err, HS_ERR_CONFIG, "no http client");
-	if (form != NULL)
-		he = httpc_post_form(client, url, form, resp);
-	else
-		he = httpc_get_bearer_max(client, url, bearer, max_body, resp);
 	switch (he) {
 	case HTTPC_OK:
 		return HS_OK;
 	case HTTPC_ERR_TOO_LARGE:
 		/* An oversized error page (a 503, say) keeps its status's kind. */
 		kind = HS_ERR_MALFORMED;
-		if (resp->status != 0 && resp->status != 200) {
+		if (resp->status != 0 && (resp->status < 200 || resp->status > 299)) {
 			kind = hs_parse_error(resp->status, NULL, 0, err);
 			return hs_fail(err, kind, "%s", httpc_strerror(he));
 		}
@@ -1524,14 +1984,38 @@ static enum hs_err hs_send(struct httpc *client, const char *url, const char *co
 	return hs_fail(err, kind, "%s", httpc_strerror(he));
 }
 
-/* The 200 answer of a JSON endpoint must say it is JSON. */
-static enum hs_err hs_check_json(const struct httpc_resp *resp, struct hs_error *err)
+/* Run one request (a GET's body capped at max_body, 0 for the client's
+ * cap); HS_OK when an HTTP answer is in *resp. */
+static enum hs_err hs_send(struct httpc *client, const char *url, const char *const *form,
+			   const char *bearer, size_t max_body, struct httpc_resp *resp,
+			   struct hs_error *err)
 {
-	if (resp->status == 200 && !hs_is_json(resp->content_type)) {
+	enum httpc_err he;
+
+	if (client == NULL)
+		return hs_fail(err, HS_ERR_CONFIG, "no http client");
+	if (form != NULL)
+		he = httpc_post_form(client, url, form, resp);
+	else
+		he = httpc_get_bearer_max(client, url, bearer, max_body, resp);
+	return hs_transfer_fail(he, resp, err);
+}
+
+/* The success answer (ok_status) of a JSON endpoint must say it is JSON. */
+static enum hs_err hs_check_json_status(const struct httpc_resp *resp, long ok_status,
+					struct hs_error *err)
+{
+	if (resp->status == ok_status && !hs_is_json(resp->content_type)) {
 		err->http_status = resp->status;
 		return hs_fail(err, HS_ERR_MALFORMED, "answer is not application/json");
 	}
 	return HS_OK;
+}
+
+/* The 200 answer of a JSON endpoint must say it is JSON. */
+static enum hs_err hs_check_json(const struct httpc_resp *resp, struct hs_error *err)
+{
+	return hs_check_json_status(resp, 200, err);
 }
 
 #define HS_FORM_PAIRS 3 /* name/value pairs a call adds to the client's */
@@ -1823,6 +2307,379 @@ enum hs_err hs_get_groups(struct httpc *client, const struct hs_config *cfg,
 out:
 	hs_error_keep(err, &resp);
 	httpc_resp_free(&resp);
+	return result;
+}
+
+/*
+ * CRM writes.
+ */
+
+/* Whether name may be a property or group name in a path: what the parsers
+ * accept as one (HS_JT_TOKEN), but never a dot segment. */
+static int hs_name_ok(const char *name)
+{
+	return httpc_visible_ascii(name, HS_PROP_NAME_MAX) && strcmp(name, ".") != 0 &&
+	       strcmp(name, "..") != 0;
+}
+
+/* Whether s is valid UTF-8 of min..HS_PROP_TEXT_MAX bytes. */
+static int hs_text_ok(const char *s, size_t min)
+{
+	size_t n;
+
+	if (s == NULL)
+		return 0;
+	n = strlen(s);
+	return n >= min && n <= HS_PROP_TEXT_MAX && hs_utf8_valid(s);
+}
+
+/* Append object_type, then "/" and each of the NULL-terminated segments,
+ * percent-encoding all but [A-Za-z0-9_~-]: no '/', '?', '#', '%' or '.' of
+ * a name reaches the path as itself. */
+static int hs_tail(struct buf *b, const char *object_type, const char *const *segs)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p;
+	size_t i;
+
+	if (buf_puts(b, object_type) < 0)
+		return -1;
+	for (i = 0; segs[i] != NULL; i++) {
+		if (buf_putc(b, '/') < 0)
+			return -1;
+		for (p = (const unsigned char *)segs[i]; *p != '\0'; p++) {
+			if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			    (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' || *p == '~') {
+				if (buf_putc(b, (char)*p) < 0)
+					return -1;
+			} else if (buf_putc(b, '%') < 0 || buf_putc(b, hex[*p >> 4]) < 0 ||
+				   buf_putc(b, hex[*p & 15]) < 0) {
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+/*
+ * Send body as JSON with method to {base}/crm/properties/2026-03/ tail
+ * (hs_tail() of object_type and segs) with Bearer access_token, after
+ * checking the token, object_type and the URL; the answer's body capped at
+ * max_body (0: the client's cap).  HS_OK when an HTTP answer is in *resp
+ * (the caller frees it).
+ */
+static enum hs_err hs_send_json(struct httpc *client, const struct hs_config *cfg,
+				enum httpc_method method, const char *access_token,
+				const char *object_type, const char *const *segs, const cJSON *body,
+				size_t max_body, struct httpc_resp *resp, struct hs_error *err)
+{
+	struct buf url, tail;
+	enum hs_err result;
+	char *text = NULL;
+
+	buf_init(&url, HTTPC_URL_MAX);
+	buf_init(&tail, HTTPC_URL_MAX);
+	if (!httpc_visible_ascii(access_token, HS_ARG_MAX)) {
+		result = hs_fail(err, HS_ERR_CONFIG, "invalid access token argument");
+		goto out;
+	}
+	/* one of four fixed words before it becomes part of the path */
+	if (!hs_object_type_ok(object_type)) {
+		result = hs_fail(err, HS_ERR_CONFIG, "invalid object type argument");
+		goto out;
+	}
+	if (hs_tail(&tail, object_type, segs) < 0) {
+		result = hs_fail(err, HS_ERR_CONFIG, "api url too long");
+		goto out;
+	}
+	result = hs_url(cfg, HS_PATH_PROPERTIES, buf_str(&tail), &url, err);
+	if (result != HS_OK)
+		goto out;
+	if (client == NULL) {
+		result = hs_fail(err, HS_ERR_CONFIG, "no http client");
+		goto out;
+	}
+	text = cJSON_PrintUnformatted(body);
+	if (text == NULL) {
+		result = hs_fail(err, HS_ERR_TRANSIENT, "out of memory");
+		goto out;
+	}
+	result =
+	    hs_transfer_fail(httpc_send_json_bearer(client, method, buf_str(&url), access_token,
+						    text, strlen(text), max_body, resp),
+			     resp, err);
+out:
+	cJSON_free(text);
+	buf_free(&tail);
+	buf_free(&url);
+	return result;
+}
+
+/* A write's answer: HS_OK when its status is ok_status (its body is not
+ * read), else hs_parse_error()'s. */
+static enum hs_err hs_write_status(const struct httpc_resp *resp, long ok_status,
+				   struct hs_error *err)
+{
+	if (resp->status != ok_status)
+		return hs_parse_error(resp->status, resp->body.data, resp->body.len, err);
+	err->http_status = resp->status;
+	return HS_OK;
+}
+
+enum hs_err hs_create_properties(struct httpc *client, const struct hs_config *cfg,
+				 const char *access_token, const char *object_type,
+				 const char *const *definitions, size_t n,
+				 struct hs_batch_result *out, struct hs_error *err)
+{
+	static const char *const segs[] = {"batch", "create", NULL};
+	char(*names)[HS_PROP_NAME_MAX + 1] = NULL;
+	const char *namev[HS_BATCH_MAX];
+	char msg[sizeof(err->message)];
+	struct httpc_resp resp;
+	cJSON *body = NULL, *inputs, *in;
+	enum hs_err result = HS_OK;
+	size_t i, j;
+
+	memset(out, 0, sizeof(*out));
+	hs_error_reset(err);
+	memset(&resp, 0, sizeof(resp));
+	if (!hs_object_type_ok(object_type)) {
+		result = hs_fail(err, HS_ERR_CONFIG, "invalid object type argument");
+		goto out;
+	}
+	if (definitions == NULL || n == 0 || n > HS_BATCH_MAX) {
+		result =
+		    hs_fail(err, HS_ERR_CONFIG, "a batch holds 1 to %d definitions", HS_BATCH_MAX);
+		goto out;
+	}
+	names = calloc(n, sizeof(*names));
+	body = cJSON_CreateObject();
+	inputs = cJSON_AddArrayToObject(body, "inputs");
+	if (names == NULL || inputs == NULL) {
+		result = hs_fail(err, HS_ERR_TRANSIENT, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (definitions[i] == NULL) {
+			result = hs_fail(err, HS_ERR_CONFIG, "definitions[%zu] is missing", i);
+			goto out;
+		}
+		result =
+		    hs_create_input(definitions[i], strlen(definitions[i]), &in, names[i], err);
+		if (result != HS_OK) {
+			memcpy(msg, err->message, sizeof(msg));
+			result = hs_fail(
+			    err, result == HS_ERR_TRANSIENT ? HS_ERR_TRANSIENT : HS_ERR_CONFIG,
+			    "definitions[%zu]: %.200s", i, msg);
+			goto out;
+		}
+		if (!cJSON_AddItemToArray(inputs, in)) {
+			cJSON_Delete(in);
+			result = hs_fail(err, HS_ERR_TRANSIENT, "out of memory");
+			goto out;
+		}
+		namev[i] = names[i];
+		for (j = 0; j < i; j++) {
+			if (strcmp(names[j], names[i]) == 0) {
+				result =
+				    hs_fail(err, HS_ERR_CONFIG,
+					    "definitions[%zu] and [%zu] have the same name", j, i);
+				goto out;
+			}
+		}
+	}
+	result = hs_send_json(client, cfg, HTTPC_POST, access_token, object_type, segs, body,
+			      HS_PROPERTIES_BODY_MAX, &resp, err);
+	if (result != HS_OK)
+		goto out;
+	result = hs_check_json_status(&resp, 207, err);
+	if (result != HS_OK)
+		goto out;
+	result =
+	    hs_parse_batch_create(resp.status, resp.body.data, resp.body.len, namev, n, out, err);
+out:
+	hs_error_keep(err, &resp);
+	if (result == HS_OK && out->correlation_id[0] == '\0')
+		memcpy(out->correlation_id, err->correlation_id, sizeof(out->correlation_id));
+	httpc_resp_free(&resp);
+	cJSON_Delete(body);
+	free(names);
+	err->kind = result;
+	return result;
+}
+
+enum hs_err hs_create_group(struct httpc *client, const struct hs_config *cfg,
+			    const char *access_token, const char *object_type, const char *name,
+			    const char *label, int display_order, struct hs_error *err)
+{
+	static const char *const segs[] = {"groups", NULL};
+	struct httpc_resp resp;
+	enum hs_err result;
+	cJSON *body = NULL;
+
+	hs_error_reset(err);
+	memset(&resp, 0, sizeof(resp));
+	if (!hs_name_ok(name)) {
+		result = hs_fail(err, HS_ERR_CONFIG, "invalid group name argument");
+		goto out;
+	}
+	if (!hs_text_ok(label, 1)) {
+		result = hs_fail(err, HS_ERR_CONFIG, "invalid group label argument");
+		goto out;
+	}
+	body = cJSON_CreateObject();
+	if (body == NULL || cJSON_AddStringToObject(body, "name", name) == NULL ||
+	    cJSON_AddStringToObject(body, "label", label) == NULL ||
+	    (display_order >= 0 &&
+	     cJSON_AddNumberToObject(body, "displayOrder", display_order) == NULL)) {
+		result = hs_fail(err, HS_ERR_TRANSIENT, "out of memory");
+		goto out;
+	}
+	result = hs_send_json(client, cfg, HTTPC_POST, access_token, object_type, segs, body, 0,
+			      &resp, err);
+	if (result != HS_OK)
+		goto out;
+	result = hs_write_status(&resp, 201, err);
+out:
+	hs_error_keep(err, &resp);
+	httpc_resp_free(&resp);
+	cJSON_Delete(body);
+	err->kind = result;
+	return result;
+}
+
+enum hs_err hs_update_group(struct httpc *client, const struct hs_config *cfg,
+			    const char *access_token, const char *object_type, const char *name,
+			    const char *label, struct hs_error *err)
+{
+	const char *const segs[] = {"groups", name, NULL};
+	struct httpc_resp resp;
+	enum hs_err result;
+	cJSON *body = NULL;
+
+	hs_error_reset(err);
+	memset(&resp, 0, sizeof(resp));
+	if (!hs_name_ok(name)) {
+		result = hs_fail(err, HS_ERR_CONFIG, "invalid group name argument");
+		goto out;
+	}
+	if (!hs_text_ok(label, 1)) {
+		result = hs_fail(err, HS_ERR_CONFIG, "invalid group label argument");
+		goto out;
+	}
+	body = cJSON_CreateObject();
+	if (body == NULL || cJSON_AddStringToObject(body, "label", label) == NULL) {
+		result = hs_fail(err, HS_ERR_TRANSIENT, "out of memory");
+		goto out;
+	}
+	result = hs_send_json(client, cfg, HTTPC_PATCH, access_token, object_type, segs, body, 0,
+			      &resp, err);
+	if (result != HS_OK)
+		goto out;
+	result = hs_write_status(&resp, 200, err);
+out:
+	hs_error_keep(err, &resp);
+	httpc_resp_free(&resp);
+	cJSON_Delete(body);
+	err->kind = result;
+	return result;
+}
+
+/* The PropertyUpdate body of *u in *body (a new object); HS_OK or
+ * HS_ERR_CONFIG (an argument) / HS_ERR_TRANSIENT (out of memory). */
+static enum hs_err hs_update_body(const struct hs_property_update *u, cJSON **body,
+				  struct hs_error *err)
+{
+	cJSON *arr, *o;
+	size_t i;
+
+	*body = NULL;
+	if (u == NULL || (u->label == NULL && u->description == NULL && u->group_name == NULL &&
+			  !u->send_options))
+		return hs_fail(err, HS_ERR_CONFIG, "no property field to update");
+	if ((u->label != NULL && !hs_text_ok(u->label, 1)) ||
+	    (u->description != NULL && !hs_text_ok(u->description, 0)) ||
+	    (u->group_name != NULL && !httpc_visible_ascii(u->group_name, HS_PROP_NAME_MAX)))
+		return hs_fail(err, HS_ERR_CONFIG, "invalid property field argument");
+	if (u->send_options &&
+	    (u->noptions > HS_OPTIONS_MAX || (u->noptions > 0 && u->options == NULL)))
+		return hs_fail(err, HS_ERR_CONFIG, "invalid property options argument");
+	for (i = 0; u->send_options && i < u->noptions; i++) {
+		const struct hs_property_option *opt = &u->options[i];
+
+		if (!hs_text_ok(opt->label, 0) || !hs_text_ok(opt->value, 0) ||
+		    (opt->description != NULL && !hs_text_ok(opt->description, 0)))
+			return hs_fail(err, HS_ERR_CONFIG, "invalid property option %zu argument",
+				       i);
+	}
+	*body = cJSON_CreateObject();
+	if (*body == NULL ||
+	    (u->label != NULL && cJSON_AddStringToObject(*body, "label", u->label) == NULL) ||
+	    (u->description != NULL &&
+	     cJSON_AddStringToObject(*body, "description", u->description) == NULL) ||
+	    (u->group_name != NULL &&
+	     cJSON_AddStringToObject(*body, "groupName", u->group_name) == NULL))
+		goto nomem;
+	if (!u->send_options)
+		return HS_OK;
+	arr = cJSON_AddArrayToObject(*body, "options");
+	if (arr == NULL)
+		goto nomem;
+	for (i = 0; i < u->noptions; i++) {
+		const struct hs_property_option *opt = &u->options[i];
+		double order = opt->display_order < 0 ? (double)i : (double)opt->display_order;
+
+		o = cJSON_CreateObject();
+		if (o == NULL)
+			goto nomem;
+		if (!cJSON_AddItemToArray(arr, o)) {
+			cJSON_Delete(o);
+			goto nomem;
+		}
+		if (cJSON_AddStringToObject(o, "label", opt->label) == NULL ||
+		    cJSON_AddStringToObject(o, "value", opt->value) == NULL ||
+		    (opt->description != NULL &&
+		     cJSON_AddStringToObject(o, "description", opt->description) == NULL) ||
+		    cJSON_AddNumberToObject(o, "displayOrder", order) == NULL ||
+		    cJSON_AddBoolToObject(o, "hidden", opt->hidden != 0) == NULL)
+			goto nomem;
+	}
+	return HS_OK;
+nomem:
+	cJSON_Delete(*body);
+	*body = NULL;
+	return hs_fail(err, HS_ERR_TRANSIENT, "out of memory");
+}
+
+enum hs_err hs_update_property(struct httpc *client, const struct hs_config *cfg,
+			       const char *access_token, const char *object_type, const char *name,
+			       const struct hs_property_update *u, struct hs_error *err)
+{
+	const char *const segs[] = {name, NULL};
+	struct httpc_resp resp;
+	enum hs_err result;
+	cJSON *body = NULL;
+
+	hs_error_reset(err);
+	memset(&resp, 0, sizeof(resp));
+	if (!hs_name_ok(name)) {
+		result = hs_fail(err, HS_ERR_CONFIG, "invalid property name argument");
+		goto out;
+	}
+	result = hs_update_body(u, &body, err);
+	if (result != HS_OK)
+		goto out;
+	/* the answer is the whole property, options included */
+	result = hs_send_json(client, cfg, HTTPC_PATCH, access_token, object_type, segs, body,
+			      HS_PROPERTIES_BODY_MAX, &resp, err);
+	if (result != HS_OK)
+		goto out;
+	result = hs_write_status(&resp, 200, err);
+out:
+	hs_error_keep(err, &resp);
+	httpc_resp_free(&resp);
+	cJSON_Delete(body);
+	err->kind = result;
 	return result;
 }
 

@@ -6,10 +6,19 @@
  * and the CRM properties API: read all properties
  * (https://developers.hubspot.com/docs/api-reference/2026-03/crm/properties/get-properties)
  * and read all property groups
- * (https://developers.hubspot.com/docs/api-reference/2026-03/crm/properties/property-groups/get-properties).
+ * (https://developers.hubspot.com/docs/api-reference/2026-03/crm/properties/property-groups/get-properties);
+ * and its writes: create a batch of properties
+ * (https://developers.hubspot.com/docs/api-reference/2026-03/crm/properties/batch/create-properties),
+ * update a property
+ * (https://developers.hubspot.com/docs/api-reference/2026-03/crm/properties/update-property),
+ * create a property group
+ * (https://developers.hubspot.com/docs/api-reference/2026-03/crm/properties/property-groups/create-property)
+ * and update a property group
+ * (https://developers.hubspot.com/docs/api-reference/2026-03/crm/properties/property-groups/update-property).
  *
  * Every call goes to a path under the configured API base, with form-encoded
- * bodies for the OAuth calls and Bearer authentication for the API calls;
+ * bodies for the OAuth calls, JSON bodies for the CRM writes, and Bearer
+ * authentication for the API calls;
  * no token, code or secret is ever put in a URL.  Each answer is parsed into
  * one struct with a _free() that is safe on zeroed or half-filled data; JSON
  * is checked against a table of REQUIRED/OPTIONAL fields with their types and
@@ -38,6 +47,7 @@
 
 #include <stddef.h>
 
+struct buf;
 struct httpc;
 
 /* Limits on what HubSpot may send (bytes for strings, counts for arrays). */
@@ -75,6 +85,10 @@ struct httpc;
 #define HS_PROP_NAME_MAX       100   /* name, groupName: visible ASCII */
 #define HS_PROP_TEXT_MAX       12000 /* labels, descriptions, option values */
 #define HS_PROPERTIES_BODY_MAX ((size_t)8 * 1024 * 1024)
+/* Inputs of one batch call: "Batch operations are limited to 100 records at
+ * a time" (https://developers.hubspot.com/docs/developer-tooling/platform/usage-guidelines);
+ * more is answered 400 for the whole batch. */
+#define HS_BATCH_MAX 100
 
 enum hs_err {
 	HS_OK,
@@ -233,6 +247,48 @@ struct hs_groups {
 };
 
 /*
+ * What a batch create answered for each input, in input order.  An item is
+ * ok when its name is among the answer's "results"; otherwise category and
+ * message come from the error of the answer's "errors" whose context names
+ * it (StandardError: "category", and "message" followed by ": " and the
+ * first of its "errors"' message when there is one and it says something
+ * else), or, when no error names it, category is "" and message is "HubSpot's
+ * answer did not mention this property".  Texts are bounded and free of
+ * control characters.
+ */
+struct hs_batch_item {
+	char name[HS_PROP_NAME_MAX + 1]; /* the input's name */
+	int ok;				 /* 1 created, 0 not */
+	char category[64];		 /* e.g. OBJECT_ALREADY_EXISTS, VALIDATION_ERROR */
+	char message[600];
+};
+
+struct hs_batch_result {
+	struct hs_batch_item *items; /* n items, one per input, in input order */
+	size_t n;
+	char correlation_id[80]; /* the answer's X-HubSpot-Correlation-Id (or
+				  * "correlationId"), "" when none */
+};
+
+/*
+ * A property's fields to change with hs_update_property().  A NULL string is
+ * not sent; options are sent only when send_options is 1, as the whole list
+ * (HubSpot replaces the property's options with it): each option's label
+ * and value, its description unless NULL, its displayOrder (its position in
+ * the list when display_order is negative) and hidden (true when non-zero).
+ * Strings must be valid UTF-8 of at most HS_PROP_TEXT_MAX bytes; group_name
+ * as a property's groupName; at most HS_OPTIONS_MAX options.
+ */
+struct hs_property_update {
+	const char *label;
+	const char *description;
+	const char *group_name;
+	const struct hs_property_option *options;
+	size_t noptions;
+	int send_options;
+};
+
+/*
  * What HubSpot answered, in plain words for logs and pages: "HTTP 503
  * SERVICE_UNAVAILABLE, correlation id X" when an answer came, else what
  * failed ("timeout: Operation timed out after 10001 milliseconds ...",
@@ -253,6 +309,11 @@ void hs_user_free(struct hs_user *u);
 void hs_roles_free(struct hs_roles *r);
 void hs_properties_free(struct hs_properties *p);
 void hs_groups_free(struct hs_groups *g);
+/* One property or group, as filled by hs_parse_property_json() and
+ * hs_parse_group_json(). */
+void hs_property_free(struct hs_property *p);
+void hs_group_free(struct hs_group *g);
+void hs_batch_result_free(struct hs_batch_result *r);
 
 /*
  * Network calls.  Each one:
@@ -334,6 +395,68 @@ enum hs_err hs_get_groups(struct httpc *client, const struct hs_config *cfg,
 			  const char *access_token, const char *object_type, struct hs_groups *out,
 			  struct hs_error *err);
 
+/*
+ * CRM writes.  As the calls above, and: object_type as for
+ * hs_get_properties(); a property or group name that goes into a path must
+ * be what the parsers accept as a name (1..HS_PROP_NAME_MAX visible ASCII,
+ * not "." or ".."; HubSpot's own are a lower-case letter then [a-z0-9_]),
+ * and is percent-encoded there; anything else is HS_ERR_CONFIG and nothing
+ * is sent.  Failures are classified by hs_parse_error(): 400
+ * (VALIDATION_ERROR ...), 404 (OBJECT_NOT_FOUND) and 409
+ * (OBJECT_ALREADY_EXISTS) are HS_ERR_MALFORMED with err->http_status and
+ * err->category telling them apart (callers check http_status); 401 AUTH;
+ * 403 PERMISSION; 429 and 5xx TRANSIENT, with Retry-After and the
+ * rate-limit headers kept.  err->correlation_id is the body's correlationId,
+ * else the X-HubSpot-Correlation-Id header.
+ */
+
+/*
+ * POST {base}/crm/properties/2026-03/{object_type}/batch/create with
+ * {"inputs":[...]}, one PropertyCreate per definition (as
+ * hs_property_create_input() writes it).  definitions are n NUL-terminated
+ * property definitions (one property object each, as read from HubSpot),
+ * 1..HS_BATCH_MAX of them with different names; otherwise, or when one is
+ * not usable (hs_property_create_input() fails: check them with it first),
+ * HS_ERR_CONFIG, naming the definition, and nothing is sent.  The answer's
+ * body is capped at HS_PROPERTIES_BODY_MAX.
+ * 201 (all created) and 207 (some or all failed) are HS_OK with *out
+ * holding one item per definition, in order (see struct hs_batch_item);
+ * any other answer (a 400 for the whole batch ...) fails the call, *out
+ * zeroed.  Free *out with hs_batch_result_free().
+ */
+enum hs_err hs_create_properties(struct httpc *client, const struct hs_config *cfg,
+				 const char *access_token, const char *object_type,
+				 const char *const *definitions, size_t n,
+				 struct hs_batch_result *out, struct hs_error *err);
+
+/*
+ * POST {base}/crm/properties/2026-03/{object_type}/groups with
+ * {"name","label"[,"displayOrder"]}: name 1..HS_PROP_NAME_MAX visible ASCII,
+ * label valid UTF-8 of 1..HS_PROP_TEXT_MAX bytes, display_order omitted
+ * when negative (HubSpot's default, -1).  201 is HS_OK.  A group of that
+ * name already there is 409 OBJECT_ALREADY_EXISTS (HS_ERR_MALFORMED, see
+ * above).
+ */
+enum hs_err hs_create_group(struct httpc *client, const struct hs_config *cfg,
+			    const char *access_token, const char *object_type, const char *name,
+			    const char *label, int display_order, struct hs_error *err);
+
+/*
+ * PATCH {base}/crm/properties/2026-03/{object_type}/groups/{name} with
+ * {"label"} (label as for hs_create_group()).  200 is HS_OK.
+ */
+enum hs_err hs_update_group(struct httpc *client, const struct hs_config *cfg,
+			    const char *access_token, const char *object_type, const char *name,
+			    const char *label, struct hs_error *err);
+
+/*
+ * PATCH {base}/crm/properties/2026-03/{object_type}/{name} with the fields
+ * of *u that are given (at least one, else HS_ERR_CONFIG).  200 is HS_OK.
+ */
+enum hs_err hs_update_property(struct httpc *client, const struct hs_config *cfg,
+			       const char *access_token, const char *object_type, const char *name,
+			       const struct hs_property_update *u, struct hs_error *err);
+
 /* 1 when s is one of the object types hs_get_properties() reads; else 0. */
 int hs_object_type_ok(const char *s);
 
@@ -378,6 +501,55 @@ enum hs_err hs_parse_properties(long http_status, const char *body, size_t len,
 				struct hs_properties *out, struct hs_error *err);
 enum hs_err hs_parse_groups(long http_status, const char *body, size_t len, struct hs_groups *out,
 			    struct hs_error *err);
+
+/*
+ * One property or property group object (an asset's stored definition),
+ * checked with exactly the rules of hs_parse_properties() /
+ * hs_parse_groups() for one of their results; out->json is its compact
+ * text.  json need not be NUL-terminated; at most HS_PROPERTIES_BODY_MAX
+ * bytes.  HS_OK, or HS_ERR_MALFORMED (err->message says which field) with
+ * *out zeroed; err->http_status is 0.  Free *out with hs_property_free() /
+ * hs_group_free().
+ */
+enum hs_err hs_parse_property_json(const char *json, size_t len, struct hs_property *out,
+				   struct hs_error *err);
+enum hs_err hs_parse_group_json(const char *json, size_t len, struct hs_group *out,
+				struct hs_error *err);
+
+/*
+ * Append to *out the PropertyCreate input for a property definition (a
+ * property object as HubSpot reads it, len bytes, at most
+ * HS_PROPERTIES_BODY_MAX): a JSON object with only the fields of the
+ * 2026-03 PropertyCreate schema, in this order: name, label, type,
+ * fieldType, groupName, description, displayOrder, hidden, formField,
+ * hasUniqueValue, options, calculationFormula, referencedObjectType,
+ * externalOptions, showCurrencySymbol, numberDisplayHint,
+ * currencyPropertyName, dataSensitivity; each as the definition has it
+ * (fields that are absent or null are left out; read-only ones such as
+ * hubspotDefined, calculated, createdAt or modificationMetadata always).
+ * Options become OptionInputs: label, value, description (unless absent or
+ * null), displayOrder (the option's position when absent) and hidden (false
+ * when absent).  The definition must pass hs_parse_property_json(), have a
+ * groupName, and have the remaining fields' types (booleans: hidden,
+ * formField, hasUniqueValue, externalOptions, showCurrencySymbol; strings:
+ * the others); else HS_ERR_MALFORMED and *out is unchanged.  Pure.
+ * Returns and fills *err as the parsers (http_status 0); HS_ERR_TRANSIENT
+ * when out of memory, HS_ERR_CONFIG past out's maximum.
+ */
+enum hs_err hs_property_create_input(const char *definition, size_t len, struct buf *out,
+				     struct hs_error *err);
+
+/*
+ * The answer to a batch create of the n inputs named names[0..n) (the
+ * names sent, in order): 201 and 207 are HS_OK with *out filled as
+ * hs_create_properties() says (a 201's body is not read; a 207's must be a
+ * JSON object whose "results" and "errors", when there, are arrays of at
+ * most HS_BATCH_MAX objects, else HS_ERR_MALFORMED); anything else is
+ * hs_parse_error()'s.  On failure *out is zeroed.
+ */
+enum hs_err hs_parse_batch_create(long http_status, const char *body, size_t len,
+				  const char *const *names, size_t n, struct hs_batch_result *out,
+				  struct hs_error *err);
 
 /*
  * Fill *err from an unsuccessful answer: kind from the status and HubSpot's

@@ -78,9 +78,10 @@ static char *token_body(size_t n)
 
 /*
  * A one-shot HTTP/1.1 server on 127.0.0.1 (an ephemeral port), in a thread:
- * it accepts one connection, reads the request head (up to the blank line),
- * sends the canned response with "Connection: close" and closes.  It gives
- * up after FAKE_WAIT_MS without a connection or a complete request.
+ * it accepts one connection, reads the request head (up to the blank line)
+ * and the body its Content-Length announces, sends the canned response with
+ * "Connection: close" and closes.  It gives up after FAKE_WAIT_MS without a
+ * connection or a complete request.
  */
 #define FAKE_WAIT_MS 10000
 
@@ -90,16 +91,26 @@ struct fake_http {
 	char base[64];	  /* "http://127.0.0.1:<port>", an api_base */
 	char resp[65536]; /* the canned response */
 	size_t resp_len;
-	char req[8192]; /* the request head received, NUL-terminated */
+	char req[32768]; /* the request head and body received, NUL-terminated */
 	size_t req_len;
-	int served; /* 1 once the response was sent */
+	const char *body; /* the request body, in req (after the head) */
+	int served;	  /* 1 once the response was sent */
 };
+
+/* The Content-Length of the request head in f->req (0 when none). */
+static size_t fake_content_length(const struct fake_http *f)
+{
+	const char *h = strcasestr(f->req, "\r\nContent-Length:");
+
+	return h != NULL ? (size_t)strtoul(h + 17, NULL, 10) : 0;
+}
 
 static void *fake_serve(void *arg)
 {
 	struct fake_http *f = arg;
 	struct pollfd p = {.fd = f->lfd, .events = POLLIN};
-	size_t off = 0;
+	size_t off = 0, head;
+	const char *end;
 	ssize_t n;
 	int fd;
 
@@ -110,6 +121,20 @@ static void *fake_serve(void *arg)
 		return NULL;
 	p.fd = fd;
 	while (strstr(f->req, "\r\n\r\n") == NULL && f->req_len < sizeof(f->req) - 1) {
+		if (poll(&p, 1, FAKE_WAIT_MS) != 1)
+			goto out;
+		n = read(fd, f->req + f->req_len, sizeof(f->req) - 1 - f->req_len);
+		if (n <= 0)
+			goto out;
+		f->req_len += (size_t)n;
+		f->req[f->req_len] = '\0';
+	}
+	end = strstr(f->req, "\r\n\r\n");
+	if (end == NULL)
+		goto out;
+	head = (size_t)(end - f->req) + 4;
+	f->body = f->req + head;
+	while (f->req_len < head + fake_content_length(f) && f->req_len < sizeof(f->req) - 1) {
 		if (poll(&p, 1, FAKE_WAIT_MS) != 1)
 			goto out;
 		n = read(fd, f->req + f->req_len, sizeof(f->req) - 1 - f->req_len);
@@ -1572,6 +1597,784 @@ START_TEST(test_properties_network)
 }
 END_TEST
 
+/* CRM writes: the create input, one definition, batch answers, the calls. */
+
+/* A custom enumeration property as HubSpot reads it, with read-only and
+ * unknown fields. */
+#define DEF_ENUM                                                                                   \
+	"{\"updatedAt\":\"2024-01-02T03:04:05.678Z\",\"createdAt\":\"2024-01-02T03:04:05.678Z\","  \
+	"\"name\":\"lead_source_detail\",\"label\":\"Lead\\tsource detail\",\"type\":"             \
+	"\"enumeration\",\"fieldType\":\"select\",\"description\":\"Where the lead came from\","   \
+	"\"groupName\":\"jetstack\",\"options\":[{\"label\":\"Web\",\"value\":\"web\","            \
+	"\"description\":\"\",\"displayOrder\":0,\"hidden\":false},{\"label\":\"Event\","          \
+	"\"value\":\"event\",\"hidden\":true},{\"label\":\"Referral\",\"value\":\"referral\","     \
+	"\"description\":null,\"displayOrder\":5}],\"displayOrder\":-1,\"calculated\":false,"      \
+	"\"externalOptions\":false,\"hasUniqueValue\":false,\"hidden\":false,\"hubspotDefined\":"  \
+	"false,\"modificationMetadata\":{\"archivable\":true,\"readOnlyDefinition\":false,"        \
+	"\"readOnlyValue\":false},\"formField\":true,\"dataSensitivity\":\"non_sensitive\","       \
+	"\"archived\":false,\"createdUserId\":\"9586504\",\"updatedUserId\":\"9586504\","          \
+	"\"unknownFutureField\":{\"x\":1},\"referencedObjectType\":null}"
+
+/* Its PropertyCreate: only the schema's fields, in the schema's order. */
+#define DEF_ENUM_INPUT                                                                             \
+	"{\"name\":\"lead_source_detail\",\"label\":\"Lead\\tsource detail\",\"type\":"            \
+	"\"enumeration\",\"fieldType\":\"select\",\"groupName\":\"jetstack\",\"description\":"     \
+	"\"Where the lead came from\",\"displayOrder\":-1,\"hidden\":false,\"formField\":true,"    \
+	"\"hasUniqueValue\":false,\"options\":[{\"label\":\"Web\",\"value\":\"web\","              \
+	"\"description\":\"\",\"displayOrder\":0,\"hidden\":false},{\"label\":\"Event\","          \
+	"\"value\":\"event\",\"displayOrder\":1,\"hidden\":true},{\"label\":\"Referral\","         \
+	"\"value\":\"referral\",\"displayOrder\":5,\"hidden\":false}],\"externalOptions\":false,"  \
+	"\"dataSensitivity\":\"non_sensitive\"}"
+
+#define DEF_TEXT                                                                                   \
+	"{\"name\":\"renewal_note\",\"label\":\"Renewal note\",\"type\":\"string\",\"fieldType\":" \
+	"\"text\",\"groupName\":\"jetstack\",\"description\":\"\",\"options\":[]}"
+
+/* A 207 as HubSpot documents it: results, then StandardErrors. */
+#define BATCH_207                                                                                  \
+	"{\"status\":\"COMPLETE\",\"results\":[{\"name\":\"renewal_note\",\"label\":\"Renewal "    \
+	"note\",\"type\":\"string\",\"fieldType\":\"text\",\"groupName\":\"jetstack\"}],"          \
+	"\"numErrors\":2,\"errors\":[{\"status\":\"error\",\"category\":\"VALIDATION_ERROR\","     \
+	"\"message\":\"Property values were not valid\",\"context\":{\"names\":[\"score_calc\"]}," \
+	"\"errors\":[{\"message\":\"A calculation_equation property needs a "                      \
+	"calculationFormula\",\"code\":\"INVALID\",\"in\":\"calculationFormula\"}],\"links\":{}}," \
+	"{\"status\":\"error\",\"category\":\"OBJECT_ALREADY_EXISTS\",\"message\":\"Property "     \
+	"lead_source_detail already exists\",\"context\":{\"name\":[\"lead_source_detail\"]},"     \
+	"\"errors\":[],\"links\":{}}],\"startedAt\":\"2026-03-01T10:00:00.000Z\",\"completedAt\":" \
+	"\"2026-03-01T10:00:00.120Z\"}"
+
+/* The simulator's 400 for more than HS_BATCH_MAX inputs, and its 409. */
+#define BATCH_400                                                                                  \
+	"{\"status\":\"error\",\"message\":\"The maximum number of inputs supported in a batch "   \
+	"request is 100. Please reduce the number of items and try again\",\"correlationId\":"     \
+	"\"c-400\",\"category\":\"VALIDATION_ERROR\",\"errors\":[{\"message\":\"The maximum "      \
+	"number of inputs supported in a batch request is 100. Please reduce the number of items " \
+	"and try again\",\"in\":\"inputs\",\"code\":\"INVALID\"}]}"
+#define GROUP_409                                                                                  \
+	"{\"status\":\"error\",\"message\":\"Property group jetstack already exists\","            \
+	"\"correlationId\":\"c-409\",\"category\":\"OBJECT_ALREADY_EXISTS\",\"context\":{"         \
+	"\"name\":[\"jetstack\"]}}"
+
+START_TEST(test_create_input_whitelist)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	ck_assert_int_eq(hs_property_create_input(LIT(DEF_ENUM), &b, &err), HS_OK);
+	ck_assert_int_eq(err.kind, HS_OK);
+	ck_assert_int_eq(err.http_status, 0);
+	ck_assert_str_eq(buf_str(&b), DEF_ENUM_INPUT);
+	buf_reset(&b);
+
+	/* a calculation property: its formula and number fields, not "calculated" */
+	ck_assert_int_eq(hs_property_create_input(
+			     LIT("{\"name\":\"score_calc\",\"label\":\"Score\",\"type\":\"number\","
+				 "\"fieldType\":\"calculation_equation\",\"groupName\":\"g\","
+				 "\"calculated\":true,\"currencyPropertyName\":\"hs_currency\","
+				 "\"numberDisplayHint\":\"formatted\",\"showCurrencySymbol\":false,"
+				 "\"calculationFormula\":\"a + b\"}"),
+			     &b, &err),
+			 HS_OK);
+	ck_assert_str_eq(buf_str(&b),
+			 "{\"name\":\"score_calc\",\"label\":\"Score\",\"type\":\"number\","
+			 "\"fieldType\":\"calculation_equation\",\"groupName\":\"g\","
+			 "\"calculationFormula\":\"a + b\",\"showCurrencySymbol\":false,"
+			 "\"numberDisplayHint\":\"formatted\",\"currencyPropertyName\":"
+			 "\"hs_currency\"}");
+	buf_reset(&b);
+	/* an owner property with external options */
+	ck_assert_int_eq(
+	    hs_property_create_input(
+		LIT("{\"name\":\"csm\",\"label\":\"CSM\",\"type\":\"enumeration\",\"fieldType\":"
+		    "\"select\",\"groupName\":\"g\",\"externalOptions\":true,"
+		    "\"referencedObjectType\":\"OWNER\",\"options\":[],\"hasUniqueValue\":true}"),
+		&b, &err),
+	    HS_OK);
+	ck_assert_str_eq(buf_str(&b),
+			 "{\"name\":\"csm\",\"label\":\"CSM\",\"type\":\"enumeration\","
+			 "\"fieldType\":\"select\",\"groupName\":\"g\","
+			 "\"hasUniqueValue\":true,\"options\":[],"
+			 "\"referencedObjectType\":\"OWNER\",\"externalOptions\":true}");
+	buf_reset(&b);
+	/* appended to what is there */
+	buf_puts(&b, "[");
+	ck_assert_int_eq(hs_property_create_input(LIT(DEF_TEXT), &b, &err), HS_OK);
+	ck_assert_str_eq(buf_str(&b), "[{\"name\":\"renewal_note\",\"label\":\"Renewal note\","
+				      "\"type\":\"string\",\"fieldType\":\"text\",\"groupName\":"
+				      "\"jetstack\",\"description\":\"\",\"options\":[]}");
+	buf_free(&b);
+}
+END_TEST
+
+START_TEST(test_create_input_refused)
+{
+	static const struct {
+		const char *def;
+		const char *message;
+	} bad[] = {
+	    {"", "empty answer"},
+	    {"{\"name\":\"a\"", "answer is not valid json"},
+	    {"[]", "answer is not a json object"},
+	    {"{\"label\":\"A\",\"type\":\"string\",\"fieldType\":\"text\",\"groupName\":\"g\"}",
+	     "field \"name\" is missing"},
+	    {"{\"name\":\"a\",\"label\":\"A\",\"type\":\"string\",\"fieldType\":\"text\"}",
+	     "field \"groupName\" is missing"},
+	    {"{\"name\":\"a b\",\"label\":\"A\",\"type\":\"string\",\"fieldType\":\"text\","
+	     "\"groupName\":\"g\"}",
+	     "field \"name\" must be a string of visible ascii characters"},
+	    {"{\"name\":\"a\",\"label\":\"A\",\"type\":\"string\",\"fieldType\":\"text\","
+	     "\"groupName\":\"g\",\"formField\":\"yes\"}",
+	     "field \"formField\" must be a boolean"},
+	    {"{\"name\":\"a\",\"label\":\"A\",\"type\":\"string\",\"fieldType\":\"text\","
+	     "\"groupName\":\"g\",\"calculationFormula\":1}",
+	     "field \"calculationFormula\" must be a string"},
+	    {"{\"name\":\"a\",\"label\":\"A\",\"type\":\"string\",\"fieldType\":\"text\","
+	     "\"groupName\":\"g\",\"hidden\":false,\"formField\":true,\"formField\":false}",
+	     "field \"formField\" is duplicated"},
+	    {"{\"name\":\"a\",\"label\":\"A\",\"type\":\"enumeration\",\"fieldType\":\"select\","
+	     "\"groupName\":\"g\",\"options\":[{\"label\":\"X\"}]}",
+	     "field \"options[0].value\" is missing"},
+	    {"{\"name\":\"a\",\"label\":\"A\",\"type\":\"enumeration\",\"fieldType\":\"select\","
+	     "\"groupName\":\"g\",\"options\":[{\"label\":\"X\",\"value\":\"x\",\"hidden\":1}]}",
+	     "field \"options[0].hidden\" must be a boolean"},
+	};
+	struct buf b;
+	size_t i;
+
+	buf_init(&b, 0);
+	buf_puts(&b, "kept");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_msg(hs_property_create_input(bad[i].def, strlen(bad[i].def), &b, &err) ==
+				  HS_ERR_MALFORMED,
+			      "accepted: %s", bad[i].def);
+		ck_assert_int_eq(err.kind, HS_ERR_MALFORMED);
+		ck_assert_str_eq(err.message, bad[i].message);
+		ck_assert_str_eq(buf_str(&b), "kept");
+	}
+	buf_free(&b);
+	/* past the buffer's maximum: nothing appended */
+	buf_init(&b, 16);
+	ck_assert_int_eq(hs_property_create_input(LIT(DEF_TEXT), &b, &err), HS_ERR_CONFIG);
+	ck_assert_str_eq(err.message, "output buffer too small");
+	ck_assert_uint_eq(b.len, 0);
+	buf_free(&b);
+}
+END_TEST
+
+START_TEST(test_property_group_json)
+{
+	struct hs_property p;
+	struct hs_group g;
+
+	ck_assert_int_eq(hs_parse_property_json(LIT(DEF_ENUM), &p, &err), HS_OK);
+	ck_assert_int_eq(err.kind, HS_OK);
+	ck_assert_int_eq(err.http_status, 0);
+	ck_assert_str_eq(p.name, "lead_source_detail");
+	ck_assert_str_eq(p.label, "Lead source detail"); /* cleaned, as in a list */
+	ck_assert_str_eq(p.group_name, "jetstack");
+	ck_assert_uint_eq(p.noptions, 3);
+	ck_assert_int_eq(p.options[1].display_order, -1);
+	ck_assert_int_eq(p.options[1].hidden, 1);
+	ck_assert_ptr_null(p.options[2].description);
+	ck_assert_ptr_nonnull(strstr(p.json, "\"unknownFutureField\":{\"x\":1}"));
+	hs_property_free(&p);
+	ck_assert_ptr_null(p.name);
+	hs_property_free(&p);
+
+	/* the list's rules, with messages naming the field alone */
+	ck_assert_int_eq(hs_parse_property_json(LIT("{\"name\":\"a\",\"label\":\"A\"}"), &p, &err),
+			 HS_ERR_MALFORMED);
+	ck_assert_str_eq(err.message, "field \"type\" is missing");
+	ck_assert_ptr_null(p.name);
+	ck_assert_int_eq(
+	    hs_parse_property_json(LIT("{\"name\":\"a\",\"label\":\"A\",\"type\":\"string\","
+				       "\"fieldType\":\"text\",\"options\":[{\"label\":\"x\","
+				       "\"value\":\"a\\u0001\"}]}"),
+				   &p, &err),
+	    HS_ERR_MALFORMED);
+	ck_assert_str_eq(err.message,
+			 "field \"options[0].value\" must be a string without control characters");
+	ck_assert_int_eq(
+	    hs_parse_property_json(
+		LIT("{\"name\":\"a\",\"label\":\"A\",\"type\":\"string\",\"fieldType\":"
+		    "\"text\",\"x\":\"\xed\xa0\x80\"}"),
+		&p, &err),
+	    HS_ERR_MALFORMED);
+	ck_assert_str_eq(err.message, "object is not valid utf-8");
+	ck_assert_int_eq(hs_parse_property_json(LIT("{} x"), &p, &err), HS_ERR_MALFORMED);
+	ck_assert_int_eq(hs_parse_property_json(NULL, 0, &p, &err), HS_ERR_MALFORMED);
+
+	ck_assert_int_eq(hs_parse_group_json(LIT("{\"name\":\"jetstack\",\"label\":\"JetStack\","
+						 "\"displayOrder\":4,\"archived\":false}"),
+					     &g, &err),
+			 HS_OK);
+	ck_assert_str_eq(g.name, "jetstack");
+	ck_assert_str_eq(g.label, "JetStack");
+	ck_assert_int_eq(g.display_order, 4);
+	ck_assert_str_eq(g.json, "{\"name\":\"jetstack\",\"label\":\"JetStack\",\"displayOrder\":4,"
+				 "\"archived\":false}");
+	hs_group_free(&g);
+	ck_assert_ptr_null(g.name);
+	ck_assert_int_eq(hs_parse_group_json(LIT("{\"name\":\"jetstack\"}"), &g, &err),
+			 HS_ERR_MALFORMED);
+	ck_assert_str_eq(err.message, "field \"label\" is missing");
+	ck_assert_ptr_null(g.name);
+	ck_assert_int_eq(
+	    hs_parse_group_json(LIT("{\"name\":\"a\",\"label\":\"A\",\"archived\":1}"), &g, &err),
+	    HS_ERR_MALFORMED);
+	hs_group_free(&g);
+}
+END_TEST
+
+static const char *const batch_names[] = {"lead_source_detail", "renewal_note", "score_calc",
+					  "forgotten"};
+
+START_TEST(test_batch_201)
+{
+	struct hs_batch_result r;
+	size_t i;
+
+	/* every input created; the body is not needed */
+	ck_assert_int_eq(
+	    hs_parse_batch_create(201, LIT("{\"status\":\"COMPLETE\"}"), batch_names, 4, &r, &err),
+	    HS_OK);
+	ck_assert_int_eq(err.kind, HS_OK);
+	ck_assert_int_eq(err.http_status, 201);
+	ck_assert_uint_eq(r.n, 4);
+	for (i = 0; i < 4; i++) {
+		ck_assert_str_eq(r.items[i].name, batch_names[i]);
+		ck_assert_int_eq(r.items[i].ok, 1);
+		ck_assert_str_eq(r.items[i].message, "");
+		ck_assert_str_eq(r.items[i].category, "");
+	}
+	hs_batch_result_free(&r);
+	ck_assert_ptr_null(r.items);
+	ck_assert_uint_eq(r.n, 0);
+	hs_batch_result_free(&r);
+	ck_assert_int_eq(hs_parse_batch_create(201, NULL, 0, batch_names, 1, &r, &err), HS_OK);
+	ck_assert_int_eq(r.items[0].ok, 1);
+	hs_batch_result_free(&r);
+}
+END_TEST
+
+START_TEST(test_batch_207_partial)
+{
+	struct hs_batch_result r;
+
+	ck_assert_int_eq(hs_parse_batch_create(207, LIT(BATCH_207), batch_names, 3, &r, &err),
+			 HS_OK);
+	ck_assert_int_eq(err.kind, HS_OK);
+	ck_assert_int_eq(err.http_status, 207);
+	ck_assert_uint_eq(r.n, 3);
+	/* in input order, whatever the answer's order */
+	ck_assert_str_eq(r.items[0].name, "lead_source_detail");
+	ck_assert_int_eq(r.items[0].ok, 0);
+	ck_assert_str_eq(r.items[0].category, "OBJECT_ALREADY_EXISTS");
+	ck_assert_str_eq(r.items[0].message, "Property lead_source_detail already exists");
+	ck_assert_str_eq(r.items[1].name, "renewal_note");
+	ck_assert_int_eq(r.items[1].ok, 1);
+	ck_assert_str_eq(r.items[1].message, "");
+	/* "names" as context key; the first sub-error's message follows */
+	ck_assert_str_eq(r.items[2].name, "score_calc");
+	ck_assert_int_eq(r.items[2].ok, 0);
+	ck_assert_str_eq(r.items[2].category, "VALIDATION_ERROR");
+	ck_assert_str_eq(r.items[2].message,
+			 "Property values were not valid: A calculation_equation property needs "
+			 "a calculationFormula");
+	ck_assert_str_eq(r.correlation_id, "");
+	hs_batch_result_free(&r);
+
+	/* as the simulator sends it, every input failed: still a 207 and HS_OK;
+	 * "propertyName" as a string; a sub-error saying the same is not repeated */
+	ck_assert_int_eq(
+	    hs_parse_batch_create(
+		207,
+		LIT("{\"status\":\"COMPLETE\",\"results\":[],\"numErrors\":2,"
+		    "\"errors\":[{\"status\":\"error\",\"category\":\"VALIDATION_ERROR\","
+		    "\"message\":\"Property group nope does not exist\","
+		    "\"context\":{\"propertyName\":\"renewal_note\"},"
+		    "\"errors\":[{\"message\":\"Property group nope does not exist\","
+		    "\"in\":\"groupName\"}],\"links\":{}},{\"status\":\"error\","
+		    "\"category\":\"VALIDATION_ERROR\","
+		    "\"context\":{\"name\":[\"lead_source_detail\"]},"
+		    "\"errors\":[{\"message\":\"label \\u0007must be a non-empty string\"}]}],"
+		    "\"correlationId\":\"c-207\"}"),
+		batch_names, 2, &r, &err),
+	    HS_OK);
+	ck_assert_int_eq(r.items[0].ok, 0);
+	ck_assert_str_eq(r.items[0].message, "label must be a non-empty string");
+	ck_assert_int_eq(r.items[1].ok, 0);
+	ck_assert_str_eq(r.items[1].message, "Property group nope does not exist");
+	ck_assert_str_eq(r.correlation_id, "c-207");
+	hs_batch_result_free(&r);
+}
+END_TEST
+
+START_TEST(test_batch_207_not_mentioned)
+{
+	struct hs_batch_result r;
+
+	/* "forgotten" is in neither list; an error naming no input is ignored;
+	 * an input in results and named by an error was created */
+	ck_assert_int_eq(
+	    hs_parse_batch_create(
+		207,
+		LIT("{\"results\":[{\"name\":\"renewal_note\"},{\"name\":7},{\"label\":\"x\"}],"
+		    "\"errors\":[{\"category\":\"OBJECT_ALREADY_EXISTS\",\"message\":\"Property x "
+		    "already exists\",\"context\":{\"name\":[\"x\"]}},{\"message\":\"no context\"},"
+		    "{\"category\":\"CONFLICT\",\"message\":\"m\",\"context\":{\"name\":["
+		    "\"renewal_note\",\"lead_source_detail\",3]}},{\"category\":\"LATER\","
+		    "\"message\":\"second\",\"context\":{\"names\":[\"lead_source_detail\"]}}]}"),
+		batch_names, 4, &r, &err),
+	    HS_OK);
+	ck_assert_int_eq(r.items[0].ok, 0);
+	ck_assert_str_eq(r.items[0].category, "CONFLICT"); /* the first error naming it */
+	ck_assert_str_eq(r.items[0].message, "m");
+	ck_assert_int_eq(r.items[1].ok, 1);
+	ck_assert_str_eq(r.items[1].category, "");
+	ck_assert_str_eq(r.items[1].message, "");
+	ck_assert_int_eq(r.items[2].ok, 0);
+	ck_assert_str_eq(r.items[2].category, "");
+	ck_assert_str_eq(r.items[2].message, "HubSpot's answer did not mention this property");
+	ck_assert_int_eq(r.items[3].ok, 0);
+	ck_assert_str_eq(r.items[3].message, "HubSpot's answer did not mention this property");
+	hs_batch_result_free(&r);
+
+	/* an empty 207 */
+	ck_assert_int_eq(hs_parse_batch_create(207, LIT("{}"), batch_names, 1, &r, &err), HS_OK);
+	ck_assert_int_eq(r.items[0].ok, 0);
+	ck_assert_str_eq(r.items[0].message, "HubSpot's answer did not mention this property");
+	hs_batch_result_free(&r);
+
+	/* an error without any message */
+	ck_assert_int_eq(hs_parse_batch_create(
+			     207, LIT("{\"errors\":[{\"context\":{\"name\":[\"forgotten\"]}}]}"),
+			     batch_names + 3, 1, &r, &err),
+			 HS_OK);
+	ck_assert_str_eq(r.items[0].message, "HubSpot gave no reason");
+	hs_batch_result_free(&r);
+}
+END_TEST
+
+START_TEST(test_batch_errors)
+{
+	static const char *const malformed[] = {
+	    "",
+	    "{\"results\":[",
+	    "[]",
+	    "{\"results\":{}}",
+	    "{\"results\":[\"renewal_note\"]}",
+	    "{\"errors\":[1]}",
+	    "{\"errors\":[],\"errors\":[]}",
+	};
+	struct hs_batch_result r;
+	struct buf b;
+	char *body;
+	size_t i, len;
+
+	/* the whole batch refused: a failure of the call */
+	ck_assert_int_eq(hs_parse_batch_create(400, LIT(BATCH_400), batch_names, 2, &r, &err),
+			 HS_ERR_MALFORMED);
+	ck_assert_int_eq(err.kind, HS_ERR_MALFORMED);
+	ck_assert_int_eq(err.http_status, 400);
+	ck_assert_str_eq(err.category, "VALIDATION_ERROR");
+	ck_assert_str_eq(err.correlation_id, "c-400");
+	ck_assert_ptr_nonnull(strstr(err.message, "The maximum number of inputs supported"));
+	ck_assert_ptr_null(r.items);
+	ck_assert_uint_eq(r.n, 0);
+	/* a conflict keeps its status and category */
+	ck_assert_int_eq(hs_parse_batch_create(409, LIT(GROUP_409), batch_names, 1, &r, &err),
+			 HS_ERR_MALFORMED);
+	ck_assert_int_eq(err.http_status, 409);
+	ck_assert_str_eq(err.category, "OBJECT_ALREADY_EXISTS");
+	ck_assert_str_eq(err.message, "Property group jetstack already exists");
+	ck_assert_str_eq(err.correlation_id, "c-409");
+	/* the documented error answers, as for the reads */
+	for (i = 0; i < sizeof(prop_errors) / sizeof(prop_errors[0]); i++) {
+		const char *e = prop_errors[i].body;
+
+		ck_assert_int_eq(hs_parse_batch_create(prop_errors[i].status, e, strlen(e),
+						       batch_names, 1, &r, &err),
+				 prop_errors[i].kind);
+		ck_assert_int_eq(err.http_status, prop_errors[i].status);
+		ck_assert_str_eq(err.category, prop_errors[i].category);
+		ck_assert_ptr_null(r.items);
+	}
+	ck_assert_int_eq(hs_parse_batch_create(200, LIT("{}"), batch_names, 1, &r, &err),
+			 HS_ERR_MALFORMED);
+	ck_assert_ptr_null(r.items);
+	/* a 207 that is not usable */
+	for (i = 0; i < sizeof(malformed) / sizeof(malformed[0]); i++) {
+		ck_assert_msg(hs_parse_batch_create(207, malformed[i], strlen(malformed[i]),
+						    batch_names, 2, &r, &err) == HS_ERR_MALFORMED,
+			      "accepted: %s", malformed[i]);
+		ck_assert_int_eq(err.http_status, 207);
+		ck_assert_ptr_null(r.items);
+		ck_assert_uint_eq(r.n, 0);
+	}
+	/* more results than a batch holds */
+	buf_init(&b, 0);
+	buf_puts(&b, "{\"results\":[");
+	for (i = 0; i <= HS_BATCH_MAX; i++)
+		buf_printf(&b, "%s{\"name\":\"p%zu\"}", i ? "," : "", i);
+	buf_puts(&b, "]}");
+	len = b.len;
+	body = buf_take(&b);
+	ck_assert_int_eq(hs_parse_batch_create(207, body, len, batch_names, 1, &r, &err),
+			 HS_ERR_MALFORMED);
+	ck_assert_str_eq(err.message, "field \"results\" is too long");
+	free(body);
+	/* bad names */
+	ck_assert_int_eq(hs_parse_batch_create(201, LIT("{}"), NULL, 1, &r, &err), HS_ERR_CONFIG);
+	ck_assert_int_eq(
+	    hs_parse_batch_create(201, LIT("{}"), batch_names, HS_BATCH_MAX + 1, &r, &err),
+	    HS_ERR_CONFIG);
+	ck_assert_ptr_null(r.items);
+}
+END_TEST
+
+/* Arguments refused before anything is sent (the closed port would be
+ * transient). */
+START_TEST(test_writes_refused_before_sending)
+{
+	static const char *const bad_names[] = {"", ".", "..", "a b", "a\r\n", NULL};
+	struct httpc h;
+	struct hs_config cfg = cfg_local;
+	struct hs_batch_result r;
+	struct hs_property_option opt = {.label = "A", .value = "a", .display_order = -1};
+	struct hs_property_update u = {.label = "L"};
+	const char *defs[HS_BATCH_MAX + 1];
+	char long_name[HS_PROP_NAME_MAX + 2];
+	size_t i;
+
+	for (i = 0; i <= HS_BATCH_MAX; i++)
+		defs[i] = DEF_TEXT;
+	memset(long_name, 'a', sizeof(long_name) - 1);
+	long_name[sizeof(long_name) - 1] = '\0';
+	ck_assert_int_eq(httpc_init(&h, NULL), HTTPC_OK);
+
+	ck_assert_int_eq(hs_create_properties(&h, &cfg, "at", "contact", defs, 1, &r, &err),
+			 HS_ERR_CONFIG);
+	ck_assert_str_eq(err.message, "invalid object type argument");
+	ck_assert_int_eq(hs_create_properties(&h, &cfg, "at", "contacts", defs, 0, &r, &err),
+			 HS_ERR_CONFIG);
+	ck_assert_str_eq(err.message, "a batch holds 1 to 100 definitions");
+	ck_assert_int_eq(
+	    hs_create_properties(&h, &cfg, "at", "contacts", defs, HS_BATCH_MAX + 1, &r, &err),
+	    HS_ERR_CONFIG);
+	ck_assert_int_eq(hs_create_properties(&h, &cfg, "at", "contacts", NULL, 1, &r, &err),
+			 HS_ERR_CONFIG);
+	/* the same name twice, a definition that is not usable, or none */
+	ck_assert_int_eq(hs_create_properties(&h, &cfg, "at", "contacts", defs, 2, &r, &err),
+			 HS_ERR_CONFIG);
+	ck_assert_str_eq(err.message, "definitions[0] and [1] have the same name");
+	defs[1] = "{\"name\":\"x\",\"label\":\"X\",\"type\":\"string\",\"fieldType\":\"text\"}";
+	ck_assert_int_eq(hs_create_properties(&h, &cfg, "at", "contacts", defs, 2, &r, &err),
+			 HS_ERR_CONFIG);
+	ck_assert_str_eq(err.message, "definitions[1]: field \"groupName\" is missing");
+	defs[1] = NULL;
+	ck_assert_int_eq(hs_create_properties(&h, &cfg, "at", "contacts", defs, 2, &r, &err),
+			 HS_ERR_CONFIG);
+	ck_assert_str_eq(err.message, "definitions[1] is missing");
+	ck_assert_ptr_null(r.items);
+	ck_assert_int_eq(hs_create_properties(&h, &cfg, "a t", "contacts", defs, 1, &r, &err),
+			 HS_ERR_CONFIG);
+	ck_assert_str_eq(err.message, "invalid access token argument");
+	ck_assert_int_eq(hs_create_properties(NULL, &cfg, "at", "contacts", defs, 1, &r, &err),
+			 HS_ERR_CONFIG);
+	cfg.api_base = "http://example.com";
+	ck_assert_int_eq(hs_create_properties(&h, &cfg, "at", "contacts", defs, 1, &r, &err),
+			 HS_ERR_CONFIG);
+	ck_assert_str_eq(err.message, "api base url not allowed");
+	cfg = cfg_local;
+	ck_assert_int_eq(err.rl_max, -1);
+	ck_assert_int_eq(err.http_status, 0);
+
+	for (i = 0; bad_names[i] != NULL; i++) {
+		ck_assert_int_eq(
+		    hs_create_group(&h, &cfg, "at", "contacts", bad_names[i], "L", -1, &err),
+		    HS_ERR_CONFIG);
+		ck_assert_str_eq(err.message, "invalid group name argument");
+		ck_assert_int_eq(hs_update_group(&h, &cfg, "at", "deals", bad_names[i], "L", &err),
+				 HS_ERR_CONFIG);
+		ck_assert_int_eq(
+		    hs_update_property(&h, &cfg, "at", "deals", bad_names[i], &u, &err),
+		    HS_ERR_CONFIG);
+		ck_assert_str_eq(err.message, "invalid property name argument");
+	}
+	ck_assert_int_eq(hs_create_group(&h, &cfg, "at", "contacts", long_name, "L", -1, &err),
+			 HS_ERR_CONFIG);
+	ck_assert_int_eq(hs_update_property(&h, &cfg, "at", "deals", NULL, &u, &err),
+			 HS_ERR_CONFIG);
+	ck_assert_int_eq(hs_create_group(&h, &cfg, "at", "contacts", "g", "", -1, &err),
+			 HS_ERR_CONFIG);
+	ck_assert_str_eq(err.message, "invalid group label argument");
+	ck_assert_int_eq(hs_create_group(&h, &cfg, "at", "contacts", "g", "\xc3(", -1, &err),
+			 HS_ERR_CONFIG);
+	ck_assert_int_eq(hs_update_group(&h, &cfg, "at", "contacts", "g", NULL, &err),
+			 HS_ERR_CONFIG);
+	ck_assert_int_eq(hs_create_group(&h, &cfg, "at", "Contacts", "g", "L", -1, &err),
+			 HS_ERR_CONFIG);
+	ck_assert_str_eq(err.message, "invalid object type argument");
+	ck_assert_int_eq(hs_update_group(&h, &cfg, "at", "contacts/x", "g", "L", &err),
+			 HS_ERR_CONFIG);
+
+	/* an update with nothing to change, or a bad field */
+	memset(&u, 0, sizeof(u));
+	ck_assert_int_eq(hs_update_property(&h, &cfg, "at", "deals", "p", &u, &err), HS_ERR_CONFIG);
+	ck_assert_str_eq(err.message, "no property field to update");
+	ck_assert_int_eq(hs_update_property(&h, &cfg, "at", "deals", "p", NULL, &err),
+			 HS_ERR_CONFIG);
+	u.group_name = "a b";
+	ck_assert_int_eq(hs_update_property(&h, &cfg, "at", "deals", "p", &u, &err), HS_ERR_CONFIG);
+	ck_assert_str_eq(err.message, "invalid property field argument");
+	u.group_name = NULL;
+	u.description = "\xff";
+	ck_assert_int_eq(hs_update_property(&h, &cfg, "at", "deals", "p", &u, &err), HS_ERR_CONFIG);
+	u.description = NULL;
+	u.send_options = 1;
+	u.noptions = 1;
+	ck_assert_int_eq(hs_update_property(&h, &cfg, "at", "deals", "p", &u, &err), HS_ERR_CONFIG);
+	ck_assert_str_eq(err.message, "invalid property options argument");
+	opt.value = NULL;
+	u.options = &opt;
+	ck_assert_int_eq(hs_update_property(&h, &cfg, "at", "deals", "p", &u, &err), HS_ERR_CONFIG);
+	ck_assert_str_eq(err.message, "invalid property option 0 argument");
+	u.noptions = HS_OPTIONS_MAX + 1;
+	ck_assert_int_eq(hs_update_property(&h, &cfg, "at", "deals", "p", &u, &err), HS_ERR_CONFIG);
+
+	/* well-formed: sent, and the closed port is transient */
+	opt.value = "a";
+	u.noptions = 1;
+	ck_assert_int_eq(hs_update_property(&h, &cfg, "at", "deals", "p", &u, &err),
+			 HS_ERR_TRANSIENT);
+	ck_assert_int_eq(err.http_status, 0);
+	ck_assert_int_eq(hs_create_group(&h, &cfg, "at", "deals", "g", "G", 2, &err),
+			 HS_ERR_TRANSIENT);
+	defs[1] = DEF_ENUM;
+	ck_assert_int_eq(hs_create_properties(&h, &cfg, "at", "tickets", defs, 2, &r, &err),
+			 HS_ERR_TRANSIENT);
+	ck_assert_ptr_null(r.items);
+	ck_assert_int_eq(err.rl_max, -1);
+	httpc_cleanup(&h);
+}
+END_TEST
+
+/* The writes against the local server: what is sent, what is kept. */
+START_TEST(test_writes_network)
+{
+	struct httpc h;
+	struct hs_config cfg = cfg_local;
+	struct hs_batch_result r;
+	struct fake_http f;
+	const char *defs[] = {DEF_ENUM, DEF_TEXT,
+			      "{\"name\":\"score_calc\",\"label\":\"Score\","
+			      "\"type\":\"number\",\"fieldType\":\"number\","
+			      "\"groupName\":\"jetstack\"}"};
+	const struct hs_property_option opts[] = {
+	    {.label = "A", .value = "a", .display_order = -1},
+	    {.label = "B", .value = "b", .description = "d", .display_order = 3, .hidden = 1},
+	};
+	struct hs_property_update u = {
+	    .label = "New label", .group_name = "jetstack", .options = opts, .noptions = 2};
+
+	ck_assert_int_eq(httpc_init(&h, NULL), HTTPC_OK);
+
+	/* a batch create, partly refused */
+	fake_start(&f, "207 Multi-Status",
+		   "Content-Type: application/json;charset=utf-8\r\n" RL_HEADERS
+		   "X-HubSpot-Correlation-Id: 6d1c0a9e-8f5b-4c1e-9a57-0f3b2d4e5a6b\r\n",
+		   BATCH_207);
+	cfg.api_base = f.base;
+	ck_assert_int_eq(hs_create_properties(&h, &cfg, "at-3", "contacts", defs, 3, &r, &err),
+			 HS_OK);
+	fake_finish(&f);
+	FAKE_REQ_HAS(&f, "POST /crm/properties/2026-03/contacts/batch/create HTTP/1.1\r\n");
+	FAKE_REQ_HAS(&f, "\r\nAuthorization: Bearer at-3\r\n");
+	FAKE_REQ_HAS(&f, "\r\nContent-Type: application/json\r\n");
+	FAKE_REQ_HAS(&f, "\r\nAccept: application/json\r\n");
+	ck_assert_ptr_null(strstr(f.req, "Expect:"));
+	ck_assert_str_eq(f.body, "{\"inputs\":[" DEF_ENUM_INPUT ",{\"name\":\"renewal_note\","
+				 "\"label\":\"Renewal note\",\"type\":\"string\",\"fieldType\":"
+				 "\"text\",\"groupName\":\"jetstack\",\"description\":\"\","
+				 "\"options\":[]},{\"name\":\"score_calc\",\"label\":\"Score\","
+				 "\"type\":\"number\",\"fieldType\":\"number\",\"groupName\":"
+				 "\"jetstack\"}]}");
+	ck_assert_int_eq(err.kind, HS_OK);
+	ck_assert_int_eq(err.http_status, 207);
+	ck_assert_int_eq(err.rl_remaining, 109);
+	ck_assert_str_eq(err.correlation_id, "6d1c0a9e-8f5b-4c1e-9a57-0f3b2d4e5a6b");
+	ck_assert_str_eq(r.correlation_id, "6d1c0a9e-8f5b-4c1e-9a57-0f3b2d4e5a6b");
+	ck_assert_uint_eq(r.n, 3);
+	ck_assert_int_eq(r.items[0].ok, 0);
+	ck_assert_str_eq(r.items[0].category, "OBJECT_ALREADY_EXISTS");
+	ck_assert_int_eq(r.items[1].ok, 1);
+	ck_assert_int_eq(r.items[2].ok, 0);
+	hs_batch_result_free(&r);
+
+	/* all created: the 201's body is not read */
+	fake_start(&f, "201 Created", "Content-Type: text/plain\r\n" RL_HEADERS, "created");
+	cfg.api_base = f.base;
+	ck_assert_int_eq(hs_create_properties(&h, &cfg, "at", "deals", defs + 1, 1, &r, &err),
+			 HS_OK);
+	fake_finish(&f);
+	ck_assert_int_eq(err.http_status, 201);
+	ck_assert_uint_eq(r.n, 1);
+	ck_assert_int_eq(r.items[0].ok, 1);
+	ck_assert_str_eq(r.items[0].name, "renewal_note");
+	ck_assert_str_eq(r.correlation_id, "");
+	hs_batch_result_free(&r);
+
+	/* a 207 must be JSON */
+	fake_start(&f, "207 Multi-Status", "Content-Type: text/html\r\n", BATCH_207);
+	cfg.api_base = f.base;
+	ck_assert_int_eq(hs_create_properties(&h, &cfg, "at", "deals", defs, 1, &r, &err),
+			 HS_ERR_MALFORMED);
+	fake_finish(&f);
+	ck_assert_str_eq(err.message, "answer is not application/json");
+	ck_assert_ptr_null(r.items);
+
+	/* the whole batch refused; the header's correlation id does not
+	 * replace the body's */
+	fake_start(&f, "400 Bad Request",
+		   "Content-Type: application/json\r\nX-HubSpot-Correlation-Id: other\r\n",
+		   BATCH_400);
+	cfg.api_base = f.base;
+	ck_assert_int_eq(hs_create_properties(&h, &cfg, "at", "deals", defs, 1, &r, &err),
+			 HS_ERR_MALFORMED);
+	fake_finish(&f);
+	ck_assert_int_eq(err.http_status, 400);
+	ck_assert_str_eq(err.category, "VALIDATION_ERROR");
+	ck_assert_str_eq(err.correlation_id, "c-400");
+	ck_assert_ptr_null(r.items);
+
+	/* rate limited: transient, Retry-After and the headers kept */
+	fake_start(&f, "429 Too Many Requests",
+		   "Content-Type: application/json\r\nRetry-After: 2\r\n"
+		   "X-HubSpot-RateLimit-Interval-Milliseconds: 10000\r\n"
+		   "X-HubSpot-RateLimit-Max: 110\r\nX-HubSpot-RateLimit-Remaining: 0\r\n",
+		   prop_errors[3].body);
+	cfg.api_base = f.base;
+	ck_assert_int_eq(hs_create_properties(&h, &cfg, "at", "deals", defs, 1, &r, &err),
+			 HS_ERR_TRANSIENT);
+	fake_finish(&f);
+	ck_assert_int_eq(err.http_status, 429);
+	ck_assert_int_eq(err.retry_after, 2);
+	ck_assert_str_eq(err.error_type, "RATE_LIMIT");
+	ck_assert_str_eq(err.policy_name, "TEN_SECONDLY_ROLLING");
+	ck_assert_int_eq(err.rl_remaining, 0);
+
+	/* a group created */
+	fake_start(&f, "201 Created", "Content-Type: application/json\r\n" RL_HEADERS,
+		   "{\"name\":\"jetstack\",\"label\":\"JetStack \\\"tools\\\"\",\"displayOrder\":3,"
+		   "\"archived\":false}");
+	cfg.api_base = f.base;
+	ck_assert_int_eq(
+	    hs_create_group(&h, &cfg, "at", "companies", "jetstack", "JetStack \"tools\"", 3, &err),
+	    HS_OK);
+	fake_finish(&f);
+	FAKE_REQ_HAS(&f, "POST /crm/properties/2026-03/companies/groups HTTP/1.1\r\n");
+	FAKE_REQ_HAS(&f, "\r\nContent-Type: application/json\r\n");
+	ck_assert_str_eq(
+	    f.body,
+	    "{\"name\":\"jetstack\",\"label\":\"JetStack \\\"tools\\\"\",\"displayOrder\":3}");
+	ck_assert_int_eq(err.kind, HS_OK);
+	ck_assert_int_eq(err.http_status, 201);
+	ck_assert_int_eq(err.rl_max, 110);
+
+	/* already there: 409 kept */
+	fake_start(&f, "409 Conflict", "Content-Type: application/json\r\n" RL_HEADERS, GROUP_409);
+	cfg.api_base = f.base;
+	ck_assert_int_eq(hs_create_group(&h, &cfg, "at", "companies", "jetstack", "J", -1, &err),
+			 HS_ERR_MALFORMED);
+	fake_finish(&f);
+	ck_assert_str_eq(f.body, "{\"name\":\"jetstack\",\"label\":\"J\"}");
+	ck_assert_int_eq(err.http_status, 409);
+	ck_assert_str_eq(err.category, "OBJECT_ALREADY_EXISTS");
+	ck_assert_str_eq(err.correlation_id, "c-409");
+	ck_assert_int_eq(err.rl_remaining, 109);
+
+	/* a group renamed: PATCH, the name percent-encoded in the path */
+	fake_start(&f, "200 OK", "Content-Type: application/json\r\n", "{}");
+	cfg.api_base = f.base;
+	ck_assert_int_eq(hs_update_group(&h, &cfg, "at", "tickets", "odd/name?x", "Label", &err),
+			 HS_OK);
+	fake_finish(&f);
+	FAKE_REQ_HAS(&f,
+		     "PATCH /crm/properties/2026-03/tickets/groups/odd%2Fname%3Fx HTTP/1.1\r\n");
+	ck_assert_str_eq(f.body, "{\"label\":\"Label\"}");
+	ck_assert_int_eq(err.http_status, 200);
+
+	/* a property updated: only the given fields, the whole option list */
+	fake_start(&f, "200 OK", "Content-Type: application/json\r\n", "{}");
+	cfg.api_base = f.base;
+	ck_assert_int_eq(hs_update_property(&h, &cfg, "at", "deals", "renewal_note", &u, &err),
+			 HS_OK);
+	fake_finish(&f);
+	FAKE_REQ_HAS(&f, "PATCH /crm/properties/2026-03/deals/renewal_note HTTP/1.1\r\n");
+	ck_assert_str_eq(f.body, "{\"label\":\"New label\",\"groupName\":\"jetstack\"}");
+	u.send_options = 1;
+	u.label = NULL;
+	u.group_name = NULL;
+	u.description = "";
+	fake_start(&f, "200 OK", "Content-Type: application/json\r\n", "{}");
+	cfg.api_base = f.base;
+	ck_assert_int_eq(hs_update_property(&h, &cfg, "at", "deals", "renewal_note", &u, &err),
+			 HS_OK);
+	fake_finish(&f);
+	ck_assert_str_eq(f.body, "{\"description\":\"\",\"options\":[{\"label\":\"A\",\"value\":"
+				 "\"a\",\"displayOrder\":0,\"hidden\":false},{\"label\":\"B\","
+				 "\"value\":\"b\",\"description\":\"d\",\"displayOrder\":3,"
+				 "\"hidden\":true}]}");
+
+	/* refused: 400 VALIDATION_ERROR, 404, 401, 403 */
+	fake_start(&f, "400 Bad Request",
+		   "Content-Type: application/json\r\nX-HubSpot-Correlation-Id: c-hdr\r\n",
+		   "{\"status\":\"error\",\"message\":\"Invalid input JSON on line 1, column 1: "
+		   "Unrecognized field \\\"x\\\" (class PropertyUpdate), not marked as ignorable\","
+		   "\"category\":\"VALIDATION_ERROR\",\"errors\":[{\"message\":\"Invalid input\","
+		   "\"in\":\"x\",\"code\":\"UNRECOGNIZED_FIELD\"}]}");
+	cfg.api_base = f.base;
+	ck_assert_int_eq(hs_update_property(&h, &cfg, "at", "deals", "renewal_note", &u, &err),
+			 HS_ERR_MALFORMED);
+	fake_finish(&f);
+	ck_assert_int_eq(err.http_status, 400);
+	ck_assert_str_eq(err.category, "VALIDATION_ERROR");
+	ck_assert_str_eq(err.correlation_id, "c-hdr"); /* none in the body */
+	ck_assert_ptr_nonnull(strstr(err.message, "Unrecognized field \"x\""));
+	fake_start(&f, "404 Not Found", "Content-Type: application/json\r\n",
+		   "{\"status\":\"error\",\"message\":\"Property group g does not exist\","
+		   "\"correlationId\":\"c-404\",\"category\":\"OBJECT_NOT_FOUND\"}");
+	cfg.api_base = f.base;
+	ck_assert_int_eq(hs_update_group(&h, &cfg, "at", "deals", "g", "G", &err),
+			 HS_ERR_MALFORMED);
+	fake_finish(&f);
+	ck_assert_int_eq(err.http_status, 404);
+	ck_assert_str_eq(err.category, "OBJECT_NOT_FOUND");
+	fake_start(&f, "401 Unauthorized", "Content-Type: application/json\r\n",
+		   prop_errors[0].body);
+	cfg.api_base = f.base;
+	ck_assert_int_eq(hs_create_group(&h, &cfg, "at", "deals", "g", "G", -1, &err), HS_ERR_AUTH);
+	fake_finish(&f);
+	ck_assert_str_eq(err.category, "EXPIRED_AUTHENTICATION");
+	fake_start(&f, "403 Forbidden", "Content-Type: application/json\r\n", prop_errors[1].body);
+	cfg.api_base = f.base;
+	ck_assert_int_eq(hs_create_properties(&h, &cfg, "at", "deals", defs, 1, &r, &err),
+			 HS_ERR_PERMISSION);
+	fake_finish(&f);
+	ck_assert_str_eq(err.category, "MISSING_SCOPES");
+	ck_assert_ptr_null(r.items);
+	/* a success status other than the documented one */
+	fake_start(&f, "200 OK", "Content-Type: application/json\r\n", "{}");
+	cfg.api_base = f.base;
+	ck_assert_int_eq(hs_create_group(&h, &cfg, "at", "deals", "g", "G", -1, &err),
+			 HS_ERR_MALFORMED);
+	fake_finish(&f);
+	ck_assert_int_eq(err.http_status, 200);
+	httpc_cleanup(&h);
+}
+END_TEST
+
 /* Admin check. */
 
 static char *role_ids_admin[] = {"7", "100", NULL};
@@ -1881,6 +2684,106 @@ START_TEST(test_httpc_ratelimit_headers)
 }
 END_TEST
 
+/* JSON bodies with POST and PATCH; the correlation id header. */
+START_TEST(test_httpc_send_json)
+{
+	struct httpc h;
+	struct httpc_resp r;
+	struct fake_http f;
+	char url[128];
+	static const char body[] = "{\"inputs\":[]}";
+
+	ck_assert_int_eq(httpc_init(&h, NULL), HTTPC_OK);
+
+	fake_start(&f, "201 Created",
+		   "Content-Type: application/json\r\n" RL_HEADERS
+		   "X-HubSpot-Correlation-Id:  c0ffee-1 \r\n",
+		   "{}");
+	snprintf(url, sizeof(url), "%s/crm/y", f.base);
+	ck_assert_int_eq(
+	    httpc_send_json_bearer(&h, HTTPC_POST, url, "tok-1", body, strlen(body), 0, &r),
+	    HTTPC_OK);
+	fake_finish(&f);
+	FAKE_REQ_HAS(&f, "POST /crm/y HTTP/1.1\r\n");
+	FAKE_REQ_HAS(&f, "\r\nAuthorization: Bearer tok-1\r\n");
+	FAKE_REQ_HAS(&f, "\r\nContent-Type: application/json\r\n");
+	FAKE_REQ_HAS(&f, "\r\nAccept: application/json\r\n");
+	FAKE_REQ_HAS(&f, "\r\nContent-Length: 13\r\n");
+	ck_assert_str_eq(f.body, body);
+	ck_assert_int_eq(r.status, 201);
+	ck_assert_int_eq(r.rl_remaining, 109);
+	ck_assert_str_eq(r.correlation_id, "c0ffee-1");
+	httpc_resp_free(&r);
+
+	/* PATCH; a correlation id that is too long, repeated or not a token is dropped */
+	fake_start(&f, "200 OK",
+		   "X-HubSpot-Correlation-Id: "
+		   "0123456789012345678901234567890123456789012345678901234567890123456789012345678"
+		   "9\r\n",
+		   "{}");
+	ck_assert_int_eq(httpc_send_json_bearer(&h, HTTPC_PATCH, f.base, "tok", "{}", 2, 0, &r),
+			 HTTPC_OK);
+	fake_finish(&f);
+	FAKE_REQ_HAS(&f, "PATCH / HTTP/1.1\r\n");
+	ck_assert_str_eq(f.body, "{}");
+	ck_assert_str_eq(r.correlation_id, "");
+	httpc_resp_free(&r);
+	fake_start(&f, "200 OK", "X-HubSpot-Correlation-Id: a\r\nX-HubSpot-Correlation-Id: b\r\n",
+		   "{}");
+	ck_assert_int_eq(httpc_send_json_bearer(&h, HTTPC_PATCH, f.base, "tok", "{}", 2, 0, &r),
+			 HTTPC_OK);
+	fake_finish(&f);
+	ck_assert_str_eq(r.correlation_id, "");
+	httpc_resp_free(&r);
+	fake_start(&f, "200 OK", "X-HubSpot-Correlation-Id: a b\r\n", "{}");
+	ck_assert_int_eq(httpc_get_bearer(&h, f.base, "tok", &r), HTTPC_OK);
+	fake_finish(&f);
+	ck_assert_str_eq(r.correlation_id, "");
+	httpc_resp_free(&r);
+	/* and on a GET */
+	fake_start(&f, "200 OK", "x-hubspot-correlation-id: abc-1\r\n", "{}");
+	ck_assert_int_eq(httpc_get_bearer(&h, f.base, "tok", &r), HTTPC_OK);
+	fake_finish(&f);
+	FAKE_REQ_HAS(&f, "GET / HTTP/1.1\r\n");
+	ck_assert_ptr_null(strstr(f.req, "Content-Type"));
+	ck_assert_str_eq(r.correlation_id, "abc-1");
+	httpc_resp_free(&r);
+
+	/* the answer's cap, this request's */
+	fake_start(&f, "200 OK", "", "0123456789");
+	ck_assert_int_eq(httpc_send_json_bearer(&h, HTTPC_POST, f.base, "tok", "{}", 2, 9, &r),
+			 HTTPC_ERR_TOO_LARGE);
+	fake_finish(&f);
+	ck_assert_int_eq(r.status, 200);
+	httpc_resp_free(&r);
+
+	/* refused before sending */
+	ck_assert_int_eq(
+	    httpc_send_json_bearer(&h, HTTPC_POST, "http://127.0.0.1:1/", "a b", "{}", 2, 0, &r),
+	    HTTPC_ERR_ARG);
+	httpc_resp_free(&r);
+	ck_assert_int_eq(
+	    httpc_send_json_bearer(&h, HTTPC_POST, "http://127.0.0.1:1/", "t", NULL, 0, 0, &r),
+	    HTTPC_ERR_ARG);
+	httpc_resp_free(&r);
+	ck_assert_int_eq(httpc_send_json_bearer(&h, (enum httpc_method)7, "http://127.0.0.1:1/",
+						"t", "{}", 2, 0, &r),
+			 HTTPC_ERR_ARG);
+	httpc_resp_free(&r);
+	ck_assert_int_eq(
+	    httpc_send_json_bearer(&h, HTTPC_PATCH, "http://example.com/", "t", "{}", 2, 0, &r),
+	    HTTPC_ERR_URL);
+	ck_assert_str_eq(r.correlation_id, "");
+	ck_assert_int_eq(r.rl_max, -1);
+	httpc_resp_free(&r);
+	ck_assert_int_eq(
+	    httpc_send_json_bearer(&h, HTTPC_PATCH, "http://127.0.0.1:1/", "t", "{}", 2, 0, &r),
+	    HTTPC_ERR_NETWORK);
+	httpc_resp_free(&r);
+	httpc_cleanup(&h);
+}
+END_TEST
+
 /* The body cap, the client's or the request's; headers are kept past it. */
 START_TEST(test_httpc_body_cap)
 {
@@ -2113,6 +3016,21 @@ START_TEST(test_free_safe)
 	hs_introspection_free(&ins);
 	hs_user_free(&usr);
 	hs_roles_free(&rls);
+	{
+		struct hs_property p = {0};
+		struct hs_group g = {0};
+		struct hs_batch_result b = {0};
+
+		hs_property_free(&p);
+		hs_property_free(&p);
+		hs_group_free(&g);
+		hs_batch_result_free(&b);
+		b.items = calloc(2, sizeof(*b.items));
+		b.n = 2;
+		hs_batch_result_free(&b);
+		hs_batch_result_free(&b);
+		ck_assert_ptr_null(b.items);
+	}
 	/* half-filled by hand */
 	tok.access_token = malloc(4);
 	memcpy(tok.access_token, "abc", 4);
@@ -2216,6 +3134,15 @@ static Suite *hs_suite(void)
 	tcase_add_test(tc, test_groups_malformed);
 	tcase_add_test(tc, test_properties_object_type);
 	tcase_add_test(tc, test_properties_network);
+	tcase_add_test(tc, test_create_input_whitelist);
+	tcase_add_test(tc, test_create_input_refused);
+	tcase_add_test(tc, test_property_group_json);
+	tcase_add_test(tc, test_batch_201);
+	tcase_add_test(tc, test_batch_207_partial);
+	tcase_add_test(tc, test_batch_207_not_mentioned);
+	tcase_add_test(tc, test_batch_errors);
+	tcase_add_test(tc, test_writes_refused_before_sending);
+	tcase_add_test(tc, test_writes_network);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("httpc");
@@ -2225,6 +3152,7 @@ static Suite *hs_suite(void)
 	tcase_add_test(tc, test_url_allowed);
 	tcase_add_test(tc, test_httpc_lifecycle);
 	tcase_add_test(tc, test_httpc_ratelimit_headers);
+	tcase_add_test(tc, test_httpc_send_json);
 	tcase_add_test(tc, test_httpc_body_cap);
 	tcase_add_test(tc, test_hs_calls_refused_before_sending);
 	tcase_add_test(tc, test_hs_calls_keep_ratelimit);
