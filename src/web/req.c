@@ -105,11 +105,18 @@ bad:
 	return -1;
 }
 
-static enum req_err kv_add(struct kvlist *list, char *name, char *value)
+int req_list_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 2 && name[n - 2] == '[' && name[n - 1] == ']';
+}
+
+static enum req_err kv_add_max(struct kvlist *list, char *name, char *value, size_t max)
 {
 	struct kv *nv;
 
-	if (list->n >= REQ_MAX_FIELDS)
+	if (list->n >= max)
 		return REQ_E_FIELDS;
 	nv = realloc(list->v, (list->n + 1) * sizeof(*nv));
 	if (nv == NULL)
@@ -119,6 +126,11 @@ static enum req_err kv_add(struct kvlist *list, char *name, char *value)
 	list->v[list->n].value = value;
 	list->n++;
 	return REQ_OK;
+}
+
+static enum req_err kv_add(struct kvlist *list, char *name, char *value)
+{
+	return kv_add_max(list, name, value, REQ_MAX_FIELDS);
 }
 
 enum req_err req_parse_urlencoded(const char *s, size_t n, struct kvlist *list)
@@ -145,7 +157,7 @@ enum req_err req_parse_urlencoded(const char *s, size_t n, struct kvlist *list)
 			free(name);
 			return REQ_E_ENCODING;
 		}
-		for (size_t k = 0; k < list->n; k++)
+		for (size_t k = 0; !req_list_name(name) && k < list->n; k++)
 			if (strcmp(list->v[k].name, name) == 0) {
 				free(name);
 				free(value);
@@ -185,7 +197,8 @@ enum req_err req_parse_cookies(const char *s, struct kvlist *list)
 				return REQ_E_NOMEM;
 			}
 			/* the first cookie of a name wins (most specific path) */
-			if (kv_get(list, name) != NULL || kv_add(list, name, value) != REQ_OK) {
+			if (kv_get(list, name) != NULL ||
+			    kv_add_max(list, name, value, REQ_MAX_COOKIES) != REQ_OK) {
 				free(name);
 				free(value);
 			}
@@ -222,6 +235,29 @@ const char *req_query(const struct req *r, const char *name)
 const char *req_form(const struct req *r, const char *name)
 {
 	return kv_get(&r->form, name);
+}
+
+static size_t kv_list(const struct kvlist *list, const char *name, const char **out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < list->n; i++)
+		if (strcmp(list->v[i].name, name) == 0) {
+			if (n < max)
+				out[n] = list->v[i].value;
+			n++;
+		}
+	return n;
+}
+
+size_t req_query_list(const struct req *r, const char *name, const char **out, size_t max)
+{
+	return kv_list(&r->query, name, out, max);
+}
+
+size_t req_form_list(const struct req *r, const char *name, const char **out, size_t max)
+{
+	return kv_list(&r->form, name, out, max);
 }
 
 const char *req_cookie(const struct req *r, const char *name)

@@ -12,7 +12,11 @@
 #include <fcgiapp.h>
 
 #define REQ_MAX_BODY   (64 * 1024)
-#define REQ_MAX_FIELDS 64
+/* Fields of one query or body: room for a deployment's ticked assets (a
+ * library page of 50) and its target portals (the organisation's cap, at
+ * most 1,000) */
+#define REQ_MAX_FIELDS 1100
+#define REQ_MAX_COOKIES 64
 #define REQ_MAX_QUERY  4096
 
 enum req_method { METHOD_GET, METHOD_HEAD, METHOD_POST, METHOD_OTHER };
@@ -71,6 +75,16 @@ const char *req_strerror(enum req_err e);
 /* First value of a field, or NULL. Owned by r. */
 const char *req_query(const struct req *r, const char *name);
 const char *req_form(const struct req *r, const char *name);
+/*
+ * A field's name may repeat only when it ends in "[]" ("asset[]": a list of
+ * ticked boxes); any other name given twice is refused (REQ_E_FIELDS).
+ * req_list_name() says whether name is such a list name.  The list calls
+ * put up to max values of name, in order, into out and return how many
+ * there are (which may exceed max).
+ */
+int req_list_name(const char *name);
+size_t req_query_list(const struct req *r, const char *name, const char **out, size_t max);
+size_t req_form_list(const struct req *r, const char *name, const char **out, size_t max);
 const char *req_cookie(const struct req *r, const char *name);
 /* An environment value (CGI meta-variable), or NULL. */
 const char *req_env(const struct req *r, const char *name);

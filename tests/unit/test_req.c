@@ -411,12 +411,25 @@ START_TEST(test_form_duplicates_refused)
 	ck_assert_int_eq(req_parse_urlencoded("b=2", 3, &l), REQ_OK);
 	ck_assert_uint_eq(l.n, 2);
 	req_kvlist_free(&l);
+	/* a list name ("asset[]", ticked boxes) may repeat; its values stay
+	 * in order; the same name without [] still may not */
+	ck_assert_int_eq(parse_form("asset%5B%5D=3&asset%5B%5D=1&x=2&asset%5B%5D=3", &l), REQ_OK);
+	ck_assert_uint_eq(l.n, 4);
+	ck_assert_str_eq(l.v[3].value, "3");
+	req_kvlist_free(&l);
+	ck_assert_int_eq(parse_form("asset%5B%5D=3&asset=1&asset=2", &l), REQ_E_FIELDS);
+	req_kvlist_free(&l);
+	ck_assert_int_eq(parse_form("%5B%5D=1&%5B%5D=2", &l), REQ_E_FIELDS);
+	req_kvlist_free(&l);
+	ck_assert(req_list_name("portal[]"));
+	ck_assert(!req_list_name("[]"));
+	ck_assert(!req_list_name("portal[ ]"));
 }
 END_TEST
 
 START_TEST(test_form_field_limit)
 {
-	char s[2048];
+	static char s[REQ_MAX_FIELDS * 16];
 	size_t n = 0;
 	struct kvlist l;
 
@@ -549,7 +562,7 @@ START_TEST(test_cookies_many)
 	for (int i = 0; i < 100; i++)
 		n += (size_t)snprintf(s + n, sizeof(s) - n, "c%d=%d; ", i, i);
 	ck_assert_int_eq(req_parse_cookies(s, &l), REQ_OK);
-	ck_assert_uint_eq(l.n, REQ_MAX_FIELDS);
+	ck_assert_uint_eq(l.n, REQ_MAX_COOKIES);
 	ck_assert_str_eq(kv(&l, "c0"), "0");
 	req_kvlist_free(&l);
 }
