@@ -152,25 +152,48 @@ void status_evidence_text(const struct status_evidence *ev, char *out, size_t ca
 		 ev->scopes_missing ? "; required scopes missing" : "");
 }
 
+/* ": <short text> (HubSpot: CODE)." or ": <reason>" or "." */
+static void work_why(const char *reason_code, const char *reason, char *why, size_t cap)
+{
+	int rc = status_reason_parse(reason_code);
+	const struct status_reason_info *ri = rc > 0 ? status_reason_info((enum status_reason)rc) : NULL;
+
+	if (ri != NULL)
+		snprintf(why, cap, ": %s%s%s%s.", ri->short_text,
+			 ri->hubspot_code[0] ? " (HubSpot: " : "", ri->hubspot_code,
+			 ri->hubspot_code[0] ? ")" : "");
+	else if (reason != NULL && reason[0])
+		snprintf(why, cap, ": %s", reason);
+	else
+		snprintf(why, cap, ".");
+}
+
 void status_work_refusal(const char *portal_name, const char *status, const char *reason_code,
 			 const char *reason, const char *work, char *out, size_t cap)
 {
-	int s = status_parse(status), rc = status_reason_parse(reason_code);
-	const struct status_reason_info *ri = rc > 0 ? status_reason_info((enum status_reason)rc) : NULL;
+	int s = status_parse(status);
 	char why[1100];
 
 	if (cap == 0)
 		return;
-	if (ri != NULL)
-		snprintf(why, sizeof(why), ": %s%s%s%s.", ri->short_text,
-			 ri->hubspot_code[0] ? " (HubSpot: " : "", ri->hubspot_code,
-			 ri->hubspot_code[0] ? ")" : "");
-	else if (reason != NULL && reason[0])
-		snprintf(why, sizeof(why), ": %s", reason);
-	else
-		snprintf(why, sizeof(why), ".");
+	work_why(reason_code, reason, why, sizeof(why));
 	snprintf(out, cap,
 		 "Authentication error: %s is %s, so JetStack AI cannot call HubSpot for it%s "
 		 "Reconnect the portal, then %s again. Nothing was read from HubSpot.",
+		 portal_name, s >= 0 ? status_label((enum portal_status)s) : status, why, work);
+}
+
+void status_write_refusal(const char *portal_name, const char *status, const char *reason_code,
+			  const char *reason, const char *work, char *out, size_t cap)
+{
+	int s = status_parse(status);
+	char why[1100];
+
+	if (cap == 0)
+		return;
+	work_why(reason_code, reason, why, sizeof(why));
+	snprintf(out, cap,
+		 "Authentication error: %s is %s%s No change is sent to a portal that is not "
+		 "Connected: reconnect it, then %s again.",
 		 portal_name, s >= 0 ? status_label((enum portal_status)s) : status, why, work);
 }

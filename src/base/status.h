@@ -82,6 +82,14 @@ void status_reason_text(enum status_reason r, const char *detail, char *out, siz
  */
 void status_work_refusal(const char *portal_name, const char *status, const char *reason_code,
 			 const char *reason, const char *work, char *out, size_t cap);
+/*
+ * Why work that writes (a "deploy") stops for a portal that is not
+ * Connected, with the status and reason as above: "Authentication error:
+ * <portal> is <Status>: <reason>. No change is sent to a portal that is not
+ * Connected: reconnect it, then <work> again."  Always NUL-terminated.
+ */
+void status_write_refusal(const char *portal_name, const char *status, const char *reason_code,
+			  const char *reason, const char *work, char *out, size_t cap);
 
 /* What a job saw at HubSpot.  Zeroed: nothing seen. */
 enum ev_token { EV_UNKNOWN, EV_ACCEPTED, EV_REFUSED };

@@ -160,14 +160,22 @@ int db_runs_finish(struct db *db, long long id, const char *state, const char *c
 int db_runs_of_portal(struct db *db, long long org, long long portal, struct run_row *out,
 		      int max, int *n)
 {
-	char o[24], p[24];
+	return db_runs_list(db, org, portal, "", 0, out, max, n);
+}
+
+int db_runs_list(struct db *db, long long org, long long portal, const char *kind,
+		 long long before, struct run_row *out, int max, int *n)
+{
+	char o[24], p[24], b[24], m[24];
 	PGresult *r;
 
 	*n = 0;
 	LL(o, org);
 	LL(p, portal);
-	const char *params[] = {o, p};
-	r = db_run(db, ST_RUNS_OF_PORTAL, 2, params);
+	LL(b, before);
+	LL(m, max);
+	const char *params[] = {o, p, kind ? kind : "", b, m};
+	r = db_run(db, ST_RUNS_LIST, 5, params);
 	if (r == NULL)
 		return -1;
 	for (int i = 0; i < PQntuples(r) && i < max; i++)

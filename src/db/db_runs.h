@@ -17,7 +17,7 @@ struct run_row {
 	long items_seen, items_new, items_changed, items_unchanged, items_gone, items_failed;
 	long hs_calls;
 	char failure_code[16]; /* auth, hubspot, retries, type; "" */
-	char failure_message[600];
+	char failure_message[2000];
 	char failure_category[64];
 	char failure_correlation_id[80];
 	long long created_at, started_at, finished_at; /* Unix seconds; 0 unset */
@@ -52,6 +52,10 @@ int db_runs_finish(struct db *db, long long id, const char *state, const char *c
 /* The newest runs of a portal (at most max) into out; *n rows.  1 or -1. */
 int db_runs_of_portal(struct db *db, long long org, long long portal, struct run_row *out,
 		      int max, int *n);
+/* org's runs, newest first: of portal (0 any), of kind ("" any), before run
+ * before (0: the newest), at most max into out; *n rows.  1 or -1. */
+int db_runs_list(struct db *db, long long org, long long portal, const char *kind,
+		 long long before, struct run_row *out, int max, int *n);
 
 /*
  * Take one call of HubSpot's burst limit for hub: limit calls per window_ms,

@@ -380,10 +380,6 @@ static const struct {
 		       "failure_category = $5, failure_correlation_id = $6, finished_at = now(), "
 		       "started_at = coalesce(started_at, now()) "
 		       "WHERE id = $1 AND finished_at IS NULL"},
-    [ST_RUNS_OF_PORTAL] = {"runs_of_portal",
-			   "SELECT " RUN_COLS " FROM runs r JOIN portals p ON p.id = r.portal_id "
-			   "LEFT JOIN users u ON u.id = r.started_by "
-			   "WHERE r.portal_id = $2 AND r.org_id = $1 ORDER BY r.id DESC LIMIT 10"},
     /* back to the queue without counting an attempt (pacing) */
     [ST_JOB_POSTPONE] = {"job_postpone",
 			 "UPDATE jobs SET state = 'queued', locked_by = NULL, locked_until = NULL, "
@@ -476,6 +472,115 @@ static const struct {
 			      "'health', 'import', 'deploy', 'audit', 'revoke']) AS k(kind) LEFT JOIN jobs j "
 			      "ON j.kind = k.kind AND j.state = 'queued' GROUP BY k.kind "
 			      "ORDER BY k.kind"},
+
+    /* runs of org (of a portal; of a kind), newest first, before a run */
+    [ST_RUNS_LIST] = {"runs_list",
+		      "SELECT " RUN_COLS " FROM runs r JOIN portals p ON p.id = r.portal_id "
+		      "LEFT JOIN users u ON u.id = r.started_by WHERE r.org_id = $1 AND "
+		      "($2::bigint = 0 OR r.portal_id = $2::bigint) AND ($3 = '' OR r.kind = $3) "
+		      "AND ($4::bigint = 0 OR r.id < $4::bigint) ORDER BY r.id DESC LIMIT $5::int"},
+    /* deployments: what a selection holds -- the chosen assets ($5: the
+     * ticked ids, else the filter $2 $3 $4), the groups their properties
+     * live in, one per (object type, kind, name) */
+#define DEPLOY_PICK                                                                                \
+	"WITH chosen AS (SELECT a.id, a.source_hub_id, a.object_type, a.kind, a.group_name "      \
+	"FROM assets a WHERE a.org_id = $1 AND CASE WHEN $5 <> '' THEN a.id = ANY($5::bigint[]) " \
+	"ELSE ($2 = '' OR a.object_type = $2) AND ($3::bigint = 0 OR a.source_hub_id = "           \
+	"$3::bigint) AND ($4 = '' OR strpos(a.sort_name, lower($4)) > 0 OR strpos(lower(a.name), " \
+	"lower($4)) > 0) END), ids AS (SELECT id FROM chosen UNION SELECT g.id FROM assets g "     \
+	"JOIN chosen c ON c.kind = 'property' AND g.org_id = $1 AND g.source_hub_id = "            \
+	"c.source_hub_id AND g.object_type = c.object_type AND g.kind = 'group' AND g.name = "     \
+	"c.group_name), pick AS (SELECT DISTINCT ON (a.object_type, a.kind, a.name) a.id, "       \
+	"a.version, a.object_type, a.kind, a.name, a.label FROM assets a JOIN ids USING (id) "     \
+	"ORDER BY a.object_type, a.kind, a.name, a.last_imported_at DESC, a.id DESC), "           \
+	"steps AS (SELECT t, row_number() OVER (ORDER BY ord) AS step FROM unnest(ARRAY["          \
+	"'contacts', 'companies', 'deals', 'tickets']) WITH ORDINALITY AS u(t, ord) WHERE t IN "   \
+	"(SELECT object_type FROM pick)), work AS (SELECT p.*, s.step, row_number() OVER "         \
+	"(ORDER BY s.step, p.kind, p.name) AS seq FROM pick p JOIN steps s ON s.t = "              \
+	"p.object_type) "
+    [ST_DEPLOY_PREVIEW] = {"deploy_preview",
+			   DEPLOY_PICK "SELECT count(*) OVER () AS items, count(*) FILTER (WHERE "
+				       "kind = 'group') OVER () AS groups, count(*) FILTER (WHERE "
+				       "object_type = 'contacts') OVER () AS contacts, count(*) FILTER "
+				       "(WHERE object_type = 'companies') OVER () AS companies, "
+				       "count(*) FILTER (WHERE object_type = 'deals') OVER () AS deals, "
+				       "count(*) FILTER (WHERE object_type = 'tickets') OVER () AS "
+				       "tickets, (SELECT count(*) FROM chosen) AS chosen, label FROM "
+				       "work ORDER BY seq LIMIT 10"},
+    [ST_DEPLOY_TARGETS] = {"deploy_targets",
+			   "SELECT id, hub_id, name, status, status_reason_code, connection_type "
+			   "FROM portals WHERE org_id = $1 AND removed_at IS NULL AND "
+			   "connection_type IN ('config_only', 'config_audit') ORDER BY lower(name), "
+			   "id LIMIT $2::int"},
+    [ST_DEPLOY_TARGETS_MAX] = {"deploy_targets_max",
+			       "SELECT deploy_targets_max FROM organisations WHERE id = $1"},
+    [ST_DEPLOY_CREATE] = {"deploy_create",
+			  "WITH r AS (INSERT INTO runs (org_id, portal_id, kind, started_by) VALUES "
+			  "($1, $2, 'deploy', NULLIF($4, '')::bigint) RETURNING id) INSERT INTO "
+			  "deployments (run_id, org_id, portal_id, target_hub_id, selection, "
+			  "object_types, items_total) SELECT r.id, $1, $2, $3, $5, '{}', 0 FROM r "
+			  "RETURNING run_id"},
+    [ST_DEPLOY_ITEMS_CREATE] = {"deploy_items_create",
+				DEPLOY_PICK "INSERT INTO deployment_items (run_id, seq, step, asset_id, "
+					    "asset_version, object_type, kind, name, label) SELECT $6, "
+					    "seq, step, id, version, object_type, kind, name, label FROM "
+					    "work"},
+    /* the run's steps and jobs from its items */
+    [ST_DEPLOY_SEAL] = {"deploy_seal",
+			"WITH s AS (SELECT count(*) AS n, coalesce(max(step), 0) AS steps, ARRAY("
+			"SELECT object_type FROM deployment_items WHERE run_id = $1 GROUP BY step, "
+			"object_type ORDER BY step) AS types FROM deployment_items WHERE run_id = $1), "
+			"d AS (UPDATE deployments SET object_types = s.types, items_total = s.n FROM s "
+			"WHERE run_id = $1), r AS (UPDATE runs SET steps_total = s.steps FROM s WHERE "
+			"id = $1), j AS (INSERT INTO jobs (kind, portal_id, run_id, step) SELECT "
+			"'deploy', $2, $1, g FROM s, generate_series(1, s.steps::int) g) SELECT n, "
+			"steps FROM s"},
+    [ST_DEPLOY_GET] = {"deploy_get",
+		       "SELECT d.run_id, d.target_hub_id, d.selection, d.items_total, count(i.seq) "
+		       "FILTER (WHERE i.result = 'pending') AS pending, count(i.seq) FILTER (WHERE "
+		       "i.result = 'created') AS created, count(i.seq) FILTER (WHERE i.result = "
+		       "'updated') AS updated, count(i.seq) FILTER (WHERE i.result = 'unchanged') "
+		       "AS unchanged, count(i.seq) FILTER (WHERE i.result = 'failed') AS failed "
+		       "FROM deployments d LEFT JOIN deployment_items i ON i.run_id = d.run_id "
+		       "WHERE d.run_id = $2 AND d.org_id = $1 GROUP BY d.run_id"},
+    [ST_DEPLOY_ITEMS] = {"deploy_items",
+			 "SELECT i.seq, i.asset_id, i.asset_version, i.object_type, i.kind, i.name, "
+			 "i.label, i.result, i.changed, i.message, i.hs_status, i.hs_category, "
+			 "i.hs_message, i.hs_correlation_id, coalesce(extract(epoch FROM "
+			 "i.done_at), 0)::bigint AS done_at FROM deployment_items i JOIN "
+			 "deployments d ON d.run_id = i.run_id WHERE i.run_id = $2 AND d.org_id = "
+			 "$1 AND ($3 = '' OR i.result = $3) AND i.seq > $4::int ORDER BY i.seq "
+			 "LIMIT " DEPLOY_ITEM_FETCH_SQL},
+    [ST_DEPLOY_STEP_INFO] = {"deploy_step_info",
+			     "SELECT object_types[$2::int] AS object_type, coalesce(stop_step, 0) "
+			     "AS stop_step FROM deployments WHERE run_id = $1 AND $2::int BETWEEN "
+			     "1 AND cardinality(object_types)"},
+    [ST_DEPLOY_WORK_ITEMS] = {"deploy_work_items",
+			      "SELECT i.seq, i.kind, i.name, i.label, i.sent, v.definition::text "
+			      "AS definition FROM deployment_items i JOIN asset_versions v ON "
+			      "v.asset_id = i.asset_id AND v.version = i.asset_version WHERE "
+			      "i.run_id = $1 AND i.step = $2::int AND i.result = 'pending' ORDER BY "
+			      "i.seq"},
+    [ST_DEPLOY_MARK_SENT] = {"deploy_mark_sent",
+			     "UPDATE deployment_items SET sent = $3 WHERE run_id = $1 AND seq = "
+			     "ANY($2::int[]) AND result = 'pending'"},
+    /* an item's first result, counted on its run */
+    [ST_DEPLOY_RECORD] = {"deploy_record",
+			  "WITH u AS (UPDATE deployment_items SET result = $3, changed = $4, message "
+			  "= $5, hs_status = $6::int, hs_category = $7, hs_message = $8, "
+			  "hs_correlation_id = $9, done_at = now() WHERE run_id = $1 AND seq = "
+			  "$2::int AND result = 'pending' RETURNING result) UPDATE runs r SET "
+			  "items_seen = items_seen + 1, items_new = items_new + (u.result = "
+			  "'created')::int, items_changed = items_changed + (u.result = "
+			  "'updated')::int, items_unchanged = items_unchanged + (u.result = "
+			  "'unchanged')::int, items_failed = items_failed + (u.result = "
+			  "'failed')::int FROM u WHERE r.id = $1"},
+    [ST_DEPLOY_CLAIM_STOP] = {"deploy_claim_stop",
+			      "UPDATE deployments SET stop_step = $2::int WHERE run_id = $1 AND "
+			      "(stop_step IS NULL OR stop_step = $2::int) RETURNING run_id"},
+    [ST_DEPLOY_FIRST_PENDING] = {"deploy_first_pending",
+				 "SELECT seq FROM deployment_items WHERE run_id = $1 AND result = "
+				 "'pending' AND ($2::int = 0 OR step = $2::int) ORDER BY seq LIMIT 1"},
 };
 
 const char *stmt_sql(enum stmt st)

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "refresh.h"
 #include "status.h"
+#include "runcall.h"
 #include "tok.h"
 
 #include <stdio.h>
@@ -21,16 +22,10 @@
 /* One run being worked: what every step needs. */
 struct work {
 	struct db *db;
-	struct httpc *http;
-	const struct conf *conf;
 	const struct job_row *j;
 	struct run_row run;
 	struct job_portal portal;
-	struct hs_config cfg;
-	struct tokens tok;
-	int refreshed; /* the one refresh after a 401 was spent */
-	long calls;    /* HubSpot calls of the current step */
-	long wait_ms;
+	struct runcall rc;
 	char *why;
 	size_t whylen;
 };
@@ -75,23 +70,23 @@ static int finish_tx(struct work *w, const char *state, const char *code, const 
 	return 0;
 }
 
-/* Finish the run in a transaction of its own.  IMPORT_DONE, or
- * IMPORT_RETRY when the database failed. */
-static enum import_outcome finish(struct work *w, const char *state, const char *code,
+/* Finish the run in a transaction of its own.  RUN_DONE, or
+ * RUN_RETRY when the database failed. */
+static enum run_outcome finish(struct work *w, const char *state, const char *code,
 				  const char *message, const struct hs_error *err)
 {
 	if (db_begin(w->db) < 0 || finish_tx(w, state, code, message, err) < 0 ||
 	    db_commit(w->db) < 0)
 		goto db_fail;
-	return IMPORT_DONE;
+	return RUN_DONE;
 db_fail:
 	db_rollback(w->db);
 	snprintf(w->why, w->whylen, "database error");
-	return IMPORT_RETRY;
+	return RUN_RETRY;
 }
 
 /* Fail on a HubSpot answer that a retry will not mend. */
-static enum import_outcome hubspot_failure(struct work *w, const char *what,
+static enum run_outcome hubspot_failure(struct work *w, const char *what,
 					   const struct hs_error *err)
 {
 	char msg[600];
@@ -109,172 +104,34 @@ static enum import_outcome hubspot_failure(struct work *w, const char *what,
 	return finish(w, "failed", "hubspot", msg, err);
 }
 
-/*
- * Take a burst-limit slot for the portal.  0 go; 1 the job must give its
- * thread back (w->wait_ms set); -1 database error.
- */
-static int pace(struct work *w)
+/* One read, paced, with the one refresh-and-retry a 401 allows.  1 read;
+ * 0 the job is over or goes back to the queue (*out says how). */
+static int call(struct work *w, int groups, const char *ot, struct hs_groups *g,
+		struct hs_properties *p, enum run_outcome *out)
 {
-	for (;;) {
-		long wait = 0;
-		int rc = db_pace_take(w->db, w->portal.hub_id, (int)w->conf->hs_burst_limit,
-				      w->conf->hs_burst_window_ms, &wait);
-
-		if (rc < 0)
-			return -1;
-		if (rc == 1)
-			return 0;
-		if (wait > IMPORT_MAX_INLINE_WAIT_MS) {
-			w->wait_ms = wait;
-			return 1;
-		}
-		struct timespec ts = {wait / 1000, (wait % 1000) * 1000000L};
-		nanosleep(&ts, NULL);
-	}
-}
-
-/* After any answer: HubSpot said the window is spent (Remaining 0) or
- * answered 429: nobody calls this hub until it says. */
-static void note_limits(struct work *w, const struct hs_error *err)
-{
-	long wait = 0;
-
-	if (err->http_status == 429)
-		wait = err->retry_after > 0	 ? err->retry_after * 1000
-		       : err->rl_interval_ms > 0 ? err->rl_interval_ms
-						 : w->conf->hs_burst_window_ms;
-	else if (err->rl_remaining == 0 && err->rl_interval_ms > 0)
-		wait = err->rl_interval_ms;
-	if (wait > 0)
-		db_pace_block(w->db, w->portal.hub_id, wait);
-	if (err->http_status == 429)
-		db_counter_bump(w->db, "hubspot_429");
-}
-
-enum call_result { CALL_OK, CALL_DONE, CALL_RETRY, CALL_POSTPONE };
-
-/*
- * One read of object type ot (groups, or properties), paced, with the
- * one refresh-and-retry a 401 allows.  On CALL_DONE or CALL_RETRY *out
- * holds the import's outcome.
- */
-static enum call_result call(struct work *w, int groups, const char *ot, struct hs_groups *g,
-			     struct hs_properties *p, enum import_outcome *out)
-{
+	struct runcall_read a = {ot, g, p};
 	struct hs_error err;
-	enum hs_err e;
 	char what[96];
 
 	snprintf(what, sizeof(what), "read the %s %s", ot, groups ? "property groups" : "properties");
-	for (int attempt = 0;; attempt++) {
-		int rc = pace(w);
-
-		if (rc < 0) {
-			snprintf(w->why, w->whylen, "database error");
-			*out = IMPORT_RETRY;
-			return CALL_RETRY;
-		}
-		if (rc > 0) {
-			*out = IMPORT_POSTPONE;
-			return CALL_POSTPONE;
-		}
-		memset(&err, 0, sizeof(err));
-		w->calls++;
-		e = groups ? hs_get_groups(w->http, &w->cfg, w->tok.access, ot, g, &err)
-			   : hs_get_properties(w->http, &w->cfg, w->tok.access, ot, p, &err);
-		note_limits(w, &err);
-		if (e == HS_OK)
-			return CALL_OK;
-		if (e == HS_ERR_AUTH && attempt == 0 && !w->refreshed) {
-			/* expired or invalid access token: refresh once, retry once */
-			struct hs_error rerr;
-			enum refresh_result rr;
-
-			memset(&rerr, 0, sizeof(rerr));
-			w->refreshed = 1;
-			rr = refresh_portal(w->db, w->http, w->conf, w->j->portal,
-					    &w->tok, &rerr);
-			if (rr == REFRESH_OK)
-				continue;
-			if (rr == REFRESH_SUPERSEDED) {
-				/* a sibling job (or a reconnect) wrote newer tokens:
-				 * take them and retry once */
-				tok_free(&w->tok);
-				if (tok_get(w->db, w->conf, w->j->portal, &w->tok) <= 0) {
-					snprintf(w->why, w->whylen, "database error");
-					*out = IMPORT_RETRY;
-					return CALL_RETRY;
-				}
-				continue;
-			}
-			if (rr == REFRESH_RETRY) {
-				snprintf(w->why, w->whylen, "refresh: %s", hs_strerror(rerr.kind));
-				*out = IMPORT_RETRY;
-				return CALL_RETRY;
-			}
-			if (rr == REFRESH_ERROR) {
-				snprintf(w->why, w->whylen, "database error");
-				*out = IMPORT_RETRY;
-				return CALL_RETRY;
-			}
-			/* refused: the portal left Connected (or was reconnected
-			 * meanwhile: its next import uses the new grant) */
-			struct job_portal now;
-			char msg[1400];
-
-			if (db_job_portal(w->db, w->j->portal, &now) < 0) {
-				snprintf(w->why, w->whylen, "database error");
-				*out = IMPORT_RETRY;
-				return CALL_RETRY;
-			}
-			status_work_refusal(now.name, now.status, now.reason_code, now.reason, "import", msg,
-					    sizeof(msg));
-			*out = finish(w, "failed", "auth", msg, &rerr);
-			return CALL_DONE;
-		}
-		if (e == HS_ERR_AUTH) {
-			char msg[600];
-
-			snprintf(msg, sizeof(msg),
-				 "Authentication error: HubSpot refused the access token again "
-				 "after a refresh (%s). Reconnect the portal, then import again.",
-				 err.category[0] ? err.category : hs_strerror(e));
-			*out = finish(w, "failed", "auth", msg, &err);
-			return CALL_DONE;
-		}
-		if (e == HS_ERR_TRANSIENT && err.http_status == 429) {
-			/* wait what HubSpot says; not an attempt */
-			w->wait_ms = err.retry_after > 0 ? err.retry_after * 1000
-				     : err.rl_interval_ms > 0 ? err.rl_interval_ms
-							      : w->conf->hs_burst_window_ms;
-			*out = IMPORT_POSTPONE;
-			return CALL_POSTPONE;
-		}
-		if (e == HS_ERR_TRANSIENT) {
-			if (w->j->attempts >= IMPORT_MAX_ATTEMPTS) {
-				char msg[600];
-
-				snprintf(msg, sizeof(msg),
-					 "HubSpot did not answer properly after %d attempts (%s%s%s). "
-					 "This is usually temporary: import again later.",
-					 w->j->attempts, hs_strerror(e),
-					 err.correlation_id[0] ? ", correlation id " : "",
-					 err.correlation_id);
-				*out = finish(w, "failed", "retries", msg, &err);
-				return CALL_DONE;
-			}
-			{
-				char t[300];
-
-				hs_error_text(&err, t, sizeof(t));
-				snprintf(w->why, w->whylen, "%s: %s", what, t);
-			}
-			*out = IMPORT_RETRY;
-			return CALL_RETRY;
-		}
-		*out = hubspot_failure(w, what, &err);
-		return CALL_DONE;
+	switch (runcall(&w->rc, what, groups ? runcall_read_groups : runcall_read_properties, &a, &err)) {
+	case RUNCALL_OK:
+		return 1;
+	case RUNCALL_RETRY:
+		snprintf(w->why, w->whylen, "%s", w->rc.why);
+		*out = RUN_RETRY;
+		return 0;
+	case RUNCALL_POSTPONE:
+		*out = RUN_POSTPONE;
+		return 0;
+	case RUNCALL_FAILED:
+		*out = finish(w, "failed", w->rc.fail_code, w->rc.fail_message, &w->rc.fail_err);
+		return 0;
+	case RUNCALL_ANSWER:
+		break;
 	}
+	*out = hubspot_failure(w, what, &err);
+	return 0;
 }
 
 /* 1 when a custom (not HubSpot-defined) property of p is in group g. */
@@ -371,7 +228,7 @@ static int store(struct work *w, int step, const char *ot, const struct hs_group
 	if (db_asset_mark_gone(w->db, w->run.org_id, w->portal.hub_id, ot, w->run.id, &gone) < 0)
 		goto fail;
 	rc = db_runs_step(w->db, w->run.id, step, (long)n, n_new, changed, unchanged, gone,
-			  w->calls);
+			  w->rc.calls);
 	if (rc < 0 || (rc == 2 && finish_tx(w, "succeeded", "", "", NULL) < 0) ||
 	    db_commit(w->db) < 0)
 		goto fail;
@@ -390,11 +247,11 @@ out:
 	return result;
 }
 
-enum import_outcome import_work(struct db *db, struct httpc *http, const struct conf *conf,
+enum run_outcome import_work(struct db *db, struct httpc *http, const struct conf *conf,
 				const struct job_row *j, char *why, size_t whylen, long *wait_ms)
 {
-	struct work w = {.db = db, .http = http, .conf = conf, .j = j, .why = why, .whylen = whylen};
-	enum import_outcome result = IMPORT_DONE;
+	struct work w = {.db = db, .j = j, .why = why, .whylen = whylen};
+	enum run_outcome result = RUN_DONE;
 	int rc, type;
 
 	*wait_ms = 0;
@@ -403,12 +260,12 @@ enum import_outcome import_work(struct db *db, struct httpc *http, const struct 
 	if (rc <= 0 || w.run.finished_at) {
 		if (rc < 0)
 			snprintf(why, whylen, "database error");
-		return rc < 0 ? IMPORT_RETRY : IMPORT_DONE; /* gone or finished: nothing to do */
+		return rc < 0 ? RUN_RETRY : RUN_DONE; /* gone or finished: nothing to do */
 	}
 	rc = db_job_portal(db, j->portal, &w.portal);
 	if (rc < 0) {
 		snprintf(why, whylen, "database error");
-		return IMPORT_RETRY;
+		return RUN_RETRY;
 	}
 	/* the status rules: no HubSpot call for a portal that is not
 	 * Connected, nor for a type that does not allow imports */
@@ -431,28 +288,25 @@ enum import_outcome import_work(struct db *db, struct httpc *http, const struct 
 	}
 	if (db_runs_start(db, w.run.id) < 0) {
 		snprintf(why, whylen, "database error");
-		return IMPORT_RETRY;
+		return RUN_RETRY;
 	}
-	rc = tok_get(db, conf, j->portal, &w.tok);
+	w.rc = (struct runcall){.db = db, .http = http, .conf = conf, .j = j,
+				.hub_id = w.portal.hub_id, .work = "import"};
+	rc = tok_get(db, conf, j->portal, &w.rc.tok);
 	if (rc <= 0) {
 		snprintf(why, whylen, "tokens unreadable with this key or database error");
-		return IMPORT_RETRY;
+		return RUN_RETRY;
 	}
-	hs_config_from_conf(conf, &w.cfg);
+	hs_config_from_conf(conf, &w.rc.cfg);
 	if (j->step >= 1 && j->step <= ASSET_OBJECT_TYPES) {
 		const char *ot = asset_object_types[j->step - 1];
 		struct hs_groups g = {0};
 		struct hs_properties p = {0};
-		enum call_result cr;
-
-		cr = call(&w, 1, ot, &g, &p, &result);
-		if (cr == CALL_OK)
-			cr = call(&w, 0, ot, &g, &p, &result);
-		if (cr == CALL_OK) {
-			result = IMPORT_DONE;
+		if (call(&w, 1, ot, &g, &p, &result) && call(&w, 0, ot, &g, &p, &result)) {
+			result = RUN_DONE;
 			if (store(&w, j->step, ot, &g, &p) < 0) {
 				snprintf(why, whylen, "database error");
-				result = IMPORT_RETRY;
+				result = RUN_RETRY;
 			}
 		}
 		hs_groups_free(&g);
@@ -460,7 +314,7 @@ enum import_outcome import_work(struct db *db, struct httpc *http, const struct 
 	} else {
 		result = finish(&w, "failed", "internal", "This import job names no step.", NULL);
 	}
-	*wait_ms = w.wait_ms;
-	tok_free(&w.tok);
+	*wait_ms = w.rc.wait_ms;
+	tok_free(&w.rc.tok);
 	return result;
 }

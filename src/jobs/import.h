@@ -9,14 +9,14 @@
  * own step), and the last step done finishes the run in the same
  * transaction.
  *
- * The status rules: a portal that is not Connected fails the run at once
+ * The shared call rules are runcall.h's.  The status rules: a portal that is not Connected fails the run at once
  * with an authentication error and no HubSpot call; a connection type
  * that does not allow imports fails it the same way.  HubSpot: 401 ->
  * refresh once (compare-and-swap) and retry once; 429 -> wait what HubSpot
  * says, shared with every worker (db_pace_block); 5xx and timeouts ->
  * retried with backoff, then the run fails with the reason.  Every call
  * first takes a slot of the portal's burst limit (db_pace_take), and a job
- * that would wait long gives its thread back (IMPORT_POSTPONE).
+ * that would wait long gives its thread back (RUN_POSTPONE).
  */
 #ifndef JS_IMPORT_H
 #define JS_IMPORT_H
@@ -24,23 +24,12 @@
 #include "conf.h"
 #include "db.h"
 #include "db_job.h"
+#include "runcall.h"
 
 struct httpc;
 
-/* Attempts of a run's job before the run fails on transient errors. */
-#define IMPORT_MAX_ATTEMPTS 5
-/* Longest wait for a burst-limit slot inside a thread; longer ones give
- * the thread back. */
-#define IMPORT_MAX_INLINE_WAIT_MS 300
-
-enum import_outcome {
-	IMPORT_DONE,	 /* the run finished (succeeded or failed): finish the job */
-	IMPORT_RETRY,	 /* transient: retry the job with backoff (why says what) */
-	IMPORT_POSTPONE, /* wait *wait_ms for the burst limit, attempt not counted */
-};
-
 /* Work import job j (its one step). */
-enum import_outcome import_work(struct db *db, struct httpc *http, const struct conf *conf,
+enum run_outcome import_work(struct db *db, struct httpc *http, const struct conf *conf,
 				const struct job_row *j, char *why, size_t whylen, long *wait_ms);
 
 #endif

@@ -4,6 +4,7 @@
  */
 #include "worker.h"
 #include "db_job.h"
+#include "deploy_job.h"
 #include "import.h"
 #include "db_portal.h"
 #include "db_session.h"
@@ -278,21 +279,23 @@ out:
 	db_revocation_row_free(&r);
 }
 
-/* An import run's job: work it, then finish, retry or postpone the job. */
-static void do_import(struct db *db, struct httpc *http, const struct wthread *w,
-		      const struct job_row *j)
+/* A run's job (an import's or a deployment's step): work it, then finish,
+ * retry or postpone the job. */
+static void do_run(struct db *db, struct httpc *http, const struct wthread *w,
+		   const struct job_row *j, int deploy)
 {
 	char why[300];
 	long wait_ms;
 
-	switch (import_work(db, http, w->conf, j, why, sizeof(why), &wait_ms)) {
-	case IMPORT_DONE:
+	switch (deploy ? deploy_work(db, http, w->conf, j, why, sizeof(why), &wait_ms)
+		       : import_work(db, http, w->conf, j, why, sizeof(why), &wait_ms)) {
+	case RUN_DONE:
 		job_finish(db, w, j);
 		break;
-	case IMPORT_RETRY:
+	case RUN_RETRY:
 		job_retry(db, w, j, why);
 		break;
-	case IMPORT_POSTPONE:
+	case RUN_POSTPONE:
 		db_job_postpone(db, j->id, w->id, wait_ms);
 		break;
 	}
@@ -365,7 +368,9 @@ static void *thread_main(void *arg)
 		else if (strcmp(j.kind, "health") == 0)
 			do_health(&db, &http, w, &j);
 		else if (strcmp(j.kind, "import") == 0)
-			do_import(&db, &http, w, &j);
+			do_run(&db, &http, w, &j, 0);
+		else if (strcmp(j.kind, "deploy") == 0)
+			do_run(&db, &http, w, &j, 1);
 		else if (strcmp(j.kind, "revoke") == 0)
 			do_revoke(&db, &http, w, &j);
 		else

@@ -47,6 +47,8 @@ struct page_args {
 	int conn_type;	    /* connection_type: an enum conn_type; -1 none */
 	const char *object_type; /* ?object_type=: contacts... ; NULL or "" all */
 	long long source;	 /* ?source=: a source Hub ID; 0 all */
+	const char *result;	 /* ?result=: a deployment item's result; NULL all */
+	long long portal;	 /* ?portal=: a portal id; 0 all */
 };
 
 struct ctx {

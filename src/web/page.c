@@ -41,7 +41,9 @@ int page_render(struct ctx *c, int status, const char *tmpl, const char *title, 
 			      c->route == PAGE_PORTALS || c->route == PAGE_PORTAL ||
 				  c->route == PAGE_PORTAL_NEW);
 	cJSON_AddBoolToObject(view, "nav_assets",
-			      c->route == PAGE_ASSETS || c->route == PAGE_ASSET);
+			      c->route == PAGE_ASSETS || c->route == PAGE_ASSET ||
+				  c->route == PAGE_DEPLOY);
+	cJSON_AddBoolToObject(view, "nav_deployments", c->route == PAGE_DEPLOYMENTS);
 	cJSON_AddBoolToObject(view, "nav_help",
 			      c->route == PAGE_HELP || c->route == PAGE_HELP_FLOW ||
 				  c->route == PAGE_HELP_TROUBLE);

@@ -86,6 +86,20 @@ int page_assets_get(struct ctx *c)
 	for (int i = 0; i < n && i < ASSET_PAGE_ROWS; i++)
 		cJSON_AddItemToArray(list, asset_view(&rows[i]));
 	cJSON_AddBoolToObject(v, "has_assets", n > 0);
+	{
+		struct buf b;
+
+		buf_init(&b, 1024);
+		buf_puts(&b, "/deploy?all=yes&q=");
+		html_url_encode(&b, q.q);
+		buf_puts(&b, "&object_type=");
+		html_url_encode(&b, q.object_type ? q.object_type : "");
+		if (q.source_hub > 0)
+			buf_printf(&b, "&source=%lld", q.source_hub);
+		if (!b.overflow && !b.oom)
+			cJSON_AddStringToObject(v, "deploy_all_href", buf_str(&b));
+		buf_free(&b);
+	}
 	if (n > ASSET_PAGE_ROWS)
 		add_href(v, "next_href", &q, rows[ASSET_PAGE_ROWS - 1].id);
 	if (q.after > 0)

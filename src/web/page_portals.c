@@ -339,11 +339,28 @@ int page_portal_get(struct ctx *c)
 		int nr = 0, t = conf_conn_parse(jstr(portal, "connection_type"));
 		cJSON *rl;
 
-		if (db_runs_of_portal(c->db, c->sess->org_id, c->req->path_id, runs, 10, &nr) < 0)
+		if (db_runs_list(c->db, c->sess->org_id, c->req->path_id, "import", 0, runs, 10,
+				 &nr) < 0)
 			goto fail;
 		rl = cJSON_AddArrayToObject(v, "runs");
 		for (int i = 0; i < nr; i++)
 			cJSON_AddItemToArray(rl, page_run_view(&runs[i]));
+		/* deployments to it, newest first; older ones on /deployments */
+		if (db_runs_list(c->db, c->sess->org_id, c->req->path_id, "deploy", 0, runs, 10,
+				 &nr) < 0)
+			goto fail;
+		rl = cJSON_AddArrayToObject(v, "deploys");
+		for (int i = 0; i < nr && i < 9; i++)
+			cJSON_AddItemToArray(rl, page_run_view(&runs[i]));
+		if (nr > 9) {
+			char href[80];
+
+			snprintf(href, sizeof(href), "/deployments?portal=%lld&before=%lld",
+				 c->req->path_id, runs[8].id);
+			cJSON_AddStringToObject(v, "deploys_next_href", href);
+		}
+		cJSON_AddBoolToObject(v, "deploys_allowed",
+				      t >= 0 && conf_conn_allows((enum conn_type)t, CONN_WORK_DEPLOY));
 		cJSON_AddBoolToObject(v, "imports_allowed",
 				      t >= 0 && conf_conn_allows((enum conn_type)t, CONN_WORK_IMPORT));
 		cJSON_AddStringToObject(v, "allows_text",

@@ -72,6 +72,7 @@ cJSON *page_run_view(const struct run_row *r)
 	cJSON_AddNumberToObject(o, "items_changed", (double)r->items_changed);
 	cJSON_AddNumberToObject(o, "items_unchanged", (double)r->items_unchanged);
 	cJSON_AddNumberToObject(o, "items_gone", (double)r->items_gone);
+	cJSON_AddNumberToObject(o, "items_failed", (double)r->items_failed);
 	cJSON_AddNumberToObject(o, "hs_calls", (double)r->hs_calls);
 	elapsed(r->started_at ? end - r->started_at : 0, buf, sizeof(buf));
 	cJSON_AddStringToObject(o, "elapsed", buf);
@@ -179,6 +180,14 @@ int page_run_get(struct ctx *c)
 	}
 	cJSON_AddItemToObject(v, "run", o);
 	cJSON_AddBoolToObject(v, "can_manage", c->sess->can_manage);
+	if (strcmp(r.kind, "deploy") == 0) {
+		if (page_deploy_items_view(c, &r, v) < 0) {
+			cJSON_Delete(v);
+			return -1;
+		}
+		snprintf(title, sizeof(title), "Deployment to %s", r.portal_name);
+		return page_render(c, 200, "deployment", title, v);
+	}
 	snprintf(title, sizeof(title), "Import of %s", r.portal_name);
 	return page_render(c, 200, "run", title, v);
 }

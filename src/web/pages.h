@@ -53,6 +53,13 @@ struct run_row;
 cJSON *page_run_view(const struct run_row *r);
 int page_import_post(struct ctx *c);
 int page_run_get(struct ctx *c);
+/* page_deploy.c */
+int page_deploy_get(struct ctx *c);
+int page_deploy_post(struct ctx *c);
+int page_deployments_get(struct ctx *c);
+/* The items of deployment run (its run page's part): adds them to view.
+ * 0, or -1. */
+int page_deploy_items_view(struct ctx *c, const struct run_row *run, cJSON *view);
 /* page_assets.c */
 int page_assets_get(struct ctx *c);
 int page_asset_get(struct ctx *c);

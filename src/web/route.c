@@ -49,6 +49,16 @@ static void arg_source(struct page_args *a, const char *v)
 	a->source = strtoll(v, NULL, 10); /* valid_id */
 }
 
+static void arg_result(struct page_args *a, const char *v)
+{
+	a->result = v;
+}
+
+static void arg_portal(struct page_args *a, const char *v)
+{
+	a->portal = strtoll(v, NULL, 10); /* valid_id */
+}
+
 static void arg_conn_type(struct page_args *a, const char *v)
 {
 	a->conn_type = conf_conn_parse(v);
@@ -60,6 +70,9 @@ struct field {
 	int (*check)(const char *);
 	int required;
 	void (*arg)(struct page_args *, const char *); /* NULL: read with req_query/req_form */
+	/* a list of ticked boxes ("asset[]", may repeat, each value checked;
+	 * required: at least one); read with req_query_list/req_form_list */
+	int list;
 };
 
 #define M_GET  1u
@@ -76,7 +89,7 @@ struct route {
 	int (*post)(struct ctx *);
 	/* query and form fields, checked before the handler runs (400); the
 	 * CSRF field of every POST is the gate's own check (403) */
-	struct field fields[8];
+	struct field fields[12];
 	/* GET only: describe the page's main statement so that the gate reads
 	 * it with the session in one round trip (1), or decline (0) */
 	int (*prefetch)(struct ctx *, struct portal_query *);
@@ -162,7 +175,36 @@ static const struct route routes[PAGE__MAX] = {
 		  .pattern = "/runs/{id}",
 		  .methods = M_GET,
 		  .auth = 1,
-		  .get = page_run_get},
+		  .get = page_run_get,
+		  .fields = {{Q, "result", valid_deploy_result, 0, arg_result},
+			     {Q, "after", valid_id, 0, arg_after}}},
+    /* choosing a deployment (the library's ticked assets or its filter,
+     * and the targets) and queueing it */
+    [PAGE_DEPLOY] = {.name = "deploy",
+		     .pattern = "/deploy",
+		     .methods = M_GET | M_POST,
+		     .auth = 1,
+		     .run = 1,
+		     .get = page_deploy_get,
+		     .post = page_deploy_post,
+		     .fields = {{Q, "asset[]", valid_id, 0, NULL, 1},
+				{Q, "all", valid_confirm, 0, NULL},
+				{F, "all", valid_confirm, 0, NULL},
+				{Q, "q", valid_search, 0, NULL},
+				{Q, "object_type", valid_object_type, 0, arg_object_type},
+				{Q, "source", valid_id, 0, arg_source},
+				{F, "asset[]", valid_id, 0, NULL, 1},
+				{F, "q", valid_search, 0, NULL},
+				{F, "object_type", valid_object_type, 0, arg_object_type},
+				{F, "source", valid_id, 0, arg_source},
+				{F, "portal[]", valid_id, 0, NULL, 1}}},
+    [PAGE_DEPLOYMENTS] = {.name = "deployments",
+			  .pattern = "/deployments",
+			  .methods = M_GET,
+			  .auth = 1,
+			  .get = page_deployments_get,
+			  .fields = {{Q, "portal", valid_id, 0, arg_portal},
+				     {Q, "before", valid_id, 0, arg_before}}},
     [PAGE_ASSETS] = {.name = "assets",
 		     .pattern = "/assets",
 		     .methods = M_GET,
@@ -256,6 +298,22 @@ static int fields_ok(const struct route *rt, const struct req *r, const char **b
 			break;
 		if (f->src == F && r->method != METHOD_POST)
 			continue;
+		if (f->list) {
+			const char *vals[REQ_MAX_FIELDS];
+			size_t n = f->src == Q ? req_query_list(r, f->name, vals, REQ_MAX_FIELDS)
+					       : req_form_list(r, f->name, vals, REQ_MAX_FIELDS);
+
+			for (size_t k = 0; k < n; k++)
+				if (!f->check(vals[k])) {
+					*bad = f->name;
+					return 0;
+				}
+			if (n == 0 && f->required) {
+				*bad = f->name;
+				return 0;
+			}
+			continue;
+		}
 		v = f->src == Q ? req_query(r, f->name) : req_form(r, f->name);
 		if (v == NULL) {
 			if (f->required) {

@@ -121,3 +121,14 @@ int valid_object_type(const char *s)
 			return 1;
 	return 0;
 }
+
+int valid_deploy_result(const char *s)
+{
+	static const char *const results[] = {"created", "updated", "unchanged", "failed",
+					      "pending"};
+
+	for (size_t i = 0; i < sizeof(results) / sizeof(results[0]); i++)
+		if (strcmp(s, results[i]) == 0)
+			return 1;
+	return 0;
+}

@@ -23,6 +23,7 @@ int valid_text(const char *s);	     /* printable UTF-8, at most 500 bytes */
 int valid_local_path(const char *s); /* "/..." and not "//": safe redirect target */
 int valid_confirm(const char *s);    /* "yes" */
 int valid_search(const char *s);     /* printable UTF-8, at most 100 bytes; may be empty */
-int valid_object_type(const char *s); /* "" or contacts | companies | deals | tickets */
+int valid_object_type(const char *s);
+int valid_deploy_result(const char *s); /* created | updated | unchanged | failed | pending */ /* "" or contacts | companies | deals | tickets */
 
 #endif

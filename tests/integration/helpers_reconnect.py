@@ -117,7 +117,17 @@ def snapshot(stack, pid):
         "asset_versions": stack.sql("SELECT v.*, v.definition::text FROM asset_versions v JOIN assets a "
                                     "ON a.id = v.asset_id WHERE a.source_portal_id = %s "
                                     "ORDER BY v.asset_id, v.version", (pid,)),
-        "deployments": stack.sql("SELECT * FROM deployments WHERE portal_id = %s ORDER BY id", (pid,)),
+        "deployments": deploy_history(stack, pid),
+    }
+
+
+def deploy_history(stack, pid):
+    """A portal's deployments: their runs, rows and items, every column."""
+    return {
+        "runs": stack.sql("SELECT * FROM runs WHERE portal_id = %s AND kind = 'deploy' ORDER BY id", (pid,)),
+        "deployments": stack.sql("SELECT * FROM deployments WHERE portal_id = %s ORDER BY run_id", (pid,)),
+        "items": stack.sql("SELECT i.* FROM deployment_items i JOIN deployments d ON d.run_id = i.run_id "
+                           "WHERE d.portal_id = %s ORDER BY i.run_id, i.seq", (pid,)),
     }
 
 
@@ -161,12 +171,27 @@ def seed_history(stack, org, pid):
                 con.execute("INSERT INTO asset_versions (asset_id, version, label, definition) "
                             "VALUES (%s, %s, %s, %s::jsonb)", (aid, v, label + " v%d" % v, definition))
             aids.append(aid)
-        con.execute("INSERT INTO deployments (org_id, portal_id, asset_id, status, detail, finished_at) "
-                    "VALUES (%s, %s, %s, 'succeeded', 'Deployed 3 actions', now() - interval '2 days')",
-                    (oid, pid, aids[0]))
-        con.execute("INSERT INTO deployments (org_id, portal_id, asset_id, status, detail) "
-                    "VALUES (%s, %s, %s, 'failed', 'HubSpot answered 401 EXPIRED_AUTHENTICATION')",
-                    (oid, pid, aids[1]))
+        # two deployments to the portal: one succeeded, one failed at its
+        # first call with HubSpot's answer on its first item
+        for state, result, msg, cat, corr in [
+                ("succeeded", "created", "", "", ""),
+                ("failed", "failed", "Authentication error: HubSpot answered HTTP 401 EXPIRED_AUTHENTICATION.",
+                 "EXPIRED_AUTHENTICATION", "c0ffee00-1111-2222-3333-444455556666")]:
+            run = con.execute(
+                "INSERT INTO runs (org_id, portal_id, kind, state, steps_total, steps_done, items_seen, "
+                "items_new, items_failed, failure_message, failure_category, failure_correlation_id, "
+                "started_at, finished_at) VALUES (%s, %s, 'deploy', %s, 1, 1, 1, %s, %s, %s, %s, %s, "
+                "now() - interval '2 days', now() - interval '2 days') RETURNING id",
+                (oid, pid, state, int(result == "created"), int(result == "failed"), msg, cat, corr)).fetchone()[0]
+            con.execute("INSERT INTO deployments (run_id, org_id, portal_id, target_hub_id, selection, "
+                        "object_types, items_total) VALUES (%s, %s, %s, %s, '1 asset ticked in the library', "
+                        "'{contacts}', 1)", (run, oid, pid, hub))
+            con.execute("INSERT INTO deployment_items (run_id, seq, step, asset_id, asset_version, object_type, "
+                        "kind, name, label, result, sent, message, hs_status, hs_category, hs_correlation_id, "
+                        "done_at) VALUES (%s, 1, 1, %s, 2, 'contacts', 'group', 'lead_nurture_eu', "
+                        "'Lead nurture \u2013 EU', %s, %s, %s, %s, %s, %s, now() - interval '2 days')",
+                        (run, aids[0], result, "create" if result == "created" else "", msg,
+                         401 if cat else 0, cat, corr))
         for kind, msg, corr in [("import", "Imported 3 assets", None),
                                 ("deploy", "Deployment failed: 401", "c0ffee00-1111-2222-3333-444455556666"),
                                 ("audit", "Audit completed", None)]:

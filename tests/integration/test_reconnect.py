@@ -16,6 +16,7 @@ import pytest
 
 from jsclient import Client
 from helpers_reconnect import (ACCESS_RE, REFRESH_RE, REQUIRED, assert_refusal, by_id, connected,
+                               deploy_history,
                                decrypt_tokens, error_message, error_title, flash, grants, hs_email,
                                introspect, log_mark, log_since, make_yellow_sql, make_yellow_worker,
                                next_href, org_portal_count, pg_dump, portal_row, seed_history,
@@ -180,7 +181,8 @@ def test_reconnect_keeps_assets_deployments_activity_and_type(stack):
     seed_history(stack, p.c.org, p.pid)
     make_yellow_worker(stack, p.hub, p.pid)
     before = snapshot(stack, p.pid)
-    assert len(before["assets"]) == 3 and len(before["deployments"]) == 2 and len(before["activity"]) == 5
+    assert len(before["assets"]) == 3 and len(before["deployments"]["deployments"]) == 2
+    assert len(before["deployments"]["items"]) == 2 and len(before["activity"]) == 5
     r = p.c.reconnect(p.pid, p.hub, as_user=p.admin)
     assert r.status_code == 303, error_message(r.text)
     after = snapshot(stack, p.pid)
@@ -555,7 +557,7 @@ def test_disconnect_then_remove(stack):
     p = connected(stack, "config_only")
     seed_history(stack, p.c.org, p.pid)
     assets = stack.sql("SELECT *, definition::text FROM assets WHERE source_portal_id = %s ORDER BY id", (p.pid,))
-    deps = stack.sql("SELECT * FROM deployments WHERE portal_id = %s ORDER BY id", (p.pid,))
+    deps = deploy_history(stack, p.pid)
     (gid, g), = grants(stack, p.hub).items()
     assert g["status"] == "active"
 
@@ -583,7 +585,7 @@ def test_disconnect_then_remove(stack):
     assert stack.sql("SELECT kind FROM activity WHERE portal_id = %s ORDER BY id DESC LIMIT 1",
                      (p.pid,)) == [("disconnected",)]
     assert stack.sql("SELECT *, definition::text FROM assets WHERE source_portal_id = %s ORDER BY id", (p.pid,)) == assets
-    assert stack.sql("SELECT * FROM deployments WHERE portal_id = %s ORDER BY id", (p.pid,)) == deps
+    assert deploy_history(stack, p.pid) == deps
 
     page = p.c.get("/portals/%d/remove" % p.pid)
     assert page.status_code == 200 and 'action="/portals/%d/remove"' % p.pid in page.text
@@ -596,7 +598,7 @@ def test_disconnect_then_remove(stack):
     assert flash(listing) and "removed" in flash(listing)
     assert table_rows(listing) == [] and 'id="empty-state"' in listing
     assert stack.sql("SELECT *, definition::text FROM assets WHERE source_portal_id = %s ORDER BY id", (p.pid,)) == assets
-    assert stack.sql("SELECT * FROM deployments WHERE portal_id = %s ORDER BY id", (p.pid,)) == deps
+    assert deploy_history(stack, p.pid) == deps
     kinds = [k for (k,) in stack.sql("SELECT kind FROM activity WHERE portal_id = %s ORDER BY id", (p.pid,))]
     assert kinds == ["connected", "import", "deploy", "audit", "disconnected", "removed"]
     assert p.c.get("/portals/%d" % p.pid).status_code == 404
