@@ -115,6 +115,18 @@ int db_deploy_targets_max(struct db *db, long long org, int *cap)
 	return 1;
 }
 
+int db_deploy_set_targets_max(struct db *db, long long org, int cap)
+{
+	char o[24], c[24];
+	long n;
+
+	LL(o, org);
+	LL(c, cap);
+	const char *p[] = {o, c};
+	n = db_cmd(db, ST_DEPLOY_SET_TARGETS_MAX, 2, p);
+	return n < 0 ? -1 : n > 0;
+}
+
 int db_deploy_create(struct db *db, long long org, long long portal, long long hub,
 		     long long user, const struct deploy_selection *sel,
 		     const char *selection_words, long long *run, long *items)

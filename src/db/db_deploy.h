@@ -58,6 +58,8 @@ struct deploy_target {
 int db_deploy_targets(struct db *db, long long org, struct deploy_target *out, int max, int *n);
 /* The organisation's cap on targets per deployment.  1 with *cap, or -1. */
 int db_deploy_targets_max(struct db *db, long long org, int *cap);
+/* Set it (1..1000).  1, 0 no such organisation, -1. */
+int db_deploy_set_targets_max(struct db *db, long long org, int cap);
 
 /*
  * Queue the deployment of sel to portal (of org), started by user: one run

@@ -514,6 +514,8 @@ static const struct {
 			   "id LIMIT $2::int"},
     [ST_DEPLOY_TARGETS_MAX] = {"deploy_targets_max",
 			       "SELECT deploy_targets_max FROM organisations WHERE id = $1"},
+    [ST_DEPLOY_SET_TARGETS_MAX] = {"deploy_set_targets_max",
+				   "UPDATE organisations SET deploy_targets_max = $2::int WHERE id = $1"},
     [ST_DEPLOY_CREATE] = {"deploy_create",
 			  "WITH r AS (INSERT INTO runs (org_id, portal_id, kind, started_by) VALUES "
 			  "($1, $2, 'deploy', NULLIF($4, '')::bigint) RETURNING id) INSERT INTO "

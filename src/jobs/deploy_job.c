@@ -15,6 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A batch stops growing past this much definition text: HubSpot documents
+ * no body limit for batch create, the simulator (like most HTTP servers)
+ * refuses bodies over 1 MiB. */
+#define BATCH_BODY_SOFT_MAX (256 * 1024)
+
 /* One step being worked. */
 struct dwork {
 	struct db *db;
@@ -500,8 +505,13 @@ static int create_properties(struct dwork *w, struct item *items, int n, enum ru
 		enum runcall_result rr;
 		size_t k = 0;
 
-		for (; i < n && k < HS_BATCH_MAX; i++)
+		size_t bytes = 0;
+
+		/* at most HS_BATCH_MAX inputs, and a body well under a megabyte
+		 * (enumerations with long option lists are large) */
+		for (; i < n && k < HS_BATCH_MAX && bytes < BATCH_BODY_SOFT_MAX; i++)
 			if (!items[i].is_group && items[i].plan.action == DEPLOY_CREATE) {
+				bytes += strlen(items[i].w->definition);
 				defs[k] = items[i].w->definition;
 				seqs[k] = items[i].w->seq;
 				k++;

@@ -15,6 +15,7 @@
 #include "crypt.h"
 #include "db_admin.h"
 #include "db_portal.h"
+#include "db_deploy.h"
 #include "db_user.h"
 #include "role.h"
 #include "log.h"
@@ -29,6 +30,8 @@ static void usage(void)
 {
 	fputs("usage: jetstack-admin migrate\n"
 	      "       jetstack-admin org create NAME\n"
+	      "       jetstack-admin org deploy-targets NAME N   (cap on target portals per "
+	      "deployment, 1..1000; default 25)\n"
 	      "       jetstack-admin user create --org ORG --email EMAIL --role ROLE "
 	      "(password on stdin)\n"
 	      "       jetstack-admin user role --org ORG --email EMAIL --role ROLE\n"
@@ -200,6 +203,26 @@ int main(int argc, char **argv)
 		} else {
 			fputs("jetstack-admin: database error\n", stderr);
 			rc = 1;
+		}
+	} else if (argc == 5 && strcmp(argv[1], "org") == 0 &&
+		   strcmp(argv[2], "deploy-targets") == 0) {
+		long long id;
+		char *end;
+		long cap = strtol(argv[4], &end, 10);
+		int k;
+
+		if (*argv[4] == '\0' || *end != '\0' || cap < 1 || cap > 1000) {
+			fputs("jetstack-admin: the cap must be a number from 1 to 1000\n", stderr);
+		} else if ((k = db_org_find(&db, argv[3], &id)) <= 0) {
+			if (k == 0)
+				fprintf(stderr, "jetstack-admin: no organisation \"%s\"\n", argv[3]);
+			else
+				fputs("jetstack-admin: database error\n", stderr);
+		} else if (db_deploy_set_targets_max(&db, id, (int)cap) == 1) {
+			printf("organisation %s deploys to at most %ld portals at once\n", argv[3], cap);
+			rc = 0;
+		} else {
+			fputs("jetstack-admin: database error\n", stderr);
 		}
 	} else if (argc >= 3 && strcmp(argv[1], "user") == 0) {
 		if (parse_opts(argc, argv, 3, &o) < 0) {

@@ -273,7 +273,9 @@ def test_refusals_audit_only_viewer_other_org_and_caps(stack):
     assert c.post("/deploy", {"csrf": c.csrf("/assets"), "portal[]": str(tpid)}).status_code == 400
     assert c.post("/deploy", {"csrf": c.csrf("/assets"), "all": "yes"}).status_code == 400
     # the organisation's cap on targets
-    stack.sql("UPDATE organisations SET deploy_targets_max = 1 WHERE id = %s", (stack.org_id(c.org),))
+    bad = stack.admin("org", "deploy-targets", c.org, "0", check=False)
+    assert bad.returncode != 0 and "from 1 to 1000" in bad.stderr
+    assert "organisation" in stack.admin("org", "deploy-targets", c.org, "1").stdout
     h2, p2, _ = stack.connect_portal(c, "config_only")
     r = deploy(c, [tpid, p2], expect=400)
     assert "at most 1 portals" in r.text
@@ -323,3 +325,29 @@ def test_a_killed_worker_leaves_a_deployment_another_resumes_without_creating_tw
     assert sorted(creates) == sorted(["/crm/properties/2026-03/%s/%s" % (ot, k)
                                       for ot in ("contacts", "companies", "deals", "tickets")
                                       for k in ("groups", "batch/create")]), creates
+
+
+def test_a_portal_that_turns_yellow_during_a_deployment_stops_it_before_its_next_write(stack):
+    c = stack.client()
+    src, _ = library(stack, c)
+    thub, tpid, _ = stack.connect_portal(c, "config_only")
+    # the read of the target's properties takes 3 s: meanwhile another worker
+    # finds the refresh token refused and the portal turns yellow
+    stack.sim("POST", "/_sim/faults", {"endpoint": "properties", "latency_ms": 3000, "count": 1})
+    mark = log_mark(stack)
+    run = deploy(c, [tpid])
+    with stack.worker_proc(env={"JETSTACK_WORKER_CONCURRENCY": "1", "JETSTACK_WORKER_POLL_SECONDS": "1"}):
+        assert wait_until(lambda: [e for e in crm_calls(stack, mark) if e["endpoint"] == "groups"], timeout=20)
+        stack.sql("UPDATE portals SET status = 'needs_reconnection', status_reason_code = 'refresh_rejected', "
+                  "status_reason = 'HubSpot rejected the refresh token (BAD_REFRESH_TOKEN).', "
+                  "status_changed_at = now() WHERE id = %s", (tpid,))
+        assert wait_until(lambda: run_row(stack, run)["state"] == "failed", timeout=30), run_row(stack, run)
+    r = run_row(stack, run)
+    assert r["failure_code"] == "auth" and "Needs Reconnection" in r["failure_message"], r
+    calls = crm_calls(stack, mark)
+    assert [e["method"] for e in calls] == ["GET", "GET"], calls  # the reads, then no write
+    got = stack.sql("SELECT seq, name, result, message FROM deployment_items WHERE run_id = %s ORDER BY seq", (run,))
+    assert got[0][2] == "failed" and got[0][3].startswith("Stopped before this item"), got
+    assert [g[2] for g in got[1:]] == ["pending", "pending"], got
+    page = c.get("/runs/%d" % run).text
+    assert "Not attempted" in page and "Stopped before this item" in page
