@@ -1,12 +1,25 @@
 #!/usr/bin/python3
-"""Demo data for `make run` in simulator mode: connects the simulator's demo
-portals through the product's real OAuth flow (as the demo owner, choosing
-each portal on the simulator's HubSpot screen and clicking Connect app),
-then has HubSpot reject the refresh tokens of two portals and uninstalls the app from one,
-so that the worker's next pass shows all three statuses."""
+"""Demo data for `make run` in simulator mode, in phases run.sh calls in turn.
+
+connect  connects the simulator's demo portals through the product's real
+         OAuth flow (as the demo owner, choosing each portal on the
+         simulator's HubSpot screen and clicking Connect app), then has
+         HubSpot reject the refresh tokens of two portals and uninstalls the
+         app from one, so that the worker's next pass shows all three statuses.
+imports  imports two Connected portals into the asset library, and tries the
+         yellow one (fails at once).
+deploy   once the imports have finished: deploys Acme's contact properties
+         to Wayne (made to hold one of them with another type and one with
+         fewer options: created, updated, unchanged and failed items) and to
+         a yellow portal (fails at its first HubSpot call).
+
+Everything goes through the product's HTTP pages as the demo owner, and
+through the simulator's control API for HubSpot's side."""
 import json
+import re
 import sys
 import os
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
 import requests  # noqa: E402
@@ -16,23 +29,95 @@ base, sim, email, password = sys.argv[1:5]
 phase = sys.argv[5] if len(sys.argv) > 5 else "connect"
 c = Client(base)
 c.login(email, password)
+
+
+def portals():
+    """{hub id: (portal id, status)} of the organisation's portals."""
+    out = {}
+    for row in c.get("/portals?sort=name").text.split('<tr id="portal-')[1:]:
+        pid = int(row.split('"', 1)[0])
+        status = re.search(r'data-status="([a-z_]+)"', row).group(1)
+        for hub in hubs:
+            if ">%d<" % hub in row:
+                out[hub] = (pid, status)
+    return out
+
+
+def sim_props(hub, object_type="contacts"):
+    r = requests.get(sim + "/_sim/portals/%d/properties?object_type=%s" % (hub, object_type), timeout=10)
+    r.raise_for_status()
+    return {p["name"]: p for p in r.json()["objects"][object_type]["properties"]}
+
+
+def definition(p, **change):
+    """A property as the simulator's control API takes it."""
+    d = {k: p[k] for k in ("name", "label", "type", "fieldType", "groupName", "description") if k in p}
+    if p.get("options") and p["type"] in ("enumeration", "bool"):
+        d["options"] = [{k: o[k] for k in ("label", "value", "displayOrder", "hidden") if k in o}
+                        for o in p["options"]]
+    d.update(change)
+    return d
+
+
+types = ["config_audit", "config_only", "audit_only", "config_audit", "config_only", "config_audit"]
+hubs = [20001001, 20001002, 20001003, 20001004, 20001005, 20001006]
+IMPORTED = (20001001, 20001006, 20001002)
+SOURCE, TARGET, YELLOW = 20001001, 20001006, (20001004, 20001002)
+
+if phase == "deploy":
+    # wait for the imports (the running worker takes them) to have finished
+    ids = portals()
+    deadline = time.time() + 120
+    while True:
+        busy = [hub for hub in IMPORTED if hub in ids and
+                re.search(r'<tr id="run-row-\d+">.*?class="indicator run-(queued|running)"',
+                          c.get("/portals/%d" % ids[hub][0]).text)]
+        if not busy:
+            break
+        if time.time() > deadline:
+            sys.exit("demo: the imports of %s have not finished" % busy)
+        time.sleep(0.5)
+    # HubSpot's side of the target (Wayne, Connected, Config + Audit): one of
+    # Acme's text properties exists there as a number (a type is never
+    # changed: failed) and one of its enumerations with fewer options
+    # (updated: the options become the union)
+    src, tgt = sim_props(SOURCE), sim_props(TARGET)
+    text = next(n for n, p in sorted(src.items()) if p["type"] == "string" and p["fieldType"] == "text")
+    enum = next(n for n, p in sorted(src.items()) if p["type"] == "enumeration" and len(p["options"]) >= 3)
+    group = next(iter(sorted(p["groupName"] for p in tgt.values())))
+    base = {n: tgt.get(n) or dict(src[n], groupName=group) for n in (text, enum)}
+    r = requests.post(sim + "/_sim/portals/%d/properties" % TARGET, timeout=10, json={
+        "object_type": "contacts", "replace": False, "groups": [],
+        "properties": [definition(base[text], type="number", fieldType="number", options=[]),
+                       definition(base[enum], options=definition(src[enum])["options"][:2])]})
+    r.raise_for_status()
+    # Acme's contact properties (and their groups), to Wayne and to the
+    # yellow portal, one deployment each
+    selection = {"all": "yes", "q": "", "object_type": "contacts", "source": str(SOURCE)}
+    targets = [ids[TARGET][0]] + [ids[h][0] for h in YELLOW
+                                  if h in ids and ids[h][1] == "needs_reconnection"][:1]
+    page = c.get("/deploy?all=yes&q=&object_type=contacts&source=%d" % SOURCE).text
+    runs = []
+    for pid in targets:
+        if 'id="target-%d"' % pid not in page:
+            sys.exit("demo: portal %d is not offered as a deployment target" % pid)
+        r = c.post("/deploy", dict(selection, csrf=c.csrf("/assets"), **{"portal[]": str(pid)}))
+        if r.status_code != 303:
+            sys.exit("demo: deploying to portal %d failed: %d" % (pid, r.status_code))
+        runs.append(r.headers["Location"])
+    print(json.dumps({"deployments": runs, "type_conflict": text, "fewer_options": enum}))
+    sys.exit(0)
+
 if phase == "imports":
     # after the worker's pass: import two Connected portals' configuration
     # into the asset library, and try the yellow one (fails at once, no
     # HubSpot call)
-    ids = {}
-    for row in c.get("/portals?sort=name").text.split('<tr id="portal-')[1:]:
-        pid = int(row.split('"', 1)[0])
-        for hub in (20001001, 20001006, 20001002):
-            if ">%d<" % hub in row:
-                ids[hub] = pid
-    for hub in (20001001, 20001006, 20001002):
+    ids = {hub: pid for hub, (pid, _) in portals().items() if hub in IMPORTED}
+    for hub in IMPORTED:
         if hub in ids:
             c.post("/portals/%d/imports" % ids[hub], {"csrf": c.csrf("/portals/%d" % ids[hub])})
     print(json.dumps({"imports": len(ids)}))
     sys.exit(0)
-types = ["config_audit", "config_only", "audit_only", "config_audit", "config_only", "config_audit"]
-hubs = [20001001, 20001002, 20001003, 20001004, 20001005, 20001006]
 for hub, t in zip(hubs, types):
     r = c.connect(hub, t)
     if r.status_code != 303:

@@ -19,6 +19,8 @@ CREATE TABLE deployments (
 	stop_step integer
 );
 CREATE INDEX deployments_portal ON deployments (portal_id, run_id DESC);
+-- Client Accounts shows each portal's last deployment
+CREATE INDEX runs_portal_deploy ON runs (portal_id, id DESC) WHERE kind = 'deploy';
 
 CREATE TABLE deployment_items (
 	run_id bigint NOT NULL REFERENCES deployments (run_id) ON DELETE CASCADE,

@@ -47,6 +47,8 @@ struct portal_list_row {
 	const char *name, *hub_domain, *conn_type, *status, *reason;
 	const char *connected_by, *hs_user_email;
 	long long last_connected, last_refreshed, next_check;
+	long long last_deploy;		/* the newest deployment to it; 0 none */
+	const char *last_deploy_state; /* its run state; "" none */
 };
 
 struct portal_page {

@@ -16,7 +16,8 @@
 #define LIST_COLS                                                                                  \
 	"p.id, p.hub_id, p.name, p.hub_domain, p.connection_type, p.status, p.status_reason, "     \
 	"p.last_connected_at, p.connected_by_email, p.hs_user_email, p.last_refreshed_at, "        \
-	"p.next_check_at"
+	"p.next_check_at, coalesce(d.id, 0) AS last_deploy, coalesce(d.state, '') AS "            \
+	"last_deploy_state"
 
 /* The organisation's portals ($1; for the Client Accounts page it comes
  * from the session token's signed grant, see auth_load_with). */
@@ -44,7 +45,8 @@
 #define LIST_ORG "$1"
 
 #define PORTAL_FROM                                                                                \
-	" FROM portals p "                                                                         \
+	" FROM portals p LEFT JOIN LATERAL (SELECT r.id, r.state FROM runs r WHERE r.portal_id "   \
+	"= p.id AND r.kind = 'deploy' ORDER BY r.id DESC LIMIT 1) d ON true "                     \
 	"WHERE p.org_id = " LIST_ORG " AND p.removed_at IS NULL "
 
 /* The sort key of the portal with id $2 (the last row shown), read inside

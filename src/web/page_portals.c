@@ -98,6 +98,8 @@ enum {
 	RV_CAN_MANAGE,
 	RV_CAN_RECONNECT,
 	RV_IS_CONNECTED,
+	RV_LAST_DEPLOY,
+	RV_LAST_DEPLOY_LABEL,
 	RV__COUNT
 };
 
@@ -119,6 +121,8 @@ static const char *const rv_keys[RV__COUNT] = {
     [RV_CAN_MANAGE] = "can_manage",
     [RV_CAN_RECONNECT] = "can_reconnect",
     [RV_IS_CONNECTED] = "is_connected",
+    [RV_LAST_DEPLOY] = "last_deploy",
+    [RV_LAST_DEPLOY_LABEL] = "last_deploy_label",
 };
 
 /* Row i of the block from a Client Accounts row; its formatted numbers
@@ -126,11 +130,11 @@ static const char *const rv_keys[RV__COUNT] = {
 static void row_fill(struct view_rows *v, int i, const struct portal_list_row *p, int can_manage)
 {
 	char *sc = view_rows_scratch(v, i), *id = sc, *hub = sc + 24, *lc = sc + 48,
-	     *lr = sc + 80, *nc = sc + 112;
+	     *lr = sc + 80, *nc = sc + 112, *ld = sc + 144;
 	const char *label, *cls;
 	int connected = page_status_text(p->status, &label, &cls);
 
-	_Static_assert(VIEW_ROWS_SCRATCH >= 144, "room for two ids and three times");
+	_Static_assert(VIEW_ROWS_SCRATCH >= 168, "room for three ids and three times");
 	page_int(p->id, id, 24);
 	page_int(p->hub_id, hub, 24);
 	page_time(p->last_connected, lc, 32);
@@ -153,6 +157,11 @@ static void row_fill(struct view_rows *v, int i, const struct portal_list_row *p
 	view_rows_bool(v, i, RV_CAN_MANAGE, can_manage);
 	view_rows_bool(v, i, RV_CAN_RECONNECT, !connected);
 	view_rows_bool(v, i, RV_IS_CONNECTED, connected);
+	ld[0] = '\0';
+	if (p->last_deploy > 0)
+		page_int(p->last_deploy, ld, 24);
+	view_rows_text(v, i, RV_LAST_DEPLOY, ld);
+	view_rows_text(v, i, RV_LAST_DEPLOY_LABEL, page_run_state_label(p->last_deploy_state));
 }
 
 _Static_assert(SORT_NAME == 0 && SORT_STATUS == 1 && SORT_LAST == 2 && VALID_SORTS == 3,

@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *run_state_label(const char *state)
+const char *page_run_state_label(const char *state)
 {
 	static const struct {
 		const char *key, *label, *cls;
@@ -61,7 +61,7 @@ cJSON *page_run_view(const struct run_row *r)
 	cJSON_AddStringToObject(o, "id", buf);
 	cJSON_AddStringToObject(o, "kind", r->kind);
 	cJSON_AddStringToObject(o, "state", r->state);
-	cJSON_AddStringToObject(o, "state_label", run_state_label(r->state));
+	cJSON_AddStringToObject(o, "state_label", page_run_state_label(r->state));
 	cJSON_AddBoolToObject(o, "active", run_active(r));
 	cJSON_AddBoolToObject(o, "failed", strcmp(r->state, "failed") == 0);
 	snprintf(buf, sizeof(buf), "%d of %d object types", r->steps_done, r->steps_total);

@@ -51,6 +51,8 @@ int page_portal_remove_post(struct ctx *c);
 struct run_row;
 /* A run as the templates show it (caller cJSON_Delete()s). */
 cJSON *page_run_view(const struct run_row *r);
+/* A run state's label ("Partly failed"); "" for "". */
+const char *page_run_state_label(const char *state);
 int page_import_post(struct ctx *c);
 int page_run_get(struct ctx *c);
 /* page_deploy.c */

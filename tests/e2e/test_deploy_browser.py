@@ -5,7 +5,6 @@ has finished; a deployment with mixed results filtered to its failures; and
 a deployment to a yellow portal, which fails at its first HubSpot call with
 a Reconnect button.  Screenshots go to tests/output/deploy-*.png."""
 import os
-import secrets
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -46,7 +45,7 @@ def target_props(stack, hub):
 def library(stack, c):
     """A source portal with a group and three custom contact properties,
     imported into the organisation's library through the product."""
-    hub, pid, _ = stack.connect_portal(c, "config_only", name="Source %s" % secrets.token_hex(3))
+    hub, pid, _ = stack.connect_portal(c, "config_only")
     set_schema(stack, hub, [tier(), detail(), RENEWAL])
     r = c.post("/portals/%d/imports" % pid, {"csrf": c.csrf("/portals/%d" % pid)})
     assert r.status_code == 303, r.status_code
@@ -70,6 +69,12 @@ def item_results(d):
     return out
 
 
+def fits_the_window(d):
+    """The page does not scroll sideways at 1280 pixels."""
+    return d.execute_script("return document.documentElement.scrollWidth <= "
+                            "document.documentElement.clientWidth")
+
+
 def run_id(d):
     return int(d.current_url.split("/runs/", 1)[1].split("?", 1)[0])
 
@@ -78,7 +83,7 @@ def test_deploy_ticked_assets_and_the_page_follows_it(browser, stack, output_dir
     d = browser
     c = stack.client()
     library(stack, c)
-    thub, tpid, _ = stack.connect_portal(c, "config_audit", name="Target %s" % secrets.token_hex(3))
+    thub, tpid, _ = stack.connect_portal(c, "config_audit")
     sign_in(d, stack, c.email, c.password)
 
     # the library: tick two properties
@@ -96,6 +101,7 @@ def test_deploy_ticked_assets_and_the_page_follows_it(browser, stack, output_dir
     target = d.find_element(By.ID, "target-%d" % tpid)
     target.click()
     assert target.is_selected()
+    assert fits_the_window(d)
     d.save_screenshot(os.path.join(output_dir, "deploy-2-form.png"))
     d.find_element(By.ID, "deploy-submit").click()
 
@@ -140,9 +146,8 @@ def test_mixed_results_filtered_and_a_yellow_target_failing_at_its_first_call(br
     d = browser
     c = stack.client()
     library(stack, c)
-    mixed_name, yellow_name = "Mixed %s" % secrets.token_hex(3), "Yellow %s" % secrets.token_hex(3)
-    mhub, mpid, _ = stack.connect_portal(c, "config_only", name=mixed_name)
-    yhub, ypid, _ = stack.connect_portal(c, "config_audit", name=yellow_name)
+    mhub, mpid, _ = stack.connect_portal(c, "config_only")
+    yhub, ypid, _ = stack.connect_portal(c, "config_audit")
     stack.make_yellow(yhub, ypid)
     # the target already has the tier with other options, and the detail as a number
     set_schema(stack, mhub, [tier("Contract tier", ("Gold", "Platinum")), detail("number", "number")])
@@ -165,17 +170,18 @@ def test_mixed_results_filtered_and_a_yellow_target_failing_at_its_first_call(br
 
     stack.worker_once()
     d.get(stack.base + "/deployments")
-    rows = {}
+    rows = {}  # portal id -> (deployment id, row text)
     for row in wait_id(d, "deployments").find_elements(By.CSS_SELECTOR, "tbody tr[id^=deploy-row-]"):
-        rows[row.find_elements(By.TAG_NAME, "td")[1].text] = (int(row.get_attribute("id").rsplit("-", 1)[1]),
-                                                              row.text)
-    assert set(rows) == {mixed_name, yellow_name}, rows
-    assert "Partly failed" in rows[mixed_name][1], rows
-    assert "Failed" in rows[yellow_name][1] and "Partly" not in rows[yellow_name][1], rows
+        to = row.find_elements(By.TAG_NAME, "td")[1].find_element(By.TAG_NAME, "a")
+        rows[int(to.get_attribute("pathname").rsplit("/", 1)[1])] = (
+            int(row.get_attribute("id").rsplit("-", 1)[1]), row.text)
+    assert set(rows) == {mpid, ypid}, rows
+    assert "Partly failed" in rows[mpid][1], rows
+    assert "Failed" in rows[ypid][1] and "Partly" not in rows[ypid][1], rows
     d.save_screenshot(os.path.join(output_dir, "deploy-5-deployments.png"))
 
     # the mixed one: created, updated, unchanged and failed; filtered to Failed
-    d.find_element(By.CSS_SELECTOR, "#deploy-row-%d a[href='/runs/%d']" % ((rows[mixed_name][0],) * 2)).click()
+    d.find_element(By.CSS_SELECTOR, "#deploy-row-%d a[href='/runs/%d']" % ((rows[mpid][0],) * 2)).click()
     wait_id(d, "deploy-items")
     assert d.find_element(By.ID, "run-state").text == "Partly failed"
     assert item_results(d) == {"agency_info": "Unchanged", "contract_tier": "Updated",
@@ -190,6 +196,7 @@ def test_mixed_results_filtered_and_a_yellow_target_failing_at_its_first_call(br
     assert item_results(d) == {"lead_source_detail": "Failed"}
     failed_row = d.find_element(By.CSS_SELECTOR, "#deploy-items tbody tr[id^=item-]")
     assert "never changes a property's type" in failed_row.text, failed_row.text
+    assert fits_the_window(d)
     d.save_screenshot(os.path.join(output_dir, "deploy-6-mixed-failed-filter.png"))
     _, props = target_props(stack, mhub)
     assert props["lead_source_detail"]["type"] == "number"  # never changed
@@ -197,7 +204,7 @@ def test_mixed_results_filtered_and_a_yellow_target_failing_at_its_first_call(br
     assert "renewal_date" in props
 
     # the yellow one: failed at its first call, the rest not attempted, Reconnect offered
-    d.get(stack.base + "/runs/%d" % rows[yellow_name][0])
+    d.get(stack.base + "/runs/%d" % rows[ypid][0])
     failure = wait_id(d, "run-failure")
     assert d.find_element(By.ID, "run-state").text == "Failed"
     assert "Needs Reconnection" in failure.text and "first call" in failure.text, failure.text

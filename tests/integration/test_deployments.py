@@ -147,6 +147,9 @@ def test_deploy_creates_items_and_a_second_deployment_is_all_unchanged(stack):
     assert "Created" in page and 'data-follow' not in page
     kinds = [k for (k,) in stack.sql("SELECT kind FROM activity WHERE portal_id = %s ORDER BY id", (tpid,))]
     assert kinds[-2:] == ["deploy_started", "deploy_finished"], kinds
+    # Client Accounts: the portal's last deployment and its result, in its row
+    row = c.get("/portals").text.split('<tr id="portal-%d"' % tpid)[1].split("</tr>")[0]
+    assert '<a href="/runs/%d">Last deployment: Succeeded</a>' % run in row, row
 
     # deploy the same again: nothing written, every item unchanged
     mark = log_mark(stack)
