@@ -69,9 +69,9 @@ if phase == "deploy":
     ids = portals()
     deadline = time.time() + 120
     while True:
-        busy = [hub for hub in IMPORTED if hub in ids and
-                re.search(r'<tr id="run-row-\d+">.*?class="indicator run-(queued|running)"',
-                          c.get("/portals/%d" % ids[hub][0]).text)]
+        busy = [hub for hub in IMPORTED if hub in ids and re.search(
+            r'class="indicator run-(queued|running)"',  # in the portal page's imports table
+            c.get("/portals/%d" % ids[hub][0]).text.split('id="runs"')[1].split('id="deploys"')[0])]
         if not busy:
             break
         if time.time() > deadline:

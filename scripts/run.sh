@@ -98,6 +98,11 @@ if [ -n "$SIM" ]; then
 	# one on the yellow portal, which fails at once
 	/usr/bin/python3 "$ROOT/scripts/demo_seed.py" "http://127.0.0.1:$HTTP_PORT" "$SIM" \
 		owner@demo.example "$DEMO_PASSWORD" imports >/dev/null || true
+	# once they have finished, deployments of Acme's contact properties: to
+	# Wayne (created, updated, unchanged and failed items) and to a yellow
+	# portal, which fails at its first HubSpot call
+	/usr/bin/python3 "$ROOT/scripts/demo_seed.py" "http://127.0.0.1:$HTTP_PORT" "$SIM" \
+		owner@demo.example "$DEMO_PASSWORD" deploy >/dev/null || true
 fi
 t1=$(date +%s.%N)
 
