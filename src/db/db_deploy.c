@@ -352,7 +352,8 @@ int db_deploy_record(struct db *db, long long run, const struct deploy_result *r
 	const char **p = calloc((size_t)(n > 0 ? n : 1) * NP, sizeof(*p));
 	char (*num)[3][24] = malloc((size_t)(n > 0 ? n : 1) * sizeof(*num));
 	PGresult **out = malloc((size_t)(n > 0 ? n : 1) * sizeof(*out));
-	int result = -1;
+	long counts[5] = {0, 0, 0, 0, 0}; /* seen, created, updated, unchanged, failed */
+	int result = -1, own_tx;
 
 	if (n == 0) {
 		result = 1;
@@ -377,11 +378,40 @@ int db_deploy_record(struct db *db, long long run, const struct deploy_result *r
 		q[7] = x->hs_message ? x->hs_message : "";
 		q[8] = x->hs_correlation_id ? x->hs_correlation_id : "";
 	}
-	if (db_run_many(db, ST_DEPLOY_RECORD, n, NP, p, out) < 0)
+	own_tx = !db->in_tx;
+	if (own_tx && db_begin(db) < 0)
 		goto done;
-	for (int k = 0; k < n; k++)
+	if (db_run_many(db, ST_DEPLOY_RECORD, n, NP, p, out) < 0)
+		goto rollback;
+	for (int k = 0; k < n; k++) {
+		if (PQntuples(out[k]) == 1) {
+			const char *r = PQgetvalue(out[k], 0, 0);
+
+			counts[0]++;
+			counts[1] += strcmp(r, "created") == 0;
+			counts[2] += strcmp(r, "updated") == 0;
+			counts[3] += strcmp(r, "unchanged") == 0;
+			counts[4] += strcmp(r, "failed") == 0;
+		}
 		PQclear(out[k]);
+	}
+	{
+		char v[6][24];
+
+		LL(v[0], run);
+		for (int k = 0; k < 5; k++)
+			LL(v[k + 1], counts[k]);
+		const char *cp[] = {v[0], v[1], v[2], v[3], v[4], v[5]};
+		if (db_cmd(db, ST_DEPLOY_COUNT, 6, cp) < 0)
+			goto rollback;
+	}
+	if (own_tx && db_commit(db) < 0)
+		goto rollback;
 	result = 1;
+	goto done;
+rollback:
+	if (own_tx)
+		db_rollback(db);
 done:
 	free(p);
 	free(num);

@@ -137,8 +137,9 @@ struct deploy_result {
 	int hs_status;
 	const char *hs_category, *hs_message, *hs_correlation_id;
 };
-/* Record n results (an item already settled keeps its first result) and
- * count them on the run, in one round trip.  1 or -1. */
+/* Record n results (an item already settled keeps its first result) in
+ * one round trip, and count them on the run in a second, in one
+ * transaction (the caller's when one is open).  1 or -1. */
 int db_deploy_record(struct db *db, long long run, const struct deploy_result *r, int n);
 
 /* The job of step asks to be the one that stops the deployment (its portal

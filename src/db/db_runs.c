@@ -140,6 +140,18 @@ int db_runs_step(struct db *db, long long id, int step, long seen, long new_, lo
 	return (int)n;
 }
 
+int db_runs_add_calls(struct db *db, long long id, long n)
+{
+	char i[24], c[24];
+
+	if (n <= 0)
+		return 1;
+	LL(i, id);
+	LL(c, n);
+	const char *p[] = {i, c};
+	return db_cmd(db, ST_RUN_ADD_CALLS, 2, p) < 0 ? -1 : 1;
+}
+
 int db_runs_finish(struct db *db, long long id, const char *state, const char *code,
 		   const char *message, const char *category, const char *correlation_id)
 {

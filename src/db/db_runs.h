@@ -46,6 +46,9 @@ int db_runs_start(struct db *db, long long id);
  * step, or the run already finished), -1 error. */
 int db_runs_step(struct db *db, long long id, int step, long seen, long new_, long changed,
 		 long unchanged, long gone, long calls);
+/* Count n HubSpot calls on the run (every job adds its own, whatever came
+ * of it).  1 or -1. */
+int db_runs_add_calls(struct db *db, long long id, long n);
 /* Finish a run: state and (for failures) why.  1, 0 already finished. */
 int db_runs_finish(struct db *db, long long id, const char *state, const char *code,
 		   const char *message, const char *category, const char *correlation_id);

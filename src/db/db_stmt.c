@@ -377,6 +377,8 @@ static const struct {
 		     "$7::int, hs_calls = hs_calls + $8::int WHERE id = $1 AND steps_mask & (1 << "
 		     "($2::int - 1)) = 0 AND finished_at IS NULL RETURNING steps_done >= steps_total "
 		     "AS last"},
+    [ST_RUN_ADD_CALLS] = {"run_add_calls",
+			  "UPDATE runs SET hs_calls = hs_calls + $2::int WHERE id = $1"},
     [ST_RUN_FINISH] = {"run_finish",
 		       "UPDATE runs SET state = $2, failure_code = $3, failure_message = $4, "
 		       "failure_category = $5, failure_correlation_id = $6, finished_at = now(), "
@@ -570,21 +572,85 @@ static const struct {
 			     "ANY($2::int[]) AND result = 'pending'"},
     /* an item's first result, counted on its run */
     [ST_DEPLOY_RECORD] = {"deploy_record",
-			  "WITH u AS (UPDATE deployment_items SET result = $3, changed = $4, message "
-			  "= $5, hs_status = $6::int, hs_category = $7, hs_message = $8, "
+			  "UPDATE deployment_items SET result = $3, changed = $4, message = $5, "
+			  "hs_status = $6::int, hs_category = $7, hs_message = $8, "
 			  "hs_correlation_id = $9, done_at = now() WHERE run_id = $1 AND seq = "
-			  "$2::int AND result = 'pending' RETURNING result) UPDATE runs r SET "
-			  "items_seen = items_seen + 1, items_new = items_new + (u.result = "
-			  "'created')::int, items_changed = items_changed + (u.result = "
-			  "'updated')::int, items_unchanged = items_unchanged + (u.result = "
-			  "'unchanged')::int, items_failed = items_failed + (u.result = "
-			  "'failed')::int FROM u WHERE r.id = $1"},
+			  "$2::int AND result = 'pending' RETURNING result"},
+    /* the results just recorded, counted on the run once per round */
+    [ST_DEPLOY_COUNT] = {"deploy_count",
+			 "UPDATE runs SET items_seen = items_seen + $2::int, items_new = items_new + "
+			 "$3::int, items_changed = items_changed + $4::int, items_unchanged = "
+			 "items_unchanged + $5::int, items_failed = items_failed + $6::int WHERE id = "
+			 "$1"},
     [ST_DEPLOY_CLAIM_STOP] = {"deploy_claim_stop",
 			      "UPDATE deployments SET stop_step = $2::int WHERE run_id = $1 AND "
 			      "(stop_step IS NULL OR stop_step = $2::int) RETURNING run_id"},
     [ST_DEPLOY_FIRST_PENDING] = {"deploy_first_pending",
 				 "SELECT seq FROM deployment_items WHERE run_id = $1 AND result = "
 				 "'pending' AND ($2::int = 0 OR step = $2::int) ORDER BY seq LIMIT 1"},
+
+    /* audits: the run with its one job, and the audit's row */
+    [ST_AUDIT_CREATE] = {"audit_create",
+			 "WITH r AS (INSERT INTO runs (org_id, portal_id, kind, started_by, "
+			 "steps_total) VALUES ($1, $2, 'audit', NULLIF($4, '')::bigint, 1) RETURNING "
+			 "id), a AS (INSERT INTO audits (run_id, org_id, portal_id, hub_id, "
+			 "super_admin_limit) SELECT r.id, $1, $2, $3, o.super_admin_limit FROM r, "
+			 "organisations o WHERE o.id = $1), j AS (INSERT INTO jobs (kind, portal_id, "
+			 "run_id, step) SELECT 'audit', $2, r.id, 1 FROM r) SELECT id FROM r"},
+    [ST_AUDIT_LIMIT] = {"audit_limit", "SELECT super_admin_limit FROM organisations WHERE id = $1"},
+    [ST_AUDIT_SET_LIMIT] = {"audit_set_limit",
+			    "UPDATE organisations SET super_admin_limit = $2::int WHERE id = $1"},
+    [ST_AUDIT_RUN_LIMIT] = {"audit_run_limit",
+			    "SELECT super_admin_limit FROM audits WHERE run_id = $1"},
+    [ST_AUDIT_MARK_READ] = {"audit_mark_read",
+			    "UPDATE audits SET read_object_types = read_object_types || $2::text "
+			    "WHERE run_id = $1 AND NOT ($2 = ANY(read_object_types))"},
+    [ST_AUDIT_MARK_USERS] = {"audit_mark_users",
+			     "UPDATE audits SET users_read = $2::int WHERE run_id = $1"},
+    [ST_AUDIT_FINDING_ADD] = {"audit_finding_add",
+			      "INSERT INTO audit_findings (run_id, seq, rule, severity, "
+			      "severity_rank, object_type, object_key, object_label, detail) VALUES "
+			      "($1, $2::int, $3, $4, $5::int, $6, $7, $8, $9) ON CONFLICT DO NOTHING"},
+    /* new and resolved against the portal's previous completed audit */
+    [ST_AUDIT_COMPLETE] =
+	{"audit_complete",
+	 "WITH prev AS (SELECT max(p.run_id) AS id FROM audits p, audits a WHERE a.run_id = $1 "
+	 "AND p.portal_id = a.portal_id AND p.completed AND p.run_id < $1), "
+	 "flag AS (UPDATE audit_findings f SET is_new = NOT EXISTS (SELECT 1 FROM "
+	 "audit_findings o WHERE o.run_id = prev.id AND o.rule = f.rule AND o.object_type = "
+	 "f.object_type AND o.object_key = f.object_key) FROM prev WHERE f.run_id = $1 AND "
+	 "prev.id IS NOT NULL RETURNING f.is_new) "
+	 "UPDATE audits a SET completed = true, previous_run_id = prev.id, "
+	 "n_high = (SELECT count(*) FROM audit_findings WHERE run_id = $1 AND severity = 'high'), "
+	 "n_medium = (SELECT count(*) FROM audit_findings WHERE run_id = $1 AND severity = "
+	 "'medium'), n_low = (SELECT count(*) FROM audit_findings WHERE run_id = $1 AND "
+	 "severity = 'low'), n_info = (SELECT count(*) FROM audit_findings WHERE run_id = $1 AND "
+	 "severity = 'info'), n_new = (SELECT count(*) FROM flag WHERE is_new), n_resolved = "
+	 "coalesce((SELECT count(*) FROM audit_findings o WHERE o.run_id = prev.id AND NOT "
+	 "EXISTS (SELECT 1 FROM audit_findings f WHERE f.run_id = $1 AND f.rule = o.rule AND "
+	 "f.object_type = o.object_type AND f.object_key = o.object_key)), 0) FROM prev "
+	 "WHERE a.run_id = $1 AND NOT a.completed"},
+    [ST_AUDIT_GET] = {"audit_get",
+		      "SELECT run_id, hub_id, coalesce(previous_run_id, 0) AS previous_run_id, "
+		      "super_admin_limit, users_read, completed, array_to_string("
+		      "read_object_types, ', ') AS read_types, n_high, n_medium, n_low, n_info, "
+		      "n_new, n_resolved FROM audits WHERE run_id = $2 AND org_id = $1"},
+    [ST_AUDIT_GET_STATE] = {"audit_get_state",
+			    "SELECT completed FROM audits WHERE run_id = $1 FOR UPDATE"},
+#define AUDIT_FINDING_COLS                                                                         \
+	"f.seq, f.rule, f.severity, f.object_type, f.object_key, f.object_label, f.detail, "       \
+	"f.is_new "
+    [ST_AUDIT_FINDINGS] = {"audit_findings",
+			   "SELECT " AUDIT_FINDING_COLS "FROM audit_findings f JOIN audits a ON "
+			   "a.run_id = f.run_id WHERE f.run_id = $2 AND a.org_id = $1 ORDER BY "
+			   "f.severity_rank, f.rule, f.object_type, f.object_key LIMIT 5000"},
+    [ST_AUDIT_RESOLVED] = {"audit_resolved",
+			   "SELECT " AUDIT_FINDING_COLS "FROM audits a JOIN audit_findings f ON "
+			   "f.run_id = a.previous_run_id WHERE a.run_id = $2 AND a.org_id = $1 AND "
+			   "NOT EXISTS (SELECT 1 FROM audit_findings c WHERE c.run_id = a.run_id AND "
+			   "c.rule = f.rule AND c.object_type = f.object_type AND c.object_key = "
+			   "f.object_key) ORDER BY f.severity_rank, f.rule, f.object_type, "
+			   "f.object_key LIMIT 5000"},
 };
 
 const char *stmt_sql(enum stmt st)

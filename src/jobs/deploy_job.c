@@ -619,7 +619,7 @@ static enum run_outcome step_done(struct dwork *w)
 
 	if (db_begin(w->db) < 0)
 		return db_failed(w);
-	rc = db_runs_step(w->db, w->run.id, w->j->step, 0, 0, 0, 0, 0, w->rc.calls);
+	rc = db_runs_step(w->db, w->run.id, w->j->step, 0, 0, 0, 0, 0, 0);
 	if (rc < 0 || (rc == 2 && finish_tx(w, NULL, NULL, NULL, NULL) < 0) ||
 	    db_commit(w->db) < 0)
 		return db_failed(w);
@@ -757,6 +757,9 @@ enum run_outcome deploy_work(struct db *db, struct httpc *http, const struct con
 		out = stop_at_first_call(&w, have_tokens);
 	else
 		out = work_step(&w);
+	/* the calls of this job, whatever came of it (a stop, a retry) */
+	if (db_runs_add_calls(db, w.run.id, w.rc.calls) < 0)
+		log_event(LOG_WARN, NULL, "run_calls_lost", NULL);
 	*wait_ms = w.rc.wait_ms;
 	tok_free(&w.rc.tok);
 	return out;

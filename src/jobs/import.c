@@ -228,7 +228,7 @@ static int store(struct work *w, int step, const char *ot, const struct hs_group
 	if (db_asset_mark_gone(w->db, w->run.org_id, w->portal.hub_id, ot, w->run.id, &gone) < 0)
 		goto fail;
 	rc = db_runs_step(w->db, w->run.id, step, (long)n, n_new, changed, unchanged, gone,
-			  w->rc.calls);
+			  0);
 	if (rc < 0 || (rc == 2 && finish_tx(w, "succeeded", "", "", NULL) < 0) ||
 	    db_commit(w->db) < 0)
 		goto fail;
@@ -314,6 +314,8 @@ enum run_outcome import_work(struct db *db, struct httpc *http, const struct con
 	} else {
 		result = finish(&w, "failed", "internal", "This import job names no step.", NULL);
 	}
+	if (db_runs_add_calls(db, w.run.id, w.rc.calls) < 0)
+		log_event(LOG_WARN, NULL, "run_calls_lost", NULL);
 	*wait_ms = w.rc.wait_ms;
 	tok_free(&w.rc.tok);
 	return result;

@@ -150,7 +150,7 @@ int page_deploy_get(struct ctx *c)
 	struct chosen *ch = malloc(sizeof(*ch));
 	struct deploy_target *t = malloc(TARGETS_SHOWN * sizeof(*t));
 	struct deploy_preview pv;
-	cJSON *v = NULL, *list, *types, *sample;
+	cJSON *v = NULL, *list, *types;
 	int rc, n = 0, cap = 0, out = -1;
 
 	if (ch == NULL || t == NULL)
@@ -181,10 +181,21 @@ int page_deploy_get(struct ctx *c)
 			cJSON_AddNumberToObject(o, "count", (double)pv.per_type[k]);
 			cJSON_AddItemToArray(types, o);
 		}
-	sample = cJSON_AddArrayToObject(v, "sample");
-	for (int k = 0; k < pv.nsample; k++)
-		cJSON_AddItemToArray(sample, cJSON_CreateString(pv.sample[k]));
-	cJSON_AddBoolToObject(v, "more", pv.items > pv.nsample);
+	{
+		struct buf b;
+
+		buf_init(&b, 8192);
+		for (int k = 0; k < pv.nsample; k++)
+			buf_printf(&b, "%s%s", k ? "; " : "", pv.sample[k]);
+		buf_puts(&b, pv.items > pv.nsample ? " and more." : ".");
+		if (!b.overflow && !b.oom)
+			cJSON_AddStringToObject(v, "sample_text", buf_str(&b));
+		buf_free(&b);
+	}
+	cJSON_AddStringToObject(v, "groups_word", pv.groups == 1 ? "property group" : "property groups");
+	cJSON_AddStringToObject(v, "properties_word", pv.properties == 1 ? "property" : "properties");
+	cJSON_AddStringToObject(v, "items_word",
+				pv.items == 1 ? "group or property" : "groups and properties");
 	list = cJSON_AddArrayToObject(v, "targets");
 	for (int k = 0; k < n; k++) {
 		cJSON *o = cJSON_CreateObject();

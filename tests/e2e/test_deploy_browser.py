@@ -97,7 +97,7 @@ def test_deploy_ticked_assets_and_the_page_follows_it(browser, stack, output_dir
     # the deploy form: their group comes along
     wait_path(d, "/deploy")
     summary = wait_id(d, "deploy-summary").text
-    assert summary.startswith("3 groups and properties: 2 properties and 1 property groups"), summary
+    assert summary.startswith("3 groups and properties: 2 properties and 1 property group ("), summary
     target = d.find_element(By.ID, "target-%d" % tpid)
     target.click()
     assert target.is_selected()

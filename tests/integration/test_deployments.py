@@ -130,6 +130,7 @@ def test_deploy_creates_items_and_a_second_deployment_is_all_unchanged(stack):
     stack.worker_once(env=RUN_ENV)
     r = run_row(stack, run)
     assert (r["state"], r["items_new"], r["items_failed"]) == ("succeeded", 3, 0), r
+    assert r["hs_calls"] == 4  # two reads, the group, one batch
     got = items(stack, run)
     assert {k: v["result"] for k, v in got.items()} == {
         "agency_info": "created", "contract_tier": "created", "lead_source_detail": "created"}
@@ -237,6 +238,7 @@ def test_not_connected_portal_fails_at_its_first_call_which_is_a_read(stack):
     assert stack.sql("SELECT count(*) FROM deployment_items WHERE run_id = %s AND result = 'pending'",
                      (run,)) == [(5,)]
     assert stack.sql("SELECT status FROM portals WHERE id = %s", (tpid,)) == [("needs_reconnection",)]
+    assert r["hs_calls"] == 1  # the one read, counted
     page = c.get("/runs/%d" % run).text
     assert 'id="run-reconnect"' in page and "Not attempted" in page
 
@@ -248,7 +250,7 @@ def test_not_connected_portal_fails_at_its_first_call_which_is_a_read(stack):
     stack.worker_once(env=RUN_ENV)
     r = run_row(stack, run)
     assert (r["state"], r["failure_code"]) == ("failed", "auth") and "Disconnected" in r["failure_message"], r
-    assert crm_calls(stack, mark) == []
+    assert crm_calls(stack, mark) == [] and r["hs_calls"] == 0
 
 
 def test_refusals_audit_only_viewer_other_org_and_caps(stack):
