@@ -202,6 +202,32 @@ CRM properties and rate limit (assumed; change only with the integrating enginee
   from labels, 1-4 custom groups per object, all documented type/fieldType kinds.  Generating replaces the object's
   custom groups and properties.  Demo portals (seed demo) get, per object type, 25 (Acme), 60 (Globex),
   12 (Initech), 40 (Umbrella), 90 (Stark) and 30 (Wayne) custom properties, seed "demo-{hub_id}".
+
+Demo portals (seed demo): users, and what an audit of each finds
+-----------------------------------------------------------------
+Every demo portal has the roles Admin ({hub}01), Sales Rep ({hub}02) and Marketing Manager ({hub}03), and the agency's
+users: alex@agency.example (71000001, Super Admin on all six, no role: the browser user, who connects the portals in
+`make run`), sam@agency.example (71000002: Admin on Acme, Globex and Initech, Marketing Manager on Umbrella) and
+riley@agency.example (71000003: Sales Rep on all six).  Each portal also has its own users (DEMO_PORTAL_USERS, ids
+710000{portal 1-6}{n}, one portal each; grace.liu@acme-corp.com and sunil.rao@stark-industries.com hold two roles):
+
+    portal                 users  Super Admins  with a role  no role, not Super Admin
+    Acme Corp 20001001        12        5             5          2 (jamie.ortiz, web.contractor@pixelforge.example)
+    Globex 20001002            6        2             4          0
+    Initech 20001003           7        3             4          0
+    Umbrella 20001004          6        1             5          0
+    Stark 20001005             9        4             4          1 (events.temp)
+    Wayne 20001006             6        2             4          0
+
+So with the default limit of 3 Super Admins, Acme (5) and Stark (4) have too many (high) and users with no role
+(low); the other four are compliant.  GET /settings/users/2026-03 lists them by id (limit, after paging).
+
+Property rules: generated custom properties have an empty description about one time in six (every portal).  Acme's
+companies also get DEMO_ACME_COMPANY_FINDINGS (so 25 + 3 custom company properties): billing_email labelled
+"Invoice email" like invoice_email (two properties with one label), client_status, an enumeration with the single
+option Active and no description, legacy_tier, an enumeration whose three options are all hidden, in group
+legacy_import_2, and the custom groups legacy_import (empty) and legacy_import_2, both labelled "Legacy import".
+Acme's contacts are left as generated (make run deploys them to Wayne).
 """
 
 import argparse
@@ -681,6 +707,70 @@ _DESCRIPTIONS = ["Maintained by the account team.", "Set during onboarding.", "S
                  "Reviewed at every QBR.", "Imported from the previous CRM.", ""]
 # Custom properties of the demo portals: per-object count and generator seed.
 DEMO_CUSTOM_PROPERTIES = {20001001: 25, 20001002: 60, 20001003: 12, 20001004: 40, 20001005: 90, 20001006: 30}
+
+# The demo portals' own users, beside the agency's Alex (Super Admin everywhere), Sam and Riley: (user id, email,
+# first name, last name, hub id, Super Admin, role names).  Acme and Stark hold more Super Admins than an
+# organisation's default limit of 3 and users with no role; the others a compliant set (see the docstring).
+_SA = True
+DEMO_PORTAL_USERS = [
+    ("71000011", "dana.whitfield@acme-corp.com", "Dana", "Whitfield", 20001001, _SA, []),
+    ("71000012", "marcus.reyes@acme-corp.com", "Marcus", "Reyes", 20001001, _SA, []),
+    ("71000013", "priya.shah@acme-corp.com", "Priya", "Shah", 20001001, _SA, []),
+    ("71000014", "tom.becker@acme-corp.com", "Tom", "Becker", 20001001, _SA, []),
+    ("71000015", "lena.kowalski@acme-corp.com", "Lena", "Kowalski", 20001001, False, ["Marketing Manager"]),
+    ("71000016", "omar.haddad@acme-corp.com", "Omar", "Haddad", 20001001, False, ["Sales Rep"]),
+    ("71000017", "grace.liu@acme-corp.com", "Grace", "Liu", 20001001, False, ["Admin", "Marketing Manager"]),
+    ("71000018", "jamie.ortiz@acme-corp.com", "Jamie", "Ortiz", 20001001, False, []),
+    ("71000019", "web.contractor@pixelforge.example", "Web", "Contractor", 20001001, False, []),
+    ("71000021", "hannah.scott@globex-marketing.com", "Hannah", "Scott", 20001002, _SA, []),
+    ("71000022", "ellen.park@globex-marketing.com", "Ellen", "Park", 20001002, False, ["Marketing Manager"]),
+    ("71000023", "victor.nguyen@globex-marketing.com", "Victor", "Nguyen", 20001002, False, ["Sales Rep"]),
+    ("71000031", "bill.lawson@initech.com", "Bill", "Lawson", 20001003, _SA, []),
+    ("71000032", "joanna.rivera@initech.com", "Joanna", "Rivera", 20001003, _SA, []),
+    ("71000033", "peter.gibson@initech.com", "Peter", "Gibson", 20001003, False, ["Sales Rep"]),
+    ("71000034", "nina.morales@initech.com", "Nina", "Morales", 20001003, False, ["Marketing Manager"]),
+    ("71000041", "alice.abbott@umbrella-health.com", "Alice", "Abbott", 20001004, False, ["Admin"]),
+    ("71000042", "carlos.oliveira@umbrella-health.com", "Carlos", "Oliveira", 20001004, False,
+     ["Marketing Manager"]),
+    ("71000043", "jill.vance@umbrella-health.com", "Jill", "Vance", 20001004, False, ["Sales Rep"]),
+    ("71000051", "virginia.potter@stark-industries.com", "Virginia", "Potter", 20001005, _SA, []),
+    ("71000052", "harold.hogarth@stark-industries.com", "Harold", "Hogarth", 20001005, _SA, []),
+    ("71000053", "maya.hansen@stark-industries.com", "Maya", "Hansen", 20001005, _SA, []),
+    ("71000054", "james.rhodes@stark-industries.com", "James", "Rhodes", 20001005, False, ["Admin"]),
+    ("71000055", "erin.cole@stark-industries.com", "Erin", "Cole", 20001005, False, ["Marketing Manager"]),
+    ("71000056", "sunil.rao@stark-industries.com", "Sunil", "Rao", 20001005, False,
+     ["Sales Rep", "Marketing Manager"]),
+    ("71000057", "events.temp@stark-industries.com", "Events", "Temp", 20001005, False, []),
+    ("71000061", "lucius.farrow@wayne-enterprises.com", "Lucius", "Farrow", 20001006, _SA, []),
+    ("71000062", "leslie.thompson@wayne-enterprises.com", "Leslie", "Thompson", 20001006, False, ["Admin"]),
+    ("71000063", "barbara.gorman@wayne-enterprises.com", "Barbara", "Gorman", 20001006, False,
+     ["Marketing Manager"]),
+    ("71000064", "tim.drayton@wayne-enterprises.com", "Tim", "Drayton", 20001006, False, ["Sales Rep"]),
+]
+
+# Acme's company groups and properties that make the property rules fire, added to its generated ones (loaded with
+# the /_sim/portals/{hub}/properties rules, replace false; fixed dates: the same after every reset).
+DEMO_ACME_COMPANY_FINDINGS = {
+    "object_type": "companies", "replace": False,
+    "groups": [{"name": "legacy_import", "label": "Legacy import"},
+               {"name": "legacy_import_2", "label": "Legacy import"}],
+    "properties": [
+        {"name": "billing_email", "label": "Invoice email", "type": "string", "fieldType": "text",
+         "groupName": "client_account_details", "description": "Where invoices go (added again by finance).",
+         "createdAt": "2023-03-14T10:02:11.000Z", "updatedAt": "2023-03-14T10:02:11.000Z",
+         "createdUserId": "71000013", "updatedUserId": "71000013"},
+        {"name": "client_status", "label": "Client status", "type": "enumeration", "fieldType": "select",
+         "groupName": "service_delivery", "description": "", "options": [{"label": "Active", "value": "active"}],
+         "createdAt": "2023-05-02T08:45:00.000Z", "updatedAt": "2023-05-02T08:45:00.000Z",
+         "createdUserId": "71000014", "updatedUserId": "71000014"},
+        {"name": "legacy_tier", "label": "Legacy tier", "type": "enumeration", "fieldType": "select",
+         "groupName": "legacy_import_2", "description": "Imported from the previous CRM.",
+         "options": [{"label": "Bronze", "value": "bronze", "hidden": True},
+                     {"label": "Silver", "value": "silver", "hidden": True},
+                     {"label": "Gold", "value": "gold", "hidden": True}],
+         "createdAt": "2022-11-20T16:30:00.000Z", "updatedAt": "2023-01-09T12:00:00.000Z"},
+    ],
+}
 
 
 def iso_ms(ts):
@@ -1174,9 +1264,13 @@ class Sim:
                            "last_name": "Chen",
                            "portals": {str(h): {"super_admin": False, "role_names": ["Sales Rep"],
                                                 "primary_team_id": "81000001"} for h in all_hubs}})
+        for uid, email, first, last, hub, super_admin, roles in DEMO_PORTAL_USERS:
+            self._upsert_user({"user_id": uid, "email": email, "first_name": first, "last_name": last,
+                               "portals": {str(hub): {"super_admin": super_admin, "role_names": roles}}})
         self.browser_user = "71000001"
         for hub, per_object in DEMO_CUSTOM_PROPERTIES.items():
             self.generate_properties(self.portals[hub], per_object, "demo-%d" % hub, CRM_OBJECTS)
+        self.load_custom_schema(self.portals[20001001], DEMO_ACME_COMPANY_FINDINGS)
 
     # ------------------------------------------------------------ entities
     def _int_hub(self, value):

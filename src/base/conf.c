@@ -25,7 +25,7 @@ static const struct {
 	unsigned allows; /* enum conn_work bits */
 	const char *allows_text;
 } conn_types[CONN__MAX] = {
-    /* imports read, and deployments write, the property schemas of the four
+    /* imports and audits read, and deployments write, the property schemas of the four
      * object types: HubSpot's 2026-03 properties API takes crm.schemas.{o}.read
      * and .write for contacts, companies and deals, and the "tickets" scope for
      * tickets (it has no crm.schemas.tickets.*) */
@@ -45,7 +45,8 @@ static const struct {
 			   "content", CONN_WORK_IMPORT | CONN_WORK_DEPLOY | CONN_WORK_AUDIT,
 			   "imports, deployments and audits"},
     [CONN_AUDIT_ONLY] = {"audit_only", "Audit Only", "JETSTACK_SCOPES_AUDIT_ONLY",
-			 "oauth settings.users.read crm.schemas.contacts.read automation "
+			 "oauth settings.users.read crm.schemas.contacts.read "
+			 "crm.schemas.companies.read crm.schemas.deals.read tickets automation "
 			 "crm.objects.contacts.read",
 			 "", CONN_WORK_AUDIT, "audits only"},
 };

@@ -114,6 +114,8 @@ int db_job_portal(struct db *db, long long portal, struct job_portal *out)
 		db_copy(out->hs_user_email, sizeof(out->hs_user_email),
 			db_get(r, 0, "hs_user_email"));
 		db_copy(out->hs_user_id, sizeof(out->hs_user_id), db_get(r, 0, "hs_user_id"));
+		db_copy(out->granted_scopes, sizeof(out->granted_scopes),
+			db_get(r, 0, "granted_scopes"));
 	}
 	PQclear(r);
 	return result;

@@ -57,6 +57,7 @@ struct job_portal {
 	char name[256];
 	char hs_user_id[24];
 	char hs_user_email[320];
+	char granted_scopes[1024]; /* space-separated */
 };
 /* 1 with *out, 0 no such portal. */
 int db_job_portal(struct db *db, long long portal, struct job_portal *out);

@@ -308,7 +308,8 @@ static const struct {
 			  "SELECT id, org_id, hub_id, status, status_reason, status_reason_code, "
 			  "name, connection_type, "
 			  "coalesce(hs_user_id::text, '') AS hs_user_id, hs_user_email, "
-			  "removed_at IS NOT NULL AS removed FROM portals WHERE id = $1"},
+			  "granted_scopes, removed_at IS NOT NULL AS removed FROM portals WHERE id = "
+			  "$1"},
     /* Connected -> $2 with reason $3 (code $5), only while the tokens
      * are still of grant $4 (a reconnect in between wins) */
     [ST_PORTAL_DEGRADE] = {"portal_degrade",

@@ -35,6 +35,11 @@
 #define HS_PATH_INTROSPECT "/oauth/2026-03/token/introspect"
 #define HS_PATH_REVOKE	   "/oauth/2026-03/token/revoke"
 #define HS_PATH_USERS	   "/settings/users/2026-03/"
+/*
+ * Retrieve users (2026-03), paged with limit and after:
+ * https://developers.hubspot.com/docs/api-reference/2026-03/account/settings/user-provisioning/users/get-users
+ */
+#define HS_PATH_USER_LIST  "/settings/users/2026-03"
 #define HS_PATH_ROLES	   "/settings/users/2026-03/roles"
 #define HS_PATH_PROPERTIES "/crm/properties/2026-03/"
 
@@ -281,6 +286,19 @@ void hs_user_free(struct hs_user *u)
 	memset(u, 0, sizeof(*u));
 }
 
+void hs_users_free(struct hs_users *u)
+{
+	size_t i;
+
+	if (u->users != NULL) {
+		for (i = 0; i < u->n; i++)
+			hs_user_free(&u->users[i]);
+		free(u->users);
+	}
+	free(u->next_after);
+	memset(u, 0, sizeof(*u));
+}
+
 void hs_roles_free(struct hs_roles *r)
 {
 	size_t i;
@@ -371,6 +389,7 @@ enum hs_jtype {
 	HS_JT_STRARRAY,	 /* array (<= max) of HS_JT_STRING (<= elem_max) */
 	HS_JT_IDARRAY,	 /* array (<= max) of HS_JT_IDSTR (<= elem_max) */
 	HS_JT_OBJARRAY,	 /* array (<= max) of objects, borrowed */
+	HS_JT_OBJECT,	 /* an object, borrowed */
 };
 
 struct hs_field {
@@ -422,6 +441,8 @@ static const char *hs_jtype_desc(enum hs_jtype t)
 		return "an array of ids";
 	case HS_JT_OBJARRAY:
 		return "an array of objects";
+	case HS_JT_OBJECT:
+		return "an object";
 	}
 	return "of another type";
 }
@@ -632,6 +653,11 @@ static enum hs_jres hs_json_value(const cJSON *it, const struct hs_field *f)
 	case HS_JT_IDARRAY:
 	case HS_JT_OBJARRAY:
 		return hs_json_array(it, f);
+	case HS_JT_OBJECT:
+		if (!cJSON_IsObject(it))
+			return HS_J_TYPE;
+		*f->to.raw = it;
+		return HS_J_OK;
 	}
 	return HS_J_TYPE;
 }
@@ -969,36 +995,64 @@ out:
 	return result;
 }
 
-enum hs_err hs_parse_user(long http_status, const char *body, size_t len, struct hs_user *out,
-			  struct hs_error *err)
+static int hs_strp_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* HS_OK when the n names (each non-NULL; the results' field field) are all
+ * different.  Sorts names. */
+static enum hs_err hs_names_unique(const char **names, size_t n, const char *field,
+				   struct hs_error *err)
+{
+	size_t i;
+
+	qsort(names, n, sizeof(*names), hs_strp_cmp);
+	for (i = 1; i < n; i++)
+		if (strcmp(names[i - 1], names[i]) == 0)
+			return hs_fail(err, HS_ERR_MALFORMED,
+				       "field \"results[].%s\" is duplicated", field);
+	return HS_OK;
+}
+
+/* One user object (where is "" alone, "results[i]." in a list). */
+static enum hs_err hs_parse_user_object(const cJSON *obj, const char *where, struct hs_user *u,
+					struct hs_error *err)
 {
 	const struct hs_field fields[] = {
 	    {.name = "id",
 	     .type = HS_JT_IDSTR,
 	     .required = HS_REQUIRED,
 	     .max = HS_SHORT_MAX,
-	     .to.str = &out->id},
+	     .to.str = &u->id},
 	    {.name = "email",
 	     .type = HS_JT_STRING,
 	     .required = HS_REQUIRED,
 	     .max = HS_TEXT_MAX,
-	     .to.str = &out->email},
+	     .to.str = &u->email},
 	    {.name = "roleId",
 	     .type = HS_JT_IDSTR,
 	     .required = HS_OPTIONAL,
 	     .max = HS_SHORT_MAX,
-	     .to.str = &out->role_id},
+	     .to.str = &u->role_id},
 	    {.name = "roleIds",
 	     .type = HS_JT_IDARRAY,
 	     .required = HS_OPTIONAL,
 	     .max = HS_ROLE_IDS_MAX,
 	     .elem_max = HS_SHORT_MAX,
-	     .to.arr = {&out->role_ids, &out->nrole_ids}},
+	     .to.arr = {&u->role_ids, &u->nrole_ids}},
 	    {.name = "superAdmin",
 	     .type = HS_JT_BOOL,
 	     .required = HS_OPTIONAL,
-	     .to.flag = &out->super_admin},
+	     .to.flag = &u->super_admin},
 	};
+
+	return hs_json_fields(obj, fields, HS_NFIELDS(fields), where, err);
+}
+
+enum hs_err hs_parse_user(long http_status, const char *body, size_t len, struct hs_user *out,
+			  struct hs_error *err)
+{
 	enum hs_err result;
 	cJSON *root = NULL;
 
@@ -1014,7 +1068,7 @@ enum hs_err hs_parse_user(long http_status, const char *body, size_t len, struct
 	result = hs_json_load(body, len, HS_BODY_MAX, &root, err);
 	if (result != HS_OK)
 		goto out;
-	result = hs_json_fields(root, fields, HS_NFIELDS(fields), "", err);
+	result = hs_parse_user_object(root, "", out, err);
 out:
 	hs_json_free(root);
 	if (result != HS_OK)
@@ -1091,6 +1145,88 @@ out:
 	return result;
 }
 
+enum hs_err hs_parse_users(long http_status, const char *body, size_t len, struct hs_users *out,
+			   struct hs_error *err)
+{
+	const cJSON *results = NULL, *paging = NULL, *next = NULL, *item;
+	const struct hs_field top[] = {
+	    {.name = "results",
+	     .type = HS_JT_OBJARRAY,
+	     .required = HS_REQUIRED,
+	     .max = HS_USERS_PAGE_MAX,
+	     .to.raw = &results},
+	    {.name = "paging", .type = HS_JT_OBJECT, .required = HS_OPTIONAL, .to.raw = &paging},
+	};
+	const struct hs_field paging_fields[] = {
+	    {.name = "next", .type = HS_JT_OBJECT, .required = HS_OPTIONAL, .to.raw = &next},
+	};
+	const struct hs_field next_fields[] = {
+	    {.name = "after",
+	     .type = HS_JT_TOKEN,
+	     .required = HS_REQUIRED,
+	     .max = HS_AFTER_MAX,
+	     .to.str = &out->next_after},
+	};
+	const char **ids = NULL;
+	enum hs_err result;
+	cJSON *root = NULL;
+	char where[32];
+	size_t n, i;
+
+	memset(out, 0, sizeof(*out));
+	hs_error_reset(err);
+	if (http_status != 200) {
+		result = hs_parse_error(http_status, body, len, err);
+		goto out;
+	}
+	err->http_status = http_status;
+	result = hs_json_load(body, len, HS_BODY_MAX, &root, err);
+	if (result != HS_OK)
+		goto out;
+	result = hs_json_fields(root, top, HS_NFIELDS(top), "", err);
+	if (result != HS_OK)
+		goto out;
+	/* no paging, or paging without next: the last page */
+	if (paging != NULL) {
+		result = hs_json_fields(paging, paging_fields, HS_NFIELDS(paging_fields), "paging.",
+					err);
+		if (result != HS_OK)
+			goto out;
+	}
+	if (next != NULL) {
+		result =
+		    hs_json_fields(next, next_fields, HS_NFIELDS(next_fields), "paging.next.", err);
+		if (result != HS_OK)
+			goto out;
+	}
+	n = (size_t)cJSON_GetArraySize(results);
+	out->users = calloc(n + 1, sizeof(*out->users));
+	ids = calloc(n + 1, sizeof(*ids));
+	if (out->users == NULL || ids == NULL) {
+		result = hs_fail(err, HS_ERR_TRANSIENT, "out of memory");
+		goto out;
+	}
+	cJSON_ArrayForEach(item, results)
+	{
+		struct hs_user *u = &out->users[out->n++];
+
+		snprintf(where, sizeof(where), "results[%zu].", out->n - 1);
+		result = hs_parse_user_object(item, where, u, err);
+		if (result != HS_OK)
+			goto out;
+	}
+	for (i = 0; i < out->n; i++)
+		ids[i] = out->users[i].id;
+	result = hs_names_unique(ids, out->n, "id", err);
+out:
+	free(ids);
+	hs_json_free(root);
+	if (result != HS_OK)
+		hs_users_free(out);
+	err->kind = result;
+	return result;
+}
+
 /*
  * CRM properties and property groups.
  */
@@ -1123,24 +1259,6 @@ static enum hs_err hs_json_text(const cJSON *it, const char *where, char **dst,
 	cJSON_free(s);
 	if (*dst == NULL)
 		return hs_fail(err, HS_ERR_TRANSIENT, "out of memory");
-	return HS_OK;
-}
-
-static int hs_strp_cmp(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* HS_OK when the n names (each non-NULL) are all different. */
-static enum hs_err hs_names_unique(const char **names, size_t n, struct hs_error *err)
-{
-	size_t i;
-
-	qsort(names, n, sizeof(*names), hs_strp_cmp);
-	for (i = 1; i < n; i++)
-		if (strcmp(names[i - 1], names[i]) == 0)
-			return hs_fail(err, HS_ERR_MALFORMED,
-				       "field \"results[].name\" is duplicated");
 	return HS_OK;
 }
 
@@ -1352,7 +1470,7 @@ enum hs_err hs_parse_properties(long http_status, const char *body, size_t len,
 	}
 	for (i = 0; i < out->n; i++)
 		names[i] = out->items[i].name;
-	result = hs_names_unique(names, out->n, err);
+	result = hs_names_unique(names, out->n, "name", err);
 out:
 	free(names);
 	hs_json_free(root);
@@ -1396,7 +1514,7 @@ enum hs_err hs_parse_groups(long http_status, const char *body, size_t len, stru
 	}
 	for (i = 0; i < out->n; i++)
 		names[i] = out->items[i].name;
-	result = hs_names_unique(names, out->n, err);
+	result = hs_names_unique(names, out->n, "name", err);
 out:
 	free(names);
 	hs_json_free(root);
@@ -2251,6 +2369,72 @@ out:
 	return result;
 }
 
+/* Append s to b, percent-encoding all but [A-Za-z0-9_~-]: no '/', '?',
+ * '#', '&', '%' or '.' of s reaches a path or a query as itself. */
+static int hs_put_escaped(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' || *p == '~') {
+			if (buf_putc(b, (char)*p) < 0)
+				return -1;
+		} else if (buf_putc(b, '%') < 0 || buf_putc(b, hex[*p >> 4]) < 0 ||
+			   buf_putc(b, hex[*p & 15]) < 0) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+enum hs_err hs_list_users(struct httpc *client, const struct hs_config *cfg,
+			  const char *access_token, const char *after, int limit,
+			  struct hs_users *out, struct hs_error *err)
+{
+	struct httpc_resp resp;
+	enum hs_err result;
+	struct buf query;
+
+	memset(out, 0, sizeof(*out));
+	hs_error_reset(err);
+	memset(&resp, 0, sizeof(resp));
+	buf_init(&query, HTTPC_URL_MAX);
+	if (limit < 1 || limit > HS_USERS_PAGE_MAX) {
+		result = hs_fail(err, HS_ERR_CONFIG, "invalid limit argument");
+		goto out;
+	}
+	/* visible ASCII, then percent-encoded, before it becomes part of the query */
+	if (after != NULL && !httpc_visible_ascii(after, HS_AFTER_MAX)) {
+		result = hs_fail(err, HS_ERR_CONFIG, "invalid after argument");
+		goto out;
+	}
+	if (buf_printf(&query, "?limit=%d", limit) < 0 ||
+	    (after != NULL &&
+	     (buf_puts(&query, "&after=") < 0 || hs_put_escaped(&query, after) < 0))) {
+		result = hs_fail(err, HS_ERR_TRANSIENT, "out of memory");
+		goto out;
+	}
+	result = hs_get_json(client, cfg, HS_PATH_USER_LIST, buf_str(&query), access_token, 0,
+			     &resp, err);
+	if (result != HS_OK)
+		goto out;
+	result = hs_parse_users(resp.status, resp.body.data, resp.body.len, out, err);
+	if (result != HS_OK)
+		goto out;
+	if (after != NULL && out->next_after != NULL && strcmp(out->next_after, after) == 0) {
+		hs_users_free(out);
+		result = hs_fail(err, HS_ERR_MALFORMED, "paging cursor did not advance");
+		goto out;
+	}
+out:
+	hs_error_keep(err, &resp);
+	httpc_resp_free(&resp);
+	buf_free(&query);
+	return result;
+}
+
 static const char *const hs_object_types[] = {"contacts", "companies", "deals", "tickets", NULL};
 
 int hs_object_type_ok(const char *s)
@@ -2338,26 +2522,13 @@ static int hs_text_ok(const char *s, size_t min)
  * a name reaches the path as itself. */
 static int hs_tail(struct buf *b, const char *object_type, const char *const *segs)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	const unsigned char *p;
 	size_t i;
 
 	if (buf_puts(b, object_type) < 0)
 		return -1;
-	for (i = 0; segs[i] != NULL; i++) {
-		if (buf_putc(b, '/') < 0)
+	for (i = 0; segs[i] != NULL; i++)
+		if (buf_putc(b, '/') < 0 || hs_put_escaped(b, segs[i]) < 0)
 			return -1;
-		for (p = (const unsigned char *)segs[i]; *p != '\0'; p++) {
-			if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-			    (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' || *p == '~') {
-				if (buf_putc(b, (char)*p) < 0)
-					return -1;
-			} else if (buf_putc(b, '%') < 0 || buf_putc(b, hex[*p >> 4]) < 0 ||
-				   buf_putc(b, hex[*p & 15]) < 0) {
-				return -1;
-			}
-		}
-	}
 	return 0;
 }
 

@@ -1,8 +1,10 @@
 /*
  * hs: the HubSpot client, over httpc: the date-versioned OAuth endpoints
  * (https://developers.hubspot.com/docs/api-reference/2026-03/authentication/manage-oauth-tokens),
- * the Settings users API
+ * the Settings users API: retrieve a user
  * (https://developers.hubspot.com/docs/api-reference/2026-03/account/settings/user-provisioning/users/get-user)
+ * and retrieve users, one page at a time
+ * (https://developers.hubspot.com/docs/api-reference/2026-03/account/settings/user-provisioning/users/get-users)
  * and the CRM properties API: read all properties
  * (https://developers.hubspot.com/docs/api-reference/2026-03/crm/properties/get-properties)
  * and read all property groups
@@ -58,6 +60,8 @@ struct httpc;
 #define HS_SCOPES_MAX	  512  /* scopes in one answer */
 #define HS_ROLE_IDS_MAX	  256  /* roleIds of one user */
 #define HS_ROLES_MAX	  2048 /* roles of one account */
+#define HS_USERS_PAGE_MAX 100  /* users of one page (ours: the largest limit we ask for) */
+#define HS_AFTER_MAX	  256  /* a paging cursor ("after"): visible ASCII */
 #define HS_BODY_MAX	  ((size_t)1024 * 1024)
 #define HS_USER_ID_DIGITS 20
 /* An access token's lifetime (expires_in, seconds): HubSpot's is 30 minutes;
@@ -189,6 +193,22 @@ struct hs_roles {
 };
 
 /*
+ * One page of a portal's users, in HubSpot's order: each user as
+ * hs_parse_user() reads one, ids unique within the page.  A user without
+ * roleId, roleIds or superAdmin (OPTIONAL here) is kept as one with no role
+ * who is not a Super Admin; a user without id or email (REQUIRED by
+ * HubSpot's schema) makes the page HS_ERR_MALFORMED.  primaryTeamId,
+ * secondaryTeamIds and names are not kept.
+ */
+struct hs_users {
+	struct hs_user *users; /* from "results" (REQUIRED), <= HS_USERS_PAGE_MAX */
+	size_t n;
+	/* "paging"."next"."after" (1..HS_AFTER_MAX visible ASCII): pass it as
+	 * after for the next page; NULL on the last page (no paging.next) */
+	char *next_after;
+};
+
+/*
  * One option of an enumeration property.  Strings are valid UTF-8 (else
  * HS_ERR_MALFORMED).  Labels and descriptions are kept as they are to be
  * shown: tabs and line breaks turned into spaces, other control and
@@ -307,6 +327,7 @@ void hs_tokens_free(struct hs_tokens *t);
 void hs_introspection_free(struct hs_introspection *i);
 void hs_user_free(struct hs_user *u);
 void hs_roles_free(struct hs_roles *r);
+void hs_users_free(struct hs_users *u);
 void hs_properties_free(struct hs_properties *p);
 void hs_groups_free(struct hs_groups *g);
 /* One property or group, as filled by hs_parse_property_json() and
@@ -369,6 +390,23 @@ enum hs_err hs_revoke(struct httpc *client, const struct hs_config *cfg, const c
  */
 enum hs_err hs_get_user(struct httpc *client, const struct hs_config *cfg, const char *access_token,
 			const char *user_id, struct hs_user *out, struct hs_error *err);
+
+/*
+ * GET {base}/settings/users/2026-03?limit={limit}[&after={after}] with
+ * Bearer access_token (scope settings.users.read or settings.users.write):
+ * one page of the portal's users.  after is NULL for the first page, else
+ * the previous page's out->next_after: 1..HS_AFTER_MAX visible ASCII,
+ * percent-encoded in the query; limit is 1..HS_USERS_PAGE_MAX; anything else
+ * is HS_ERR_CONFIG and nothing is sent.  The caller calls again with
+ * out->next_after until it is NULL (freeing each page with hs_users_free()).
+ * An answer whose next after is the after sent is HS_ERR_MALFORMED (the
+ * loop would never end), as is one of more than HS_USERS_PAGE_MAX users.
+ * Statuses: 200 HS_OK; 401 AUTH; 403 PERMISSION (MISSING_SCOPES); 408, 429
+ * and 5xx TRANSIENT; 404 and anything else MALFORMED.
+ */
+enum hs_err hs_list_users(struct httpc *client, const struct hs_config *cfg,
+			  const char *access_token, const char *after, int limit,
+			  struct hs_users *out, struct hs_error *err);
 
 /* GET {base}/settings/users/2026-03/roles with Bearer access_token. */
 enum hs_err hs_get_roles(struct httpc *client, const struct hs_config *cfg,
@@ -495,6 +533,10 @@ enum hs_err hs_parse_introspection(long http_status, const char *body, size_t le
 enum hs_err hs_parse_user(long http_status, const char *body, size_t len, struct hs_user *out,
 			  struct hs_error *err);
 enum hs_err hs_parse_roles(long http_status, const char *body, size_t len, struct hs_roles *out,
+			   struct hs_error *err);
+/* One page of users (see struct hs_users); "paging" and its "next" are
+ * OPTIONAL objects, a "next" REQUIRES "after". */
+enum hs_err hs_parse_users(long http_status, const char *body, size_t len, struct hs_users *out,
 			   struct hs_error *err);
 /* The properties' answer may be up to HS_PROPERTIES_BODY_MAX bytes. */
 enum hs_err hs_parse_properties(long http_status, const char *body, size_t len,

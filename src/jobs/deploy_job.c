@@ -201,9 +201,13 @@ static enum hs_err c_update_property(struct runcall *rc, void *arg, struct hs_er
 static void answer_text(const struct hs_error *err, char *out, size_t n)
 {
 	if (err->http_status > 0)
-		snprintf(out, n, "HubSpot answered HTTP %ld%s%s%s%s.", err->http_status,
+	{
+		size_t m = strlen(err->message);
+
+		snprintf(out, n, "HubSpot answered HTTP %ld%s%s%s%s%s", err->http_status,
 			 err->category[0] ? " " : "", err->category, err->message[0] ? ": " : "",
-			 err->message);
+			 err->message, m && err->message[m - 1] == '.' ? "" : ".");
+	}
 	else
 		hs_error_text(err, out, n);
 }

@@ -4,6 +4,7 @@
  */
 #include "worker.h"
 #include "db_job.h"
+#include "audit_job.h"
 #include "deploy_job.h"
 #include "import.h"
 #include "db_portal.h"
@@ -279,16 +280,17 @@ out:
 	db_revocation_row_free(&r);
 }
 
-/* A run's job (an import's or a deployment's step): work it, then finish,
+/* A run's job (an import's or a deployment's step, an audit): work it, then finish,
  * retry or postpone the job. */
 static void do_run(struct db *db, struct httpc *http, const struct wthread *w,
-		   const struct job_row *j, int deploy)
+		   const struct job_row *j, int kind /* 0 import, 1 deploy, 2 audit */)
 {
 	char why[300];
 	long wait_ms;
 
-	switch (deploy ? deploy_work(db, http, w->conf, j, why, sizeof(why), &wait_ms)
-		       : import_work(db, http, w->conf, j, why, sizeof(why), &wait_ms)) {
+	switch (kind == 1   ? deploy_work(db, http, w->conf, j, why, sizeof(why), &wait_ms)
+		: kind == 2 ? audit_work(db, http, w->conf, j, why, sizeof(why), &wait_ms)
+			    : import_work(db, http, w->conf, j, why, sizeof(why), &wait_ms)) {
 	case RUN_DONE:
 		job_finish(db, w, j);
 		break;
@@ -371,6 +373,8 @@ static void *thread_main(void *arg)
 			do_run(&db, &http, w, &j, 0);
 		else if (strcmp(j.kind, "deploy") == 0)
 			do_run(&db, &http, w, &j, 1);
+		else if (strcmp(j.kind, "audit") == 0)
+			do_run(&db, &http, w, &j, 2);
 		else if (strcmp(j.kind, "revoke") == 0)
 			do_revoke(&db, &http, w, &j);
 		else

@@ -44,6 +44,7 @@ int page_render(struct ctx *c, int status, const char *tmpl, const char *title, 
 			      c->route == PAGE_ASSETS || c->route == PAGE_ASSET ||
 				  c->route == PAGE_DEPLOY);
 	cJSON_AddBoolToObject(view, "nav_deployments", c->route == PAGE_DEPLOYMENTS);
+	cJSON_AddBoolToObject(view, "nav_audits", c->route == PAGE_AUDITS || c->route == PAGE_AUDIT);
 	cJSON_AddBoolToObject(view, "nav_help",
 			      c->route == PAGE_HELP || c->route == PAGE_HELP_FLOW ||
 				  c->route == PAGE_HELP_TROUBLE);

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "oauth.h"
 #include "pages.h"
+#include "role.h"
 #include "status.h"
 #include "tok.h"
 #include "valid.h"
@@ -100,6 +101,7 @@ enum {
 	RV_IS_CONNECTED,
 	RV_LAST_DEPLOY,
 	RV_LAST_DEPLOY_LABEL,
+	RV_CAN_AUDIT,
 	RV__COUNT
 };
 
@@ -123,11 +125,13 @@ static const char *const rv_keys[RV__COUNT] = {
     [RV_IS_CONNECTED] = "is_connected",
     [RV_LAST_DEPLOY] = "last_deploy",
     [RV_LAST_DEPLOY_LABEL] = "last_deploy_label",
+    [RV_CAN_AUDIT] = "can_audit",
 };
 
 /* Row i of the block from a Client Accounts row; its formatted numbers
  * and times go in the row's scratch buffer. */
-static void row_fill(struct view_rows *v, int i, const struct portal_list_row *p, int can_manage)
+static void row_fill(struct view_rows *v, int i, const struct portal_list_row *p, int can_manage,
+		     int can_run)
 {
 	char *sc = view_rows_scratch(v, i), *id = sc, *hub = sc + 24, *lc = sc + 48,
 	     *lr = sc + 80, *nc = sc + 112, *ld = sc + 144;
@@ -162,6 +166,8 @@ static void row_fill(struct view_rows *v, int i, const struct portal_list_row *p
 		page_int(p->last_deploy, ld, 24);
 	view_rows_text(v, i, RV_LAST_DEPLOY, ld);
 	view_rows_text(v, i, RV_LAST_DEPLOY_LABEL, page_run_state_label(p->last_deploy_state));
+	/* members, admins and owners run audits of the types that allow them */
+	view_rows_bool(v, i, RV_CAN_AUDIT, can_run && page_audit_allowed(p->conn_type));
 }
 
 _Static_assert(SORT_NAME == 0 && SORT_STATUS == 1 && SORT_LAST == 2 && VALID_SORTS == 3,
@@ -259,7 +265,7 @@ int page_portals_get(struct ctx *c)
 	if (rows == NULL)
 		goto fail;
 	for (int i = 0; i < count; i++)
-		row_fill(rows, i, &page->row[i], c->sess->can_manage);
+		row_fill(rows, i, &page->row[i], c->sess->can_manage, role_can_run(c->sess->role));
 	if (!cJSON_AddItemReferenceToObject(v, "portals", view_rows_array(rows)))
 		goto fail;
 	result = page_render(c, 200, "portals", "Client Accounts", v);
@@ -368,6 +374,14 @@ int page_portal_get(struct ctx *c)
 				 c->req->path_id, runs[8].id);
 			cJSON_AddStringToObject(v, "deploys_next_href", href);
 		}
+		if (db_runs_list(c->db, c->sess->org_id, c->req->path_id, "audit", 0, runs, 10,
+				 &nr) < 0)
+			goto fail;
+		rl = cJSON_AddArrayToObject(v, "audit_runs");
+		for (int i = 0; i < nr; i++)
+			cJSON_AddItemToArray(rl, page_run_view(&runs[i]));
+		cJSON_AddBoolToObject(v, "audits_allowed",
+				      t >= 0 && conf_conn_allows((enum conn_type)t, CONN_WORK_AUDIT));
 		cJSON_AddBoolToObject(v, "deploys_allowed",
 				      t >= 0 && conf_conn_allows((enum conn_type)t, CONN_WORK_DEPLOY));
 		cJSON_AddBoolToObject(v, "imports_allowed",

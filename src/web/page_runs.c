@@ -180,6 +180,13 @@ int page_run_get(struct ctx *c)
 	}
 	cJSON_AddItemToObject(v, "run", o);
 	cJSON_AddBoolToObject(v, "can_manage", c->sess->can_manage);
+	if (strcmp(r.kind, "audit") == 0) {
+		char loc[64];
+
+		cJSON_Delete(v);
+		snprintf(loc, sizeof(loc), "/audits/%lld", r.id);
+		return http_redirect(c->resp, 303, loc);
+	}
 	if (strcmp(r.kind, "deploy") == 0) {
 		if (page_deploy_items_view(c, &r, v) < 0) {
 			cJSON_Delete(v);

@@ -62,6 +62,14 @@ int page_deployments_get(struct ctx *c);
 /* The items of deployment run (its run page's part): adds them to view.
  * 0, or -1. */
 int page_deploy_items_view(struct ctx *c, const struct run_row *run, cJSON *view);
+/* page_audit.c */
+/* 1 when a portal of this connection type may be audited. */
+int page_audit_allowed(const char *conn_type);
+int page_audit_post(struct ctx *c);
+int page_audit_get(struct ctx *c);
+int page_audit_csv(struct ctx *c);
+int page_audits_get(struct ctx *c);
+int page_audit_limit_post(struct ctx *c);
 /* page_assets.c */
 int page_assets_get(struct ctx *c);
 int page_asset_get(struct ctx *c);

@@ -132,3 +132,15 @@ int valid_deploy_result(const char *s)
 			return 1;
 	return 0;
 }
+
+int valid_small_count(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 3 || s[0] == '0')
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}

@@ -24,6 +24,7 @@ int valid_local_path(const char *s); /* "/..." and not "//": safe redirect targe
 int valid_confirm(const char *s);    /* "yes" */
 int valid_search(const char *s);     /* printable UTF-8, at most 100 bytes; may be empty */
 int valid_object_type(const char *s);
-int valid_deploy_result(const char *s); /* created | updated | unchanged | failed | pending */ /* "" or contacts | companies | deals | tickets */
+int valid_deploy_result(const char *s);
+int valid_small_count(const char *s); /* 1..3 digits, no leading zero */ /* created | updated | unchanged | failed | pending */ /* "" or contacts | companies | deals | tickets */
 
 #endif

@@ -4,8 +4,8 @@
  * Input: a parser digit, a status digit, then the answer body.
  *   parser: '0' hs_parse_tokens, '1' hs_parse_introspection,
  *           '2' hs_parse_user, '3' hs_parse_roles, '4' hs_parse_error,
- *           '5' hs_parse_properties, '6' hs_parse_groups
- *           (any other byte: its value minus '0', modulo 7)
+ *           '5' hs_parse_properties, '6' hs_parse_groups, '7' hs_parse_users
+ *           (any other byte: its value minus '0', modulo 8)
  *   status: '0' 200, '1' 400, '2' 401, '3' 403, '4' 404, '5' 408, '6' 429,
  *           '7' 500, '8' 503, '9' 204 (any other byte: its value modulo 10)
  * The body is passed in an exactly sized allocation without a NUL after
@@ -17,7 +17,9 @@
  * a non-200 answer is classified as hs_parse_error() classifies it; the
  * _free() functions are safe to call twice.  For properties and groups,
  * names are unique, cleaned texts hold no control characters, and each json
- * is valid UTF-8 that parses back to an object with the same name.
+ * is valid UTF-8 that parses back to an object with the same name.  For a
+ * page of users, each user is one hs_parse_user() accepts, ids are unique
+ * and next_after is a cursor (visible ASCII) or NULL.
  */
 #include <string.h>
 #include <strings.h>
@@ -27,7 +29,17 @@
 #include "fuzz.h"
 #include "hs.h"
 
-enum { P_TOKENS, P_INTROSPECTION, P_USER, P_ROLES, P_ERROR, P_PROPERTIES, P_GROUPS, P__MAX };
+enum {
+	P_TOKENS,
+	P_INTROSPECTION,
+	P_USER,
+	P_ROLES,
+	P_ERROR,
+	P_PROPERTIES,
+	P_GROUPS,
+	P_USERS,
+	P__MAX
+};
 
 static const long fuzz_status[] = {200, 400, 401, 403, 404, 408, 429, 500, 503, 204};
 
@@ -155,6 +167,18 @@ static void user_check(const struct hs_user *u)
 	/* with no roles known, only a super admin is an admin */
 	FUZZ_CHECK(hs_user_is_admin(u, &none, "Admin") == u->super_admin);
 	FUZZ_CHECK(hs_user_is_admin(u, NULL, NULL) == u->super_admin);
+}
+
+static void users_check(const struct hs_users *us)
+{
+	FUZZ_CHECK(us->users != NULL);
+	FUZZ_CHECK(us->n <= HS_USERS_PAGE_MAX);
+	FUZZ_CHECK(us->next_after == NULL || token_ok(us->next_after, HS_AFTER_MAX));
+	for (size_t i = 0; i < us->n; i++) {
+		user_check(&us->users[i]);
+		for (size_t j = 0; j < i; j++)
+			FUZZ_CHECK(strcmp(us->users[j].id, us->users[i].id) != 0);
+	}
 }
 
 static void roles_check(const struct hs_roles *r)
@@ -310,6 +334,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct hs_introspection ins;
 	struct hs_user usr;
 	struct hs_roles rls;
+	struct hs_users uss;
 	struct hs_properties prp;
 	struct hs_groups grp;
 	struct hs_error err, ref;
@@ -375,6 +400,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_CHECK(zeroed(&rls, sizeof(rls)));
 		hs_roles_free(&rls);
 		hs_roles_free(&rls);
+		break;
+	case P_USERS:
+		kind = hs_parse_users(status, body, len, &uss, &err);
+		if (kind == HS_OK)
+			users_check(&uss);
+		else
+			FUZZ_CHECK(zeroed(&uss, sizeof(uss)));
+		hs_users_free(&uss);
+		hs_users_free(&uss);
 		break;
 	case P_PROPERTIES:
 		kind = hs_parse_properties(status, body, len, &prp, &err);

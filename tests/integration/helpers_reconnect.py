@@ -21,7 +21,9 @@ REQUIRED = {
     "config_only": {"oauth", "settings.users.read", "automation", "forms"} | SCHEMAS,
     "config_audit": {"oauth", "settings.users.read", "automation", "forms",
                      "crm.objects.contacts.read"} | SCHEMAS,
-    "audit_only": {"oauth", "settings.users.read", "crm.schemas.contacts.read", "automation",
+    # audits read the property schemas of the four object types too
+    "audit_only": {"oauth", "settings.users.read", "crm.schemas.contacts.read",
+                   "crm.schemas.companies.read", "crm.schemas.deals.read", "tickets", "automation",
                    "crm.objects.contacts.read"},
 }
 CONN_LABEL_WORD = {"config_only": "Config Only", "config_audit": "Config + Audit", "audit_only": "Audit Only"}
@@ -118,6 +120,17 @@ def snapshot(stack, pid):
                                     "ON a.id = v.asset_id WHERE a.source_portal_id = %s "
                                     "ORDER BY v.asset_id, v.version", (pid,)),
         "deployments": deploy_history(stack, pid),
+        "audits": audit_history(stack, pid),
+    }
+
+
+def audit_history(stack, pid):
+    """A portal's audits: their runs, rows and findings, every column."""
+    return {
+        "runs": stack.sql("SELECT * FROM runs WHERE portal_id = %s AND kind = 'audit' ORDER BY id", (pid,)),
+        "audits": stack.sql("SELECT * FROM audits WHERE portal_id = %s ORDER BY run_id", (pid,)),
+        "findings": stack.sql("SELECT f.* FROM audit_findings f JOIN audits a ON a.run_id = f.run_id "
+                              "WHERE a.portal_id = %s ORDER BY f.run_id, f.seq", (pid,)),
     }
 
 
@@ -192,6 +205,19 @@ def seed_history(stack, org, pid):
                         "'Lead nurture \u2013 EU', %s, %s, %s, %s, %s, %s, now() - interval '2 days')",
                         (run, aids[0], result, "create" if result == "created" else "", msg,
                          401 if cat else 0, cat, corr))
+        # a completed audit with two findings
+        run = con.execute(
+            "INSERT INTO runs (org_id, portal_id, kind, state, steps_total, steps_done, started_at, "
+            "finished_at) VALUES (%s, %s, 'audit', 'succeeded', 1, 1, now() - interval '3 days', "
+            "now() - interval '3 days') RETURNING id", (oid, pid)).fetchone()[0]
+        con.execute("INSERT INTO audits (run_id, org_id, portal_id, hub_id, super_admin_limit, "
+                    "read_object_types, users_read, completed, n_high, n_low) VALUES (%s, %s, %s, %s, 3, "
+                    "'{contacts,companies,deals,tickets}', 7, true, 1, 1)", (run, oid, pid, hub))
+        con.execute("INSERT INTO audit_findings (run_id, seq, rule, severity, severity_rank, object_type, "
+                    "object_key, object_label, detail) VALUES (%s, 1, 'too_many_super_admins', 'high', 0, "
+                    "'portal', '', '5 Super Admins (your limit: 3)', 'a@x.test, b@x.test'), "
+                    "(%s, 2, 'property_no_description', 'low', 2, 'contacts', 'contact_us_form', "
+                    "'Contact us <b>form</b>', '')", (run, run))
         for kind, msg, corr in [("import", "Imported 3 assets", None),
                                 ("deploy", "Deployment failed: 401", "c0ffee00-1111-2222-3333-444455556666"),
                                 ("audit", "Audit completed", None)]:

@@ -16,7 +16,7 @@ import pytest
 
 from jsclient import Client
 from helpers_reconnect import (ACCESS_RE, REFRESH_RE, REQUIRED, assert_refusal, by_id, connected,
-                               deploy_history,
+                               audit_history, deploy_history,
                                decrypt_tokens, error_message, error_title, flash, grants, hs_email,
                                introspect, log_mark, log_since, make_yellow_sql, make_yellow_worker,
                                next_href, org_portal_count, pg_dump, portal_row, seed_history,
@@ -189,6 +189,7 @@ def test_reconnect_keeps_assets_deployments_activity_and_type(stack):
     assert after["assets"] == before["assets"]
     assert after["asset_versions"] == before["asset_versions"] and len(before["asset_versions"]) == 6
     assert after["deployments"] == before["deployments"]
+    assert after["audits"] == before["audits"] and len(before["audits"]["findings"]) == 2
     assert after["activity"][:len(before["activity"])] == before["activity"]
     extra = after["activity"][len(before["activity"]):]
     assert len(extra) == 1 and extra[0][4] == "reconnected", extra
@@ -558,6 +559,7 @@ def test_disconnect_then_remove(stack):
     seed_history(stack, p.c.org, p.pid)
     assets = stack.sql("SELECT *, definition::text FROM assets WHERE source_portal_id = %s ORDER BY id", (p.pid,))
     deps = deploy_history(stack, p.pid)
+    audits = audit_history(stack, p.pid)
     (gid, g), = grants(stack, p.hub).items()
     assert g["status"] == "active"
 
@@ -585,7 +587,7 @@ def test_disconnect_then_remove(stack):
     assert stack.sql("SELECT kind FROM activity WHERE portal_id = %s ORDER BY id DESC LIMIT 1",
                      (p.pid,)) == [("disconnected",)]
     assert stack.sql("SELECT *, definition::text FROM assets WHERE source_portal_id = %s ORDER BY id", (p.pid,)) == assets
-    assert deploy_history(stack, p.pid) == deps
+    assert deploy_history(stack, p.pid) == deps and audit_history(stack, p.pid) == audits
 
     page = p.c.get("/portals/%d/remove" % p.pid)
     assert page.status_code == 200 and 'action="/portals/%d/remove"' % p.pid in page.text
@@ -598,7 +600,7 @@ def test_disconnect_then_remove(stack):
     assert flash(listing) and "removed" in flash(listing)
     assert table_rows(listing) == [] and 'id="empty-state"' in listing
     assert stack.sql("SELECT *, definition::text FROM assets WHERE source_portal_id = %s ORDER BY id", (p.pid,)) == assets
-    assert deploy_history(stack, p.pid) == deps
+    assert deploy_history(stack, p.pid) == deps and audit_history(stack, p.pid) == audits
     kinds = [k for (k,) in stack.sql("SELECT kind FROM activity WHERE portal_id = %s ORDER BY id", (p.pid,))]
     assert kinds == ["connected", "import", "deploy", "audit", "disconnected", "removed"]
     assert p.c.get("/portals/%d" % p.pid).status_code == 404

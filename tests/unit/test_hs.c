@@ -35,6 +35,7 @@ static struct hs_tokens tok;
 static struct hs_introspection ins;
 static struct hs_user usr;
 static struct hs_roles rls;
+static struct hs_users uss;
 static struct hs_properties prp;
 static struct hs_groups grp;
 static struct hs_error err;
@@ -45,6 +46,7 @@ static void setup(void)
 	memset(&ins, 0, sizeof(ins));
 	memset(&usr, 0, sizeof(usr));
 	memset(&rls, 0, sizeof(rls));
+	memset(&uss, 0, sizeof(uss));
 	memset(&prp, 0, sizeof(prp));
 	memset(&grp, 0, sizeof(grp));
 	memset(&err, 0, sizeof(err));
@@ -56,6 +58,7 @@ static void teardown(void)
 	hs_introspection_free(&ins);
 	hs_user_free(&usr);
 	hs_roles_free(&rls);
+	hs_users_free(&uss);
 	hs_properties_free(&prp);
 	hs_groups_free(&grp);
 }
@@ -1597,6 +1600,382 @@ START_TEST(test_properties_network)
 }
 END_TEST
 
+/* Retrieve users (2026-03): one page with paging.next, as HubSpot sends it
+ * (ids are strings), then the last page. */
+#define USERS_PAGE_1                                                                               \
+	"{\"results\":[{\"id\":\"71000001\",\"email\":\"alex@agency.example\",\"roleIds\":[],"     \
+	"\"superAdmin\":true,\"firstName\":\"Alex\",\"secondaryTeamIds\":[]},{\"id\":"             \
+	"\"71000002\","                                                                            \
+	"\"email\":\"sam@agency.example\",\"roleIds\":[\"2000100101\",\"2000100103\"],"            \
+	"\"superAdmin\":false,\"roleId\":\"2000100101\",\"primaryTeamId\":\"81000001\","           \
+	"\"secondaryTeamIds\":[\"81000002\"]}],\"paging\":{\"next\":{\"after\":\"71000002\","      \
+	"\"link\":\"https://api.hubapi.com/settings/users/2026-03?after=71000002&limit=2\"}}}"
+#define USERS_PAGE_2                                                                               \
+	"{\"results\":[{\"id\":\"71000003\",\"email\":\"riley@agency.example\",\"roleIds\":[],"    \
+	"\"superAdmin\":false,\"secondaryTeamIds\":[]}]}"
+
+START_TEST(test_users_first_page)
+{
+	ck_assert_int_eq(hs_parse_users(200, LIT(USERS_PAGE_1), &uss, &err), HS_OK);
+	ck_assert_int_eq(err.kind, HS_OK);
+	ck_assert_int_eq(err.http_status, 200);
+	ck_assert_uint_eq(uss.n, 2);
+	ck_assert_str_eq(uss.next_after, "71000002");
+	ck_assert_str_eq(uss.users[0].id, "71000001");
+	ck_assert_str_eq(uss.users[0].email, "alex@agency.example");
+	ck_assert_int_eq(uss.users[0].super_admin, 1);
+	ck_assert_uint_eq(uss.users[0].nrole_ids, 0);
+	ck_assert_ptr_null(uss.users[0].role_id);
+	ck_assert_str_eq(uss.users[1].id, "71000002");
+	ck_assert_int_eq(uss.users[1].super_admin, 0);
+	ck_assert_str_eq(uss.users[1].role_id, "2000100101");
+	ck_assert_uint_eq(uss.users[1].nrole_ids, 2);
+	ck_assert_str_eq(uss.users[1].role_ids[0], "2000100101");
+	ck_assert_str_eq(uss.users[1].role_ids[1], "2000100103");
+	ck_assert_ptr_null(uss.users[1].role_ids[2]);
+	hs_users_free(&uss);
+	ck_assert_ptr_null(uss.users);
+	ck_assert_ptr_null(uss.next_after);
+
+	/* a cursor is any visible ASCII: HubSpot's are opaque */
+	ck_assert_int_eq(hs_parse_users(200,
+					LIT("{\"results\":[],\"paging\":{\"next\":{\"after\":"
+					    "\"NTI1Cg%3D%3D/&x\"}}}"),
+					&uss, &err),
+			 HS_OK);
+	ck_assert_str_eq(uss.next_after, "NTI1Cg%3D%3D/&x");
+	ck_assert_uint_eq(uss.n, 0);
+	ck_assert_ptr_nonnull(uss.users);
+}
+END_TEST
+
+START_TEST(test_users_last_page)
+{
+	static const char *const last[] = {
+	    USERS_PAGE_2,
+	    "{\"results\":[{\"id\":\"71000003\",\"email\":\"riley@agency.example\"}],"
+	    "\"paging\":{}}",
+	    "{\"results\":[{\"id\":\"71000003\",\"email\":\"riley@agency.example\"}],"
+	    "\"paging\":{\"next\":null}}",
+	    "{\"results\":[{\"id\":\"71000003\",\"email\":\"riley@agency.example\"}],"
+	    "\"paging\":null}",
+	    "{\"results\":[{\"id\":71000003,\"email\":\"riley@agency.example\",\"roleId\":null,"
+	    "\"roleIds\":null,\"superAdmin\":null}],\"paging\":{\"prev\":{\"before\":\"1\"}}}",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(last) / sizeof(last[0]); i++) {
+		ck_assert_msg(hs_parse_users(200, last[i], strlen(last[i]), &uss, &err) == HS_OK,
+			      "refused %s: %s", last[i], err.message);
+		ck_assert_uint_eq(uss.n, 1);
+		ck_assert_ptr_null(uss.next_after);
+		/* a user with no role who is not a Super Admin: optional fields absent */
+		ck_assert_str_eq(uss.users[0].id, "71000003");
+		ck_assert_int_eq(uss.users[0].super_admin, 0);
+		ck_assert_uint_eq(uss.users[0].nrole_ids, 0);
+		ck_assert_ptr_null(uss.users[0].role_id);
+		hs_users_free(&uss);
+	}
+	ck_assert_int_eq(hs_parse_users(200, LIT("{\"results\":[]}"), &uss, &err), HS_OK);
+	ck_assert_uint_eq(uss.n, 0);
+	ck_assert_ptr_null(uss.next_after);
+}
+END_TEST
+
+/* A page of n users, each with the given id prefix, as a malloc'd body. */
+static char *users_body(size_t n, size_t *len)
+{
+	struct buf b;
+	size_t i;
+
+	buf_init(&b, 0);
+	ck_assert_int_eq(buf_puts(&b, "{\"results\":["), 0);
+	for (i = 0; i < n; i++)
+		ck_assert_int_eq(buf_printf(&b, "%s{\"id\":\"%zu\",\"email\":\"u%zu@x.example\"}",
+					    i ? "," : "", i + 1, i + 1),
+				 0);
+	ck_assert_int_eq(buf_puts(&b, "]}"), 0);
+	*len = b.len;
+	return buf_take(&b);
+}
+
+START_TEST(test_users_malformed)
+{
+	static const struct {
+		const char *body;
+		const char *message; /* NULL: not checked */
+	} bad[] = {
+	    {"{\"users\":[]}", "field \"results\" is missing"},
+	    {"{\"results\":{}}", "field \"results\" must be an array of objects"},
+	    {"{\"results\":[\"71000001\"]}", NULL},
+	    {"{\"results\":[],\"results\":[]}", "field \"results\" is duplicated"},
+	    {"{\"results\":[{\"id\":\"1\",\"email\":\"a@b\"},{\"id\":\"2\"}]}",
+	     "field \"results[1].email\" is missing"},
+	    {"{\"results\":[{\"email\":\"a@b\"}]}", "field \"results[0].id\" is missing"},
+	    {"{\"results\":[{\"id\":\"1\",\"email\":\"a@b\",\"superAdmin\":\"true\"}]}",
+	     "field \"results[0].superAdmin\" must be a boolean"},
+	    {"{\"results\":[{\"id\":\"1\",\"email\":\"a@b\",\"roleIds\":[\"1\",\"\"]}]}", NULL},
+	    {"{\"results\":[{\"id\":\"1 2\",\"email\":\"a@b\"}]}", NULL},
+	    {"{\"results\":[{\"id\":\"1\",\"email\":\"a\\u0007b\"}]}", NULL},
+	    {"{\"results\":[{\"id\":\"1\",\"email\":\"a@b\"},{\"id\":1,\"email\":\"c@d\"}]}",
+	     "field \"results[].id\" is duplicated"},
+	    {"{\"results\":[],\"paging\":[]}", "field \"paging\" must be an object"},
+	    {"{\"results\":[],\"paging\":{\"next\":\"x\"}}",
+	     "field \"paging.next\" must be an object"},
+	    {"{\"results\":[],\"paging\":{\"next\":{}}}", "field \"paging.next.after\" is missing"},
+	    {"{\"results\":[],\"paging\":{\"next\":{\"link\":\"https://x\"}}}", NULL},
+	    {"{\"results\":[],\"paging\":{\"next\":{\"after\":\"\"}}}", NULL},
+	    {"{\"results\":[],\"paging\":{\"next\":{\"after\":\"a b\"}}}", NULL},
+	    {"{\"results\":[],\"paging\":{\"next\":{\"after\":\"a\\nb\"}}}", NULL},
+	    {"{\"results\":[],\"paging\":{\"next\":{\"after\":\"\\u00e9\"}}}", NULL},
+	    {"{\"results\":[],\"paging\":{\"next\":{\"after\":12}}}",
+	     "field \"paging.next.after\" must be a string of visible ascii characters"},
+	    {"{\"results\":[],\"paging\":{\"next\":{\"after\":\"1\",\"after\":\"2\"}}}",
+	     "field \"paging.next.after\" is duplicated"},
+	    {"{\"results\":[]} x", "trailing data after json"},
+	    {"[]", "answer is not a json object"},
+	    {"", "empty answer"},
+	};
+	char after[HS_AFTER_MAX + 64];
+	size_t i, len;
+	char *body;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_msg(hs_parse_users(200, bad[i].body, strlen(bad[i].body), &uss, &err) ==
+				  HS_ERR_MALFORMED,
+			      "accepted: %s", bad[i].body);
+		ck_assert_int_eq(err.kind, HS_ERR_MALFORMED);
+		if (bad[i].message != NULL)
+			ck_assert_str_eq(err.message, bad[i].message);
+		ck_assert_ptr_null(uss.users);
+		ck_assert_ptr_null(uss.next_after);
+		ck_assert_uint_eq(uss.n, 0);
+	}
+
+	/* HS_USERS_PAGE_MAX users, and one more */
+	body = users_body(HS_USERS_PAGE_MAX, &len);
+	ck_assert_int_eq(hs_parse_users(200, body, len, &uss, &err), HS_OK);
+	ck_assert_uint_eq(uss.n, HS_USERS_PAGE_MAX);
+	ck_assert_str_eq(uss.users[HS_USERS_PAGE_MAX - 1].id, "100");
+	hs_users_free(&uss);
+	free(body);
+	body = users_body(HS_USERS_PAGE_MAX + 1, &len);
+	ck_assert_int_eq(hs_parse_users(200, body, len, &uss, &err), HS_ERR_MALFORMED);
+	ck_assert_str_eq(err.message, "field \"results\" is too long");
+	ck_assert_ptr_null(uss.users);
+	free(body);
+
+	/* a cursor of HS_AFTER_MAX characters, and one more */
+	memset(after, 0, sizeof(after));
+	snprintf(after, sizeof(after), "{\"results\":[],\"paging\":{\"next\":{\"after\":\"");
+	len = strlen(after);
+	memset(after + len, 'A', HS_AFTER_MAX);
+	memcpy(after + len + HS_AFTER_MAX, "\"}}}", 5);
+	ck_assert_int_eq(hs_parse_users(200, after, strlen(after), &uss, &err), HS_OK);
+	ck_assert_uint_eq(strlen(uss.next_after), HS_AFTER_MAX);
+	hs_users_free(&uss);
+	memcpy(after + len + HS_AFTER_MAX, "A\"}}}", 6);
+	ck_assert_int_eq(hs_parse_users(200, after, strlen(after), &uss, &err), HS_ERR_MALFORMED);
+	ck_assert_str_eq(err.message, "field \"paging.next.after\" is too long");
+	ck_assert_ptr_null(uss.next_after);
+}
+END_TEST
+
+START_TEST(test_users_errors)
+{
+	/* 401, 403, 429, 5xx as for the other Bearer calls; 404 is not special */
+	ck_assert_int_eq(hs_parse_users(prop_errors[0].status, prop_errors[0].body,
+					strlen(prop_errors[0].body), &uss, &err),
+			 HS_ERR_AUTH);
+	ck_assert_int_eq(err.http_status, 401);
+	ck_assert_str_eq(err.category, "EXPIRED_AUTHENTICATION");
+	ck_assert_str_eq(err.correlation_id, "a1b2c3d4-e5f6-7890-abcd-ef1234567890");
+	ck_assert_ptr_null(uss.users);
+
+	ck_assert_int_eq(
+	    hs_parse_users(401,
+			   LIT("{\"status\":\"error\",\"message\":\"The OAuth token used to make "
+			       "this call is invalid.\",\"correlationId\":\"c-401\",\"category\":"
+			       "\"INVALID_AUTHENTICATION\"}"),
+			   &uss, &err),
+	    HS_ERR_AUTH);
+	ck_assert_str_eq(err.category, "INVALID_AUTHENTICATION");
+
+	ck_assert_int_eq(
+	    hs_parse_users(
+		403,
+		LIT("{\"status\":\"error\",\"message\":\"This app hasn't been granted "
+		    "all required scopes to make this call.\",\"correlationId\":\"c-403\","
+		    "\"errors\":[{\"message\":\"One or more of the following scopes are "
+		    "required.\",\"context\":{\"requiredScopes\":[\"settings.users.read\","
+		    "\"settings.users.write\"]}}],\"category\":\"MISSING_SCOPES\"}"),
+		&uss, &err),
+	    HS_ERR_PERMISSION);
+	ck_assert_int_eq(err.http_status, 403);
+	ck_assert_str_eq(err.category, "MISSING_SCOPES");
+	ck_assert_ptr_null(uss.users);
+
+	ck_assert_int_eq(
+	    hs_parse_users(429, prop_errors[3].body, strlen(prop_errors[3].body), &uss, &err),
+	    HS_ERR_TRANSIENT);
+	ck_assert_int_eq(err.http_status, 429);
+	ck_assert_str_eq(err.error_type, "RATE_LIMIT");
+	ck_assert_str_eq(err.policy_name, "TEN_SECONDLY_ROLLING");
+	ck_assert_str_eq(err.correlation_id, "c-429");
+	ck_assert_ptr_null(uss.users);
+
+	ck_assert_int_eq(
+	    hs_parse_users(503, prop_errors[5].body, strlen(prop_errors[5].body), &uss, &err),
+	    HS_ERR_TRANSIENT);
+	ck_assert_int_eq(hs_parse_users(404,
+					LIT("{\"status\":\"error\",\"category\":"
+					    "\"OBJECT_NOT_FOUND\",\"message\":\"Resource not "
+					    "found\"}"),
+					&uss, &err),
+			 HS_ERR_MALFORMED);
+	ck_assert_int_eq(err.http_status, 404);
+	/* a success status other than 200 is not one */
+	ck_assert_int_eq(hs_parse_users(204, LIT(USERS_PAGE_2), &uss, &err), HS_ERR_MALFORMED);
+	ck_assert_ptr_null(uss.users);
+	ck_assert_int_eq(err.rl_max, -1);
+}
+END_TEST
+
+START_TEST(test_users_network)
+{
+	struct httpc h;
+	struct hs_config cfg = cfg_local;
+	struct fake_http f;
+
+	ck_assert_int_eq(httpc_init(&h, NULL), HTTPC_OK);
+
+	/* the first page: no after */
+	fake_start(&f, "200 OK", "Content-Type: application/json;charset=utf-8\r\n" RL_HEADERS,
+		   USERS_PAGE_1);
+	cfg.api_base = f.base;
+	ck_assert_int_eq(hs_list_users(&h, &cfg, "at-u", NULL, 2, &uss, &err), HS_OK);
+	fake_finish(&f);
+	FAKE_REQ_HAS(&f, "GET /settings/users/2026-03?limit=2 HTTP/1.1\r\n");
+	FAKE_REQ_HAS(&f, "\r\nAuthorization: Bearer at-u\r\n");
+	ck_assert_int_eq(err.http_status, 200);
+	ck_assert_int_eq(err.rl_max, 110);
+	ck_assert_int_eq(err.rl_remaining, 109);
+	ck_assert_int_eq(err.rl_interval_ms, 10000);
+	ck_assert_uint_eq(uss.n, 2);
+	ck_assert_str_eq(uss.next_after, "71000002");
+	hs_users_free(&uss);
+
+	/* the next one: the cursor goes into the query percent-encoded */
+	fake_start(&f, "200 OK", "Content-Type: application/json\r\n" RL_HEADERS, USERS_PAGE_2);
+	cfg.api_base = f.base;
+	ck_assert_int_eq(hs_list_users(&h, &cfg, "at-u", "NTI=/&x#y%?", 100, &uss, &err), HS_OK);
+	fake_finish(&f);
+	FAKE_REQ_HAS(&f, "GET /settings/users/2026-03?limit=100&after=NTI%3D%2F%26x%23y%25%3F "
+			 "HTTP/1.1\r\n");
+	ck_assert_uint_eq(uss.n, 1);
+	ck_assert_ptr_null(uss.next_after);
+	hs_users_free(&uss);
+
+	/* a cursor that does not move would loop for ever */
+	fake_start(&f, "200 OK", "Content-Type: application/json\r\n" RL_HEADERS, USERS_PAGE_1);
+	cfg.api_base = f.base;
+	ck_assert_int_eq(hs_list_users(&h, &cfg, "at-u", "71000002", 2, &uss, &err),
+			 HS_ERR_MALFORMED);
+	fake_finish(&f);
+	ck_assert_str_eq(err.message, "paging cursor did not advance");
+	ck_assert_int_eq(err.rl_remaining, 109);
+	ck_assert_ptr_null(uss.users);
+	ck_assert_ptr_null(uss.next_after);
+
+	/* rate limited: Retry-After and the headers kept */
+	fake_start(&f, "429 Too Many Requests",
+		   "Content-Type: application/json;charset=utf-8\r\nRetry-After: 2\r\n"
+		   "X-HubSpot-RateLimit-Interval-Milliseconds: 10000\r\n"
+		   "X-HubSpot-RateLimit-Max: 110\r\nX-HubSpot-RateLimit-Remaining: 0\r\n",
+		   prop_errors[3].body);
+	cfg.api_base = f.base;
+	ck_assert_int_eq(hs_list_users(&h, &cfg, "at-u", NULL, 100, &uss, &err), HS_ERR_TRANSIENT);
+	fake_finish(&f);
+	ck_assert_int_eq(err.http_status, 429);
+	ck_assert_int_eq(err.retry_after, 2);
+	ck_assert_int_eq(err.rl_remaining, 0);
+	ck_assert_str_eq(err.policy_name, "TEN_SECONDLY_ROLLING");
+	ck_assert_ptr_null(uss.users);
+
+	/* expired token; missing scopes */
+	fake_start(&f, "401 Unauthorized", "Content-Type: application/json\r\n",
+		   prop_errors[0].body);
+	cfg.api_base = f.base;
+	ck_assert_int_eq(hs_list_users(&h, &cfg, "at-u", NULL, 100, &uss, &err), HS_ERR_AUTH);
+	fake_finish(&f);
+	ck_assert_str_eq(err.category, "EXPIRED_AUTHENTICATION");
+	ck_assert_int_eq(err.rl_max, -1);
+	fake_start(&f, "403 Forbidden", "Content-Type: application/json\r\n" RL_HEADERS,
+		   prop_errors[1].body);
+	cfg.api_base = f.base;
+	ck_assert_int_eq(hs_list_users(&h, &cfg, "at-u", NULL, 100, &uss, &err), HS_ERR_PERMISSION);
+	fake_finish(&f);
+	ck_assert_str_eq(err.category, "MISSING_SCOPES");
+	ck_assert_int_eq(err.rl_max, 110);
+
+	/* a 200 that is not JSON */
+	fake_start(&f, "200 OK", "Content-Type: text/html\r\n", USERS_PAGE_2);
+	cfg.api_base = f.base;
+	ck_assert_int_eq(hs_list_users(&h, &cfg, "at-u", NULL, 100, &uss, &err), HS_ERR_MALFORMED);
+	fake_finish(&f);
+	ck_assert_str_eq(err.message, "answer is not application/json");
+	ck_assert_ptr_null(uss.users);
+	httpc_cleanup(&h);
+}
+END_TEST
+
+START_TEST(test_users_refused_before_sending)
+{
+	static const char *const bad_after[] = {"", "a b", "a\r\nb", "\xc3\xa9", "a\tb"};
+	char long_after[HS_AFTER_MAX + 2], base[1025];
+	struct hs_config cfg = cfg_local;
+	struct httpc h;
+	size_t i;
+
+	ck_assert_int_eq(httpc_init(&h, NULL), HTTPC_OK);
+	ck_assert_int_eq(hs_list_users(&h, &cfg, "at", NULL, 0, &uss, &err), HS_ERR_CONFIG);
+	ck_assert_str_eq(err.message, "invalid limit argument");
+	ck_assert_int_eq(hs_list_users(&h, &cfg, "at", NULL, -1, &uss, &err), HS_ERR_CONFIG);
+	ck_assert_int_eq(hs_list_users(&h, &cfg, "at", NULL, HS_USERS_PAGE_MAX + 1, &uss, &err),
+			 HS_ERR_CONFIG);
+	for (i = 0; i < sizeof(bad_after) / sizeof(bad_after[0]); i++) {
+		ck_assert_int_eq(hs_list_users(&h, &cfg, "at", bad_after[i], 10, &uss, &err),
+				 HS_ERR_CONFIG);
+		ck_assert_str_eq(err.message, "invalid after argument");
+		ck_assert_int_eq(err.rl_max, -1);
+	}
+	memset(long_after, 'a', sizeof(long_after) - 1);
+	long_after[sizeof(long_after) - 1] = '\0';
+	ck_assert_int_eq(hs_list_users(&h, &cfg, "at", long_after, 10, &uss, &err), HS_ERR_CONFIG);
+	ck_assert_int_eq(hs_list_users(&h, &cfg, "a t", NULL, 10, &uss, &err), HS_ERR_CONFIG);
+	ck_assert_int_eq(hs_list_users(&h, &cfg, NULL, NULL, 10, &uss, &err), HS_ERR_CONFIG);
+	ck_assert_int_eq(hs_list_users(NULL, &cfg, "at", NULL, 10, &uss, &err), HS_ERR_CONFIG);
+	cfg.api_base = "http://example.com";
+	ck_assert_int_eq(hs_list_users(&h, &cfg, "at", NULL, 10, &uss, &err), HS_ERR_CONFIG);
+	ck_assert_ptr_null(uss.users);
+
+	/* the longest cursor, every byte encoded, still fits a base of 1024 bytes
+	 * (the longest hs.c takes) */
+	memset(base, 'a', sizeof(base) - 1);
+	base[sizeof(base) - 1] = '\0';
+	memcpy(base, "http://127.0.0.1:1/", 19);
+	cfg.api_base = base;
+	memset(long_after, '/', HS_AFTER_MAX);
+	long_after[HS_AFTER_MAX] = '\0';
+	ck_assert_int_eq(hs_list_users(&h, &cfg, "at", long_after, 100, &uss, &err),
+			 HS_ERR_TRANSIENT);
+	/* sent, to a closed port */
+	ck_assert_int_eq(err.http_status, 0);
+	ck_assert_ptr_null(strstr(err.message, "127.0.0.1"));
+	httpc_cleanup(&h);
+}
+END_TEST
+
 /* CRM writes: the create input, one definition, batch answers, the calls. */
 
 /* A custom enumeration property as HubSpot reads it, with read-only and
@@ -3016,6 +3395,8 @@ START_TEST(test_free_safe)
 	hs_introspection_free(&ins);
 	hs_user_free(&usr);
 	hs_roles_free(&rls);
+	hs_users_free(&uss);
+	hs_users_free(&uss);
 	{
 		struct hs_property p = {0};
 		struct hs_group g = {0};
@@ -3046,6 +3427,15 @@ START_TEST(test_free_safe)
 	rls.nroles = 1;
 	hs_roles_free(&rls);
 	ck_assert_ptr_null(rls.roles);
+	uss.users = calloc(3, sizeof(*uss.users));
+	uss.users[0].id = malloc(2);
+	memcpy(uss.users[0].id, "1", 2);
+	uss.n = 2;
+	uss.next_after = malloc(2);
+	memcpy(uss.next_after, "x", 2);
+	hs_users_free(&uss);
+	ck_assert_ptr_null(uss.users);
+	ck_assert_ptr_null(uss.next_after);
 }
 END_TEST
 
@@ -3119,6 +3509,12 @@ static Suite *hs_suite(void)
 	tcase_add_test(tc, test_user_malformed);
 	tcase_add_test(tc, test_roles_documented);
 	tcase_add_test(tc, test_roles_malformed);
+	tcase_add_test(tc, test_users_first_page);
+	tcase_add_test(tc, test_users_last_page);
+	tcase_add_test(tc, test_users_malformed);
+	tcase_add_test(tc, test_users_errors);
+	tcase_add_test(tc, test_users_network);
+	tcase_add_test(tc, test_users_refused_before_sending);
 	tcase_add_test(tc, test_is_admin);
 	suite_add_tcase(s, tc);
 

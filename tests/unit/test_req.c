@@ -1278,6 +1278,11 @@ START_TEST(test_conf_load_full)
 	ck_assert_int_eq(conf_scopes_cover(c.scopes[CONN_CONFIG_ONLY], c.scopes[CONN_CONFIG_AUDIT]),
 			 1);
 	ck_assert_ptr_nonnull(strstr(c.scopes[CONN_AUDIT_ONLY], "crm.objects.contacts.read"));
+	/* audits read the property schemas of the four object types */
+	ck_assert_str_eq(c.scopes[CONN_AUDIT_ONLY],
+			 "oauth settings.users.read crm.schemas.contacts.read "
+			 "crm.schemas.companies.read crm.schemas.deals.read tickets automation "
+			 "crm.objects.contacts.read");
 	ck_assert_ptr_null(strstr(c.scopes[CONN_AUDIT_ONLY], "forms"));
 	for (int t = 0; t < CONN__MAX; t++)
 		ck_assert_ptr_nonnull(strstr(c.scopes[t], "settings.users.read"));

@@ -4,6 +4,7 @@ Run: /usr/bin/python3 -m pytest tests/unit_py -q
 The simulator is started as a subprocess on a free port and stopped by PID (SIGTERM).
 """
 
+import collections
 import http.client
 import json
 import os
@@ -448,7 +449,61 @@ def test_users_and_roles_with_bearer(base):
         {"id": "%d02" % ACME, "name": "Sales Rep", "requiresBillingWrite": True},
         {"id": "%d03" % ACME, "name": "Marketing Manager", "requiresBillingWrite": False}]
     lst = requests.get(base + "/settings/users/2026-03", headers={"Authorization": "Bearer " + at}).json()
-    assert [u["id"] for u in lst["results"]] == [ALEX, SAM, RILEY]
+    ids = [u["id"] for u in lst["results"]]
+    assert ids[:3] == [ALEX, SAM, RILEY] and len(ids) == 12 and "paging" not in lst
+
+
+def list_users(base, at, limit):
+    """Every page of GET /settings/users/2026-03 -> (users, pages)."""
+    users, pages, after = [], [], None
+    while True:
+        params = {"limit": limit}
+        if after is not None:
+            params["after"] = after
+        r = requests.get(base + "/settings/users/2026-03", params=params, headers={"Authorization": "Bearer " + at})
+        assert r.status_code == 200 and r.headers["Content-Type"].startswith("application/json")
+        page = r.json()
+        pages.append(page)
+        users.extend(page["results"])
+        if "paging" not in page:
+            return users, pages
+        after = page["paging"]["next"]["after"]
+        assert after == page["results"][-1]["id"] and "after=%s" % after in page["paging"]["next"]["link"]
+
+
+def test_users_list_pages_with_after(base):
+    at = bearer(base, ACME, ["settings.users.read"])["Authorization"].split()[1]
+    users, pages = list_users(base, at, 5)
+    assert [len(p["results"]) for p in pages] == [5, 5, 2]
+    ids = [u["id"] for u in users]
+    assert ids == sorted(ids, key=int) and len(set(ids)) == 12 and ids[:3] == [ALEX, SAM, RILEY]
+    for u in users:
+        assert isinstance(u["id"], str) and u["email"] and isinstance(u["superAdmin"], bool)
+        assert isinstance(u["roleIds"], list) and u.get("roleId") == (u["roleIds"][0] if u["roleIds"] else None)
+    grace = next(u for u in users if u["email"] == "grace.liu@acme-corp.com")
+    assert grace["roleIds"] == ["%d01" % ACME, "%d03" % ACME] and grace["superAdmin"] is False
+
+
+def test_demo_users_make_audit_rules_fire(base):
+    """The demo portals' users: (Super Admins, users with a role, users with neither), as the docstring says."""
+    expected = {ACME: (5, 5, 2), GLOBEX: (2, 4, 0), INITECH: (3, 4, 0), UMBRELLA: (1, 5, 0), STARK: (4, 4, 1),
+                WAYNE: (2, 4, 0)}
+    for hub, want in expected.items():
+        at = bearer(base, hub, ["settings.users.read"])["Authorization"].split()[1]
+        users, _ = list_users(base, at, 4)
+        got = (sum(u["superAdmin"] for u in users), sum(1 for u in users if u["roleIds"]),
+               sum(1 for u in users if not u["roleIds"] and not u["superAdmin"]))
+        assert got == want, hub
+        assert sum(got) == len(users)
+        roles = requests.get(base + "/settings/users/2026-03/roles", headers={"Authorization": "Bearer " + at})
+        known = {r["id"] for r in roles.json()["results"]}
+        assert all(set(u["roleIds"]) <= known for u in users)
+    # the agency's users keep their memberships: Alex is the Super Admin who connects every portal
+    st = requests.get(base + "/_sim/state").json()
+    assert st["browser_user"] == "alex@agency.example"
+    alex = next(u for u in st["users"] if u["user_id"] == ALEX)
+    assert all(m == {"super_admin": True, "role_ids": []} for m in alex["portals"].values())
+    assert len(alex["portals"]) == 6
 
 
 def test_users_scoped_to_token_portal(base):
@@ -1372,7 +1427,8 @@ def test_demo_portals_have_agency_custom_properties(base):
     for hub, n in expected.items():
         view = requests.get(base + "/_sim/portals/%d/properties" % hub).json()["objects"]
         total = sum(len(o["properties"]) for o in view.values())
-        assert total == 4 * n and 40 <= total <= 400
+        assert total == 4 * n + (3 if hub == ACME else 0) and 40 <= total <= 400
+        assert len(view["contacts"]["properties"]) == n
     h = bearer(base, STARK)
     labels = {p["label"] for p in api(base, "GET", "companies", h).json()["results"]}
     assert {"Contract value tier", "Renewal date", "Account manager"} <= labels
@@ -1382,6 +1438,33 @@ def test_demo_portals_have_agency_custom_properties(base):
     first = custom_only(base, GLOBEX, "deals")
     requests.post(base + "/_sim/reset", json={"seed": "demo"}).raise_for_status()
     assert custom_only(base, GLOBEX, "deals") == first
+
+
+def test_demo_acme_companies_make_property_rules_fire(base):
+    h = bearer(base, ACME, READ_ALL)
+    props = api(base, "GET", "companies", h).json()["results"]
+    custom = [p for p in props if not p.get("hubspotDefined")]
+    assert len(custom) == 28
+    by_label = collections.Counter((p["label"]) for p in props)
+    assert by_label["Invoice email"] == 2
+    assert sorted(p["name"] for p in props if p["label"] == "Invoice email") == ["billing_email", "invoice_email"]
+    named = {p["name"]: p for p in props}
+    status = named["client_status"]
+    assert status["type"] == "enumeration" and len(status["options"]) == 1 and status["description"] == ""
+    tier = named["legacy_tier"]
+    assert len(tier["options"]) == 3 and all(o["hidden"] for o in tier["options"])
+    assert sum(1 for p in custom if not p["description"]) >= 1
+    groups = api(base, "GET", "companies/groups", h).json()["results"]
+    labels = collections.Counter(g["label"] for g in groups)
+    assert labels["Legacy import"] == 2
+    used = {p["groupName"] for p in props}
+    assert [g["name"] for g in groups if g["name"] not in used and g["name"].startswith("legacy")] == ["legacy_import"]
+    assert tier["groupName"] == "legacy_import_2"
+    # deterministic: the same after a reset
+    requests.post(base + "/_sim/reset", json={"seed": "demo"}).raise_for_status()
+    again = api(base, "GET", "companies", bearer(base, ACME, READ_ALL)).json()["results"]
+    assert [p for p in again if p["name"] in ("billing_email", "client_status", "legacy_tier")] == \
+        [p for p in props if p["name"] in ("billing_email", "client_status", "legacy_tier")]
 
 
 # ------------------------------------------------------------------ log, latency, faults
