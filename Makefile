@@ -116,6 +116,7 @@ bench: deps-test
 	@tests/bench/portals_page.sh
 	@tests/bench/worker_refresh.sh
 	@/usr/bin/python3 tests/bench/imports.py
+	@/usr/bin/python3 tests/bench/deployments.py
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/jetstack/cgi-bin \
