@@ -86,8 +86,6 @@ static int may_call(struct awork *w, enum run_outcome *out)
 }
 
 /* One read; 1 read, 0 the job is over or goes back to the queue (*out). */
-static int ends_with_stop(const char *s);
-
 static int call(struct awork *w, const char *what, runcall_fn fn, void *arg,
 		enum run_outcome *out)
 {
@@ -96,28 +94,17 @@ static int call(struct awork *w, const char *what, runcall_fn fn, void *arg,
 
 	if (!may_call(w, out))
 		return 0;
-	switch (runcall(&w->rc, what, fn, arg, &err)) {
-	case RUNCALL_OK:
+	enum runcall_result r = runcall(&w->rc, what, fn, arg, &err);
+
+	if (r == RUNCALL_OK)
 		return 1;
-	case RUNCALL_RETRY:
-		snprintf(w->why, w->whylen, "%s", w->rc.why);
-		*out = RUN_RETRY;
+	if (runcall_gave_back(&w->rc, r, w->why, w->whylen, out))
 		return 0;
-	case RUNCALL_POSTPONE:
-		*out = RUN_POSTPONE;
-		return 0;
-	case RUNCALL_FAILED:
+	if (r == RUNCALL_FAILED) {
 		*out = fail(w, w->rc.fail_code, w->rc.fail_message, &w->rc.fail_err);
 		return 0;
-	case RUNCALL_ANSWER:
-		break;
 	}
-	if (err.http_status > 0)
-		snprintf(t, sizeof(t), "HubSpot answered HTTP %ld%s%s%s%.400s%s", err.http_status,
-			 err.category[0] ? " " : "", err.category, err.message[0] ? ": " : "",
-			 err.message, ends_with_stop(err.message) ? "" : ".");
-	else
-		hs_error_text(&err, t, sizeof(t));
+	runcall_answer_text(&err, t, sizeof(t));
 	snprintf(msg, sizeof(msg), "The audit could not %s. %s%s", what, t,
 		 err.kind == HS_ERR_PERMISSION
 		     ? " The connection lacks a permission audits need: reconnect the portal so "
@@ -125,13 +112,6 @@ static int call(struct awork *w, const char *what, runcall_fn fn, void *arg,
 		     : "");
 	*out = fail(w, "hubspot", msg, &err);
 	return 0;
-}
-
-static int ends_with_stop(const char *s)
-{
-	size_t n = strlen(s);
-
-	return n > 0 && (s[n - 1] == '.' || s[n - 1] == '!' || s[n - 1] == '?');
 }
 
 struct users_arg {

@@ -196,22 +196,6 @@ static enum hs_err c_update_property(struct runcall *rc, void *arg, struct hs_er
 				  err);
 }
 
-/* HubSpot's answer in a sentence: "HubSpot answered HTTP 409
- * OBJECT_ALREADY_EXISTS: Property x already exists." */
-static void answer_text(const struct hs_error *err, char *out, size_t n)
-{
-	if (err->http_status > 0)
-	{
-		size_t m = strlen(err->message);
-
-		snprintf(out, n, "HubSpot answered HTTP %ld%s%s%s%s%s", err->http_status,
-			 err->category[0] ? " " : "", err->category, err->message[0] ? ": " : "",
-			 err->message, m && err->message[m - 1] == '.' ? "" : ".");
-	}
-	else
-		hs_error_text(err, out, n);
-}
-
 /*
  * The first call of a deployment whose portal is not Connected: with
  * tokens, one read whose answer is recorded; without, no call.  Then the
@@ -253,7 +237,7 @@ static enum run_outcome stop_at_first_call(struct dwork *w, int have_tokens)
 	else {
 		char t[600];
 
-		answer_text(&err, t, sizeof(t));
+		runcall_answer_text(&err, t, sizeof(t));
 		snprintf(ans, sizeof(ans), "First call (read the %s property groups): %s", w->ot, t);
 	}
 	snprintf(msg, sizeof(msg), "%s %s", refusal, ans);
@@ -302,22 +286,13 @@ static int may_write(struct dwork *w, int seq, enum run_outcome *out)
  */
 static int write_went(struct dwork *w, enum runcall_result r, int seq, enum run_outcome *out)
 {
-	switch (r) {
-	case RUNCALL_OK:
-	case RUNCALL_ANSWER:
-		return 1;
-	case RUNCALL_RETRY:
-		snprintf(w->why, w->whylen, "%s", w->rc.why);
-		*out = RUN_RETRY;
+	if (runcall_gave_back(&w->rc, r, w->why, w->whylen, out))
 		return 0;
-	case RUNCALL_POSTPONE:
-		*out = RUN_POSTPONE;
-		return 0;
-	case RUNCALL_FAILED:
+	if (r == RUNCALL_FAILED) {
 		*out = stop(w, seq, w->rc.fail_code, w->rc.fail_message, &w->rc.fail_err);
 		return 0;
 	}
-	return 1;
+	return 1; /* RUNCALL_OK, RUNCALL_ANSWER */
 }
 
 /* HubSpot refused a write for want of a permission: no later write will
@@ -326,7 +301,7 @@ static enum run_outcome refused_permission(struct dwork *w, int seq, const struc
 {
 	char msg[900], t[600];
 
-	answer_text(err, t, sizeof(t));
+	runcall_answer_text(err, t, sizeof(t));
 	snprintf(msg, sizeof(msg),
 		 "HubSpot refused to write to %s: the connection lacks a permission deployments "
 		 "need (%s). Reconnect the portal so that HubSpot asks for the current scopes, "
@@ -341,7 +316,7 @@ static struct deploy_result item_failed(int seq, const char *what, const struct 
 {
 	char t[600];
 
-	answer_text(err, t, sizeof(t));
+	runcall_answer_text(err, t, sizeof(t));
 	snprintf(msg, n, "HubSpot refused to %s it. %s", what, t);
 	return (struct deploy_result){.seq = seq,
 				      .result = "failed",
@@ -653,7 +628,7 @@ static enum run_outcome work_step(struct dwork *w)
 		if (rr == RUNCALL_ANSWER) {
 			char msg[900], t[600];
 
-			answer_text(&err, t, sizeof(t));
+			runcall_answer_text(&err, t, sizeof(t));
 			snprintf(msg, sizeof(msg), "JetStack could not %s of %.200s. %.400s%s", what,
 				 w->portal.name, t,
 				 err.kind == HS_ERR_PERMISSION

@@ -114,21 +114,16 @@ static int call(struct work *w, int groups, const char *ot, struct hs_groups *g,
 	char what[96];
 
 	snprintf(what, sizeof(what), "read the %s %s", ot, groups ? "property groups" : "properties");
-	switch (runcall(&w->rc, what, groups ? runcall_read_groups : runcall_read_properties, &a, &err)) {
-	case RUNCALL_OK:
+	enum runcall_result r =
+	    runcall(&w->rc, what, groups ? runcall_read_groups : runcall_read_properties, &a, &err);
+
+	if (r == RUNCALL_OK)
 		return 1;
-	case RUNCALL_RETRY:
-		snprintf(w->why, w->whylen, "%s", w->rc.why);
-		*out = RUN_RETRY;
+	if (runcall_gave_back(&w->rc, r, w->why, w->whylen, out))
 		return 0;
-	case RUNCALL_POSTPONE:
-		*out = RUN_POSTPONE;
-		return 0;
-	case RUNCALL_FAILED:
+	if (r == RUNCALL_FAILED) {
 		*out = finish(w, "failed", w->rc.fail_code, w->rc.fail_message, &w->rc.fail_err);
 		return 0;
-	case RUNCALL_ANSWER:
-		break;
 	}
 	*out = hubspot_failure(w, what, &err);
 	return 0;

@@ -177,3 +177,30 @@ enum hs_err runcall_read_properties(struct runcall *rc, void *arg, struct hs_err
 	hs_properties_free(a->p);
 	return hs_get_properties(rc->http, &rc->cfg, rc->tok.access, a->ot, a->p, err);
 }
+
+int runcall_gave_back(const struct runcall *rc, enum runcall_result r, char *why, size_t whylen,
+		      enum run_outcome *out)
+{
+	if (r == RUNCALL_RETRY) {
+		snprintf(why, whylen, "%s", rc->why);
+		*out = RUN_RETRY;
+		return 1;
+	}
+	if (r == RUNCALL_POSTPONE) {
+		*out = RUN_POSTPONE;
+		return 1;
+	}
+	return 0;
+}
+
+void runcall_answer_text(const struct hs_error *err, char *out, size_t n)
+{
+	size_t m = strlen(err->message);
+
+	if (err->http_status > 0)
+		snprintf(out, n, "HubSpot answered HTTP %ld%s%s%s%.400s%s", err->http_status,
+			 err->category[0] ? " " : "", err->category, m ? ": " : "", err->message,
+			 m && strchr(".!?", err->message[m - 1]) != NULL ? "" : ".");
+	else
+		hs_error_text(err, out, n);
+}

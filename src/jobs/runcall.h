@@ -70,6 +70,17 @@ enum runcall_result {
 /* The call itself: fn(rc, arg, err) with rc->tok.access. */
 typedef enum hs_err (*runcall_fn)(struct runcall *rc, void *arg, struct hs_error *err);
 
+/*
+ * A call that gave the thread back: RUNCALL_RETRY (rc->why copied into
+ * why) or RUNCALL_POSTPONE become *out and 1; any other result is 0.
+ */
+int runcall_gave_back(const struct runcall *rc, enum runcall_result r, char *why, size_t whylen,
+		      enum run_outcome *out);
+/* HubSpot's answer in a sentence for a page: "HubSpot answered HTTP 409
+ * OBJECT_ALREADY_EXISTS: Property x already exists." (or what failed when
+ * no answer came).  Always NUL-terminated. */
+void runcall_answer_text(const struct hs_error *err, char *out, size_t n);
+
 /* The reads every run makes of an object type: arg is a struct
  * runcall_read; the previous answer in it is freed first. */
 struct runcall_read {
