@@ -359,6 +359,38 @@ int conf_load(struct conf *c, int need, char *err, size_t errlen)
 		if (c->optional_scopes[t] == NULL)
 			goto out;
 	}
+	static const char *const tls[] = {"required", "off"};
+	int tls_off = 0;
+
+	if (set_str(&c->smtp_url, &ef, "JETSTACK_SMTP_URL", "", 0, err, errlen) < 0 ||
+	    set_str(&c->smtp_user, &ef, "JETSTACK_SMTP_USER", "", 0, err, errlen) < 0 ||
+	    set_str(&c->smtp_password, &ef, "JETSTACK_SMTP_PASSWORD", "", 0, err, errlen) < 0 ||
+	    set_str(&c->smtp_from, &ef, "JETSTACK_SMTP_FROM", "", 0, err, errlen) < 0 ||
+	    set_str(&c->smtp_ca_file, &ef, "JETSTACK_SMTP_CA_FILE", "", 0, err, errlen) < 0 ||
+	    set_choice(&tls_off, &ef, "JETSTACK_SMTP_STARTTLS", tls, 2, err, errlen) < 0 ||
+	    set_long(&c->mail_window, &ef, "JETSTACK_MAIL_DIGEST_WINDOW_SECONDS", 300, 0, 86400,
+		     err, errlen) < 0 ||
+	    set_long(&c->mail_reminder, &ef, "JETSTACK_MAIL_REMINDER_SECONDS", 604800, 1,
+		     86400 * 365, err, errlen) < 0 ||
+	    set_long(&c->events_retention, &ef, "JETSTACK_EVENTS_RETENTION_DAYS", 90, 1, 3650, err,
+		     errlen) < 0 ||
+	    set_long(&c->mail_retry, &ef, "JETSTACK_MAIL_RETRY_SECONDS", 60, 1, 3600, err,
+		     errlen) < 0)
+		goto out;
+	c->smtp_starttls = !tls_off;
+	if (c->smtp_url[0] && strncmp(c->smtp_url, "smtp://", 7) != 0 &&
+	    strncmp(c->smtp_url, "smtps://", 8) != 0) {
+		snprintf(err, errlen,
+			 "configuration: JETSTACK_SMTP_URL must start with smtp:// or smtps://");
+		goto out;
+	}
+	if (c->smtp_url[0] && (strchr(c->smtp_from, '@') == NULL ||
+			       strpbrk(c->smtp_from, "<>\"(),; \r\n\t") != NULL)) {
+		snprintf(err, errlen,
+			 "configuration: JETSTACK_SMTP_FROM must be a sender address (name@domain) "
+			 "when JETSTACK_SMTP_URL is set");
+		goto out;
+	}
 	result = 0;
 out:
 	envfile_free(&ef);
@@ -381,6 +413,11 @@ void conf_free(struct conf *c)
 	free(c->hs_api_base);
 	free(c->admin_roles);
 	free(c->template_dir);
+	free(c->smtp_url);
+	free(c->smtp_user);
+	free(c->smtp_password);
+	free(c->smtp_from);
+	free(c->smtp_ca_file);
 	free(c->socket_path);
 	for (int t = 0; t < CONN__MAX; t++) {
 		free(c->scopes[t]);

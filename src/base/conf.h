@@ -45,6 +45,17 @@ struct conf {
 	long hs_burst_window_ms; /* JETSTACK_HUBSPOT_BURST_WINDOW_MS */
 	char *scopes[CONN__MAX]; /* JETSTACK_SCOPES_{CONFIG_ONLY,...}: required, space-separated */
 	char *optional_scopes[CONN__MAX];
+	/* mail (digests): off while smtp_url is "" */
+	char *smtp_url;		/* JETSTACK_SMTP_URL: smtp://host:port or smtps://host:port */
+	char *smtp_user;	/* JETSTACK_SMTP_USER */
+	char *smtp_password;	/* JETSTACK_SMTP_PASSWORD */
+	char *smtp_from;	/* JETSTACK_SMTP_FROM: the sender address */
+	char *smtp_ca_file;	/* JETSTACK_SMTP_CA_FILE: "" the system's CAs */
+	int smtp_starttls;	/* JETSTACK_SMTP_STARTTLS: 1 required (default), 0 "off" */
+	long mail_window;	/* JETSTACK_MAIL_DIGEST_WINDOW_SECONDS (300) */
+	long mail_reminder;	/* JETSTACK_MAIL_REMINDER_SECONDS (604800) */
+	long mail_retry;	/* JETSTACK_MAIL_RETRY_SECONDS (60): the first retry; it doubles to an hour */
+	long events_retention;	/* JETSTACK_EVENTS_RETENTION_DAYS (90) */
 };
 
 enum conf_need {

@@ -111,6 +111,25 @@ void status_reason_text(enum status_reason r, const char *detail, char *out, siz
 		snprintf(out + n, cap - (size_t)n, " (HubSpot: %s)", ri->hubspot_code);
 }
 
+void status_reason_plain(const char *reason_code, const char *stored, char *out, size_t cap)
+{
+	int rc = status_reason_parse(reason_code ? reason_code : "");
+	const struct status_reason_info *ri = rc > 0 ? status_reason_info((enum status_reason)rc) : NULL;
+	char tail[80];
+	size_t n, t;
+
+	if (cap == 0)
+		return;
+	snprintf(out, cap, "%s", stored ? stored : "");
+	if (ri == NULL || ri->hubspot_code[0] == '\0')
+		return;
+	snprintf(tail, sizeof(tail), " (HubSpot: %s)", ri->hubspot_code);
+	n = strlen(out);
+	t = strlen(tail);
+	if (n >= t && strcmp(out + n - t, tail) == 0)
+		out[n - t] = '\0';
+}
+
 enum status_decision status_decide(const struct status_evidence *ev, enum status_reason *reason)
 {
 	*reason = REASON_NONE;

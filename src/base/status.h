@@ -71,6 +71,9 @@ int status_reason_parse(const char *code);
  * the reason has one.  Always NUL-terminated; cut to fit.
  */
 void status_reason_text(enum status_reason r, const char *detail, char *out, size_t cap);
+/* A stored reason (status_reason_text's) for people outside the product --
+ * a mail -- without HubSpot's code in brackets.  Always NUL-terminated. */
+void status_reason_plain(const char *reason_code, const char *stored, char *out, size_t cap);
 
 /*
  * Why work (an "import", a "deployment") of a portal that is not Connected

@@ -652,6 +652,107 @@ static const struct {
 			   "c.rule = f.rule AND c.object_type = f.object_type AND c.object_key = "
 			   "f.object_key) ORDER BY f.severity_rank, f.rule, f.object_type, "
 			   "f.object_key LIMIT 5000"},
+
+    /* mail: members whose choice (or role) is the digest, with a status
+     * change waiting $1 s or a reminder due ($2 s) */
+#define MAIL_DIGEST                                                                                \
+	"coalesce(m.notify, CASE WHEN m.role IN ('owner', 'admin') THEN 'digest' ELSE 'off' END) "
+#define MAIL_TIME(col, tz)                                                                         \
+	"to_char(" col " AT TIME ZONE " tz ", 'YYYY-MM-DD HH24:MI') || ' (' || " tz " || ')'"
+    [ST_MAIL_DUE] = {"mail_due",
+		     "SELECT m.org_id, m.user_id, u.email, o.name AS org_name, coalesce(u.time_zone, "
+		     "o.time_zone) AS tz FROM memberships m JOIN users u ON u.id = m.user_id JOIN "
+		     "organisations o ON o.id = m.org_id WHERE u.disabled_at IS NULL AND " MAIL_DIGEST
+		     "= 'digest' AND (EXISTS (SELECT 1 FROM events e WHERE e.org_id = m.org_id AND "
+		     "e.kind = 'status_changed' AND e.id > m.mail_cursor AND e.created_at >= "
+		     "m.created_at AND e.created_at <= now() - make_interval(secs => $1::int)) OR "
+		     "EXISTS (SELECT 1 FROM portals p WHERE p.org_id = m.org_id AND p.removed_at IS "
+		     "NULL AND p.status <> 'connected' AND p.status_changed_at <= now() - "
+		     "make_interval(secs => $2::int) AND NOT EXISTS (SELECT 1 FROM mail_mentions mm "
+		     "WHERE mm.user_id = m.user_id AND mm.portal_id = p.id AND mm.mentioned_at > "
+		     "now() - make_interval(secs => $2::int)))) ORDER BY m.org_id, m.user_id "
+		     "LIMIT $3::int"},
+    [ST_MAIL_TAKE] = {"mail_take",
+		      "SELECT mail_cursor FROM memberships WHERE org_id = $1 AND user_id = $2 FOR "
+		      "UPDATE SKIP LOCKED"},
+    [ST_MAIL_EVENTS] = {"mail_events",
+			"SELECT e.id AS event_id, e.portal_id, p.hub_id, p.name, e.status_to AS "
+			"status, coalesce(e.reason_code, '') AS reason_code, coalesce(e.reason, '') "
+			"AS reason, " MAIL_TIME("e.created_at", "$4::text") " AS at, false AS reminder "
+			"FROM events e JOIN portals p ON p.id = e.portal_id JOIN memberships m ON "
+			"m.org_id = e.org_id AND m.user_id = $2 WHERE e.org_id = $1 AND e.kind = "
+			"'status_changed' AND e.id > $3::bigint AND e.created_at >= m.created_at "
+			"ORDER BY e.id LIMIT 200"},
+    [ST_MAIL_REMINDERS] = {"mail_reminders",
+			   "SELECT 0::bigint AS event_id, p.id AS portal_id, p.hub_id, p.name, "
+			   "p.status, coalesce(p.status_reason_code, '') AS reason_code, "
+			   "coalesce(p.status_reason, '') AS reason, " MAIL_TIME("p.status_changed_at",
+										 "$3::text") " AS at, "
+			   "true AS reminder FROM portals p WHERE p.org_id = $1 AND p.removed_at IS "
+			   "NULL AND p.status <> 'connected' AND p.status_changed_at <= now() - "
+			   "make_interval(secs => $4::int) AND NOT EXISTS (SELECT 1 FROM mail_mentions "
+			   "mm WHERE mm.user_id = $2 AND mm.portal_id = p.id AND mm.mentioned_at > "
+			   "now() - make_interval(secs => $4::int)) ORDER BY p.status_changed_at, p.id "
+			   "LIMIT 200"},
+    [ST_MAIL_QUEUE] = {"mail_queue",
+		       "INSERT INTO mail_outbox (org_id, user_id, rcpt, message, message_id) VALUES "
+		       "($1, $2, $3, $4, $5)"},
+    [ST_MAIL_CURSOR] = {"mail_cursor",
+			"UPDATE memberships SET mail_cursor = greatest(mail_cursor, $3::bigint) "
+			"WHERE org_id = $1 AND user_id = $2"},
+    [ST_MAIL_MENTION] = {"mail_mention",
+			 "INSERT INTO mail_mentions (user_id, portal_id, status) VALUES ($1, $2, $3) "
+			 "ON CONFLICT (user_id, portal_id) DO UPDATE SET status = EXCLUDED.status, "
+			 "mentioned_at = now()"},
+    [ST_MAIL_TAKE_DUE] = {"mail_take_due",
+			  "UPDATE mail_outbox o SET next_attempt_at = now() + make_interval(secs => "
+			  "$1::int), attempts = attempts + 1 WHERE o.id IN (SELECT id FROM "
+			  "mail_outbox WHERE state = 'queued' AND next_attempt_at <= now() ORDER BY "
+			  "next_attempt_at, id LIMIT $2::int FOR UPDATE SKIP LOCKED) RETURNING o.id, "
+			  "o.org_id, o.user_id, o.rcpt, o.message, o.attempts"},
+    [ST_MAIL_SENT] = {"mail_sent",
+		      "UPDATE mail_outbox SET state = 'sent', sent_at = now(), last_error = '' "
+		      "WHERE id = $1"},
+    [ST_MAIL_RETRY] = {"mail_retry",
+		       "UPDATE mail_outbox SET next_attempt_at = now() + make_interval(secs => "
+		       "$2::int), last_error = $3 WHERE id = $1 AND state = 'queued'"},
+    [ST_MAIL_FAILED] = {"mail_failed",
+			"UPDATE mail_outbox SET state = 'failed', last_error = $2 WHERE id = $1"},
+    [ST_MAIL_PROBLEM] = {"mail_problem",
+			 "UPDATE memberships SET mail_problem = $3, mail_problem_at = CASE WHEN $3 "
+			 "= '' THEN NULL ELSE now() END WHERE org_id = $1 AND user_id = $2"},
+    [ST_NOTIFY_GET] = {"notify_get",
+		       "SELECT " MAIL_DIGEST "AS notify, m.notify IS NULL AS by_role, "
+		       "coalesce(u.time_zone, '') AS user_tz, o.time_zone AS org_tz, "
+		       "m.mail_problem, coalesce(extract(epoch FROM m.mail_problem_at), 0)::bigint "
+		       "AS problem_at, (SELECT count(*) FROM mail_outbox x WHERE x.user_id = "
+		       "m.user_id AND x.org_id = m.org_id AND x.state = 'queued') AS queued FROM "
+		       "memberships m JOIN users u ON u.id = m.user_id JOIN organisations o ON o.id "
+		       "= m.org_id WHERE m.org_id = $1 AND m.user_id = $2"},
+    [ST_NOTIFY_SET] = {"notify_set",
+		       "UPDATE memberships m SET notify = $3, mail_cursor = CASE WHEN $3 = 'digest' "
+		       "AND " MAIL_DIGEST "= 'off' THEN (SELECT coalesce(max(id), 0) FROM events "
+		       "WHERE org_id = $1) ELSE mail_cursor END WHERE org_id = $1 AND user_id = $2"},
+    [ST_USER_SET_TZ] = {"user_set_tz",
+			"UPDATE users SET time_zone = NULLIF($2, '') WHERE id = $1 AND ($2 = '' OR "
+			"EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $2))"},
+    [ST_EVENTS_CLEANUP] = {"events_cleanup",
+			   "DELETE FROM events WHERE created_at < now() - make_interval(days => "
+			   "$1::int)"},
+    [ST_MAIL_CLEANUP] = {"mail_cleanup",
+			 "DELETE FROM mail_outbox WHERE state <> 'queued' AND created_at < now() - "
+			 "make_interval(days => $1::int)"},
+    /* Needs attention: the organisation's portals that are not Connected,
+     * oldest problem first, with the runs refused since */
+    [ST_PORTAL_ATTENTION] = {"portal_attention",
+			     "SELECT p.id, p.hub_id, p.name, p.status, coalesce(p.status_reason, '') "
+			     "AS status_reason, coalesce(p.status_reason_code, '') AS reason_code, "
+			     "coalesce(extract(epoch FROM p.status_changed_at), 0)::bigint AS since, "
+			     "extract(epoch FROM now())::bigint AS now, (SELECT count(*) FROM runs r "
+			     "WHERE r.portal_id = p.id AND r.state = 'failed' AND r.failure_code = "
+			     "'auth' AND r.created_at >= p.status_changed_at) AS blocked FROM portals p "
+			     "WHERE p.org_id = $1 AND p.removed_at IS NULL AND p.status <> 'connected' "
+			     "ORDER BY p.status_changed_at, p.id LIMIT 501"},
 };
 
 const char *stmt_sql(enum stmt st)

@@ -7,6 +7,8 @@
 #include "audit_job.h"
 #include "deploy_job.h"
 #include "import.h"
+#include "db_mail.h"
+#include "mail.h"
 #include "db_portal.h"
 #include "db_session.h"
 #include "db_state.h"
@@ -420,12 +422,21 @@ static int sweep(struct db *db, const struct conf *conf)
 		}
 	}
 	if (db_jobs_schedule(db, conf->refresh_margin) < 0 || db_states_cleanup(db) < 0 ||
-	    db_login_failures_cleanup(db) < 0)
+	    db_login_failures_cleanup(db) < 0 || db_events_cleanup(db, conf->events_retention) < 0)
 		return -1;
 	return 0;
 }
 
-int worker_run(const struct conf *conf, int once)
+/* Mail: the digests that are due, then what the outbox holds. */
+static void mail_pass(struct db *db, const struct conf *conf, const struct tmpl_set *tmpl)
+{
+	if (mail_digests(db, conf, tmpl) < 0)
+		log_event(LOG_ERROR, NULL, "mail_digests_failed", NULL);
+	if (mail_deliver(db, conf) < 0)
+		log_event(LOG_ERROR, NULL, "mail_deliver_failed", NULL);
+}
+
+int worker_run(const struct conf *conf, const struct tmpl_set *tmpl, int once)
 {
 	struct wthread *w;
 	struct db db;
@@ -477,6 +488,8 @@ int worker_run(const struct conf *conf, int once)
 
 		while (!atomic_load(&stopping)) {
 			nap(conf->worker_poll);
+			if (!atomic_load(&stopping))
+				mail_pass(&db, conf, tmpl);
 			if (atomic_load(&stopping) || time(NULL) - last < every)
 				continue;
 			last = time(NULL);
@@ -486,6 +499,8 @@ int worker_run(const struct conf *conf, int once)
 	}
 	for (int i = 0; i < started; i++)
 		pthread_join(th[i], NULL);
+	if (once) /* the changes this pass made, and what was already due */
+		mail_pass(&db, conf, tmpl);
 	free(th);
 	free(w);
 	db_close(&db);

@@ -10,10 +10,12 @@
 #define JS_WORKER_H
 
 #include "conf.h"
+#include "tmpl.h"
 
 /* Run until SIGTERM/SIGINT (finishing the jobs in hand), or, with once,
  * one pass of all due work.  Returns the exit status. */
-int worker_run(const struct conf *conf, int once);
+/* tmpl: the templates for mail (NULL when mail is off). */
+int worker_run(const struct conf *conf, const struct tmpl_set *tmpl, int once);
 
 /*
  * The delay before a failing job's next attempt (attempts: including the

@@ -6,6 +6,7 @@
  */
 #include "conf.h"
 #include "log.h"
+#include "tmpl.h"
 #include "worker.h"
 
 #include <curl/curl.h>
@@ -15,6 +16,7 @@
 int main(int argc, char **argv)
 {
 	struct conf conf;
+	struct tmpl_set *tmpl = NULL;
 	char err[512];
 	int once = 0, rc;
 
@@ -31,9 +33,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "jetstack-worker: %s\n", err);
 		return 78;
 	}
+	/* mail: the digest's HTML part is a template */
+	if (conf.smtp_url[0] && tmpl_set_load(&tmpl, conf.template_dir, err, sizeof(err)) < 0) {
+		fprintf(stderr, "jetstack-worker: templates (for mail): %s\n", err);
+		conf_free(&conf);
+		return 78;
+	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	rc = worker_run(&conf, once);
+	rc = worker_run(&conf, tmpl, once);
 	curl_global_cleanup();
+	tmpl_set_free(tmpl);
 	conf_free(&conf);
 	return rc;
 }

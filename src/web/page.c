@@ -36,6 +36,9 @@ int page_render(struct ctx *c, int status, const char *tmpl, const char *title, 
 		cJSON_AddBoolToObject(view, "can_run", role_can_run(c->sess->role));
 		if (c->sess->flash[0])
 			cJSON_AddStringToObject(view, "flash", c->sess->flash);
+		if (c->sess->n_needs + c->sess->n_disconnected > 0)
+			cJSON_AddNumberToObject(view, "attention_n",
+						(double)(c->sess->n_needs + c->sess->n_disconnected));
 	}
 	cJSON_AddBoolToObject(view, "nav_portals",
 			      c->route == PAGE_PORTALS || c->route == PAGE_PORTAL ||
@@ -45,6 +48,8 @@ int page_render(struct ctx *c, int status, const char *tmpl, const char *title, 
 				  c->route == PAGE_DEPLOY);
 	cJSON_AddBoolToObject(view, "nav_deployments", c->route == PAGE_DEPLOYMENTS);
 	cJSON_AddBoolToObject(view, "nav_audits", c->route == PAGE_AUDITS || c->route == PAGE_AUDIT);
+	cJSON_AddBoolToObject(view, "nav_attention", c->route == PAGE_ATTENTION);
+	cJSON_AddBoolToObject(view, "nav_notify", c->route == PAGE_NOTIFY);
 	cJSON_AddBoolToObject(view, "nav_help",
 			      c->route == PAGE_HELP || c->route == PAGE_HELP_FLOW ||
 				  c->route == PAGE_HELP_TROUBLE);

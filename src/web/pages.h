@@ -70,6 +70,10 @@ int page_audit_get(struct ctx *c);
 int page_audit_csv(struct ctx *c);
 int page_audits_get(struct ctx *c);
 int page_audit_limit_post(struct ctx *c);
+/* page_notify.c */
+int page_notify_get(struct ctx *c);
+int page_notify_post(struct ctx *c);
+int page_attention_get(struct ctx *c);
 /* page_assets.c */
 int page_assets_get(struct ctx *c);
 int page_asset_get(struct ctx *c);

@@ -144,3 +144,21 @@ int valid_small_count(const char *s)
 			return 0;
 	return 1;
 }
+
+int valid_notify(const char *s)
+{
+	return strcmp(s, "digest") == 0 || strcmp(s, "off") == 0;
+}
+
+int valid_time_zone(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n > 64)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= '0' && s[i] <= '9') || strchr("_/+-", s[i]) != NULL))
+			return 0;
+	return 1;
+}

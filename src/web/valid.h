@@ -25,6 +25,8 @@ int valid_confirm(const char *s);    /* "yes" */
 int valid_search(const char *s);     /* printable UTF-8, at most 100 bytes; may be empty */
 int valid_object_type(const char *s);
 int valid_deploy_result(const char *s);
-int valid_small_count(const char *s); /* 1..3 digits, no leading zero */ /* created | updated | unchanged | failed | pending */ /* "" or contacts | companies | deals | tickets */
+int valid_small_count(const char *s); /* 1..3 digits, no leading zero */
+int valid_notify(const char *s);      /* digest | off */
+int valid_time_zone(const char *s);   /* "" or an IANA-shaped name: A-Z a-z 0-9 _ / + -, <= 64 */ /* created | updated | unchanged | failed | pending */ /* "" or contacts | companies | deals | tickets */
 
 #endif
