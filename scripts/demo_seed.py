@@ -12,6 +12,10 @@ deploy   once the imports have finished: deploys Acme's contact properties
          to Wayne (made to hold one of them with another type and one with
          fewer options: created, updated, unchanged and failed items) and to
          a yellow portal (fails at its first HubSpot call).
+audits   audits Acme (Connected, Config + Audit; its users and company
+         properties fire most rules) and waits for the report; checks that
+         the yellow Config + Audit portal's page offers Run audit disabled,
+         with its reason.
 
 Everything goes through the product's HTTP pages as the demo owner, and
 through the simulator's control API for HubSpot's side."""
@@ -106,6 +110,39 @@ if phase == "deploy":
             sys.exit("demo: deploying to portal %d failed: %d" % (pid, r.status_code))
         runs.append(r.headers["Location"])
     print(json.dumps({"deployments": runs, "type_conflict": text, "fewer_options": enum}))
+    sys.exit(0)
+
+if phase == "audits":
+    # the running worker takes the audit; its report page says when it is done
+    AUDITED, YELLOW_AUDIT = 20001001, 20001004
+    ids = portals()
+    if ids.get(AUDITED, (0, ""))[1] != "connected":
+        sys.exit("demo: Acme is not Connected: %s" % (ids.get(AUDITED),))
+    pid = ids[AUDITED][0]
+    r = c.post("/portals/%d/audits" % pid, {"csrf": c.csrf("/portals/%d" % pid)})
+    m = re.fullmatch(r"/audits/(\d+)", r.headers.get("Location", "")) if r.status_code == 303 else None
+    if not m:
+        sys.exit("demo: starting the audit of Acme failed: %d" % r.status_code)
+    audit = int(m.group(1))
+    deadline = time.time() + 60
+    while True:
+        page = c.get("/audits/%d" % audit).text
+        if "data-follow" not in page:
+            break
+        if time.time() > deadline:
+            sys.exit("demo: the audit of Acme (/audits/%d) has not finished" % audit)
+        time.sleep(0.5)
+    state = (re.search(r'id="run-state">([^<]*)<', page) or re.match("(.*)", "no report page")).group(1)
+    counts = {k: int(n) for k, n in re.findall(r'id="count-(high|medium|low|info)">(\d+)<', page)}
+    if state != "Succeeded" or not counts:
+        sys.exit("demo: the audit of Acme (/audits/%d) ended %s" % (audit, state))
+    # a yellow portal offers no audit: the button is disabled, with the reason
+    yellow = ids.get(YELLOW_AUDIT)
+    if not yellow or yellow[1] != "needs_reconnection":
+        sys.exit("demo: hub %d is not in Needs Reconnection: %s" % (YELLOW_AUDIT, yellow))
+    if 'id="audit-disabled"' not in c.get("/portals/%d" % yellow[0]).text:
+        sys.exit("demo: the page of the yellow portal %d offers Run audit" % yellow[0])
+    print(json.dumps({"audit": "/audits/%d" % audit, "state": state, "findings": counts}))
     sys.exit(0)
 
 if phase == "imports":

@@ -103,6 +103,10 @@ if [ -n "$SIM" ]; then
 	# portal, which fails at its first HubSpot call
 	/usr/bin/python3 "$ROOT/scripts/demo_seed.py" "http://127.0.0.1:$HTTP_PORT" "$SIM" \
 		owner@demo.example "$DEMO_PASSWORD" deploy >/dev/null || true
+	# an audit of Acme (its users and company properties fire most rules),
+	# waited for; the yellow Config + Audit portal offers Run audit disabled
+	/usr/bin/python3 "$ROOT/scripts/demo_seed.py" "http://127.0.0.1:$HTTP_PORT" "$SIM" \
+		owner@demo.example "$DEMO_PASSWORD" audits >/dev/null || true
 fi
 t1=$(date +%s.%N)
 

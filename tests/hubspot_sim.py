@@ -585,6 +585,19 @@ DEFAULT_PROPERTIES = {
     ],
 }
 DEFAULT_PROPERTY_INDEX = {ot: {p["name"]: p for p in props} for ot, props in DEFAULT_PROPERTIES.items()}
+# Every group HubSpot defines holds at least one of its properties (as in HubSpot's portals): an
+# audit must not find HubSpot's own groups empty.
+DEFAULT_PROPERTIES["contacts"].append(
+    _d("recent_conversion_event_name", "Recent Conversion", "string", "text", "conversioninformation",
+       "The last form this contact submitted.", calculated=True, readOnlyValue=True))
+DEFAULT_PROPERTIES["companies"].append(
+    _d("hs_is_target_account", "Target Account", "bool", "booleancheckbox", "target_accounts",
+       "The company is part of an account-based marketing strategy.", _opts(_YES_NO),
+       readOnlyDefinition=True))
+DEFAULT_PROPERTIES["deals"].append(
+    _d("hs_analytics_source", "Original Traffic Source", "enumeration", "select", "analyticsinformation",
+       "Original source for the contact with the earliest activity for this deal.", _opts(_SOURCES),
+       calculated=True, readOnlyValue=True))
 DEFAULT_GROUP_NAMES = {ot: {g for g, _ in groups} for ot, groups in DEFAULT_GROUPS.items()}
 
 # ---------------------------------------------------------------- generated (agency-style) custom properties

@@ -30,7 +30,16 @@ struct awork {
 	struct hs_properties props[ASSET_OBJECT_TYPES];
 	struct hs_users *pages;
 	size_t npages;
+	long counted; /* calls already added to the run */
 };
+
+/* Add the calls made since the last time to the run, so that its page
+ * shows them while the audit reads. */
+static void count_calls(struct awork *w)
+{
+	if (w->rc.calls > w->counted && db_runs_add_calls(w->db, w->run.id, w->rc.calls - w->counted) > 0)
+		w->counted = w->rc.calls;
+}
 
 static enum run_outcome db_failed(struct awork *w)
 {
@@ -276,6 +285,7 @@ static enum run_outcome work(struct awork *w)
 			return out;
 		if (db_audit_mark_read(w->db, w->run.id, asset_object_types[t]) < 0)
 			return db_failed(w);
+		count_calls(w);
 	}
 	if (!read_users(w, &out))
 		return out;
@@ -339,7 +349,7 @@ enum run_outcome audit_work(struct db *db, struct httpc *http, const struct conf
 		return o;
 	}
 	out = work(&w);
-	if (db_runs_add_calls(db, w.run.id, w.rc.calls) < 0)
+	if (db_runs_add_calls(db, w.run.id, w.rc.calls - w.counted) < 0)
 		log_event(LOG_WARN, NULL, "run_calls_lost", NULL);
 	*wait_ms = w.rc.wait_ms;
 	for (int t = 0; t < ASSET_OBJECT_TYPES; t++) {

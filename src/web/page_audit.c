@@ -118,6 +118,13 @@ static cJSON *finding_view(const struct audit_finding_row *f)
 	cJSON_AddBoolToObject(o, "is_portal", strcmp(f->object_type, "portal") == 0);
 	cJSON_AddStringToObject(o, "rule_title", rule >= 0 ? audit_rules[rule].title : f->rule);
 	cJSON_AddStringToObject(o, "severity", f->severity);
+	{
+		int sv = audit_severity_parse(f->severity);
+
+		cJSON_AddStringToObject(o, "severity_label",
+					sv >= 0 ? audit_severity_label((enum audit_severity)sv)
+						: f->severity);
+	}
 	return o;
 }
 
@@ -162,8 +169,10 @@ static void group_findings(cJSON *v, const struct audit_finding_row *f, int n)
 			cJSON_AddItemToArray(list, finding_view(&f[i]));
 			count++;
 		}
-		if (so != NULL)
+		if (so != NULL) {
 			cJSON_AddNumberToObject(so, "count", count);
+			cJSON_AddStringToObject(so, "count_word", count == 1 ? "finding" : "findings");
+		}
 	}
 }
 
