@@ -13,8 +13,8 @@ LDLIBS   = $(shell pkg-config --libs $(PKGS)) -lcrypt -pthread
 # Debian packages: to build and run; and to test.
 DEB_RUN  = gcc make libc6-dev pkg-config libfcgi-dev libcurl4-openssl-dev libcjson-dev libpq-dev \
 	   libjwt-dev libssl-dev libcrypt-dev postgresql-15 nginx python3 python3-requests util-linux \
-	   ca-certificates
-DEB_TEST = check valgrind python3-pytest python3-requests python3-psycopg python3-selenium \
+	   ca-certificates python3-aiosmtpd openssl
+DEB_TEST = check valgrind python3-pytest python3-requests python3-psycopg python3-selenium python3-aiosmtpd \
 	   chromium chromium-driver clang libclang-rt-14-dev
 DEB_BENCH = wrk
 

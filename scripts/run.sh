@@ -50,6 +50,18 @@ if [ -z "${HUBSPOT_CLIENT_ID:-}" ]; then
 	export HUBSPOT_AUTHORIZE_URL="$SIM/oauth/authorize" HUBSPOT_API_BASE="$SIM"
 fi
 
+# Mail: without an operator's SMTP server, a local sink that keeps every
+# message as a file in var/mail/ (plain SMTP on loopback), and a short
+# digest window so that the demo's digest arrives within a minute.
+MAIL_SINK=""
+if [ -z "${JETSTACK_SMTP_URL:-}" ]; then
+	MAIL_PORT=$("$STACK" smtp-start "$STATE")
+	MAIL_SINK="$STATE/mail"
+	export JETSTACK_SMTP_URL="smtp://127.0.0.1:$MAIL_PORT" JETSTACK_SMTP_STARTTLS=off
+	export JETSTACK_SMTP_FROM="${JETSTACK_SMTP_FROM:-alerts@jetstack.localhost}"
+	export JETSTACK_MAIL_DIGEST_WINDOW_SECONDS="${JETSTACK_MAIL_DIGEST_WINDOW_SECONDS:-20}"
+fi
+
 # The configuration every program reads (environment variables still win).
 umask 077
 {
@@ -64,6 +76,11 @@ umask 077
 	echo "HUBSPOT_API_BASE=${HUBSPOT_API_BASE:-https://api.hubapi.com}"
 	echo "JETSTACK_TEMPLATE_DIR=$STATE/app/share/jetstack/templates"
 	echo "JETSTACK_SQL_DIR=$STATE/app/share/jetstack/sql"
+	for v in JETSTACK_SMTP_URL JETSTACK_SMTP_STARTTLS JETSTACK_SMTP_FROM JETSTACK_SMTP_USER \
+		JETSTACK_SMTP_PASSWORD JETSTACK_SMTP_CA_FILE JETSTACK_MAIL_DIGEST_WINDOW_SECONDS; do
+		eval "val=\${$v:-}"
+		[ -n "$val" ] && echo "$v=$val"
+	done
 } >"$STATE/jetstack.env"
 umask 022
 
@@ -129,6 +146,12 @@ else
   Accounts  none are created with real HubSpot credentials; create yours:
             JETSTACK_ENV_FILE=$STATE/jetstack.env $STATE/app/bin/jetstack-admin org create "Your Agency"
             JETSTACK_ENV_FILE=$STATE/jetstack.env $STATE/app/bin/jetstack-admin user create --org "Your Agency" --email you@agency.example --role owner
+MSG
+fi
+if [ -n "$MAIL_SINK" ]; then
+	cat <<MSG
+  Mail      a local sink keeps every message in $MAIL_SINK/ (the owner's digest of the demo's
+            yellow and red portals arrives there within a minute)
 MSG
 fi
 cat <<MSG

@@ -8,6 +8,7 @@
 #   stack.sh app-start STATE           FastCGI program (as www-data)
 #   stack.sh nginx-start STATE PORT    nginx with nginx/dev.conf.in
 #   stack.sh sim-start STATE [SEED]    HubSpot simulator on a free port
+#   stack.sh smtp-start STATE          a local mail sink (STATE/mail) on a free port
 #   stack.sh worker-start STATE        the worker, running forever
 #   stack.sh stop STATE NAME           stop one part by its pid file
 #   stack.sh down STATE                stop everything
@@ -157,6 +158,16 @@ sim-start)
 	wait_for test -s "$RUN/sim.port" || die "the HubSpot simulator did not start: see $STATE/logs/sim.log"
 	cat "$RUN/sim.port"
 	;;
+smtp-start)
+	# a local mail sink for make run: each message a file in STATE/mail
+	mkdir -p "$STATE/mail"
+	rm -f "$RUN/smtp.out"
+	/usr/bin/python3 "$ROOT/tests/smtp_server.py" --port 0 --maildir "$STATE/mail" \
+		>"$RUN/smtp.out" 2>>"$STATE/logs/smtp.log" &
+	echo $! >"$RUN/smtp.pid"
+	wait_for grep -q listening "$RUN/smtp.out" || die "the mail sink did not start: see $STATE/logs/smtp.log"
+	sed -n 's/.*listening on [0-9.]*:\([0-9]*\).*/\1/p' "$RUN/smtp.out" | head -1
+	;;
 worker-start)
 	cd "$STATE"
 	setpriv --reuid=www-data --regid=www-data --init-groups -- \
@@ -172,6 +183,7 @@ down)
 	stop_pid worker
 	stop_pid app
 	stop_pid sim
+	stop_pid smtp
 	"$0" pg-stop "$STATE"
 	;;
 *)

@@ -185,15 +185,21 @@ int mail_deliver(struct db *db, const struct conf *conf)
 			rc = db_mail_sent(db, &m[i]);
 			sent++;
 			log_event(LOG_INFO, NULL, "mail_sent", "message", id, NULL);
-		} else if (r == SMTP_TRANSIENT) {
+		} else if (r == SMTP_TRANSIENT || r == SMTP_CONFIG) {
+			/* a server that cannot take it now, or settings the
+			 * operator must fix (a refused login, a missing CA file):
+			 * the message waits, it is never dropped */
 			long wait = conf->mail_retry;
 
 			for (int k = 1; k < m[i].attempts && wait < 3600; k++)
 				wait *= 2;
 			if (wait > 3600)
 				wait = 3600;
-			snprintf(text, sizeof(text), "The mail server did not take a message (%s); "
-						     "it will be tried again.",
+			snprintf(text, sizeof(text),
+				 r == SMTP_CONFIG ? "The mail settings were refused (%s); the operator "
+						    "must fix them, and the message will be tried again."
+						  : "The mail server did not take a message (%s); it will "
+						    "be tried again.",
 				 err);
 			rc = db_mail_retry(db, &m[i], wait, text);
 			log_event(LOG_WARN, NULL, "mail_retry", "message", id, "error", err, NULL);

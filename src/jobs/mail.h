@@ -6,7 +6,8 @@
  * mail_deliver() sends what the outbox holds through SMTP (smtp.h),
  * retrying a message the server could not take now with a backoff that
  * doubles from JETSTACK_MAIL_RETRY_SECONDS to an hour, for as long as it
- * takes, and keeping one it refused for good (5xx) as failed.  The
+ * takes (also when the settings are at fault: a refused login waits for
+ * the operator), and keeping one it refused for good (5xx) as failed.  The
  * recipient's settings page shows the last problem either way.  Both do
  * nothing while JETSTACK_SMTP_URL is unset.
  */
