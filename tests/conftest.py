@@ -70,6 +70,9 @@ class Stack:
             "HUBSPOT_API_BASE": self.sim_url,
             "JETSTACK_TEMPLATE_DIR": os.path.join(self.state, "app/share/jetstack/templates"),
             "JETSTACK_WORKER_POLL_SECONDS": "1",
+            # webhook receivers in the tests listen on loopback, over http
+            "JETSTACK_WEBHOOK_ALLOW_HTTP": "yes",
+            "JETSTACK_WEBHOOK_ALLOW_PRIVATE": "yes",
         }
         lines.update(self.extra_env)
         path = os.path.join(self.state, "jetstack.env")

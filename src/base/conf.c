@@ -378,6 +378,21 @@ int conf_load(struct conf *c, int need, char *err, size_t errlen)
 		     errlen) < 0)
 		goto out;
 	c->smtp_starttls = !tls_off;
+	static const char *const yesno[] = {"no", "yes"};
+
+	if (set_long(&c->webhook_horizon, &ef, "JETSTACK_WEBHOOK_HORIZON_SECONDS", 86400, 1,
+		     86400 * 30, err, errlen) < 0 ||
+	    set_long(&c->webhook_retry, &ef, "JETSTACK_WEBHOOK_RETRY_SECONDS", 30, 1, 3600, err,
+		     errlen) < 0 ||
+	    set_long(&c->webhook_grace, &ef, "JETSTACK_WEBHOOK_ROTATION_GRACE_SECONDS", 86400, 0,
+		     86400 * 30, err, errlen) < 0 ||
+	    set_long(&c->webhook_timeout_ms, &ef, "JETSTACK_WEBHOOK_TIMEOUT_MS", 10000, 100, 120000,
+		     err, errlen) < 0 ||
+	    set_choice(&c->webhook_allow_http, &ef, "JETSTACK_WEBHOOK_ALLOW_HTTP", yesno, 2, err,
+		       errlen) < 0 ||
+	    set_choice(&c->webhook_allow_private, &ef, "JETSTACK_WEBHOOK_ALLOW_PRIVATE", yesno, 2,
+		       err, errlen) < 0)
+		goto out;
 	if (c->smtp_url[0] && strncmp(c->smtp_url, "smtp://", 7) != 0 &&
 	    strncmp(c->smtp_url, "smtps://", 8) != 0) {
 		snprintf(err, errlen,

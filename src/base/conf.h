@@ -56,6 +56,13 @@ struct conf {
 	long mail_reminder;	/* JETSTACK_MAIL_REMINDER_SECONDS (604800) */
 	long mail_retry;	/* JETSTACK_MAIL_RETRY_SECONDS (60): the first retry; it doubles to an hour */
 	long events_retention;	/* JETSTACK_EVENTS_RETENTION_DAYS (90) */
+	/* webhooks */
+	long webhook_horizon;	/* JETSTACK_WEBHOOK_HORIZON_SECONDS (86400): retries stop after */
+	long webhook_retry;	/* JETSTACK_WEBHOOK_RETRY_SECONDS (30): the first retry, doubling */
+	long webhook_grace;	/* JETSTACK_WEBHOOK_ROTATION_GRACE_SECONDS (86400) */
+	long webhook_timeout_ms; /* JETSTACK_WEBHOOK_TIMEOUT_MS (10000) */
+	int webhook_allow_http;	 /* JETSTACK_WEBHOOK_ALLOW_HTTP: "yes" allows plain http */
+	int webhook_allow_private; /* JETSTACK_WEBHOOK_ALLOW_PRIVATE: "yes" allows private addresses */
 };
 
 enum conf_need {

@@ -226,3 +226,36 @@ out:
 	buf_free(&html);
 	return result;
 }
+
+int digest_notice(const struct digest_in *in, const char *subj, const char *text,
+		  struct buf *out, char *err, size_t errlen)
+{
+	struct buf body;
+	int rc = -1;
+
+	err[0] = '\0';
+	if (!address_ok(in->from) || !address_ok(in->rcpt) || !header_safe(in->date) ||
+	    !header_safe(in->message_id) || strpbrk(in->message_id, "<> ") != NULL ||
+	    !header_safe(subj) || !header_safe(in->base_url)) {
+		snprintf(err, errlen, "an address, date, subject or message id a header cannot hold");
+		return -1;
+	}
+	buf_init(&body, 1 << 20);
+	for (const char *s = text; *s; s++)
+		buf_putc(&body, *s == '\n' ? '\n' : ((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s));
+	buf_printf(out, "Date: %s\r\n", in->date);
+	buf_printf(out, "From: JetStack AI <%s>\r\n", in->from);
+	buf_printf(out, "To: <%s>\r\n", in->rcpt);
+	buf_printf(out, "Subject: [JetStack AI] %s\r\n", subj);
+	buf_printf(out, "Message-ID: <%s>\r\n", in->message_id);
+	buf_printf(out, "List-Unsubscribe: <%s/settings/notifications>\r\n", in->base_url);
+	buf_puts(out, "Auto-Submitted: auto-generated\r\nMIME-Version: 1.0\r\n");
+	buf_puts(out, "Content-Type: text/plain; charset=utf-8\r\n"
+		      "Content-Transfer-Encoding: base64\r\n\r\n");
+	if (base64_lines(out, &body) == 0 && !out->overflow && !out->oom && !body.overflow)
+		rc = 0;
+	else
+		snprintf(err, errlen, "the notice does not fit");
+	buf_free(&body);
+	return rc;
+}

@@ -49,4 +49,12 @@ struct digest_in {
  * character a header cannot hold, a template error, out full). */
 int digest_compose(const struct digest_in *in, struct buf *out, char *err, size_t errlen);
 
+/*
+ * A one-part notice (text/plain) with the same headers: subject and text
+ * are the product's own words (subject ASCII, one line); text may hold
+ * names (control characters become spaces).  0, or -1 with err.
+ */
+int digest_notice(const struct digest_in *in, const char *subject, const char *text,
+		  struct buf *out, char *err, size_t errlen);
+
 #endif

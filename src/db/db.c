@@ -487,3 +487,20 @@ int db_wait_notify(struct db *db, long timeout_ms)
 	}
 	return got;
 }
+
+char *db_hex_bytea(const unsigned char *p, size_t n)
+{
+	static const char hx[] = "0123456789abcdef";
+	char *s = malloc(2 * n + 3);
+
+	if (s == NULL)
+		return NULL;
+	s[0] = '\\';
+	s[1] = 'x';
+	for (size_t i = 0; i < n; i++) {
+		s[2 + 2 * i] = hx[p[i] >> 4];
+		s[3 + 2 * i] = hx[p[i] & 15];
+	}
+	s[2 + 2 * n] = '\0';
+	return s;
+}

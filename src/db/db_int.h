@@ -65,6 +65,8 @@ int db_exec_script(struct db *db, const char *sql, char *err, size_t errlen);
 const char *db_get(const PGresult *r, int row, const char *field);
 long long db_get_ll(const PGresult *r, int row, const char *field);
 int db_isnull(const PGresult *r, int row, const char *field);
+/* n bytes as a bytea parameter in text form ("\\x" and hex); caller frees. */
+char *db_hex_bytea(const unsigned char *p, size_t n);
 /* Rows of r as a cJSON array of objects of strings (NULL -> JSON null),
  * boolean columns ("t"/"f") as JSON booleans.  Caller cJSON_Delete()s. */
 cJSON *db_rows_json(const PGresult *r);

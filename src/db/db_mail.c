@@ -297,3 +297,39 @@ int db_events_cleanup(struct db *db, long days)
 		   ? -1
 		   : 1;
 }
+
+int db_mail_admins(struct db *db, long long org, struct mail_recipient *out, int max, int *n)
+{
+	char o[24];
+	PGresult *r;
+
+	*n = 0;
+	LL(o, org);
+	const char *p[] = {o};
+	r = db_run(db, ST_MAIL_ADMINS, 1, p);
+	if (r == NULL)
+		return -1;
+	for (int i = 0; i < PQntuples(r) && i < max; i++) {
+		struct mail_recipient *x = &out[(*n)++];
+
+		memset(x, 0, sizeof(*x));
+		x->org_id = org;
+		x->user_id = db_get_ll(r, i, "user_id");
+		db_copy(x->email, sizeof(x->email), db_get(r, i, "email"));
+		db_copy(x->org_name, sizeof(x->org_name), db_get(r, i, "org_name"));
+		db_copy(x->tz, sizeof(x->tz), db_get(r, i, "tz"));
+	}
+	PQclear(r);
+	return 1;
+}
+
+int db_mail_queue_notice(struct db *db, long long org, long long user, const char *rcpt,
+			 const char *message, const char *message_id)
+{
+	char o[24], u[24];
+
+	LL(o, org);
+	LL(u, user);
+	const char *p[] = {o, u, rcpt, message, message_id};
+	return db_cmd(db, ST_MAIL_QUEUE, 5, p) < 0 ? -1 : 1;
+}

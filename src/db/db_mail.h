@@ -85,6 +85,14 @@ int db_notify_set(struct db *db, long long org, long long user, const char *noti
  * PostgreSQL knows, -1. */
 int db_user_set_tz(struct db *db, long long user, const char *tz);
 
+/* org's owners and admins (enabled), whatever their digest choice: an
+ * operational notice (a webhook endpoint disabled) goes to them.  At most
+ * max.  1 or -1. */
+int db_mail_admins(struct db *db, long long org, struct mail_recipient *out, int max, int *n);
+/* Queue a notice for user (no cursor, no mentions).  1 or -1. */
+int db_mail_queue_notice(struct db *db, long long org, long long user, const char *rcpt,
+			 const char *message, const char *message_id);
+
 /* Delete events, delivered mail older than days.  1 or -1. */
 int db_events_cleanup(struct db *db, long days);
 

@@ -697,6 +697,11 @@ static const struct {
     [ST_MAIL_QUEUE] = {"mail_queue",
 		       "INSERT INTO mail_outbox (org_id, user_id, rcpt, message, message_id) VALUES "
 		       "($1, $2, $3, $4, $5)"},
+    [ST_MAIL_ADMINS] = {"mail_admins",
+			"SELECT m.user_id, u.email, o.name AS org_name, coalesce(u.time_zone, "
+			"o.time_zone) AS tz FROM memberships m JOIN users u ON u.id = m.user_id JOIN "
+			"organisations o ON o.id = m.org_id WHERE m.org_id = $1 AND m.role IN "
+			"('owner', 'admin') AND u.disabled_at IS NULL ORDER BY m.user_id LIMIT 100"},
     [ST_MAIL_CURSOR] = {"mail_cursor",
 			"UPDATE memberships SET mail_cursor = greatest(mail_cursor, $3::bigint) "
 			"WHERE org_id = $1 AND user_id = $2"},
@@ -753,6 +758,113 @@ static const struct {
 			     "'auth' AND r.created_at >= p.status_changed_at) AS blocked FROM portals p "
 			     "WHERE p.org_id = $1 AND p.removed_at IS NULL AND p.status <> 'connected' "
 			     "ORDER BY p.status_changed_at, p.id LIMIT 501"},
+
+    /* webhooks */
+#define WEBHOOK_COLS                                                                               \
+	"w.id, w.org_id, coalesce(w.created_by, 0) AS created_by, w.url, "                        \
+	"array_to_string(w.kinds, ',') AS kinds, w.secret_key_id, w.secret_enc, "                 \
+	"coalesce(w.old_secret_key_id, 0) AS old_key_id, CASE WHEN w.old_secret_until > now() "  \
+	"THEN w.old_secret_enc END AS old_enc, coalesce(extract(epoch FROM w.old_secret_until), " \
+	"0)::bigint AS old_until, w.event_cursor, extract(epoch FROM w.created_at)::bigint AS "   \
+	"created_at, coalesce(extract(epoch FROM w.disabled_at), 0)::bigint AS disabled_at, "     \
+	"coalesce(extract(epoch FROM w.last_success_at), 0)::bigint AS last_success_at, "         \
+	"w.disabled_reason, coalesce(u.email, '') AS created_by_email, (SELECT count(*) FROM "    \
+	"webhook_deliveries d WHERE d.endpoint_id = w.id AND d.state = 'pending') AS pending, "   \
+	"(SELECT count(*) FROM webhook_deliveries d WHERE d.endpoint_id = w.id AND d.state = "    \
+	"'failed') AS failed, (SELECT count(*) FROM webhook_deliveries d WHERE d.endpoint_id = "   \
+	"w.id AND d.state = 'delivered') AS delivered "
+    [ST_WEBHOOK_COUNT] = {"webhook_count",
+			  "SELECT (SELECT count(*) FROM webhook_endpoints WHERE org_id = $1) AS n, "
+			  "webhook_endpoints_max AS cap FROM organisations WHERE id = $1"},
+    [ST_WEBHOOK_CREATE] = {"webhook_create",
+			   "INSERT INTO webhook_endpoints (org_id, created_by, url, kinds, "
+			   "secret_key_id, secret_enc, event_cursor) VALUES ($1, NULLIF($2, "
+			   "'')::bigint, $3, string_to_array($4, ','), 0, '\\x', (SELECT "
+			   "coalesce(max(id), 0) FROM events WHERE org_id = $1)) RETURNING id"},
+    [ST_WEBHOOK_SET_SECRET] = {"webhook_set_secret",
+			       "UPDATE webhook_endpoints SET old_secret_key_id = CASE WHEN $5::int > 0 "
+			       "THEN secret_key_id END, old_secret_enc = CASE WHEN $5::int > 0 THEN "
+			       "secret_enc END, old_secret_until = CASE WHEN $5::int > 0 THEN now() + "
+			       "make_interval(secs => $5::int) END, secret_key_id = $3::int, "
+			       "secret_enc = $4::bytea WHERE id = $2 AND org_id = $1"},
+    [ST_WEBHOOK_LIST] = {"webhook_list",
+			 "SELECT " WEBHOOK_COLS "FROM webhook_endpoints w LEFT JOIN users u ON u.id "
+			 "= w.created_by WHERE w.org_id = $1 ORDER BY w.id"},
+    [ST_WEBHOOK_GET] = {"webhook_get",
+			"SELECT " WEBHOOK_COLS "FROM webhook_endpoints w LEFT JOIN users u ON u.id = "
+			"w.created_by WHERE w.id = $2 AND ($1::bigint = 0 OR w.org_id = $1::bigint)"},
+    [ST_WEBHOOK_DELETE] = {"webhook_delete",
+			   "DELETE FROM webhook_endpoints WHERE id = $2 AND org_id = $1"},
+    [ST_WEBHOOK_SET_DISABLED] = {"webhook_set_disabled",
+				 "UPDATE webhook_endpoints SET disabled_at = CASE WHEN $3 = '' THEN "
+				 "NULL ELSE now() END, disabled_reason = $3, last_success_at = CASE "
+				 "WHEN $3 = '' THEN NULL ELSE last_success_at END, event_cursor = CASE "
+				 "WHEN $3 = '' THEN (SELECT coalesce(max(id), 0) FROM events WHERE "
+				 "org_id = $1) ELSE event_cursor END WHERE id = $2 AND org_id = $1"},
+    [ST_WEBHOOK_BEHIND] = {"webhook_behind",
+			   "SELECT " WEBHOOK_COLS "FROM webhook_endpoints w LEFT JOIN users u ON u.id "
+			   "= w.created_by WHERE w.disabled_at IS NULL AND EXISTS (SELECT 1 FROM "
+			   "events e WHERE e.org_id = w.org_id AND e.id > w.event_cursor) ORDER BY "
+			   "w.id LIMIT 100"},
+    [ST_WEBHOOK_EVENTS] = {"webhook_events",
+			   "SELECT e.id, e.portal_id, p.hub_id, e.seq, coalesce(e.run_id, 0) AS "
+			   "run_id, e.kind, p.name, coalesce(e.status_from, '') AS status_from, "
+			   "coalesce(e.status_to, '') AS status_to, coalesce(e.reason_code, '') AS "
+			   "reason_code, coalesce(e.reason, '') AS reason, coalesce(e.run_kind, '') AS "
+			   "run_kind, coalesce(e.run_state, '') AS run_state, to_char(e.created_at AT "
+			   "TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"+00:00\"') AS at FROM events e "
+			   "JOIN portals p ON p.id = e.portal_id WHERE e.org_id = $1 AND e.id > "
+			   "$2::bigint ORDER BY e.id LIMIT 500"},
+    [ST_WEBHOOK_ENQUEUE] = {"webhook_enqueue",
+			    "INSERT INTO webhook_deliveries (endpoint_id, event_id, msg_id, kind, "
+			    "payload) VALUES ($1, $2, $3, $4, $5)"},
+    [ST_WEBHOOK_CURSOR] = {"webhook_cursor",
+			   "UPDATE webhook_endpoints SET event_cursor = greatest(event_cursor, "
+			   "$2::bigint) WHERE id = $1"},
+    [ST_WEBHOOK_TAKE_DUE] = {"webhook_take_due",
+			     "UPDATE webhook_deliveries d SET next_attempt_at = now() + "
+			     "make_interval(secs => $1::int), attempts = attempts + 1 FROM "
+			     "webhook_endpoints w WHERE w.id = d.endpoint_id AND d.id IN (SELECT x.id "
+			     "FROM webhook_deliveries x JOIN webhook_endpoints y ON y.id = "
+			     "x.endpoint_id WHERE x.state = 'pending' AND x.next_attempt_at <= now() "
+			     "AND y.disabled_at IS NULL ORDER BY x.next_attempt_at, x.id LIMIT $2::int "
+			     "FOR UPDATE OF x SKIP LOCKED) RETURNING d.id, d.endpoint_id, w.org_id, "
+			     "d.msg_id, d.kind, d.payload, d.attempts, extract(epoch FROM "
+			     "d.created_at)::bigint AS created_at, extract(epoch FROM now())::bigint "
+			     "AS now"},
+    [ST_WEBHOOK_ATTEMPT_LOG] = {"webhook_attempt_log",
+				"INSERT INTO webhook_attempts (delivery_id, endpoint_id, status, "
+				"latency_ms, response, error) VALUES ($1, $2, $3::int, $4::int, $5, $6)"},
+    [ST_WEBHOOK_DELIVERED] = {"webhook_delivered",
+			      "WITH d AS (UPDATE webhook_deliveries SET state = 'delivered', "
+			      "delivered_at = now(), last_status = $2::int, last_error = '' WHERE id "
+			      "= $1 RETURNING endpoint_id) UPDATE webhook_endpoints SET "
+			      "last_success_at = now() WHERE id = (SELECT endpoint_id FROM d)"},
+    [ST_WEBHOOK_RETRY] = {"webhook_retry",
+			  "UPDATE webhook_deliveries SET next_attempt_at = now() + make_interval(secs "
+			  "=> $2::int), last_status = $3::int, last_error = $4 WHERE id = $1 AND "
+			  "state = 'pending'"},
+    [ST_WEBHOOK_GAVE_UP] = {"webhook_gave_up",
+			    "UPDATE webhook_deliveries SET state = 'failed', last_status = $2::int, "
+			    "last_error = $3 WHERE id = $1"},
+    [ST_WEBHOOK_DISABLE_FAILING] = {"webhook_disable_failing",
+				    "UPDATE webhook_endpoints SET disabled_at = now(), "
+				    "disabled_reason = $3 WHERE id = $1 AND disabled_at IS NULL AND "
+				    "coalesce(last_success_at, created_at) < now() - make_interval(secs "
+				    "=> $2::int) AND EXISTS (SELECT 1 FROM webhook_deliveries d WHERE "
+				    "d.endpoint_id = $1 AND d.state = 'failed') RETURNING id"},
+    [ST_WEBHOOK_ATTEMPTS] = {"webhook_attempts",
+			     "SELECT a.id, a.delivery_id, extract(epoch FROM a.at)::bigint AS at, "
+			     "d.kind, d.state, d.msg_id, a.status, a.latency_ms, a.response, a.error "
+			     "FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = "
+			     "a.delivery_id JOIN webhook_endpoints w ON w.id = a.endpoint_id WHERE "
+			     "a.endpoint_id = $2 AND w.org_id = $1 AND ($3::bigint = 0 OR a.id < "
+			     "$3::bigint) ORDER BY a.id DESC LIMIT $4::int"},
+    [ST_WEBHOOK_RESEND] = {"webhook_resend",
+			   "UPDATE webhook_deliveries d SET state = 'pending', next_attempt_at = "
+			   "now(), created_at = now(), delivered_at = NULL FROM webhook_endpoints w "
+			   "WHERE w.id = d.endpoint_id AND d.id = $2 AND w.org_id = $1 RETURNING "
+			   "d.endpoint_id"},
 };
 
 const char *stmt_sql(enum stmt st)

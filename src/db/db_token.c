@@ -8,29 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* bytea in text form: "\x" and hex.  Caller frees. */
-static char *hex_bytea(const unsigned char *p, size_t n)
-{
-	static const char hx[] = "0123456789abcdef";
-	char *s = malloc(2 * n + 3);
-
-	if (s == NULL)
-		return NULL;
-	s[0] = '\\';
-	s[1] = 'x';
-	for (size_t i = 0; i < n; i++) {
-		s[2 + 2 * i] = hx[p[i] >> 4];
-		s[3 + 2 * i] = hx[p[i] & 15];
-	}
-	s[2 + 2 * n] = '\0';
-	return s;
-}
-
 int db_tokens_put(struct db *db, long long portal, int key_id, const unsigned char *access,
 		  size_t alen, const unsigned char *refresh, size_t rlen, long expires_in)
 {
 	char pt[24], k[16], e[24];
-	char *a = hex_bytea(access, alen), *rf = hex_bytea(refresh, rlen);
+	char *a = db_hex_bytea(access, alen), *rf = db_hex_bytea(refresh, rlen);
 	long n = -1;
 
 	LL(pt, portal);
@@ -88,7 +70,7 @@ int db_tokens_cas(struct db *db, long long portal, long long version, int key_id
 		  size_t rlen, long expires_in)
 {
 	char pt[24], v[24], k[16], e[24];
-	char *a = hex_bytea(access, alen), *rf = hex_bytea(refresh, rlen);
+	char *a = db_hex_bytea(access, alen), *rf = db_hex_bytea(refresh, rlen);
 	long n = -1;
 
 	LL(pt, portal);
@@ -125,7 +107,7 @@ int db_revocation_add(struct db *db, long long portal, int key_id, const unsigne
 		      size_t len, long long *id)
 {
 	char pt[24], k[16], rid[24];
-	char *hex = hex_bytea(enc, len);
+	char *hex = db_hex_bytea(enc, len);
 	PGresult *r = NULL;
 	int own_tx = !db->in_tx, result = -1;
 

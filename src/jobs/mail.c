@@ -157,6 +157,44 @@ int mail_digests(struct db *db, const struct conf *conf, const struct tmpl_set *
 	return queued;
 }
 
+int mail_notice(struct db *db, const struct conf *conf, long long org, const char *subject,
+		const char *text)
+{
+	struct mail_recipient r[100];
+	int n = 0, queued = 0;
+
+	if (conf->smtp_url[0] == '\0')
+		return 0;
+	if (db_mail_admins(db, org, r, 100, &n) < 0)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		struct buf msg;
+		char date[64], mid[160], err[200];
+		struct digest_in in = {.org_name = r[i].org_name,
+				       .from = conf->smtp_from,
+				       .rcpt = r[i].email,
+				       .base_url = conf->base_url,
+				       .date = date,
+				       .message_id = mid};
+		int rc;
+
+		rfc5322_date(date, sizeof(date));
+		if (message_id(conf, mid, sizeof(mid)) < 0)
+			return -1;
+		buf_init(&msg, 1 << 20);
+		if (digest_notice(&in, subject, text, &msg, err, sizeof(err)) < 0) {
+			buf_free(&msg);
+			continue; /* an address a header cannot hold: not this one */
+		}
+		rc = db_mail_queue_notice(db, org, r[i].user_id, r[i].email, buf_str(&msg), mid);
+		buf_free(&msg);
+		if (rc < 0)
+			return -1;
+		queued++;
+	}
+	return queued;
+}
+
 int mail_deliver(struct db *db, const struct conf *conf)
 {
 	struct smtp_config cfg = {.url = conf->smtp_url,

@@ -20,6 +20,10 @@
 
 /* Digests queued, or -1 (database). */
 int mail_digests(struct db *db, const struct conf *conf, const struct tmpl_set *tmpl);
+/* Queue a notice (subject, text) to org's owners and admins, in the
+ * caller's transaction.  Messages queued (0 while mail is off), or -1. */
+int mail_notice(struct db *db, const struct conf *conf, long long org, const char *subject,
+		const char *text);
 /* Messages handed to the server, or -1 (database). */
 int mail_deliver(struct db *db, const struct conf *conf);
 

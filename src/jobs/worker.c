@@ -6,6 +6,7 @@
 #include "db_job.h"
 #include "audit_job.h"
 #include "deploy_job.h"
+#include "hooks.h"
 #include "import.h"
 #include "db_mail.h"
 #include "mail.h"
@@ -427,9 +428,14 @@ static int sweep(struct db *db, const struct conf *conf)
 	return 0;
 }
 
-/* Mail: the digests that are due, then what the outbox holds. */
+/* Telling people: webhook deliveries of new events and those due, then
+ * the digests that are due and what the mail outbox holds. */
 static void mail_pass(struct db *db, const struct conf *conf, const struct tmpl_set *tmpl)
 {
+	if (hooks_fanout(db, conf) < 0)
+		log_event(LOG_ERROR, NULL, "webhook_fanout_failed", NULL);
+	if (hooks_deliver(db, conf) < 0)
+		log_event(LOG_ERROR, NULL, "webhook_deliver_failed", NULL);
 	if (mail_digests(db, conf, tmpl) < 0)
 		log_event(LOG_ERROR, NULL, "mail_digests_failed", NULL);
 	if (mail_deliver(db, conf) < 0)

@@ -50,6 +50,8 @@ int page_render(struct ctx *c, int status, const char *tmpl, const char *title, 
 	cJSON_AddBoolToObject(view, "nav_audits", c->route == PAGE_AUDITS || c->route == PAGE_AUDIT);
 	cJSON_AddBoolToObject(view, "nav_attention", c->route == PAGE_ATTENTION);
 	cJSON_AddBoolToObject(view, "nav_notify", c->route == PAGE_NOTIFY);
+	cJSON_AddBoolToObject(view, "nav_integrations",
+			      c->route == PAGE_INTEGRATIONS || c->route == PAGE_INTEGRATION);
 	cJSON_AddBoolToObject(view, "nav_help",
 			      c->route == PAGE_HELP || c->route == PAGE_HELP_FLOW ||
 				  c->route == PAGE_HELP_TROUBLE);

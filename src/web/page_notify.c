@@ -38,7 +38,8 @@ int page_notify_get(struct ctx *c)
 		page_time(n.problem_at, t, sizeof(t));
 		cJSON_AddStringToObject(v, "problem_at", t);
 	}
-	cJSON_AddNumberToObject(v, "queued", (double)n.queued);
+	if (n.queued > 0)
+		cJSON_AddNumberToObject(v, "queued", (double)n.queued);
 	return page_render(c, 200, "notifications", "Notification settings", v);
 }
 
@@ -72,8 +73,10 @@ int page_notify_post(struct ctx *c)
 /* "3 days", "5 hours", "12 minutes" */
 static void duration(long long s, char *out, size_t n)
 {
-	if (s < 0)
-		s = 0;
+	if (s < 60) {
+		snprintf(out, n, "just now");
+		return;
+	}
 	if (s >= 86400)
 		snprintf(out, n, "%lld day%s", s / 86400, s / 86400 == 1 ? "" : "s");
 	else if (s >= 3600)

@@ -74,6 +74,12 @@ int page_audit_limit_post(struct ctx *c);
 int page_notify_get(struct ctx *c);
 int page_notify_post(struct ctx *c);
 int page_attention_get(struct ctx *c);
+/* page_integrations.c */
+int page_integrations_get(struct ctx *c);
+int page_integrations_post(struct ctx *c);
+int page_integration_get(struct ctx *c);
+int page_integration_action_post(struct ctx *c);
+int page_integration_resend_post(struct ctx *c);
 /* page_assets.c */
 int page_assets_get(struct ctx *c);
 int page_asset_get(struct ctx *c);

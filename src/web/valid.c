@@ -162,3 +162,26 @@ int valid_time_zone(const char *s)
 			return 0;
 	return 1;
 }
+
+int valid_webhook_url(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 8 || n > 2048)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
+			return 0;
+	return 1;
+}
+
+int valid_webhook_type(const char *s)
+{
+	return strcmp(s, "portal.status_changed") == 0 || strcmp(s, "run.finished") == 0;
+}
+
+int valid_webhook_action(const char *s)
+{
+	return strcmp(s, "rotate") == 0 || strcmp(s, "disable") == 0 || strcmp(s, "enable") == 0 ||
+	       strcmp(s, "delete") == 0;
+}

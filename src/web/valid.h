@@ -27,6 +27,9 @@ int valid_object_type(const char *s);
 int valid_deploy_result(const char *s);
 int valid_small_count(const char *s); /* 1..3 digits, no leading zero */
 int valid_notify(const char *s);      /* digest | off */
+int valid_webhook_url(const char *s);    /* 8..2048 visible ASCII (outbound_url_ok decides) */
+int valid_webhook_type(const char *s);   /* portal.status_changed | run.finished */
+int valid_webhook_action(const char *s); /* rotate | disable | enable | delete */
 int valid_time_zone(const char *s);   /* "" or an IANA-shaped name: A-Z a-z 0-9 _ / + -, <= 64 */ /* created | updated | unchanged | failed | pending */ /* "" or contacts | companies | deals | tickets */
 
 #endif
