@@ -380,6 +380,9 @@ int conf_load(struct conf *c, int need, char *err, size_t errlen)
 	c->smtp_starttls = !tls_off;
 	static const char *const yesno[] = {"no", "yes"};
 
+	if (set_long(&c->link_ttl, &ef, "JETSTACK_RECONNECT_LINK_DAYS", 7, 1, 90, err, errlen) < 0)
+		goto out;
+	c->link_ttl *= 86400;
 	if (set_long(&c->webhook_horizon, &ef, "JETSTACK_WEBHOOK_HORIZON_SECONDS", 86400, 1,
 		     86400 * 30, err, errlen) < 0 ||
 	    set_long(&c->webhook_retry, &ef, "JETSTACK_WEBHOOK_RETRY_SECONDS", 30, 1, 3600, err,

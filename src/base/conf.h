@@ -56,6 +56,7 @@ struct conf {
 	long mail_reminder;	/* JETSTACK_MAIL_REMINDER_SECONDS (604800) */
 	long mail_retry;	/* JETSTACK_MAIL_RETRY_SECONDS (60): the first retry; it doubles to an hour */
 	long events_retention;	/* JETSTACK_EVENTS_RETENTION_DAYS (90) */
+	long link_ttl;		/* JETSTACK_RECONNECT_LINK_DAYS (7), in seconds */
 	/* webhooks */
 	long webhook_horizon;	/* JETSTACK_WEBHOOK_HORIZON_SECONDS (86400): retries stop after */
 	long webhook_retry;	/* JETSTACK_WEBHOOK_RETRY_SECONDS (30): the first retry, doubling */

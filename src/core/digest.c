@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* A header value must be one line of visible ASCII and spaces. */
 static int header_safe(const char *s)
@@ -258,4 +259,31 @@ int digest_notice(const struct digest_in *in, const char *subj, const char *text
 		snprintf(err, errlen, "the notice does not fit");
 	buf_free(&body);
 	return rc;
+}
+
+void digest_date(char *out, size_t n)
+{
+	static const char *const days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+	static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	snprintf(out, n, "%s, %02d %s %04d %02d:%02d:%02d +0000", days[tm.tm_wday], tm.tm_mday,
+		 months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+int digest_message_id(const char *from, char *out, size_t n)
+{
+	unsigned char r[16];
+	char hex[33];
+	const char *at = from ? strchr(from, '@') : NULL;
+
+	if (crypt_random(r, sizeof(r)) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(r); i++)
+		snprintf(hex + 2 * i, 3, "%02x", r[i]);
+	snprintf(out, n, "js-%s@%s", hex, at ? at + 1 : "jetstack.invalid");
+	return 0;
 }

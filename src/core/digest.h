@@ -49,6 +49,12 @@ struct digest_in {
  * character a header cannot hold, a template error, out full). */
 int digest_compose(const struct digest_in *in, struct buf *out, char *err, size_t errlen);
 
+/* Now as an RFC 5322 date ("Sun, 06 Dec 2026 10:15:00 +0000"). */
+void digest_date(char *out, size_t n);
+/* A fresh Message-ID (without <>): "js-<random>@<from's domain>".  0 or
+ * -1. */
+int digest_message_id(const char *from, char *out, size_t n);
+
 /*
  * A one-part notice (text/plain) with the same headers: subject and text
  * are the product's own words (subject ASCII, one line); text may hold

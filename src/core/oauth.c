@@ -98,15 +98,16 @@ void oauth_flow_free(struct oauth_flow *f)
 	hs_introspection_free(&f->info);
 }
 
-int oauth_start(struct db *db, const struct conf *conf, const char *sid_hash, long long user,
-		long long org, long long portal, enum conn_type type, struct buf *url)
+static int start(struct db *db, const struct conf *conf, const char *sid_hash, long long user,
+		 long long org, long long portal, enum conn_type type, long long link,
+		 struct buf *url)
 {
 	char state[44], hash[65];
 
 	if (sess_state_new(state) < 0 || sess_state_hash(state, hash) < 0)
 		return -1;
 	if (db_state_create(db, hash, sid_hash, user, org, portal, conf_conn_key(type),
-			    OAUTH_STATE_TTL) < 0)
+			    OAUTH_STATE_TTL, link) < 0)
 		return -1;
 	buf_puts(url, conf->hs_authorize_url);
 	buf_puts(url, strchr(conf->hs_authorize_url, '?') ? "&client_id=" : "?client_id=");
@@ -122,6 +123,18 @@ int oauth_start(struct db *db, const struct conf *conf, const char *sid_hash, lo
 	buf_puts(url, "&state=");
 	buf_puts(url, state);
 	return url->overflow || url->oom ? -1 : 0;
+}
+
+int oauth_start(struct db *db, const struct conf *conf, const char *sid_hash, long long user,
+		long long org, long long portal, enum conn_type type, struct buf *url)
+{
+	return start(db, conf, sid_hash, user, org, portal, type, 0, url);
+}
+
+int oauth_start_link(struct db *db, const struct conf *conf, long long link, long long creator,
+		     long long org, long long portal, enum conn_type type, struct buf *url)
+{
+	return start(db, conf, "", creator, org, portal, type, link, url);
 }
 
 enum oauth_refusal oauth_take_state(struct db *db, const char *state, const char *sid_hash,
@@ -144,8 +157,12 @@ enum oauth_refusal oauth_take_state(struct db *db, const char *state, const char
 		return OAUTH_STATE_USED;
 	if (st->expired)
 		return OAUTH_STATE_EXPIRED;
-	if (strcmp(st->session_hash, sid_hash) != 0 || st->user_id != user || st->org_id != org)
+	/* a flow a reconnect link started has no session: the caller checks
+	 * the link instead, and the flow runs as its creator */
+	if (st->link_id == 0 && (sid_hash == NULL || strcmp(st->session_hash, sid_hash) != 0 ||
+				 st->user_id != user || st->org_id != org))
 		return OAUTH_STATE_ELSEWHERE;
+	org = st->org_id;
 	type = conf_conn_parse(st->conn_type);
 	if (type < 0)
 		return OAUTH_ERROR;

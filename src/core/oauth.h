@@ -104,7 +104,17 @@ void oauth_flow_free(struct oauth_flow *f);
 int oauth_start(struct db *db, const struct conf *conf, const char *sid_hash, long long user,
 		long long org, long long portal, enum conn_type type, struct buf *url);
 
-/* Step 1.  state: the callback's value (may be NULL).  Consumes it. */
+/*
+ * Start a flow from reconnect link link (no session): the state names the
+ * link, and the flow runs as its creator for portal.  As oauth_start.
+ */
+int oauth_start_link(struct db *db, const struct conf *conf, long long link, long long creator,
+		     long long org, long long portal, enum conn_type type, struct buf *url);
+
+/* Step 1.  state: the callback's value (may be NULL).  Consumes it.  A
+ * state a reconnect link started (f->st.link_id) is not checked against
+ * the session (sid_hash may be NULL): the caller checks the link, and the
+ * later steps run as f->st.user_id in f->st.org_id. */
 enum oauth_refusal oauth_take_state(struct db *db, const char *state, const char *sid_hash,
 				    long long user, long long org, struct oauth_flow *f);
 /* HubSpot's own answer at the authorize step: error (NULL when none) and

@@ -9,17 +9,35 @@
 #include <string.h>
 
 int db_state_create(struct db *db, const char *state_hash, const char *session_hash, long long user,
-		    long long org, long long portal, const char *conn_type, int ttl_seconds)
+		    long long org, long long portal, const char *conn_type, int ttl_seconds,
+		    long long link)
 {
-	char u[24], o[24], pt[24] = "", ttl[16];
+	char u[24], o[24], pt[24] = "", ttl[16], lk[24] = "";
 
 	LL(u, user);
 	LL(o, org);
 	if (portal)
 		LL(pt, portal);
 	snprintf(ttl, sizeof(ttl), "%d", ttl_seconds);
-	const char *p[] = {state_hash, session_hash, u, o, pt, conn_type, ttl};
-	return db_cmd(db, ST_STATE_CREATE, 7, p) == 1 ? 1 : -1;
+	if (link)
+		LL(lk, link);
+	const char *p[] = {state_hash, session_hash, u, o, pt, conn_type, ttl, lk};
+	return db_cmd(db, ST_STATE_CREATE, 8, p) == 1 ? 1 : -1;
+}
+
+int db_state_link(struct db *db, const char *state_hash, long long *link)
+{
+	PGresult *r;
+	const char *p[] = {state_hash};
+
+	*link = 0;
+	r = db_run(db, ST_STATE_LINK, 1, p);
+	if (r == NULL)
+		return -1;
+	if (PQntuples(r) == 1)
+		*link = db_get_ll(r, 0, "link_id");
+	PQclear(r);
+	return 1;
 }
 
 int db_state_consume(struct db *db, const char *state_hash, struct oauth_state *out)
@@ -39,6 +57,7 @@ int db_state_consume(struct db *db, const char *state_hash, struct oauth_state *
 		out->portal_id = db_get_ll(r, 0, "portal_id");
 		db_copy(out->conn_type, sizeof(out->conn_type), db_get(r, 0, "connection_type"));
 		out->expired = strcmp(db_get(r, 0, "expired"), "t") == 0;
+		out->link_id = db_get_ll(r, 0, "link_id");
 		PQclear(r);
 		return 1;
 	}

@@ -14,10 +14,15 @@ struct oauth_state {
 	long long portal_id; /* 0: a new connection */
 	char conn_type[16];
 	int expired;
+	long long link_id; /* a reconnect link started it (no session); 0 none */
 };
 
 int db_state_create(struct db *db, const char *state_hash, const char *session_hash, long long user,
-		    long long org, long long portal, const char *conn_type, int ttl_seconds);
+		    long long org, long long portal, const char *conn_type, int ttl_seconds,
+		    long long link);
+/* The reconnect link a state was started from (0: a session's own flow,
+ * or no such state), without consuming it.  1 or -1. */
+int db_state_link(struct db *db, const char *state_hash, long long *link);
 /* Consume a state: 1 consumed (out filled, check out->expired), 0 unknown,
  * 2 already used. */
 int db_state_consume(struct db *db, const char *state_hash, struct oauth_state *out);

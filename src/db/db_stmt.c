@@ -238,13 +238,17 @@ static const struct {
 			  "ORDER BY a.id DESC LIMIT " ACTIVITY_FETCH_SQL},
     [ST_STATE_CREATE] = {"state_create",
 			 "INSERT INTO oauth_states (state_hash, session_hash, user_id, org_id, "
-			 "portal_id, connection_type, expires_at) VALUES ($1, $2, $3, $4, "
-			 "NULLIF($5, '')::bigint, $6, now() + make_interval(secs => $7::int))"},
+			 "portal_id, connection_type, expires_at, link_id) VALUES ($1, $2, $3, $4, "
+			 "NULLIF($5, '')::bigint, $6, now() + make_interval(secs => $7::int), "
+			 "NULLIF($8, '')::bigint)"},
+    [ST_STATE_LINK] = {"state_link",
+		       "SELECT coalesce(link_id, 0) AS link_id FROM oauth_states WHERE state_hash = "
+		       "$1"},
     [ST_STATE_CONSUME] = {"state_consume",
 			  "UPDATE oauth_states SET used_at = now() WHERE state_hash = $1 "
 			  "AND used_at IS NULL RETURNING session_hash, user_id, org_id, "
 			  "coalesce(portal_id::text, '') AS portal_id, connection_type, "
-			  "expires_at < now() AS expired"},
+			  "expires_at < now() AS expired, coalesce(link_id, 0) AS link_id"},
     [ST_STATE_LOOKUP] = {"state_lookup", "SELECT used_at IS NOT NULL AS used FROM oauth_states "
 					 "WHERE state_hash = $1"},
     [ST_MIGRATION_APPLIED] = {"migration_applied",
@@ -865,6 +869,37 @@ static const struct {
 			   "now(), created_at = now(), delivered_at = NULL FROM webhook_endpoints w "
 			   "WHERE w.id = d.endpoint_id AND d.id = $2 AND w.org_id = $1 RETURNING "
 			   "d.endpoint_id"},
+
+    /* reconnect links */
+#define LINK_COLS                                                                                  \
+	"l.id, l.org_id, l.portal_id, l.created_by, p.hub_id, o.name AS org_name, p.name AS "     \
+	"portal_name, p.connection_type, u.email AS creator_email, coalesce((SELECT m.role FROM " \
+	"memberships m WHERE m.user_id = l.created_by AND m.org_id = l.org_id AND "                \
+	"u.disabled_at IS NULL), '') AS creator_role, l.sent_to, p.removed_at IS NOT NULL AS "     \
+	"portal_removed, l.expires_at <= now() AS expired, l.revoked_at IS NOT NULL AS revoked, "   \
+	"l.used_at IS NOT NULL AS used, (SELECT count(*) FROM reconnect_link_starts s WHERE "      \
+	"s.link_id = l.id AND s.at > now() - interval '1 hour') AS starts, extract(epoch FROM "     \
+	"l.created_at)::bigint AS created_at, extract(epoch FROM l.expires_at)::bigint AS "        \
+	"expires_at FROM reconnect_links l JOIN portals p ON p.id = l.portal_id JOIN "            \
+	"organisations o ON o.id = l.org_id JOIN users u ON u.id = l.created_by "
+    [ST_LINK_CREATE] = {"link_create",
+			"INSERT INTO reconnect_links (org_id, portal_id, created_by, token_hash, "
+			"expires_at, sent_to) VALUES ($1, $2, $3, $4, now() + make_interval(secs => "
+			"$5::int), $6) RETURNING id"},
+    [ST_LINK_BY_HASH] = {"link_by_hash", "SELECT " LINK_COLS "WHERE l.token_hash = $1"},
+    [ST_LINK_GET] = {"link_get",
+		     "SELECT " LINK_COLS "WHERE l.id = $2 AND ($1::bigint = 0 OR l.org_id = "
+		     "$1::bigint)"},
+    [ST_LINK_OPEN] = {"link_open",
+		      "SELECT " LINK_COLS "WHERE l.org_id = $1 AND l.portal_id = $2 AND l.used_at IS "
+		      "NULL AND l.revoked_at IS NULL AND l.expires_at > now() ORDER BY l.id DESC "
+		      "LIMIT 20"},
+    [ST_LINK_REVOKE] = {"link_revoke",
+			"UPDATE reconnect_links SET revoked_at = now() WHERE org_id = $1 AND id = $2 "
+			"AND revoked_at IS NULL AND used_at IS NULL"},
+    [ST_LINK_START] = {"link_start", "INSERT INTO reconnect_link_starts (link_id) VALUES ($1)"},
+    [ST_LINK_USE] = {"link_use",
+		     "UPDATE reconnect_links SET used_at = now() WHERE id = $1 AND used_at IS NULL"},
 };
 
 const char *stmt_sql(enum stmt st)

@@ -17,35 +17,6 @@
 #define SENDS_PER_PASS	 20
 #define SEND_LEASE_S	 300
 
-/* "Sun, 06 Dec 2026 10:15:00 +0000" */
-static void rfc5322_date(char *out, size_t n)
-{
-	static const char *const days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-	static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-					     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-	time_t now = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&now, &tm);
-	snprintf(out, n, "%s, %02d %s %04d %02d:%02d:%02d +0000", days[tm.tm_wday], tm.tm_mday,
-		 months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
-
-/* "js-<random>@<the sender's domain>" */
-static int message_id(const struct conf *conf, char *out, size_t n)
-{
-	unsigned char r[16];
-	char hex[33];
-	const char *at = strchr(conf->smtp_from, '@');
-
-	if (crypt_random(r, sizeof(r)) < 0)
-		return -1;
-	for (size_t i = 0; i < sizeof(r); i++)
-		snprintf(hex + 2 * i, 3, "%02x", r[i]);
-	snprintf(out, n, "js-%s@%s", hex, at ? at + 1 : "jetstack.invalid");
-	return 0;
-}
-
 /* One recipient's digest, in one transaction.  1 queued, 0 nothing to do
  * (another worker has them, or nothing left), -1 database. */
 static int digest_one(struct db *db, const struct conf *conf, const struct tmpl_set *tmpl,
@@ -85,8 +56,8 @@ static int digest_one(struct db *db, const struct conf *conf, const struct tmpl_
 		if (lines[i].event_id > upto)
 			upto = lines[i].event_id;
 	}
-	rfc5322_date(date, sizeof(date));
-	if (message_id(conf, mid, sizeof(mid)) < 0)
+	digest_date(date, sizeof(date));
+	if (digest_message_id(conf->smtp_from, mid, sizeof(mid)) < 0)
 		goto rollback;
 	{
 		struct digest_in in = {.org_name = r->org_name,
@@ -178,8 +149,8 @@ int mail_notice(struct db *db, const struct conf *conf, long long org, const cha
 				       .message_id = mid};
 		int rc;
 
-		rfc5322_date(date, sizeof(date));
-		if (message_id(conf, mid, sizeof(mid)) < 0)
+		digest_date(date, sizeof(date));
+		if (digest_message_id(conf->smtp_from, mid, sizeof(mid)) < 0)
 			return -1;
 		buf_init(&msg, 1 << 20);
 		if (digest_notice(&in, subject, text, &msg, err, sizeof(err)) < 0) {

@@ -4,6 +4,7 @@
  */
 #include "buf.h"
 #include "db_activity.h"
+#include "db_link.h"
 #include "db_portal.h"
 #include "db_runs.h"
 #include "db_token.h"
@@ -373,6 +374,26 @@ int page_portal_get(struct ctx *c)
 			snprintf(href, sizeof(href), "/deployments?portal=%lld&before=%lld",
 				 c->req->path_id, runs[8].id);
 			cJSON_AddStringToObject(v, "deploys_next_href", href);
+		}
+		if (c->sess->can_manage) {
+			struct link_row links[20];
+			int nl = 0;
+
+			if (db_link_open(c->db, c->sess->org_id, c->req->path_id, links, 20, &nl) < 0)
+				goto fail;
+			rl = cJSON_AddArrayToObject(v, "links");
+			for (int i = 0; i < nl; i++) {
+				cJSON *o = cJSON_CreateObject();
+				char b[64];
+
+				snprintf(b, sizeof(b), "%lld", links[i].id);
+				cJSON_AddStringToObject(o, "id", b);
+				cJSON_AddStringToObject(o, "creator", links[i].creator_email);
+				cJSON_AddStringToObject(o, "sent_to", links[i].sent_to);
+				page_time(links[i].expires_at, b, sizeof(b));
+				cJSON_AddStringToObject(o, "expires_text", b);
+				cJSON_AddItemToArray(rl, o);
+			}
 		}
 		if (db_runs_list(c->db, c->sess->org_id, c->req->path_id, "audit", 0, runs, 10,
 				 &nr) < 0)

@@ -80,6 +80,14 @@ int page_integrations_post(struct ctx *c);
 int page_integration_get(struct ctx *c);
 int page_integration_action_post(struct ctx *c);
 int page_integration_resend_post(struct ctx *c);
+/* page_link.c */
+struct link_row;
+/* Why a reconnect link cannot be used, or NULL when it can. */
+const char *page_link_void(const struct link_row *l);
+int page_link_create_post(struct ctx *c);
+int page_link_revoke_post(struct ctx *c);
+int page_link_get(struct ctx *c);
+int page_link_post(struct ctx *c);
 /* page_assets.c */
 int page_assets_get(struct ctx *c);
 int page_asset_get(struct ctx *c);

@@ -185,3 +185,8 @@ int valid_webhook_action(const char *s)
 	return strcmp(s, "rotate") == 0 || strcmp(s, "disable") == 0 || strcmp(s, "enable") == 0 ||
 	       strcmp(s, "delete") == 0;
 }
+
+int valid_email_or_empty(const char *s)
+{
+	return s[0] == '\0' || valid_email(s);
+}
