@@ -16,18 +16,30 @@ audits   audits Acme (Connected, Config + Audit; its users and company
          properties fire most rules) and waits for the report; checks that
          the yellow Config + Audit portal's page offers Run audit disabled,
          with its reason.
+integrations STATE
+         adds a webhook endpoint for both kinds pointing at the local
+         receiver on the port `stack.sh hook-port` chose (STATE/run/hook.port),
+         reads its signing secret from the answer page and starts the
+         receiver with it (`stack.sh hook-start STATE SECRET`); an endpoint
+         only gets the events after it was added, so it imports Acme once
+         more (its end is a run.finished event) and waits until the
+         endpoint's delivery log shows the attempt; then creates one open
+         reconnect link on the yellow Config Only portal's page.  A demo
+         endpoint of an earlier `make run` (another port, a secret no longer
+         known) is deleted first.
 
 Everything goes through the product's HTTP pages as the demo owner, and
 through the simulator's control API for HubSpot's side."""
 import json
 import re
+import subprocess
 import sys
 import os
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
 import requests  # noqa: E402
-from jsclient import Client  # noqa: E402
+from jsclient import Client, csrf_of  # noqa: E402
 
 base, sim, email, password = sys.argv[1:5]
 phase = sys.argv[5] if len(sys.argv) > 5 else "connect"
@@ -143,6 +155,65 @@ if phase == "audits":
     if 'id="audit-disabled"' not in c.get("/portals/%d" % yellow[0]).text:
         sys.exit("demo: the page of the yellow portal %d offers Run audit" % yellow[0])
     print(json.dumps({"audit": "/audits/%d" % audit, "state": state, "findings": counts}))
+    sys.exit(0)
+
+if phase == "integrations":
+    state = sys.argv[6]
+    stack_sh = os.path.join(os.path.dirname(os.path.abspath(__file__)), "stack.sh")
+    with open(os.path.join(state, "run", "hook.port")) as f:
+        port = int(f.read().strip())
+    url = "http://127.0.0.1:%d/jetstack" % port
+    DEMO_URL = re.compile(r"http://127\.0\.0\.1:\d+/jetstack")
+    # an earlier run's demo endpoint points at a port and a secret gone with it
+    for eid, old in re.findall(r'<tr id="endpoint-(\d+)"><td><a href="/integrations/\d+">([^<]*)</a>',
+                               c.get("/integrations").text):
+        if DEMO_URL.fullmatch(old):
+            r = c.post("/integrations/%s/action" % eid,
+                       {"csrf": c.csrf("/integrations/%s" % eid), "action": "delete"})
+            if r.status_code != 303:
+                sys.exit("demo: deleting the earlier demo endpoint %s failed: %d" % (eid, r.status_code))
+    r = c.post("/integrations", {"csrf": c.csrf("/integrations"), "url": url,
+                                 "kinds[]": ["portal.status_changed", "run.finished"]})
+    secret = re.search(r'id="secret" value="(whsec_[A-Za-z0-9+/=]+)"', r.text) if r.status_code == 200 else None
+    done = re.search(r'href="/integrations/(\d+)" id="secret-done"', r.text) if secret else None
+    if not done:
+        sys.exit("demo: adding the webhook endpoint %s failed: %d" % (url, r.status_code))
+    eid = int(done.group(1))
+    # the receiver checks signatures with the secret the product has just shown
+    subprocess.run([stack_sh, "hook-start", state, secret.group(1)], check=True, stdout=subprocess.DEVNULL)
+    # an event after the endpoint was added: Acme imported once more (the
+    # running worker takes it; its end is a run.finished event)
+    ids = portals()
+    if ids.get(SOURCE, (0, ""))[1] != "connected":
+        sys.exit("demo: Acme is not Connected: %s" % (ids.get(SOURCE),))
+    pid = ids[SOURCE][0]
+    r = c.post("/portals/%d/imports" % pid, {"csrf": c.csrf("/portals/%d" % pid)})
+    if r.status_code != 303:
+        sys.exit("demo: importing Acme failed: %d" % r.status_code)
+    deadline = time.time() + 90
+    while True:
+        page = c.get("/integrations/%d" % eid).text
+        answers = re.findall(r'<tr id="attempt-\d+">.*?class="indicator (green|red)">([^<]*)<', page)
+        if ("green", "200") in answers:
+            break
+        if time.time() > deadline:
+            sys.exit("demo: no delivery to %s succeeded (/integrations/%d): %s" % (url, eid, answers))
+        time.sleep(0.5)
+    # one open reconnect link on the yellow Config Only portal's page (an
+    # earlier run's, still open, is kept)
+    YELLOW_LINK = 20001002
+    yellow = ids.get(YELLOW_LINK)
+    if not yellow or yellow[1] != "needs_reconnection":
+        sys.exit("demo: hub %d is not in Needs Reconnection: %s" % (YELLOW_LINK, yellow))
+    page = c.get("/portals/%d" % yellow[0]).text
+    links = re.findall(r'<tr id="link-(\d+)">', page.split('id="links"', 1)[1].split("</table>", 1)[0])
+    if not links:
+        r = c.post("/portals/%d/links" % yellow[0], {"csrf": csrf_of(page), "email": ""})
+        if r.status_code != 200 or 'id="link-url"' not in r.text:
+            sys.exit("demo: creating a reconnect link for portal %d failed: %d" % (yellow[0], r.status_code))
+        links = re.findall(r'<tr id="link-(\d+)">', c.get("/portals/%d" % yellow[0]).text)
+    print(json.dumps({"endpoint": "/integrations/%d" % eid, "url": url, "attempts": len(answers),
+                      "link_portal": "/portals/%d" % yellow[0], "open_links": len(links)}))
     sys.exit(0)
 
 if phase == "imports":

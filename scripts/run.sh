@@ -62,6 +62,17 @@ if [ -z "${JETSTACK_SMTP_URL:-}" ]; then
 	export JETSTACK_MAIL_DIGEST_WINDOW_SECONDS="${JETSTACK_MAIL_DIGEST_WINDOW_SECONDS:-20}"
 fi
 
+# Webhooks: in the demo, a local receiver (tests/webhook_receiver.py) that
+# logs every delivery in var/webhooks.jsonl with whether its signature
+# verified.  Its port is chosen now (the demo's endpoint URL names it); it is
+# started by demo_seed.py's integrations phase once the product has shown the
+# endpoint's signing secret.  It listens on loopback over http, so only then
+# does the configuration allow those webhook URLs.
+HOOK_PORT=""
+if [ -n "$SIM" ]; then
+	HOOK_PORT=$("$STACK" hook-port "$STATE")
+fi
+
 # The configuration every program reads (environment variables still win).
 umask 077
 {
@@ -81,6 +92,10 @@ umask 077
 		eval "val=\${$v:-}"
 		[ -n "$val" ] && echo "$v=$val"
 	done
+	if [ -n "$HOOK_PORT" ]; then
+		echo "JETSTACK_WEBHOOK_ALLOW_HTTP=yes"
+		echo "JETSTACK_WEBHOOK_ALLOW_PRIVATE=yes"
+	fi
 } >"$STATE/jetstack.env"
 umask 022
 
@@ -124,6 +139,12 @@ if [ -n "$SIM" ]; then
 	# waited for; the yellow Config + Audit portal offers Run audit disabled
 	/usr/bin/python3 "$ROOT/scripts/demo_seed.py" "http://127.0.0.1:$HTTP_PORT" "$SIM" \
 		owner@demo.example "$DEMO_PASSWORD" audits >/dev/null || true
+	# a webhook endpoint for both kinds pointing at the local receiver
+	# (started with the secret the product shows), one more import of Acme
+	# whose end it is sent, waited for in the delivery log; an open
+	# reconnect link on the yellow Config Only portal's page
+	/usr/bin/python3 "$ROOT/scripts/demo_seed.py" "http://127.0.0.1:$HTTP_PORT" "$SIM" \
+		owner@demo.example "$DEMO_PASSWORD" integrations "$STATE" >/dev/null || true
 fi
 t1=$(date +%s.%N)
 
@@ -152,6 +173,12 @@ if [ -n "$MAIL_SINK" ]; then
 	cat <<MSG
   Mail      a local sink keeps every message in $MAIL_SINK/ (the owner's digest of the demo's
             yellow and red portals arrives there within a minute)
+MSG
+fi
+if [ -n "$HOOK_PORT" ]; then
+	cat <<MSG
+  Webhooks  a local receiver logs deliveries in $STATE/webhooks.jsonl (http://127.0.0.1:$HOOK_PORT/jetstack;
+            this configuration allows http and loopback webhook URLs for it)
 MSG
 fi
 cat <<MSG

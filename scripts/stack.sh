@@ -9,6 +9,10 @@
 #   stack.sh nginx-start STATE PORT    nginx with nginx/dev.conf.in
 #   stack.sh sim-start STATE [SEED]    HubSpot simulator on a free port
 #   stack.sh smtp-start STATE          a local mail sink (STATE/mail) on a free port
+#   stack.sh hook-port STATE           choose the demo webhook receiver's free port
+#                                      (STATE/run/hook.port) before its URL is registered
+#   stack.sh hook-start STATE SECRET   (re)start the receiver on that port, checking
+#                                      signatures with SECRET, logging to STATE/webhooks.jsonl
 #   stack.sh worker-start STATE        the worker, running forever
 #   stack.sh stop STATE NAME           stop one part by its pid file
 #   stack.sh down STATE                stop everything
@@ -168,6 +172,28 @@ smtp-start)
 	wait_for grep -q listening "$RUN/smtp.out" || die "the mail sink did not start: see $STATE/logs/smtp.log"
 	sed -n 's/.*listening on [0-9.]*:\([0-9]*\).*/\1/p' "$RUN/smtp.out" | head -1
 	;;
+hook-port)
+	# the port is known before the endpoint is registered (its URL names it)
+	# and the receiver started once the product has shown its secret
+	/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' \
+		>"$RUN/hook.port.tmp" || die "no free port for the webhook receiver"
+	mv "$RUN/hook.port.tmp" "$RUN/hook.port"
+	cat "$RUN/hook.port"
+	;;
+hook-start)
+	# a webhook receiver for make run (tests/webhook_receiver.py): every
+	# delivery, with whether its signature verified, one line in STATE/webhooks.jsonl
+	[ $# -ge 3 ] || die "hook-start STATE SECRET"
+	[ -s "$RUN/hook.port" ] || die "no port chosen: run hook-port first"
+	stop_pid hook
+	rm -f "$RUN/hook.out"
+	/usr/bin/python3 "$ROOT/tests/webhook_receiver.py" --port "$(cat "$RUN/hook.port")" --secret "$3" \
+		--log "$STATE/webhooks.jsonl" >"$RUN/hook.out" 2>>"$STATE/logs/hook.log" &
+	echo $! >"$RUN/hook.pid"
+	wait_for grep -q listening "$RUN/hook.out" ||
+		die "the webhook receiver did not start: see $STATE/logs/hook.log"
+	sed -n 's/.*listening on [0-9.]*:\([0-9]*\).*/\1/p' "$RUN/hook.out" | head -1
+	;;
 worker-start)
 	cd "$STATE"
 	setpriv --reuid=www-data --regid=www-data --init-groups -- \
@@ -184,6 +210,7 @@ down)
 	stop_pid app
 	stop_pid sim
 	stop_pid smtp
+	stop_pid hook
 	"$0" pg-stop "$STATE"
 	;;
 *)

@@ -54,6 +54,7 @@ enum {
 	COL_NEXT_CHECK,	    /* timestamptz, may be NULL */
 	COL_LAST_DEPLOY,    /* int8, 0 none */
 	COL_LAST_DEPLOY_STATE, /* text */
+	COL_REASON_CODE,       /* text */
 	COL__COUNT
 };
 
@@ -62,7 +63,7 @@ static const unsigned list_types[COL__COUNT] = {
     [COL_HUB_DOMAIN] = 25,     [COL_CONN_TYPE] = 25,	   [COL_STATUS] = 25,
     [COL_REASON] = 25,	       [COL_LAST_CONNECTED] = 1184, [COL_CONNECTED_BY] = 25,
     [COL_HS_USER_EMAIL] = 25, [COL_LAST_REFRESHED] = 1184, [COL_NEXT_CHECK] = 1184,
-    [COL_LAST_DEPLOY] = 20,    [COL_LAST_DEPLOY_STATE] = 25,
+    [COL_LAST_DEPLOY] = 20,    [COL_LAST_DEPLOY_STATE] = 25, [COL_REASON_CODE] = 25,
 };
 
 int db_portal_page_take(struct portal_page *out, PGresult *r)
@@ -94,6 +95,7 @@ int db_portal_page_take(struct portal_page *out, PGresult *r)
 		w->next_check = db_bin_time(r, i, COL_NEXT_CHECK);
 		w->last_deploy = db_bin_int8(r, i, COL_LAST_DEPLOY);
 		w->last_deploy_state = PQgetvalue(r, i, COL_LAST_DEPLOY_STATE);
+		w->reason_code = PQgetvalue(r, i, COL_REASON_CODE);
 	}
 	return 1;
 }

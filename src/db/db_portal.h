@@ -49,6 +49,7 @@ struct portal_list_row {
 	long long last_connected, last_refreshed, next_check;
 	long long last_deploy;		/* the newest deployment to it; 0 none */
 	const char *last_deploy_state; /* its run state; "" none */
+	const char *reason_code;       /* the status reason's code; "" none */
 };
 
 struct portal_page {

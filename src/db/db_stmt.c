@@ -17,7 +17,7 @@
 	"p.id, p.hub_id, p.name, p.hub_domain, p.connection_type, p.status, p.status_reason, "     \
 	"p.last_connected_at, p.connected_by_email, p.hs_user_email, p.last_refreshed_at, "        \
 	"p.next_check_at, coalesce(d.id, 0) AS last_deploy, coalesce(d.state, '') AS "            \
-	"last_deploy_state"
+	"last_deploy_state, p.status_reason_code"
 
 /* The organisation's portals ($1; for the Client Accounts page it comes
  * from the session token's signed grant, see auth_load_with). */
@@ -867,8 +867,8 @@ static const struct {
     [ST_WEBHOOK_RESEND] = {"webhook_resend",
 			   "UPDATE webhook_deliveries d SET state = 'pending', next_attempt_at = "
 			   "now(), created_at = now(), delivered_at = NULL FROM webhook_endpoints w "
-			   "WHERE w.id = d.endpoint_id AND d.id = $2 AND w.org_id = $1 RETURNING "
-			   "d.endpoint_id"},
+			   "WHERE w.id = d.endpoint_id AND d.id = $2 AND w.org_id = $1 AND "
+			   "d.endpoint_id = $3 RETURNING d.endpoint_id"},
 
     /* reconnect links */
 #define LINK_COLS                                                                                  \

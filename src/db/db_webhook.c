@@ -389,14 +389,15 @@ int db_webhook_attempts(struct db *db, long long org, long long endpoint, long l
 
 int db_webhook_resend(struct db *db, long long org, long long delivery, long long *endpoint)
 {
-	char o[24], d[24];
+	char o[24], d[24], e[24];
 	PGresult *r;
 	int found;
 
 	LL(o, org);
 	LL(d, delivery);
-	const char *p[] = {o, d};
-	r = db_run(db, ST_WEBHOOK_RESEND, 2, p);
+	LL(e, *endpoint);
+	const char *p[] = {o, d, e};
+	r = db_run(db, ST_WEBHOOK_RESEND, 3, p);
 	if (r == NULL)
 		return -1;
 	found = PQntuples(r) == 1;

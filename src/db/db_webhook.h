@@ -103,8 +103,8 @@ struct webhook_attempt_row {
 };
 int db_webhook_attempts(struct db *db, long long org, long long endpoint, long long before,
 			struct webhook_attempt_row *out, int max, int *n);
-/* Send delivery again (now, a new horizon, the same webhook-id).  1, 0 not
- * found, -1. */
+/* Send delivery of endpoint *endpoint again (now, a new horizon, the same
+ * webhook-id).  1, 0 not found (not that endpoint's, not org's), -1. */
 int db_webhook_resend(struct db *db, long long org, long long delivery, long long *endpoint);
 
 #endif

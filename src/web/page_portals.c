@@ -143,7 +143,7 @@ static void row_fill(struct view_rows *v, int i, const struct portal_list_row *p
 	page_int(p->id, id, 24);
 	page_int(p->hub_id, hub, 24);
 	page_time(p->last_connected, lc, 32);
-	page_time(p->last_refreshed, lr, 32);
+	page_time(connected ? p->last_refreshed : 0, lr, 32); /* only while it means something */
 	page_time(connected ? p->next_check : 0, nc, 32);
 	view_rows_text(v, i, RV_ID, id);
 	view_rows_text(v, i, RV_STATUS, p->status);
@@ -153,7 +153,16 @@ static void row_fill(struct view_rows *v, int i, const struct portal_list_row *p
 	view_rows_text(v, i, RV_CONN_LABEL, conf_conn_label(conf_conn_parse(p->conn_type)));
 	view_rows_text(v, i, RV_STATUS_CLASS, cls);
 	view_rows_text(v, i, RV_STATUS_LABEL, label);
-	view_rows_text(v, i, RV_STATUS_REASON, connected ? "" : p->reason);
+	/* the row says the reason's short text; its page has the long text and
+	 * HubSpot's code */
+	{
+		int rc = status_reason_parse(p->reason_code);
+
+		view_rows_text(v, i, RV_STATUS_REASON,
+			       connected ? ""
+			       : rc > 0  ? status_reason_info((enum status_reason)rc)->short_text
+					 : p->reason);
+	}
 	view_rows_text(v, i, RV_LAST_CONNECTED, lc);
 	view_rows_text(v, i, RV_CONNECTED_BY, p->connected_by);
 	view_rows_text(v, i, RV_HS_USER_EMAIL, p->hs_user_email);

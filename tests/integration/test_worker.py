@@ -149,8 +149,12 @@ def test_refresh_rejected_needs_reconnection(stack):
 
     row = portals_row(c, pid)
     assert 'data-status="needs_reconnection"' in row and "Needs Reconnection" in row
-    assert "BAD_REFRESH_TOKEN" in row and 'id="reconnect-%d"' % pid in row
-    assert entry[3] in c.get("/portals/%d" % pid).text
+    # the row says the reason's short text; the portal's page the long
+    # text with HubSpot's code
+    assert "HubSpot no longer accepts this portal" in row and "BAD_REFRESH_TOKEN" not in row
+    assert 'id="reconnect-%d"' % pid in row
+    page = c.get("/portals/%d" % pid).text
+    assert entry[3] in page and "BAD_REFRESH_TOKEN" in page
 
 
 def test_required_scopes_grow_needs_reconnection(stack):
