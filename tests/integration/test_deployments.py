@@ -356,3 +356,21 @@ def test_a_portal_that_turns_yellow_during_a_deployment_stops_it_before_its_next
     assert [g[2] for g in got[1:]] == ["pending", "pending"], got
     page = c.get("/runs/%d" % run).text
     assert "Not attempted" in page and "Stopped before this item" in page
+
+
+def test_a_removed_portals_deployment_history_stays_readable(stack):
+    c = stack.client()
+    src, _ = library(stack, c)
+    thub, tpid, _ = stack.connect_portal(c, "config_only")
+    run = deploy(c, [tpid], ids=asset_ids(stack, src, {"lead_source_detail"}))
+    stack.worker_once(env=RUN_ENV)
+    before = stack.sql("SELECT i.* FROM deployment_items i WHERE i.run_id = %s ORDER BY seq", (run,))
+    r = c.post("/portals/%d/remove" % tpid, {"csrf": c.csrf("/portals/%d/remove" % tpid), "confirm": "yes"})
+    assert r.status_code == 303
+    page = c.get("/runs/%d" % run)
+    assert page.status_code == 200 and "Succeeded" in page.text and "lead_source_detail" in page.text
+    assert 'id="deploy-row-%d"' % run in c.get("/deployments").text
+    assert 'id="deploy-row-%d"' % run in c.get("/deployments?portal=%d" % tpid).text
+    assert stack.sql("SELECT i.* FROM deployment_items i WHERE i.run_id = %s ORDER BY seq", (run,)) == before
+    # and it is no longer offered as a target
+    assert 'id="target-%d"' % tpid not in c.get("/deploy?all=yes").text
