@@ -396,3 +396,15 @@ int db_portal_attention(struct db *db, long long org, struct attention_row **out
 	PQclear(r);
 	return 1;
 }
+
+int db_portal_rename(struct db *db, long long org, long long id, const char *name)
+{
+	char o[24], i[24];
+	long n;
+
+	LL(o, org);
+	LL(i, id);
+	const char *p[] = {o, i, name};
+	n = db_cmd(db, ST_PORTAL_RENAME, 3, p);
+	return n < 0 ? -1 : n > 0;
+}

@@ -75,6 +75,8 @@ int db_portal_find(struct db *db, long long org, long long id, long long hub_id,
 int db_portal_lock(struct db *db, long long org, long long id, long long hub_id,
 		   struct portal_ref *out);
 /* Insert a new connected portal; 1 with *id, 0 when the hub exists. */
+/* Set portal id's display name.  1, 0 not found, -1. */
+int db_portal_rename(struct db *db, long long org, long long id, const char *name);
 int db_portal_insert(struct db *db, long long org, long long hub_id, const char *domain,
 		     const char *name, const char *conn_type, long long user_id, long long *id);
 int db_portal_set_connected(struct db *db, long long org, long long id, const char *scopes,

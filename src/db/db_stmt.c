@@ -190,6 +190,11 @@ static const struct {
 	 "next_health_at = now() + make_interval(secs => $8::int), "
 	 "next_check_at = now() + make_interval(secs => $9::int) "
 	 "WHERE id = $1 AND org_id = $2"},
+    /* the display name: the domain at first, then whatever owners and admins
+     * set; a reconnect never touches it */
+    [ST_PORTAL_RENAME] = {"portal_rename",
+			  "UPDATE portals SET name = $3 WHERE id = $2 AND org_id = $1 AND "
+			  "removed_at IS NULL"},
     [ST_PORTAL_SET_STATUS] = {"portal_set_status",
 			      "UPDATE portals SET status = $3, status_reason = $4, "
 			      "status_reason_code = $5, status_changed_at = now() "

@@ -693,3 +693,30 @@ int page_portal_remove_post(struct ctx *c)
 {
 	return end_connection(c, 1);
 }
+
+int page_portal_rename_post(struct ctx *c)
+{
+	const char *name = req_form(c->req, "name"); /* valid_portal_name */
+	struct portal_ref p;
+	char entry[700], loc[64];
+	int rc = db_portal_find(c->db, c->sess->org_id, c->req->path_id, 0, &p);
+
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		return page_error(c, 404, "Portal not found",
+				  "There is no such portal in your organisation. Nothing was changed.");
+	snprintf(entry, sizeof(entry), "Renamed from %s to %s by %s.", p.name, name, c->sess->email);
+	if (db_begin(c->db) < 0)
+		return -1;
+	if (db_portal_rename(c->db, c->sess->org_id, p.id, name) <= 0 ||
+	    db_activity_add(c->db, c->sess->org_id, p.id, c->sess->user_id, "renamed", entry, NULL) <
+		0 ||
+	    db_commit(c->db) < 0) {
+		db_rollback(c->db);
+		return -1;
+	}
+	page_flash(c, "Saved: the portal's display name changed. Reconnecting keeps it.");
+	snprintf(loc, sizeof(loc), "/portals/%lld", p.id);
+	return http_redirect(c->resp, 303, loc);
+}

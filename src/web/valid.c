@@ -190,3 +190,15 @@ int valid_email_or_empty(const char *s)
 {
 	return s[0] == '\0' || valid_email(s);
 }
+
+int valid_portal_name(const char *s)
+{
+	size_t n = strlen(s);
+	int visible = 0;
+
+	if (n == 0 || n > 200 || !valid_text(s))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		visible |= s[i] != ' ';
+	return visible;
+}
