@@ -186,7 +186,8 @@ _Static_assert(SORT_NAME == 0 && SORT_STATUS == 1 && SORT_LAST == 2 && VALID_SOR
 /* The list the query asks for (checked and parsed by the gate). */
 static void list_args(const struct ctx *c, struct portal_query *q)
 {
-	q->sort = c->args.sort < 0 ? SORT_NAME : (enum portal_sort)c->args.sort;
+	/* problems first by default, then by name */
+	q->sort = c->args.sort < 0 ? SORT_STATUS : (enum portal_sort)c->args.sort;
 	q->status = c->args.status;
 	q->after = c->args.after;
 }

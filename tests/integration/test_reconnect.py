@@ -771,8 +771,9 @@ def test_table_counts_and_filters(stack, big_org):
     for key, count in [("all", 120)] + list(n.items()):
         m = re.search(r'id="filter-%s"[^>]*>[^<]*<span class="count">(\d+)</span>' % key, page)
         assert m and int(m.group(1)) == count, key
-    assert table_rows(page)[0][0] == _expected(portals, "name")[0]
-    assert 'id="sort-name" class="sorted"' in page
+    # problems first by default, then by name
+    assert table_rows(page)[0][0] == _expected(portals, "status")[0]
+    assert 'id="sort-status" class="sorted"' in page
     # the filter links keep the sort
     page = c.get("/portals?sort=last").text
     assert 'href="/portals?sort=last&amp;status=disconnected"' in page
