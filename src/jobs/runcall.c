@@ -86,7 +86,10 @@ static enum runcall_result refresh_once(struct runcall *rc)
 										 : RUNCALL_OK;
 	}
 	if (rr == REFRESH_RETRY) {
-		snprintf(rc->why, sizeof(rc->why), "refresh: %s", hs_strerror(rerr.kind));
+		char t[240];
+
+		hs_error_text(&rerr, t, sizeof(t)); /* curl's own words for a timeout */
+		snprintf(rc->why, sizeof(rc->why), "refresh: %s", t);
 		return RUNCALL_RETRY;
 	}
 	if (rr == REFRESH_ERROR)

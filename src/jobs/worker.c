@@ -274,8 +274,12 @@ static void do_revoke(struct db *db, struct httpc *http, const struct wthread *w
 		job_finish(db, w, j);
 		goto out;
 	}
-	snprintf(why, sizeof(why), "revoke: %s%s%s", hs_strerror(e),
-		 err.correlation_id[0] ? " correlationId " : "", err.correlation_id);
+	{
+		char t[240];
+
+		hs_error_text(&err, t, sizeof(t)); /* curl's own words for a timeout */
+		snprintf(why, sizeof(why), "revoke: %s", t);
+	}
 	job_retry(db, w, j, why);
 out:
 	tok_wipe_free(tok);

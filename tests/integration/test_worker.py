@@ -366,6 +366,10 @@ def test_transient_failure_retried_later(stack, fault, env):
     job = refresh_job(stack, pid)
     assert job["state"] == "queued" and job["attempts"] == 1 and job["later"], job
     assert job["last_error"], job
+    if "latency_ms" in fault:  # curl's own words for a timeout
+        assert "timed out" in job["last_error"], job
+    else:
+        assert str(fault["status"]) in job["last_error"], job
     assert hub_stats(stack, hub)["refresh_calls"] == 1
 
     stack.sim("DELETE", "/_sim/faults")
