@@ -27,6 +27,20 @@ void db_portal_list_call(struct db_call *call, const struct portal_query *q)
 	int n = 1;
 
 	memset(call, 0, sizeof(*call));
+	if ((q->q != NULL && q->q[0]) || (q->label != NULL && q->label[0])) {
+		/* a search or a label: its own statement, in name order */
+		call->st = q->after > 0 ? ST_PORTAL_FIND_LIST : ST_PORTAL_FIND_FIRST;
+		if (q->after > 0) {
+			LL(call->text[0], q->after);
+			call->params[n++] = call->text[0];
+		}
+		call->params[n++] = q->status ? q->status : "";
+		call->params[n++] = q->label ? q->label : "";
+		call->params[n++] = q->q ? q->q : "";
+		call->n = n;
+		call->binary = 1;
+		return;
+	}
 	call->st = st[sort][q->status != NULL][q->after > 0];
 	if (q->after > 0) {
 		LL(call->text[0], q->after);
@@ -55,6 +69,7 @@ enum {
 	COL_LAST_DEPLOY,    /* int8, 0 none */
 	COL_LAST_DEPLOY_STATE, /* text */
 	COL_REASON_CODE,       /* text */
+	COL_LABELS,	       /* text */
 	COL__COUNT
 };
 
@@ -63,7 +78,7 @@ static const unsigned list_types[COL__COUNT] = {
     [COL_HUB_DOMAIN] = 25,     [COL_CONN_TYPE] = 25,	   [COL_STATUS] = 25,
     [COL_REASON] = 25,	       [COL_LAST_CONNECTED] = 1184, [COL_CONNECTED_BY] = 25,
     [COL_HS_USER_EMAIL] = 25, [COL_LAST_REFRESHED] = 1184, [COL_NEXT_CHECK] = 1184,
-    [COL_LAST_DEPLOY] = 20,    [COL_LAST_DEPLOY_STATE] = 25, [COL_REASON_CODE] = 25,
+    [COL_LAST_DEPLOY] = 20,    [COL_LAST_DEPLOY_STATE] = 25, [COL_REASON_CODE] = 25, [COL_LABELS] = 25,
 };
 
 int db_portal_page_take(struct portal_page *out, PGresult *r)
@@ -96,6 +111,7 @@ int db_portal_page_take(struct portal_page *out, PGresult *r)
 		w->last_deploy = db_bin_int8(r, i, COL_LAST_DEPLOY);
 		w->last_deploy_state = PQgetvalue(r, i, COL_LAST_DEPLOY_STATE);
 		w->reason_code = PQgetvalue(r, i, COL_REASON_CODE);
+		w->labels = PQgetvalue(r, i, COL_LABELS);
 	}
 	return 1;
 }
@@ -407,4 +423,64 @@ int db_portal_rename(struct db *db, long long org, long long id, const char *nam
 	const char *p[] = {o, i, name};
 	n = db_cmd(db, ST_PORTAL_RENAME, 3, p);
 	return n < 0 ? -1 : n > 0;
+}
+
+int db_portal_find_count(struct db *db, long long org, const struct portal_query *q, long *n)
+{
+	char o[24];
+	PGresult *r;
+
+	LL(o, org);
+	const char *p[] = {o, q->status ? q->status : "", q->label ? q->label : "",
+			   q->q ? q->q : ""};
+	r = db_run(db, ST_PORTAL_FIND_COUNT, 4, p);
+	if (r == NULL || PQntuples(r) != 1) {
+		PQclear(r);
+		return -1;
+	}
+	*n = (long)db_get_ll(r, 0, "n");
+	PQclear(r);
+	return 1;
+}
+
+static int label_cmd(struct db *db, enum stmt st, long long org, long long portal,
+		     const char *label)
+{
+	char o[24], p[24];
+	long n;
+
+	LL(o, org);
+	LL(p, portal);
+	const char *params[] = {o, p, label};
+	n = db_cmd(db, st, 3, params);
+	return n < 0 ? -1 : n > 0;
+}
+
+int db_label_add(struct db *db, long long org, long long portal, const char *label)
+{
+	return label_cmd(db, ST_LABEL_ADD, org, portal, label);
+}
+
+int db_label_remove(struct db *db, long long org, long long portal, const char *label)
+{
+	return label_cmd(db, ST_LABEL_REMOVE, org, portal, label);
+}
+
+int db_labels(struct db *db, long long org, long long portal, char (*out)[41], int max, int *n)
+{
+	char o[24], p[24];
+	PGresult *r;
+
+	*n = 0;
+	LL(o, org);
+	LL(p, portal);
+	const char *params[] = {o, p};
+	r = portal ? db_run(db, ST_LABELS_OF_PORTAL, 2, params)
+		   : db_run(db, ST_LABELS_OF_ORG, 1, params);
+	if (r == NULL)
+		return -1;
+	for (int i = 0; i < PQntuples(r) && i < max; i++)
+		db_copy(out[(*n)++], 41, db_get(r, i, "label"));
+	PQclear(r);
+	return 1;
 }

@@ -38,6 +38,8 @@ struct portal_query {
 	enum portal_sort sort;
 	const char *status;
 	long long after;
+	const char *q;	   /* search text; NULL or "" none (then name order) */
+	const char *label; /* a label; NULL or "" none (then name order) */
 };
 
 /* One Client Accounts row.  Strings point into the page's result (valid
@@ -50,6 +52,7 @@ struct portal_list_row {
 	long long last_deploy;		/* the newest deployment to it; 0 none */
 	const char *last_deploy_state; /* its run state; "" none */
 	const char *reason_code;       /* the status reason's code; "" none */
+	const char *labels;	       /* "EU, retainer"; "" none */
 };
 
 struct portal_page {
@@ -75,6 +78,15 @@ int db_portal_find(struct db *db, long long org, long long id, long long hub_id,
 int db_portal_lock(struct db *db, long long org, long long id, long long hub_id,
 		   struct portal_ref *out);
 /* Insert a new connected portal; 1 with *id, 0 when the hub exists. */
+/* How many portals a search or label filter finds, counted to 1,001
+ * (more shows as "1,000+").  1 with *n, or -1. */
+int db_portal_find_count(struct db *db, long long org, const struct portal_query *q, long *n);
+/* A portal's labels; the organisation's labels (at most max, in order,
+ * into out[][41]).  1 or -1. */
+int db_label_add(struct db *db, long long org, long long portal, const char *label);
+int db_label_remove(struct db *db, long long org, long long portal, const char *label);
+int db_labels(struct db *db, long long org, long long portal /* 0: the organisation's */,
+	      char (*out)[41], int max, int *n);
 /* Set portal id's display name.  1, 0 not found, -1. */
 int db_portal_rename(struct db *db, long long org, long long id, const char *name);
 int db_portal_insert(struct db *db, long long org, long long hub_id, const char *domain,

@@ -17,7 +17,8 @@
 	"p.id, p.hub_id, p.name, p.hub_domain, p.connection_type, p.status, p.status_reason, "     \
 	"p.last_connected_at, p.connected_by_email, p.hs_user_email, p.last_refreshed_at, "        \
 	"p.next_check_at, coalesce(d.id, 0) AS last_deploy, coalesce(d.state, '') AS "            \
-	"last_deploy_state, p.status_reason_code"
+	"last_deploy_state, p.status_reason_code, coalesce((SELECT string_agg(l.label, ', ' "      \
+	"ORDER BY l.label) FROM portal_labels l WHERE l.portal_id = p.id), '') AS labels"
 
 /* The organisation's portals ($1; for the Client Accounts page it comes
  * from the session token's signed grant, see auth_load_with). */
@@ -905,6 +906,45 @@ static const struct {
     [ST_LINK_START] = {"link_start", "INSERT INTO reconnect_link_starts (link_id) VALUES ($1)"},
     [ST_LINK_USE] = {"link_use",
 		     "UPDATE reconnect_links SET used_at = now() WHERE id = $1 AND used_at IS NULL"},
+
+    /* Client Accounts searched (name, domain, Hub ID, labels: a substring
+     * from 3 characters, a prefix below) or filtered by a label, in name
+     * order: $1 the organisation, [$2 the last row shown,] then the
+     * status, the label and the search text ("" for none) */
+#define PORTAL_FIND(s, l, q)                                                                       \
+	"AND (" s " = '' OR p.status = " s ") AND (" l " = '' OR EXISTS (SELECT 1 FROM "           \
+	"portal_labels pl WHERE pl.portal_id = p.id AND pl.label = " l ")) AND (" q " = '' OR "    \
+	"CASE WHEN length(" q ") >= 3 THEN strpos(p.sort_name, lower(" q ")) > 0 OR "             \
+	"strpos(lower(p.hub_domain), lower(" q ")) > 0 OR strpos(p.hub_id::text, " q ") > 0 OR "   \
+	"EXISTS (SELECT 1 FROM portal_labels pq WHERE pq.portal_id = p.id AND "                    \
+	"strpos(lower(pq.label), lower(" q ")) > 0) ELSE left(p.sort_name, length(" q ")) = "       \
+	"lower(" q ") OR left(lower(p.hub_domain), length(" q ")) = lower(" q ") OR "              \
+	"left(p.hub_id::text, length(" q ")) = " q " END) "
+    [ST_PORTAL_FIND_FIRST] = {"portal_find_first",
+			      "SELECT " LIST_COLS PORTAL_FROM PORTAL_FIND("$2", "$3", "$4")
+				  ORDER_NAME "LIMIT " PORTAL_FETCH_SQL},
+    [ST_PORTAL_FIND_LIST] = {"portal_find_list",
+			     "SELECT " LIST_COLS PORTAL_FROM PORTAL_FIND("$3", "$4", "$5")
+			     "AND (p.sort_name, p.id) > (" AFTER_NAME ", $2) " ORDER_NAME
+			     "LIMIT " PORTAL_FETCH_SQL},
+    [ST_PORTAL_FIND_COUNT] = {"portal_find_count",
+			      "SELECT count(*) AS n FROM (SELECT 1 FROM portals p WHERE p.org_id = $1 "
+			      "AND p.removed_at IS NULL " PORTAL_FIND("$2", "$3", "$4")
+			      "LIMIT 1001) x"},
+    [ST_LABEL_ADD] = {"label_add",
+		      "INSERT INTO portal_labels (portal_id, org_id, label) SELECT id, org_id, $3 "
+		      "FROM portals WHERE id = $2 AND org_id = $1 AND removed_at IS NULL ON "
+		      "CONFLICT DO NOTHING"},
+    [ST_LABEL_REMOVE] = {"label_remove",
+			 "DELETE FROM portal_labels WHERE org_id = $1 AND portal_id = $2 AND label = "
+			 "$3"},
+    [ST_LABELS_OF_PORTAL] = {"labels_of_portal",
+			     "SELECT label FROM portal_labels WHERE org_id = $1 AND portal_id = $2 "
+			     "ORDER BY label"},
+    [ST_LABELS_OF_ORG] = {"labels_of_org",
+			  "SELECT DISTINCT l.label FROM portal_labels l JOIN portals p ON p.id = "
+			  "l.portal_id WHERE l.org_id = $1 AND p.removed_at IS NULL ORDER BY "
+			  "l.label LIMIT 200"},
 };
 
 const char *stmt_sql(enum stmt st)

@@ -56,15 +56,24 @@ static void decorate(cJSON *o)
 }
 
 /* href for /portals with the given sort and status, after the portal with
- * id after (0: the first page). */
-static char *list_href(int sort, const char *status, long long after)
+ * id after (0: the first page), keeping the request's search and label. */
+static char *list_href_q(int sort, const char *status, long long after, const char *q,
+			 const char *label)
 {
 	struct buf b;
 
-	buf_init(&b, 256);
+	buf_init(&b, 512);
 	buf_printf(&b, "/portals?sort=%s", valid_sort_keys[sort]);
 	if (status)
 		buf_printf(&b, "&status=%s", status);
+	if (q && q[0]) {
+		buf_puts(&b, "&q=");
+		html_url_encode(&b, q);
+	}
+	if (label && label[0]) {
+		buf_puts(&b, "&label=");
+		html_url_encode(&b, label);
+	}
 	if (after > 0)
 		buf_printf(&b, "&after=%lld", after);
 	if (b.overflow || b.oom) {
@@ -103,6 +112,7 @@ enum {
 	RV_LAST_DEPLOY,
 	RV_LAST_DEPLOY_LABEL,
 	RV_CAN_AUDIT,
+	RV_LABELS,
 	RV__COUNT
 };
 
@@ -127,6 +137,7 @@ static const char *const rv_keys[RV__COUNT] = {
     [RV_LAST_DEPLOY] = "last_deploy",
     [RV_LAST_DEPLOY_LABEL] = "last_deploy_label",
     [RV_CAN_AUDIT] = "can_audit",
+    [RV_LABELS] = "labels",
 };
 
 /* Row i of the block from a Client Accounts row; its formatted numbers
@@ -178,6 +189,7 @@ static void row_fill(struct view_rows *v, int i, const struct portal_list_row *p
 	view_rows_text(v, i, RV_LAST_DEPLOY_LABEL, page_run_state_label(p->last_deploy_state));
 	/* members, admins and owners run audits of the types that allow them */
 	view_rows_bool(v, i, RV_CAN_AUDIT, can_run && page_audit_allowed(p->conn_type));
+	view_rows_text(v, i, RV_LABELS, p->labels);
 }
 
 _Static_assert(SORT_NAME == 0 && SORT_STATUS == 1 && SORT_LAST == 2 && VALID_SORTS == 3,
@@ -190,6 +202,10 @@ static void list_args(const struct ctx *c, struct portal_query *q)
 	q->sort = c->args.sort < 0 ? SORT_STATUS : (enum portal_sort)c->args.sort;
 	q->status = c->args.status;
 	q->after = c->args.after;
+	q->q = req_query(c->req, "q");	      /* valid_search */
+	q->label = req_query(c->req, "label"); /* valid_label */
+	if ((q->q && q->q[0]) || (q->label && q->label[0]))
+		q->sort = SORT_NAME; /* a search is in name order */
 }
 
 int page_portals_prefetch(struct ctx *c, struct portal_query *q)
@@ -213,6 +229,8 @@ int page_portals_get(struct ctx *c)
 	const int sort = a.sort;
 	const char *status = a.status;
 	const long long after = a.after;
+	const char *sq = a.q, *sl = a.label;
+	const int finding = (sq && sq[0]) || (sl && sl[0]);
 
 	memset(&own, 0, sizeof(own));
 	if (page == NULL || page->res == NULL) {
@@ -254,7 +272,7 @@ int page_portals_get(struct ctx *c)
 		cJSON_AddBoolToObject(f, "active",
 				      (fl[i].key == NULL && status == NULL) ||
 					  (fl[i].key && status && strcmp(fl[i].key, status) == 0));
-		add_link(f, "href", list_href(sort, fl[i].key, 0));
+		add_link(f, "href", list_href_q(sort, fl[i].key, 0, sq, sl));
 	}
 	const char *sort_names[] = {"sort_name", "sort_status", "sort_last"};
 	for (int i = 0; i < 3; i++) {
@@ -262,16 +280,50 @@ int page_portals_get(struct ctx *c)
 		if (f == NULL)
 			goto fail;
 		cJSON_AddBoolToObject(f, "active", sort == i);
-		add_link(f, "href", list_href(i, status, 0));
+		add_link(f, "href", list_href_q(i, status, 0, sq, sl));
+	}
+	/* the search box and the labels to filter by */
+	{
+		char labels[200][41];
+		int nl = 0;
+		cJSON *la;
+
+		if (db_labels(c->db, c->sess->org_id, 0, labels, 200, &nl) < 0)
+			goto fail;
+		la = cJSON_AddArrayToObject(v, "labels");
+		for (int i = 0; i < nl; i++) {
+			cJSON *o = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(o, "name", labels[i]);
+			cJSON_AddBoolToObject(o, "selected", sl && strcmp(sl, labels[i]) == 0);
+			cJSON_AddItemToArray(la, o);
+		}
+		cJSON_AddBoolToObject(v, "has_labels", nl > 0);
+		cJSON_AddStringToObject(v, "q", sq ? sq : "");
+		if (status)
+			cJSON_AddStringToObject(v, "status_key", status);
+		if (finding) {
+			long found = 0;
+			char t[64];
+
+			if (db_portal_find_count(c->db, c->sess->org_id, &a, &found) < 0)
+				goto fail;
+			if (found > 1000)
+				snprintf(t, sizeof(t), "1,000+ portals found");
+			else
+				snprintf(t, sizeof(t), "%ld portal%s found", found, found == 1 ? "" : "s");
+			cJSON_AddStringToObject(v, "found_text", t);
+			add_link(v, "clear_href", list_href_q(SORT_STATUS, status, 0, NULL, NULL));
+		}
 	}
 	/* rows: one more than a page was read to know whether there is a next */
 	count = page->n;
 	if (count > PAGE_ROWS) {
 		count = PAGE_ROWS;
-		add_link(v, "next_href", list_href(sort, status, page->row[PAGE_ROWS - 1].id));
+		add_link(v, "next_href", list_href_q(sort, status, page->row[PAGE_ROWS - 1].id, sq, sl));
 	}
 	if (after > 0)
-		add_link(v, "first_href", list_href(sort, status, 0));
+		add_link(v, "first_href", list_href_q(sort, status, 0, sq, sl));
 	rows = view_rows_new(count, RV__COUNT, rv_keys);
 	if (rows == NULL)
 		goto fail;
@@ -404,6 +456,16 @@ int page_portal_get(struct ctx *c)
 				cJSON_AddStringToObject(o, "expires_text", b);
 				cJSON_AddItemToArray(rl, o);
 			}
+		}
+		{
+			char labels[50][41];
+			int nl = 0;
+
+			if (db_labels(c->db, c->sess->org_id, c->req->path_id, labels, 50, &nl) < 0)
+				goto fail;
+			rl = cJSON_AddArrayToObject(v, "portal_labels");
+			for (int i = 0; i < nl; i++)
+				cJSON_AddItemToArray(rl, cJSON_CreateString(labels[i]));
 		}
 		if (db_runs_list(c->db, c->sess->org_id, c->req->path_id, "audit", 0, runs, 10,
 				 &nr) < 0)
@@ -718,6 +780,37 @@ int page_portal_rename_post(struct ctx *c)
 		return -1;
 	}
 	page_flash(c, "Saved: the portal's display name changed. Reconnecting keeps it.");
+	snprintf(loc, sizeof(loc), "/portals/%lld", p.id);
+	return http_redirect(c->resp, 303, loc);
+}
+
+int page_portal_labels_post(struct ctx *c)
+{
+	const char *label = req_form(c->req, "label");   /* valid_label */
+	const char *action = req_form(c->req, "action"); /* valid_label_action */
+	struct portal_ref p;
+	char entry[400], loc[64];
+	int rc = db_portal_find(c->db, c->sess->org_id, c->req->path_id, 0, &p), add;
+
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		return page_error(c, 404, "Portal not found",
+				  "There is no such portal in your organisation. Nothing was changed.");
+	add = strcmp(action, "add") == 0;
+	if (db_begin(c->db) < 0)
+		return -1;
+	rc = add ? db_label_add(c->db, c->sess->org_id, p.id, label)
+		 : db_label_remove(c->db, c->sess->org_id, p.id, label);
+	snprintf(entry, sizeof(entry), "Label \"%s\" %s by %s.", label, add ? "added" : "removed",
+		 c->sess->email);
+	if (rc < 0 || (rc == 1 && db_activity_add(c->db, c->sess->org_id, p.id, c->sess->user_id,
+						  add ? "label_added" : "label_removed", entry,
+						  NULL) < 0) ||
+	    db_commit(c->db) < 0) {
+		db_rollback(c->db);
+		return -1;
+	}
 	snprintf(loc, sizeof(loc), "/portals/%lld", p.id);
 	return http_redirect(c->resp, 303, loc);
 }

@@ -48,6 +48,7 @@ int page_portal_disconnect_post(struct ctx *c);
 int page_portal_remove_get(struct ctx *c);
 int page_portal_remove_post(struct ctx *c);
 int page_portal_rename_post(struct ctx *c);
+int page_portal_labels_post(struct ctx *c);
 /* page_runs.c */
 struct run_row;
 /* A run as the templates show it (caller cJSON_Delete()s). */

@@ -202,3 +202,13 @@ int valid_portal_name(const char *s)
 		visible |= s[i] != ' ';
 	return visible;
 }
+
+int valid_label(const char *s)
+{
+	return strlen(s) <= 40 && valid_portal_name(s);
+}
+
+int valid_label_action(const char *s)
+{
+	return strcmp(s, "add") == 0 || strcmp(s, "remove") == 0;
+}

@@ -28,7 +28,9 @@ int valid_deploy_result(const char *s);
 int valid_small_count(const char *s); /* 1..3 digits, no leading zero */
 int valid_notify(const char *s);      /* digest | off */
 int valid_email_or_empty(const char *s);
-int valid_portal_name(const char *s); /* printable UTF-8, 1..200 bytes, not only spaces */
+int valid_portal_name(const char *s);
+int valid_label(const char *s);	       /* printable UTF-8, 1..40 bytes, not only spaces */
+int valid_label_action(const char *s); /* add | remove */ /* printable UTF-8, 1..200 bytes, not only spaces */
 int valid_webhook_url(const char *s);    /* 8..2048 visible ASCII (outbound_url_ok decides) */
 int valid_webhook_type(const char *s);   /* portal.status_changed | run.finished */
 int valid_webhook_action(const char *s); /* rotate | disable | enable | delete */

@@ -1,0 +1,116 @@
+"""Client Accounts at scale: one search box over display name, domain, Hub
+ID and labels (a substring from 3 characters, a prefix below), combinable
+with the status filter and a label, paged with a cursor, counted to 1,000;
+labels added and removed by owners and admins only."""
+import re
+
+import pytest
+
+from jsclient import csrf_of
+
+ALL_SCOPES = "oauth settings.users.read automation forms tickets crm.objects.contacts.read " + " ".join(
+    "crm.schemas.%s.%s" % (o, rw) for o in ("contacts", "companies", "deals") for rw in ("read", "write"))
+
+
+@pytest.fixture(scope="module")
+def org(stack):
+    """130 portals: 'Client 000'..'Client 129' (hub 61000000 + i), every third
+    Needs Reconnection, every fifth labelled 'EU', portal 7 also 'retainer'."""
+    c = stack.client()
+    oid = stack.org_id(c.org)
+    with stack.db() as con:
+        for i in range(130):
+            status = "needs_reconnection" if i % 3 == 0 else "connected"
+            pid = con.execute(
+                "INSERT INTO portals (org_id, hub_id, hub_domain, name, connection_type, status, granted_scopes) "
+                "VALUES (%s, %s, %s, %s, 'config_only', %s, %s) RETURNING id",
+                (oid, 61000000 + i, "client%03d.example.com" % i, "Client %03d" % i, status, ALL_SCOPES)).fetchone()[0]
+            if i % 5 == 0:
+                con.execute("INSERT INTO portal_labels (portal_id, org_id, label) VALUES (%s, %s, 'EU')", (pid, oid))
+            if i == 7:
+                con.execute("INSERT INTO portal_labels (portal_id, org_id, label) VALUES (%s, %s, 'retainer')",
+                            (pid, oid))
+    ids = dict(stack.sql("SELECT name, id FROM portals WHERE org_id = %s", (oid,)))
+    return c, ids
+
+
+def names(page):
+    return re.findall(r'<tr id="portal-\d+"[^>]*><td><a href="/portals/\d+">([^<]+)</a>', page)
+
+
+def walk(c, url):
+    out = []
+    for _ in range(10):
+        page = c.get(url).text
+        out += names(page)
+        nxt = re.search(r'<a href="(/portals\?[^"]*after=\d+)"', page)
+        if not nxt:
+            return out, page
+        url = nxt.group(1).replace("&amp;", "&")
+    raise AssertionError("too many pages")
+
+
+def test_search_each_field_prefix_and_substring(org):
+    c, ids = org
+    got, page = walk(c, "/portals?q=lient%2012")  # a substring of the name
+    assert got == ["Client %03d" % i for i in range(120, 130)], got
+    assert "10 portals found" in page
+    got, _ = walk(c, "/portals?q=client007.example")  # the domain
+    assert got == ["Client 007"]
+    got, _ = walk(c, "/portals?q=61000042")  # the Hub ID
+    assert got == ["Client 042"]
+    got, _ = walk(c, "/portals?q=retain")  # a label
+    assert got == ["Client 007"]
+    got, _ = walk(c, "/portals?q=Cl")  # under 3 characters: a prefix
+    assert len(got) == 130
+    got, _ = walk(c, "/portals?q=nt")  # ... so not a substring
+    assert got == []
+    assert "0 portals found" in c.get("/portals?q=nt").text
+
+
+def test_search_across_pages_with_filters_and_labels(org):
+    c, ids = org
+    got, page = walk(c, "/portals?q=client")  # 130: three pages, in name order
+    assert got == ["Client %03d" % i for i in range(130)]
+    got, _ = walk(c, "/portals?q=client&status=needs_reconnection")
+    assert got == ["Client %03d" % i for i in range(0, 130, 3)]
+    got, page = walk(c, "/portals?label=EU")
+    assert got == ["Client %03d" % i for i in range(0, 130, 5)]
+    assert "26 portals found" in page
+    got, _ = walk(c, "/portals?label=EU&status=needs_reconnection")
+    assert got == ["Client %03d" % i for i in range(0, 130, 15)]
+    row = c.get("/portals?q=Client%20010").text
+    assert '<small class="labels"><span class="sr-only">Labels: </span>EU</small>' in row
+    assert c.get("/portals?label=" + "x" * 41).status_code == 400
+
+
+def test_labels_added_and_removed_by_owners_and_admins(org, stack):
+    c, ids = org
+    pid = ids["Client 001"]
+    r = c.post("/portals/%d/labels" % pid, {"csrf": c.csrf("/portals/%d" % pid), "label": "VIP", "action": "add"})
+    assert r.status_code == 303
+    assert "VIP" in c.get("/portals/%d" % pid).text
+    assert walk(c, "/portals?label=VIP")[0] == ["Client 001"]
+    r = c.post("/portals/%d/labels" % pid, {"csrf": c.csrf("/portals/%d" % pid), "label": "VIP", "action": "remove"})
+    assert r.status_code == 303
+    assert walk(c, "/portals?label=VIP")[0] == []
+    viewer = stack.client(org=c.org, role="member")
+    page = viewer.get("/portals/%d" % pid).text
+    assert 'id="label-form"' not in page
+    assert viewer.post("/portals/%d/labels" % pid, {"csrf": csrf_of(page), "label": "X", "action": "add"}).status_code == 403
+    other = stack.client()
+    assert other.post("/portals/%d/labels" % pid, {"csrf": other.csrf(), "label": "X", "action": "add"}).status_code == 404
+
+
+def test_counts_stop_at_a_thousand(stack):
+    c = stack.client()
+    oid = stack.org_id(c.org)
+    with stack.db() as con:
+        with con.cursor() as cur:
+            cur.executemany("INSERT INTO portals (org_id, hub_id, hub_domain, name, connection_type, status, "
+                            "granted_scopes) VALUES (%s, %s, %s, %s, 'config_only', 'connected', %s)",
+                            [(oid, 62000000 + i, "big%d.example.com" % i, "Big %04d" % i, ALL_SCOPES)
+                             for i in range(1001)])
+    page = c.get("/portals?q=big").text
+    assert "1,000+ portals found" in page and len(names(page)) == 50
+    assert "1 portal found" in c.get("/portals?q=Big%200999").text
