@@ -114,3 +114,17 @@ def test_counts_stop_at_a_thousand(stack):
     page = c.get("/portals?q=big").text
     assert "1,000+ portals found" in page and len(names(page)) == 50
     assert "1 portal found" in c.get("/portals?q=Big%200999").text
+
+
+def test_name_order_is_natural(stack):
+    c = stack.client()
+    oid = stack.org_id(c.org)
+    with stack.db() as con:
+        for i, name in enumerate(["client-1040", "client-105", "Client-2", "client-20", "client-3a"]):
+            con.execute("INSERT INTO portals (org_id, hub_id, hub_domain, name, connection_type, status, "
+                        "granted_scopes) VALUES (%s, %s, %s, %s, 'config_only', 'connected', %s)",
+                        (oid, 63000000 + i, "n%d.example.com" % i, name, ALL_SCOPES))
+    assert names(c.get("/portals?sort=name").text) == ["Client-2", "client-3a", "client-20", "client-105",
+                                                        "client-1040"]
+    # and a search pages in the same order
+    assert walk(c, "/portals?q=client")[0] == ["Client-2", "client-3a", "client-20", "client-105", "client-1040"]
