@@ -107,6 +107,30 @@ ADMIN="env JETSTACK_ENV_FILE=$STATE/jetstack.env $STATE/app/bin/jetstack-admin"
 if [ -n "$SIM" ] && $ADMIN org create "Demo Agency" >/dev/null 2>&1; then
 	echo "$DEMO_PASSWORD" | $ADMIN user create --org "Demo Agency" --email owner@demo.example --role owner >/dev/null
 	echo "$DEMO_PASSWORD" | $ADMIN user create --org "Demo Agency" --email viewer@demo.example --role viewer >/dev/null
+	# a second organisation with 300 client portals, display names and
+	# labels, to try search, labels and paging at scale (rows only: no
+	# HubSpot grant stands behind them, so the worker leaves them alone)
+	if $ADMIN org create "Scale Agency" >/dev/null 2>&1; then
+		echo "$DEMO_PASSWORD" | $ADMIN user create --org "Scale Agency" --email owner@scale.example --role owner >/dev/null
+		psql -X -q -h "$(echo "$CONNINFO" | sed 's/.*host=\([^ ]*\).*/\1/')" -p "$PG_PORT" -U jetstack -d jetstack -c "
+			WITH o AS (SELECT id FROM organisations WHERE name = 'Scale Agency'),
+			p AS (INSERT INTO portals (org_id, hub_id, hub_domain, name, connection_type, status,
+				status_reason, status_reason_code, status_changed_at)
+			SELECT o.id, 30000000 + g, 'client' || g || '.example.com',
+				(ARRAY['Northwind', 'Contoso', 'Fabrikam', 'Tailspin', 'Wingtip', 'Litware'])[1 + g % 6]
+				|| ' ' || (ARRAY['Retail', 'Health', 'Labs', 'Group', 'Studio'])[1 + g % 5] || ' ' || g,
+				(ARRAY['config_only', 'config_audit', 'audit_only'])[1 + g % 3],
+				CASE WHEN g % 11 = 0 THEN 'needs_reconnection' WHEN g % 17 = 0 THEN 'disconnected'
+				ELSE 'connected' END,
+				CASE WHEN g % 11 = 0 THEN 'HubSpot no longer accepts this portal''s sign-in: reconnect it.'
+				WHEN g % 17 = 0 THEN 'HubSpot revoked access: the app was removed in HubSpot.' ELSE '' END,
+				CASE WHEN g % 11 = 0 THEN 'refresh_rejected' WHEN g % 17 = 0 THEN 'revoked_at_hubspot'
+				ELSE '' END, now() - make_interval(hours => g)
+			FROM o, generate_series(1, 300) g RETURNING id, org_id, hub_id)
+			INSERT INTO portal_labels (portal_id, org_id, label)
+			SELECT id, org_id, (ARRAY['EU', 'US', 'retainer', 'onboarding'])[1 + hub_id % 4] FROM p
+			UNION ALL SELECT id, org_id, 'priority' FROM p WHERE hub_id % 7 = 0" >/dev/null
+	fi
 fi
 
 "$STACK" app-start "$STATE"
@@ -158,6 +182,7 @@ if [ -n "$SIM" ]; then
 	cat <<MSG
   Sign in   owner@demo.example / $DEMO_PASSWORD   (Owner: can reconnect)
             viewer@demo.example / $DEMO_PASSWORD  (Viewer: read only)
+            owner@scale.example / $DEMO_PASSWORD  (Scale Agency: 300 portals with labels, to search)
   HubSpot   simulator at $SIM (demo portals; you are signed in there as alex@agency.example)
   Admin     JETSTACK_ENV_FILE=$STATE/jetstack.env $STATE/app/bin/jetstack-admin portal list --org "Demo Agency"
 MSG
