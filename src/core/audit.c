@@ -63,6 +63,11 @@ const struct audit_rule audit_rules[AUDIT_RULE__MAX] = {
 			       "Every option is hidden from forms and the record view, so nobody can "
 			       "set a value.",
 			       "Show the options that are still in use, or archive the property."},
+    [AUDIT_UNKNOWN_ROLE] = {"user_unknown_role", AUDIT_LOW, "User with a role the portal no longer has",
+			    "The user's role was deleted or renamed away in HubSpot, so what they "
+			    "may do is no longer what any role on the portal says.",
+			    "In HubSpot, Settings > Users & Teams, give the user one of the "
+			    "portal's current roles."},
     [AUDIT_DUPLICATE_GROUP] = {"duplicate_group_label", AUDIT_LOW,
 			       "Two property groups of one object share a label",
 			       "Users cannot tell the groups apart in settings and record sidebars.",
@@ -375,6 +380,41 @@ static int in_list(const char *list, const char *w, size_t n)
 	return 0;
 }
 
+static int role_known(const struct hs_roles *r, const char *id)
+{
+	for (size_t i = 0; i < r->nroles; i++)
+		if (strcmp(nz(r->roles[i].id), id) == 0)
+			return 1;
+	return 0;
+}
+
+static int rule_unknown_role(const struct audit_input *in, struct audit_findings *f)
+{
+	if (in->roles == NULL)
+		return 0;
+	for (size_t i = 0; i < in->nusers; i++) {
+		const struct hs_user *u = &in->users[i];
+		struct audit_finding *x = NULL;
+		const char *id = u->role_id;
+
+		for (size_t k = 0; k <= u->nrole_ids; k++) {
+			if (k > 0)
+				id = u->role_ids[k - 1];
+			if (id == NULL || id[0] == '\0' || role_known(in->roles, id))
+				continue;
+			if (x == NULL) {
+				x = add(f, AUDIT_UNKNOWN_ROLE, "user", u->id, u->email);
+				if (x == NULL)
+					return -1;
+				snprintf(x->detail, sizeof(x->detail), "Role ids: ");
+			}
+			if (strstr(x->detail, id) == NULL)
+				list_add(x->detail, sizeof(x->detail), id);
+		}
+	}
+	return 0;
+}
+
 static int rule_extra_scopes(const struct audit_input *in, struct audit_findings *f)
 {
 	char extra[600] = "";
@@ -424,6 +464,7 @@ int audit_check(const struct audit_input *in, struct audit_findings *out)
 	    [AUDIT_SUPER_ADMINS] = rule_super_admins,
 	    [AUDIT_USER_NO_ROLE] = rule_user_no_role,
 	    [AUDIT_EXTRA_SCOPES] = rule_extra_scopes,
+	    [AUDIT_UNKNOWN_ROLE] = rule_unknown_role,
 	};
 
 	memset(out, 0, sizeof(*out));

@@ -31,6 +31,7 @@ enum audit_rule_id {
 	AUDIT_GROUP_MISSING,	   /* a custom property in a group the object lacks */
 	AUDIT_ENUM_ALL_HIDDEN,	   /* enumeration whose options are all hidden */
 	AUDIT_DUPLICATE_GROUP,	   /* two groups of one object share a label */
+	AUDIT_UNKNOWN_ROLE,	   /* a user holds a role the portal no longer has */
 	AUDIT_RULE__MAX
 };
 
@@ -63,6 +64,7 @@ struct audit_input {
 	int nobjects;
 	const struct hs_user *users;
 	size_t nusers;
+	const struct hs_roles *roles; /* NULL: not read (the role rule is skipped) */
 	int super_admin_limit;	    /* the organisation's (default 3) */
 	const char *granted_scopes; /* space-separated */
 	const char *needed_scopes;  /* the type's required and optional ones */

@@ -30,6 +30,7 @@ struct awork {
 	struct hs_properties props[ASSET_OBJECT_TYPES];
 	struct hs_users *pages;
 	size_t npages;
+	struct hs_roles roles;
 	long counted; /* calls already added to the run */
 };
 
@@ -137,6 +138,14 @@ static enum hs_err c_list_users(struct runcall *rc, void *arg, struct hs_error *
 			     a->page, err);
 }
 
+static enum hs_err c_get_roles(struct runcall *rc, void *arg, struct hs_error *err)
+{
+	struct hs_roles *r = arg;
+
+	hs_roles_free(r);
+	return hs_get_roles(rc->http, &rc->cfg, rc->tok.access, r, err);
+}
+
 /* Every user, page after page.  1 read, 0 over (*out). */
 static int read_users(struct awork *w, enum run_outcome *out)
 {
@@ -210,6 +219,7 @@ static enum run_outcome conclude(struct awork *w)
 	in.nobjects = ASSET_OBJECT_TYPES;
 	in.users = users;
 	in.nusers = nusers;
+	in.roles = &w->roles;
 	in.super_admin_limit = limit;
 	in.granted_scopes = w->portal.granted_scopes;
 	needed_scopes(w, needed, sizeof(needed));
@@ -289,6 +299,9 @@ static enum run_outcome work(struct awork *w)
 	}
 	if (!read_users(w, &out))
 		return out;
+	/* the portal's roles: a user's role ids are checked against them */
+	if (!call(w, "read the portal's roles", c_get_roles, &w->roles, &out))
+		return out;
 	return conclude(w);
 }
 
@@ -359,6 +372,7 @@ enum run_outcome audit_work(struct db *db, struct httpc *http, const struct conf
 	for (size_t p = 0; p < w.npages; p++)
 		hs_users_free(&w.pages[p]);
 	free(w.pages);
+	hs_roles_free(&w.roles);
 	tok_free(&w.rc.tok);
 	return out;
 }

@@ -78,6 +78,7 @@ START_TEST(test_rule_table)
 	    {AUDIT_GROUP_MISSING, "property_group_missing", AUDIT_MEDIUM},
 	    {AUDIT_ENUM_ALL_HIDDEN, "enumeration_all_hidden", AUDIT_MEDIUM},
 	    {AUDIT_DUPLICATE_GROUP, "duplicate_group_label", AUDIT_LOW},
+	    {AUDIT_UNKNOWN_ROLE, "user_unknown_role", AUDIT_LOW},
 	};
 
 	ck_assert_uint_eq(N(want), AUDIT_RULE__MAX);
@@ -432,6 +433,37 @@ START_TEST(test_user_without_role)
 }
 END_TEST
 
+START_TEST(test_unknown_role)
+{
+	char *ids[] = {"7", "99"};
+	struct hs_role known[] = {{.id = "7", .name = "Admin"}, {.id = "8", .name = "Sales Rep"}};
+	struct hs_roles roles = {.roles = known, .nroles = 2};
+	struct hs_user users[] = {
+	    {.id = "201", .email = "gone@example.com", .role_id = "42"},
+	    {.id = "202", .email = "mixed@example.com", .role_ids = ids, .nrole_ids = 2},
+	    {.id = "203", .email = "fine@example.com", .role_id = "8"},
+	    {.id = "204", .email = "super@example.com", .super_admin = 1},
+	};
+	struct audit_input in = {.users = users, .nusers = N(users), .super_admin_limit = 3,
+				 .roles = &roles};
+	struct audit_findings f;
+
+	check(&in, &f);
+	ck_assert_uint_eq(nrule(&f, AUDIT_UNKNOWN_ROLE), 2);
+	assert_finding(nth(&f, AUDIT_UNKNOWN_ROLE, 0), AUDIT_UNKNOWN_ROLE, "user", "201",
+		       "gone@example.com", "Role ids: 42");
+	assert_finding(nth(&f, AUDIT_UNKNOWN_ROLE, 1), AUDIT_UNKNOWN_ROLE, "user", "202",
+		       "mixed@example.com", "Role ids: 99");
+	audit_findings_free(&f);
+
+	/* roles not read: the rule says nothing */
+	in.roles = NULL;
+	check(&in, &f);
+	ck_assert_uint_eq(nrule(&f, AUDIT_UNKNOWN_ROLE), 0);
+	audit_findings_free(&f);
+}
+END_TEST
+
 START_TEST(test_extra_scopes)
 {
 	struct audit_input in = {.super_admin_limit = 3,
@@ -712,6 +744,7 @@ int main(void)
 	tcase_add_test(tc, test_enum_options);
 	tcase_add_test(tc, test_super_admins);
 	tcase_add_test(tc, test_user_without_role);
+	tcase_add_test(tc, test_unknown_role);
 	tcase_add_test(tc, test_extra_scopes);
 	tcase_add_test(tc, test_group_missing);
 	tcase_add_test(tc, test_enum_all_hidden);
