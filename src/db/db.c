@@ -504,3 +504,24 @@ char *db_hex_bytea(const unsigned char *p, size_t n)
 	s[2 + 2 * n] = '\0';
 	return s;
 }
+
+void *db_rows(struct db *db, enum stmt st, int np, const char *const *params, size_t size,
+	      void (*take)(const PGresult *r, int row, void *element), int *n)
+{
+	PGresult *r = db_run(db, st, np, params);
+	int rows;
+	char *v;
+
+	*n = 0;
+	if (r == NULL)
+		return NULL;
+	rows = PQntuples(r);
+	v = calloc((size_t)(rows > 0 ? rows : 1), size);
+	if (v != NULL) {
+		for (int i = 0; i < rows; i++)
+			take(r, i, v + (size_t)i * size);
+		*n = rows;
+	}
+	PQclear(r);
+	return v;
+}

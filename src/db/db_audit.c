@@ -198,40 +198,29 @@ int db_audit_get(struct db *db, long long org, long long run, struct audit_row *
 	return found;
 }
 
+static void finding_take(const PGresult *r, int k, void *element)
+{
+	struct audit_finding_row *x = element;
+
+	x->seq = (int)db_get_ll(r, k, "seq");
+	db_copy(x->rule, sizeof(x->rule), db_get(r, k, "rule"));
+	db_copy(x->severity, sizeof(x->severity), db_get(r, k, "severity"));
+	db_copy(x->object_type, sizeof(x->object_type), db_get(r, k, "object_type"));
+	db_copy(x->key, sizeof(x->key), db_get(r, k, "object_key"));
+	db_copy(x->label, sizeof(x->label), db_get(r, k, "object_label"));
+	db_copy(x->detail, sizeof(x->detail), db_get(r, k, "detail"));
+	x->is_new = strcmp(db_get(r, k, "is_new"), "t") == 0;
+}
+
 int db_audit_findings(struct db *db, long long org, long long run, int resolved,
 		      struct audit_finding_row **out, int *n)
 {
 	char o[24], i[24];
-	PGresult *r;
-	int rows;
 
-	*out = NULL;
-	*n = 0;
 	LL(o, org);
 	LL(i, run);
 	const char *p[] = {o, i};
-	r = db_run(db, resolved ? ST_AUDIT_RESOLVED : ST_AUDIT_FINDINGS, 2, p);
-	if (r == NULL)
-		return -1;
-	rows = PQntuples(r);
-	*out = calloc((size_t)(rows > 0 ? rows : 1), sizeof(**out));
-	if (*out == NULL) {
-		PQclear(r);
-		return -1;
-	}
-	for (int k = 0; k < rows; k++) {
-		struct audit_finding_row *x = &(*out)[k];
-
-		x->seq = (int)db_get_ll(r, k, "seq");
-		db_copy(x->rule, sizeof(x->rule), db_get(r, k, "rule"));
-		db_copy(x->severity, sizeof(x->severity), db_get(r, k, "severity"));
-		db_copy(x->object_type, sizeof(x->object_type), db_get(r, k, "object_type"));
-		db_copy(x->key, sizeof(x->key), db_get(r, k, "object_key"));
-		db_copy(x->label, sizeof(x->label), db_get(r, k, "object_label"));
-		db_copy(x->detail, sizeof(x->detail), db_get(r, k, "detail"));
-		x->is_new = strcmp(db_get(r, k, "is_new"), "t") == 0;
-	}
-	*n = rows;
-	PQclear(r);
-	return 1;
+	*out = db_rows(db, resolved ? ST_AUDIT_RESOLVED : ST_AUDIT_FINDINGS, 2, p, sizeof(**out),
+		       finding_take, n);
+	return *out != NULL ? 1 : -1;
 }

@@ -65,6 +65,11 @@ int db_exec_script(struct db *db, const char *sql, char *err, size_t errlen);
 const char *db_get(const PGresult *r, int row, const char *field);
 long long db_get_ll(const PGresult *r, int row, const char *field);
 int db_isnull(const PGresult *r, int row, const char *field);
+/* Run statement st and copy each row into a new array of size-byte
+ * elements with take(r, row, element): the array (calloc'd, the caller
+ * frees it) with *n rows, or NULL (*n 0) on failure. */
+void *db_rows(struct db *db, enum stmt st, int np, const char *const *params, size_t size,
+	      void (*take)(const PGresult *r, int row, void *element), int *n);
 /* n bytes as a bytea parameter in text form ("\\x" and hex); caller frees. */
 char *db_hex_bytea(const unsigned char *p, size_t n);
 /* Rows of r as a cJSON array of objects of strings (NULL -> JSON null),

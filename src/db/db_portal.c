@@ -376,41 +376,29 @@ int db_portal_admin_list(struct db *db, long long org, struct portal_brief **out
 	return 1;
 }
 
+static void attention_take(const PGresult *r, int i, void *element)
+{
+	struct attention_row *x = element;
+
+	x->id = db_get_ll(r, i, "id");
+	x->hub_id = db_get_ll(r, i, "hub_id");
+	db_copy(x->name, sizeof(x->name), db_get(r, i, "name"));
+	db_copy(x->status, sizeof(x->status), db_get(r, i, "status"));
+	db_copy(x->reason, sizeof(x->reason), db_get(r, i, "status_reason"));
+	db_copy(x->reason_code, sizeof(x->reason_code), db_get(r, i, "reason_code"));
+	x->since = db_get_ll(r, i, "since");
+	x->now = db_get_ll(r, i, "now");
+	x->blocked = (long)db_get_ll(r, i, "blocked");
+}
+
 int db_portal_attention(struct db *db, long long org, struct attention_row **out, int *n)
 {
 	char o[24];
-	PGresult *r;
-	int rows;
 
-	*out = NULL;
-	*n = 0;
 	LL(o, org);
 	const char *p[] = {o};
-	r = db_run(db, ST_PORTAL_ATTENTION, 1, p);
-	if (r == NULL)
-		return -1;
-	rows = PQntuples(r);
-	*out = calloc((size_t)(rows > 0 ? rows : 1), sizeof(**out));
-	if (*out == NULL) {
-		PQclear(r);
-		return -1;
-	}
-	for (int i = 0; i < rows; i++) {
-		struct attention_row *x = &(*out)[i];
-
-		x->id = db_get_ll(r, i, "id");
-		x->hub_id = db_get_ll(r, i, "hub_id");
-		db_copy(x->name, sizeof(x->name), db_get(r, i, "name"));
-		db_copy(x->status, sizeof(x->status), db_get(r, i, "status"));
-		db_copy(x->reason, sizeof(x->reason), db_get(r, i, "status_reason"));
-		db_copy(x->reason_code, sizeof(x->reason_code), db_get(r, i, "reason_code"));
-		x->since = db_get_ll(r, i, "since");
-		x->now = db_get_ll(r, i, "now");
-		x->blocked = (long)db_get_ll(r, i, "blocked");
-	}
-	*n = rows;
-	PQclear(r);
-	return 1;
+	*out = db_rows(db, ST_PORTAL_ATTENTION, 1, p, sizeof(**out), attention_take, n);
+	return *out != NULL ? 1 : -1;
 }
 
 int db_portal_rename(struct db *db, long long org, long long id, const char *name)

@@ -44,28 +44,17 @@ void db_webhook_endpoint_free(struct webhook_endpoint *e, int n)
 	}
 }
 
+static void endpoint_take_v(const PGresult *r, int i, void *element)
+{
+	endpoint_take(r, i, element);
+}
+
 /* Rows of st (params p) as endpoints.  1 or -1. */
 static int endpoints(struct db *db, enum stmt st, int np, const char *const *p,
 		     struct webhook_endpoint **out, int *n)
 {
-	PGresult *r = db_run(db, st, np, p);
-	int rows;
-
-	*out = NULL;
-	*n = 0;
-	if (r == NULL)
-		return -1;
-	rows = PQntuples(r);
-	*out = calloc((size_t)(rows > 0 ? rows : 1), sizeof(**out));
-	if (*out == NULL) {
-		PQclear(r);
-		return -1;
-	}
-	for (int i = 0; i < rows; i++)
-		endpoint_take(r, i, &(*out)[i]);
-	*n = rows;
-	PQclear(r);
-	return 1;
+	*out = db_rows(db, st, np, p, sizeof(**out), endpoint_take_v, n);
+	return *out != NULL ? 1 : -1;
 }
 
 int db_webhook_count(struct db *db, long long org, int *n, int *cap)
@@ -179,48 +168,36 @@ int db_webhook_behind(struct db *db, struct webhook_endpoint **out, int *n)
 	return endpoints(db, ST_WEBHOOK_BEHIND, 0, NULL, out, n);
 }
 
+static void event_take(const PGresult *r, int i, void *element)
+{
+	struct webhook_event *x = element;
+
+	x->id = db_get_ll(r, i, "id");
+	x->portal_id = db_get_ll(r, i, "portal_id");
+	x->hub_id = db_get_ll(r, i, "hub_id");
+	x->seq = db_get_ll(r, i, "seq");
+	x->run_id = db_get_ll(r, i, "run_id");
+	db_copy(x->kind, sizeof(x->kind), db_get(r, i, "kind"));
+	db_copy(x->portal_name, sizeof(x->portal_name), db_get(r, i, "name"));
+	db_copy(x->status_from, sizeof(x->status_from), db_get(r, i, "status_from"));
+	db_copy(x->status_to, sizeof(x->status_to), db_get(r, i, "status_to"));
+	db_copy(x->reason_code, sizeof(x->reason_code), db_get(r, i, "reason_code"));
+	db_copy(x->reason, sizeof(x->reason), db_get(r, i, "reason"));
+	db_copy(x->run_kind, sizeof(x->run_kind), db_get(r, i, "run_kind"));
+	db_copy(x->run_state, sizeof(x->run_state), db_get(r, i, "run_state"));
+	db_copy(x->at, sizeof(x->at), db_get(r, i, "at"));
+}
+
 int db_webhook_events(struct db *db, const struct webhook_endpoint *e, struct webhook_event **out,
 		      int *n)
 {
 	char o[24], c[24];
-	PGresult *r;
-	int rows;
 
-	*out = NULL;
-	*n = 0;
 	LL(o, e->org_id);
 	LL(c, e->event_cursor);
 	const char *p[] = {o, c};
-	r = db_run(db, ST_WEBHOOK_EVENTS, 2, p);
-	if (r == NULL)
-		return -1;
-	rows = PQntuples(r);
-	*out = calloc((size_t)(rows > 0 ? rows : 1), sizeof(**out));
-	if (*out == NULL) {
-		PQclear(r);
-		return -1;
-	}
-	for (int i = 0; i < rows; i++) {
-		struct webhook_event *x = &(*out)[i];
-
-		x->id = db_get_ll(r, i, "id");
-		x->portal_id = db_get_ll(r, i, "portal_id");
-		x->hub_id = db_get_ll(r, i, "hub_id");
-		x->seq = db_get_ll(r, i, "seq");
-		x->run_id = db_get_ll(r, i, "run_id");
-		db_copy(x->kind, sizeof(x->kind), db_get(r, i, "kind"));
-		db_copy(x->portal_name, sizeof(x->portal_name), db_get(r, i, "name"));
-		db_copy(x->status_from, sizeof(x->status_from), db_get(r, i, "status_from"));
-		db_copy(x->status_to, sizeof(x->status_to), db_get(r, i, "status_to"));
-		db_copy(x->reason_code, sizeof(x->reason_code), db_get(r, i, "reason_code"));
-		db_copy(x->reason, sizeof(x->reason), db_get(r, i, "reason"));
-		db_copy(x->run_kind, sizeof(x->run_kind), db_get(r, i, "run_kind"));
-		db_copy(x->run_state, sizeof(x->run_state), db_get(r, i, "run_state"));
-		db_copy(x->at, sizeof(x->at), db_get(r, i, "at"));
-	}
-	*n = rows;
-	PQclear(r);
-	return 1;
+	*out = db_rows(db, ST_WEBHOOK_EVENTS, 2, p, sizeof(**out), event_take, n);
+	return *out != NULL ? 1 : -1;
 }
 
 int db_webhook_enqueue(struct db *db, long long endpoint, long long cursor,
