@@ -275,47 +275,34 @@ int db_deploy_step_info(struct db *db, long long run, int step, char *object_typ
 	return found;
 }
 
+static void work_item_take(const PGresult *r, int k, void *element)
+{
+	struct deploy_work_item *w = element;
+
+	w->seq = (int)db_get_ll(r, k, "seq");
+	db_copy(w->kind, sizeof(w->kind), db_get(r, k, "kind"));
+	db_copy(w->name, sizeof(w->name), db_get(r, k, "name"));
+	db_copy(w->label, sizeof(w->label), db_get(r, k, "label"));
+	db_copy(w->sent, sizeof(w->sent), db_get(r, k, "sent"));
+	w->definition = strdup(db_get(r, k, "definition"));
+}
+
 int db_deploy_work_items(struct db *db, long long run, int step, struct deploy_work_item **out,
 			 int *n)
 {
 	char i[24], s[24];
-	PGresult *r;
-	int rows;
 
-	*out = NULL;
-	*n = 0;
 	LL(i, run);
 	LL(s, step);
 	const char *p[] = {i, s};
-	r = db_run(db, ST_DEPLOY_WORK_ITEMS, 2, p);
-	if (r == NULL)
-		return -1;
-	rows = PQntuples(r);
-	*out = calloc((size_t)(rows > 0 ? rows : 1), sizeof(**out));
-	if (*out == NULL) {
-		PQclear(r);
-		return -1;
-	}
-	for (int k = 0; k < rows; k++) {
-		struct deploy_work_item *w = &(*out)[k];
-
-		w->seq = (int)db_get_ll(r, k, "seq");
-		db_copy(w->kind, sizeof(w->kind), db_get(r, k, "kind"));
-		db_copy(w->name, sizeof(w->name), db_get(r, k, "name"));
-		db_copy(w->label, sizeof(w->label), db_get(r, k, "label"));
-		db_copy(w->sent, sizeof(w->sent), db_get(r, k, "sent"));
-		w->definition = strdup(db_get(r, k, "definition"));
-		*n = k + 1;
-		if (w->definition == NULL) {
-			PQclear(r);
+	*out = db_rows(db, ST_DEPLOY_WORK_ITEMS, 2, p, sizeof(**out), work_item_take, n);
+	for (int k = 0; *out != NULL && k < *n; k++)
+		if ((*out)[k].definition == NULL) { /* out of memory */
 			db_deploy_work_items_free(*out, *n);
 			*out = NULL;
 			*n = 0;
-			return -1;
 		}
-	}
-	PQclear(r);
-	return 1;
+	return *out != NULL ? 1 : -1;
 }
 
 void db_deploy_work_items_free(struct deploy_work_item *v, int n)

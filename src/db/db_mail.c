@@ -146,46 +146,33 @@ int db_mail_queue(struct db *db, long long org, long long user, const char *rcpt
 	return 1;
 }
 
+static void out_take(const PGresult *r, int i, void *element)
+{
+	struct mail_out *x = element;
+
+	x->id = db_get_ll(r, i, "id");
+	x->org_id = db_get_ll(r, i, "org_id");
+	x->user_id = db_get_ll(r, i, "user_id");
+	db_copy(x->rcpt, sizeof(x->rcpt), db_get(r, i, "rcpt"));
+	x->message = strdup(db_get(r, i, "message"));
+	x->attempts = (int)db_get_ll(r, i, "attempts");
+}
+
 int db_mail_take_due(struct db *db, long lease_s, int max, struct mail_out **out, int *n)
 {
 	char l[24], m[24];
-	PGresult *r;
-	int rows;
 
-	*out = NULL;
-	*n = 0;
 	LL(l, lease_s);
 	LL(m, max);
 	const char *p[] = {l, m};
-	r = db_run(db, ST_MAIL_TAKE_DUE, 2, p);
-	if (r == NULL)
-		return -1;
-	rows = PQntuples(r);
-	*out = calloc((size_t)(rows > 0 ? rows : 1), sizeof(**out));
-	if (*out == NULL) {
-		PQclear(r);
-		return -1;
-	}
-	for (int i = 0; i < rows; i++) {
-		struct mail_out *x = &(*out)[i];
-
-		x->id = db_get_ll(r, i, "id");
-		x->org_id = db_get_ll(r, i, "org_id");
-		x->user_id = db_get_ll(r, i, "user_id");
-		db_copy(x->rcpt, sizeof(x->rcpt), db_get(r, i, "rcpt"));
-		x->message = strdup(db_get(r, i, "message"));
-		x->attempts = (int)db_get_ll(r, i, "attempts");
-		*n = i + 1;
-		if (x->message == NULL) {
-			PQclear(r);
+	*out = db_rows(db, ST_MAIL_TAKE_DUE, 2, p, sizeof(**out), out_take, n);
+	for (int k = 0; *out != NULL && k < *n; k++)
+		if ((*out)[k].message == NULL) { /* out of memory */
 			db_mail_out_free(*out, *n);
 			*out = NULL;
 			*n = 0;
-			return -1;
 		}
-	}
-	PQclear(r);
-	return 1;
+	return *out != NULL ? 1 : -1;
 }
 
 void db_mail_out_free(struct mail_out *m, int n)

@@ -219,50 +219,37 @@ int db_webhook_enqueue(struct db *db, long long endpoint, long long cursor,
 	return db_cmd(db, ST_WEBHOOK_CURSOR, 2, p) < 0 ? -1 : 1;
 }
 
+static void delivery_take(const PGresult *r, int i, void *element)
+{
+	struct webhook_delivery *x = element;
+
+	x->id = db_get_ll(r, i, "id");
+	x->endpoint_id = db_get_ll(r, i, "endpoint_id");
+	x->org_id = db_get_ll(r, i, "org_id");
+	db_copy(x->msg_id, sizeof(x->msg_id), db_get(r, i, "msg_id"));
+	db_copy(x->kind, sizeof(x->kind), db_get(r, i, "kind"));
+	x->payload = strdup(db_get(r, i, "payload"));
+	x->attempts = (int)db_get_ll(r, i, "attempts");
+	x->created_at = db_get_ll(r, i, "created_at");
+	x->now = db_get_ll(r, i, "now");
+}
+
 int db_webhook_take_due(struct db *db, long lease_s, int max, struct webhook_delivery **out,
 			int *n)
 {
 	char l[24], m[24];
-	PGresult *r;
-	int rows;
 
-	*out = NULL;
-	*n = 0;
 	LL(l, lease_s);
 	LL(m, max);
 	const char *p[] = {l, m};
-	r = db_run(db, ST_WEBHOOK_TAKE_DUE, 2, p);
-	if (r == NULL)
-		return -1;
-	rows = PQntuples(r);
-	*out = calloc((size_t)(rows > 0 ? rows : 1), sizeof(**out));
-	if (*out == NULL) {
-		PQclear(r);
-		return -1;
-	}
-	for (int i = 0; i < rows; i++) {
-		struct webhook_delivery *x = &(*out)[i];
-
-		x->id = db_get_ll(r, i, "id");
-		x->endpoint_id = db_get_ll(r, i, "endpoint_id");
-		x->org_id = db_get_ll(r, i, "org_id");
-		db_copy(x->msg_id, sizeof(x->msg_id), db_get(r, i, "msg_id"));
-		db_copy(x->kind, sizeof(x->kind), db_get(r, i, "kind"));
-		x->payload = strdup(db_get(r, i, "payload"));
-		x->attempts = (int)db_get_ll(r, i, "attempts");
-		x->created_at = db_get_ll(r, i, "created_at");
-		x->now = db_get_ll(r, i, "now");
-		*n = i + 1;
-		if (x->payload == NULL) {
-			PQclear(r);
+	*out = db_rows(db, ST_WEBHOOK_TAKE_DUE, 2, p, sizeof(**out), delivery_take, n);
+	for (int k = 0; *out != NULL && k < *n; k++)
+		if ((*out)[k].payload == NULL) { /* out of memory */
 			db_webhook_delivery_free(*out, *n);
 			*out = NULL;
 			*n = 0;
-			return -1;
 		}
-	}
-	PQclear(r);
-	return 1;
+	return *out != NULL ? 1 : -1;
 }
 
 void db_webhook_delivery_free(struct webhook_delivery *d, int n)

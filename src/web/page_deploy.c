@@ -16,6 +16,7 @@
 #include "pages.h"
 #include "status.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -441,9 +442,12 @@ int page_deploy_items_view(struct ctx *c, const struct run_row *run, cJSON *view
 
 	if (items == NULL)
 		return -1;
+	/* ?after= is an item's place (valid_id, so up to 18 digits): past any
+	 * place there is, it shows the end */
+	int after = c->args.after > INT_MAX ? INT_MAX : (int)c->args.after;
+
 	rc = db_deploy_get(c->db, c->sess->org_id, run->id, &d);
-	if (rc <= 0 || db_deploy_items(c->db, c->sess->org_id, run->id, filter,
-				       (int)(c->args.after > 0 ? c->args.after : 0), items,
+	if (rc <= 0 || db_deploy_items(c->db, c->sess->org_id, run->id, filter, after, items,
 				       DEPLOY_ITEM_FETCH, &n) < 0) {
 		free(items);
 		return -1;
