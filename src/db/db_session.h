@@ -17,6 +17,7 @@ struct session_row {
 	char flash[512];
 	int stale; /* last seen over a minute ago: worth a touch */
 	long n_connected, n_needs, n_disconnected; /* the organisation's portals */
+	char tz[65]; /* the user's IANA time zone, else the organisation's */
 };
 
 /*

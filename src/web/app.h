@@ -35,6 +35,9 @@ struct session {
 	/* the organisation's portals by status, read with the session (one
 	 * round trip for the page header) */
 	long n_connected, n_needs, n_disconnected;
+	/* the user's IANA time zone, else the organisation's: a parameter
+	 * of statements that show times (local_iso(), sql/0018) */
+	char tz[65];
 };
 
 /* Query and form values the gate checked and parsed for the handler

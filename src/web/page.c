@@ -162,3 +162,87 @@ void page_status_fields(cJSON *o, const char *status)
 	cJSON_AddItemToObjectCS(o, "is_connected", cJSON_CreateBool(connected));
 	cJSON_AddItemToObjectCS(o, "can_reconnect", cJSON_CreateBool(!connected));
 }
+
+/* Two decimal digits at s, or -1. */
+static int digits2(const char *s)
+{
+	if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
+		return -1;
+	return (s[0] - '0') * 10 + (s[1] - '0');
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's
+ * days_from_civil, the inverse of civil_from_days). */
+static long long days_from_civil(int y, int m, int d)
+{
+	long long era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+void page_ago(long long t, long long now, char *out, size_t n)
+{
+	static const struct {
+		long long secs;
+		const char *one, *many;
+	} units[] = {{365LL * 86400, "year", "years"}, {30LL * 86400, "month", "months"},
+		     {7LL * 86400, "week", "weeks"},   {86400, "day", "days"},
+		     {3600, "hour", "hours"},	       {60, "minute", "minutes"}};
+	long long d = now - t, a = d < 0 ? -d : d;
+
+	if (n == 0)
+		return;
+	if (a < 60) {
+		snprintf(out, n, "just now");
+		return;
+	}
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		long long k = a / units[i].secs;
+
+		if (k < 1)
+			continue;
+		snprintf(out, n, d < 0 ? "in %lld %s" : "%lld %s ago", k,
+			 k == 1 ? units[i].one : units[i].many);
+		return;
+	}
+}
+
+void page_when(cJSON *o, const char *key, const char *iso, long long now)
+{
+	int y, mo, d, h, mi, s, oh, om;
+	long long t;
+	char text[40], ago[32];
+	cJSON *w;
+
+	/* YYYY-MM-DDTHH:MM:SS+hh:mm, exactly as local_iso() writes it */
+	if (iso == NULL || strlen(iso) != 25 || iso[4] != '-' || iso[7] != '-' ||
+	    iso[10] != 'T' || iso[13] != ':' || iso[16] != ':' ||
+	    (iso[19] != '+' && iso[19] != '-') || iso[22] != ':')
+		return;
+	y = digits2(iso) * 100 + digits2(iso + 2);
+	mo = digits2(iso + 5);
+	d = digits2(iso + 8);
+	h = digits2(iso + 11);
+	mi = digits2(iso + 14);
+	s = digits2(iso + 17);
+	oh = digits2(iso + 20);
+	om = digits2(iso + 23);
+	if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 ||
+	    mi > 59 || s < 0 || s > 60 || oh < 0 || oh > 15 || om < 0 || om > 59)
+		return;
+	t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
+	t -= (iso[19] == '-' ? -1 : 1) * (oh * 3600LL + om * 60);
+	snprintf(text, sizeof(text), "%.10s %.5s (UTC%.6s)", iso, iso + 11, iso + 19);
+	page_ago(t, now, ago, sizeof(ago));
+	w = cJSON_AddObjectToObject(o, key);
+	if (w == NULL)
+		return;
+	cJSON_AddStringToObject(w, "iso", iso);
+	cJSON_AddStringToObject(w, "text", text);
+	cJSON_AddStringToObject(w, "ago", ago);
+}

@@ -20,6 +20,18 @@ int page_error(struct ctx *c, int status, const char *title, const char *message
 void page_flash(struct ctx *c, const char *message);
 /* Format a Unix time as "2026-11-28 15:04 UTC" into out. "" for 0. */
 void page_time(long long t, char *out, size_t n);
+/*
+ * A time for people (DESIGN §11): iso is what PostgreSQL's local_iso(ts,
+ * tz) made of it in the user's zone (struct session's tz), e.g.
+ * "2026-12-06T13:55:00+01:00".  Adds to o an object key with "iso" (for
+ * <time datetime>), "text" ("2026-12-06 13:55 (UTC+01:00)") and "ago"
+ * ("3 minutes ago", "in 2 hours", "just now") measured from now (Unix
+ * seconds).  Adds nothing for NULL, "" or anything not in that shape.  In a
+ * template: {{#key}}<time datetime="{{iso}}" title="{{text}}">{{ago}}</time>{{/key}}.
+ */
+void page_when(cJSON *o, const char *key, const char *iso, long long now);
+/* The same relative words for t seconds since the epoch, into out. */
+void page_ago(long long t, long long now, char *out, size_t n);
 /* v in decimal into out (as "%lld" would, without printf); "" when out is
  * smaller than 21 bytes. */
 void page_int(long long v, char *out, size_t n);
