@@ -37,6 +37,7 @@ void db_portal_list_call(struct db_call *call, const struct portal_query *q)
 		call->params[n++] = q->status ? q->status : "";
 		call->params[n++] = q->label ? q->label : "";
 		call->params[n++] = q->q ? q->q : "";
+		call->params[n++] = q->viewer ? q->viewer : "";
 		call->n = n;
 		call->binary = 1;
 		return;
@@ -48,6 +49,7 @@ void db_portal_list_call(struct db_call *call, const struct portal_query *q)
 	}
 	if (q->status != NULL)
 		call->params[n++] = q->status;
+	call->params[n++] = q->viewer ? q->viewer : "";
 	call->n = n;
 	call->binary = 1;
 }
@@ -70,6 +72,9 @@ enum {
 	COL_LAST_DEPLOY_STATE, /* text */
 	COL_REASON_CODE,       /* text */
 	COL_LABELS,	       /* text */
+	COL_LC_OFF,	       /* int4 */
+	COL_LR_OFF,	       /* int4 */
+	COL_NC_OFF,	       /* int4 */
 	COL__COUNT
 };
 
@@ -79,6 +84,7 @@ static const unsigned list_types[COL__COUNT] = {
     [COL_REASON] = 25,	       [COL_LAST_CONNECTED] = 1184, [COL_CONNECTED_BY] = 25,
     [COL_HS_USER_EMAIL] = 25, [COL_LAST_REFRESHED] = 1184, [COL_NEXT_CHECK] = 1184,
     [COL_LAST_DEPLOY] = 20,    [COL_LAST_DEPLOY_STATE] = 25, [COL_REASON_CODE] = 25, [COL_LABELS] = 25,
+    [COL_LC_OFF] = 23,	       [COL_LR_OFF] = 23,	   [COL_NC_OFF] = 23,
 };
 
 int db_portal_page_take(struct portal_page *out, PGresult *r)
@@ -112,6 +118,9 @@ int db_portal_page_take(struct portal_page *out, PGresult *r)
 		w->last_deploy_state = PQgetvalue(r, i, COL_LAST_DEPLOY_STATE);
 		w->reason_code = PQgetvalue(r, i, COL_REASON_CODE);
 		w->labels = PQgetvalue(r, i, COL_LABELS);
+		w->lc_off = db_bin_int4(r, i, COL_LC_OFF);
+		w->lr_off = db_bin_int4(r, i, COL_LR_OFF);
+		w->nc_off = db_bin_int4(r, i, COL_NC_OFF);
 	}
 	return 1;
 }
@@ -139,7 +148,7 @@ int db_portal_list(struct db *db, long long org, const struct portal_query *q,
 	return db_portal_page_take(out, r);
 }
 
-int db_portal_get(struct db *db, long long org, long long id, cJSON **out)
+int db_portal_get(struct db *db, long long org, long long id, const char *tz, cJSON **out)
 {
 	char o[24], i[24];
 	PGresult *r;
@@ -149,8 +158,8 @@ int db_portal_get(struct db *db, long long org, long long id, cJSON **out)
 	*out = NULL;
 	LL(o, org);
 	LL(i, id);
-	const char *p[] = {o, i};
-	r = db_run(db, ST_PORTAL_GET, 2, p);
+	const char *p[] = {o, i, tz && tz[0] ? tz : "UTC"};
+	r = db_run(db, ST_PORTAL_GET, 3, p);
 	if (r == NULL)
 		return -1;
 	result = PQntuples(r) == 1;
