@@ -23,13 +23,23 @@ void db_portal_list_call(struct db_call *call, const struct portal_query *q)
 	    [SORT_LAST] = {{ST_PORTAL_FIRST_LAST, ST_PORTAL_LIST_LAST},
 			   {ST_PORTAL_FIRST_LAST_S, ST_PORTAL_LIST_LAST_S}},
 	};
+	static const enum stmt back[3][2][2] = {
+	    [SORT_NAME] = {{ST_PORTAL_END_NAME, ST_PORTAL_BEFORE_NAME},
+			   {ST_PORTAL_END_NAME_S, ST_PORTAL_BEFORE_NAME_S}},
+	    [SORT_STATUS] = {{ST_PORTAL_END_STATUS, ST_PORTAL_BEFORE_STATUS},
+			     {ST_PORTAL_END_NAME_S, ST_PORTAL_BEFORE_NAME_S}},
+	    [SORT_LAST] = {{ST_PORTAL_END_LAST, ST_PORTAL_BEFORE_LAST},
+			   {ST_PORTAL_END_LAST_S, ST_PORTAL_BEFORE_LAST_S}},
+	};
 	enum portal_sort sort = (unsigned)q->sort <= SORT_LAST ? q->sort : SORT_NAME;
 	int n = 1;
 
 	memset(call, 0, sizeof(*call));
 	if ((q->q != NULL && q->q[0]) || (q->label != NULL && q->label[0])) {
 		/* a search or a label: its own statement, in name order */
-		call->st = q->after > 0 ? ST_PORTAL_FIND_LIST : ST_PORTAL_FIND_FIRST;
+		call->st = q->backward ? (q->after > 0 ? ST_PORTAL_FIND_BEFORE : ST_PORTAL_FIND_END)
+			   : q->after > 0 ? ST_PORTAL_FIND_LIST
+					  : ST_PORTAL_FIND_FIRST;
 		if (q->after > 0) {
 			LL(call->text[0], q->after);
 			call->params[n++] = call->text[0];
@@ -42,7 +52,7 @@ void db_portal_list_call(struct db_call *call, const struct portal_query *q)
 		call->binary = 1;
 		return;
 	}
-	call->st = st[sort][q->status != NULL][q->after > 0];
+	call->st = (q->backward ? back : st)[sort][q->status != NULL][q->after > 0];
 	if (q->after > 0) {
 		LL(call->text[0], q->after);
 		call->params[n++] = call->text[0];

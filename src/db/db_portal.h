@@ -38,6 +38,9 @@ struct portal_query {
 	enum portal_sort sort;
 	const char *status;
 	long long after;
+	/* backwards: with after > 0 the page before that row, else the last
+	 * page; rows then come nearest first (the page reverses them) */
+	int backward;
 	const char *q;	   /* search text; NULL or "" none (then name order) */
 	const char *label; /* a label; NULL or "" none (then name order) */
 	/* the session (its id hash) whose user's time zone the rows' offsets

@@ -76,6 +76,11 @@
 #define ORDER_NAME   "ORDER BY p.sort_name, p.id "
 #define ORDER_STATUS "ORDER BY p.status_rank, p.sort_name, p.id "
 #define ORDER_LAST   "ORDER BY p.last_connected_at DESC, p.id DESC "
+/* the same orders reversed: a page before a row, and the last page, are
+ * read backwards from it (the page shows them the right way round) */
+#define ORDER_NAME_R   "ORDER BY p.sort_name DESC, p.id DESC "
+#define ORDER_STATUS_R "ORDER BY p.status_rank DESC, p.sort_name DESC, p.id DESC "
+#define ORDER_LAST_R   "ORDER BY p.last_connected_at, p.id "
 
 static const struct {
 	const char *name;
@@ -174,6 +179,39 @@ static const struct {
 			       "SELECT " LIST_COLS PORTAL_FROM_V("$4")
 			       "AND p.status = $3 AND (p.last_connected_at, p.id) < (" AFTER_LAST
 			       ", $2) " ORDER_LAST "LIMIT " PORTAL_FETCH_SQL},
+    /* Earlier pages: $2 the id of the first row shown; the last page:
+     * no cursor.  Both read in reverse order. */
+    [ST_PORTAL_BEFORE_NAME] = {"portal_before_name",
+			       "SELECT " LIST_COLS PORTAL_FROM_V("$3") "AND (p.sort_name, p.id) < ("
+			       AFTER_NAME ", $2) " ORDER_NAME_R "LIMIT " PORTAL_FETCH_SQL},
+    [ST_PORTAL_BEFORE_NAME_S] = {"portal_before_name_s",
+				 "SELECT " LIST_COLS PORTAL_FROM_V("$4")
+				 "AND p.status = $3 AND (p.sort_name, p.id) < (" AFTER_NAME
+				 ", $2) " ORDER_NAME_R "LIMIT " PORTAL_FETCH_SQL},
+    [ST_PORTAL_BEFORE_STATUS] = {"portal_before_status",
+				 "SELECT " LIST_COLS PORTAL_FROM_V("$3")
+				 "AND (p.status_rank, p.sort_name, p.id) < (" AFTER_RANK
+				 ", " AFTER_NAME ", $2) " ORDER_STATUS_R "LIMIT " PORTAL_FETCH_SQL},
+    [ST_PORTAL_BEFORE_LAST] = {"portal_before_last",
+			       "SELECT " LIST_COLS PORTAL_FROM_V("$3")
+			       "AND (p.last_connected_at, p.id) > (" AFTER_LAST ", $2) "
+			       ORDER_LAST_R "LIMIT " PORTAL_FETCH_SQL},
+    [ST_PORTAL_BEFORE_LAST_S] = {"portal_before_last_s",
+				 "SELECT " LIST_COLS PORTAL_FROM_V("$4")
+				 "AND p.status = $3 AND (p.last_connected_at, p.id) > (" AFTER_LAST
+				 ", $2) " ORDER_LAST_R "LIMIT " PORTAL_FETCH_SQL},
+    [ST_PORTAL_END_NAME] = {"portal_end_name", "SELECT " LIST_COLS PORTAL_FROM_V("$2")
+						   ORDER_NAME_R "LIMIT " PORTAL_FETCH_SQL},
+    [ST_PORTAL_END_NAME_S] = {"portal_end_name_s",
+			      "SELECT " LIST_COLS PORTAL_FROM_V("$3") "AND p.status = $2 "
+			      ORDER_NAME_R "LIMIT " PORTAL_FETCH_SQL},
+    [ST_PORTAL_END_STATUS] = {"portal_end_status", "SELECT " LIST_COLS PORTAL_FROM_V("$2")
+						       ORDER_STATUS_R "LIMIT " PORTAL_FETCH_SQL},
+    [ST_PORTAL_END_LAST] = {"portal_end_last", "SELECT " LIST_COLS PORTAL_FROM_V("$2")
+						   ORDER_LAST_R "LIMIT " PORTAL_FETCH_SQL},
+    [ST_PORTAL_END_LAST_S] = {"portal_end_last_s",
+			      "SELECT " LIST_COLS PORTAL_FROM_V("$3") "AND p.status = $2 "
+			      ORDER_LAST_R "LIMIT " PORTAL_FETCH_SQL},
     [ST_PORTAL_GET] = {"portal_get",
 		       "SELECT " PORTAL_COLS ", p.granted_scopes, "
 		       "extract(epoch FROM p.status_changed_at)::bigint AS status_changed, "
@@ -947,6 +985,13 @@ static const struct {
 			     "SELECT " LIST_COLS PORTAL_FROM_V("$6") PORTAL_FIND("$3", "$4", "$5")
 			     "AND (p.sort_name, p.id) > (" AFTER_NAME ", $2) " ORDER_NAME
 			     "LIMIT " PORTAL_FETCH_SQL},
+    [ST_PORTAL_FIND_BEFORE] = {"portal_find_before",
+			       "SELECT " LIST_COLS PORTAL_FROM_V("$6") PORTAL_FIND("$3", "$4", "$5")
+			       "AND (p.sort_name, p.id) < (" AFTER_NAME ", $2) " ORDER_NAME_R
+			       "LIMIT " PORTAL_FETCH_SQL},
+    [ST_PORTAL_FIND_END] = {"portal_find_end",
+			    "SELECT " LIST_COLS PORTAL_FROM_V("$5") PORTAL_FIND("$2", "$3", "$4")
+				ORDER_NAME_R "LIMIT " PORTAL_FETCH_SQL},
     [ST_PORTAL_FIND_COUNT] = {"portal_find_count",
 			      "SELECT count(*) AS n FROM (SELECT 1 FROM portals p WHERE p.org_id = $1 "
 			      "AND p.removed_at IS NULL " PORTAL_FIND("$2", "$3", "$4")

@@ -52,10 +52,14 @@ static void decorate(cJSON *o)
 	page_status_fields(o, cJSON_IsString(st) ? st->valuestring : "");
 }
 
-/* href for /portals with the given sort and status, after the portal with
- * id after (0: the first page), keeping the request's search and label. */
-static char *list_href_q(int sort, const char *status, long long after, const char *q,
-			 const char *label)
+/* Which page of the list a link asks for. */
+enum cursor { C_FIRST, C_AFTER, C_BEFORE, C_LAST };
+
+/* href for /portals with the given sort and status, at page cursor (the
+ * row id after or before which it starts), keeping the request's search
+ * and label. */
+static char *list_href_c(int sort, const char *status, enum cursor cur, long long id,
+			 const char *q, const char *label)
 {
 	struct buf b;
 
@@ -71,8 +75,12 @@ static char *list_href_q(int sort, const char *status, long long after, const ch
 		buf_puts(&b, "&label=");
 		html_url_encode(&b, label);
 	}
-	if (after > 0)
-		buf_printf(&b, "&after=%lld", after);
+	if (cur == C_AFTER)
+		buf_printf(&b, "&after=%lld", id);
+	else if (cur == C_BEFORE)
+		buf_printf(&b, "&before=%lld", id);
+	else if (cur == C_LAST)
+		buf_puts(&b, "&last=1");
 	if (b.overflow || b.oom) {
 		buf_free(&b);
 		return NULL;
@@ -224,6 +232,14 @@ static void list_args(const struct ctx *c, struct portal_query *q)
 	q->sort = c->args.sort < 0 ? SORT_STATUS : (enum portal_sort)c->args.sort;
 	q->status = c->args.status;
 	q->after = c->args.after;
+	q->backward = 0;
+	if (c->args.before > 0) {
+		q->after = c->args.before;
+		q->backward = 1;
+	} else if (req_query(c->req, "last") != NULL) { /* valid_one */
+		q->after = 0;
+		q->backward = 1;
+	}
 	q->q = req_query(c->req, "q");	      /* valid_search */
 	q->label = req_query(c->req, "label"); /* valid_label */
 	if ((q->q && q->q[0]) || (q->label && q->label[0]))
@@ -297,7 +313,7 @@ int page_portals_get(struct ctx *c)
 		cJSON_AddBoolToObject(f, "active",
 				      (fl[i].key == NULL && status == NULL) ||
 					  (fl[i].key && status && strcmp(fl[i].key, status) == 0));
-		add_link(f, "href", list_href_q(sort, fl[i].key, 0, sq, sl));
+		add_link(f, "href", list_href_c(sort, fl[i].key, C_FIRST, 0, sq, sl));
 	}
 	const char *sort_names[] = {"sort_name", "sort_status", "sort_last"};
 	for (int i = 0; i < 3; i++) {
@@ -305,7 +321,7 @@ int page_portals_get(struct ctx *c)
 		if (f == NULL)
 			goto fail;
 		cJSON_AddBoolToObject(f, "active", sort == i);
-		add_link(f, "href", list_href_q(i, status, 0, sq, sl));
+		add_link(f, "href", list_href_c(i, status, C_FIRST, 0, sq, sl));
 	}
 	/* the search box and the labels to filter by */
 	{
@@ -338,23 +354,38 @@ int page_portals_get(struct ctx *c)
 			else
 				snprintf(t, sizeof(t), "%ld portal%s found", found, found == 1 ? "" : "s");
 			cJSON_AddStringToObject(v, "found_text", t);
-			add_link(v, "clear_href", list_href_q(SORT_STATUS, status, 0, NULL, NULL));
+			add_link(v, "clear_href", list_href_c(SORT_STATUS, status, C_FIRST, 0, NULL, NULL));
 		}
 	}
 	/* rows: one more than a page was read to know whether there is a next */
-	count = page->n;
-	if (count > PAGE_ROWS) {
-		count = PAGE_ROWS;
-		add_link(v, "next_href", list_href_q(sort, status, page->row[PAGE_ROWS - 1].id, sq, sl));
+	count = page->n > PAGE_ROWS ? PAGE_ROWS : page->n;
+	{
+		/* read forwards: more after when a row past the page came; read
+		 * backwards (rows nearest the cursor first): more before */
+		const int more = page->n > PAGE_ROWS, back = a.backward;
+		const int has_next = back ? after > 0 : more, has_prev = back ? more : after > 0;
+		const long long first_id = count ? page->row[back ? count - 1 : 0].id : 0,
+				last_id = count ? page->row[back ? 0 : count - 1].id : 0;
+
+		if (has_prev && count) {
+			add_link(v, "first_href", list_href_c(sort, status, C_FIRST, 0, sq, sl));
+			add_link(v, "prev_href",
+				 list_href_c(sort, status, C_BEFORE, first_id, sq, sl));
+		}
+		if (has_next && count) {
+			add_link(v, "next_href", list_href_c(sort, status, C_AFTER, last_id, sq, sl));
+			add_link(v, "last_href", list_href_c(sort, status, C_LAST, 0, sq, sl));
+		}
+		if (count == 0 && (after > 0 || back))
+			/* a cursor past the end (or a forged one): back to the top */
+			add_link(v, "first_href", list_href_c(sort, status, C_FIRST, 0, sq, sl));
 	}
-	if (after > 0)
-		add_link(v, "first_href", list_href_q(sort, status, 0, sq, sl));
 	rows = view_rows_new(count, RV__COUNT, rv_keys);
 	if (rows == NULL)
 		goto fail;
 	for (int i = 0; i < count; i++)
-		row_fill(rows, i, &page->row[i], c->sess->can_manage, role_can_run(c->sess->role),
-			 now);
+		row_fill(rows, i, &page->row[a.backward ? count - 1 - i : i], c->sess->can_manage,
+			 role_can_run(c->sess->role), now);
 	if (!cJSON_AddItemReferenceToObject(v, "portals", view_rows_array(rows)))
 		goto fail;
 	result = page_render(c, 200, "portals", "Client Accounts", v);
