@@ -105,8 +105,8 @@ int page_team_sign_in(struct ctx *c, long long user, long long org, long n_orgs,
 }
 
 /* The roles actor may give someone now holding from (NULL: an invitee),
- * as [{key, label, selected}]. */
-static cJSON *role_choices(const char *actor, const char *from)
+ * as [{key, label, selected}]: from selected, else pick. */
+static cJSON *role_choices(const char *actor, const char *from, const char *pick)
 {
 	cJSON *a = cJSON_CreateArray();
 
@@ -119,7 +119,7 @@ static cJSON *role_choices(const char *actor, const char *from)
 		o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "key", k);
 		cJSON_AddStringToObject(o, "label", role_label((enum role)r));
-		cJSON_AddBoolToObject(o, "selected", from != NULL && strcmp(from, k) == 0);
+		cJSON_AddBoolToObject(o, "selected", strcmp(from ? from : pick, k) == 0);
 		cJSON_AddItemToArray(a, o);
 	}
 	return a;
@@ -162,7 +162,7 @@ static int team_page(struct ctx *c, int status, const char *error, const char *e
 				  role_may_change(s->role, m[i].role, role_key((enum role)r));
 		cJSON_AddBoolToObject(o, "editable", others > 0);
 		if (others > 0)
-			cJSON_AddItemToObject(o, "roles", role_choices(s->role, m[i].role));
+			cJSON_AddItemToObject(o, "roles", role_choices(s->role, m[i].role, NULL));
 		cJSON_AddBoolToObject(o, "can_remove", role_may_change(s->role, m[i].role, NULL));
 		cJSON_AddItemToArray(members, o);
 	}
@@ -181,7 +181,7 @@ static int team_page(struct ctx *c, int status, const char *error, const char *e
 	}
 	free(m);
 	free(inv);
-	cJSON_AddItemToObject(v, "invite_roles", role_choices(s->role, NULL));
+	cJSON_AddItemToObject(v, "invite_roles", role_choices(s->role, NULL, "member"));
 	cJSON_AddBoolToObject(v, "mail_on", c->app->conf.smtp_url[0] != '\0');
 	if (error)
 		cJSON_AddStringToObject(v, "error", error);

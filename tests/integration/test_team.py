@@ -505,3 +505,25 @@ def test_forgot_password_without_mail_says_so(stack):
     assert 'id="forgot-link"' in c.get("/login").text
     r = c.post("/forgot", {"csrf": csrf_of(c.get("/login").text), "email": "someone@example.test"})
     assert r.status_code == 503 and 'id="forgot-mail-off"' in r.text
+
+
+def test_team_pages_are_escaped_and_carry_csrf(stack):
+    from test_html_output import assert_page_hygiene
+    owner = stack.client()
+    evil = "x<b>\"'%s@example.test" % os.urandom(3).hex()
+    r = invite(owner, evil.replace("<b>", "").replace('"', "").replace("'", ""), "viewer")
+    path = invite_path(stack, r)
+    member = stack.client(org=owner.org, role="member")
+    stack.sql("UPDATE users SET email = %s WHERE email = %s", (evil, member.email))
+    mid = uid(stack, evil)
+    a, b, email, pw = two_orgs(stack)
+    multi = Client(stack.base)
+    multi.login(email, pw)
+    pages = [(owner, "/team"), (owner, "/team/members/%d/remove" % mid), (multi, "/orgs"),
+             (Client(stack.base), path), (Client(stack.base), "/forgot")]
+    for c, p in pages:
+        r = c.get(p)
+        assert r.status_code == 200, (p, r.status_code)
+        assert_page_hygiene(r.text, p)
+        assert "<b>" not in r.text, p
+    assert "x&lt;b&gt;" in owner.get("/team").text
