@@ -35,6 +35,13 @@ int role_parse(const char *key)
 	return -1;
 }
 
+const char *role_label_of(const char *key)
+{
+	int r = role_parse(key);
+
+	return r >= 0 ? roles[r].label : key;
+}
+
 int role_can_manage(const char *key)
 {
 	int r = role_parse(key);

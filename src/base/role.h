@@ -11,6 +11,8 @@ enum role { ROLE_OWNER, ROLE_ADMIN, ROLE_MEMBER, ROLE_VIEWER, ROLE__MAX };
 /* The stable key ("owner") and label ("Owner") of a role. */
 const char *role_key(enum role r);
 const char *role_label(enum role r);
+/* The label of a role by key ("Owner"), or the key itself when unknown. */
+const char *role_label_of(const char *key);
 /* The role of a key, or -1. */
 int role_parse(const char *key);
 /* 1 when the role (by key) may connect, reconnect, disconnect and remove

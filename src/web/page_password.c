@@ -45,13 +45,6 @@
 #define LOGIN_MAX_FAILURES 10	 /* as page_auth.c: failures per email ... */
 #define LOGIN_WINDOW	   900	 /* ... within this many seconds */
 
-static const char *label_of(const char *key)
-{
-	int r = role_parse(key);
-
-	return r >= 0 ? role_label((enum role)r) : key;
-}
-
 /* Why a new password is refused ("" none): the two fields differ, or it
  * is too short. */
 static const char *password_problem(const char *pw, const char *again)
@@ -101,25 +94,36 @@ static int invite_usable(struct ctx *c, const char *token, struct invite_row *in
 	return 1;
 }
 
-static int invite_form(struct ctx *c, int status, const struct invite_row *inv,
-		       const char *token, const char *error)
+/* The view of a form a link opens: its token, the pre-session CSRF token,
+ * the password rule and an error; NULL on failure. */
+static cJSON *link_view(struct ctx *c, const char *token, const char *error)
 {
 	char csrf[44];
 	cJSON *v;
 
-	if (auth_pre_csrf(c, csrf) < 0)
+	if (auth_pre_csrf(c, csrf) < 0 || (v = cJSON_CreateObject()) == NULL)
+		return NULL;
+	cJSON_AddStringToObject(v, "pre_csrf", csrf);
+	cJSON_AddNumberToObject(v, "min", VALID_PASSWORD_MIN);
+	if (token)
+		cJSON_AddStringToObject(v, "token", token);
+	if (error)
+		cJSON_AddStringToObject(v, "error", error);
+	return v;
+}
+
+static int invite_form(struct ctx *c, int status, const struct invite_row *inv,
+		       const char *token, const char *error)
+{
+	cJSON *v = link_view(c, token, error);
+
+	if (v == NULL)
 		return -1;
-	v = cJSON_CreateObject();
 	cJSON_AddStringToObject(v, "org", inv->org_name);
 	cJSON_AddStringToObject(v, "inviter", inv->inviter);
 	cJSON_AddStringToObject(v, "email", inv->email);
-	cJSON_AddStringToObject(v, "role_label", label_of(inv->role));
+	cJSON_AddStringToObject(v, "role_label", role_label_of(inv->role));
 	cJSON_AddBoolToObject(v, "existing", inv->user_id != 0);
-	cJSON_AddNumberToObject(v, "min", VALID_PASSWORD_MIN);
-	cJSON_AddStringToObject(v, "token", token);
-	cJSON_AddStringToObject(v, "pre_csrf", csrf);
-	if (error)
-		cJSON_AddStringToObject(v, "error", error);
 	return page_render(c, status, "invite", "Join an organisation", v);
 }
 
@@ -192,7 +196,7 @@ int page_invite_post(struct ctx *c)
 			return -1;
 	}
 	snprintf(entry, sizeof(entry), "%s accepted the invitation of %s and joined as %s.",
-		 inv.email, inv.inviter[0] ? inv.inviter : "a former member", label_of(inv.role));
+		 inv.email, inv.inviter[0] ? inv.inviter : "a former member", role_label_of(inv.role));
 	rc = db_team_invite_accept(c->db, &inv, hash, entry, &uid);
 	free(hash);
 	if (rc < 0)
@@ -212,18 +216,13 @@ int page_invite_post(struct ctx *c)
 static int forgot_form(struct ctx *c, int status, const char *error, const char *email,
 		       int sent)
 {
-	char csrf[44];
-	cJSON *v;
+	cJSON *v = link_view(c, NULL, error);
 
-	if (auth_pre_csrf(c, csrf) < 0)
+	if (v == NULL)
 		return -1;
-	v = cJSON_CreateObject();
-	cJSON_AddStringToObject(v, "pre_csrf", csrf);
 	cJSON_AddBoolToObject(v, "mail_off", c->app->conf.smtp_url[0] == '\0');
 	cJSON_AddBoolToObject(v, "sent", sent);
 	cJSON_AddNumberToObject(v, "minutes", (double)(RESET_TTL / 60));
-	if (error)
-		cJSON_AddStringToObject(v, "error", error);
 	if (email)
 		cJSON_AddStringToObject(v, "email", email);
 	return page_render(c, status, "forgot", "Forgot your password", v);
@@ -324,18 +323,11 @@ static int reset_usable(struct ctx *c, const char *token, struct reset_row *rs)
 static int reset_form(struct ctx *c, int status, const struct reset_row *rs, const char *token,
 		      const char *error)
 {
-	char csrf[44];
-	cJSON *v;
+	cJSON *v = link_view(c, token, error);
 
-	if (auth_pre_csrf(c, csrf) < 0)
+	if (v == NULL)
 		return -1;
-	v = cJSON_CreateObject();
 	cJSON_AddStringToObject(v, "email", rs->email);
-	cJSON_AddNumberToObject(v, "min", VALID_PASSWORD_MIN);
-	cJSON_AddStringToObject(v, "token", token);
-	cJSON_AddStringToObject(v, "pre_csrf", csrf);
-	if (error)
-		cJSON_AddStringToObject(v, "error", error);
 	return page_render(c, status, "reset", "Set a new password", v);
 }
 

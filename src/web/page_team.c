@@ -36,13 +36,6 @@
 /* How long an invitation link works. */
 #define INVITE_TTL (72L * 3600)
 
-static const char *label_of(const char *key)
-{
-	int r = role_parse(key);
-
-	return r >= 0 ? role_label((enum role)r) : key;
-}
-
 int page_mail_notice(struct ctx *c, long long org, long long user, const char *to,
 		     const char *subject, const char *text, int queue)
 {
@@ -153,7 +146,7 @@ static int team_page(struct ctx *c, int status, const char *error, const char *e
 		cJSON_AddStringToObject(o, "id", id);
 		cJSON_AddStringToObject(o, "email", m[i].email);
 		cJSON_AddStringToObject(o, "role", m[i].role);
-		cJSON_AddStringToObject(o, "role_label", label_of(m[i].role));
+		cJSON_AddStringToObject(o, "role_label", role_label_of(m[i].role));
 		cJSON_AddBoolToObject(o, "you", m[i].user_id == s->user_id);
 		cJSON_AddBoolToObject(o, "disabled", m[i].disabled);
 		page_when(o, "last_sign_in", m[i].last_sign_in, now);
@@ -173,7 +166,7 @@ static int team_page(struct ctx *c, int status, const char *error, const char *e
 		page_int(inv[i].id, id, sizeof(id));
 		cJSON_AddStringToObject(o, "id", id);
 		cJSON_AddStringToObject(o, "email", inv[i].email);
-		cJSON_AddStringToObject(o, "role_label", label_of(inv[i].role));
+		cJSON_AddStringToObject(o, "role_label", role_label_of(inv[i].role));
 		cJSON_AddStringToObject(o, "inviter", inv[i].inviter);
 		page_when(o, "created", inv[i].created, now);
 		page_when(o, "expires", inv[i].expires, now);
@@ -223,7 +216,7 @@ int page_team_invite_post(struct ctx *c)
 		 "%s (%s) invites you to join %s on JetStack AI as %s.\n\nOpen this link to "
 		 "accept and set your password (if you already have a JetStack AI account, you "
 		 "sign in with it instead):\n\n%s\n\nThe link works for %ld hours and only once.\n",
-		 s->email, s->org_name, s->org_name, label_of(role), url, INVITE_TTL / 3600);
+		 s->email, s->org_name, s->org_name, role_label_of(role), url, INVITE_TTL / 3600);
 	if (db_begin(c->db) < 0)
 		goto fail;
 	if (db_team_invite_create(c->db, s->org_id, email, role, hash, s->user_id, INVITE_TTL,
@@ -234,7 +227,7 @@ int page_team_invite_post(struct ctx *c)
 	if (rc < 0)
 		goto fail;
 	mailed = rc == 1;
-	snprintf(entry, sizeof(entry), "%s invited %s as %s%s.", s->email, email, label_of(role),
+	snprintf(entry, sizeof(entry), "%s invited %s as %s%s.", s->email, email, role_label_of(role),
 		 mailed ? " (mailed)" : "");
 	if (db_activity_add(c->db, s->org_id, 0, s->user_id, "user_invited", entry, NULL) < 0 ||
 	    db_commit(c->db) < 0)
@@ -251,7 +244,7 @@ int page_team_invite_post(struct ctx *c)
 	v = cJSON_CreateObject();
 	cJSON_AddStringToObject(v, "url", url);
 	cJSON_AddStringToObject(v, "email", email);
-	cJSON_AddStringToObject(v, "role_label", label_of(role));
+	cJSON_AddStringToObject(v, "role_label", role_label_of(role));
 	cJSON_AddNumberToObject(v, "hours", (double)(INVITE_TTL / 3600));
 	memset(token, 0, sizeof(token));
 	return page_render(c, 200, "team_invited", "Invitation", v);
@@ -322,10 +315,10 @@ static int change(struct ctx *c, const char *to)
 	}
 	if (to != NULL)
 		snprintf(entry, sizeof(entry), "%s changed the role of %s from %s to %s.", s->email,
-			 pr.target_email, label_of(pr.target_role), label_of(to));
+			 pr.target_email, role_label_of(pr.target_role), role_label_of(to));
 	else
 		snprintf(entry, sizeof(entry), "%s removed %s (%s) from the organisation.", s->email,
-			 pr.target_email, label_of(pr.target_role));
+			 pr.target_email, role_label_of(pr.target_role));
 	if (db_activity_add(c->db, s->org_id, 0, s->user_id, to ? "role_changed" : "member_removed",
 			    entry, NULL) < 0 ||
 	    db_commit(c->db) < 0)
@@ -335,7 +328,7 @@ static int change(struct ctx *c, const char *to)
 		return http_redirect(c->resp, 303, "/login");
 	snprintf(entry, sizeof(entry),
 		 to ? "The role of %s is now %s." : "%s was removed from the organisation%s.",
-		 pr.target_email, to ? label_of(to) : "; their sessions here have ended");
+		 pr.target_email, to ? role_label_of(to) : "; their sessions here have ended");
 	page_flash(c, entry);
 	return http_redirect(c->resp, 303,
 			     target == s->user_id && !role_can_team(to) ? "/portals" : "/team");
@@ -377,7 +370,7 @@ int page_team_remove_get(struct ctx *c)
 	snprintf(msg, sizeof(msg),
 		 "%s (%s) will no longer see or change anything in %s, and their sessions here end "
 		 "at once. Their account and any other organisations they belong to stay.",
-		 m[found].email, label_of(m[found].role), s->org_name);
+		 m[found].email, role_label_of(m[found].role), s->org_name);
 	cJSON_AddStringToObject(v, "action", action);
 	cJSON_AddStringToObject(v, "email", m[found].email);
 	cJSON_AddStringToObject(v, "message", msg);
@@ -410,7 +403,7 @@ int page_orgs_get(struct ctx *c)
 		page_int(o[i].org_id, id, sizeof(id));
 		cJSON_AddStringToObject(x, "id", id);
 		cJSON_AddStringToObject(x, "name", o[i].name);
-		cJSON_AddStringToObject(x, "role_label", label_of(o[i].role));
+		cJSON_AddStringToObject(x, "role_label", role_label_of(o[i].role));
 		cJSON_AddBoolToObject(x, "current", o[i].org_id == s->org_id);
 		page_when(x, "last_sign_in", o[i].last_sign_in, now);
 		cJSON_AddItemToArray(orgs, x);
