@@ -56,8 +56,7 @@ static void member_take(const PGresult *r, int i, void *element)
 	db_copy(m->last_sign_in, sizeof(m->last_sign_in), db_get(r, i, "last_sign_in"));
 }
 
-int db_team_members(struct db *db, long long org, const char *tz, struct member_row **out,
-		    int *n)
+int db_team_members(struct db *db, long long org, const char *tz, struct member_row **out, int *n)
 {
 	char o[24];
 
@@ -174,8 +173,7 @@ static void invite_item_take(const PGresult *r, int i, void *element)
 	db_copy(x->expires, sizeof(x->expires), db_get(r, i, "expires"));
 }
 
-int db_team_invites(struct db *db, long long org, const char *tz, struct invite_item **out,
-		    int *n)
+int db_team_invites(struct db *db, long long org, const char *tz, struct invite_item **out, int *n)
 {
 	char o[24];
 
@@ -368,9 +366,9 @@ int db_team_reset_use(struct db *db, const struct reset_row *rs, const char *pas
 	rc = cmd(db, ST_RESET_TAKE, 1, ip);
 	if (rc == 1)
 		rc = cmd(db, ST_RESET_SET_PASSWORD, 2, sp);
-	if (rc == 1 &&
-	    (db_cmd(db, ST_RESET_USE_ALL, 1, up) < 0 || db_cmd(db, ST_USER_SESSIONS_END, 1, up) < 0 ||
-	     db_cmd(db, ST_LOGIN_CLEAR, 1, ep) < 0 || db_commit(db) < 0))
+	if (rc == 1 && (db_cmd(db, ST_RESET_USE_ALL, 1, up) < 0 ||
+			db_cmd(db, ST_USER_SESSIONS_END, 1, up) < 0 ||
+			db_cmd(db, ST_LOGIN_CLEAR, 1, ep) < 0 || db_commit(db) < 0))
 		rc = -1;
 	if (rc != 1)
 		db_rollback(db);

@@ -22,8 +22,7 @@ struct member_row {
 };
 /* The organisation's members, owners first, then by email: *out (free()),
  * *n (at most 500), times in zone tz.  1 or -1. */
-int db_team_members(struct db *db, long long org, const char *tz, struct member_row **out,
-		    int *n);
+int db_team_members(struct db *db, long long org, const char *tz, struct member_row **out, int *n);
 
 /* An organisation a user belongs to. */
 struct org_row {
@@ -69,8 +68,7 @@ struct invite_item {
 };
 /* org's pending invitations (not accepted, revoked or expired), newest
  * first: *out (free()), *n (at most 200).  1 or -1. */
-int db_team_invites(struct db *db, long long org, const char *tz, struct invite_item **out,
-		    int *n);
+int db_team_invites(struct db *db, long long org, const char *tz, struct invite_item **out, int *n);
 /* In the caller's transaction: revoke org's pending invitations of email,
  * then create one for email with role by user, valid ttl_s.  1 with *id,
  * -1. */

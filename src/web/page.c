@@ -59,7 +59,8 @@ int page_render(struct ctx *c, int status, const char *tmpl, const char *title, 
 			      c->route == PAGE_HELP || c->route == PAGE_HELP_FLOW ||
 				  c->route == PAGE_HELP_TROUBLE);
 	cJSON_AddBoolToObject(view, "nav_team", /* team */
-			      c->route == PAGE_TEAM || c->route == PAGE_TEAM_REMOVE);
+			      c->route == PAGE_TEAM || c->route == PAGE_TEAM_REMOVE ||
+				  c->route == PAGE_TEAM_INVITE);
 	buf_reset(&c->resp->body);
 	/* one allocation for a whole page, instead of a dozen doublings and
 	 * copies from 256 bytes (the Client Accounts page is ~33 KB) */

@@ -79,16 +79,17 @@ static int invite_usable(struct ctx *c, const char *token, struct invite_row *in
 			   : 0;
 	if (inv->accepted || inv->revoked || inv->expired) {
 		snprintf(msg, sizeof(msg), "%s Ask %s for a new invitation. Nothing was changed.",
-			 inv->accepted  ? "This invitation was already used: sign in instead."
+			 inv->accepted	? "This invitation was already used: sign in instead."
 			 : inv->revoked ? "This invitation was withdrawn."
 					: "This link has expired.",
 			 inv->org_name);
 		return page_error(c, 410, "This link no longer works", msg) < 0 ? -1 : 0;
 	}
 	if (inv->user_disabled)
-		return page_error(c, 403, "Account disabled",
-				  "The JetStack AI account for this address is disabled. Nothing was "
-				  "changed.") < 0
+		return page_error(
+			   c, 403, "Account disabled",
+			   "The JetStack AI account for this address is disabled. Nothing was "
+			   "changed.") < 0
 			   ? -1
 			   : 0;
 	return 1;
@@ -112,8 +113,8 @@ static cJSON *link_view(struct ctx *c, const char *token, const char *error)
 	return v;
 }
 
-static int invite_form(struct ctx *c, int status, const struct invite_row *inv,
-		       const char *token, const char *error)
+static int invite_form(struct ctx *c, int status, const struct invite_row *inv, const char *token,
+		       const char *error)
 {
 	cJSON *v = link_view(c, token, error);
 
@@ -173,8 +174,8 @@ static int existing_proven(struct ctx *c, const struct invite_row *inv, const ch
 
 int page_invite_post(struct ctx *c)
 {
-	const char *token = req_form(c->req, "t");	 /* sess_random_valid */
-	const char *pw = req_form(c->req, "password");	 /* valid_password */
+	const char *token = req_form(c->req, "t");	   /* sess_random_valid */
+	const char *pw = req_form(c->req, "password");	   /* valid_password */
 	const char *again = req_form(c->req, "password2"); /* valid_password, optional */
 	struct invite_row inv;
 	char *hash = NULL, entry[700];
@@ -196,7 +197,8 @@ int page_invite_post(struct ctx *c)
 			return -1;
 	}
 	snprintf(entry, sizeof(entry), "%s accepted the invitation of %s and joined as %s.",
-		 inv.email, inv.inviter[0] ? inv.inviter : "a former member", role_label_of(inv.role));
+		 inv.email, inv.inviter[0] ? inv.inviter : "a former member",
+		 role_label_of(inv.role));
 	rc = db_team_invite_accept(c->db, &inv, hash, entry, &uid);
 	free(hash);
 	if (rc < 0)
@@ -213,8 +215,7 @@ int page_invite_post(struct ctx *c)
 
 /* --- forgotten passwords --- */
 
-static int forgot_form(struct ctx *c, int status, const char *error, const char *email,
-		       int sent)
+static int forgot_form(struct ctx *c, int status, const char *error, const char *email, int sent)
 {
 	cJSON *v = link_view(c, NULL, error);
 
@@ -310,11 +311,12 @@ static int reset_usable(struct ctx *c, const char *token, struct reset_row *rs)
 			   : 0;
 	if (rs->used || rs->expired || rs->disabled)
 		return page_error(c, 410, "This link no longer works",
-				  rs->used      ? "This link was already used. Ask for a new one on the "
-						  "sign-in page if you need it. Nothing was changed."
-				  : rs->expired ? "This link has expired. Ask for a new one on the "
-						  "sign-in page. Nothing was changed."
-						: "This account is disabled. Nothing was changed.") < 0
+				  rs->used ? "This link was already used. Ask for a new one on the "
+					     "sign-in page if you need it. Nothing was changed."
+				  : rs->expired
+				      ? "This link has expired. Ask for a new one on the "
+					"sign-in page. Nothing was changed."
+				      : "This account is disabled. Nothing was changed.") < 0
 			   ? -1
 			   : 0;
 	return 1;
@@ -342,8 +344,8 @@ int page_reset_get(struct ctx *c)
 
 int page_reset_post(struct ctx *c)
 {
-	const char *token = req_form(c->req, "t");	 /* sess_random_valid */
-	const char *pw = req_form(c->req, "password");	 /* valid_password */
+	const char *token = req_form(c->req, "t");	   /* sess_random_valid */
+	const char *pw = req_form(c->req, "password");	   /* valid_password */
 	const char *again = req_form(c->req, "password2"); /* valid_password */
 	struct reset_row rs;
 	struct login_row u;

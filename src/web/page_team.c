@@ -56,10 +56,11 @@ int page_mail_notice(struct ctx *c, long long org, long long user, const char *t
 	if (digest_message_id(conf->smtp_from, mid, sizeof(mid)) < 0)
 		return -1;
 	buf_init(&msg, 1 << 20);
-	if (digest_notice(&in, subject, text, &msg, err, sizeof(err)) == 0)
-		rc = !queue ? 1
-		     : db_mail_queue_notice(c->db, org, user, to, buf_str(&msg), mid) < 0 ? -1
-											   : 1;
+	if (digest_notice(&in, subject, text, &msg, err, sizeof(err)) == 0) {
+		rc = 1;
+		if (queue && db_mail_queue_notice(c->db, org, user, to, buf_str(&msg), mid) < 0)
+			rc = -1;
+	}
 	buf_free(&msg);
 	return rc;
 }
@@ -80,8 +81,7 @@ static void query_escape(const char *s, char *out, size_t n)
 	out[k] = '\0';
 }
 
-int page_team_sign_in(struct ctx *c, long long user, long long org, long n_orgs,
-		      const char *next)
+int page_team_sign_in(struct ctx *c, long long user, long long org, long n_orgs, const char *next)
 {
 	char loc[700], esc[600], uid[24];
 
@@ -200,15 +200,19 @@ int page_team_invite_post(struct ctx *c)
 	cJSON *v;
 
 	if (!role_may_change(s->role, NULL, role))
-		return team_page(c, 403, "Only an owner can invite someone as an owner. Nothing was "
-				 "changed.", email);
+		return team_page(c, 403,
+				 "Only an owner can invite someone as an owner. Nothing was "
+				 "changed.",
+				 email);
 	rc = db_team_is_member(c->db, s->org_id, email);
 	if (rc < 0)
 		return -1;
 	if (rc == 1)
-		return team_page(c, 409, "That address already belongs to a member of this "
+		return team_page(c, 409,
+				 "That address already belongs to a member of this "
 				 "organisation. Change their role below instead. Nothing was "
-				 "changed.", email);
+				 "changed.",
+				 email);
 	if (sess_state_new(token) < 0 || sess_state_hash(token, hash) < 0)
 		return -1;
 	snprintf(url, sizeof(url), "%s/invite?t=%s", conf->base_url, token);
@@ -227,8 +231,8 @@ int page_team_invite_post(struct ctx *c)
 	if (rc < 0)
 		goto fail;
 	mailed = rc == 1;
-	snprintf(entry, sizeof(entry), "%s invited %s as %s%s.", s->email, email, role_label_of(role),
-		 mailed ? " (mailed)" : "");
+	snprintf(entry, sizeof(entry), "%s invited %s as %s%s.", s->email, email,
+		 role_label_of(role), mailed ? " (mailed)" : "");
 	if (db_activity_add(c->db, s->org_id, 0, s->user_id, "user_invited", entry, NULL) < 0 ||
 	    db_commit(c->db) < 0)
 		goto fail;
@@ -262,9 +266,10 @@ int page_team_invite_revoke_post(struct ctx *c)
 	if (rc < 0)
 		return -1;
 	if (rc == 0)
-		return page_error(c, 404, "Invitation not found",
-				  "There is no such pending invitation in your organisation. Nothing "
-				  "was changed.");
+		return page_error(
+		    c, 404, "Invitation not found",
+		    "There is no such pending invitation in your organisation. Nothing "
+		    "was changed.");
 	snprintf(msg, sizeof(msg), "The invitation of %s was revoked: its link no longer works.",
 		 email);
 	page_flash(c, msg);
@@ -289,14 +294,16 @@ static int change(struct ctx *c, const char *to)
 		goto fail;
 	if (pr.target_role[0] == '\0') {
 		db_rollback(c->db);
-		return page_error(c, 404, "Member not found",
-				  "There is no such member in your organisation. Nothing was changed.");
+		return page_error(
+		    c, 404, "Member not found",
+		    "There is no such member in your organisation. Nothing was changed.");
 	}
 	if (!role_may_change(pr.actor_role, pr.target_role, to)) {
 		db_rollback(c->db);
-		return page_error(c, 403, "Permission needed",
-				  "Only an owner can change an owner's role, remove an owner or make "
-				  "someone an owner. Nothing was changed.");
+		return page_error(
+		    c, 403, "Permission needed",
+		    "Only an owner can change an owner's role, remove an owner or make "
+		    "someone an owner. Nothing was changed.");
 	}
 	if (to != NULL && strcmp(to, pr.target_role) == 0) {
 		db_rollback(c->db);
@@ -317,8 +324,8 @@ static int change(struct ctx *c, const char *to)
 		snprintf(entry, sizeof(entry), "%s changed the role of %s from %s to %s.", s->email,
 			 pr.target_email, role_label_of(pr.target_role), role_label_of(to));
 	else
-		snprintf(entry, sizeof(entry), "%s removed %s (%s) from the organisation.", s->email,
-			 pr.target_email, role_label_of(pr.target_role));
+		snprintf(entry, sizeof(entry), "%s removed %s (%s) from the organisation.",
+			 s->email, pr.target_email, role_label_of(pr.target_role));
 	if (db_activity_add(c->db, s->org_id, 0, s->user_id, to ? "role_changed" : "member_removed",
 			    entry, NULL) < 0 ||
 	    db_commit(c->db) < 0)
@@ -417,7 +424,7 @@ int page_orgs_get(struct ctx *c)
 int page_org_switch_post(struct ctx *c)
 {
 	const struct session *s = c->sess;
-	const char *next = req_form(c->req, "next");			 /* valid_local_path */
+	const char *next = req_form(c->req, "next");		    /* valid_local_path */
 	long long org = strtoll(req_form(c->req, "org"), NULL, 10); /* valid_id */
 	char role[16], old[65];
 	int rc = db_user_role(c->db, s->user_id, org, role);
@@ -425,8 +432,9 @@ int page_org_switch_post(struct ctx *c)
 	if (rc < 0)
 		return -1;
 	if (rc == 0)
-		return page_error(c, 404, "Organisation not found",
-				  "You are not a member of that organisation. Nothing was changed.");
+		return page_error(
+		    c, 404, "Organisation not found",
+		    "You are not a member of that organisation. Nothing was changed.");
 	if (org == s->org_id)
 		return http_redirect(c->resp, 303, next ? next : "/portals");
 	/* a new session (a new id, CSRF token and signed org grant) for the
