@@ -979,7 +979,7 @@ static const struct {
 		      "SELECT coalesce((SELECT role FROM memberships WHERE org_id = $1 AND user_id = "
 		      "$2), '') AS actor_role, coalesce((SELECT role FROM memberships WHERE org_id = "
 		      "$1 AND user_id = $3), '') AS target_role, coalesce((SELECT email FROM users "
-		      "WHERE id = $3), '') AS target_email, " OWNERS_LEFT " AS owners"},
+		      "WHERE id = $3), '') AS target_email"},
     [ST_TEAM_SET_ROLE] = {"team_set_role",
 			  "UPDATE memberships SET role = $3 WHERE org_id = $1 AND user_id = $2 AND "
 			  "($3 = 'owner' OR role <> 'owner' OR " OWNERS_LEFT " > 1)"},

@@ -117,7 +117,6 @@ static void pair_take(const PGresult *r, int i, void *element)
 	db_copy(x->actor_role, sizeof(x->actor_role), db_get(r, i, "actor_role"));
 	db_copy(x->target_role, sizeof(x->target_role), db_get(r, i, "target_role"));
 	db_copy(x->target_email, sizeof(x->target_email), db_get(r, i, "target_email"));
-	x->owners = (long)db_get_ll(r, i, "owners");
 }
 
 int db_team_lock(struct db *db, long long org, long long actor, long long target,

@@ -44,13 +44,12 @@ int db_team_is_member(struct db *db, long long org, const char *email);
 /*
  * In the caller's transaction: lock org's row (every change of its team
  * waits for the one in hand), then read, after the lock, the roles of
- * actor and target in org ("" not a member), target's email and how many
- * owners org has.  1, or -1.
+ * actor and target in org ("" not a member) and target's email.  1, or
+ * -1.
  */
 struct team_pair {
 	char actor_role[16], target_role[16];
 	char target_email[256];
-	long owners;
 };
 int db_team_lock(struct db *db, long long org, long long actor, long long target,
 		 struct team_pair *out);
