@@ -35,6 +35,9 @@
 
 /* How long an invitation link works. */
 #define INVITE_TTL (72L * 3600)
+/* Pending invitations an organisation may have at once (each may send a
+ * mail: a cap, as on webhook endpoints). */
+#define INVITES_PENDING_MAX 50
 
 int page_mail_notice(struct ctx *c, long long org, long long user, const char *to,
 		     const char *subject, const char *text, int queue)
@@ -188,6 +191,16 @@ int page_team_get(struct ctx *c)
 	return team_page(c, 200, NULL, NULL);
 }
 
+/* How many pending invitations the organisation has: *n.  0 or -1. */
+static int pending(struct ctx *c, int *n)
+{
+	struct invite_item *inv = NULL;
+	int rc = db_team_invites(c->db, c->sess->org_id, c->sess->tz, &inv, n);
+
+	free(inv);
+	return rc < 0 ? -1 : 0;
+}
+
 int page_team_invite_post(struct ctx *c)
 {
 	const struct conf *conf = &c->app->conf;
@@ -196,7 +209,7 @@ int page_team_invite_post(struct ctx *c)
 	const char *role = req_form(c->req, "role");   /* valid_role */
 	char token[44], hash[65], url[600], text[1600], entry[700];
 	long long id;
-	int rc, mailed = 0;
+	int rc, n, mailed = 0;
 	cJSON *v;
 
 	if (!role_may_change(s->role, NULL, role))
@@ -213,6 +226,14 @@ int page_team_invite_post(struct ctx *c)
 				 "organisation. Change their role below instead. Nothing was "
 				 "changed.",
 				 email);
+	if (pending(c, &n) < 0)
+		return -1;
+	if (n >= INVITES_PENDING_MAX)
+		return team_page(
+		    c, 409,
+		    "Your organisation has 50 pending invitations: revoke some, or wait "
+		    "for them to be accepted or to expire. Nothing was changed.",
+		    email);
 	if (sess_state_new(token) < 0 || sess_state_hash(token, hash) < 0)
 		return -1;
 	snprintf(url, sizeof(url), "%s/invite?t=%s", conf->base_url, token);

@@ -186,6 +186,20 @@ def test_inviting_a_member_or_an_owner_as_admin_is_refused(stack):
     assert stack.sql("SELECT count(*) FROM invitations WHERE org_id = %s", (stack.org_id(owner.org),))[0][0] == 0
 
 
+def test_at_most_50_pending_invitations(stack):
+    owner = stack.client()
+    org = stack.org_id(owner.org)
+    stack.sql("INSERT INTO invitations (org_id, email, role, token_hash, invited_by, expires_at) "
+              "SELECT %s, 'bulk' || g || '@example.test', 'viewer', md5(random()::text) || g, %s, "
+              "now() + interval '1 hour' FROM generate_series(1, 50) g", (org, uid(stack, owner.email)))
+    r = invite(owner, fresh_email(), expect=409)
+    assert "50 pending invitations" in r.text
+    assert stack.sql("SELECT count(*) FROM invitations WHERE org_id = %s", (org,))[0][0] == 50
+    stack.sql("UPDATE invitations SET revoked_at = now() WHERE org_id = %s AND email = 'bulk1@example.test'",
+              (org,))
+    invite(owner, fresh_email())
+
+
 def test_an_existing_account_joins_with_its_own_password(stack):
     elsewhere = stack.client()
     owner = stack.client()
