@@ -55,7 +55,7 @@
 #define PORTAL_FROM_V(v)                                                                           \
 	" FROM (SELECT coalesce((SELECT u.time_zone FROM sessions s JOIN users u ON u.id = "      \
 	"s.user_id WHERE s.id_hash = " v "), (SELECT o.time_zone FROM organisations o WHERE o.id " \
-	"= " LIST_ORG "), 'UTC') AS tz) z, portals p LEFT JOIN LATERAL (SELECT r.id, r.state "     \
+	"= " LIST_ORG "), 'UTC') AS tz OFFSET 0) z, portals p LEFT JOIN LATERAL (SELECT r.id, r.state "     \
 	"FROM runs r WHERE r.portal_id = p.id AND r.kind = 'deploy' ORDER BY r.id DESC LIMIT 1) d " \
 	"ON true WHERE p.org_id = " LIST_ORG " AND p.removed_at IS NULL "
 
@@ -85,8 +85,8 @@
 static const struct {
 	const char *name;
 	const char *sql;
-	/* planned for each call's values (never prepared): statements whose
-	 * best plan depends on which optional filters are set */
+	/* planned for each call's values (db_try): statements whose best
+	 * plan depends on which optional filters are set */
 	int per_call;
 } stmts[ST__MAX] = {
     [ST_PING] = {"ping", "SELECT 1"},

@@ -257,7 +257,8 @@ enum stmt {
 /* The SQL of a statement and its prepared name. */
 const char *stmt_sql(enum stmt st);
 const char *stmt_name(enum stmt st);
-/* 1: planned for each call's values, sent with its text (never prepared). */
+/* 1: planned for each call's values (db_run switches the connection to
+ * custom plans around it; not for pipelined pairs). */
 int stmt_per_call(enum stmt st);
 
 #endif
