@@ -59,6 +59,17 @@ static void arg_portal(struct page_args *a, const char *v)
 	a->portal = strtoll(v, NULL, 10); /* valid_id */
 }
 
+/* ---- the activity log's filters (issue 17 item 1): "" is "all" ---- */
+static void arg_portal_or_all(struct page_args *a, const char *v)
+{
+	a->portal = v[0] ? strtoll(v, NULL, 10) : 0; /* valid_id_or_empty */
+}
+
+static void arg_user(struct page_args *a, const char *v)
+{
+	a->user = v[0] ? strtoll(v, NULL, 10) : 0; /* valid_id_or_empty */
+}
+
 static void arg_conn_type(struct page_args *a, const char *v)
 {
 	a->conn_type = conf_conn_parse(v);
@@ -348,6 +359,30 @@ static const struct route routes[PAGE__MAX] = {
 		      .pattern = "/metrics",
 		      .methods = M_GET,
 		      .get = page_metrics_get},
+    /* ---- the organisation's activity log (issue 17 item 1): every role;
+     * the CSV takes the page's filters ---- */
+    [PAGE_ACTIVITY] = {.name = "activity",
+		       .pattern = "/activity",
+		       .methods = M_GET,
+		       .auth = 1,
+		       .get = page_activity_get,
+		       .fields = {{Q, "portal", valid_id_or_empty, 0, arg_portal_or_all},
+				  {Q, "user", valid_id_or_empty, 0, arg_user},
+				  {Q, "kind", valid_activity_kind, 0, NULL},
+				  {Q, "from", valid_date_or_empty, 0, NULL},
+				  {Q, "to", valid_date_or_empty, 0, NULL},
+				  {Q, "before", valid_id, 0, arg_before}}},
+    [PAGE_ACTIVITY_CSV] = {.name = "activity_csv",
+			   .pattern = "/activity.csv",
+			   .methods = M_GET,
+			   .auth = 1,
+			   .get = page_activity_csv,
+			   .fields = {{Q, "portal", valid_id_or_empty, 0, arg_portal_or_all},
+				      {Q, "user", valid_id_or_empty, 0, arg_user},
+				      {Q, "kind", valid_activity_kind, 0, NULL},
+				      {Q, "from", valid_date_or_empty, 0, NULL},
+				      {Q, "to", valid_date_or_empty, 0, NULL}}},
+    /* ---- end of the activity log ---- */
 };
 
 _Static_assert(PAGE__MAX < METRICS_ROUTES_MAX, "metrics count every route");
@@ -573,6 +608,13 @@ void route_handle(const struct app *app, struct db *db, struct httpc *http, stru
 			  "errno", errno ? en : NULL, "errno_text", errno ? strerror(errno) : NULL,
 			  NULL);
 		db_rollback(db);
+		if (resp.stream != HTTP_STREAM_NONE) {
+			/* a streamed answer already under way (the activity CSV):
+			 * cut it short, so that it is not taken as whole */
+			http_stream_abort(io, &resp);
+			resp.status = 500;
+			goto sent;
+		}
 		/* nothing the handler prepared goes out: no redirect, no cookie */
 		buf_reset(&resp.headers);
 		resp.location[0] = '\0';
@@ -582,6 +624,7 @@ void route_handle(const struct app *app, struct db *db, struct httpc *http, stru
 send:
 	if (http_send(io, &resp, req.method == METHOD_HEAD) < 0)
 		log_event(LOG_WARN, req.id, "send_failed", NULL);
+sent:
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	snprintf(status, sizeof(status), "%d", resp.status);
 	snprintf(ms, sizeof(ms), "%.2f",

@@ -212,3 +212,47 @@ int valid_label_action(const char *s)
 {
 	return strcmp(s, "add") == 0 || strcmp(s, "remove") == 0;
 }
+
+/* ---- the activity log's filters (issue 17 item 1) ---- */
+
+int valid_id_or_empty(const char *s)
+{
+	return s[0] == '\0' || valid_id(s);
+}
+
+int valid_activity_kind(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n > 64)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		      strchr("_.-", s[i]) != NULL))
+			return 0;
+	return 1;
+}
+
+int valid_date(const char *s)
+{
+	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int y, m, d;
+
+	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return 0;
+	for (int i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return 0;
+	y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+	m = (s[5] - '0') * 10 + (s[6] - '0');
+	d = (s[8] - '0') * 10 + (s[9] - '0');
+	if (y < 1900 || m < 1 || m > 12 || d < 1)
+		return 0;
+	return d <= mdays[m - 1] ||
+	       (m == 2 && d == 29 && (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)));
+}
+
+int valid_date_or_empty(const char *s)
+{
+	return s[0] == '\0' || valid_date(s);
+}
