@@ -11,6 +11,9 @@ import csv
 import io
 import os
 import re
+import socket
+import struct
+import time
 
 import requests
 
@@ -292,3 +295,88 @@ def test_the_csv_in_cgi_mode(stack):
     rows = list(csv.reader(io.StringIO(body, newline="")))
     assert len(rows) == 2501 and rows[1][6] == "row 2500" and rows[-1][6] == "row 1"
     assert rows == list(csv.reader(io.StringIO(c.get("/activity.csv?kind=cgi").text, newline="")))
+
+
+def fcgi_open(path, params):
+    """A FastCGI request straight to the program's socket (no nginx), the
+    way nginx sends one (FastCGI 1.0: BEGIN_REQUEST, PARAMS, empty STDIN),
+    with a small receive buffer so that the program soon waits for us."""
+    def rec(t, body):
+        return struct.pack(">BBHHBx", 1, t, 1, len(body), 0) + body
+
+    def length(n):
+        return bytes([n]) if n < 128 else struct.pack(">I", n | 0x80000000)
+
+    pairs = b"".join(length(len(k)) + length(len(v)) + k + v
+                     for k, v in ((k.encode(), v.encode()) for k, v in params.items()))
+    s = socket.socket(socket.AF_UNIX)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.connect(path)
+    s.sendall(rec(1, struct.pack(">HB5x", 1, 0)) + rec(4, pairs) + rec(4, b"") + rec(5, b""))
+    return s
+
+
+def fcgi_records(s, buf, want=None):
+    """Read records from s (buf: bytes already read) until want records or
+    EOF.  Returns ([(type, content)], leftover bytes, eof)."""
+    out = []
+    while want is None or len(out) < want:
+        while len(buf) >= 8:
+            _, t, _, n, pad = struct.unpack(">BBHHBx", buf[:8])
+            if len(buf) < 8 + n + pad:
+                break
+            out.append((t, buf[8:8 + n]))
+            buf = buf[8 + n + pad:]
+            if want is not None and len(out) >= want:
+                return out, buf, False
+        data = s.recv(65536)
+        if not data:
+            return out, buf, True
+        buf += data
+    return out, buf, False
+
+
+def test_an_export_that_fails_half_way_is_cut_short(stack):
+    """A failure after the first rows went out cannot become a 500 page: the
+    answer ends without FastCGI's FCGI_END_REQUEST, so nginx cuts the
+    client's answer short instead of passing on a truncated file as the
+    whole log.  The failure here: PostgreSQL ends the statement's backend
+    while the program is streaming (it waits for us to read)."""
+    from helpers_foundation import cookie_header
+
+    c = stack.client()
+    org = stack.org_id(c.org)
+    stack.sql("INSERT INTO activity (org_id, kind, message, created_at) SELECT %s, 'cut', "
+              "'row ' || g || ' ' || repeat('y', 150), now() - make_interval(secs => g) "
+              "FROM generate_series(1, 30000) g", (org,))
+    sock = os.path.join(stack.state, "sock", "app", "app.sock")
+    assert os.path.exists(sock), "the test stack's state path is short: the socket is under it"
+    s = fcgi_open(sock, {"REQUEST_METHOD": "GET", "DOCUMENT_URI": "/activity.csv",
+                         "REQUEST_URI": "/activity.csv?kind=cut", "QUERY_STRING": "kind=cut",
+                         "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
+                         "HTTP_COOKIE": cookie_header(c)})
+    try:
+        first, buf, eof = fcgi_records(s, b"", want=1)
+        assert first and first[0][0] == 6 and first[0][1].startswith(b"Status: 200 OK\r\n"), first
+        # the program now waits for us; PostgreSQL waits for the program
+        backend = None
+        for _ in range(100):
+            rows = stack.sql("SELECT pid FROM pg_stat_activity WHERE state = 'active' AND "
+                             "wait_event = 'ClientWrite' AND query LIKE '%%local_iso%%'")
+            if rows:
+                backend = rows[0][0]
+                break
+            time.sleep(0.1)
+        assert backend, "the export's statement was not waiting to send"
+        stack.sql("SELECT pg_terminate_backend(%s)", (backend,))
+        rest, buf, eof = fcgi_records(s, buf)
+    finally:
+        s.close()
+    assert eof and buf == b""
+    types = [t for t, _ in first + rest]
+    assert 3 not in types, "the broken export was ended as complete"
+    body = b"".join(data for t, data in first + rest if t == 6)
+    assert b'"time","portal_id"' in body and b"row 1 " in body and b"row 30000 " not in body
+    # the program reconnects and serves the next request
+    r = c.get("/activity.csv?kind=cut")
+    assert r.status_code == 200 and r.text.count("\r\n") == 30001
