@@ -150,15 +150,13 @@ static int head_build(struct buf *h, const struct resp *rs, long long length)
 	return h->overflow || h->oom ? -1 : 0;
 }
 
-int http_send(struct io *io, struct resp *rs, int head_only)
+int http_send(struct io *io, const struct resp *rs, int head_only)
 {
 	struct buf h;
 	int rc;
 
-	if (rs->stream == HTTP_STREAM_STARTED)
-		http_stream_abort(io, rs); /* the handler failed half-way */
 	if (rs->stream != HTTP_STREAM_NONE)
-		return 0;
+		return 0; /* written already (http_stream_*) */
 	buf_init(&h, 32768);
 	if (head_build(&h, rs, (long long)rs->body.len) < 0) {
 		buf_free(&h);

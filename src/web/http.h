@@ -38,10 +38,9 @@ int http_redirect(struct resp *rs, int status, const char *location);
 int http_set_cookie(struct resp *rs, const char *name, const char *value, long max_age, int secure);
 /* Add a response header line (name and value without CR/LF). */
 int http_add_header(struct resp *rs, const char *name, const char *value);
-/* Write status line, headers and (unless HEAD) the body to io.  A streamed
- * answer is not written again: one still going is aborted (the handler
- * failed half-way). */
-int http_send(struct io *io, struct resp *rs, int head_only);
+/* Write status line, headers and (unless HEAD) the body to io; nothing for
+ * a streamed answer (http_stream_*: written already). */
+int http_send(struct io *io, const struct resp *rs, int head_only);
 /*
  * Streamed answers, for a body too large to hold (the activity CSV): the
  * status and headers of rs (its body unused) go out at once, without

@@ -596,6 +596,8 @@ void route_handle(const struct app *app, struct db *db, struct httpc *http, stru
 	}
 	errno = 0;
 	rc = req.method == METHOD_POST ? rt->post(&c) : rt->get(&c);
+	if (rc == 0 && resp.stream == HTTP_STREAM_STARTED)
+		rc = -1; /* a streamed answer the handler did not end: broken */
 	if (rc < 0) {
 		char en[16];
 
