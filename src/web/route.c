@@ -70,6 +70,16 @@ static void arg_user(struct page_args *a, const char *v)
 	a->user = v[0] ? strtoll(v, NULL, 10) : 0; /* valid_id_or_empty */
 }
 
+/* The activity log's filters, the same on the page and its CSV. */
+/* clang-format off */
+#define ACTIVITY_FILTERS                                                                           \
+	{Q, "portal", valid_id_or_empty, 0, arg_portal_or_all},                                    \
+	{Q, "user", valid_id_or_empty, 0, arg_user},                                               \
+	{Q, "kind", valid_activity_kind, 0, NULL},                                                 \
+	{Q, "from", valid_date_or_empty, 0, NULL},                                                 \
+	{Q, "to", valid_date_or_empty, 0, NULL}
+/* clang-format on */
+
 static void arg_conn_type(struct page_args *a, const char *v)
 {
 	a->conn_type = conf_conn_parse(v);
@@ -366,22 +376,13 @@ static const struct route routes[PAGE__MAX] = {
 		       .methods = M_GET,
 		       .auth = 1,
 		       .get = page_activity_get,
-		       .fields = {{Q, "portal", valid_id_or_empty, 0, arg_portal_or_all},
-				  {Q, "user", valid_id_or_empty, 0, arg_user},
-				  {Q, "kind", valid_activity_kind, 0, NULL},
-				  {Q, "from", valid_date_or_empty, 0, NULL},
-				  {Q, "to", valid_date_or_empty, 0, NULL},
-				  {Q, "before", valid_id, 0, arg_before}}},
+		       .fields = {ACTIVITY_FILTERS, {Q, "before", valid_id, 0, arg_before}}},
     [PAGE_ACTIVITY_CSV] = {.name = "activity_csv",
 			   .pattern = "/activity.csv",
 			   .methods = M_GET,
 			   .auth = 1,
 			   .get = page_activity_csv,
-			   .fields = {{Q, "portal", valid_id_or_empty, 0, arg_portal_or_all},
-				      {Q, "user", valid_id_or_empty, 0, arg_user},
-				      {Q, "kind", valid_activity_kind, 0, NULL},
-				      {Q, "from", valid_date_or_empty, 0, NULL},
-				      {Q, "to", valid_date_or_empty, 0, NULL}}},
+			   .fields = {ACTIVITY_FILTERS}},
     /* ---- end of the activity log ---- */
 };
 

@@ -222,15 +222,7 @@ int valid_id_or_empty(const char *s)
 
 int valid_activity_kind(const char *s)
 {
-	size_t n = strlen(s);
-
-	if (n > 64)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
-		      strchr("_.-", s[i]) != NULL))
-			return 0;
-	return 1;
+	return charset(s, "_.-", 0, 64);
 }
 
 int valid_date(const char *s)

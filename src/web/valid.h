@@ -38,7 +38,7 @@ int valid_time_zone(const char *s);   /* "" or an IANA-shaped name: A-Z a-z 0-9 
 
 /* the activity log's filters (issue 17 item 1) */
 int valid_id_or_empty(const char *s);	/* "" (all) or valid_id */
-int valid_activity_kind(const char *s); /* "" (all) or a-z 0-9 _ . -, at most 64 */
+int valid_activity_kind(const char *s); /* "" (all) or A-Z a-z 0-9 _ . -, at most 64 */
 int valid_date(const char *s);		/* YYYY-MM-DD, a real day, from 1900 */
 int valid_date_or_empty(const char *s); /* "" (open) or valid_date */
 

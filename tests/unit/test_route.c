@@ -102,9 +102,9 @@ START_TEST(test_activity_filters)
 						"2026-00-10", "2026-04-31", "2026-1-01",
 						"26-01-01",   "2026/01/01", "1899-12-31",
 						"2026-01-01 ", "2026-01-0a"};
-	static const char *const good_kinds[] = {"", "renamed", "api_token_created",
+	static const char *const good_kinds[] = {"", "renamed", "api_token_created", "Renamed",
 						 "portal.status_changed", "role-changed", "x1"};
-	static const char *const bad_kinds[] = {"Renamed", "bad kind", "kind;", "kind\n", "k\xc3\xa9"};
+	static const char *const bad_kinds[] = {"bad kind", "kind;", "kind\n", "k\xc3\xa9", "a/b"};
 	char long_kind[66];
 
 	for (size_t i = 0; i < sizeof(good_dates) / sizeof(good_dates[0]); i++)
