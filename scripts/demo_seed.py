@@ -216,6 +216,12 @@ if phase == "integrations":
     # ---- the activity log (issue 17 item 1): everything above left its
     # entries; the organisation's own (the webhook endpoint added, an earlier
     # run's deleted) show beside the portals' on /activity and in its CSV
+    # an organisation setting, as an owner would confirm it: the audits'
+    # Super Admin limit (3, the default the audit above used), logged once
+    if 'id="activity-none"' in c.get("/activity?kind=audit_limit_changed").text:
+        r = c.post("/audits/limit", {"csrf": c.csrf("/audits"), "super_admin_limit": "3"})
+        if r.status_code != 303:
+            sys.exit("demo: setting the audit limit failed: %d" % r.status_code)
     log = c.get("/activity?kind=webhook_added")
     if log.status_code != 200 or "<small>Organisation</small>" not in log.text:
         sys.exit("demo: the activity log shows no organisation entry: %d" % log.status_code)
