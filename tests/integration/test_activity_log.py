@@ -117,6 +117,9 @@ def test_filters_walk_pages_without_duplicates_or_gaps(stack):
     assert 'href="/activity.csv?portal=%d"' % p1 in page
     gone = c.get("/activity?portal=%d" % p2).text
     assert "Gone Portal <small class=\"removed\">removed portal</small>" in gone
+    # the portal's page links here
+    r = c.get("/portals/%d" % p1)
+    assert r.status_code == 200 and 'href="/activity?portal=%d" id="portal-activity-log"' % p1 in r.text
     # the kinds offered are the organisation's own
     kinds = re.findall(r'<option value="([a-z_]+)"', c.get("/activity").text)
     assert {"alpha", "beta", "gamma", "webhook_added"} <= set(kinds)
@@ -241,6 +244,13 @@ def test_roles_foreign_ids_and_bad_filters(stack):
     r = viewer.get("/activity?kind=api_token_created")
     assert r.status_code == 200 and 'id="activity-none"' in r.text
     assert '<option value="api_token_created" selected>' in r.text
+    # stored text is escaped like everywhere else
+    evil, _ = add_portal(stack, org, "<b>bold</b> portal")
+    stack.sql("INSERT INTO activity (org_id, portal_id, kind, message, correlation_id) VALUES "
+              "(%s, %s, 'renamed', '<script>alert(1)</script>', '\"><img src=x>')", (org, evil))
+    escaped = viewer.get("/activity?portal=%d" % evil).text
+    assert "<script>alert(1)" not in escaped and "&lt;script&gt;alert(1)&lt;/script&gt;" in escaped
+    assert "<b>bold</b>" not in escaped and "<img src=x>" not in escaped
     # signed out: the sign-in page
     r = requests.get(stack.base + "/activity.csv", allow_redirects=False, timeout=30)
     assert r.status_code == 303 and r.headers["Location"].startswith("/login")
