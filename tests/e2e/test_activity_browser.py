@@ -4,7 +4,9 @@ a portal connected through the real flow, a removed portal's entries still
 named, the organisation's own (a webhook endpoint added) -- with times in
 their zone (Europe/Berlin) as relative words beside the absolute time;
 filters by kind and date range with the form, pages with Older entries and
-Newest, and the Download CSV link carries the filters.  Screenshots go to
+Newest, and the Download CSV link carries the filters; axe-core finds no
+serious or critical issue; at 390 pixels the table is stacked rows with
+no sideways scrolling.  Screenshots go to
 tests/output/activity-*.png."""
 import csv
 import io
@@ -15,6 +17,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 from test_browser import browser, csp_violations, sign_in, wait_id, wait_path  # noqa: F401
+from test_scale_browser import axe_problems
 
 TZ = "Europe/Berlin"
 
@@ -68,6 +71,7 @@ def test_activity_log_in_the_browser(stack, browser, output_dir):
     assert first_time.text.endswith("ago") or first_time.text == "just now"
     assert "(UTC+01:00)" in first_time.get_attribute("title")
     assert fits_the_window(d)
+    assert axe_problems(d) == []  # no serious or critical accessibility issue
     d.save_screenshot(output_dir + "/activity-log.png")
 
     # older entries, then back to the newest
@@ -109,3 +113,10 @@ def test_activity_log_in_the_browser(stack, browser, output_dir):
     assert len(rows) == len(want) + 1 and all(row[5] == "import_finished" for row in rows[1:])
     assert all(row[0].startswith("2026-11-03T") and row[0].endswith("+01:00") for row in rows[1:])
     assert csp_violations(d) == []
+    # a phone: no sideways scrolling, the filters and rows still usable
+    d.set_window_size(390, 844)
+    d.get(stack.base + "/activity")
+    wait_id(d, "activity-log")
+    assert fits_the_window(d)
+    assert axe_problems(d) == []
+    d.save_screenshot(output_dir + "/activity-log-390.png")
