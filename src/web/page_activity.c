@@ -325,6 +325,11 @@ int page_activity_csv(struct ctx *c)
 	snprintf(disp, sizeof(disp), "attachment; filename=\"activity-%s.csv\"", chk.today);
 	if (http_add_header(c->resp, "Content-Disposition", disp) < 0)
 		return -1;
+	if (o.head_only) /* HEAD: the headers, and no export read for nothing */
+		return http_stream_start(c->req->io, c->resp, 1) < 0 ||
+			       http_stream_end(c->req->io, c->resp) < 0
+			   ? -1
+			   : 0;
 	/* a row is at most a few KB; the buffer goes out every CSV_FLUSH */
 	buf_init(&o.b, 4 * CSV_FLUSH);
 	for (int i = 0; i < 8; i++)

@@ -254,6 +254,10 @@ def test_roles_foreign_ids_and_bad_filters(stack):
     # signed out: the sign-in page
     r = requests.get(stack.base + "/activity.csv", allow_redirects=False, timeout=30)
     assert r.status_code == 303 and r.headers["Location"].startswith("/login")
+    # HEAD: the CSV's headers, no body
+    r = viewer.s.head(viewer.url("/activity.csv"), timeout=30)
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/csv") and r.content == b""
+    assert r.headers["Content-Disposition"].startswith('attachment; filename="activity-')
     # the CSV is not a form: POST is refused
     assert viewer.post("/activity.csv", {"csrf": csrf_of(page.text)}).status_code == 405
 
