@@ -170,12 +170,14 @@ static int choices_view(struct ctx *c, const struct activity_filter *f, cJSON *v
 	}
 	cJSON_AddBoolToObject(v, "portals_cut", n > ACTIVITY_PORTAL_CHOICES);
 	if (f->portal && !found) { /* beyond the list: still shown as chosen */
+		char name[40];
+
 		o = cJSON_CreateObject();
 		cJSON_AddItemToArray(list, o);
 		page_int(f->portal, b, sizeof(b));
 		cJSON_AddStringToObject(o, "id", b);
-		cJSON_AddStringToObject(o, "name", "Portal");
-		cJSON_AddStringToObject(o, "hub_id", b);
+		snprintf(name, sizeof(name), "Portal %s", b);
+		cJSON_AddStringToObject(o, "name", name);
 		cJSON_AddBoolToObject(o, "selected", 1);
 	}
 	free(ch);

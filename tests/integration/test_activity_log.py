@@ -394,3 +394,19 @@ def test_an_export_that_fails_half_way_is_cut_short(stack):
     # the program reconnects and serves the next request
     r = c.get("/activity.csv?kind=cut")
     assert r.status_code == 200 and r.text.count("\r\n") == 30001
+
+
+def test_many_portals_the_list_is_cut_and_the_chosen_one_kept(stack):
+    c = stack.client()
+    org = stack.org_id(c.org)
+    stack.sql("INSERT INTO portals (org_id, hub_id, name, connection_type, status) "
+              "SELECT %s, 71000000 + g + %s * 1000, 'Bulk ' || lpad(g::text, 3, '0'), 'config_only', 'connected' "
+              "FROM generate_series(1, 501) g", (org, org % 1000))
+    zed, _ = add_portal(stack, org, "Zzz Last")
+    stack.sql("INSERT INTO activity (org_id, portal_id, kind, message) VALUES (%s, %s, 'renamed', 'zed entry')",
+              (org, zed))
+    page = c.get("/activity?portal=%d" % zed).text
+    assert 'id="portals-cut"' in page
+    assert len(re.findall(r'<option value="\d+"', page.split('id="f-portal"')[1].split("</select>")[0])) == 501
+    assert '<option value="%d" selected>Portal %d</option>' % (zed, zed) in page
+    assert "zed entry" in page
