@@ -47,10 +47,12 @@
 	"extract(epoch FROM a.last_imported_at)::bigint AS last_imported_at"
 
 /* ---- the organisation's activity log (issue 17 item 1) ----
- * Newest first by (created_at, id).  The inner query finds the page's ids
- * with an index-only scan of the index that starts with the filter given
- * (sql/0019); a filter not given is a constant test of its parameter, so
- * the plan of each statement knows exactly which filters it has.
+ * Newest first by (created_at, id).  The inner query reads the page's ids
+ * in order from the index that starts with the filter given (sql/0019;
+ * index-only where the pages are all-visible), a date range being a range
+ * of it; a filter not given is a constant test of its parameter, so the
+ * plan of each statement knows exactly which filters it has
+ * (test_activity_log.py checks the plans).
  * $1 org, $2 the IANA zone, $3 portal (0), $4 user (0), $5 kind (''),
  * $6 from, $7 to ('YYYY-MM-DD' in the zone, '' open; to is included),
  * $8 before: an entry id (0 none); the page goes on after it in the order. */

@@ -410,3 +410,41 @@ def test_many_portals_the_list_is_cut_and_the_chosen_one_kept(stack):
     assert len(re.findall(r'<option value="\d+"', page.split('id="f-portal"')[1].split("</select>")[0])) == 501
     assert '<option value="%d" selected>Portal %d</option>' % (zed, zed) in page
     assert "zed entry" in page
+
+
+def test_each_set_of_filters_reads_its_index_in_order(stack):
+    """The plans the program uses (generic: planned once per connection):
+    the page's ids come from a scan of the index that starts with the filter
+    given (index-only where the pages are all-visible), already in the log's order (no sort of the
+    entries), whatever the filters; a date range is a range of that index."""
+    from test_statements import statements
+
+    c = stack.client()
+    org = stack.org_id(c.org)
+    me = user_id(stack, c.email)
+    pid, _ = add_portal(stack, org, "Planned")
+    stack.sql("INSERT INTO activity (org_id, portal_id, user_id, kind, message, created_at) "
+              "SELECT %s, CASE WHEN g %% 3 = 0 THEN NULL ELSE %s END, CASE WHEN g %% 2 = 0 THEN %s END, "
+              "(ARRAY['alpha', 'beta', 'gamma'])[1 + g %% 3], 'planned ' || g, "
+              "timestamptz '2026-02-01 00:00+00' + make_interval(mins => g) FROM generate_series(1, 40000) g",
+              (org, pid, me))
+    stack.sql("ANALYZE activity")
+    sql = dict(statements())
+    index = {0: ["activity_org_time"], 1: ["activity_portal_time"], 2: ["activity_org_user_time"],
+             4: ["activity_org_kind_time"], 3: ["activity_portal_time", "activity_org_user_time"],
+             5: ["activity_portal_time", "activity_org_kind_time"],
+             6: ["activity_org_user_time", "activity_org_kind_time"],
+             7: ["activity_portal_time", "activity_org_user_time", "activity_org_kind_time"]}
+    with stack.db() as conn:
+        conn.execute("SET plan_cache_mode = force_generic_plan")
+        for m in range(8):
+            conn.execute("PREPARE act_plan_%d AS %s" % (m, sql["activity_log_%d" % m]))
+            for dates in (("", ""), ("2026-02-10", "2026-02-12")):
+                args = "%d, 'Europe/Paris', %d, %d, '%s', '%s', '%s', 0" % (
+                    org, pid if m & 1 else 0, me if m & 2 else 0, "beta" if m & 4 else "", dates[0], dates[1])
+                plan = "\n".join(r[0] for r in conn.execute("EXPLAIN EXECUTE act_plan_%d (%s)" % (m, args)))
+                # index-only once VACUUM has marked the pages all-visible
+                assert any(re.search(r"Index (Only )?Scan using %s on activity x" % i, plan)
+                           for i in index[m]), (m, plan)
+                assert "Sort Key: x." not in plan and "Seq Scan on activity" not in plan, (m, plan)
+            conn.execute("DEALLOCATE act_plan_%d" % m)
