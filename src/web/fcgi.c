@@ -40,8 +40,6 @@ static int writev_all(int fd, struct iovec *iov, int n)
  * page and the records that end the request (FastCGI 1.0, sections 5.3
  * and 5.5) go in one write.
  */
-static void streams_done(FCGX_Request *r);
-
 #define FCGI_CHUNK 65528u /* the largest multiple of 8 a record can carry */
 #define FCGI_BATCH 16	  /* records per writev() */
 
@@ -100,6 +98,15 @@ int fcgi_stdout(int fd, int request_id, const char *a, size_t an, const char *b,
 	return 0;
 }
 
+/* libfcgi's streams of r must not write end records of their own: the
+ * request was ended here, or must end without them (libfcgi 2.4's
+ * fcgiapp.h fields; FCGX_Finish_r then only closes the connection). */
+static void streams_done(FCGX_Request *r)
+{
+	r->out->isClosed = r->out->wasFCloseCalled = 1;
+	r->err->isClosed = r->err->wasFCloseCalled = 1;
+}
+
 int fcgi_send_whole(FCGX_Request *r, const char *head, size_t hn, const char *body, size_t bn)
 {
 	if (r == NULL || r->ipcFd < 0 || r->out == NULL || r->err == NULL)
@@ -114,15 +121,6 @@ int fcgi_send_whole(FCGX_Request *r, const char *head, size_t hn, const char *bo
 }
 
 /* ---- streamed answers (http_stream_*, issue 17) ---- */
-
-/* libfcgi's streams of r must not write end records of their own: the
- * request was ended here, or must end without them (libfcgi 2.4's
- * fcgiapp.h fields; FCGX_Finish_r then only closes the connection). */
-static void streams_done(FCGX_Request *r)
-{
-	r->out->isClosed = r->out->wasFCloseCalled = 1;
-	r->err->isClosed = r->err->wasFCloseCalled = 1;
-}
 
 int fcgi_stream(FCGX_Request *r, const char *p, size_t n, int end)
 {

@@ -617,8 +617,8 @@ void route_handle(const struct app *app, struct db *db, struct httpc *http, stru
 			/* a streamed answer already under way (the activity CSV):
 			 * cut it short, so that it is not taken as whole */
 			http_stream_abort(io, &resp);
-			resp.status = 500;
-			goto sent;
+			resp.status = 500; /* for the log line; http_send writes nothing more */
+			goto send;
 		}
 		/* nothing the handler prepared goes out: no redirect, no cookie */
 		buf_reset(&resp.headers);
@@ -629,7 +629,6 @@ void route_handle(const struct app *app, struct db *db, struct httpc *http, stru
 send:
 	if (http_send(io, &resp, req.method == METHOD_HEAD) < 0)
 		log_event(LOG_WARN, req.id, "send_failed", NULL);
-sent:
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	snprintf(status, sizeof(status), "%d", resp.status);
 	snprintf(ms, sizeof(ms), "%.2f",
