@@ -52,6 +52,18 @@ enum page {
 	/* the organisation's activity log (issue 17 item 1) */
 	PAGE_ACTIVITY,
 	PAGE_ACTIVITY_CSV,
+	/* --- team (issue 17) --- */
+	PAGE_TEAM,
+	PAGE_TEAM_INVITE,
+	PAGE_TEAM_INVITE_REVOKE,
+	PAGE_TEAM_ROLE,
+	PAGE_TEAM_REMOVE,
+	PAGE_INVITE,
+	PAGE_FORGOT,
+	PAGE_RESET,
+	PAGE_ORGS,
+	PAGE_ORG_SWITCH,
+	/* --- end team --- */
 	PAGE__MAX
 };
 

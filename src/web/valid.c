@@ -5,6 +5,7 @@
 #include "status.h"
 #include "conf.h"
 #include "req.h"
+#include "role.h"
 
 #include <string.h>
 
@@ -252,4 +253,22 @@ int valid_date(const char *s)
 int valid_date_or_empty(const char *s)
 {
 	return s[0] == '\0' || valid_date(s);
+}
+
+/* --- team (issue 17) --- */
+
+int valid_role(const char *s)
+{
+	return role_parse(s) >= 0;
+}
+
+int valid_new_password(const char *s)
+{
+	size_t chars = 0;
+
+	if (!valid_password(s))
+		return 0;
+	for (; *s; s++)
+		chars += ((unsigned char)*s & 0xc0) != 0x80;
+	return chars >= VALID_PASSWORD_MIN;
 }
