@@ -448,3 +448,11 @@ def test_each_set_of_filters_reads_its_index_in_order(stack):
                            for i in index[m]), (m, plan)
                 assert "Sort Key: x." not in plan and "Seq Scan on activity" not in plan, (m, plan)
             conn.execute("DEALLOCATE act_plan_%d" % m)
+        # the filters' choices: one index probe per kind or user, not a pass
+        # over the organisation's entries
+        for name in ("activity_kinds", "activity_users"):
+            conn.execute("PREPARE act_choice AS " + sql[name])
+            plan = "\n".join(r[0] for r in conn.execute("EXPLAIN EXECUTE act_choice (%d)" % org))
+            assert "Seq Scan on activity" not in plan and "Recursive Union" in plan, (name, plan)
+            assert re.search(r"Index Only Scan using activity_org_(kind|user)_time on activity", plan), (name, plan)
+            conn.execute("DEALLOCATE act_choice")
