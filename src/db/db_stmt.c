@@ -1122,11 +1122,15 @@ static const struct {
 			   "(SELECT user_id FROM x WHERE user_id IS NOT NULL UNION SELECT m.user_id "
 			   "FROM memberships m WHERE m.org_id = $1) ORDER BY lower(u.email), u.id "
 			   "LIMIT 500"},
-    /* every portal of the organisation, the removed ones last */
+    /* the organisation's portals by name, the removed ones after them
+     * (read only when fewer than 501 are not removed): the first part reads
+     * portals_by_name in order, never sorting every portal */
     [ST_ACTIVITY_PORTALS] = {"activity_portals",
-			     "SELECT p.id, p.name, p.hub_id, p.removed_at IS NOT NULL AS removed FROM "
-			     "portals p WHERE p.org_id = $1 ORDER BY p.removed_at IS NOT NULL, "
-			     "p.sort_name, p.id LIMIT 501"},
+			     "(SELECT p.id, p.name, p.hub_id, false AS removed FROM portals p WHERE "
+			     "p.org_id = $1 AND p.removed_at IS NULL ORDER BY p.sort_name, p.id LIMIT "
+			     "501) UNION ALL (SELECT p.id, p.name, p.hub_id, true FROM portals p WHERE "
+			     "p.org_id = $1 AND p.removed_at IS NOT NULL ORDER BY p.sort_name, p.id "
+			     "LIMIT 501) LIMIT 501"},
     /* ---- end of the activity log ---- */
 
     /* --- team (issue 17): members and their last sign-in, the

@@ -456,3 +456,8 @@ def test_each_set_of_filters_reads_its_index_in_order(stack):
             assert "Seq Scan on activity" not in plan and "Recursive Union" in plan, (name, plan)
             assert re.search(r"Index (Only )?Scan using activity_org_(kind|user)_time on activity", plan), (name, plan)
             conn.execute("DEALLOCATE act_choice")
+        # the portals offered: by name from portals_by_name, never a sort of them all
+        conn.execute("PREPARE act_portals AS " + sql["activity_portals"])
+        plan = "\n".join(r[0] for r in conn.execute("EXPLAIN EXECUTE act_portals (%d)" % org))
+        assert re.search(r"Index (Only )?Scan using portals_by_name on portals", plan), plan
+        assert plan.index("portals_by_name") < plan.find("Sort") or "Sort" not in plan, plan
