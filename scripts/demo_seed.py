@@ -26,7 +26,8 @@ integrations STATE
          endpoint's delivery log shows the attempt; then creates one open
          reconnect link on the yellow Config Only portal's page.  A demo
          endpoint of an earlier `make run` (another port, a secret no longer
-         known) is deleted first.
+         known) is deleted first.  Checks that the activity log (/activity)
+         shows the organisation's own entries beside the portals'.
 
 team     (issue 17) leaves one pending invitation on the Team page (a new
          colleague as Member; mailed to the local sink, or its link shown
@@ -216,8 +217,23 @@ if phase == "integrations":
         if r.status_code != 200 or 'id="link-url"' not in r.text:
             sys.exit("demo: creating a reconnect link for portal %d failed: %d" % (yellow[0], r.status_code))
         links = re.findall(r'<tr id="link-(\d+)">', c.get("/portals/%d" % yellow[0]).text)
+    # ---- the activity log (issue 17 item 1): everything above left its
+    # entries; the organisation's own (the webhook endpoint added, an earlier
+    # run's deleted) show beside the portals' on /activity and in its CSV
+    # an organisation setting, as an owner would confirm it: the audits'
+    # Super Admin limit (3, the default the audit above used), logged once
+    if 'id="activity-none"' in c.get("/activity?kind=audit_limit_changed").text:
+        r = c.post("/audits/limit", {"csrf": c.csrf("/audits"), "super_admin_limit": "3"})
+        if r.status_code != 303:
+            sys.exit("demo: setting the audit limit failed: %d" % r.status_code)
+    log = c.get("/activity?kind=webhook_added")
+    if log.status_code != 200 or "<small>Organisation</small>" not in log.text:
+        sys.exit("demo: the activity log shows no organisation entry: %d" % log.status_code)
+    entries = len(re.findall(r'<tr id="entry-\d+"', c.get("/activity").text))
+    rows = c.get("/activity.csv").text.count("\r\n") - 1
     print(json.dumps({"endpoint": "/integrations/%d" % eid, "url": url, "attempts": len(answers),
-                      "link_portal": "/portals/%d" % yellow[0], "open_links": len(links)}))
+                      "link_portal": "/portals/%d" % yellow[0], "open_links": len(links),
+                      "activity_first_page": entries, "activity_csv_rows": rows}))
     sys.exit(0)
 
 # --- team (issue 17) ---

@@ -545,3 +545,57 @@ void *db_rows(struct db *db, enum stmt st, int np, const char *const *params, si
 	PQclear(r);
 	return v;
 }
+
+/* ---- streaming a statement's rows (the activity export, issue 17) ---- */
+
+/* Cancel the statement running on db's connection (its remaining rows are
+ * then drained by the caller). */
+static void db_cancel(struct db *db)
+{
+	PGcancel *c = PQgetCancel(db->conn);
+	char err[256];
+
+	if (c != NULL) {
+		PQcancel(c, err, sizeof(err));
+		PQfreeCancel(c);
+	}
+}
+
+long db_each_row(struct db *db, enum stmt st, int n, const char *const *params,
+		 int (*row)(const PGresult *r, void *arg), void *arg)
+{
+	PGresult *r;
+	long count = 0;
+	int failed = 0, stopped = 0;
+
+	if (db_ensure(db) < 0 || db_prepare(db, st) < 0)
+		return -1;
+	if (!PQsendQueryPrepared(db->conn, stmt_name(st), n, params, NULL, NULL, 0)) {
+		db_fail(db, "db_query_failed", stmt_name(st), NULL);
+		return -1;
+	}
+	if (!PQsetSingleRowMode(db->conn)) {
+		db_fail(db, "db_query_failed", stmt_name(st), NULL);
+		failed = 1;
+	}
+	/* every result is read, whatever happens, so that the connection is
+	 * ready for the next statement */
+	while ((r = PQgetResult(db->conn)) != NULL) {
+		ExecStatusType s = PQresultStatus(r);
+
+		if (s == PGRES_SINGLE_TUPLE) {
+			if (!failed && !stopped) {
+				if (row(r, arg) < 0) {
+					stopped = 1;
+					db_cancel(db);
+				} else
+					count++;
+			}
+		} else if (s != PGRES_TUPLES_OK && !stopped && !failed) {
+			db_fail(db, "db_query_failed", stmt_name(st), r);
+			failed = 1;
+		}
+		PQclear(r);
+	}
+	return failed || stopped ? -1 : count;
+}

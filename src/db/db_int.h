@@ -70,6 +70,13 @@ int db_isnull(const PGresult *r, int row, const char *field);
  * frees it) with *n rows, or NULL (*n 0) on failure. */
 void *db_rows(struct db *db, enum stmt st, int np, const char *const *params, size_t size,
 	      void (*take)(const PGresult *r, int row, void *element), int *n);
+/* Run statement st and hand its rows to row() one at a time as they
+ * arrive (libpq's single-row mode: one row in memory however many the
+ * statement returns; r is freed after the call).  row() returning < 0
+ * cancels the statement.  The number of rows, or -1 (a failure, logged,
+ * or row() stopped it).  Never retried: rows may have been used. */
+long db_each_row(struct db *db, enum stmt st, int n, const char *const *params,
+		 int (*row)(const PGresult *r, void *arg), void *arg);
 /* n bytes as a bytea parameter in text form ("\\x" and hex); caller frees. */
 char *db_hex_bytea(const unsigned char *p, size_t n);
 /* Rows of r as a cJSON array of objects of strings (NULL -> JSON null),

@@ -46,6 +46,47 @@
 	"source_removed, coalesce(p.name, '') AS source_name, "                                    \
 	"extract(epoch FROM a.last_imported_at)::bigint AS last_imported_at"
 
+/* ---- the organisation's activity log (issue 17 item 1) ----
+ * Newest first by (created_at, id).  The inner query reads the page's ids
+ * in order from the index that starts with the filter given (sql/0019;
+ * index-only where the pages are all-visible), a date range being a range
+ * of it; a filter not given is a constant test of its parameter, so the
+ * plan of each statement knows exactly which filters it has
+ * (test_activity_log.py checks the plans).
+ * $1 org, $2 the IANA zone, $3 portal (0), $4 user (0), $5 kind (''),
+ * $6 from, $7 to ('YYYY-MM-DD' in the zone, '' open; to is included),
+ * $8 before: an entry id (0 none); the page goes on after it in the order. */
+#define ACT_BEFORE_AT                                                                              \
+	"coalesce((SELECT c.created_at FROM activity c WHERE c.id = $8::bigint AND c.org_id = $1), " \
+	"'infinity')"
+#define ACT_TO_AT                                                                                  \
+	"coalesce((NULLIF($7::text, '')::date + 1)::timestamp AT TIME ZONE $2::text, 'infinity')"
+/* (created_at, id) below the before entry and below the end of the to
+ * day: one row comparison, so that the index scan starts at the right
+ * place whichever bound is lower */
+#define ACT_BOUND                                                                                  \
+	"(x.created_at, x.id) < (least(" ACT_BEFORE_AT ", " ACT_TO_AT "), CASE WHEN " ACT_BEFORE_AT \
+	" < " ACT_TO_AT " THEN (CASE WHEN $8::bigint > 0 THEN $8::bigint ELSE "                  \
+	"9223372036854775807 END) ELSE 0 END)"
+#define ACT_SQL(portal, user, kind, limit)                                                         \
+	"SELECT a.id, local_iso(a.created_at, $2::text) AS at, coalesce(a.portal_id, 0) AS "       \
+	"portal_id, coalesce(p.name, '') AS portal_name, coalesce(p.hub_id, 0) AS hub_id, "        \
+	"coalesce(p.removed_at IS NOT NULL, false) AS portal_removed, coalesce(u.email, '') AS "  \
+	"user_email, a.kind, a.message, coalesce(a.correlation_id, '') AS correlation_id FROM "   \
+	"(SELECT x.id FROM activity x WHERE x.org_id = $1 AND " portal " AND " user " AND " kind  \
+	" AND x.created_at >= coalesce(NULLIF($6::text, '')::date::timestamp AT TIME ZONE "       \
+	"$2::text, '-infinity') AND " ACT_BOUND " ORDER BY x.created_at DESC, x.id DESC" limit    \
+	") k JOIN activity a ON a.id = k.id LEFT JOIN portals p ON p.id = a.portal_id LEFT JOIN " \
+	"users u ON u.id = a.user_id ORDER BY a.created_at DESC, a.id DESC"
+#define ACT_P0 "$3::bigint = 0"
+#define ACT_P1 "x.portal_id = $3::bigint"
+#define ACT_U0 "$4::bigint = 0"
+#define ACT_U1 "x.user_id = $4::bigint"
+#define ACT_K0 "$5::text = ''"
+#define ACT_K1 "x.kind = $5::text"
+#define ACT_PAGE " LIMIT " ACTIVITY_LOG_FETCH_SQL
+#define ACT_ALL ""
+
 #define LIST_ORG "$1"
 
 /* The Client Accounts rows: PORTAL_FROM with z.tz, the time zone of the
@@ -1035,6 +1076,62 @@ static const struct {
 			  "FROM portal_labels l JOIN portals p ON p.id = l.portal_id WHERE l.org_id = "
 			  "$1 AND l.label = t.label AND p.removed_at IS NULL LIMIT 1) IS NOT NULL "
 			  "LIMIT 200"},
+    /* ---- the organisation's activity log (issue 17 item 1) ---- */
+    [ST_ACTIVITY_LOG_0] = {"activity_log_0", ACT_SQL(ACT_P0, ACT_U0, ACT_K0, ACT_PAGE)},
+    [ST_ACTIVITY_LOG_1] = {"activity_log_1", ACT_SQL(ACT_P1, ACT_U0, ACT_K0, ACT_PAGE)},
+    [ST_ACTIVITY_LOG_2] = {"activity_log_2", ACT_SQL(ACT_P0, ACT_U1, ACT_K0, ACT_PAGE)},
+    [ST_ACTIVITY_LOG_3] = {"activity_log_3", ACT_SQL(ACT_P1, ACT_U1, ACT_K0, ACT_PAGE)},
+    [ST_ACTIVITY_LOG_4] = {"activity_log_4", ACT_SQL(ACT_P0, ACT_U0, ACT_K1, ACT_PAGE)},
+    [ST_ACTIVITY_LOG_5] = {"activity_log_5", ACT_SQL(ACT_P1, ACT_U0, ACT_K1, ACT_PAGE)},
+    [ST_ACTIVITY_LOG_6] = {"activity_log_6", ACT_SQL(ACT_P0, ACT_U1, ACT_K1, ACT_PAGE)},
+    [ST_ACTIVITY_LOG_7] = {"activity_log_7", ACT_SQL(ACT_P1, ACT_U1, ACT_K1, ACT_PAGE)},
+    [ST_ACTIVITY_CSV_0] = {"activity_csv_0", ACT_SQL(ACT_P0, ACT_U0, ACT_K0, ACT_ALL)},
+    [ST_ACTIVITY_CSV_1] = {"activity_csv_1", ACT_SQL(ACT_P1, ACT_U0, ACT_K0, ACT_ALL)},
+    [ST_ACTIVITY_CSV_2] = {"activity_csv_2", ACT_SQL(ACT_P0, ACT_U1, ACT_K0, ACT_ALL)},
+    [ST_ACTIVITY_CSV_3] = {"activity_csv_3", ACT_SQL(ACT_P1, ACT_U1, ACT_K0, ACT_ALL)},
+    [ST_ACTIVITY_CSV_4] = {"activity_csv_4", ACT_SQL(ACT_P0, ACT_U0, ACT_K1, ACT_ALL)},
+    [ST_ACTIVITY_CSV_5] = {"activity_csv_5", ACT_SQL(ACT_P1, ACT_U0, ACT_K1, ACT_ALL)},
+    [ST_ACTIVITY_CSV_6] = {"activity_csv_6", ACT_SQL(ACT_P0, ACT_U1, ACT_K1, ACT_ALL)},
+    [ST_ACTIVITY_CSV_7] = {"activity_csv_7", ACT_SQL(ACT_P1, ACT_U1, ACT_K1, ACT_ALL)},
+    /* today in the zone (the CSV's name); whether the portal and user
+     * filters name this organisation's (a removed portal counts; a user
+     * counts while a member or when the log names them) */
+    [ST_ACTIVITY_CHECK] = {"activity_check",
+			   "SELECT to_char(now() AT TIME ZONE $2::text, 'YYYY-MM-DD') AS today, "
+			   "($3::bigint = 0 OR EXISTS (SELECT 1 FROM portals p WHERE p.id = "
+			   "$3::bigint AND p.org_id = $1)) AS portal_ok, ($4::bigint = 0 OR EXISTS "
+			   "(SELECT 1 FROM memberships m WHERE m.user_id = $4::bigint AND m.org_id = "
+			   "$1) OR EXISTS (SELECT 1 FROM activity a WHERE a.org_id = $1 AND a.user_id "
+			   "= $4::bigint)) AS user_ok"},
+    /* the kinds in the log: one index probe per kind (a loose index scan
+     * of activity_org_kind_time), not a pass over every entry */
+    [ST_ACTIVITY_KINDS] = {"activity_kinds",
+			   "WITH RECURSIVE k(kind) AS ((SELECT a.kind FROM activity a WHERE "
+			   "a.org_id = $1 ORDER BY a.kind LIMIT 1) UNION ALL SELECT (SELECT a.kind "
+			   "FROM activity a WHERE a.org_id = $1 AND a.kind > k.kind ORDER BY a.kind "
+			   "LIMIT 1) FROM k WHERE k.kind IS NOT NULL) SELECT 0 AS id, kind AS name "
+			   "FROM k WHERE kind IS NOT NULL LIMIT 200"},
+    /* the members, and whoever else the log names (the same loose scan of
+     * activity_org_user_time) */
+    [ST_ACTIVITY_USERS] = {"activity_users",
+			   "WITH RECURSIVE x(user_id) AS ((SELECT a.user_id FROM activity a WHERE "
+			   "a.org_id = $1 AND a.user_id IS NOT NULL ORDER BY a.user_id LIMIT 1) UNION "
+			   "ALL SELECT (SELECT a.user_id FROM activity a WHERE a.org_id = $1 AND "
+			   "a.user_id > x.user_id ORDER BY a.user_id LIMIT 1) FROM x WHERE x.user_id "
+			   "IS NOT NULL) SELECT u.id, u.email AS name FROM users u WHERE u.id IN "
+			   "(SELECT user_id FROM x WHERE user_id IS NOT NULL UNION SELECT m.user_id "
+			   "FROM memberships m WHERE m.org_id = $1) ORDER BY lower(u.email), u.id "
+			   "LIMIT 500"},
+    /* the organisation's portals by name, the removed ones after them
+     * (read only when fewer than 501 are not removed): the first part reads
+     * portals_by_name in order, never sorting every portal */
+    [ST_ACTIVITY_PORTALS] = {"activity_portals",
+			     "(SELECT p.id, p.name, p.hub_id, false AS removed FROM portals p WHERE "
+			     "p.org_id = $1 AND p.removed_at IS NULL ORDER BY p.sort_name, p.id LIMIT "
+			     "501) UNION ALL (SELECT p.id, p.name, p.hub_id, true FROM portals p WHERE "
+			     "p.org_id = $1 AND p.removed_at IS NOT NULL ORDER BY p.sort_name, p.id "
+			     "LIMIT 501) LIMIT 501"},
+    /* ---- end of the activity log ---- */
 
     /* --- team (issue 17): members and their last sign-in, the
      * organisations of a user, invitations, password resets.  The last

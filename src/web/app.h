@@ -53,6 +53,7 @@ struct page_args {
 	long long source;	 /* ?source=: a source Hub ID; 0 all */
 	const char *result;	 /* ?result=: a deployment item's result; NULL all */
 	long long portal;	 /* ?portal=: a portal id; 0 all */
+	long long user;		 /* ?user=: a user id; 0 all (the activity log) */
 };
 
 struct ctx {

@@ -55,6 +55,7 @@ int page_render(struct ctx *c, int status, const char *tmpl, const char *title, 
 	cJSON_AddBoolToObject(view, "nav_notify", c->route == PAGE_NOTIFY);
 	cJSON_AddBoolToObject(view, "nav_integrations",
 			      c->route == PAGE_INTEGRATIONS || c->route == PAGE_INTEGRATION);
+	cJSON_AddBoolToObject(view, "nav_activity", c->route == PAGE_ACTIVITY); /* issue 17 */
 	cJSON_AddBoolToObject(view, "nav_help",
 			      c->route == PAGE_HELP || c->route == PAGE_HELP_FLOW ||
 				  c->route == PAGE_HELP_TROUBLE);

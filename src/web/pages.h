@@ -115,6 +115,9 @@ int page_oauth_callback(struct ctx *c);
 int page_help_get(struct ctx *c);
 int page_help_flow_get(struct ctx *c);
 int page_help_trouble_get(struct ctx *c);
+/* page_activity.c: the organisation's activity log (issue 17 item 1) */
+int page_activity_get(struct ctx *c);
+int page_activity_csv(struct ctx *c);
 /* page_ops.c */
 int page_healthz_get(struct ctx *c);
 int page_metrics_get(struct ctx *c);

@@ -59,6 +59,27 @@ static void arg_portal(struct page_args *a, const char *v)
 	a->portal = strtoll(v, NULL, 10); /* valid_id */
 }
 
+/* ---- the activity log's filters (issue 17 item 1): "" is "all" ---- */
+static void arg_portal_or_all(struct page_args *a, const char *v)
+{
+	a->portal = v[0] ? strtoll(v, NULL, 10) : 0; /* valid_id_or_empty */
+}
+
+static void arg_user(struct page_args *a, const char *v)
+{
+	a->user = v[0] ? strtoll(v, NULL, 10) : 0; /* valid_id_or_empty */
+}
+
+/* The activity log's filters, the same on the page and its CSV. */
+/* clang-format off */
+#define ACTIVITY_FILTERS                                                                           \
+	{Q, "portal", valid_id_or_empty, 0, arg_portal_or_all},                                    \
+	{Q, "user", valid_id_or_empty, 0, arg_user},                                               \
+	{Q, "kind", valid_activity_kind, 0, NULL},                                                 \
+	{Q, "from", valid_date_or_empty, 0, NULL},                                                 \
+	{Q, "to", valid_date_or_empty, 0, NULL}
+/* clang-format on */
+
 static void arg_conn_type(struct page_args *a, const char *v)
 {
 	a->conn_type = conf_conn_parse(v);
@@ -351,6 +372,21 @@ static const struct route routes[PAGE__MAX] = {
 		      .pattern = "/metrics",
 		      .methods = M_GET,
 		      .get = page_metrics_get},
+    /* ---- the organisation's activity log (issue 17 item 1): every role;
+     * the CSV takes the page's filters ---- */
+    [PAGE_ACTIVITY] = {.name = "activity",
+		       .pattern = "/activity",
+		       .methods = M_GET,
+		       .auth = 1,
+		       .get = page_activity_get,
+		       .fields = {ACTIVITY_FILTERS, {Q, "before", valid_id, 0, arg_before}}},
+    [PAGE_ACTIVITY_CSV] = {.name = "activity_csv",
+			   .pattern = "/activity.csv",
+			   .methods = M_GET,
+			   .auth = 1,
+			   .get = page_activity_csv,
+			   .fields = {ACTIVITY_FILTERS}},
+    /* ---- end of the activity log ---- */
     /* --- team (issue 17): the team page (owners, admins), invitations,
      * forgotten passwords, and choosing among several organisations --- */
     [PAGE_TEAM] = {.name = "team",
@@ -647,6 +683,8 @@ void route_handle(const struct app *app, struct db *db, struct httpc *http, stru
 	}
 	errno = 0;
 	rc = req.method == METHOD_POST ? rt->post(&c) : rt->get(&c);
+	if (rc == 0 && resp.stream == HTTP_STREAM_STARTED)
+		rc = -1; /* a streamed answer the handler did not end: broken */
 	if (rc < 0) {
 		char en[16];
 
@@ -659,6 +697,13 @@ void route_handle(const struct app *app, struct db *db, struct httpc *http, stru
 			  "errno", errno ? en : NULL, "errno_text", errno ? strerror(errno) : NULL,
 			  NULL);
 		db_rollback(db);
+		if (resp.stream != HTTP_STREAM_NONE) {
+			/* a streamed answer already under way (the activity CSV):
+			 * cut it short, so that it is not taken as whole */
+			http_stream_abort(io, &resp);
+			resp.status = 500; /* for the log line; http_send writes nothing more */
+			goto send;
+		}
 		/* nothing the handler prepared goes out: no redirect, no cookie */
 		buf_reset(&resp.headers);
 		resp.location[0] = '\0';

@@ -49,6 +49,9 @@ enum page {
 	PAGE_HELP_TROUBLE,
 	PAGE_HEALTHZ,
 	PAGE_METRICS,
+	/* the organisation's activity log (issue 17 item 1) */
+	PAGE_ACTIVITY,
+	PAGE_ACTIVITY_CSV,
 	/* --- team (issue 17) --- */
 	PAGE_TEAM,
 	PAGE_TEAM_INVITE,

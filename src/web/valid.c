@@ -219,6 +219,42 @@ int valid_label_action(const char *s)
 	return strcmp(s, "add") == 0 || strcmp(s, "remove") == 0;
 }
 
+/* ---- the activity log's filters (issue 17 item 1) ---- */
+
+int valid_id_or_empty(const char *s)
+{
+	return s[0] == '\0' || valid_id(s);
+}
+
+int valid_activity_kind(const char *s)
+{
+	return charset(s, "_.-", 0, 64);
+}
+
+int valid_date(const char *s)
+{
+	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int y, m, d;
+
+	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return 0;
+	for (int i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return 0;
+	y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+	m = (s[5] - '0') * 10 + (s[6] - '0');
+	d = (s[8] - '0') * 10 + (s[9] - '0');
+	if (y < 1900 || m < 1 || m > 12 || d < 1)
+		return 0;
+	return d <= mdays[m - 1] ||
+	       (m == 2 && d == 29 && (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)));
+}
+
+int valid_date_or_empty(const char *s)
+{
+	return s[0] == '\0' || valid_date(s);
+}
+
 /* --- team (issue 17) --- */
 
 int valid_role(const char *s)

@@ -43,4 +43,10 @@ int valid_role(const char *s); /* owner | admin | member | viewer */
 #define VALID_PASSWORD_MIN 12
 int valid_new_password(const char *s);
 
+/* the activity log's filters (issue 17 item 1) */
+int valid_id_or_empty(const char *s);	/* "" (all) or valid_id */
+int valid_activity_kind(const char *s); /* "" (all) or A-Z a-z 0-9 _ . -, at most 64 */
+int valid_date(const char *s);		/* YYYY-MM-DD, a real day, from 1900 */
+int valid_date_or_empty(const char *s); /* "" (open) or valid_date */
+
 #endif
