@@ -6,6 +6,8 @@
 #ifndef JS_HTTP_H
 #define JS_HTTP_H
 
+#include <cJSON.h>
+
 #include "buf.h"
 #include "req.h"
 
@@ -35,6 +37,11 @@ int http_set_cookie(struct resp *rs, const char *name, const char *value, long m
 int http_add_header(struct resp *rs, const char *name, const char *value);
 /* Write status line, headers and (unless HEAD) the body to io. */
 int http_send(struct io *io, const struct resp *rs, int head_only);
+/* The read API's answers (issue 17 item 2): set rs to status with the
+ * JSON body {"error":{"code":code,"message":message}}.  0 or -1. */
+int http_json_error(struct resp *rs, int status, const char *code, const char *message);
+/* Set rs to 200 with the JSON text of o (not consumed).  0 or -1. */
+int http_json(struct resp *rs, int status, const cJSON *o);
 /* Reason phrase for a status. */
 const char *http_reason(int status);
 
