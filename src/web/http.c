@@ -133,7 +133,7 @@ int http_json(struct resp *rs, int status, const cJSON *o)
 		return -1;
 	buf_reset(&rs->body);
 	rc = buf_puts(&rs->body, text);
-	free(text);
+	cJSON_free(text);
 	if (rc < 0 || buf_puts(&rs->body, "\n") < 0)
 		return -1;
 	rs->status = status;
