@@ -4,35 +4,49 @@
  */
 #include "db_apitoken.h"
 #include "db_int.h"
+#include "db_webhook.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* A count and a cap ("n", "cap") into int[2]. */
+static void count_take(const PGresult *r, int i, void *out)
+{
+	int *v = out;
+
+	v[0] = (int)db_get_ll(r, i, "n");
+	v[1] = (int)db_get_ll(r, i, "cap");
+}
+
 int db_apitoken_count(struct db *db, long long org, int *n, int *cap)
 {
+	int v[2];
 	char o[24];
-	PGresult *r;
 
 	LL(o, org);
 	const char *p[] = {o};
-	r = db_run(db, ST_APITOKEN_COUNT, 1, p);
-	if (r == NULL || PQntuples(r) != 1) {
-		PQclear(r);
+	if (db_row(db, ST_APITOKEN_COUNT, 1, p, count_take, v) != 1)
 		return -1;
-	}
-	*n = (int)db_get_ll(r, 0, "n");
-	*cap = (int)db_get_ll(r, 0, "cap");
-	PQclear(r);
+	*n = v[0];
+	*cap = v[1];
 	return 1;
+}
+
+static void cap_take(const PGresult *r, int i, void *out)
+{
+	*(int *)out = (int)db_get_ll(r, i, "cap");
+}
+
+static void id_take(const PGresult *r, int i, void *out)
+{
+	*(long long *)out = db_get_ll(r, i, "id");
 }
 
 int db_apitoken_create(struct db *db, long long org, long long user, const char *name,
 		       const char *hash, const char *prefix, long long *id, int *cap)
 {
 	char o[24], u[24] = "", k[24];
-	PGresult *r;
-	int result;
 
 	*id = 0;
 	*cap = 0;
@@ -40,23 +54,11 @@ int db_apitoken_create(struct db *db, long long org, long long user, const char 
 	if (user > 0)
 		LL(u, user);
 	const char *lp[] = {o};
-	r = db_run(db, ST_APITOKEN_LOCK_ORG, 1, lp);
-	if (r == NULL || PQntuples(r) != 1) {
-		PQclear(r);
+	if (db_row(db, ST_APITOKEN_LOCK_ORG, 1, lp, cap_take, cap) != 1)
 		return -1;
-	}
-	*cap = (int)db_get_ll(r, 0, "cap");
-	PQclear(r);
 	LL(k, *cap);
 	const char *p[] = {o, name, hash, prefix, u, k};
-	r = db_run(db, ST_APITOKEN_CREATE, 6, p);
-	if (r == NULL)
-		return -1;
-	result = PQntuples(r) == 1;
-	if (result)
-		*id = db_get_ll(r, 0, "id");
-	PQclear(r);
-	return result;
+	return db_row(db, ST_APITOKEN_CREATE, 6, p, id_take, id);
 }
 
 static void token_take(const PGresult *r, int i, void *element)
@@ -84,12 +86,24 @@ int db_apitoken_list(struct db *db, long long org, const char *tz, struct apitok
 	return *out != NULL ? 1 : -1;
 }
 
+/* A revoked token's name and prefix. */
+struct revoked {
+	char *name, *prefix;
+};
+
+static void revoked_take(const PGresult *r, int i, void *out)
+{
+	struct revoked *x = out;
+
+	db_copy(x->name, 101, db_get(r, i, "name"));
+	db_copy(x->prefix, 16, db_get(r, i, "prefix"));
+}
+
 int db_apitoken_revoke(struct db *db, long long org, long long id, long long user,
 		       char name[101], char prefix[16])
 {
+	struct revoked x = {name, prefix};
 	char o[24], i[24], u[24] = "";
-	PGresult *r;
-	int result;
 
 	name[0] = prefix[0] = '\0';
 	LL(o, org);
@@ -97,16 +111,7 @@ int db_apitoken_revoke(struct db *db, long long org, long long id, long long use
 	if (user > 0)
 		LL(u, user);
 	const char *p[] = {o, i, u};
-	r = db_run(db, ST_APITOKEN_REVOKE, 3, p);
-	if (r == NULL)
-		return -1;
-	result = PQntuples(r) == 1;
-	if (result) {
-		db_copy(name, 101, db_get(r, 0, "name"));
-		db_copy(prefix, 16, db_get(r, 0, "prefix"));
-	}
-	PQclear(r);
-	return result;
+	return db_row(db, ST_APITOKEN_REVOKE, 3, p, revoked_take, &x);
 }
 
 int db_apitoken_set_max(struct db *db, long long org, int max)
@@ -121,29 +126,26 @@ int db_apitoken_set_max(struct db *db, long long org, int max)
 	return n < 0 ? -1 : n > 0;
 }
 
+static void auth_take(const PGresult *r, int i, void *out)
+{
+	struct apitoken_auth *a = out;
+
+	a->id = db_get_ll(r, i, "id");
+	a->org_id = db_get_ll(r, i, "org_id");
+	db_copy(a->prefix, sizeof(a->prefix), db_get(r, i, "prefix"));
+	db_copy(a->tz, sizeof(a->tz), db_get(r, i, "tz"));
+	a->count = (long)db_get_ll(r, i, "n");
+	a->reset_in = (int)db_get_ll(r, i, "reset_in");
+}
+
 int db_apitoken_auth(struct db *db, const char *hash, long window_s, struct apitoken_auth *out)
 {
 	char w[24];
-	PGresult *r;
-	int result;
 
 	memset(out, 0, sizeof(*out));
 	LL(w, window_s);
 	const char *p[] = {hash, w};
-	r = db_run(db, ST_APITOKEN_AUTH, 2, p);
-	if (r == NULL)
-		return -1;
-	result = PQntuples(r) == 1;
-	if (result) {
-		out->id = db_get_ll(r, 0, "id");
-		out->org_id = db_get_ll(r, 0, "org_id");
-		db_copy(out->prefix, sizeof(out->prefix), db_get(r, 0, "prefix"));
-		db_copy(out->tz, sizeof(out->tz), db_get(r, 0, "tz"));
-		out->count = (long)db_get_ll(r, 0, "n");
-		out->reset_in = (int)db_get_ll(r, 0, "reset_in");
-	}
-	PQclear(r);
-	return result;
+	return db_row(db, ST_APITOKEN_AUTH, 2, p, auth_take, out);
 }
 
 static void portal_take(const PGresult *r, int i, void *element)
@@ -210,47 +212,17 @@ int db_api_portals(struct db *db, long long org, const char *tz, const struct ap
 int db_api_portal(struct db *db, long long org, const char *tz, long long id,
 		  struct api_portal *out)
 {
-	struct api_portal *v;
 	char o[24], i[24];
-	int n;
 
 	memset(out, 0, sizeof(*out));
 	LL(o, org);
 	LL(i, id);
 	const char *p[] = {o, tz, i};
-	v = db_rows(db, ST_API_PORTAL_GET, 3, p, sizeof(*v), portal_take, &n);
-	if (v == NULL)
-		return -1;
-	if (n == 1)
-		*out = v[0]; /* its labels move with it */
-	else
-		db_api_portals_free(v, n);
-	free(v);
-	return n == 1;
-}
-
-static void event_take(const PGresult *r, int i, void *element)
-{
-	struct api_event *x = element;
-
-	x->id = db_get_ll(r, i, "id");
-	x->portal_id = db_get_ll(r, i, "portal_id");
-	x->hub_id = db_get_ll(r, i, "hub_id");
-	x->seq = db_get_ll(r, i, "seq");
-	x->run_id = db_get_ll(r, i, "run_id");
-	db_copy(x->portal_name, sizeof(x->portal_name), db_get(r, i, "name"));
-	db_copy(x->kind, sizeof(x->kind), db_get(r, i, "kind"));
-	db_copy(x->status_from, sizeof(x->status_from), db_get(r, i, "status_from"));
-	db_copy(x->status_to, sizeof(x->status_to), db_get(r, i, "status_to"));
-	db_copy(x->reason_code, sizeof(x->reason_code), db_get(r, i, "reason_code"));
-	db_copy(x->reason, sizeof(x->reason), db_get(r, i, "reason"));
-	db_copy(x->run_kind, sizeof(x->run_kind), db_get(r, i, "run_kind"));
-	db_copy(x->run_state, sizeof(x->run_state), db_get(r, i, "run_state"));
-	db_copy(x->at, sizeof(x->at), db_get(r, i, "at"));
+	return db_row(db, ST_API_PORTAL_GET, 3, p, portal_take, out);
 }
 
 int db_api_events(struct db *db, long long org, const char *tz, long long after, int limit,
-		  struct api_event **out, int *n)
+		  struct webhook_event **out, int *n)
 {
 	char o[24], a[24], l[24];
 
@@ -258,6 +230,6 @@ int db_api_events(struct db *db, long long org, const char *tz, long long after,
 	LL(a, after);
 	LL(l, limit);
 	const char *p[] = {o, tz, a, l};
-	*out = db_rows(db, ST_API_EVENTS, 4, p, sizeof(**out), event_take, n);
+	*out = db_rows(db, ST_API_EVENTS, 4, p, sizeof(**out), db_event_take, n);
 	return *out != NULL ? 1 : -1;
 }

@@ -9,6 +9,7 @@
 #define JS_DB_APITOKEN_H
 
 #include "db.h"
+#include "db_webhook.h"
 
 /* A token as the management page shows it; times are local_iso() strings
  * in the zone asked for ("" unset). */
@@ -90,18 +91,10 @@ int db_api_portals(struct db *db, long long org, const char *tz, const struct ap
 int db_api_portal(struct db *db, long long org, const char *tz, long long id,
 		  struct api_portal *out);
 
-/* An event as the API shows it. */
-struct api_event {
-	long long id, portal_id, hub_id, seq, run_id;
-	char portal_name[256];
-	char kind[24], status_from[24], status_to[24], reason_code[24];
-	char reason[1024];
-	char run_kind[16], run_state[16];
-	char at[40]; /* local_iso() */
-};
 /* org's events after id after, oldest first, at most limit, times in zone
- * tz: *out (free()), *n.  1 or -1. */
+ * tz (struct webhook_event, db_webhook.h: the same events webhooks send):
+ * *out (free()), *n.  1 or -1. */
 int db_api_events(struct db *db, long long org, const char *tz, long long after, int limit,
-		  struct api_event **out, int *n);
+		  struct webhook_event **out, int *n);
 
 #endif

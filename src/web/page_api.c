@@ -288,7 +288,7 @@ int page_api_events_get(struct ctx *c)
 	const char *after_s = req_query(c->req, "after"), *limit_s = req_query(c->req, "limit");
 	long long after = after_s ? strtoll(after_s, NULL, 10) : 0; /* valid_api_after */
 	int limit = limit_s ? (int)strtol(limit_s, NULL, 10) : API_LIMIT_DEFAULT;
-	struct api_event *e = NULL;
+	struct webhook_event *e = NULL;
 	cJSON *v, *data;
 	int n = 0, shown, rc;
 

@@ -46,24 +46,27 @@ def add_portals(stack, org, names, status="connected", code="", reason=""):
     return out
 
 
-def walk(stack, token, query, limit, between=None):
-    """Every page of /api/v1/portals?query, calling between(page number)
-    after each page but the last: the ids in order."""
-    ids, cursor, n = [], None, 0
+def pages(stack, token, query, limit, between=None):
+    """Every portal of /api/v1/portals?query, limit a page, following
+    "next"; between(portals so far) runs after each page but the last."""
+    got, cursor = [], None
     while True:
         q = "%s&limit=%d" % (query, limit) + ("&cursor=" + cursor if cursor else "")
         r = api(stack, "/api/v1/portals?" + q, token)
-        assert r.status_code == 200, (r.status_code, r.text)
+        assert r.status_code == 200, (q, r.status_code, r.text)
         body = r.json()
         assert len(body["data"]) <= limit
-        ids += [p["id"] for p in body["data"]]
+        got += body["data"]
         cursor = body["next"]
         if cursor is None:
-            return ids
-        n += 1
+            return got
         if between:
-            between(n)
-        assert n < 200
+            between(got)
+        assert len(got) < 5000
+
+
+def walk(stack, token, query, limit, between=None):
+    return [p["id"] for p in pages(stack, token, query, limit, between)]
 
 
 def test_token_is_shown_once_and_only_its_hash_is_kept(stack):
@@ -285,9 +288,10 @@ def test_paging_by_id_neither_repeats_nor_skips_while_rows_change(stack):
     ids = [pid for pid, _ in rows]
     added = []
 
-    def change(n):
+    def change(given):
         # rename the last row given (to the top and the bottom of the name
         # order), change statuses of rows given and not yet given, add rows
+        n = len(given) // 5
         if n > 4:
             return
         stack.sql("UPDATE portals SET name = %s WHERE id = %s", ("000 first %d" % n, ids[n * 5 - 1]))
@@ -311,36 +315,20 @@ def test_paging_by_name_holds_its_place_when_the_last_row_changes(stack):
     rows = add_portals(stack, c.org, ["Client %02d" % i for i in range(1, 21)])
     token = make_token(c)
     by_name = [pid for pid, _ in rows]
-    seen = []
 
-    def change(n):
-        last = seen_ids[-1]
+    def change(given):
         stack.sql("UPDATE portals SET name = %s, status = 'needs_reconnection' WHERE id = %s",
-                  ("Aardvark %d" % n, last))
-        add_portals(stack, c.org, ["Client 00 early %d" % n])
+                  ("Aardvark %d" % len(given), given[-1]["id"]))
+        add_portals(stack, c.org, ["Client 00 early %d" % len(given)])
 
-    seen_ids = seen
-
-    def walker(query, limit):
-        ids, cursor = [], None
-        while True:
-            q = "%s&limit=%d" % (query, limit) + ("&cursor=" + cursor if cursor else "")
-            body = api(stack, "/api/v1/portals?" + q, token).json()
-            ids += [p["id"] for p in body["data"]]
-            seen[:] = ids
-            cursor = body["next"]
-            if not cursor:
-                return ids
-            change(len(ids))
-
-    got = walker("sort=name", 4)
+    got = walk(stack, token, "sort=name", 4, change)
     assert got == by_name, (got, by_name)
     # and by status (the rank, then the name): renamed and re-statused
     # rows were given already; the rest keep their places
     stack.sql("UPDATE portals SET status = 'connected', name = 'Client ' || id WHERE org_id = %s",
               (stack.org_id(c.org),))
     expect = [p["id"] for p in api(stack, "/api/v1/portals?sort=status&limit=200", token).json()["data"]]
-    got = walker("sort=status", 3)
+    got = walk(stack, token, "sort=status", 3, change)
     assert len(got) == len(set(got)) and set(expect) <= set(got)
     assert [i for i in got if i in expect] == expect
 
@@ -357,14 +345,7 @@ def test_filters_search_and_sorts(stack):
     token = make_token(c)
 
     def names(q, limit=2):
-        out, cursor = [], None
-        while True:
-            r = api(stack, "/api/v1/portals?%s&limit=%d%s" % (q, limit, "&cursor=" + cursor if cursor else ""), token)
-            assert r.status_code == 200, (q, r.text)
-            out += [p["name"] for p in r.json()["data"]]
-            cursor = r.json()["next"]
-            if not cursor:
-                return out
+        return [p["name"] for p in pages(stack, token, q, limit)]
 
     assert names("status=needs_reconnection&sort=name") == ["Yellow %d" % i for i in range(1, 8)]
     assert names("status=disconnected") == ["Red One"]
