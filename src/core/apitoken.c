@@ -27,8 +27,8 @@ int apitoken_hash(const char *token, char out[65])
 	return crypt_sha256_hex(token, strlen(token), out);
 }
 
-int apitoken_create(struct db *db, long long org, long long user, const char *by,
-		    const char *name, char token[APITOKEN_LEN + 1], long long *id, int *cap)
+int apitoken_create(struct db *db, long long org, long long user, const char *by, const char *name,
+		    char token[APITOKEN_LEN + 1], long long *id, int *cap)
 {
 	unsigned char raw[32];
 	char hash[65], prefix[APITOKEN_SHOWN + 1], entry[400];

@@ -12,10 +12,10 @@
 
 #include <stddef.h>
 
-#define APITOKEN_PREFIX	    "jsk_"
-#define APITOKEN_LEN	    47 /* "jsk_" + 43 base64url characters */
-#define APITOKEN_SHOWN	    8  /* the characters kept to tell tokens apart ("jsk_AbCd") */
-#define APITOKEN_NAME_MAX   100
+#define APITOKEN_PREFIX	  "jsk_"
+#define APITOKEN_LEN	  47 /* "jsk_" + 43 base64url characters */
+#define APITOKEN_SHOWN	  8  /* the characters kept to tell tokens apart ("jsk_AbCd") */
+#define APITOKEN_NAME_MAX 100
 
 /* 1 when s has the exact shape of a token, else 0. */
 int apitoken_shape_ok(const char *s);
@@ -32,8 +32,8 @@ int apitoken_hash(const char *token, char out[65]);
  * its cap of tokens (*cap set; nothing changed); -1 on error (nothing
  * changed).
  */
-int apitoken_create(struct db *db, long long org, long long user, const char *by,
-		    const char *name, char token[APITOKEN_LEN + 1], long long *id, int *cap);
+int apitoken_create(struct db *db, long long org, long long user, const char *by, const char *name,
+		    char token[APITOKEN_LEN + 1], long long *id, int *cap);
 /* Revoke token id of org by user (email by), with its activity entry
  * "api_token_revoked", in one transaction.  1 revoked, 0 not found (not
  * org's, or revoked already), -1. */

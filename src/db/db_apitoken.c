@@ -99,8 +99,8 @@ static void revoked_take(const PGresult *r, int i, void *out)
 	db_copy(x->prefix, 16, db_get(r, i, "prefix"));
 }
 
-int db_apitoken_revoke(struct db *db, long long org, long long id, long long user,
-		       char name[101], char prefix[16])
+int db_apitoken_revoke(struct db *db, long long org, long long id, long long user, char name[101],
+		       char prefix[16])
 {
 	struct revoked x = {name, prefix};
 	char o[24], i[24], u[24] = "";
@@ -196,8 +196,8 @@ int db_api_portals(struct db *db, long long org, const char *tz, const struct ap
 	LL(id, q->after_id);
 	/* the first page starts below every row */
 	LL(rank, q->after_id > 0 ? q->after_rank : -1);
-	const char *p[9] = {o, tz, q->status ? q->status : "", q->label ? q->label : "",
-			    q->q ? q->q : "", lim, id};
+	const char *p[9] = {
+	    o, tz, q->status ? q->status : "", q->label ? q->label : "", q->q ? q->q : "", lim, id};
 	if (sort == API_SORT_NAME || sort == API_SORT_STATUS) {
 		p[np++] = q->after_id > 0 && q->after_name ? q->after_name : "";
 		if (sort == API_SORT_STATUS)

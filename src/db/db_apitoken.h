@@ -36,8 +36,8 @@ int db_apitoken_list(struct db *db, long long org, const char *tz, struct apitok
 		     int *n);
 /* Revoke token id of org (by user).  1 with its name and prefix, 0 not
  * found, not org's or already revoked, -1. */
-int db_apitoken_revoke(struct db *db, long long org, long long id, long long user,
-		       char name[101], char prefix[16]);
+int db_apitoken_revoke(struct db *db, long long org, long long id, long long user, char name[101],
+		       char prefix[16]);
 /* The operator's cap on org's tokens (1..100).  1, 0 no such org, -1. */
 int db_apitoken_set_max(struct db *db, long long org, int max);
 
@@ -45,9 +45,9 @@ int db_apitoken_set_max(struct db *db, long long org, int max);
 struct apitoken_auth {
 	long long id, org_id;
 	char prefix[16];
-	char tz[65];	/* the organisation's time zone */
-	long count;	/* requests in the current window, this one included */
-	int reset_in;	/* seconds until the window ends (>= 1) */
+	char tz[65];  /* the organisation's time zone */
+	long count;   /* requests in the current window, this one included */
+	int reset_in; /* seconds until the window ends (>= 1) */
 };
 /* Check the token whose SHA-256 is hash (not revoked) and count this
  * request in its window of window_s seconds, in one statement.  1 found

@@ -91,8 +91,7 @@ int apicursor_decode(const char *s, int nsorts, struct apicursor *c)
 	long n;
 
 	memset(c, 0, sizeof(*c));
-	if (s == NULL || strlen(s) > APICURSOR_MAX ||
-	    CRYPT_B64URL_LEN(PLAIN_MAX) < strlen(s))
+	if (s == NULL || strlen(s) > APICURSOR_MAX || CRYPT_B64URL_LEN(PLAIN_MAX) < strlen(s))
 		return -1;
 	n = crypt_b64url_decode(s, plain, PLAIN_MAX);
 	if (n < 0)

@@ -92,10 +92,11 @@ int page_api_tokens_post(struct ctx *c)
 	if (rc < 0)
 		return -1;
 	if (rc == 0) {
-		snprintf(why, sizeof(why),
-			 "Your organisation has %d API tokens, its limit. Revoke one first. Nothing "
-			 "was created.",
-			 cap);
+		snprintf(
+		    why, sizeof(why),
+		    "Your organisation has %d API tokens, its limit. Revoke one first. Nothing "
+		    "was created.",
+		    cap);
 		return tokens_page(c, 409, why, name);
 	}
 	/* the token's id and prefix only: the token itself is never logged */
@@ -214,7 +215,8 @@ int page_api_portals_get(struct ctx *c)
 			   API_SORT_LAST == 3 && VALID_API_SORTS == API_SORT__MAX,
 		       "enum api_sort follows valid_api_sort_keys");
 	q.sort = sort_s ? (enum api_sort)valid_api_sort_index(sort_s) : API_SORT_ID;
-	q.limit = limit_s ? (int)strtol(limit_s, NULL, 10) : API_LIMIT_DEFAULT; /* valid_api_limit */
+	q.limit =
+	    limit_s ? (int)strtol(limit_s, NULL, 10) : API_LIMIT_DEFAULT; /* valid_api_limit */
 	q.status = c->args.status;
 	q.q = req_query(c->req, "q");
 	q.label = req_query(c->req, "label");

@@ -91,19 +91,19 @@ START_TEST(test_decode_refuses)
 {
 	struct apicursor d;
 	const char *bad[] = {
-	    "2|1|0000000000000000|1|0||x",	   /* another version */
-	    "1|4|0000000000000000|1|0||x",	   /* a sort that does not exist */
-	    "1|x|0000000000000000|1|0||x",	   /* not a number */
-	    "1|1|000000000000000|1|0||x",	   /* 15 hex digits */
-	    "1|1|000000000000000G|1|0||x",	   /* not hex */
-	    "1|1|0000000000000000|0|0||x",	   /* id 0 */
-	    "1|1|0000000000000000|01|0||x",	   /* leading zero */
-	    "1|1|0000000000000000|-1|0||x",	   /* negative */
+	    "2|1|0000000000000000|1|0||x",		     /* another version */
+	    "1|4|0000000000000000|1|0||x",		     /* a sort that does not exist */
+	    "1|x|0000000000000000|1|0||x",		     /* not a number */
+	    "1|1|000000000000000|1|0||x",		     /* 15 hex digits */
+	    "1|1|000000000000000G|1|0||x",		     /* not hex */
+	    "1|1|0000000000000000|0|0||x",		     /* id 0 */
+	    "1|1|0000000000000000|01|0||x",		     /* leading zero */
+	    "1|1|0000000000000000|-1|0||x",		     /* negative */
 	    "1|1|0000000000000000|1234567890123456789|0||x", /* 19 digits */
-	    "1|1|0000000000000000|1|3||x",	   /* rank */
+	    "1|1|0000000000000000|1|3||x",		     /* rank */
 	    "1|1|0000000000000000|1|0|2026-12-06 13:55:00.000000|x", /* the time's shape */
-	    "1|1|0000000000000000|1|0",		   /* fields missing */
-	    "1|1|0000000000000000|1|0|",	   /* the name's bar missing */
+	    "1|1|0000000000000000|1|0",				     /* fields missing */
+	    "1|1|0000000000000000|1|0|",			     /* the name's bar missing */
 	    "",
 	};
 
@@ -144,7 +144,8 @@ START_TEST(test_fingerprint)
 	ck_assert(a != apicursor_fingerprint(0, "disconnected", "EU", "acme"));
 	ck_assert(a != apicursor_fingerprint(0, "connected", "E", "Uacme"));
 	ck_assert(a != apicursor_fingerprint(0, "connected", "EU", "acm"));
-	ck_assert(apicursor_fingerprint(0, NULL, NULL, NULL) == apicursor_fingerprint(0, "", "", ""));
+	ck_assert(apicursor_fingerprint(0, NULL, NULL, NULL) ==
+		  apicursor_fingerprint(0, "", "", ""));
 }
 END_TEST
 
