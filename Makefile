@@ -107,6 +107,7 @@ run: deps
 	@scripts/run.sh
 
 test: deps-test
+	@scripts/axe.sh
 	@$(MAKE) --no-print-directory all unit fuzz
 	@scripts/test.sh
 

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -440,6 +441,16 @@ long long db_bin_int8(const PGresult *r, int row, int col)
 	int ok;
 
 	return db_be64(r, row, col, &ok);
+}
+
+int db_bin_int4(const PGresult *r, int row, int col)
+{
+	const unsigned char *b = (const unsigned char *)PQgetvalue(r, row, col);
+
+	if (PQgetisnull(r, row, col) || PQgetlength(r, row, col) != 4)
+		return 0;
+	return (int)(int32_t)((uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 |
+			      (uint32_t)b[3]);
 }
 
 long long db_bin_time(const PGresult *r, int row, int col)

@@ -18,7 +18,10 @@
 	"p.last_connected_at, p.connected_by_email, p.hs_user_email, p.last_refreshed_at, "        \
 	"p.next_check_at, coalesce(d.id, 0) AS last_deploy, coalesce(d.state, '') AS "            \
 	"last_deploy_state, p.status_reason_code, coalesce((SELECT string_agg(l.label, ', ' "      \
-	"ORDER BY l.label) FROM portal_labels l WHERE l.portal_id = p.id), '') AS labels"
+	"ORDER BY l.label) FROM portal_labels l WHERE l.portal_id = p.id), '') AS labels, "         \
+	"coalesce(tz_offset(p.last_connected_at, z.tz), 0) AS lc_off, "                           \
+	"coalesce(tz_offset(p.last_refreshed_at, z.tz), 0) AS lr_off, "                           \
+	"coalesce(tz_offset(p.next_check_at, z.tz), 0) AS nc_off"
 
 /* The organisation's portals ($1; for the Client Accounts page it comes
  * from the session token's signed grant, see auth_load_with). */
@@ -45,6 +48,17 @@
 
 #define LIST_ORG "$1"
 
+/* The Client Accounts rows: PORTAL_FROM with z.tz, the time zone of the
+ * viewer (the session whose id hash is parameter v: its user's, else the
+ * organisation's; the organisation's for ""), read once per statement; the
+ * rows' times carry its offsets (tz_offset(), sql/0018). */
+#define PORTAL_FROM_V(v)                                                                           \
+	" FROM (SELECT coalesce((SELECT u.time_zone FROM sessions s JOIN users u ON u.id = "      \
+	"s.user_id WHERE s.id_hash = " v "), (SELECT o.time_zone FROM organisations o WHERE o.id " \
+	"= " LIST_ORG "), 'UTC') AS tz) z, portals p LEFT JOIN LATERAL (SELECT r.id, r.state "     \
+	"FROM runs r WHERE r.portal_id = p.id AND r.kind = 'deploy' ORDER BY r.id DESC LIMIT 1) d " \
+	"ON true WHERE p.org_id = " LIST_ORG " AND p.removed_at IS NULL "
+
 #define PORTAL_FROM                                                                                \
 	" FROM portals p LEFT JOIN LATERAL (SELECT r.id, r.state FROM runs r WHERE r.portal_id "   \
 	"= p.id AND r.kind = 'deploy' ORDER BY r.id DESC LIMIT 1) d ON true "                     \
@@ -62,6 +76,11 @@
 #define ORDER_NAME   "ORDER BY p.sort_name, p.id "
 #define ORDER_STATUS "ORDER BY p.status_rank, p.sort_name, p.id "
 #define ORDER_LAST   "ORDER BY p.last_connected_at DESC, p.id DESC "
+/* the same orders reversed: a page before a row, and the last page, are
+ * read backwards from it (the page shows them the right way round) */
+#define ORDER_NAME_R   "ORDER BY p.sort_name DESC, p.id DESC "
+#define ORDER_STATUS_R "ORDER BY p.status_rank DESC, p.sort_name DESC, p.id DESC "
+#define ORDER_LAST_R   "ORDER BY p.last_connected_at, p.id "
 
 static const struct {
 	const char *name;
@@ -131,40 +150,78 @@ static const struct {
      * the limit, $4 the status.  Columns by position, read in binary
      * (page_portals.c). */
     [ST_PORTAL_FIRST_NAME] = {"portal_first_name",
-			      "SELECT " LIST_COLS PORTAL_FROM ORDER_NAME "LIMIT " PORTAL_FETCH_SQL},
+			      "SELECT " LIST_COLS PORTAL_FROM_V("$2") ORDER_NAME "LIMIT " PORTAL_FETCH_SQL},
     [ST_PORTAL_FIRST_NAME_S] = {"portal_first_name_s",
-				"SELECT " LIST_COLS PORTAL_FROM "AND p.status = $2 " ORDER_NAME
+				"SELECT " LIST_COLS PORTAL_FROM_V("$3") "AND p.status = $2 " ORDER_NAME
 				"LIMIT " PORTAL_FETCH_SQL},
-    [ST_PORTAL_FIRST_STATUS] = {"portal_first_status", "SELECT " LIST_COLS PORTAL_FROM ORDER_STATUS
+    [ST_PORTAL_FIRST_STATUS] = {"portal_first_status", "SELECT " LIST_COLS PORTAL_FROM_V("$2") ORDER_STATUS
 						       "LIMIT " PORTAL_FETCH_SQL},
     [ST_PORTAL_FIRST_LAST] = {"portal_first_last",
-			      "SELECT " LIST_COLS PORTAL_FROM ORDER_LAST "LIMIT " PORTAL_FETCH_SQL},
+			      "SELECT " LIST_COLS PORTAL_FROM_V("$2") ORDER_LAST "LIMIT " PORTAL_FETCH_SQL},
     [ST_PORTAL_FIRST_LAST_S] = {"portal_first_last_s",
-				"SELECT " LIST_COLS PORTAL_FROM "AND p.status = $2 " ORDER_LAST
+				"SELECT " LIST_COLS PORTAL_FROM_V("$3") "AND p.status = $2 " ORDER_LAST
 				"LIMIT " PORTAL_FETCH_SQL},
-    [ST_PORTAL_LIST_NAME] = {"portal_list_name", "SELECT " LIST_COLS PORTAL_FROM
+    [ST_PORTAL_LIST_NAME] = {"portal_list_name", "SELECT " LIST_COLS PORTAL_FROM_V("$3")
 						 "AND (p.sort_name, p.id) > (" AFTER_NAME
 						 ", $2) " ORDER_NAME "LIMIT " PORTAL_FETCH_SQL},
     [ST_PORTAL_LIST_NAME_S] = {"portal_list_name_s",
-			       "SELECT " LIST_COLS PORTAL_FROM
+			       "SELECT " LIST_COLS PORTAL_FROM_V("$4")
 			       "AND p.status = $3 AND (p.sort_name, p.id) > (" AFTER_NAME
 			       ", $2) " ORDER_NAME "LIMIT " PORTAL_FETCH_SQL},
     [ST_PORTAL_LIST_STATUS] = {"portal_list_status",
-			       "SELECT " LIST_COLS PORTAL_FROM
+			       "SELECT " LIST_COLS PORTAL_FROM_V("$3")
 			       "AND (p.status_rank, p.sort_name, p.id) > (" AFTER_RANK
 			       ", " AFTER_NAME ", $2) " ORDER_STATUS "LIMIT " PORTAL_FETCH_SQL},
-    [ST_PORTAL_LIST_LAST] = {"portal_list_last", "SELECT " LIST_COLS PORTAL_FROM
+    [ST_PORTAL_LIST_LAST] = {"portal_list_last", "SELECT " LIST_COLS PORTAL_FROM_V("$3")
 						 "AND (p.last_connected_at, p.id) < (" AFTER_LAST
 						 ", $2) " ORDER_LAST "LIMIT " PORTAL_FETCH_SQL},
     [ST_PORTAL_LIST_LAST_S] = {"portal_list_last_s",
-			       "SELECT " LIST_COLS PORTAL_FROM
+			       "SELECT " LIST_COLS PORTAL_FROM_V("$4")
 			       "AND p.status = $3 AND (p.last_connected_at, p.id) < (" AFTER_LAST
 			       ", $2) " ORDER_LAST "LIMIT " PORTAL_FETCH_SQL},
+    /* Earlier pages: $2 the id of the first row shown; the last page:
+     * no cursor.  Both read in reverse order. */
+    [ST_PORTAL_BEFORE_NAME] = {"portal_before_name",
+			       "SELECT " LIST_COLS PORTAL_FROM_V("$3") "AND (p.sort_name, p.id) < ("
+			       AFTER_NAME ", $2) " ORDER_NAME_R "LIMIT " PORTAL_FETCH_SQL},
+    [ST_PORTAL_BEFORE_NAME_S] = {"portal_before_name_s",
+				 "SELECT " LIST_COLS PORTAL_FROM_V("$4")
+				 "AND p.status = $3 AND (p.sort_name, p.id) < (" AFTER_NAME
+				 ", $2) " ORDER_NAME_R "LIMIT " PORTAL_FETCH_SQL},
+    [ST_PORTAL_BEFORE_STATUS] = {"portal_before_status",
+				 "SELECT " LIST_COLS PORTAL_FROM_V("$3")
+				 "AND (p.status_rank, p.sort_name, p.id) < (" AFTER_RANK
+				 ", " AFTER_NAME ", $2) " ORDER_STATUS_R "LIMIT " PORTAL_FETCH_SQL},
+    [ST_PORTAL_BEFORE_LAST] = {"portal_before_last",
+			       "SELECT " LIST_COLS PORTAL_FROM_V("$3")
+			       "AND (p.last_connected_at, p.id) > (" AFTER_LAST ", $2) "
+			       ORDER_LAST_R "LIMIT " PORTAL_FETCH_SQL},
+    [ST_PORTAL_BEFORE_LAST_S] = {"portal_before_last_s",
+				 "SELECT " LIST_COLS PORTAL_FROM_V("$4")
+				 "AND p.status = $3 AND (p.last_connected_at, p.id) > (" AFTER_LAST
+				 ", $2) " ORDER_LAST_R "LIMIT " PORTAL_FETCH_SQL},
+    [ST_PORTAL_END_NAME] = {"portal_end_name", "SELECT " LIST_COLS PORTAL_FROM_V("$2")
+						   ORDER_NAME_R "LIMIT " PORTAL_FETCH_SQL},
+    [ST_PORTAL_END_NAME_S] = {"portal_end_name_s",
+			      "SELECT " LIST_COLS PORTAL_FROM_V("$3") "AND p.status = $2 "
+			      ORDER_NAME_R "LIMIT " PORTAL_FETCH_SQL},
+    [ST_PORTAL_END_STATUS] = {"portal_end_status", "SELECT " LIST_COLS PORTAL_FROM_V("$2")
+						       ORDER_STATUS_R "LIMIT " PORTAL_FETCH_SQL},
+    [ST_PORTAL_END_LAST] = {"portal_end_last", "SELECT " LIST_COLS PORTAL_FROM_V("$2")
+						   ORDER_LAST_R "LIMIT " PORTAL_FETCH_SQL},
+    [ST_PORTAL_END_LAST_S] = {"portal_end_last_s",
+			      "SELECT " LIST_COLS PORTAL_FROM_V("$3") "AND p.status = $2 "
+			      ORDER_LAST_R "LIMIT " PORTAL_FETCH_SQL},
     [ST_PORTAL_GET] = {"portal_get",
 		       "SELECT " PORTAL_COLS ", p.granted_scopes, "
 		       "extract(epoch FROM p.status_changed_at)::bigint AS status_changed, "
 		       "extract(epoch FROM p.first_connected_at)::bigint AS first_connected, "
-		       "p.hs_user_id" PORTAL_FROM "AND p.id = $2"},
+		       "p.hs_user_id, local_iso(p.last_connected_at, $3) AS last_connected_at, "
+		       "local_iso(p.last_refreshed_at, $3) AS last_refreshed_at, "
+		       "local_iso(p.next_check_at, $3) AS next_check_at, "
+		       "local_iso(p.status_changed_at, $3) AS status_changed_at, "
+		       "local_iso(p.first_connected_at, $3) AS first_connected_at" PORTAL_FROM
+		       "AND p.id = $2"},
     [ST_PORTAL_FIND] = {"portal_find",
 			"SELECT id, hub_id, status, connection_type, name FROM portals "
 			"WHERE id = $1 AND org_id = $2 AND removed_at IS NULL"},
@@ -922,12 +979,19 @@ static const struct {
 	"lower(" q ") OR left(lower(p.hub_domain), length(" q ")) = lower(" q ") OR "              \
 	"left(p.hub_id::text, length(" q ")) = " q " END) "
     [ST_PORTAL_FIND_FIRST] = {"portal_find_first",
-			      "SELECT " LIST_COLS PORTAL_FROM PORTAL_FIND("$2", "$3", "$4")
+			      "SELECT " LIST_COLS PORTAL_FROM_V("$5") PORTAL_FIND("$2", "$3", "$4")
 				  ORDER_NAME "LIMIT " PORTAL_FETCH_SQL},
     [ST_PORTAL_FIND_LIST] = {"portal_find_list",
-			     "SELECT " LIST_COLS PORTAL_FROM PORTAL_FIND("$3", "$4", "$5")
+			     "SELECT " LIST_COLS PORTAL_FROM_V("$6") PORTAL_FIND("$3", "$4", "$5")
 			     "AND (p.sort_name, p.id) > (" AFTER_NAME ", $2) " ORDER_NAME
 			     "LIMIT " PORTAL_FETCH_SQL},
+    [ST_PORTAL_FIND_BEFORE] = {"portal_find_before",
+			       "SELECT " LIST_COLS PORTAL_FROM_V("$6") PORTAL_FIND("$3", "$4", "$5")
+			       "AND (p.sort_name, p.id) < (" AFTER_NAME ", $2) " ORDER_NAME_R
+			       "LIMIT " PORTAL_FETCH_SQL},
+    [ST_PORTAL_FIND_END] = {"portal_find_end",
+			    "SELECT " LIST_COLS PORTAL_FROM_V("$5") PORTAL_FIND("$2", "$3", "$4")
+				ORDER_NAME_R "LIMIT " PORTAL_FETCH_SQL},
     [ST_PORTAL_FIND_COUNT] = {"portal_find_count",
 			      "SELECT count(*) AS n FROM (SELECT 1 FROM portals p WHERE p.org_id = $1 "
 			      "AND p.removed_at IS NULL " PORTAL_FIND("$2", "$3", "$4")

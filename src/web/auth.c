@@ -45,6 +45,7 @@ int auth_load_with(struct ctx *c, struct session *s, const struct portal_query *
 	const struct conf *conf = &c->app->conf;
 	const char *jwt = req_cookie(c->req, auth_session_cookie(conf));
 	struct session_row row;
+	struct portal_query qv;
 	char sid[65];
 	long long org = 0;
 	int rc;
@@ -58,6 +59,12 @@ int auth_load_with(struct ctx *c, struct session *s, const struct portal_query *
 				sid, sizeof(sid), &org) < 0)
 		return 0;
 	sess_id_hash(sid, s->sid_hash);
+	if (q != NULL) {
+		/* the rows' times in this session's user's zone */
+		qv = *q;
+		qv.viewer = s->sid_hash;
+		q = &qv;
+	}
 	/* a token from before the org grant (org 0) gets no prefetch */
 	rc = db_session_load(c->db, s->sid_hash, conf->session_idle, org, q, &row, page);
 	if (rc != 1)

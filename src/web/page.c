@@ -214,6 +214,27 @@ void page_ago(long long t, long long now, char *out, size_t n)
 	}
 }
 
+void page_local(long long t, int off, char iso[26], char text[32])
+{
+	long long l = t + off;
+	int y, mo, d, a = off < 0 ? -off : off;
+	char sign = off < 0 ? '-' : '+', b[96];
+
+	iso[0] = text[0] = '\0';
+	if (t <= 0 || l <= 0 || l > 253402300799LL || a >= 24 * 3600)
+		return;
+	civil_from_days(l / 86400, &y, &mo, &d);
+	if (y < 1000)
+		return;
+	snprintf(b, sizeof(b), "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", y, mo, d,
+		 (int)(l % 86400 / 3600), (int)(l % 3600 / 60), (int)(l % 60), sign, a / 3600,
+		 a % 3600 / 60);
+	if (strlen(b) != 25)
+		return;
+	memcpy(iso, b, 26);
+	snprintf(text, 32, "%.10s %.5s (UTC%.6s)", iso, iso + 11, iso + 19);
+}
+
 void page_when(cJSON *o, const char *key, const char *iso, long long now)
 {
 	int y, mo, d, h, mi, s, oh, om;

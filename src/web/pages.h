@@ -30,6 +30,10 @@ void page_time(long long t, char *out, size_t n);
  * template: {{#key}}<time datetime="{{iso}}" title="{{text}}">{{ago}}</time>{{/key}}.
  */
 void page_when(cJSON *o, const char *key, const char *iso, long long now);
+/* Unix time t in a zone whose offset at t is off seconds east (what
+ * PostgreSQL's tz_offset() said): iso as local_iso() writes it and text as
+ * page_when()'s; both "" for 0. */
+void page_local(long long t, int off, char iso[26], char text[32]);
 /* The same relative words for t seconds since the epoch, into out. */
 void page_ago(long long t, long long now, char *out, size_t n);
 /* v in decimal into out (as "%lld" would, without printf); "" when out is

@@ -124,6 +124,8 @@ static const struct route routes[PAGE__MAX] = {
 		      .fields = {{Q, "sort", valid_sort, 0, arg_sort},
 				 {Q, "status", valid_status, 0, arg_status},
 				 {Q, "after", valid_id, 0, arg_after},
+				 {Q, "before", valid_id, 0, arg_before},
+				 {Q, "last", valid_one, 0, NULL},
 				 {Q, "q", valid_search, 0, NULL},
 				 {Q, "label", valid_label, 0, NULL}},
 		      .prefetch = page_portals_prefetch},

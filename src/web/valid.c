@@ -147,6 +147,11 @@ int valid_small_count(const char *s)
 	return 1;
 }
 
+int valid_one(const char *s)
+{
+	return strcmp(s, "1") == 0;
+}
+
 int valid_notify(const char *s)
 {
 	return strcmp(s, "digest") == 0 || strcmp(s, "off") == 0;

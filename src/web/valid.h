@@ -21,6 +21,7 @@ int valid_oauth_code(const char *s);
 int valid_oauth_error(const char *s);
 int valid_text(const char *s);	     /* printable UTF-8, at most 500 bytes */
 int valid_local_path(const char *s); /* "/..." and not "//": safe redirect target */
+int valid_one(const char *s);	     /* "1" */
 int valid_confirm(const char *s);    /* "yes" */
 int valid_search(const char *s);     /* printable UTF-8, at most 100 bytes; may be empty */
 int valid_object_type(const char *s);
