@@ -2,13 +2,15 @@
 tokens" from the sidebar, creates a token, sees it once (with a curl line to
 try), the token reads the organisation's portals over the API, the list page
 shows it by prefix only with its last use, and Revoke refuses it from then
-on.  Screenshots go to tests/output/api-tokens-*.png."""
+on.  axe-core finds no serious or critical issue on the list and on the
+page that shows the token.  Screenshots go to tests/output/api-tokens-*.png."""
 import os
 
 import requests
 from selenium.webdriver.common.by import By
 
 from test_browser import browser, csp_violations, sign_in, wait_id, wait_path  # noqa: F401
+from test_scale_browser import axe_problems
 
 
 def fits_the_window(d):
@@ -40,6 +42,7 @@ def test_create_see_once_use_and_revoke_a_token(browser, stack, output_dir):
     assert box.get_attribute("readonly") is not None
     assert token in d.find_element(By.ID, "api-token-curl").text
     assert fits_the_window(d)
+    assert axe_problems(d) == []
     d.save_screenshot(os.path.join(output_dir, "api-tokens-1-shown-once.png"))
 
     r = requests.get(stack.base + "/api/v1/portals", headers={"Authorization": "Bearer " + token},
@@ -56,6 +59,7 @@ def test_create_see_once_use_and_revoke_a_token(browser, stack, output_dir):
     assert c.email in cells[2] and cells[3] != "never", cells  # its last use is shown
     assert row.find_element(By.CSS_SELECTOR, "td:nth-child(4) time").get_attribute("datetime")
     assert fits_the_window(d)
+    assert axe_problems(d) == []
     d.save_screenshot(os.path.join(output_dir, "api-tokens-2-list.png"))
 
     # revoke: a flash, the row moves to Revoked, the API refuses the token
