@@ -440,7 +440,8 @@ int db_portal_find_count(struct db *db, long long org, const struct portal_query
 	LL(o, org);
 	const char *p[] = {o, q->status ? q->status : "", q->label ? q->label : "",
 			   q->q ? q->q : ""};
-	r = db_run(db, ST_PORTAL_FIND_COUNT, 4, p);
+	r = db_run(db, q->label && q->label[0] ? ST_PORTAL_FIND_COUNT_L : ST_PORTAL_FIND_COUNT, 4,
+		   p);
 	if (r == NULL || PQntuples(r) != 1) {
 		PQclear(r);
 		return -1;

@@ -85,6 +85,9 @@
 static const struct {
 	const char *name;
 	const char *sql;
+	/* planned for each call's values (never prepared): statements whose
+	 * best plan depends on which optional filters are set */
+	int per_call;
 } stmts[ST__MAX] = {
     [ST_PING] = {"ping", "SELECT 1"},
     [ST_ORG_CREATE] = {"org_create", "INSERT INTO organisations (name) VALUES ($1) RETURNING id"},
@@ -969,33 +972,44 @@ static const struct {
      * from 3 characters, a prefix below) or filtered by a label, in name
      * order: $1 the organisation, [$2 the last row shown,] then the
      * status, the label and the search text ("" for none) */
+/* The label conditions are uncorrelated IN lists of the organisation's
+ * labels (portal_labels_org): each is read once per statement and hashed,
+ * whatever the generic plan; a correlated EXISTS could be planned as a
+ * scan of every organisation's labels per portal. */
 #define PORTAL_FIND(s, l, q)                                                                       \
-	"AND (" s " = '' OR p.status = " s ") AND (" l " = '' OR EXISTS (SELECT 1 FROM "           \
-	"portal_labels pl WHERE pl.portal_id = p.id AND pl.label = " l ")) AND (" q " = '' OR "    \
-	"CASE WHEN length(" q ") >= 3 THEN strpos(p.sort_name, lower(" q ")) > 0 OR "             \
+	"AND (" s " = '' OR p.status = " s ") AND (" l " = '' OR p.id IN (SELECT pl.portal_id "    \
+	"FROM portal_labels pl WHERE pl.org_id = " LIST_ORG " AND pl.label = " l ")) AND (" q      \
+	" = '' OR CASE WHEN length(" q ") >= 3 THEN strpos(p.sort_name, lower(" q ")) > 0 OR "     \
 	"strpos(lower(p.hub_domain), lower(" q ")) > 0 OR strpos(p.hub_id::text, " q ") > 0 OR "   \
-	"EXISTS (SELECT 1 FROM portal_labels pq WHERE pq.portal_id = p.id AND "                    \
+	"p.id IN (SELECT pq.portal_id FROM portal_labels pq WHERE pq.org_id = " LIST_ORG " AND "   \
 	"strpos(lower(pq.label), lower(" q ")) > 0) ELSE left(p.sort_name, length(" q ")) = "       \
 	"lower(" q ") OR left(lower(p.hub_domain), length(" q ")) = lower(" q ") OR "              \
 	"left(p.hub_id::text, length(" q ")) = " q " END) "
     [ST_PORTAL_FIND_FIRST] = {"portal_find_first",
 			      "SELECT " LIST_COLS PORTAL_FROM_V("$5") PORTAL_FIND("$2", "$3", "$4")
-				  ORDER_NAME "LIMIT " PORTAL_FETCH_SQL},
+				  ORDER_NAME "LIMIT " PORTAL_FETCH_SQL, 1},
     [ST_PORTAL_FIND_LIST] = {"portal_find_list",
 			     "SELECT " LIST_COLS PORTAL_FROM_V("$6") PORTAL_FIND("$3", "$4", "$5")
 			     "AND (p.sort_name, p.id) > (" AFTER_NAME ", $2) " ORDER_NAME
-			     "LIMIT " PORTAL_FETCH_SQL},
+			     "LIMIT " PORTAL_FETCH_SQL, 1},
     [ST_PORTAL_FIND_BEFORE] = {"portal_find_before",
 			       "SELECT " LIST_COLS PORTAL_FROM_V("$6") PORTAL_FIND("$3", "$4", "$5")
 			       "AND (p.sort_name, p.id) < (" AFTER_NAME ", $2) " ORDER_NAME_R
-			       "LIMIT " PORTAL_FETCH_SQL},
+			       "LIMIT " PORTAL_FETCH_SQL, 1},
     [ST_PORTAL_FIND_END] = {"portal_find_end",
 			    "SELECT " LIST_COLS PORTAL_FROM_V("$5") PORTAL_FIND("$2", "$3", "$4")
-				ORDER_NAME_R "LIMIT " PORTAL_FETCH_SQL},
+				ORDER_NAME_R "LIMIT " PORTAL_FETCH_SQL, 1},
     [ST_PORTAL_FIND_COUNT] = {"portal_find_count",
 			      "SELECT count(*) AS n FROM (SELECT 1 FROM portals p WHERE p.org_id = $1 "
 			      "AND p.removed_at IS NULL " PORTAL_FIND("$2", "$3", "$4")
-			      "LIMIT 1001) x"},
+			      "LIMIT 1001) x", 1},
+    /* with a label: counted from the label's portals (portal_labels_org),
+     * not by testing every portal of the organisation */
+    [ST_PORTAL_FIND_COUNT_L] = {"portal_find_count_l",
+				"SELECT count(*) AS n FROM (SELECT 1 FROM portal_labels c JOIN portals p "
+				"ON p.id = c.portal_id WHERE c.org_id = $1 AND c.label = $3 AND p.org_id "
+				"= $1 AND p.removed_at IS NULL " PORTAL_FIND("$2", "''", "$4")
+				"LIMIT 1001) x", 1},
     [ST_LABEL_ADD] = {"label_add",
 		      "INSERT INTO portal_labels (portal_id, org_id, label) SELECT id, org_id, $3 "
 		      "FROM portals WHERE id = $2 AND org_id = $1 AND removed_at IS NULL ON "
@@ -1006,10 +1020,17 @@ static const struct {
     [ST_LABELS_OF_PORTAL] = {"labels_of_portal",
 			     "SELECT label FROM portal_labels WHERE org_id = $1 AND portal_id = $2 "
 			     "ORDER BY label"},
+    /* the organisation's distinct labels by skipping along portal_labels_org
+     * (one probe per label, not one per labelled portal), each kept when a
+     * portal that is not removed has it */
     [ST_LABELS_OF_ORG] = {"labels_of_org",
-			  "SELECT DISTINCT l.label FROM portal_labels l JOIN portals p ON p.id = "
-			  "l.portal_id WHERE l.org_id = $1 AND p.removed_at IS NULL ORDER BY "
-			  "l.label LIMIT 200"},
+			  "WITH RECURSIVE t(label) AS (SELECT min(label) FROM portal_labels WHERE "
+			  "org_id = $1 UNION ALL SELECT (SELECT min(n.label) FROM portal_labels n "
+			  "WHERE n.org_id = $1 AND n.label > t.label) FROM t WHERE t.label IS NOT "
+			  "NULL) SELECT t.label FROM t WHERE t.label IS NOT NULL AND (SELECT l.portal_id "
+			  "FROM portal_labels l JOIN portals p ON p.id = l.portal_id WHERE l.org_id = "
+			  "$1 AND l.label = t.label AND p.removed_at IS NULL LIMIT 1) IS NOT NULL "
+			  "LIMIT 200"},
 
     /* ---- API tokens and the read API (issue 17 item 2; db_apitoken.c) ---- */
     [ST_APITOKEN_COUNT] = {"apitoken_count",
@@ -1062,7 +1083,9 @@ static const struct {
      * value (never re-read from the row, so a renamed or re-sorted row of
      * an earlier page moves no other row across the boundary): $7 the
      * id, $8 the sort name, $9 the status rank; or $8 the last connection
-     * (UTC, microseconds).  The first page passes a key below every row. */
+     * (UTC, microseconds).  The first page passes a key below every row.
+     * Planned per call, as the page's search (the filters that are set
+     * choose the plan). */
 #define API_PORTAL_COLS                                                                             \
 	"p.id, p.hub_id, p.name, p.hub_domain, p.connection_type, p.status, "                      \
 	"p.status_reason_code, p.status_reason, coalesce((SELECT json_agg(l.label ORDER BY "        \
@@ -1074,19 +1097,19 @@ static const struct {
 #define API_PORTAL_FROM                                                                             \
 	"FROM portals p WHERE p.org_id = $1 AND p.removed_at IS NULL " PORTAL_FIND("$3", "$4", "$5")
     [ST_API_PORTALS_ID] = {"api_portals_id", "SELECT " API_PORTAL_COLS API_PORTAL_FROM
-					     "AND p.id > $7::bigint ORDER BY p.id LIMIT $6::int"},
+					     "AND p.id > $7::bigint ORDER BY p.id LIMIT $6::int", 1},
     [ST_API_PORTALS_NAME] = {"api_portals_name",
 			     "SELECT " API_PORTAL_COLS API_PORTAL_FROM
 			     "AND (p.sort_name, p.id) > ($8::text, $7::bigint) ORDER BY p.sort_name, "
-			     "p.id LIMIT $6::int"},
+			     "p.id LIMIT $6::int", 1},
     [ST_API_PORTALS_STATUS] = {"api_portals_status",
 			       "SELECT " API_PORTAL_COLS API_PORTAL_FROM
 			       "AND (p.status_rank, p.sort_name, p.id) > ($9::smallint, $8::text, "
-			       "$7::bigint) ORDER BY p.status_rank, p.sort_name, p.id LIMIT $6::int"},
+			       "$7::bigint) ORDER BY p.status_rank, p.sort_name, p.id LIMIT $6::int", 1},
     [ST_API_PORTALS_LAST] = {"api_portals_last",
 			     "SELECT " API_PORTAL_COLS API_PORTAL_FROM
 			     "AND (p.last_connected_at, p.id) < ($8::timestamp AT TIME ZONE 'UTC', "
-			     "$7::bigint) ORDER BY p.last_connected_at DESC, p.id DESC LIMIT $6::int"},
+			     "$7::bigint) ORDER BY p.last_connected_at DESC, p.id DESC LIMIT $6::int", 1},
     [ST_API_PORTAL_GET] = {"api_portal_get", "SELECT " API_PORTAL_COLS
 					     "FROM portals p WHERE p.org_id = $1 AND p.id = $3::bigint "
 					     "AND p.removed_at IS NULL"},
@@ -1111,4 +1134,9 @@ const char *stmt_sql(enum stmt st)
 const char *stmt_name(enum stmt st)
 {
 	return stmts[st].name;
+}
+
+int stmt_per_call(enum stmt st)
+{
+	return stmts[st].per_call;
 }

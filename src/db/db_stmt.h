@@ -218,6 +218,7 @@ enum stmt {
 	ST_PORTAL_FIND_FIRST,
 	ST_PORTAL_FIND_LIST,
 	ST_PORTAL_FIND_COUNT,
+	ST_PORTAL_FIND_COUNT_L,
 	ST_PORTAL_FIND_BEFORE,
 	ST_PORTAL_FIND_END,
 	ST_LABEL_ADD,
@@ -244,5 +245,7 @@ enum stmt {
 /* The SQL of a statement and its prepared name. */
 const char *stmt_sql(enum stmt st);
 const char *stmt_name(enum stmt st);
+/* 1: planned for each call's values, sent with its text (never prepared). */
+int stmt_per_call(enum stmt st);
 
 #endif
