@@ -34,6 +34,10 @@ api STATE
          run.sh's summary; a token kept by an earlier run is reused while
          it works, else the demo's earlier tokens are revoked first.
 
+team     (issue 17) leaves one pending invitation on the Team page (a new
+         colleague as Member; mailed to the local sink, or its link shown
+         once); run.sh makes the team of three with the admin tool.
+
 Everything goes through the product's HTTP pages as the demo owner, and
 through the simulator's control API for HubSpot's side."""
 import json
@@ -245,6 +249,21 @@ if phase == "api":
         f.write(m.group(1) + "\n")
     print(json.dumps({"api_token": "created"}))
     sys.exit(0)
+
+# --- team (issue 17) ---
+if phase == "team":
+    INVITED = "new.colleague@demo.example"
+    page = c.get("/team").text
+    pending = re.findall(r'<tr id="invite-(\d+)"><td>([^<]*)</td>', page)
+    if not any(addr == INVITED for _, addr in pending):
+        r = c.post("/team/invitations", {"csrf": csrf_of(page), "email": INVITED, "role": "member"})
+        if r.status_code not in (200, 303):
+            sys.exit("demo: inviting %s failed: %d" % (INVITED, r.status_code))
+        pending = re.findall(r'<tr id="invite-(\d+)"><td>([^<]*)</td>', c.get("/team").text)
+    members = re.findall(r'<tr id="member-\d+" data-role="([a-z]+)">', c.get("/team").text)
+    print(json.dumps({"members": members, "pending_invitations": len(pending)}))
+    sys.exit(0)
+# --- end team ---
 
 if phase == "imports":
     # after the worker's pass: import two Connected portals' configuration

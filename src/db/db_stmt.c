@@ -97,11 +97,14 @@ static const struct {
 				       "VALUES ($1, $2) RETURNING id"},
     [ST_USER_ID_BY_EMAIL] = {"user_id_by_email",
 			     "SELECT id FROM users WHERE lower(email) = lower($1)"},
+    /* the organisation signed in to last (team: then the first joined),
+     * and how many the user belongs to */
     [ST_USER_LOGIN] = {"user_login",
 		       "SELECT u.id, u.password_hash, u.disabled_at IS NOT NULL AS disabled, "
-		       "m.org_id FROM users u LEFT JOIN LATERAL (SELECT org_id FROM "
-		       "memberships WHERE user_id = u.id ORDER BY created_at, org_id LIMIT 1) m "
-		       "ON true WHERE lower(u.email) = lower($1)"},
+		       "m.org_id, (SELECT count(*) FROM memberships c WHERE c.user_id = u.id) AS "
+		       "n_orgs FROM users u LEFT JOIN LATERAL (SELECT org_id FROM memberships WHERE "
+		       "user_id = u.id ORDER BY last_sign_in_at DESC NULLS LAST, created_at, org_id "
+		       "LIMIT 1) m ON true WHERE lower(u.email) = lower($1)"},
     [ST_USER_DISABLE] = {"user_disable", "UPDATE users SET disabled_at = now() "
 					 "WHERE id = $1 AND disabled_at IS NULL"},
     [ST_USER_SESSIONS_END] = {"user_sessions_end", "UPDATE sessions SET ended_at = now() "
@@ -130,7 +133,8 @@ static const struct {
 	 "coalesce(pc.connected, 0) AS n_connected, "
 	 "coalesce(pc.needs_reconnection, 0) AS n_needs, "
 	 "coalesce(pc.disconnected, 0) AS n_disconnected, "
-	 "coalesce(u.time_zone, o.time_zone) AS tz "
+	 "coalesce(u.time_zone, o.time_zone) AS tz, "
+	 "(SELECT count(*) FROM memberships mo WHERE mo.user_id = s.user_id) AS n_orgs "
 	 "FROM sessions s JOIN users u ON u.id = s.user_id "
 	 "JOIN memberships m ON m.user_id = s.user_id AND m.org_id = s.org_id "
 	 "JOIN organisations o ON o.id = s.org_id "
@@ -987,18 +991,18 @@ static const struct {
 	"left(p.hub_id::text, length(" q ")) = " q " END) "
     [ST_PORTAL_FIND_FIRST] = {"portal_find_first",
 			      "SELECT " LIST_COLS PORTAL_FROM_V("$5") PORTAL_FIND("$2", "$3", "$4")
-				  ORDER_NAME "LIMIT " PORTAL_FETCH_SQL, 1},
+				  ORDER_NAME "LIMIT " PORTAL_FETCH_SQL},
     [ST_PORTAL_FIND_LIST] = {"portal_find_list",
 			     "SELECT " LIST_COLS PORTAL_FROM_V("$6") PORTAL_FIND("$3", "$4", "$5")
 			     "AND (p.sort_name, p.id) > (" AFTER_NAME ", $2) " ORDER_NAME
-			     "LIMIT " PORTAL_FETCH_SQL, 1},
+			     "LIMIT " PORTAL_FETCH_SQL},
     [ST_PORTAL_FIND_BEFORE] = {"portal_find_before",
 			       "SELECT " LIST_COLS PORTAL_FROM_V("$6") PORTAL_FIND("$3", "$4", "$5")
 			       "AND (p.sort_name, p.id) < (" AFTER_NAME ", $2) " ORDER_NAME_R
-			       "LIMIT " PORTAL_FETCH_SQL, 1},
+			       "LIMIT " PORTAL_FETCH_SQL},
     [ST_PORTAL_FIND_END] = {"portal_find_end",
 			    "SELECT " LIST_COLS PORTAL_FROM_V("$5") PORTAL_FIND("$2", "$3", "$4")
-				ORDER_NAME_R "LIMIT " PORTAL_FETCH_SQL, 1},
+				ORDER_NAME_R "LIMIT " PORTAL_FETCH_SQL},
     [ST_PORTAL_FIND_COUNT] = {"portal_find_count",
 			      "SELECT count(*) AS n FROM (SELECT 1 FROM portals p WHERE p.org_id = $1 "
 			      "AND p.removed_at IS NULL " PORTAL_FIND("$2", "$3", "$4")
@@ -1084,8 +1088,7 @@ static const struct {
      * an earlier page moves no other row across the boundary): $7 the
      * id, $8 the sort name, $9 the status rank; or $8 the last connection
      * (UTC, microseconds).  The first page passes a key below every row.
-     * Planned per call, as the page's search (the filters that are set
-     * choose the plan). */
+     * Generic plans, as the page's search statements. */
 #define API_PORTAL_COLS                                                                             \
 	"p.id, p.hub_id, p.name, p.hub_domain, p.connection_type, p.status, "                      \
 	"p.status_reason_code, p.status_reason, coalesce((SELECT json_agg(l.label ORDER BY "        \
@@ -1097,19 +1100,19 @@ static const struct {
 #define API_PORTAL_FROM                                                                             \
 	"FROM portals p WHERE p.org_id = $1 AND p.removed_at IS NULL " PORTAL_FIND("$3", "$4", "$5")
     [ST_API_PORTALS_ID] = {"api_portals_id", "SELECT " API_PORTAL_COLS API_PORTAL_FROM
-					     "AND p.id > $7::bigint ORDER BY p.id LIMIT $6::int", 1},
+					     "AND p.id > $7::bigint ORDER BY p.id LIMIT $6::int"},
     [ST_API_PORTALS_NAME] = {"api_portals_name",
 			     "SELECT " API_PORTAL_COLS API_PORTAL_FROM
 			     "AND (p.sort_name, p.id) > ($8::text, $7::bigint) ORDER BY p.sort_name, "
-			     "p.id LIMIT $6::int", 1},
+			     "p.id LIMIT $6::int"},
     [ST_API_PORTALS_STATUS] = {"api_portals_status",
 			       "SELECT " API_PORTAL_COLS API_PORTAL_FROM
 			       "AND (p.status_rank, p.sort_name, p.id) > ($9::smallint, $8::text, "
-			       "$7::bigint) ORDER BY p.status_rank, p.sort_name, p.id LIMIT $6::int", 1},
+			       "$7::bigint) ORDER BY p.status_rank, p.sort_name, p.id LIMIT $6::int"},
     [ST_API_PORTALS_LAST] = {"api_portals_last",
 			     "SELECT " API_PORTAL_COLS API_PORTAL_FROM
 			     "AND (p.last_connected_at, p.id) < ($8::timestamp AT TIME ZONE 'UTC', "
-			     "$7::bigint) ORDER BY p.last_connected_at DESC, p.id DESC LIMIT $6::int", 1},
+			     "$7::bigint) ORDER BY p.last_connected_at DESC, p.id DESC LIMIT $6::int"},
     [ST_API_PORTAL_GET] = {"api_portal_get", "SELECT " API_PORTAL_COLS
 					     "FROM portals p WHERE p.org_id = $1 AND p.id = $3::bigint "
 					     "AND p.removed_at IS NULL"},
@@ -1124,6 +1127,104 @@ static const struct {
 		       "$2) AS at FROM events e JOIN portals p ON p.id = e.portal_id WHERE e.org_id "
 		       "= $1 AND e.id > $3::bigint ORDER BY e.id LIMIT $4::int"},
     /* ---- end of API tokens and the read API ---- */
+    /* --- team (issue 17): members and their last sign-in, the
+     * organisations of a user, invitations, password resets.  The last
+     * owner is kept by the statements that change a role or remove a
+     * member, after ST_TEAM_LOCK_ORG has locked the organisation's row in
+     * the same transaction (a statement that waited for the lock would
+     * count with its old snapshot: the count is a statement of its own). */
+#define OWNERS_LEFT "(SELECT count(*) FROM memberships w WHERE w.org_id = $1 AND w.role = 'owner')"
+    [ST_TEAM_SIGNED_IN] = {"team_signed_in",
+			   "UPDATE memberships SET last_sign_in_at = now() WHERE user_id = $1 AND "
+			   "org_id = $2"},
+    [ST_TEAM_MEMBERS] = {"team_members",
+			 "SELECT m.user_id, u.email, m.role, u.disabled_at IS NOT NULL AS disabled, "
+			 "coalesce(local_iso(m.last_sign_in_at, $2), '') AS last_sign_in FROM "
+			 "memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 ORDER BY "
+			 "CASE m.role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 WHEN 'member' THEN 2 "
+			 "ELSE 3 END, lower(u.email), u.id LIMIT 500"},
+    [ST_TEAM_ORGS] = {"team_orgs",
+		      "SELECT m.org_id, o.name, m.role, coalesce(local_iso(m.last_sign_in_at, $2), "
+		      "'') AS last_sign_in FROM memberships m JOIN organisations o ON o.id = "
+		      "m.org_id WHERE m.user_id = $1 ORDER BY lower(o.name), o.id LIMIT 100"},
+    [ST_TEAM_IS_MEMBER] = {"team_is_member",
+			   "SELECT m.user_id FROM memberships m JOIN users u ON u.id = m.user_id "
+			   "WHERE m.org_id = $1 AND lower(u.email) = lower($2)"},
+    [ST_TEAM_LOCK_ORG] = {"team_lock_org", "SELECT id FROM organisations WHERE id = $1 FOR UPDATE"},
+    [ST_TEAM_PAIR] = {"team_pair",
+		      "SELECT coalesce((SELECT role FROM memberships WHERE org_id = $1 AND user_id = "
+		      "$2), '') AS actor_role, coalesce((SELECT role FROM memberships WHERE org_id = "
+		      "$1 AND user_id = $3), '') AS target_role, coalesce((SELECT email FROM users "
+		      "WHERE id = $3), '') AS target_email"},
+    [ST_TEAM_SET_ROLE] = {"team_set_role",
+			  "UPDATE memberships SET role = $3 WHERE org_id = $1 AND user_id = $2 AND "
+			  "($3 = 'owner' OR role <> 'owner' OR " OWNERS_LEFT " > 1)"},
+    [ST_TEAM_REMOVE] = {"team_remove",
+			"DELETE FROM memberships WHERE org_id = $1 AND user_id = $2 AND (role <> "
+			"'owner' OR " OWNERS_LEFT " > 1)"},
+    [ST_TEAM_SESSIONS_END] = {"team_sessions_end",
+			      "UPDATE sessions SET ended_at = now() WHERE org_id = $1 AND user_id = "
+			      "$2 AND ended_at IS NULL"},
+    [ST_TEAM_USER_CREATE] = {"team_user_create",
+			     "INSERT INTO users (email, password_hash) VALUES ($1, $2) ON CONFLICT "
+			     "((lower(email))) DO NOTHING RETURNING id"},
+    [ST_TEAM_JOIN] = {"team_join",
+		      "INSERT INTO memberships (user_id, org_id, role) VALUES ($1, $2, $3) ON "
+		      "CONFLICT (user_id, org_id) DO NOTHING"},
+    [ST_INVITE_SUPERSEDE] = {"invite_supersede",
+			     "UPDATE invitations SET revoked_at = now() WHERE org_id = $1 AND "
+			     "lower(email) = lower($2) AND accepted_at IS NULL AND revoked_at IS NULL"},
+    [ST_INVITE_CREATE] = {"invite_create",
+			  "INSERT INTO invitations (org_id, email, role, token_hash, invited_by, "
+			  "expires_at) VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => "
+			  "$6::int)) RETURNING id"},
+    [ST_INVITE_LIST] = {"invite_list",
+			"SELECT i.id, i.email, i.role, coalesce(b.email, '') AS inviter, "
+			"local_iso(i.created_at, $2) AS created, local_iso(i.expires_at, $2) AS "
+			"expires FROM invitations i LEFT JOIN users b ON b.id = i.invited_by WHERE "
+			"i.org_id = $1 AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND "
+			"i.expires_at > now() ORDER BY i.id DESC LIMIT 200"},
+    [ST_INVITE_BY_HASH] = {"invite_by_hash",
+			   "SELECT i.id, i.org_id, i.email, i.role, o.name AS org_name, "
+			   "coalesce(b.email, '') AS inviter, i.expires_at <= now() AS expired, "
+			   "i.revoked_at IS NOT NULL AS revoked, i.accepted_at IS NOT NULL AS "
+			   "accepted, coalesce(u.id, 0) AS user_id, coalesce(u.disabled_at IS NOT "
+			   "NULL, false) AS user_disabled FROM invitations i JOIN organisations o ON "
+			   "o.id = i.org_id LEFT JOIN users b ON b.id = i.invited_by LEFT JOIN users "
+			   "u ON lower(u.email) = lower(i.email) WHERE i.token_hash = $1"},
+    [ST_INVITE_REVOKE] = {"invite_revoke",
+			  "UPDATE invitations SET revoked_at = now() WHERE org_id = $1 AND id = $2 "
+			  "AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now() "
+			  "RETURNING email"},
+    [ST_INVITE_TAKE] = {"invite_take",
+			"UPDATE invitations SET accepted_at = now(), accepted_by = $2 WHERE id = $1 "
+			"AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now() "
+			"RETURNING org_id, role"},
+    [ST_RESET_REQUESTS] = {"reset_requests",
+			   "SELECT count(*) AS n FROM password_reset_requests WHERE email = "
+			   "lower($1) AND at > now() - make_interval(secs => $2::int)"},
+    [ST_RESET_REQUEST_NOTE] = {"reset_request_note",
+			       "WITH old AS (DELETE FROM password_reset_requests WHERE email = "
+			       "lower($1) AND at < now() - interval '1 day') INSERT INTO "
+			       "password_reset_requests (email) VALUES (lower($1))"},
+    [ST_RESET_CREATE] = {"reset_create",
+			 "INSERT INTO password_resets (user_id, token_hash, expires_at) VALUES ($1, "
+			 "$2, now() + make_interval(secs => $3::int)) RETURNING id"},
+    [ST_RESET_BY_HASH] = {"reset_by_hash",
+			  "SELECT r.id, r.user_id, u.email, r.expires_at <= now() AS expired, "
+			  "r.used_at IS NOT NULL AS used, u.disabled_at IS NOT NULL AS disabled FROM "
+			  "password_resets r JOIN users u ON u.id = r.user_id WHERE r.token_hash = "
+			  "$1"},
+    [ST_RESET_TAKE] = {"reset_take",
+		       "UPDATE password_resets SET used_at = now() WHERE id = $1 AND used_at IS "
+		       "NULL AND expires_at > now() RETURNING user_id"},
+    [ST_RESET_SET_PASSWORD] = {"reset_set_password",
+			       "UPDATE users SET password_hash = $2 WHERE id = $1 AND disabled_at IS "
+			       "NULL"},
+    [ST_RESET_USE_ALL] = {"reset_use_all",
+			  "UPDATE password_resets SET used_at = now() WHERE user_id = $1 AND "
+			  "used_at IS NULL"},
+    /* --- end team --- */
 };
 
 const char *stmt_sql(enum stmt st)

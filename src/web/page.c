@@ -36,6 +36,9 @@ int page_render(struct ctx *c, int status, const char *tmpl, const char *title, 
 		cJSON_AddBoolToObject(view, "can_run", role_can_run(c->sess->role));
 		if (c->sess->flash[0])
 			cJSON_AddStringToObject(view, "flash", c->sess->flash);
+		/* team: the sidebar's Team, the header's switch */
+		cJSON_AddBoolToObject(view, "can_team", role_can_team(c->sess->role));
+		cJSON_AddBoolToObject(view, "multi_org", c->sess->n_orgs > 1);
 		if (c->sess->n_needs + c->sess->n_disconnected > 0)
 			cJSON_AddNumberToObject(view, "attention_n",
 						(double)(c->sess->n_needs + c->sess->n_disconnected));
@@ -57,6 +60,9 @@ int page_render(struct ctx *c, int status, const char *tmpl, const char *title, 
 	cJSON_AddBoolToObject(view, "nav_help",
 			      c->route == PAGE_HELP || c->route == PAGE_HELP_FLOW ||
 				  c->route == PAGE_HELP_TROUBLE);
+	cJSON_AddBoolToObject(view, "nav_team", /* team */
+			      c->route == PAGE_TEAM || c->route == PAGE_TEAM_REMOVE ||
+				  c->route == PAGE_TEAM_INVITE);
 	buf_reset(&c->resp->body);
 	/* one allocation for a whole page, instead of a dozen doublings and
 	 * copies from 256 bytes (the Client Accounts page is ~33 KB) */

@@ -6,6 +6,7 @@
 #include "status.h"
 #include "conf.h"
 #include "req.h"
+#include "role.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -257,4 +258,22 @@ int valid_api_cursor(const char *s)
 int valid_api_token_name(const char *s)
 {
 	return strlen(s) <= 100 && valid_portal_name(s);
+}
+
+/* --- team (issue 17) --- */
+
+int valid_role(const char *s)
+{
+	return role_parse(s) >= 0;
+}
+
+int valid_new_password(const char *s)
+{
+	size_t chars = 0;
+
+	if (!valid_password(s))
+		return 0;
+	for (; *s; s++)
+		chars += ((unsigned char)*s & 0xc0) != 0x80;
+	return chars >= VALID_PASSWORD_MIN;
 }

@@ -36,6 +36,12 @@ int valid_webhook_url(const char *s);    /* 8..2048 visible ASCII (outbound_url_
 int valid_webhook_type(const char *s);   /* portal.status_changed | run.finished */
 int valid_webhook_action(const char *s); /* rotate | disable | enable | delete */
 int valid_time_zone(const char *s);   /* "" or an IANA-shaped name: A-Z a-z 0-9 _ / + -, <= 64 */ /* created | updated | unchanged | failed | pending */ /* "" or contacts | companies | deals | tickets */
+/* --- team (issue 17) --- */
+int valid_role(const char *s); /* owner | admin | member | viewer */
+/* A password people set in the app (an invitation, a reset): at least
+ * VALID_PASSWORD_MIN characters (UTF-8 code points), at most 1024 bytes. */
+#define VALID_PASSWORD_MIN 12
+int valid_new_password(const char *s);
 
 /* The read API and its tokens (issue 17 item 2) */
 #define VALID_API_SORTS 4
