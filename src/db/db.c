@@ -599,3 +599,18 @@ long db_each_row(struct db *db, enum stmt st, int n, const char *const *params,
 	}
 	return failed || stopped ? -1 : count;
 }
+
+int db_row(struct db *db, enum stmt st, int np, const char *const *params,
+	   void (*take)(const PGresult *r, int row, void *out), void *out)
+{
+	PGresult *r = db_run(db, st, np, params);
+	int n;
+
+	if (r == NULL)
+		return -1;
+	n = PQntuples(r);
+	if (n == 1)
+		take(r, 0, out);
+	PQclear(r);
+	return n <= 1 ? n : -1;
+}

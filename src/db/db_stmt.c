@@ -1133,6 +1133,97 @@ static const struct {
 			     "LIMIT 501) LIMIT 501"},
     /* ---- end of the activity log ---- */
 
+    /* ---- API tokens and the read API (issue 17 item 2; db_apitoken.c) ---- */
+    [ST_APITOKEN_COUNT] = {"apitoken_count",
+			   "SELECT (SELECT count(*) FROM api_tokens WHERE org_id = $1 AND revoked_at "
+			   "IS NULL) AS n, api_tokens_max AS cap FROM organisations WHERE id = $1"},
+    /* the cap is checked inside a transaction that holds the organisation
+     * row, so two creations at once cannot both take the last place (NO
+     * KEY: rows that merely reference the organisation are not blocked) */
+    [ST_APITOKEN_LOCK_ORG] = {"apitoken_lock_org",
+			      "SELECT api_tokens_max AS cap FROM organisations WHERE id = $1 FOR NO "
+			      "KEY UPDATE"},
+    [ST_APITOKEN_CREATE] = {"apitoken_create",
+			    "INSERT INTO api_tokens (org_id, name, token_hash, prefix, created_by) "
+			    "SELECT $1, $2, $3, $4, NULLIF($5, '')::bigint WHERE (SELECT count(*) "
+			    "FROM api_tokens WHERE org_id = $1 AND revoked_at IS NULL) < $6::int "
+			    "RETURNING id"},
+    /* the page: tokens not revoked first, then the 50 last revoked */
+    [ST_APITOKEN_LIST] = {"apitoken_list",
+			  "SELECT t.id, t.name, t.prefix, coalesce(cu.email, '') AS created_by, "
+			  "local_iso(t.created_at, $2) AS created_at, coalesce(local_iso("
+			  "t.last_used_at, $2), '') AS last_used_at, coalesce(local_iso("
+			  "t.revoked_at, $2), '') AS revoked_at, coalesce(ru.email, '') AS "
+			  "revoked_by FROM api_tokens t LEFT JOIN users cu ON cu.id = t.created_by "
+			  "LEFT JOIN users ru ON ru.id = t.revoked_by WHERE t.org_id = $1 AND "
+			  "(t.revoked_at IS NULL OR t.id IN (SELECT id FROM api_tokens WHERE org_id "
+			  "= $1 AND revoked_at IS NOT NULL ORDER BY revoked_at DESC LIMIT 50)) "
+			  "ORDER BY t.revoked_at IS NOT NULL, t.id DESC"},
+    [ST_APITOKEN_REVOKE] = {"apitoken_revoke",
+			    "UPDATE api_tokens SET revoked_at = now(), revoked_by = NULLIF($3, "
+			    "'')::bigint WHERE org_id = $1 AND id = $2 AND revoked_at IS NULL "
+			    "RETURNING name, prefix"},
+    /* the token check, the rate limit's fixed window ($2 seconds) and the
+     * last-used time (moved at most once a minute) in one statement */
+    [ST_APITOKEN_AUTH] =
+	{"apitoken_auth",
+	 "UPDATE api_tokens t SET rate_count = CASE WHEN t.rate_window_at > now() - "
+	 "make_interval(secs => $2::int) THEN least(t.rate_count + 1, 1000000000) ELSE 1 END, "
+	 "rate_window_at = CASE WHEN t.rate_window_at > now() - make_interval(secs => $2::int) "
+	 "THEN t.rate_window_at ELSE now() END, last_used_at = CASE WHEN t.last_used_at > now() - "
+	 "interval '60 seconds' THEN t.last_used_at ELSE now() END FROM organisations o WHERE "
+	 "t.token_hash = $1 AND t.revoked_at IS NULL AND o.id = t.org_id RETURNING t.id, "
+	 "t.org_id, t.prefix, o.time_zone AS tz, t.rate_count AS n, greatest(1, ceil(extract("
+	 "epoch FROM t.rate_window_at + make_interval(secs => $2::int) - now())))::int AS "
+	 "reset_in"},
+    [ST_APITOKEN_SET_MAX] = {"apitoken_set_max",
+			     "UPDATE organisations SET api_tokens_max = $2 WHERE id = $1"},
+    /* The read API's portals: $1 the organisation, $2 its time zone, $3 the
+     * status, $4 the label, $5 the search ("" none: PORTAL_FIND's rules,
+     * the page's), $6 the rows to read; then the keyset of the cursor, by
+     * value (never re-read from the row, so a renamed or re-sorted row of
+     * an earlier page moves no other row across the boundary): $7 the
+     * id, $8 the sort name, $9 the status rank; or $8 the last connection
+     * (UTC, microseconds).  The first page passes a key below every row.
+     * Generic plans, as the page's search statements. */
+#define API_PORTAL_COLS                                                                             \
+	"p.id, p.hub_id, p.name, p.hub_domain, p.connection_type, p.status, "                      \
+	"p.status_reason_code, p.status_reason, coalesce((SELECT json_agg(l.label ORDER BY "        \
+	"l.label) FROM portal_labels l WHERE l.portal_id = p.id), '[]')::text AS labels, "           \
+	"local_iso(p.last_connected_at, $2) AS last_connected_at, coalesce(local_iso("              \
+	"p.last_refreshed_at, $2), '') AS last_refreshed_at, p.sort_name, p.status_rank, "          \
+	"to_char(p.last_connected_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US') AS "       \
+	"last_key "
+#define API_PORTAL_FROM                                                                             \
+	"FROM portals p WHERE p.org_id = $1 AND p.removed_at IS NULL " PORTAL_FIND("$3", "$4", "$5")
+    [ST_API_PORTALS_ID] = {"api_portals_id", "SELECT " API_PORTAL_COLS API_PORTAL_FROM
+					     "AND p.id > $7::bigint ORDER BY p.id LIMIT $6::int"},
+    [ST_API_PORTALS_NAME] = {"api_portals_name",
+			     "SELECT " API_PORTAL_COLS API_PORTAL_FROM
+			     "AND (p.sort_name, p.id) > ($8::text, $7::bigint) ORDER BY p.sort_name, "
+			     "p.id LIMIT $6::int"},
+    [ST_API_PORTALS_STATUS] = {"api_portals_status",
+			       "SELECT " API_PORTAL_COLS API_PORTAL_FROM
+			       "AND (p.status_rank, p.sort_name, p.id) > ($9::smallint, $8::text, "
+			       "$7::bigint) ORDER BY p.status_rank, p.sort_name, p.id LIMIT $6::int"},
+    [ST_API_PORTALS_LAST] = {"api_portals_last",
+			     "SELECT " API_PORTAL_COLS API_PORTAL_FROM
+			     "AND (p.last_connected_at, p.id) < ($8::timestamp AT TIME ZONE 'UTC', "
+			     "$7::bigint) ORDER BY p.last_connected_at DESC, p.id DESC LIMIT $6::int"},
+    [ST_API_PORTAL_GET] = {"api_portal_get", "SELECT " API_PORTAL_COLS
+					     "FROM portals p WHERE p.org_id = $1 AND p.id = $3::bigint "
+					     "AND p.removed_at IS NULL"},
+    /* the organisation's events after id $3, oldest first ($4 rows), with
+     * the portal as it is now */
+    [ST_API_EVENTS] = {"api_events",
+		       "SELECT e.id, e.portal_id, p.hub_id, p.name, e.seq, e.kind, coalesce("
+		       "e.status_from, '') AS status_from, coalesce(e.status_to, '') AS status_to, "
+		       "coalesce(e.reason_code, '') AS reason_code, coalesce(e.reason, '') AS "
+		       "reason, coalesce(e.run_id, 0) AS run_id, coalesce(e.run_kind, '') AS "
+		       "run_kind, coalesce(e.run_state, '') AS run_state, local_iso(e.created_at, "
+		       "$2) AS at FROM events e JOIN portals p ON p.id = e.portal_id WHERE e.org_id "
+		       "= $1 AND e.id > $3::bigint ORDER BY e.id LIMIT $4::int"},
+    /* ---- end of API tokens and the read API ---- */
     /* --- team (issue 17): members and their last sign-in, the
      * organisations of a user, invitations, password resets.  The last
      * owner is kept by the statements that change a role or remove a

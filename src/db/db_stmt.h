@@ -250,6 +250,20 @@ enum stmt {
 	ST_ACTIVITY_USERS,
 	ST_ACTIVITY_PORTALS,
 	/* ---- end of the activity log ---- */
+	/* API tokens and the read API (issue 17 item 2; db_apitoken.c) */
+	ST_APITOKEN_COUNT,
+	ST_APITOKEN_LOCK_ORG,
+	ST_APITOKEN_CREATE,
+	ST_APITOKEN_LIST,
+	ST_APITOKEN_REVOKE,
+	ST_APITOKEN_AUTH,
+	ST_APITOKEN_SET_MAX,
+	ST_API_PORTALS_ID,
+	ST_API_PORTALS_NAME,
+	ST_API_PORTALS_STATUS,
+	ST_API_PORTALS_LAST,
+	ST_API_PORTAL_GET,
+	ST_API_EVENTS,
 	/* --- team (issue 17): members, invitations, password resets --- */
 	ST_TEAM_SIGNED_IN,
 	ST_TEAM_MEMBERS,

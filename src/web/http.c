@@ -5,6 +5,7 @@
 #include "fcgi.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The Content-Security-Policy, fixed at start-up (read-only afterwards). */
@@ -96,6 +97,8 @@ const char *http_reason(int status)
 		return "See Other";
 	case 400:
 		return "Bad Request";
+	case 401:
+		return "Unauthorized";
 	case 403:
 		return "Forbidden";
 	case 404:
@@ -119,6 +122,37 @@ const char *http_reason(int status)
 	}
 	return "Unknown";
 }
+
+/* ---- the read API's JSON answers (issue 17 item 2) ---- */
+int http_json(struct resp *rs, int status, const cJSON *o)
+{
+	char *text = cJSON_PrintUnformatted(o);
+	int rc;
+
+	if (text == NULL)
+		return -1;
+	buf_reset(&rs->body);
+	rc = buf_puts(&rs->body, text);
+	cJSON_free(text);
+	if (rc < 0 || buf_puts(&rs->body, "\n") < 0)
+		return -1;
+	rs->status = status;
+	rs->content_type = "application/json";
+	return 0;
+}
+
+int http_json_error(struct resp *rs, int status, const char *code, const char *message)
+{
+	cJSON *o = cJSON_CreateObject(), *e = cJSON_AddObjectToObject(o, "error");
+	int rc = -1;
+
+	if (e != NULL && cJSON_AddStringToObject(e, "code", code) != NULL &&
+	    cJSON_AddStringToObject(e, "message", message) != NULL)
+		rc = http_json(rs, status, o);
+	cJSON_Delete(o);
+	return rc;
+}
+/* ---- end of the read API's answers ---- */
 
 static int out_write(struct io *io, const char *p, size_t n)
 {

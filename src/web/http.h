@@ -6,6 +6,8 @@
 #ifndef JS_HTTP_H
 #define JS_HTTP_H
 
+#include <cJSON.h>
+
 #include "buf.h"
 #include "req.h"
 
@@ -60,6 +62,11 @@ int http_stream_start(struct io *io, struct resp *rs, int head_only);
 int http_stream_write(struct io *io, struct resp *rs, const char *p, size_t n);
 int http_stream_end(struct io *io, struct resp *rs);
 void http_stream_abort(struct io *io, struct resp *rs);
+/* The read API's answers (issue 17 item 2): set rs to status with the
+ * JSON body {"error":{"code":code,"message":message}}.  0 or -1. */
+int http_json_error(struct resp *rs, int status, const char *code, const char *message);
+/* Set rs to 200 with the JSON text of o (not consumed).  0 or -1. */
+int http_json(struct resp *rs, int status, const cJSON *o);
 /* Reason phrase for a status. */
 const char *http_reason(int status);
 

@@ -2,11 +2,13 @@
  * valid: input validators.  See valid.h.
  */
 #include "valid.h"
+#include "apicursor.h"
 #include "status.h"
 #include "conf.h"
 #include "req.h"
 #include "role.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static int printable(const char *s, size_t max)
@@ -253,6 +255,45 @@ int valid_date(const char *s)
 int valid_date_or_empty(const char *s)
 {
 	return s[0] == '\0' || valid_date(s);
+}
+
+/* ---- the read API and its tokens (issue 17 item 2) ---- */
+const char *const valid_api_sort_keys[VALID_API_SORTS] = {"id", "name", "status", "last"};
+
+int valid_api_sort_index(const char *s)
+{
+	for (int i = 0; i < VALID_API_SORTS; i++)
+		if (strcmp(s, valid_api_sort_keys[i]) == 0)
+			return i;
+	return -1;
+}
+
+int valid_api_sort(const char *s)
+{
+	return valid_api_sort_index(s) >= 0;
+}
+
+int valid_api_limit(const char *s)
+{
+	return valid_small_count(s) && strtol(s, NULL, 10) <= 200;
+}
+
+int valid_api_after(const char *s)
+{
+	return strcmp(s, "0") == 0 || valid_id(s);
+}
+
+int valid_api_cursor(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n <= APICURSOR_MAX &&
+	       strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == n;
+}
+
+int valid_api_token_name(const char *s)
+{
+	return strlen(s) <= 100 && valid_portal_name(s);
 }
 
 /* --- team (issue 17) --- */
