@@ -274,6 +274,17 @@ int db_user_set_tz(struct db *db, long long user, const char *tz)
 	return n < 0 ? -1 : n > 0;
 }
 
+int db_org_set_tz(struct db *db, long long org, const char *tz)
+{
+	char o[24];
+	long n;
+
+	LL(o, org);
+	const char *p[] = {o, tz};
+	n = db_cmd(db, ST_ORG_SET_TZ, 2, p);
+	return n < 0 ? -1 : n > 0;
+}
+
 int db_events_cleanup(struct db *db, long days)
 {
 	char d[24];

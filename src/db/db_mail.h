@@ -84,6 +84,9 @@ int db_notify_set(struct db *db, long long org, long long user, const char *noti
 /* The user's time zone ("" the organisation's).  1 set, 0 not a time zone
  * PostgreSQL knows, -1. */
 int db_user_set_tz(struct db *db, long long user, const char *tz);
+/* The organisation's time zone (a name PostgreSQL knows): 1 set, 0 not a
+ * zone, -1. */
+int db_org_set_tz(struct db *db, long long org, const char *tz);
 
 /* org's owners and admins (enabled), whatever their digest choice: an
  * operational notice (a webhook endpoint disabled) goes to them.  At most

@@ -857,6 +857,9 @@ static const struct {
     [ST_USER_SET_TZ] = {"user_set_tz",
 			"UPDATE users SET time_zone = NULLIF($2, '') WHERE id = $1 AND ($2 = '' OR "
 			"EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $2))"},
+    [ST_ORG_SET_TZ] = {"org_set_tz",
+		       "UPDATE organisations SET time_zone = $2 WHERE id = $1 AND EXISTS (SELECT 1 "
+		       "FROM pg_timezone_names WHERE name = $2)"},
     [ST_EVENTS_CLEANUP] = {"events_cleanup",
 			   "DELETE FROM events WHERE created_at < now() - make_interval(days => "
 			   "$1::int)"},

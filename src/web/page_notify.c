@@ -4,6 +4,7 @@
  * last delivery problem) and the organisation's Needs attention list
  * (/attention: portals that are not Connected, oldest problem first).
  */
+#include "db_activity.h"
 #include "db_mail.h"
 #include "db_portal.h"
 #include "pages.h"
@@ -33,6 +34,7 @@ int page_notify_get(struct ctx *c)
 	cJSON_AddStringToObject(v, "user_tz", n.user_tz);
 	cJSON_AddStringToObject(v, "org_tz", n.org_tz);
 	cJSON_AddBoolToObject(v, "mail_on", c->app->conf.smtp_url[0] != '\0');
+	cJSON_AddBoolToObject(v, "can_manage", c->sess->can_manage);
 	if (n.problem[0]) {
 		cJSON_AddStringToObject(v, "problem", n.problem);
 		page_time(n.problem_at, t, sizeof(t));
@@ -67,6 +69,33 @@ int page_notify_post(struct ctx *c)
 	page_flash(c, strcmp(notify, "digest") == 0
 			  ? "Saved: you get a digest when portals change status."
 			  : "Saved: you get no mail about portal status changes.");
+	return http_redirect(c->resp, 303, "/settings/notifications");
+}
+
+int page_org_tz_post(struct ctx *c)
+{
+	const char *tz = req_form(c->req, "time_zone"); /* valid_time_zone, required */
+	char msg[160];
+	int rc;
+
+	if (db_begin(c->db) < 0)
+		return -1;
+	rc = db_org_set_tz(c->db, c->sess->org_id, tz);
+	if (rc == 0) {
+		db_rollback(c->db);
+		return page_error(c, 400, "Unknown time zone",
+				  "Use a time zone name such as Europe/Paris or America/New_York. "
+				  "Nothing was changed.");
+	}
+	snprintf(msg, sizeof(msg), "The organisation's time zone is now %s.", tz);
+	if (rc < 0 ||
+	    db_activity_add(c->db, c->sess->org_id, 0, c->sess->user_id, "org_time_zone_changed",
+			    msg, NULL) < 0 ||
+	    db_commit(c->db) < 0) {
+		db_rollback(c->db);
+		return -1;
+	}
+	page_flash(c, msg);
 	return http_redirect(c->resp, 303, "/settings/notifications");
 }
 

@@ -91,6 +91,8 @@ int page_audit_limit_post(struct ctx *c);
 /* page_notify.c */
 int page_notify_get(struct ctx *c);
 int page_notify_post(struct ctx *c);
+/* POST /settings/organisation: the organisation's time zone (owners, admins). */
+int page_org_tz_post(struct ctx *c);
 int page_attention_get(struct ctx *c);
 /* page_integrations.c */
 int page_integrations_get(struct ctx *c);

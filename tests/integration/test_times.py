@@ -53,3 +53,24 @@ def test_a_portal_that_is_not_connected_shows_no_token_times(stack):
     assert "Refreshed" not in row and "Next check" not in row
     page = c.get("/portals/%d" % pid).text
     assert "Token last refreshed" not in page and "Next check" not in page
+
+
+def test_owners_and_admins_set_the_organisations_zone(stack):
+    c = stack.client()
+    hub, pid, _ = stack.connect_portal(c, "config_only")
+    stack.sql("UPDATE portals SET first_connected_at = '2026-07-04 16:00:00+00' WHERE id = %s", (pid,))
+    page = c.get("/settings/notifications").text
+    assert 'id="org-tz-form"' in page
+    r = c.post("/settings/organisation", {"csrf": c.csrf("/settings/notifications"), "time_zone": "Europe/Paris"})
+    assert r.status_code == 303
+    assert '<time datetime="2026-07-04T18:00:00+02:00">' in c.get("/portals/%d" % pid).text
+    assert stack.sql("SELECT kind FROM activity WHERE org_id = (SELECT org_id FROM portals WHERE id = %s) "
+                     "AND portal_id IS NULL ORDER BY id DESC LIMIT 1", (pid,)) == [("org_time_zone_changed",)]
+    # an unknown zone changes nothing; members cannot set it
+    r = c.post("/settings/organisation", {"csrf": c.csrf("/settings/notifications"), "time_zone": "Mars/Olympus"})
+    assert r.status_code == 400
+    m = stack.client(org=c.org, role="member")
+    assert 'id="org-tz-form"' not in m.get("/settings/notifications").text
+    r = m.post("/settings/organisation", {"csrf": m.csrf("/settings/notifications"), "time_zone": "UTC"})
+    assert r.status_code == 403
+    assert '2026-07-04T18:00:00+02:00' in c.get("/portals/%d" % pid).text
