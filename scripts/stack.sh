@@ -270,6 +270,7 @@ worker-start)
 	;;
 stop)
 	stop_pid "$3" "${4:-TERM}"
+	rm -f "$RUN/$3.addr" # a stopped program leaves the next nginx-start's upstream
 	;;
 down)
 	[ -f "$RUN/nginx.pid" ] && stop_pid nginx QUIT
