@@ -991,18 +991,18 @@ static const struct {
 	"left(p.hub_id::text, length(" q ")) = " q " END) "
     [ST_PORTAL_FIND_FIRST] = {"portal_find_first",
 			      "SELECT " LIST_COLS PORTAL_FROM_V("$5") PORTAL_FIND("$2", "$3", "$4")
-				  ORDER_NAME "LIMIT " PORTAL_FETCH_SQL, 1},
+				  ORDER_NAME "LIMIT " PORTAL_FETCH_SQL},
     [ST_PORTAL_FIND_LIST] = {"portal_find_list",
 			     "SELECT " LIST_COLS PORTAL_FROM_V("$6") PORTAL_FIND("$3", "$4", "$5")
 			     "AND (p.sort_name, p.id) > (" AFTER_NAME ", $2) " ORDER_NAME
-			     "LIMIT " PORTAL_FETCH_SQL, 1},
+			     "LIMIT " PORTAL_FETCH_SQL},
     [ST_PORTAL_FIND_BEFORE] = {"portal_find_before",
 			       "SELECT " LIST_COLS PORTAL_FROM_V("$6") PORTAL_FIND("$3", "$4", "$5")
 			       "AND (p.sort_name, p.id) < (" AFTER_NAME ", $2) " ORDER_NAME_R
-			       "LIMIT " PORTAL_FETCH_SQL, 1},
+			       "LIMIT " PORTAL_FETCH_SQL},
     [ST_PORTAL_FIND_END] = {"portal_find_end",
 			    "SELECT " LIST_COLS PORTAL_FROM_V("$5") PORTAL_FIND("$2", "$3", "$4")
-				ORDER_NAME_R "LIMIT " PORTAL_FETCH_SQL, 1},
+				ORDER_NAME_R "LIMIT " PORTAL_FETCH_SQL},
     [ST_PORTAL_FIND_COUNT] = {"portal_find_count",
 			      "SELECT count(*) AS n FROM (SELECT 1 FROM portals p WHERE p.org_id = $1 "
 			      "AND p.removed_at IS NULL " PORTAL_FIND("$2", "$3", "$4")
