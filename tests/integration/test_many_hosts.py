@@ -11,6 +11,8 @@ Which program served a request is read back from its own log."""
 import json
 import os
 import signal
+import socket
+import struct
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -20,7 +22,7 @@ import psycopg
 import pytest
 import requests
 
-from conftest import running_stack, wait_until
+from conftest import free_port, running_stack, wait_until
 from jsclient import Client, csrf_of
 
 ADMIN = "alex@agency.test"
@@ -86,6 +88,29 @@ def refreshed(hosts, pids, v0):
                         (list(pids),))[0][0]
     status = {s for (s,) in hosts.sql("SELECT status FROM portals WHERE id = ANY(%s)", (list(pids),))}
     return running == 0 and status == {"connected"} and all(v[p] == v0[p] + 1 for p in pids)
+
+
+def fcgi_get(port, path):
+    """One FastCGI GET sent straight to the program on 127.0.0.1:port (no
+    nginx): the bytes it answered, b"" when it closed the connection."""
+    def record(kind, content):  # version 1, request id 1, no padding
+        return struct.pack("!BBHHBx", 1, kind, 1, len(content), 0) + content
+    params = b"".join(bytes([len(k), len(v)]) + k + v for k, v in (
+        (b"REQUEST_METHOD", b"GET"), (b"DOCUMENT_URI", path), (b"REQUEST_URI", path)))
+    out = b""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        # BEGIN_REQUEST (responder), PARAMS, end of PARAMS, end of STDIN
+        sock.sendall(record(1, struct.pack("!HB5x", 1, 0)) + record(4, params) + record(4, b"")
+                     + record(5, b""))
+        try:
+            while True:
+                data = sock.recv(65536)
+                if not data:
+                    break
+                out += data
+        except ConnectionResetError:
+            pass
+    return out
 
 
 def in_rotation(hosts, n, timeout=20):
@@ -229,6 +254,21 @@ def test_reconnect_whose_callback_lands_on_the_other_host(hosts):
     # and host 1 shows it Connected
     c.base = hosts.host_base[0]
     assert 'id="portal-%d"' % pid in c.get("/portals").text
+
+
+def test_a_host_takes_fastcgi_only_from_the_addresses_it_names(hosts):
+    """README's advice for a program listening on a network port:
+    FCGI_WEB_SERVER_ADDRS (libfcgi's, from the process environment) names
+    who may connect; anyone else is cut off unanswered."""
+    for allowed, answered in (("127.0.0.1", True), ("192.0.2.1", False)):
+        port = free_port()
+        hosts.sh("app-start", "3", str(port), env={"FCGI_WEB_SERVER_ADDRS": allowed})
+        try:
+            answer = fcgi_get(port, b"/healthz")
+        finally:
+            hosts.sh("stop", "app3")
+        assert (b"Status: 200" in answer) == answered and (answer != b"") == answered, \
+            (allowed, answer[:100])
 
 
 # ---------------------------------------------------------------- kills and restarts
