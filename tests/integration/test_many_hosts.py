@@ -57,6 +57,8 @@ def served(hosts, n, route, method="GET"):
 
 
 def alive(pid):
+    """The process exists and is not a zombie (what the stack started is
+    re-parented to PID 1, which may reap it late)."""
     try:
         with open("/proc/%d/stat" % pid) as f:
             return f.read().rsplit(")", 1)[1].split()[0] != "Z"
