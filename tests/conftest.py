@@ -111,7 +111,7 @@ class Stack:
     def restart_app(self):
         self.sh("stop", "app")
         self.write_env()
-        self.sh("app-start")
+        self.start_app(1)
 
     @staticmethod
     def part(kind, n):
