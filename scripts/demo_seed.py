@@ -26,7 +26,14 @@ integrations STATE
          endpoint's delivery log shows the attempt; then creates one open
          reconnect link on the yellow Config Only portal's page.  A demo
          endpoint of an earlier `make run` (another port, a secret no longer
-         known) is deleted first.
+         known) is deleted first.  Checks that the activity log (/activity)
+         shows the organisation's own entries beside the portals'.
+api STATE
+         (issue 17 item 2) one API token for the read API, made on the API
+         tokens page as the demo owner (the product's own path; the page
+         shows it once) and kept in STATE/demo-api-token (mode 600) for
+         run.sh's summary; a token kept by an earlier run is reused while
+         it works, else the demo's earlier tokens are revoked first.
 
 team     (issue 17) leaves one pending invitation on the Team page (a new
          colleague as Member; mailed to the local sink, or its link shown
@@ -216,8 +223,47 @@ if phase == "integrations":
         if r.status_code != 200 or 'id="link-url"' not in r.text:
             sys.exit("demo: creating a reconnect link for portal %d failed: %d" % (yellow[0], r.status_code))
         links = re.findall(r'<tr id="link-(\d+)">', c.get("/portals/%d" % yellow[0]).text)
+    # ---- the activity log (issue 17 item 1): everything above left its
+    # entries; the organisation's own (the webhook endpoint added, an earlier
+    # run's deleted) show beside the portals' on /activity and in its CSV
+    # an organisation setting, as an owner would confirm it: the audits'
+    # Super Admin limit (3, the default the audit above used), logged once
+    if 'id="activity-none"' in c.get("/activity?kind=audit_limit_changed").text:
+        r = c.post("/audits/limit", {"csrf": c.csrf("/audits"), "super_admin_limit": "3"})
+        if r.status_code != 303:
+            sys.exit("demo: setting the audit limit failed: %d" % r.status_code)
+    log = c.get("/activity?kind=webhook_added")
+    if log.status_code != 200 or "<small>Organisation</small>" not in log.text:
+        sys.exit("demo: the activity log shows no organisation entry: %d" % log.status_code)
+    entries = len(re.findall(r'<tr id="entry-\d+"', c.get("/activity").text))
+    rows = c.get("/activity.csv").text.count("\r\n") - 1
     print(json.dumps({"endpoint": "/integrations/%d" % eid, "url": url, "attempts": len(answers),
-                      "link_portal": "/portals/%d" % yellow[0], "open_links": len(links)}))
+                      "link_portal": "/portals/%d" % yellow[0], "open_links": len(links),
+                      "activity_first_page": entries, "activity_csv_rows": rows}))
+    sys.exit(0)
+
+if phase == "api":
+    # ---- the read API's demo token (issue 17 item 2) ----
+    state = sys.argv[6]
+    path = os.path.join(state, "demo-api-token")
+    NAME = "make run demo"
+    old = open(path).read().strip() if os.path.exists(path) else ""
+    if old and requests.get(base + "/api/v1/portals?limit=1", timeout=10,
+                            headers={"Authorization": "Bearer " + old}).status_code == 200:
+        print(json.dumps({"api_token": "reused"}))
+        sys.exit(0)
+    page = c.get("/settings/api").text
+    for tid, name in re.findall(r'<tr id="api-token-(\d+)"><td>([^<]*)</td>', page.split('id="api-tokens-revoked"')[0]):
+        if name == NAME:
+            c.post("/settings/api/%s/revoke" % tid, {"csrf": csrf_of(page)})
+    r = c.post("/settings/api", {"csrf": c.csrf("/settings/api"), "name": NAME})
+    m = re.search(r'id="api-token" value="(jsk_[A-Za-z0-9_-]{43})"', r.text) if r.status_code == 200 else None
+    if not m:
+        sys.exit("demo: creating the API token failed: %d" % r.status_code)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(m.group(1) + "\n")
+    print(json.dumps({"api_token": "created"}))
     sys.exit(0)
 
 # --- team (issue 17) ---

@@ -177,6 +177,10 @@ if [ -n "$SIM" ]; then
 	# reconnect link on the yellow Config Only portal's page
 	/usr/bin/python3 "$ROOT/scripts/demo_seed.py" "http://127.0.0.1:$HTTP_PORT" "$SIM" \
 		owner@demo.example "$DEMO_PASSWORD" integrations "$STATE" >/dev/null || true
+	# the read API (issue 17 item 2): one API token, made on its page as the
+	# demo owner, kept in $STATE/demo-api-token for the summary's curl line
+	/usr/bin/python3 "$ROOT/scripts/demo_seed.py" "http://127.0.0.1:$HTTP_PORT" "$SIM" \
+		owner@demo.example "$DEMO_PASSWORD" api "$STATE" >/dev/null || true
 	# team: one pending invitation on the Team page
 	/usr/bin/python3 "$ROOT/scripts/demo_seed.py" "http://127.0.0.1:$HTTP_PORT" "$SIM" \
 		owner@demo.example "$DEMO_PASSWORD" team >/dev/null || true
@@ -216,6 +220,13 @@ if [ -n "$HOOK_PORT" ]; then
 	cat <<MSG
   Webhooks  a local receiver logs deliveries in $STATE/webhooks.jsonl (http://127.0.0.1:$HOOK_PORT/jetstack;
             this configuration allows http and loopback webhook URLs for it)
+MSG
+fi
+# the read API's demo token (issue 17 item 2)
+if [ -n "$SIM" ] && [ -s "$STATE/demo-api-token" ]; then
+	cat <<MSG
+  API       curl -H "Authorization: Bearer $(cat "$STATE/demo-api-token")" "http://127.0.0.1:$HTTP_PORT/api/v1/portals?status=needs_reconnection&limit=2"
+            (a token of Demo Agency, made on its API tokens page; README's "API" section has the rest)
 MSG
 fi
 cat <<MSG

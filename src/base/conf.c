@@ -396,6 +396,12 @@ int conf_load(struct conf *c, int need, char *err, size_t errlen)
 	    set_choice(&c->webhook_allow_private, &ef, "JETSTACK_WEBHOOK_ALLOW_PRIVATE", yesno, 2,
 		       err, errlen) < 0)
 		goto out;
+	/* the read API's rate limit per token (issue 17 item 2) */
+	if (set_long(&c->api_rate_limit, &ef, "JETSTACK_API_RATE_LIMIT", 120, 1, 100000, err,
+		     errlen) < 0 ||
+	    set_long(&c->api_rate_window, &ef, "JETSTACK_API_RATE_WINDOW_SECONDS", 60, 1, 3600, err,
+		     errlen) < 0)
+		goto out;
 	if (c->smtp_url[0] && strncmp(c->smtp_url, "smtp://", 7) != 0 &&
 	    strncmp(c->smtp_url, "smtps://", 8) != 0) {
 		snprintf(err, errlen,

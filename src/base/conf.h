@@ -64,6 +64,9 @@ struct conf {
 	long webhook_timeout_ms; /* JETSTACK_WEBHOOK_TIMEOUT_MS (10000) */
 	int webhook_allow_http;	 /* JETSTACK_WEBHOOK_ALLOW_HTTP: "yes" allows plain http */
 	int webhook_allow_private; /* JETSTACK_WEBHOOK_ALLOW_PRIVATE: "yes" allows private addresses */
+	/* the read API (issue 17 item 2) */
+	long api_rate_limit;  /* JETSTACK_API_RATE_LIMIT (120): requests per token per window */
+	long api_rate_window; /* JETSTACK_API_RATE_WINDOW_SECONDS (60) */
 };
 
 enum conf_need {

@@ -90,7 +90,7 @@ static int db_prepare(struct db *db, enum stmt st)
 	PGresult *r;
 	int ok;
 
-	if (db->prepared[st] || stmt_per_call(st))
+	if (db->prepared[st])
 		return 0;
 	r = PQprepare(db->conn, stmt_name(st), stmt_sql(st), 0, NULL);
 	ok = r != NULL && PQresultStatus(r) == PGRES_COMMAND_OK;
@@ -109,9 +109,16 @@ static PGresult *db_try(struct db *db, enum stmt st, int n, const char *const *p
 
 	if (db_ensure(db) < 0 || db_prepare(db, st) < 0)
 		return NULL;
-	r = stmt_per_call(st)
-		? PQexecParams(db->conn, stmt_sql(st), n, NULL, params, NULL, NULL, binary)
-		: PQexecPrepared(db->conn, stmt_name(st), n, params, NULL, NULL, binary);
+	if (stmt_per_call(st)) {
+		/* planned for these values: the connection plans generically
+		 * (db_ensure), so switch to custom plans around this one call;
+		 * a rolled-back transaction takes the switch back with it */
+		PQclear(PQexec(db->conn, "SET plan_cache_mode = force_custom_plan"));
+		r = PQexecPrepared(db->conn, stmt_name(st), n, params, NULL, NULL, binary);
+		PQclear(PQexec(db->conn, "SET plan_cache_mode = force_generic_plan"));
+	} else {
+		r = PQexecPrepared(db->conn, stmt_name(st), n, params, NULL, NULL, binary);
+	}
 	s = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
 	if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK)
 		return r;
@@ -149,11 +156,8 @@ static int db_try_pair(struct db *db, const struct db_call *a, const struct db_c
 	if (PQenterPipelineMode(db->conn) != 1)
 		return -1;
 	for (int i = 0; i < 2; i++)
-		if ((stmt_per_call(call[i]->st)
-			 ? PQsendQueryParams(db->conn, stmt_sql(call[i]->st), call[i]->n, NULL,
-					     call[i]->params, NULL, NULL, call[i]->binary)
-			 : PQsendQueryPrepared(db->conn, stmt_name(call[i]->st), call[i]->n,
-					       call[i]->params, NULL, NULL, call[i]->binary)) != 1)
+		if (PQsendQueryPrepared(db->conn, stmt_name(call[i]->st), call[i]->n,
+					call[i]->params, NULL, NULL, call[i]->binary) != 1)
 			io_ok = 0;
 	if (PQpipelineSync(db->conn) != 1)
 		io_ok = 0;
@@ -540,4 +544,73 @@ void *db_rows(struct db *db, enum stmt st, int np, const char *const *params, si
 	}
 	PQclear(r);
 	return v;
+}
+
+/* ---- streaming a statement's rows (the activity export, issue 17) ---- */
+
+/* Cancel the statement running on db's connection (its remaining rows are
+ * then drained by the caller). */
+static void db_cancel(struct db *db)
+{
+	PGcancel *c = PQgetCancel(db->conn);
+	char err[256];
+
+	if (c != NULL) {
+		PQcancel(c, err, sizeof(err));
+		PQfreeCancel(c);
+	}
+}
+
+long db_each_row(struct db *db, enum stmt st, int n, const char *const *params,
+		 int (*row)(const PGresult *r, void *arg), void *arg)
+{
+	PGresult *r;
+	long count = 0;
+	int failed = 0, stopped = 0;
+
+	if (db_ensure(db) < 0 || db_prepare(db, st) < 0)
+		return -1;
+	if (!PQsendQueryPrepared(db->conn, stmt_name(st), n, params, NULL, NULL, 0)) {
+		db_fail(db, "db_query_failed", stmt_name(st), NULL);
+		return -1;
+	}
+	if (!PQsetSingleRowMode(db->conn)) {
+		db_fail(db, "db_query_failed", stmt_name(st), NULL);
+		failed = 1;
+	}
+	/* every result is read, whatever happens, so that the connection is
+	 * ready for the next statement */
+	while ((r = PQgetResult(db->conn)) != NULL) {
+		ExecStatusType s = PQresultStatus(r);
+
+		if (s == PGRES_SINGLE_TUPLE) {
+			if (!failed && !stopped) {
+				if (row(r, arg) < 0) {
+					stopped = 1;
+					db_cancel(db);
+				} else
+					count++;
+			}
+		} else if (s != PGRES_TUPLES_OK && !stopped && !failed) {
+			db_fail(db, "db_query_failed", stmt_name(st), r);
+			failed = 1;
+		}
+		PQclear(r);
+	}
+	return failed || stopped ? -1 : count;
+}
+
+int db_row(struct db *db, enum stmt st, int np, const char *const *params,
+	   void (*take)(const PGresult *r, int row, void *out), void *out)
+{
+	PGresult *r = db_run(db, st, np, params);
+	int n;
+
+	if (r == NULL)
+		return -1;
+	n = PQntuples(r);
+	if (n == 1)
+		take(r, 0, out);
+	PQclear(r);
+	return n <= 1 ? n : -1;
 }

@@ -70,6 +70,21 @@ int db_isnull(const PGresult *r, int row, const char *field);
  * frees it) with *n rows, or NULL (*n 0) on failure. */
 void *db_rows(struct db *db, enum stmt st, int np, const char *const *params, size_t size,
 	      void (*take)(const PGresult *r, int row, void *element), int *n);
+/* Run statement st and hand its rows to row() one at a time as they
+ * arrive (libpq's single-row mode: one row in memory however many the
+ * statement returns; r is freed after the call).  row() returning < 0
+ * cancels the statement.  The number of rows, or -1 (a failure, logged,
+ * or row() stopped it).  Never retried: rows may have been used. */
+long db_each_row(struct db *db, enum stmt st, int n, const char *const *params,
+		 int (*row)(const PGresult *r, void *arg), void *arg);
+/* The same for a statement that finds at most one row: take(r, 0, out)
+ * when it found one.  1 found, 0 not (out untouched), -1 error (and when
+ * it found more than one). */
+int db_row(struct db *db, enum stmt st, int np, const char *const *params,
+	   void (*take)(const PGresult *r, int row, void *out), void *out);
+/* A row of an events statement (ST_WEBHOOK_EVENTS, ST_API_EVENTS: the
+ * same columns) into a struct webhook_event (db_webhook.c), for db_rows. */
+void db_event_take(const PGresult *r, int row, void *element);
 /* n bytes as a bytea parameter in text form ("\\x" and hex); caller frees. */
 char *db_hex_bytea(const unsigned char *p, size_t n);
 /* Rows of r as a cJSON array of objects of strings (NULL -> JSON null),

@@ -46,6 +46,47 @@
 	"source_removed, coalesce(p.name, '') AS source_name, "                                    \
 	"extract(epoch FROM a.last_imported_at)::bigint AS last_imported_at"
 
+/* ---- the organisation's activity log (issue 17 item 1) ----
+ * Newest first by (created_at, id).  The inner query reads the page's ids
+ * in order from the index that starts with the filter given (sql/0019;
+ * index-only where the pages are all-visible), a date range being a range
+ * of it; a filter not given is a constant test of its parameter, so the
+ * plan of each statement knows exactly which filters it has
+ * (test_activity_log.py checks the plans).
+ * $1 org, $2 the IANA zone, $3 portal (0), $4 user (0), $5 kind (''),
+ * $6 from, $7 to ('YYYY-MM-DD' in the zone, '' open; to is included),
+ * $8 before: an entry id (0 none); the page goes on after it in the order. */
+#define ACT_BEFORE_AT                                                                              \
+	"coalesce((SELECT c.created_at FROM activity c WHERE c.id = $8::bigint AND c.org_id = $1), " \
+	"'infinity')"
+#define ACT_TO_AT                                                                                  \
+	"coalesce((NULLIF($7::text, '')::date + 1)::timestamp AT TIME ZONE $2::text, 'infinity')"
+/* (created_at, id) below the before entry and below the end of the to
+ * day: one row comparison, so that the index scan starts at the right
+ * place whichever bound is lower */
+#define ACT_BOUND                                                                                  \
+	"(x.created_at, x.id) < (least(" ACT_BEFORE_AT ", " ACT_TO_AT "), CASE WHEN " ACT_BEFORE_AT \
+	" < " ACT_TO_AT " THEN (CASE WHEN $8::bigint > 0 THEN $8::bigint ELSE "                  \
+	"9223372036854775807 END) ELSE 0 END)"
+#define ACT_SQL(portal, user, kind, limit)                                                         \
+	"SELECT a.id, local_iso(a.created_at, $2::text) AS at, coalesce(a.portal_id, 0) AS "       \
+	"portal_id, coalesce(p.name, '') AS portal_name, coalesce(p.hub_id, 0) AS hub_id, "        \
+	"coalesce(p.removed_at IS NOT NULL, false) AS portal_removed, coalesce(u.email, '') AS "  \
+	"user_email, a.kind, a.message, coalesce(a.correlation_id, '') AS correlation_id FROM "   \
+	"(SELECT x.id FROM activity x WHERE x.org_id = $1 AND " portal " AND " user " AND " kind  \
+	" AND x.created_at >= coalesce(NULLIF($6::text, '')::date::timestamp AT TIME ZONE "       \
+	"$2::text, '-infinity') AND " ACT_BOUND " ORDER BY x.created_at DESC, x.id DESC" limit    \
+	") k JOIN activity a ON a.id = k.id LEFT JOIN portals p ON p.id = a.portal_id LEFT JOIN " \
+	"users u ON u.id = a.user_id ORDER BY a.created_at DESC, a.id DESC"
+#define ACT_P0 "$3::bigint = 0"
+#define ACT_P1 "x.portal_id = $3::bigint"
+#define ACT_U0 "$4::bigint = 0"
+#define ACT_U1 "x.user_id = $4::bigint"
+#define ACT_K0 "$5::text = ''"
+#define ACT_K1 "x.kind = $5::text"
+#define ACT_PAGE " LIMIT " ACTIVITY_LOG_FETCH_SQL
+#define ACT_ALL ""
+
 #define LIST_ORG "$1"
 
 /* The Client Accounts rows: PORTAL_FROM with z.tz, the time zone of the
@@ -55,7 +96,7 @@
 #define PORTAL_FROM_V(v)                                                                           \
 	" FROM (SELECT coalesce((SELECT u.time_zone FROM sessions s JOIN users u ON u.id = "      \
 	"s.user_id WHERE s.id_hash = " v "), (SELECT o.time_zone FROM organisations o WHERE o.id " \
-	"= " LIST_ORG "), 'UTC') AS tz) z, portals p LEFT JOIN LATERAL (SELECT r.id, r.state "     \
+	"= " LIST_ORG "), 'UTC') AS tz OFFSET 0) z, portals p LEFT JOIN LATERAL (SELECT r.id, r.state "     \
 	"FROM runs r WHERE r.portal_id = p.id AND r.kind = 'deploy' ORDER BY r.id DESC LIMIT 1) d " \
 	"ON true WHERE p.org_id = " LIST_ORG " AND p.removed_at IS NULL "
 
@@ -85,8 +126,8 @@
 static const struct {
 	const char *name;
 	const char *sql;
-	/* planned for each call's values (never prepared): statements whose
-	 * best plan depends on which optional filters are set */
+	/* planned for each call's values (db_try): statements whose best
+	 * plan depends on which optional filters are set */
 	int per_call;
 } stmts[ST__MAX] = {
     [ST_PING] = {"ping", "SELECT 1"},
@@ -1035,7 +1076,154 @@ static const struct {
 			  "FROM portal_labels l JOIN portals p ON p.id = l.portal_id WHERE l.org_id = "
 			  "$1 AND l.label = t.label AND p.removed_at IS NULL LIMIT 1) IS NOT NULL "
 			  "LIMIT 200"},
+    /* ---- the organisation's activity log (issue 17 item 1) ---- */
+    [ST_ACTIVITY_LOG_0] = {"activity_log_0", ACT_SQL(ACT_P0, ACT_U0, ACT_K0, ACT_PAGE)},
+    [ST_ACTIVITY_LOG_1] = {"activity_log_1", ACT_SQL(ACT_P1, ACT_U0, ACT_K0, ACT_PAGE)},
+    [ST_ACTIVITY_LOG_2] = {"activity_log_2", ACT_SQL(ACT_P0, ACT_U1, ACT_K0, ACT_PAGE)},
+    [ST_ACTIVITY_LOG_3] = {"activity_log_3", ACT_SQL(ACT_P1, ACT_U1, ACT_K0, ACT_PAGE)},
+    [ST_ACTIVITY_LOG_4] = {"activity_log_4", ACT_SQL(ACT_P0, ACT_U0, ACT_K1, ACT_PAGE)},
+    [ST_ACTIVITY_LOG_5] = {"activity_log_5", ACT_SQL(ACT_P1, ACT_U0, ACT_K1, ACT_PAGE)},
+    [ST_ACTIVITY_LOG_6] = {"activity_log_6", ACT_SQL(ACT_P0, ACT_U1, ACT_K1, ACT_PAGE)},
+    [ST_ACTIVITY_LOG_7] = {"activity_log_7", ACT_SQL(ACT_P1, ACT_U1, ACT_K1, ACT_PAGE)},
+    [ST_ACTIVITY_CSV_0] = {"activity_csv_0", ACT_SQL(ACT_P0, ACT_U0, ACT_K0, ACT_ALL)},
+    [ST_ACTIVITY_CSV_1] = {"activity_csv_1", ACT_SQL(ACT_P1, ACT_U0, ACT_K0, ACT_ALL)},
+    [ST_ACTIVITY_CSV_2] = {"activity_csv_2", ACT_SQL(ACT_P0, ACT_U1, ACT_K0, ACT_ALL)},
+    [ST_ACTIVITY_CSV_3] = {"activity_csv_3", ACT_SQL(ACT_P1, ACT_U1, ACT_K0, ACT_ALL)},
+    [ST_ACTIVITY_CSV_4] = {"activity_csv_4", ACT_SQL(ACT_P0, ACT_U0, ACT_K1, ACT_ALL)},
+    [ST_ACTIVITY_CSV_5] = {"activity_csv_5", ACT_SQL(ACT_P1, ACT_U0, ACT_K1, ACT_ALL)},
+    [ST_ACTIVITY_CSV_6] = {"activity_csv_6", ACT_SQL(ACT_P0, ACT_U1, ACT_K1, ACT_ALL)},
+    [ST_ACTIVITY_CSV_7] = {"activity_csv_7", ACT_SQL(ACT_P1, ACT_U1, ACT_K1, ACT_ALL)},
+    /* today in the zone (the CSV's name); whether the portal and user
+     * filters name this organisation's (a removed portal counts; a user
+     * counts while a member or when the log names them) */
+    [ST_ACTIVITY_CHECK] = {"activity_check",
+			   "SELECT to_char(now() AT TIME ZONE $2::text, 'YYYY-MM-DD') AS today, "
+			   "($3::bigint = 0 OR EXISTS (SELECT 1 FROM portals p WHERE p.id = "
+			   "$3::bigint AND p.org_id = $1)) AS portal_ok, ($4::bigint = 0 OR EXISTS "
+			   "(SELECT 1 FROM memberships m WHERE m.user_id = $4::bigint AND m.org_id = "
+			   "$1) OR EXISTS (SELECT 1 FROM activity a WHERE a.org_id = $1 AND a.user_id "
+			   "= $4::bigint)) AS user_ok"},
+    /* the kinds in the log: one index probe per kind (a loose index scan
+     * of activity_org_kind_time), not a pass over every entry */
+    [ST_ACTIVITY_KINDS] = {"activity_kinds",
+			   "WITH RECURSIVE k(kind) AS ((SELECT a.kind FROM activity a WHERE "
+			   "a.org_id = $1 ORDER BY a.kind LIMIT 1) UNION ALL SELECT (SELECT a.kind "
+			   "FROM activity a WHERE a.org_id = $1 AND a.kind > k.kind ORDER BY a.kind "
+			   "LIMIT 1) FROM k WHERE k.kind IS NOT NULL) SELECT 0 AS id, kind AS name "
+			   "FROM k WHERE kind IS NOT NULL LIMIT 200"},
+    /* the members, and whoever else the log names (the same loose scan of
+     * activity_org_user_time) */
+    [ST_ACTIVITY_USERS] = {"activity_users",
+			   "WITH RECURSIVE x(user_id) AS ((SELECT a.user_id FROM activity a WHERE "
+			   "a.org_id = $1 AND a.user_id IS NOT NULL ORDER BY a.user_id LIMIT 1) UNION "
+			   "ALL SELECT (SELECT a.user_id FROM activity a WHERE a.org_id = $1 AND "
+			   "a.user_id > x.user_id ORDER BY a.user_id LIMIT 1) FROM x WHERE x.user_id "
+			   "IS NOT NULL) SELECT u.id, u.email AS name FROM users u WHERE u.id IN "
+			   "(SELECT user_id FROM x WHERE user_id IS NOT NULL UNION SELECT m.user_id "
+			   "FROM memberships m WHERE m.org_id = $1) ORDER BY lower(u.email), u.id "
+			   "LIMIT 500"},
+    /* the organisation's portals by name, the removed ones after them
+     * (read only when fewer than 501 are not removed): the first part reads
+     * portals_by_name in order, never sorting every portal */
+    [ST_ACTIVITY_PORTALS] = {"activity_portals",
+			     "(SELECT p.id, p.name, p.hub_id, false AS removed FROM portals p WHERE "
+			     "p.org_id = $1 AND p.removed_at IS NULL ORDER BY p.sort_name, p.id LIMIT "
+			     "501) UNION ALL (SELECT p.id, p.name, p.hub_id, true FROM portals p WHERE "
+			     "p.org_id = $1 AND p.removed_at IS NOT NULL ORDER BY p.sort_name, p.id "
+			     "LIMIT 501) LIMIT 501"},
+    /* ---- end of the activity log ---- */
 
+    /* ---- API tokens and the read API (issue 17 item 2; db_apitoken.c) ---- */
+    [ST_APITOKEN_COUNT] = {"apitoken_count",
+			   "SELECT (SELECT count(*) FROM api_tokens WHERE org_id = $1 AND revoked_at "
+			   "IS NULL) AS n, api_tokens_max AS cap FROM organisations WHERE id = $1"},
+    /* the cap is checked inside a transaction that holds the organisation
+     * row, so two creations at once cannot both take the last place (NO
+     * KEY: rows that merely reference the organisation are not blocked) */
+    [ST_APITOKEN_LOCK_ORG] = {"apitoken_lock_org",
+			      "SELECT api_tokens_max AS cap FROM organisations WHERE id = $1 FOR NO "
+			      "KEY UPDATE"},
+    [ST_APITOKEN_CREATE] = {"apitoken_create",
+			    "INSERT INTO api_tokens (org_id, name, token_hash, prefix, created_by) "
+			    "SELECT $1, $2, $3, $4, NULLIF($5, '')::bigint WHERE (SELECT count(*) "
+			    "FROM api_tokens WHERE org_id = $1 AND revoked_at IS NULL) < $6::int "
+			    "RETURNING id"},
+    /* the page: tokens not revoked first, then the 50 last revoked */
+    [ST_APITOKEN_LIST] = {"apitoken_list",
+			  "SELECT t.id, t.name, t.prefix, coalesce(cu.email, '') AS created_by, "
+			  "local_iso(t.created_at, $2) AS created_at, coalesce(local_iso("
+			  "t.last_used_at, $2), '') AS last_used_at, coalesce(local_iso("
+			  "t.revoked_at, $2), '') AS revoked_at, coalesce(ru.email, '') AS "
+			  "revoked_by FROM api_tokens t LEFT JOIN users cu ON cu.id = t.created_by "
+			  "LEFT JOIN users ru ON ru.id = t.revoked_by WHERE t.org_id = $1 AND "
+			  "(t.revoked_at IS NULL OR t.id IN (SELECT id FROM api_tokens WHERE org_id "
+			  "= $1 AND revoked_at IS NOT NULL ORDER BY revoked_at DESC LIMIT 50)) "
+			  "ORDER BY t.revoked_at IS NOT NULL, t.id DESC"},
+    [ST_APITOKEN_REVOKE] = {"apitoken_revoke",
+			    "UPDATE api_tokens SET revoked_at = now(), revoked_by = NULLIF($3, "
+			    "'')::bigint WHERE org_id = $1 AND id = $2 AND revoked_at IS NULL "
+			    "RETURNING name, prefix"},
+    /* the token check, the rate limit's fixed window ($2 seconds) and the
+     * last-used time (moved at most once a minute) in one statement */
+    [ST_APITOKEN_AUTH] =
+	{"apitoken_auth",
+	 "UPDATE api_tokens t SET rate_count = CASE WHEN t.rate_window_at > now() - "
+	 "make_interval(secs => $2::int) THEN least(t.rate_count + 1, 1000000000) ELSE 1 END, "
+	 "rate_window_at = CASE WHEN t.rate_window_at > now() - make_interval(secs => $2::int) "
+	 "THEN t.rate_window_at ELSE now() END, last_used_at = CASE WHEN t.last_used_at > now() - "
+	 "interval '60 seconds' THEN t.last_used_at ELSE now() END FROM organisations o WHERE "
+	 "t.token_hash = $1 AND t.revoked_at IS NULL AND o.id = t.org_id RETURNING t.id, "
+	 "t.org_id, t.prefix, o.time_zone AS tz, t.rate_count AS n, greatest(1, ceil(extract("
+	 "epoch FROM t.rate_window_at + make_interval(secs => $2::int) - now())))::int AS "
+	 "reset_in"},
+    [ST_APITOKEN_SET_MAX] = {"apitoken_set_max",
+			     "UPDATE organisations SET api_tokens_max = $2 WHERE id = $1"},
+    /* The read API's portals: $1 the organisation, $2 its time zone, $3 the
+     * status, $4 the label, $5 the search ("" none: PORTAL_FIND's rules,
+     * the page's), $6 the rows to read; then the keyset of the cursor, by
+     * value (never re-read from the row, so a renamed or re-sorted row of
+     * an earlier page moves no other row across the boundary): $7 the
+     * id, $8 the sort name, $9 the status rank; or $8 the last connection
+     * (UTC, microseconds).  The first page passes a key below every row.
+     * Generic plans, as the page's search statements. */
+#define API_PORTAL_COLS                                                                             \
+	"p.id, p.hub_id, p.name, p.hub_domain, p.connection_type, p.status, "                      \
+	"p.status_reason_code, p.status_reason, coalesce((SELECT json_agg(l.label ORDER BY "        \
+	"l.label) FROM portal_labels l WHERE l.portal_id = p.id), '[]')::text AS labels, "           \
+	"local_iso(p.last_connected_at, $2) AS last_connected_at, coalesce(local_iso("              \
+	"p.last_refreshed_at, $2), '') AS last_refreshed_at, p.sort_name, p.status_rank, "          \
+	"to_char(p.last_connected_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US') AS "       \
+	"last_key "
+#define API_PORTAL_FROM                                                                             \
+	"FROM portals p WHERE p.org_id = $1 AND p.removed_at IS NULL " PORTAL_FIND("$3", "$4", "$5")
+    [ST_API_PORTALS_ID] = {"api_portals_id", "SELECT " API_PORTAL_COLS API_PORTAL_FROM
+					     "AND p.id > $7::bigint ORDER BY p.id LIMIT $6::int"},
+    [ST_API_PORTALS_NAME] = {"api_portals_name",
+			     "SELECT " API_PORTAL_COLS API_PORTAL_FROM
+			     "AND (p.sort_name, p.id) > ($8::text, $7::bigint) ORDER BY p.sort_name, "
+			     "p.id LIMIT $6::int"},
+    [ST_API_PORTALS_STATUS] = {"api_portals_status",
+			       "SELECT " API_PORTAL_COLS API_PORTAL_FROM
+			       "AND (p.status_rank, p.sort_name, p.id) > ($9::smallint, $8::text, "
+			       "$7::bigint) ORDER BY p.status_rank, p.sort_name, p.id LIMIT $6::int"},
+    [ST_API_PORTALS_LAST] = {"api_portals_last",
+			     "SELECT " API_PORTAL_COLS API_PORTAL_FROM
+			     "AND (p.last_connected_at, p.id) < ($8::timestamp AT TIME ZONE 'UTC', "
+			     "$7::bigint) ORDER BY p.last_connected_at DESC, p.id DESC LIMIT $6::int"},
+    [ST_API_PORTAL_GET] = {"api_portal_get", "SELECT " API_PORTAL_COLS
+					     "FROM portals p WHERE p.org_id = $1 AND p.id = $3::bigint "
+					     "AND p.removed_at IS NULL"},
+    /* the organisation's events after id $3, oldest first ($4 rows), with
+     * the portal as it is now */
+    [ST_API_EVENTS] = {"api_events",
+		       "SELECT e.id, e.portal_id, p.hub_id, p.name, e.seq, e.kind, coalesce("
+		       "e.status_from, '') AS status_from, coalesce(e.status_to, '') AS status_to, "
+		       "coalesce(e.reason_code, '') AS reason_code, coalesce(e.reason, '') AS "
+		       "reason, coalesce(e.run_id, 0) AS run_id, coalesce(e.run_kind, '') AS "
+		       "run_kind, coalesce(e.run_state, '') AS run_state, local_iso(e.created_at, "
+		       "$2) AS at FROM events e JOIN portals p ON p.id = e.portal_id WHERE e.org_id "
+		       "= $1 AND e.id > $3::bigint ORDER BY e.id LIMIT $4::int"},
+    /* ---- end of API tokens and the read API ---- */
     /* --- team (issue 17): members and their last sign-in, the
      * organisations of a user, invitations, password resets.  The last
      * owner is kept by the statements that change a role or remove a

@@ -23,6 +23,7 @@
 #define STMT_STR(x)	   STMT_STR_(x)
 #define PORTAL_FETCH_SQL   STMT_STR(PORTAL_FETCH)
 #define ACTIVITY_FETCH_SQL STMT_STR(ACTIVITY_FETCH)
+#define ACTIVITY_LOG_FETCH_SQL STMT_STR(ACTIVITY_LOG_FETCH) /* the activity log */
 #define ASSET_FETCH_SQL	   STMT_STR(ASSET_FETCH)
 #define DEPLOY_ITEM_FETCH_SQL STMT_STR(DEPLOY_ITEM_FETCH)
 
@@ -225,6 +226,44 @@ enum stmt {
 	ST_LABEL_REMOVE,
 	ST_LABELS_OF_PORTAL,
 	ST_LABELS_OF_ORG,
+	/* ---- the organisation's activity log (issue 17 item 1): a page and
+	 * the export for each set of filters given (1 portal, 2 user, 4 kind
+	 * added to _0), the checks and the filters' choices ---- */
+	ST_ACTIVITY_LOG_0,
+	ST_ACTIVITY_LOG_1,
+	ST_ACTIVITY_LOG_2,
+	ST_ACTIVITY_LOG_3,
+	ST_ACTIVITY_LOG_4,
+	ST_ACTIVITY_LOG_5,
+	ST_ACTIVITY_LOG_6,
+	ST_ACTIVITY_LOG_7,
+	ST_ACTIVITY_CSV_0,
+	ST_ACTIVITY_CSV_1,
+	ST_ACTIVITY_CSV_2,
+	ST_ACTIVITY_CSV_3,
+	ST_ACTIVITY_CSV_4,
+	ST_ACTIVITY_CSV_5,
+	ST_ACTIVITY_CSV_6,
+	ST_ACTIVITY_CSV_7,
+	ST_ACTIVITY_CHECK,
+	ST_ACTIVITY_KINDS,
+	ST_ACTIVITY_USERS,
+	ST_ACTIVITY_PORTALS,
+	/* ---- end of the activity log ---- */
+	/* API tokens and the read API (issue 17 item 2; db_apitoken.c) */
+	ST_APITOKEN_COUNT,
+	ST_APITOKEN_LOCK_ORG,
+	ST_APITOKEN_CREATE,
+	ST_APITOKEN_LIST,
+	ST_APITOKEN_REVOKE,
+	ST_APITOKEN_AUTH,
+	ST_APITOKEN_SET_MAX,
+	ST_API_PORTALS_ID,
+	ST_API_PORTALS_NAME,
+	ST_API_PORTALS_STATUS,
+	ST_API_PORTALS_LAST,
+	ST_API_PORTAL_GET,
+	ST_API_EVENTS,
 	/* --- team (issue 17): members, invitations, password resets --- */
 	ST_TEAM_SIGNED_IN,
 	ST_TEAM_MEMBERS,
@@ -257,7 +296,8 @@ enum stmt {
 /* The SQL of a statement and its prepared name. */
 const char *stmt_sql(enum stmt st);
 const char *stmt_name(enum stmt st);
-/* 1: planned for each call's values, sent with its text (never prepared). */
+/* 1: planned for each call's values (db_run switches the connection to
+ * custom plans around it; not for pipelined pairs). */
 int stmt_per_call(enum stmt st);
 
 #endif

@@ -168,7 +168,7 @@ int db_webhook_behind(struct db *db, struct webhook_endpoint **out, int *n)
 	return endpoints(db, ST_WEBHOOK_BEHIND, 0, NULL, out, n);
 }
 
-static void event_take(const PGresult *r, int i, void *element)
+void db_event_take(const PGresult *r, int i, void *element)
 {
 	struct webhook_event *x = element;
 
@@ -196,7 +196,7 @@ int db_webhook_events(struct db *db, const struct webhook_endpoint *e, struct we
 	LL(o, e->org_id);
 	LL(c, e->event_cursor);
 	const char *p[] = {o, c};
-	*out = db_rows(db, ST_WEBHOOK_EVENTS, 2, p, sizeof(**out), event_take, n);
+	*out = db_rows(db, ST_WEBHOOK_EVENTS, 2, p, sizeof(**out), db_event_take, n);
 	return *out != NULL ? 1 : -1;
 }
 

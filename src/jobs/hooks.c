@@ -2,6 +2,7 @@
  * hooks: webhook fan-out and delivery.  See hooks.h.
  */
 #include "hooks.h"
+#include "db_activity.h"
 #include "db_webhook.h"
 #include "log.h"
 #include "mail.h"
@@ -155,6 +156,15 @@ static void maybe_disable(struct db *db, const struct conf *conf,
 			 "the receiver, then enable it again on the Integrations page: %s/integrations/%lld\n",
 			 e->url, conf->base_url, e->id);
 		if (mail_notice(db, conf, e->org_id, "A webhook endpoint was disabled", text) < 0) {
+			db_rollback(db);
+			return;
+		}
+		/* the organisation's activity log says so too (by the worker) */
+		snprintf(text, sizeof(text),
+			 "Webhook endpoint %.2048s disabled by JetStack AI: no delivery succeeded "
+			 "within the retry horizon (%ld seconds).",
+			 e->url, conf->webhook_horizon);
+		if (db_activity_add(db, e->org_id, 0, 0, "webhook_disabled", text, NULL) < 0) {
 			db_rollback(db);
 			return;
 		}

@@ -7,11 +7,15 @@
  *   jetstack-admin user role --org ORG --email EMAIL --role ROLE
  *   jetstack-admin user disable --email EMAIL
  *   jetstack-admin portal list --org ORG
+ *   jetstack-admin org api-tokens NAME N
+ *   jetstack-admin api-token create ORG NAME   (prints the token, once)
  *
  * Run from the repository root with no configuration it uses the database
  * of `make run` (var/jetstack.env); environment variables override that.
  */
+#include "apitoken.h"
 #include "conf.h"
+#include "db_apitoken.h"
 #include "crypt.h"
 #include "db_admin.h"
 #include "db_team.h"
@@ -38,6 +42,9 @@ static void usage(void)
 	      "       jetstack-admin user role --org ORG --email EMAIL --role ROLE\n"
 	      "       jetstack-admin user disable --email EMAIL\n"
 	      "       jetstack-admin portal list --org ORG\n"
+	      "       jetstack-admin org api-tokens NAME N   (cap on API tokens, 1..100; "
+	      "default 10)\n"
+	      "       jetstack-admin api-token create ORG NAME   (prints the token, once)\n"
 	      "roles: owner, admin, member, viewer\n",
 	      stderr);
 }
@@ -163,6 +170,62 @@ static int cmd_portal_list(struct db *db, const char *org)
 	return 0;
 }
 
+/* ---- API tokens (issue 17 item 2) ---- */
+static int cmd_org_api_tokens(struct db *db, const char *org, const char *n)
+{
+	long long id;
+	char *end;
+	long cap = strtol(n, &end, 10);
+
+	if (*n == '\0' || *end != '\0' || cap < 1 || cap > 100) {
+		fputs("jetstack-admin: the cap must be a number from 1 to 100\n", stderr);
+		return 2;
+	}
+	if (need_org(db, org, &id) < 0)
+		return 1;
+	if (db_apitoken_set_max(db, id, (int)cap) != 1) {
+		fputs("jetstack-admin: database error\n", stderr);
+		return 1;
+	}
+	printf("organisation %s may have at most %ld API tokens\n", org, cap);
+	return 0;
+}
+
+/* The token goes to stdout alone on its line, once; it is never stored. */
+static int cmd_api_token_create(struct db *db, const char *org, const char *name)
+{
+	char token[APITOKEN_LEN + 1];
+	long long id, oid;
+	int cap, rc;
+
+	if (!valid_api_token_name(name)) {
+		fputs("jetstack-admin: the token name must be 1 to 100 printable characters\n",
+		      stderr);
+		return 2;
+	}
+	if (need_org(db, org, &oid) < 0)
+		return 1;
+	rc = apitoken_create(db, oid, 0, "jetstack-admin", name, token, &id, &cap);
+	if (rc == 0) {
+		fprintf(stderr,
+			"jetstack-admin: %s has %d API tokens, its limit; revoke one on its API "
+			"tokens page first\n",
+			org, cap);
+		return 1;
+	}
+	if (rc < 0) {
+		fputs("jetstack-admin: database error\n", stderr);
+		return 1;
+	}
+	printf("%s\n", token);
+	fflush(stdout);
+	OPENSSL_cleanse(token, sizeof(token));
+	fprintf(stderr, "created API token %lld \"%s\" for %s; it is shown once, above\n", id,
+		name, org);
+	return 0;
+}
+/* ---- end of API tokens ---- */
+
 int main(int argc, char **argv)
 {
 	struct conf conf;
@@ -234,6 +297,12 @@ int main(int argc, char **argv)
 		} else {
 			fputs("jetstack-admin: database error\n", stderr);
 		}
+	} else if (argc == 5 && strcmp(argv[1], "org") == 0 &&
+		   strcmp(argv[2], "api-tokens") == 0) {
+		rc = cmd_org_api_tokens(&db, argv[3], argv[4]); /* issue 17 item 2 */
+	} else if (argc == 5 && strcmp(argv[1], "api-token") == 0 &&
+		   strcmp(argv[2], "create") == 0) {
+		rc = cmd_api_token_create(&db, argv[3], argv[4]); /* issue 17 item 2 */
 	} else if (argc >= 3 && strcmp(argv[1], "user") == 0) {
 		if (parse_opts(argc, argv, 3, &o) < 0) {
 			usage();

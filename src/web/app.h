@@ -53,6 +53,16 @@ struct page_args {
 	long long source;	 /* ?source=: a source Hub ID; 0 all */
 	const char *result;	 /* ?result=: a deployment item's result; NULL all */
 	long long portal;	 /* ?portal=: a portal id; 0 all */
+	long long user;		 /* ?user=: a user id; 0 all (the activity log) */
+};
+
+/* The read API's caller (issue 17 item 2): the organisation API token the
+ * gate checked (route auth AUTH_TOKEN), never a session. */
+struct api_principal {
+	long long token_id;
+	long long org_id;
+	char prefix[16]; /* "jsk_AbCd": what logs may name */
+	char tz[65];	 /* the organisation's time zone: the API's times */
 };
 
 struct ctx {
@@ -70,6 +80,8 @@ struct ctx {
 	 * the handler (prefetched->res NULL: nothing read, the page reads its
 	 * own) */
 	struct portal_page *prefetched;
+	/* API routes: the token's organisation (NULL on every other route) */
+	const struct api_principal *api;
 };
 
 #endif

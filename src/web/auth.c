@@ -2,6 +2,8 @@
  * auth: database-backed sessions, session cookies and CSRF tokens.
  */
 #include "auth.h"
+#include "apitoken.h"
+#include "db_apitoken.h"
 #include "db_session.h"
 #include "role.h"
 #include "crypt.h"
@@ -14,6 +16,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 const char *auth_session_cookie(const struct conf *conf)
@@ -162,4 +165,41 @@ int auth_csrf_ok(const struct ctx *c)
 			return 0;
 	}
 	return sess_csrf_check(conf->session_key, sizeof(conf->session_key), bound, token) == 1;
+}
+
+/* ---- the read API's tokens (issue 17 item 2) ---- */
+int auth_token(struct ctx *c, struct api_principal *p, long *count, int *reset_in)
+{
+	const char *h = req_env(c->req, "HTTP_AUTHORIZATION");
+	char token[APITOKEN_LEN + 1], hash[65];
+	struct apitoken_auth a;
+	size_t n;
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	*count = 0;
+	*reset_in = 0;
+	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
+		return 0;
+	h += 7;
+	h += strspn(h, " ");
+	n = strcspn(h, " \t");
+	if (n != APITOKEN_LEN || h[n + strspn(h + n, " \t")] != '\0')
+		return 0;
+	memcpy(token, h, n);
+	token[n] = '\0';
+	rc = apitoken_shape_ok(token) && apitoken_hash(token, hash) == 0;
+	OPENSSL_cleanse(token, sizeof(token));
+	if (!rc)
+		return 0;
+	rc = db_apitoken_auth(c->db, hash, c->app->conf.api_rate_window, &a);
+	if (rc != 1)
+		return rc;
+	p->token_id = a.id;
+	p->org_id = a.org_id;
+	copy(p->prefix, sizeof(p->prefix), a.prefix);
+	copy(p->tz, sizeof(p->tz), a.tz);
+	*count = a.count;
+	*reset_in = a.reset_in;
+	return 1;
 }

@@ -37,4 +37,15 @@ int auth_pre_csrf(struct ctx *c, char out[44]);
 /* 1 when the form's csrf field is valid for this request, else 0. */
 int auth_csrf_ok(const struct ctx *c);
 
+/*
+ * The read API (issue 17 item 2): the organisation API token of the
+ * request's "Authorization: Bearer <token>" header (the scheme in any
+ * case; never a cookie), checked and counted in its rate-limit window in
+ * one statement.  Returns 1 with *p, *count (requests in the window, this
+ * one included) and *reset_in (seconds left in it); 0 when the header is
+ * missing or malformed or the token unknown or revoked; -1 on a database
+ * error.
+ */
+int auth_token(struct ctx *c, struct api_principal *p, long *count, int *reset_in);
+
 #endif

@@ -98,6 +98,15 @@ int fcgi_stdout(int fd, int request_id, const char *a, size_t an, const char *b,
 	return 0;
 }
 
+/* libfcgi's streams of r must not write end records of their own: the
+ * request was ended here, or must end without them (libfcgi 2.4's
+ * fcgiapp.h fields; FCGX_Finish_r then only closes the connection). */
+static void streams_done(FCGX_Request *r)
+{
+	r->out->isClosed = r->out->wasFCloseCalled = 1;
+	r->err->isClosed = r->err->wasFCloseCalled = 1;
+}
+
 int fcgi_send_whole(FCGX_Request *r, const char *head, size_t hn, const char *body, size_t bn)
 {
 	if (r == NULL || r->ipcFd < 0 || r->out == NULL || r->err == NULL)
@@ -107,7 +116,27 @@ int fcgi_send_whole(FCGX_Request *r, const char *head, size_t hn, const char *bo
 	/* the request is ended: FCGX_Finish_r() must not write its own end
 	 * records through the (unused) streams, and FCGX_FClose() skips a
 	 * stream already closed this way (libfcgi 2.4's fcgiapp.h fields) */
-	r->out->isClosed = r->out->wasFCloseCalled = 1;
-	r->err->isClosed = r->err->wasFCloseCalled = 1;
+	streams_done(r);
 	return 1;
+}
+
+/* ---- streamed answers (http_stream_*, issue 17) ---- */
+
+int fcgi_stream(FCGX_Request *r, const char *p, size_t n, int end)
+{
+	if (r == NULL || r->ipcFd < 0 || r->out == NULL || r->err == NULL)
+		return 0;
+	if (fcgi_stdout(r->ipcFd, r->requestId, p, n, NULL, 0, end) < 0) {
+		streams_done(r);
+		return -1;
+	}
+	if (end)
+		streams_done(r);
+	return 1;
+}
+
+void fcgi_abort(FCGX_Request *r)
+{
+	if (r != NULL && r->out != NULL && r->err != NULL)
+		streams_done(r);
 }

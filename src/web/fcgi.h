@@ -24,4 +24,13 @@ int fcgi_stdout(int fd, int request_id, const char *a, size_t an, const char *b,
  * this way (the caller writes through r's streams), -1 write error. */
 int fcgi_send_whole(FCGX_Request *r, const char *head, size_t hn, const char *body, size_t bn);
 
+/* A piece of a streamed answer of request r (http_stream_*): p[0..n) as
+ * FCGI_STDOUT records; with end, the request's end records too.  1 sent,
+ * 0 r cannot be written this way (the caller writes through r's streams),
+ * -1 write error. */
+int fcgi_stream(FCGX_Request *r, const char *p, size_t n, int end);
+/* End a streamed answer of r without its end records: FCGX_Finish_r()
+ * closes the connection, and the web server sees the answer cut short. */
+void fcgi_abort(FCGX_Request *r);
+
 #endif

@@ -5,6 +5,7 @@
 #include "fcgi.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The Content-Security-Policy, fixed at start-up (read-only afterwards). */
@@ -96,6 +97,8 @@ const char *http_reason(int status)
 		return "See Other";
 	case 400:
 		return "Bad Request";
+	case 401:
+		return "Unauthorized";
 	case 403:
 		return "Forbidden";
 	case 404:
@@ -120,6 +123,37 @@ const char *http_reason(int status)
 	return "Unknown";
 }
 
+/* ---- the read API's JSON answers (issue 17 item 2) ---- */
+int http_json(struct resp *rs, int status, const cJSON *o)
+{
+	char *text = cJSON_PrintUnformatted(o);
+	int rc;
+
+	if (text == NULL)
+		return -1;
+	buf_reset(&rs->body);
+	rc = buf_puts(&rs->body, text);
+	cJSON_free(text);
+	if (rc < 0 || buf_puts(&rs->body, "\n") < 0)
+		return -1;
+	rs->status = status;
+	rs->content_type = "application/json";
+	return 0;
+}
+
+int http_json_error(struct resp *rs, int status, const char *code, const char *message)
+{
+	cJSON *o = cJSON_CreateObject(), *e = cJSON_AddObjectToObject(o, "error");
+	int rc = -1;
+
+	if (e != NULL && cJSON_AddStringToObject(e, "code", code) != NULL &&
+	    cJSON_AddStringToObject(e, "message", message) != NULL)
+		rc = http_json(rs, status, o);
+	cJSON_Delete(o);
+	return rc;
+}
+/* ---- end of the read API's answers ---- */
+
 static int out_write(struct io *io, const char *p, size_t n)
 {
 	if (n == 0)
@@ -129,26 +163,36 @@ static int out_write(struct io *io, const char *p, size_t n)
 	return fwrite(p, 1, n, stdout) == n ? 0 : -1;
 }
 
+/* The status line and headers of rs, with Content-Length when length >= 0
+ * (a streamed answer has none: the web server ends it).  0, or -1. */
+static int head_build(struct buf *h, const struct resp *rs, long long length)
+{
+	buf_printf(h, "Status: %d %s\r\n", rs->status, http_reason(rs->status));
+	buf_printf(h, "Content-Type: %s\r\n", rs->content_type);
+	if (length >= 0)
+		buf_printf(h, "Content-Length: %lld\r\n", length);
+	buf_printf(h, "Content-Security-Policy: %s\r\n", csp);
+	buf_puts(h, "X-Content-Type-Options: nosniff\r\n"
+		    "Referrer-Policy: no-referrer\r\n"
+		    "X-Frame-Options: DENY\r\n");
+	if (!rs->cacheable)
+		buf_puts(h, "Cache-Control: no-store\r\n");
+	if (rs->location[0])
+		buf_printf(h, "Location: %s\r\n", rs->location);
+	buf_append(h, buf_str(&rs->headers), rs->headers.len);
+	buf_puts(h, "\r\n");
+	return h->overflow || h->oom ? -1 : 0;
+}
+
 int http_send(struct io *io, const struct resp *rs, int head_only)
 {
 	struct buf h;
 	int rc;
 
+	if (rs->stream != HTTP_STREAM_NONE)
+		return 0; /* written already (http_stream_*) */
 	buf_init(&h, 32768);
-	buf_printf(&h, "Status: %d %s\r\n", rs->status, http_reason(rs->status));
-	buf_printf(&h, "Content-Type: %s\r\n", rs->content_type);
-	buf_printf(&h, "Content-Length: %zu\r\n", rs->body.len);
-	buf_printf(&h, "Content-Security-Policy: %s\r\n", csp);
-	buf_puts(&h, "X-Content-Type-Options: nosniff\r\n"
-		     "Referrer-Policy: no-referrer\r\n"
-		     "X-Frame-Options: DENY\r\n");
-	if (!rs->cacheable)
-		buf_puts(&h, "Cache-Control: no-store\r\n");
-	if (rs->location[0])
-		buf_printf(&h, "Location: %s\r\n", rs->location);
-	buf_append(&h, buf_str(&rs->headers), rs->headers.len);
-	buf_puts(&h, "\r\n");
-	if (h.overflow || h.oom) {
+	if (head_build(&h, rs, (long long)rs->body.len) < 0) {
 		buf_free(&h);
 		return -1;
 	}
@@ -167,4 +211,69 @@ int http_send(struct io *io, const struct resp *rs, int head_only)
 		fflush(stdout);
 	buf_free(&h);
 	return rc;
+}
+
+/* ---- streamed answers (the activity export, issue 17) ---- */
+
+/* Write p[0..n) of a streamed answer, ending the request when end.  0, or
+ * -1 (the client or the web server went away). */
+static int stream_out(struct io *io, const char *p, size_t n, int end)
+{
+	int rc;
+
+	if (io->fcgi != NULL) {
+		rc = fcgi_stream(io->fcgi, p, n, end);
+		if (rc != 0)
+			return rc < 0 ? -1 : 0;
+	}
+	rc = out_write(io, p, n);
+	if (io->out == NULL && fflush(stdout) != 0)
+		rc = -1;
+	return rc;
+}
+
+int http_stream_start(struct io *io, struct resp *rs, int head_only)
+{
+	struct buf h;
+	int rc;
+
+	if (rs->stream != HTTP_STREAM_NONE)
+		return -1;
+	buf_init(&h, 32768);
+	rc = head_build(&h, rs, -1);
+	if (rc == 0) {
+		rs->stream = HTTP_STREAM_STARTED;
+		rs->stream_head = head_only;
+		rc = stream_out(io, h.data, h.len, 0);
+	}
+	buf_free(&h);
+	return rc;
+}
+
+int http_stream_write(struct io *io, struct resp *rs, const char *p, size_t n)
+{
+	if (rs->stream != HTTP_STREAM_STARTED)
+		return -1;
+	if (rs->stream_head || n == 0)
+		return 0;
+	return stream_out(io, p, n, 0);
+}
+
+int http_stream_end(struct io *io, struct resp *rs)
+{
+	if (rs->stream != HTTP_STREAM_STARTED)
+		return -1;
+	rs->stream = HTTP_STREAM_ENDED;
+	return stream_out(io, NULL, 0, 1);
+}
+
+void http_stream_abort(struct io *io, struct resp *rs)
+{
+	if (rs->stream != HTTP_STREAM_STARTED)
+		return;
+	rs->stream = HTTP_STREAM_ABORTED;
+	if (io->fcgi != NULL)
+		fcgi_abort(io->fcgi);
+	else if (io->out == NULL)
+		fflush(stdout);
 }

@@ -8,7 +8,7 @@
 
 #include <stdatomic.h>
 
-static const int statuses[] = {200, 303, 400, 403, 404, 405, 409, 413, 415, 429, 500, 502, 503};
+static const int statuses[] = {200, 303, 400, 401, 403, 404, 405, 409, 413, 415, 429, 500, 502, 503};
 #define NSTATUS (sizeof(statuses) / sizeof(statuses[0]))
 
 /* [route][status index]; the last route slot counts unknown routes and
@@ -54,6 +54,32 @@ int metrics_render_requests(struct buf *out, int nroutes, const char *(*route_na
 		}
 	return out->overflow || out->oom ? -1 : 0;
 }
+
+/* ---- the read API (issue 17 item 2) ---- */
+static atomic_ulong api_requests, api_limited;
+
+void metrics_api(int status)
+{
+	atomic_fetch_add_explicit(&api_requests, 1, memory_order_relaxed);
+	if (status == 429)
+		atomic_fetch_add_explicit(&api_limited, 1, memory_order_relaxed);
+}
+
+int metrics_render_api(struct buf *out)
+{
+	buf_printf(out,
+		   "# HELP jetstack_api_requests_total Read API requests answered by this process "
+		   "(any status).\n# TYPE jetstack_api_requests_total counter\n"
+		   "jetstack_api_requests_total %lu\n"
+		   "# HELP jetstack_api_rate_limited_total Read API requests refused by a token's "
+		   "rate limit (429) in this process.\n"
+		   "# TYPE jetstack_api_rate_limited_total counter\n"
+		   "jetstack_api_rate_limited_total %lu\n",
+		   atomic_load_explicit(&api_requests, memory_order_relaxed),
+		   atomic_load_explicit(&api_limited, memory_order_relaxed));
+	return out->overflow || out->oom ? -1 : 0;
+}
+/* ---- end of the read API ---- */
 
 /* One Prometheus gauge family: metric{label="names[i]"} values[i]. */
 static void gauges(struct buf *out, const char *metric, const char *help, const char *label,

@@ -18,6 +18,10 @@ void metrics_request(int page, int status);
 /* Append the request counters in Prometheus text format; route_name(i)
  * names route i of nroutes (and the unknown route for -1). */
 int metrics_render_requests(struct buf *out, int nroutes, const char *(*route_name)(int));
+/* The read API (issue 17 item 2): count one answered API request (status:
+ * its answer; 429: refused by the rate limit), and append both counters. */
+void metrics_api(int status);
+int metrics_render_api(struct buf *out);
 /* Append the database's gauges (portals by status, the job queue, token
  * refreshes by outcome). */
 int metrics_render_gauges(struct buf *out, const struct db_gauges *g);

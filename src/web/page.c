@@ -55,6 +55,9 @@ int page_render(struct ctx *c, int status, const char *tmpl, const char *title, 
 	cJSON_AddBoolToObject(view, "nav_notify", c->route == PAGE_NOTIFY);
 	cJSON_AddBoolToObject(view, "nav_integrations",
 			      c->route == PAGE_INTEGRATIONS || c->route == PAGE_INTEGRATION);
+	cJSON_AddBoolToObject(view, "nav_activity", c->route == PAGE_ACTIVITY); /* issue 17 */
+	/* the read API's tokens (issue 17 item 2) */
+	cJSON_AddBoolToObject(view, "nav_api", c->route == PAGE_API_TOKENS);
 	cJSON_AddBoolToObject(view, "nav_help",
 			      c->route == PAGE_HELP || c->route == PAGE_HELP_FLOW ||
 				  c->route == PAGE_HELP_TROUBLE);

@@ -330,11 +330,25 @@ int page_audit_limit_post(struct ctx *c)
 		return page_error(c, 400, "Not a valid limit",
 				  "The Super Admin limit is a number from 1 to 100. Nothing was "
 				  "changed.");
-	if (db_audit_set_limit(c->db, c->sess->org_id, (int)limit) < 0)
-		return -1;
 	snprintf(msg, sizeof(msg),
 		 "Audits now report more than %ld Super Admins on a portal (from the next audit).",
 		 limit);
+	{
+		/* an organisation setting: its entry in the activity log, in the
+		 * same transaction */
+		char entry[400];
+
+		snprintf(entry, sizeof(entry), "Super Admin limit of audits set to %ld by %s.",
+			 limit, c->sess->email);
+		if (db_begin(c->db) < 0 ||
+		    db_audit_set_limit(c->db, c->sess->org_id, (int)limit) < 0 ||
+		    db_activity_add(c->db, c->sess->org_id, 0, c->sess->user_id,
+				    "audit_limit_changed", entry, NULL) < 0 ||
+		    db_commit(c->db) < 0) {
+			db_rollback(c->db);
+			return -1;
+		}
+	}
 	page_flash(c, msg);
 	return http_redirect(c->resp, 303, "/audits");
 }

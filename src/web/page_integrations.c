@@ -281,8 +281,13 @@ int page_integration_action_post(struct ctx *c)
 			 c->sess->email);
 		snprintf(loc, sizeof(loc), "/integrations");
 	}
-	if (db_activity_add(c->db, c->sess->org_id, 0, c->sess->user_id, "webhook_changed", entry,
-			    NULL) < 0 ||
+	/* one kind per change, so that the activity log can filter by it */
+	if (db_activity_add(c->db, c->sess->org_id, 0, c->sess->user_id,
+			    strcmp(action, "rotate") == 0    ? "webhook_secret_rotated"
+			    : strcmp(action, "disable") == 0 ? "webhook_disabled"
+			    : strcmp(action, "enable") == 0  ? "webhook_enabled"
+							     : "webhook_deleted",
+			    entry, NULL) < 0 ||
 	    db_commit(c->db) < 0)
 		goto fail;
 	if (strcmp(action, "rotate") == 0) {

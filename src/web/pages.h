@@ -115,9 +115,19 @@ int page_oauth_callback(struct ctx *c);
 int page_help_get(struct ctx *c);
 int page_help_flow_get(struct ctx *c);
 int page_help_trouble_get(struct ctx *c);
+/* page_activity.c: the organisation's activity log (issue 17 item 1) */
+int page_activity_get(struct ctx *c);
+int page_activity_csv(struct ctx *c);
 /* page_ops.c */
 int page_healthz_get(struct ctx *c);
 int page_metrics_get(struct ctx *c);
+/* page_api.c: the read API and its tokens (issue 17 item 2) */
+int page_api_tokens_get(struct ctx *c);
+int page_api_tokens_post(struct ctx *c);
+int page_api_token_revoke_post(struct ctx *c);
+int page_api_portals_get(struct ctx *c);
+int page_api_portal_get(struct ctx *c);
+int page_api_events_get(struct ctx *c);
 /* --- team (issue 17) --- */
 /* page_team.c: the team page, and choosing among several organisations */
 int page_team_get(struct ctx *c);

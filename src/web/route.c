@@ -3,6 +3,7 @@
  */
 #include "route.h"
 #include "auth.h"
+#include "http.h"
 #include "log.h"
 #include "metrics.h"
 #include "pages.h"
@@ -59,6 +60,27 @@ static void arg_portal(struct page_args *a, const char *v)
 	a->portal = strtoll(v, NULL, 10); /* valid_id */
 }
 
+/* ---- the activity log's filters (issue 17 item 1): "" is "all" ---- */
+static void arg_portal_or_all(struct page_args *a, const char *v)
+{
+	a->portal = v[0] ? strtoll(v, NULL, 10) : 0; /* valid_id_or_empty */
+}
+
+static void arg_user(struct page_args *a, const char *v)
+{
+	a->user = v[0] ? strtoll(v, NULL, 10) : 0; /* valid_id_or_empty */
+}
+
+/* The activity log's filters, the same on the page and its CSV. */
+/* clang-format off */
+#define ACTIVITY_FILTERS                                                                           \
+	{Q, "portal", valid_id_or_empty, 0, arg_portal_or_all},                                    \
+	{Q, "user", valid_id_or_empty, 0, arg_user},                                               \
+	{Q, "kind", valid_activity_kind, 0, NULL},                                                 \
+	{Q, "from", valid_date_or_empty, 0, NULL},                                                 \
+	{Q, "to", valid_date_or_empty, 0, NULL}
+/* clang-format on */
+
 static void arg_conn_type(struct page_args *a, const char *v)
 {
 	a->conn_type = conf_conn_parse(v);
@@ -78,11 +100,15 @@ struct field {
 #define M_GET  1u
 #define M_POST 2u
 
+/* Who may call a route: anyone, a signed-in session (the pages), or an
+ * organisation API token (the read API, issue 17 item 2). */
+enum route_auth { AUTH_NONE, AUTH_SESSION, AUTH_TOKEN };
+
 struct route {
 	const char *name;    /* for metrics and logs */
 	const char *pattern; /* "{id}" matches a positive integer */
 	unsigned methods;
-	int auth;   /* needs a signed-in session */
+	int auth;   /* enum route_auth: 1 (AUTH_SESSION) needs a signed-in session */
 	int manage; /* needs manage_portals (owner, admin) */
 	int run;    /* runs imports, deployments, audits (member, admin, owner) */
 	int team;   /* team: invites, changes roles, removes (owner, admin) */
@@ -351,6 +377,60 @@ static const struct route routes[PAGE__MAX] = {
 		      .pattern = "/metrics",
 		      .methods = M_GET,
 		      .get = page_metrics_get},
+    /* ---- the organisation's activity log (issue 17 item 1): every role;
+     * the CSV takes the page's filters ---- */
+    [PAGE_ACTIVITY] = {.name = "activity",
+		       .pattern = "/activity",
+		       .methods = M_GET,
+		       .auth = 1,
+		       .get = page_activity_get,
+		       .fields = {ACTIVITY_FILTERS, {Q, "before", valid_id, 0, arg_before}}},
+    [PAGE_ACTIVITY_CSV] = {.name = "activity_csv",
+			   .pattern = "/activity.csv",
+			   .methods = M_GET,
+			   .auth = 1,
+			   .get = page_activity_csv,
+			   .fields = {ACTIVITY_FILTERS}},
+    /* ---- end of the activity log ---- */
+    /* ---- the read API and its tokens (issue 17 item 2) ---- */
+    [PAGE_API_TOKENS] = {.name = "api_tokens",
+			 .pattern = "/settings/api",
+			 .methods = M_GET | M_POST,
+			 .auth = AUTH_SESSION,
+			 .manage = 1,
+			 .get = page_api_tokens_get,
+			 .post = page_api_tokens_post,
+			 .fields = {{F, "name", valid_api_token_name, 1, NULL}}},
+    [PAGE_API_TOKEN_REVOKE] = {.name = "api_token_revoke",
+			       .pattern = "/settings/api/{id}/revoke",
+			       .methods = M_POST,
+			       .auth = AUTH_SESSION,
+			       .manage = 1,
+			       .post = page_api_token_revoke_post},
+    [PAGE_API_PORTALS] = {.name = "api_portals",
+			  .pattern = "/api/v1/portals",
+			  .methods = M_GET,
+			  .auth = AUTH_TOKEN,
+			  .get = page_api_portals_get,
+			  .fields = {{Q, "status", valid_status, 0, arg_status},
+				     {Q, "q", valid_search, 0, NULL},
+				     {Q, "label", valid_label, 0, NULL},
+				     {Q, "sort", valid_api_sort, 0, NULL},
+				     {Q, "limit", valid_api_limit, 0, NULL},
+				     {Q, "cursor", valid_api_cursor, 0, NULL}}},
+    [PAGE_API_PORTAL] = {.name = "api_portal",
+			 .pattern = "/api/v1/portals/{id}",
+			 .methods = M_GET,
+			 .auth = AUTH_TOKEN,
+			 .get = page_api_portal_get},
+    [PAGE_API_EVENTS] = {.name = "api_events",
+			 .pattern = "/api/v1/events",
+			 .methods = M_GET,
+			 .auth = AUTH_TOKEN,
+			 .get = page_api_events_get,
+			 .fields = {{Q, "after", valid_api_after, 0, NULL},
+				    {Q, "limit", valid_api_limit, 0, NULL}}},
+    /* ---- end of the read API ---- */
     /* --- team (issue 17): the team page (owners, admins), invitations,
      * forgotten passwords, and choosing among several organisations --- */
     [PAGE_TEAM] = {.name = "team",
@@ -543,11 +623,104 @@ static void plain_error(struct ctx *c, struct session *slot, int status, const c
 	}
 }
 
+/* ---- the read API's gate (issue 17 item 2) ---- */
+
+/* 1 when every query field of r is one the route declares (else *bad
+ * names the first that is not): a misspelt filter is refused, never
+ * ignored. */
+static int fields_known(const struct route *rt, const struct req *r, const char **bad)
+{
+	for (size_t k = 0; k < r->query.n; k++) {
+		int known = 0;
+
+		for (size_t i = 0; i < sizeof(rt->fields) / sizeof(rt->fields[0]); i++) {
+			if (rt->fields[i].name == NULL)
+				break;
+			if (rt->fields[i].src == Q && strcmp(rt->fields[i].name, r->query.v[k].name) == 0)
+				known = 1;
+		}
+		if (!known) {
+			*bad = r->query.v[k].name;
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/*
+ * The gate of an AUTH_TOKEN route, in this order: GET or HEAD (405), a
+ * readable request (400/413), the Bearer token (401; a database failure
+ * 503), its rate limit (429 with Retry-After), the query fields (400
+ * invalid_parameter naming the field).  1: call the handler with c->api
+ * set to *p; 0: answered.
+ */
+static int token_gate(struct ctx *c, const struct route *rt, enum req_err perr,
+		      struct api_principal *p)
+{
+	struct resp *rs = c->resp;
+	const char *bad = NULL;
+	char msg[200], n[24];
+	long count;
+	int reset_in, rc;
+
+	if (c->req->method != METHOD_GET && c->req->method != METHOD_HEAD) {
+		http_add_header(rs, "Allow", "GET, HEAD");
+		http_json_error(rs, 405, "method_not_allowed",
+				"The API only reads: use GET. Nothing was changed.");
+		return 0;
+	}
+	if (perr != REQ_OK) {
+		http_json_error(rs, req_err_status(perr), "invalid_request", req_strerror(perr));
+		return 0;
+	}
+	rc = auth_token(c, p, &count, &reset_in);
+	if (rc < 0) {
+		http_json_error(rs, 503, "unavailable",
+				"The database is not answering. Please try again shortly.");
+		return 0;
+	}
+	if (rc == 0) {
+		http_add_header(rs, "WWW-Authenticate",
+				req_env(c->req, "HTTP_AUTHORIZATION") != NULL
+				    ? "Bearer realm=\"jetstack\", error=\"invalid_token\""
+				    : "Bearer realm=\"jetstack\"");
+		http_json_error(rs, 401, "unauthorized",
+				"Send an organisation API token as \"Authorization: Bearer "
+				"jsk_...\"; this one is missing, unknown or revoked.");
+		return 0;
+	}
+	snprintf(n, sizeof(n), "%ld", c->app->conf.api_rate_limit);
+	http_add_header(rs, "X-RateLimit-Limit", n);
+	snprintf(n, sizeof(n), "%ld",
+		 count < c->app->conf.api_rate_limit ? c->app->conf.api_rate_limit - count : 0);
+	http_add_header(rs, "X-RateLimit-Remaining", n);
+	if (count > c->app->conf.api_rate_limit) {
+		snprintf(n, sizeof(n), "%d", reset_in);
+		http_add_header(rs, "Retry-After", n);
+		snprintf(msg, sizeof(msg),
+			 "This token has made its %ld requests of the last %ld seconds. Try again "
+			 "in %d seconds.",
+			 c->app->conf.api_rate_limit, c->app->conf.api_rate_window, reset_in);
+		http_json_error(rs, 429, "rate_limited", msg);
+		log_event(LOG_INFO, c->req->id, "api_rate_limited", "token", p->prefix, NULL);
+		return 0;
+	}
+	if (!fields_known(rt, c->req, &bad) || !fields_ok(rt, c->req, &bad, &c->args)) {
+		snprintf(msg, sizeof(msg), "The parameter \"%.60s\" is unknown or not valid.", bad);
+		http_json_error(rs, 400, "invalid_parameter", msg);
+		return 0;
+	}
+	c->api = p;
+	return 1;
+}
+/* ---- end of the read API's gate ---- */
+
 void route_handle(const struct app *app, struct db *db, struct httpc *http, struct io *io)
 {
 	struct req req;
 	struct resp resp;
 	struct session sess;
+	struct api_principal api;
 	struct portal_page prefetched = {0};
 	struct ctx c = {.app = app, .db = db, .http = http, .req = &req, .resp = &resp};
 	const struct route *rt = NULL;
@@ -566,6 +739,17 @@ void route_handle(const struct app *app, struct db *db, struct httpc *http, stru
 	if (page < 0)
 		page = PAGE__MAX;
 	c.route = page;
+	/* the read API: its own gate, JSON answers (issue 17 item 2) */
+	if (page < PAGE__MAX && routes[page].auth == AUTH_TOKEN) {
+		rt = &routes[page];
+		if (!token_gate(&c, rt, perr, &api))
+			goto send;
+		goto call;
+	}
+	if (page == PAGE__MAX && perr == REQ_OK && strncmp(req.path, "/api/", 5) == 0) {
+		http_json_error(&resp, 404, "not_found", "There is no API endpoint at this path.");
+		goto send;
+	}
 	if (perr != REQ_OK) {
 		plain_error(&c, &sess, req_err_status(perr), "Bad request", req_strerror(perr));
 		goto send;
@@ -595,7 +779,7 @@ void route_handle(const struct app *app, struct db *db, struct httpc *http, stru
 		plain_error(&c, &sess, 400, "Bad request", msg);
 		goto send;
 	}
-	if (rt->auth) {
+	if (rt->auth == AUTH_SESSION) {
 		struct portal_query q;
 
 		if (rt->prefetch != NULL && req.method != METHOD_POST && rt->prefetch(&c, &q)) {
@@ -645,8 +829,11 @@ void route_handle(const struct app *app, struct db *db, struct httpc *http, stru
 			    "Nothing was changed.");
 		goto send;
 	}
+call:
 	errno = 0;
 	rc = req.method == METHOD_POST ? rt->post(&c) : rt->get(&c);
+	if (rc == 0 && resp.stream == HTTP_STREAM_STARTED)
+		rc = -1; /* a streamed answer the handler did not end: broken */
 	if (rc < 0) {
 		char en[16];
 
@@ -659,11 +846,27 @@ void route_handle(const struct app *app, struct db *db, struct httpc *http, stru
 			  "errno", errno ? en : NULL, "errno_text", errno ? strerror(errno) : NULL,
 			  NULL);
 		db_rollback(db);
+		if (resp.stream != HTTP_STREAM_NONE) {
+			/* a streamed answer already under way (the activity CSV):
+			 * cut it short, so that it is not taken as whole */
+			http_stream_abort(io, &resp);
+			resp.status = 500; /* for the log line; http_send writes nothing more */
+			goto send;
+		}
 		/* nothing the handler prepared goes out: no redirect, no cookie */
 		buf_reset(&resp.headers);
 		resp.location[0] = '\0';
-		plain_error(&c, &sess, 500, "Something went wrong",
-			    "The server could not complete this request. Nothing was changed.");
+		if (c.api != NULL) {
+			char msg[120];
+
+			snprintf(msg, sizeof(msg),
+				 "The server could not complete this request (request id %s).",
+				 req.id);
+			http_json_error(&resp, 500, "internal_error", msg);
+		} else
+			plain_error(&c, &sess, 500, "Something went wrong",
+				    "The server could not complete this request. Nothing was "
+				    "changed.");
 	}
 send:
 	if (http_send(io, &resp, req.method == METHOD_HEAD) < 0)
@@ -673,6 +876,8 @@ send:
 	snprintf(ms, sizeof(ms), "%.2f",
 		 (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
 	metrics_request(page, resp.status);
+	if ((rt != NULL && rt->auth == AUTH_TOKEN) || strncmp(req.path, "/api/", 5) == 0)
+		metrics_api(resp.status);
 	log_event(resp.status >= 500 ? LOG_ERROR : LOG_INFO, req.id, "request", "method",
 		  req.method_name, "route", route_name(page), "status", status, "ms", ms, NULL);
 	db_portal_page_free(&prefetched);

@@ -4,7 +4,10 @@
  * method (405), validates every field the page declares (400), loads the
  * session (303 to /login without one), checks the CSRF token of a POST
  * (403) and the manage_portals permission (403), then calls the handler
- * and sends its answer with http_send().
+ * and sends its answer with http_send().  The read API's routes (auth
+ * AUTH_TOKEN) pass another gate: GET only (405), an organisation API token
+ * as Bearer (401, never a cookie), its rate limit (429), the fields (400);
+ * every answer JSON with a stable error code.
  */
 #ifndef JS_ROUTE_H
 #define JS_ROUTE_H
@@ -49,6 +52,15 @@ enum page {
 	PAGE_HELP_TROUBLE,
 	PAGE_HEALTHZ,
 	PAGE_METRICS,
+	/* the organisation's activity log (issue 17 item 1) */
+	PAGE_ACTIVITY,
+	PAGE_ACTIVITY_CSV,
+	/* the read API and its tokens (issue 17 item 2) */
+	PAGE_API_TOKENS,
+	PAGE_API_TOKEN_REVOKE,
+	PAGE_API_PORTALS,
+	PAGE_API_PORTAL,
+	PAGE_API_EVENTS,
 	/* --- team (issue 17) --- */
 	PAGE_TEAM,
 	PAGE_TEAM_INVITE,

@@ -2,11 +2,13 @@
  * valid: input validators.  See valid.h.
  */
 #include "valid.h"
+#include "apicursor.h"
 #include "status.h"
 #include "conf.h"
 #include "req.h"
 #include "role.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static int printable(const char *s, size_t max)
@@ -217,6 +219,81 @@ int valid_label(const char *s)
 int valid_label_action(const char *s)
 {
 	return strcmp(s, "add") == 0 || strcmp(s, "remove") == 0;
+}
+
+/* ---- the activity log's filters (issue 17 item 1) ---- */
+
+int valid_id_or_empty(const char *s)
+{
+	return s[0] == '\0' || valid_id(s);
+}
+
+int valid_activity_kind(const char *s)
+{
+	return charset(s, "_.-", 0, 64);
+}
+
+int valid_date(const char *s)
+{
+	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int y, m, d;
+
+	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return 0;
+	for (int i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return 0;
+	y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+	m = (s[5] - '0') * 10 + (s[6] - '0');
+	d = (s[8] - '0') * 10 + (s[9] - '0');
+	if (y < 1900 || m < 1 || m > 12 || d < 1)
+		return 0;
+	return d <= mdays[m - 1] ||
+	       (m == 2 && d == 29 && (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)));
+}
+
+int valid_date_or_empty(const char *s)
+{
+	return s[0] == '\0' || valid_date(s);
+}
+
+/* ---- the read API and its tokens (issue 17 item 2) ---- */
+const char *const valid_api_sort_keys[VALID_API_SORTS] = {"id", "name", "status", "last"};
+
+int valid_api_sort_index(const char *s)
+{
+	for (int i = 0; i < VALID_API_SORTS; i++)
+		if (strcmp(s, valid_api_sort_keys[i]) == 0)
+			return i;
+	return -1;
+}
+
+int valid_api_sort(const char *s)
+{
+	return valid_api_sort_index(s) >= 0;
+}
+
+int valid_api_limit(const char *s)
+{
+	return valid_small_count(s) && strtol(s, NULL, 10) <= 200;
+}
+
+int valid_api_after(const char *s)
+{
+	return strcmp(s, "0") == 0 || valid_id(s);
+}
+
+int valid_api_cursor(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n <= APICURSOR_MAX &&
+	       strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == n;
+}
+
+int valid_api_token_name(const char *s)
+{
+	return strlen(s) <= 100 && valid_portal_name(s);
 }
 
 /* --- team (issue 17) --- */

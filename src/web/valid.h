@@ -43,4 +43,20 @@ int valid_role(const char *s); /* owner | admin | member | viewer */
 #define VALID_PASSWORD_MIN 12
 int valid_new_password(const char *s);
 
+/* the activity log's filters (issue 17 item 1) */
+int valid_id_or_empty(const char *s);	/* "" (all) or valid_id */
+int valid_activity_kind(const char *s); /* "" (all) or A-Z a-z 0-9 _ . -, at most 64 */
+int valid_date(const char *s);		/* YYYY-MM-DD, a real day, from 1900 */
+int valid_date_or_empty(const char *s); /* "" (open) or valid_date */
+/* The read API and its tokens (issue 17 item 2) */
+#define VALID_API_SORTS 4
+/* id | name | status | last, in the order of enum api_sort (db_apitoken.h) */
+extern const char *const valid_api_sort_keys[VALID_API_SORTS];
+int valid_api_sort(const char *s);
+int valid_api_sort_index(const char *s); /* -1: none */
+int valid_api_limit(const char *s);	 /* 1..200, no leading zero */
+int valid_api_after(const char *s);	 /* "0" or valid_id */
+int valid_api_cursor(const char *s);	 /* 1..APICURSOR_MAX base64url characters */
+int valid_api_token_name(const char *s); /* printable UTF-8, 1..100 bytes, not only spaces */
+
 #endif

@@ -160,6 +160,9 @@ def test_retries_keep_the_webhook_id_then_give_up_disable_and_mail(stack, receiv
     assert [m[0] for m in mails] == [c.email]
     assert "webhook endpoint was disabled" in mails[0][1]
     assert 'id="endpoint-disabled"' in c.get("/integrations/%d" % eid).text
+    # the organisation's activity log says so, by the worker (issue 17)
+    assert stack.sql("SELECT portal_id, user_id FROM activity WHERE org_id = %s AND kind = 'webhook_disabled'",
+                     (stack.org_id(c.org),)) == [(None, None)]
     # Resend, after enabling: the same webhook-id, now delivered
     rec.config(status=200, sleep_ms=0)
     r = c.post("/integrations/%d/action" % eid, {"csrf": c.csrf("/integrations/%d" % eid), "action": "enable"})

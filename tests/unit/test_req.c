@@ -1609,6 +1609,80 @@ static char *capture_send(const struct resp *rs, int head_only)
 	return out;
 }
 
+/* Streamed answers (the activity CSV, issue 17): headers without
+ * Content-Length, then the pieces, then the request's end records; an
+ * aborted one ends with no end records at all, and libfcgi's streams are
+ * closed so that FCGX_Finish_r() adds none.  HEAD drops the pieces. */
+static char *stream_run(int abort_it, int head_only, int *ended, size_t *len, FCGX_Stream *out,
+			FCGX_Stream *err)
+{
+	int sv[2], records;
+	FCGX_Request fr;
+	struct io io = {.envp = NULL};
+	struct resp rs;
+	char *body;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	memset(&fr, 0, sizeof(fr));
+	memset(out, 0, sizeof(*out));
+	memset(err, 0, sizeof(*err));
+	fr.ipcFd = sv[0];
+	fr.requestId = 3;
+	fr.out = out;
+	fr.err = err;
+	io.out = out;
+	io.fcgi = &fr;
+	http_resp_init(&rs);
+	rs.content_type = "text/csv; charset=utf-8";
+	ck_assert_int_eq(http_add_header(&rs, "Content-Disposition", "attachment"), 0);
+	ck_assert_int_eq(http_stream_start(&io, &rs, head_only), 0);
+	ck_assert_int_eq(rs.stream, HTTP_STREAM_STARTED);
+	ck_assert_int_eq(http_stream_write(&io, &rs, "a,b\r\n", 5), 0);
+	ck_assert_int_eq(http_stream_write(&io, &rs, "c,d\r\n", 5), 0);
+	if (abort_it)
+		http_stream_abort(&io, &rs);
+	else
+		ck_assert_int_eq(http_stream_end(&io, &rs), 0);
+	ck_assert_int_eq(http_stream_write(&io, &rs, "late", 4), -1);
+	ck_assert_int_eq(http_send(&io, &rs, 0), 0); /* nothing more */
+	close(sv[0]);
+	body = fcgi_read_records(sv[1], 3, len, &records, ended);
+	body[*len] = '\0'; /* room: the reader's buffer is 1 MB */
+	close(sv[1]);
+	http_resp_free(&rs);
+	return body;
+}
+
+START_TEST(test_http_stream)
+{
+	FCGX_Stream out, err;
+	size_t len;
+	int ended;
+	char *body = stream_run(0, 0, &ended, &len, &out, &err);
+
+	ck_assert_int_eq(ended, 1);
+	ck_assert_msg(strncmp(body, "Status: 200 OK\r\nContent-Type: text/csv;", 39) == 0, "%s", body);
+	ck_assert_ptr_null(strstr(body, "Content-Length"));
+	ck_assert_ptr_nonnull(strstr(body, "\r\nContent-Disposition: attachment\r\n"));
+	ck_assert_ptr_nonnull(strstr(body, "\r\nCache-Control: no-store\r\n"));
+	ck_assert_ptr_nonnull(strstr(body, "\r\n\r\na,b\r\nc,d\r\n"));
+	ck_assert_int_eq(out.isClosed && out.wasFCloseCalled && err.isClosed, 1);
+	free(body);
+	/* aborted: the same bytes, no end records */
+	body = stream_run(1, 0, &ended, &len, &out, &err);
+	ck_assert_int_eq(ended, 0);
+	ck_assert_ptr_nonnull(strstr(body, "\r\n\r\na,b\r\nc,d\r\n"));
+	ck_assert_int_eq(out.isClosed && out.wasFCloseCalled && err.isClosed, 1);
+	free(body);
+	/* HEAD: the headers only */
+	body = stream_run(0, 1, &ended, &len, &out, &err);
+	ck_assert_int_eq(ended, 1);
+	ck_assert_uint_eq(len, strlen(body));
+	ck_assert_int_eq(strcmp(body + len - 4, "\r\n\r\n"), 0);
+	free(body);
+}
+END_TEST
+
 START_TEST(test_http_send_headers)
 {
 	struct resp rs;
@@ -1720,6 +1794,7 @@ static Suite *req_suite(void)
 	tcase_add_test(th, test_http_set_cookie);
 	tcase_add_test(th, test_http_redirect);
 	tcase_add_test(th, test_http_send_headers);
+	tcase_add_test(th, test_http_stream);
 	tcase_add_test(th, test_fcgi_stdout);
 	suite_add_tcase(s, th);
 	return s;

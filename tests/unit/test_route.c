@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "route.h"
+#include "valid.h"
 
 static int find(const char *path, long long *id)
 {
@@ -28,6 +29,8 @@ START_TEST(test_exact_paths)
 	    {"/portals/new", PAGE_PORTAL_NEW},
 	    {"/oauth/callback", PAGE_OAUTH_CALLBACK},
 	    {"/help", PAGE_HELP},
+	    {"/activity", PAGE_ACTIVITY},
+	    {"/activity.csv", PAGE_ACTIVITY_CSV},
 	    {"/help/oauth-connection-flow", PAGE_HELP_FLOW},
 	    {"/help/connection-troubleshooting", PAGE_HELP_TROUBLE},
 	    {"/healthz", PAGE_HEALTHZ},
@@ -88,6 +91,41 @@ START_TEST(test_names)
 }
 END_TEST
 
+/* The activity log's filters (issue 17 item 1): "" is "all"; dates are
+ * real days; kinds are any lower-case name another part of the product may
+ * write. */
+START_TEST(test_activity_filters)
+{
+	static const char *const good_dates[] = {"2026-12-06", "2024-02-29", "2000-02-29",
+						 "1900-01-01", "9999-12-31", ""};
+	static const char *const bad_dates[] = {"2026-02-29", "1900-02-29", "2026-13-01",
+						"2026-00-10", "2026-04-31", "2026-1-01",
+						"26-01-01",   "2026/01/01", "1899-12-31",
+						"2026-01-01 ", "2026-01-0a"};
+	static const char *const good_kinds[] = {"", "renamed", "api_token_created", "Renamed",
+						 "portal.status_changed", "role-changed", "x1"};
+	static const char *const bad_kinds[] = {"bad kind", "kind;", "kind\n", "k\xc3\xa9", "a/b"};
+	char long_kind[66];
+
+	for (size_t i = 0; i < sizeof(good_dates) / sizeof(good_dates[0]); i++)
+		ck_assert_msg(valid_date_or_empty(good_dates[i]), "%s", good_dates[i]);
+	for (size_t i = 0; i < sizeof(bad_dates) / sizeof(bad_dates[0]); i++)
+		ck_assert_msg(!valid_date_or_empty(bad_dates[i]), "%s", bad_dates[i]);
+	ck_assert(!valid_date(""));
+	for (size_t i = 0; i < sizeof(good_kinds) / sizeof(good_kinds[0]); i++)
+		ck_assert_msg(valid_activity_kind(good_kinds[i]), "%s", good_kinds[i]);
+	for (size_t i = 0; i < sizeof(bad_kinds) / sizeof(bad_kinds[0]); i++)
+		ck_assert_msg(!valid_activity_kind(bad_kinds[i]), "%s", bad_kinds[i]);
+	memset(long_kind, 'k', 65);
+	long_kind[65] = '\0';
+	ck_assert(!valid_activity_kind(long_kind));
+	long_kind[64] = '\0';
+	ck_assert(valid_activity_kind(long_kind));
+	ck_assert(valid_id_or_empty("") && valid_id_or_empty("12"));
+	ck_assert(!valid_id_or_empty("0") && !valid_id_or_empty("-1") && !valid_id_or_empty("1a"));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("route");
@@ -99,6 +137,7 @@ int main(void)
 	tcase_add_test(tc, test_id_paths);
 	tcase_add_test(tc, test_no_match);
 	tcase_add_test(tc, test_names);
+	tcase_add_test(tc, test_activity_filters);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
