@@ -402,6 +402,10 @@ int conf_load(struct conf *c, int need, char *err, size_t errlen)
 	    set_long(&c->api_rate_window, &ef, "JETSTACK_API_RATE_WINDOW_SECONDS", 60, 1, 3600, err,
 		     errlen) < 0)
 		goto out;
+	/* the Client Accounts page cache of each process (issue 19) */
+	if (set_long(&c->page_cache_bytes, &ef, "JETSTACK_PAGE_CACHE_BYTES", 4194304, 0,
+		     1073741824, err, errlen) < 0)
+		goto out;
 	if (c->smtp_url[0] && strncmp(c->smtp_url, "smtp://", 7) != 0 &&
 	    strncmp(c->smtp_url, "smtps://", 8) != 0) {
 		snprintf(err, errlen,

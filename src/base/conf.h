@@ -67,6 +67,8 @@ struct conf {
 	/* the read API (issue 17 item 2) */
 	long api_rate_limit;  /* JETSTACK_API_RATE_LIMIT (120): requests per token per window */
 	long api_rate_window; /* JETSTACK_API_RATE_WINDOW_SECONDS (60) */
+	/* the Client Accounts page cache (issue 19), per process; 0 off */
+	long page_cache_bytes; /* JETSTACK_PAGE_CACHE_BYTES (4194304) */
 };
 
 enum conf_need {

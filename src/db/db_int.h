@@ -107,5 +107,11 @@ long long db_bin_time(const PGresult *r, int row, int col);
  * or cleared on failure).  1 ok, -1 unusable result. */
 void db_portal_list_call(struct db_call *call, const struct portal_query *q);
 int db_portal_page_take(struct portal_page *out, PGresult *r);
+/* The page cache's form of a page (db_portal.c): p's rows as one blob
+ * (*out, caller free()s; *len bytes), 1 or -1; and back: a page whose
+ * strings point into blob, which it then owns (freed by
+ * db_portal_page_free, or here on -1). */
+int db_portal_page_pack(const struct portal_page *p, void **out, size_t *len);
+int db_portal_page_unpack(struct portal_page *p, void *blob, size_t len);
 
 #endif

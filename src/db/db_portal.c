@@ -6,6 +6,8 @@
 #include "db_int.h"
 #include "log.h"
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +87,8 @@ enum {
 	COL_LC_OFF,	       /* int4 */
 	COL_LR_OFF,	       /* int4 */
 	COL_NC_OFF,	       /* int4 */
+	COL_PAGE_V,	       /* int8: the organisation's change counter */
+	COL_PAGE_TZ,	       /* text: the zone of the offsets */
 	COL__COUNT
 };
 
@@ -95,6 +99,7 @@ static const unsigned list_types[COL__COUNT] = {
     [COL_HS_USER_EMAIL] = 25, [COL_LAST_REFRESHED] = 1184, [COL_NEXT_CHECK] = 1184,
     [COL_LAST_DEPLOY] = 20,    [COL_LAST_DEPLOY_STATE] = 25, [COL_REASON_CODE] = 25, [COL_LABELS] = 25,
     [COL_LC_OFF] = 23,	       [COL_LR_OFF] = 23,	   [COL_NC_OFF] = 23,
+    [COL_PAGE_V] = 20,	       [COL_PAGE_TZ] = 25,
 };
 
 int db_portal_page_take(struct portal_page *out, PGresult *r)
@@ -132,13 +137,102 @@ int db_portal_page_take(struct portal_page *out, PGresult *r)
 		w->lr_off = db_bin_int4(r, i, COL_LR_OFF);
 		w->nc_off = db_bin_int4(r, i, COL_NC_OFF);
 	}
+	if (n > 0) {
+		out->version = db_bin_int8(r, 0, COL_PAGE_V);
+		snprintf(out->tz, sizeof(out->tz), "%s", PQgetvalue(r, 0, COL_PAGE_TZ));
+	}
 	return 1;
 }
 
 void db_portal_page_free(struct portal_page *p)
 {
 	PQclear(p->res);
+	free(p->own);
 	memset(p, 0, sizeof(*p));
+}
+
+/* ---- the cached form of a page (issue 19) ----
+ * The number of rows (a size_t), the rows as they are, each string an
+ * offset from the start of the blob, then the strings: a copy of the blob
+ * is a page. */
+static const size_t str_fields[] = {
+    offsetof(struct portal_list_row, name),	    offsetof(struct portal_list_row, hub_domain),
+    offsetof(struct portal_list_row, conn_type),    offsetof(struct portal_list_row, status),
+    offsetof(struct portal_list_row, reason),	    offsetof(struct portal_list_row, connected_by),
+    offsetof(struct portal_list_row, hs_user_email),
+    offsetof(struct portal_list_row, last_deploy_state),
+    offsetof(struct portal_list_row, reason_code), offsetof(struct portal_list_row, labels),
+};
+#define NSTR (sizeof(str_fields) / sizeof(str_fields[0]))
+
+static const char **str_at(struct portal_list_row *w, size_t i)
+{
+	return (const char **)(void *)((char *)w + str_fields[i]);
+}
+
+int db_portal_page_pack(const struct portal_page *p, void **out, size_t *len)
+{
+	size_t head = sizeof(size_t) + sizeof(struct portal_list_row) * (size_t)p->n, size = head, at;
+	size_t n_rows = (size_t)p->n;
+	struct portal_list_row *rows;
+	char *blob;
+
+	*out = NULL;
+	*len = 0;
+	for (int i = 0; i < p->n; i++)
+		for (size_t k = 0; k < NSTR; k++)
+			size += strlen(*str_at((struct portal_list_row *)&p->row[i], k)) + 1;
+	blob = malloc(size ? size : 1);
+	if (blob == NULL)
+		return -1;
+	memcpy(blob, &n_rows, sizeof(n_rows));
+	rows = (struct portal_list_row *)(void *)(blob + sizeof(size_t));
+	memcpy(rows, p->row, head - sizeof(size_t));
+	at = head;
+	for (int i = 0; i < p->n; i++)
+		for (size_t k = 0; k < NSTR; k++) {
+			const char **s = str_at(&rows[i], k);
+			size_t n = strlen(*s) + 1;
+
+			memcpy(blob + at, *s, n);
+			*s = (const char *)(uintptr_t)at;
+			at += n;
+		}
+	*out = blob;
+	*len = size;
+	return 1;
+}
+
+int db_portal_page_unpack(struct portal_page *p, void *blob, size_t len)
+{
+	const char *b = blob;
+	size_t n = 0;
+
+	memset(p, 0, sizeof(*p));
+	if (len >= sizeof(n))
+		memcpy(&n, b, sizeof(n));
+	if (len < sizeof(n) || n > PORTAL_FETCH || len < sizeof(n) + n * sizeof(p->row[0])) {
+		free(blob);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct portal_list_row *w = &p->row[i];
+
+		memcpy(w, b + sizeof(n) + i * sizeof(*w), sizeof(*w));
+		for (size_t k = 0; k < NSTR; k++) {
+			uintptr_t off = (uintptr_t)*str_at(w, k);
+
+			if (off >= len || memchr(b + off, '\0', len - off) == NULL) {
+				free(blob);
+				memset(p, 0, sizeof(*p));
+				return -1;
+			}
+			*str_at(w, k) = b + off;
+		}
+	}
+	p->n = (int)n;
+	p->own = blob;
+	return 1;
 }
 
 int db_portal_list(struct db *db, long long org, const struct portal_query *q,

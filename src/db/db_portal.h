@@ -68,6 +68,12 @@ struct portal_page {
 	int n; /* rows read, at most PORTAL_FETCH */
 	struct portal_list_row row[PORTAL_FETCH];
 	struct pg_result *res; /* private: what the strings point into */
+	void *own;	       /* private: or this, a copy from the page cache */
+	/* the organisation's change counter and the zone of the rows'
+	 * offsets, read with the rows (when n > 0) */
+	long long version;
+	char tz[65];
+	int cached; /* 1: served from the page cache */
 };
 
 /* Free what a page holds and zero it; safe on a zeroed page. */

@@ -3,8 +3,10 @@
  */
 #include "db_session.h"
 #include "db_int.h"
+#include "pcache.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void session_take(const PGresult *r, struct session_row *s)
@@ -21,33 +23,94 @@ static void session_take(const PGresult *r, struct session_row *s)
 	s->n_disconnected = (long)db_get_ll(r, 0, "n_disconnected");
 	db_copy(s->tz, sizeof(s->tz), db_get(r, 0, "tz"));
 	s->n_orgs = (long)db_get_ll(r, 0, "n_orgs");
+	s->page_v = db_get_ll(r, 0, "page_v");
+}
+
+/* The page cache's key of a list call of org: the organisation, the
+ * statement and its parameters but the last (the viewer's session, whose
+ * zone is the entry's tag instead).  Its length, or 0 when it does not fit
+ * (then the page is not cached). */
+static size_t view_key(char *key, size_t size, long long org, const struct db_call *c)
+{
+	int len = snprintf(key, size, "%lld%c%d", org, '\0', (int)c->st);
+	size_t at;
+
+	if (len < 0 || (size_t)len >= size)
+		return 0;
+	at = (size_t)len + 1;
+	for (int i = 1; i < c->n - 1; i++) {
+		size_t n = strlen(c->params[i]) + 1;
+
+		if (at + n > size)
+			return 0;
+		memcpy(key + at, c->params[i], n);
+		at += n;
+	}
+	return at;
+}
+
+/* Hold page (read with its own counter and zone) under key. */
+static void page_hold(const char *key, size_t klen, const struct portal_page *page)
+{
+	void *blob;
+	size_t len;
+
+	if (klen == 0 || page->n == 0 || page->tz[0] == '\0')
+		return; /* nothing read tells the counter */
+	if (db_portal_page_pack(page, &blob, &len) < 0)
+		return;
+	pcache_put(key, klen, page->tz, page->version, blob, len);
+	free(blob);
+}
+
+/* The page of key from the cache into *page when held under version in
+ * zone tz: 1, else 0 (*page zeroed). */
+static int page_cached(const char *key, size_t klen, const char *tz, long long version,
+		       struct portal_page *page)
+{
+	void *blob;
+	size_t len;
+
+	if (pcache_get(key, klen, tz[0] ? tz : "UTC", version, &blob, &len) != 1)
+		return 0;
+	if (db_portal_page_unpack(page, blob, len) < 0)
+		return 0;
+	page->version = version;
+	page->cached = 1;
+	return 1;
 }
 
 int db_session_load(struct db *db, const char *sid_hash, long idle, long long org,
 		    const struct portal_query *q, struct session_row *out,
 		    struct portal_page *page)
 {
-	char idle_text[24], org_text[24];
+	char idle_text[24], org_text[24], key[1024];
 	PGresult *r = NULL, *pr = NULL;
-	int result = 0;
+	struct db_call pc;
+	size_t klen = 0;
+	int result = 0, probed = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (page != NULL)
 		memset(page, 0, sizeof(*page));
 	LL(idle_text, idle);
-	if (q != NULL && page != NULL && org > 0) {
-		struct db_call sc = {.st = ST_SESSION_LOAD, .n = 2, .params = {sid_hash, idle_text}};
-		struct db_call pc;
+	const char *sp[] = {sid_hash, idle_text};
+	const int with_page = q != NULL && page != NULL && org > 0;
 
+	if (with_page) {
 		db_portal_list_call(&pc, q);
 		LL(org_text, org);
 		pc.params[0] = org_text;
+		klen = view_key(key, sizeof(key), org, &pc);
+		probed = klen > 0 && pcache_probe(key, klen);
+	}
+	if (with_page && !probed) {
+		struct db_call sc = {.st = ST_SESSION_LOAD, .n = 2, .params = {sid_hash, idle_text}};
+
 		if (db_run_pair(db, &sc, &pc, &r, &pr) < 0)
 			return -1;
 	} else {
-		const char *p[] = {sid_hash, idle_text};
-
-		r = db_run(db, ST_SESSION_LOAD, 2, p);
+		r = db_run(db, ST_SESSION_LOAD, 2, sp);
 		if (r == NULL)
 			return -1;
 	}
@@ -58,11 +121,21 @@ int db_session_load(struct db *db, const char *sid_hash, long idle, long long or
 	PQclear(r);
 	/* the page is for the organisation the caller named: only a live
 	 * session of that organisation gets it */
-	if (pr != NULL && result == 1 && out->org_id == org) {
+	if (!with_page || result != 1 || out->org_id != org) {
+		PQclear(pr);
+		return result;
+	}
+	if (pr != NULL) {
 		if (db_portal_page_take(page, pr) < 0)
 			memset(page, 0, sizeof(*page)); /* the caller reads its own */
-	} else {
-		PQclear(pr);
+		else
+			page_hold(key, klen, page);
+	} else if (probed && !page_cached(key, klen, out->tz, out->page_v, page)) {
+		/* changed since (or another zone): read it now, and hold it */
+		if (db_portal_list(db, org, q, page) < 0)
+			memset(page, 0, sizeof(*page)); /* the caller reads its own */
+		else
+			page_hold(key, klen, page);
 	}
 	return result;
 }

@@ -19,6 +19,7 @@ struct session_row {
 	long n_connected, n_needs, n_disconnected; /* the organisation's portals */
 	char tz[65]; /* the user's IANA time zone, else the organisation's */
 	long n_orgs; /* organisations the user belongs to (team: the switch) */
+	long long page_v; /* the organisation's change counter (sql/0023) */
 };
 
 /*
@@ -27,6 +28,14 @@ struct session_row {
  * Client Accounts page q of organisation org is read in the same round
  * trip into *page (free with db_portal_page_free); *page stays zeroed when
  * the session's organisation is not org.  1 alive, 0 not, -1 error.
+ *
+ * The page cache (pcache.h, issue 19): when this process holds the page
+ * for the view, the session statement is sent alone and the rows are
+ * served from the cache only if the organisation's change counter it
+ * reads is the one they were read under (and in the viewer's zone);
+ * otherwise the list is read at once (a second round trip) and held.
+ * Rows read with the session are held under the counter their own
+ * statement read.  Nothing of the session is ever cached.
  */
 int db_session_load(struct db *db, const char *sid_hash, long idle, long long org,
 		    const struct portal_query *q, struct session_row *out,

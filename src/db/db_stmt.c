@@ -21,7 +21,7 @@
 	"ORDER BY l.label) FROM portal_labels l WHERE l.portal_id = p.id), '') AS labels, "         \
 	"coalesce(tz_offset(p.last_connected_at, z.tz), 0) AS lc_off, "                           \
 	"coalesce(tz_offset(p.last_refreshed_at, z.tz), 0) AS lr_off, "                           \
-	"coalesce(tz_offset(p.next_check_at, z.tz), 0) AS nc_off"
+	"coalesce(tz_offset(p.next_check_at, z.tz), 0) AS nc_off, z.v AS page_v, z.tz AS page_tz"
 
 /* The organisation's portals ($1; for the Client Accounts page it comes
  * from the session token's signed grant, see auth_load_with). */
@@ -92,11 +92,14 @@
 /* The Client Accounts rows: PORTAL_FROM with z.tz, the time zone of the
  * viewer (the session whose id hash is parameter v: its user's, else the
  * organisation's; the organisation's for ""), read once per statement; the
- * rows' times carry its offsets (tz_offset(), sql/0018). */
+ * rows' times carry its offsets (tz_offset(), sql/0018).  z.v is the
+ * organisation's change counter (sql/0023) read in the rows' snapshot: the
+ * page cache holds the rows under it (db_session.c). */
 #define PORTAL_FROM_V(v)                                                                           \
 	" FROM (SELECT coalesce((SELECT u.time_zone FROM sessions s JOIN users u ON u.id = "      \
 	"s.user_id WHERE s.id_hash = " v "), (SELECT o.time_zone FROM organisations o WHERE o.id " \
-	"= " LIST_ORG "), 'UTC') AS tz OFFSET 0) z, portals p LEFT JOIN LATERAL (SELECT r.id, r.state "     \
+	"= " LIST_ORG "), 'UTC') AS tz, coalesce((SELECT ov.v FROM org_versions ov WHERE ov.org_id " \
+	"= " LIST_ORG "), 0) AS v OFFSET 0) z, portals p LEFT JOIN LATERAL (SELECT r.id, r.state "     \
 	"FROM runs r WHERE r.portal_id = p.id AND r.kind = 'deploy' ORDER BY r.id DESC LIMIT 1) d " \
 	"ON true WHERE p.org_id = " LIST_ORG " AND p.removed_at IS NULL "
 
@@ -175,7 +178,8 @@ static const struct {
 	 "coalesce(pc.needs_reconnection, 0) AS n_needs, "
 	 "coalesce(pc.disconnected, 0) AS n_disconnected, "
 	 "coalesce(u.time_zone, o.time_zone) AS tz, "
-	 "(SELECT count(*) FROM memberships mo WHERE mo.user_id = s.user_id) AS n_orgs "
+	 "(SELECT count(*) FROM memberships mo WHERE mo.user_id = s.user_id) AS n_orgs, "
+	 "coalesce((SELECT ov.v FROM org_versions ov WHERE ov.org_id = s.org_id), 0) AS page_v "
 	 "FROM sessions s JOIN users u ON u.id = s.user_id "
 	 "JOIN memberships m ON m.user_id = s.user_id AND m.org_id = s.org_id "
 	 "JOIN organisations o ON o.id = s.org_id "

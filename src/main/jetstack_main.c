@@ -5,6 +5,7 @@
 #include "conf.h"
 #include "http.h"
 #include "log.h"
+#include "pcache.h"
 #include "server.h"
 #include "tmpl.h"
 
@@ -29,8 +30,16 @@ int main(void)
 		conf_free(&app.conf);
 		return 78;
 	}
+	/* the Client Accounts page cache (issue 19), shared by the threads */
+	if (pcache_init((size_t)app.conf.page_cache_bytes) < 0) {
+		fprintf(stderr, "jetstack: page cache: out of memory\n");
+		tmpl_set_free(app.tmpl);
+		conf_free(&app.conf);
+		return 71;
+	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	rc = server_run(&app);
+	pcache_reset();
 	tmpl_set_free(app.tmpl);
 	curl_global_cleanup();
 	conf_free(&app.conf);

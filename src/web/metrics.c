@@ -2,6 +2,7 @@
  * metrics: per-process request counters.  See metrics.h.
  */
 #include "metrics.h"
+#include "pcache.h"
 #include "refresh.h"
 
 #include <string.h>
@@ -80,6 +81,35 @@ int metrics_render_api(struct buf *out)
 	return out->overflow || out->oom ? -1 : 0;
 }
 /* ---- end of the read API ---- */
+
+/* ---- the Client Accounts page cache (issue 19) ---- */
+int metrics_render_page_cache(struct buf *out)
+{
+	struct pcache_stats st;
+
+	pcache_stats_read(&st);
+	buf_printf(out,
+		   "# HELP jetstack_page_cache_hits_total Client Accounts pages this process served "
+		   "from its cache (the counter checked with the session).\n"
+		   "# TYPE jetstack_page_cache_hits_total counter\n"
+		   "jetstack_page_cache_hits_total %lu\n"
+		   "# HELP jetstack_page_cache_misses_total Client Accounts pages this process read "
+		   "from PostgreSQL (not held, or the organisation changed since).\n"
+		   "# TYPE jetstack_page_cache_misses_total counter\n"
+		   "jetstack_page_cache_misses_total %lu\n"
+		   "# HELP jetstack_page_cache_evictions_total Pages dropped to stay within "
+		   "JETSTACK_PAGE_CACHE_BYTES.\n"
+		   "# TYPE jetstack_page_cache_evictions_total counter\n"
+		   "jetstack_page_cache_evictions_total %lu\n"
+		   "# HELP jetstack_page_cache_bytes Bytes the page cache holds.\n"
+		   "# TYPE jetstack_page_cache_bytes gauge\n"
+		   "jetstack_page_cache_bytes %zu\n"
+		   "# HELP jetstack_page_cache_entries Pages the page cache holds.\n"
+		   "# TYPE jetstack_page_cache_entries gauge\n"
+		   "jetstack_page_cache_entries %zu\n",
+		   st.hits, st.misses, st.evictions, st.bytes, st.entries);
+	return out->overflow || out->oom ? -1 : 0;
+}
 
 /* One Prometheus gauge family: metric{label="names[i]"} values[i]. */
 static void gauges(struct buf *out, const char *metric, const char *help, const char *label,

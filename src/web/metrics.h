@@ -26,4 +26,7 @@ int metrics_render_api(struct buf *out);
  * refreshes by outcome). */
 int metrics_render_gauges(struct buf *out, const struct db_gauges *g);
 
+/* The page cache's hits, misses, evictions, bytes and entries (pcache.h). */
+int metrics_render_page_cache(struct buf *out);
+
 #endif

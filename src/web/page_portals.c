@@ -274,7 +274,7 @@ int page_portals_get(struct ctx *c)
 	const int finding = (sq && sq[0]) || (sl && sl[0]);
 
 	memset(&own, 0, sizeof(own));
-	if (page == NULL || page->res == NULL) {
+	if (page == NULL || (page->res == NULL && page->own == NULL)) {
 		/* not read with the session: read it now */
 		if (db_portal_list(c->db, c->sess->org_id, &a, &own) < 0)
 			return -1;
