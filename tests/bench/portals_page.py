@@ -321,13 +321,13 @@ def profile(stack, cookie, oid, secs):
         total += calls
         out.append("| %s | %.3f | %.3f | %.1f | %.1f |" % (
             name_of(q), calls / n, plans / calls, ex * 1e3 / calls, (pl * 1e3 / plans) if plans else 0.0))
-    out.append("\nStatements per request: %.2f (the session check and the page are sent together, one round trip)\n" % (total / n))
+    out.append("\nStatements per request: %.2f (the session check and the page are sent together, one round trip; with the page cache holding the page, the session check alone)\n" % (total / n))
 
     # EXPLAIN ANALYZE of exactly the statements the app prepares
     with psycopg.connect(stack.conninfo, autocommit=True) as db:
         sid = db.execute("SELECT id_hash FROM sessions WHERE org_id = %s AND ended_at IS NULL "
                          "ORDER BY created_at DESC LIMIT 1", (oid,)).fetchone()[0]
-        cases = [("portal_first_name", "list, sort=name, first page", (oid,)),
+        cases = [("portal_first_name", "list, sort=name, first page", (oid, sid)),
                  ("session_load", "session load", (sid, 1800))]
         for name, what, args in cases:
             if name not in stmts:
@@ -413,6 +413,46 @@ def instructions(stack, cookie, binaries, runs=5):
     return "\n".join(out)
 
 
+class Churn:
+    """A thread that writes n token refreshes a second into random portals
+    of organisation oid, as the worker's refresh does (one transaction per
+    refresh: last_refreshed_at and next_check_at)."""
+
+    def __init__(self, stack, oid, n):
+        import random
+        import threading
+        self.done = threading.Event()
+        self.count = 0
+
+        def run():
+            with stack.db() as db:
+                ids = [r[0] for r in db.execute("SELECT id FROM portals WHERE org_id = %s",
+                                                (oid,)).fetchall()]
+                while not self.done.wait(1.0 / n):
+                    db.execute("UPDATE portals SET last_refreshed_at = now(), next_check_at = "
+                               "now() + interval '25 minutes' WHERE id = %s",
+                               (random.choice(ids),))
+                    self.count += 1
+        self.thread = threading.Thread(target=run, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.done.set()
+        self.thread.join()
+        return self.count
+
+
+def page_cache_line(stack):
+    """The program's page cache counters (/metrics), with the hit rate."""
+    import urllib.request
+    text = urllib.request.urlopen(stack.base + "/metrics", timeout=30).read().decode()
+    m = dict(re.findall(r"^jetstack_page_cache_(\w+?)(?:_total)? (\d+)$", text, re.M))
+    hits, misses = int(m.get("hits", 0)), int(m.get("misses", 0))
+    rate = hits / (hits + misses) if hits + misses else 0.0
+    return ("page cache: %d hits, %d misses (hit rate %.3f), %s evictions, %s bytes in %s entries"
+            % (hits, misses, rate, m.get("evictions", "?"), m.get("bytes", "?"), m.get("entries", "?")))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=3, help="static/dynamic pairs of wrk runs (default 3)")
@@ -429,6 +469,13 @@ def main():
     ap.add_argument("--role-setting", action="append", default=[], metavar="NAME=VALUE",
                     help="what-if: ALTER ROLE jetstack SET NAME = VALUE before measuring "
                          "(e.g. plan_cache_mode=force_generic_plan)")
+    ap.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
+                    help="a jetstack.env setting for this stack (e.g. JETSTACK_PAGE_CACHE_BYTES=0 "
+                         "for the page without its cache)")
+    ap.add_argument("--churn", type=float, default=0, metavar="N",
+                    help="while measuring, write N refreshes a second into the organisation's "
+                         "portals by SQL (last_refreshed_at, next_check_at: what a token refresh "
+                         "writes), so that the page cache is invalidated as in real use")
     args = ap.parse_args()
     for tool in ("valgrind", "curl", "psql") if args.instructions else ("wrk", "curl", "psql"):
         if shutil.which(tool) is None:
@@ -436,7 +483,14 @@ def main():
 
     state = tempfile.mkdtemp(prefix="jst.", dir="/tmp")
     os.chmod(state, 0o755)
-    stack = Stack(state)
+    extra = {}
+    for kv in args.env:
+        name, value = kv.split("=", 1)
+        if not re.fullmatch(r"JETSTACK_[A-Z_]+", name):
+            die("bad --env %r" % kv)
+        extra[name] = value
+    stack = Stack(state, env=extra)
+    churn = None
     try:
         stack.start()
         org, oid, email, pw = seed(stack)
@@ -472,6 +526,8 @@ def main():
         # warm-up: every app thread connects to PostgreSQL and prepares
         wrk(stack.base + "/portals", cookie, secs=2)
         wrk(stack.base + "/bench/static.html", None, secs=2)
+        if args.churn > 0:
+            churn = Churn(stack, oid, args.churn)
         meter = CpuMeter(stack)
         load = os.getloadavg()[0]
         static_runs, dyn_runs = [], []
@@ -482,6 +538,10 @@ def main():
             dyn_runs.append(measured_run(stack, "GET /portals, FastCGI (run %d)" % (i + 1),
                                          stack.base + "/portals", cookie, "portals", meter,
                                          args.seconds))
+        if churn is not None:
+            print("churn: %d refreshes written by SQL during the runs" % churn.stop())
+            churn = None
+        print(page_cache_line(stack))
         app = read_pid(stack, "app")
         rss, hwm = vm(app, "VmRSS"), vm(app, "VmHWM")
         threads = vm(app, "Threads")
@@ -496,6 +556,8 @@ def main():
         if args.strict and not ok:
             raise SystemExit(3)
     finally:
+        if churn is not None:
+            churn.stop()
         stack.stop()
         if args.keep:
             print("state kept in %s" % state, file=sys.stderr)
