@@ -73,7 +73,6 @@ struct portal_page {
 	 * offsets, read with the rows (when n > 0) */
 	long long version;
 	char tz[65];
-	int cached; /* 1: served from the page cache */
 };
 
 /* Free what a page holds and zero it; safe on a zeroed page. */

@@ -76,7 +76,6 @@ static int page_cached(const char *key, size_t klen, const char *tz, long long v
 	if (db_portal_page_unpack(page, blob, len) < 0)
 		return 0;
 	page->version = version;
-	page->cached = 1;
 	return 1;
 }
 
