@@ -143,6 +143,9 @@ def main():
     ap.add_argument("--latency-ms", type=float, default=100)
     ap.add_argument("--concurrency", type=int, default=16)
     ap.add_argument("--flow-sample", type=int, default=200)
+    ap.add_argument("--without-org-version", action="store_true",
+                    help="what-if: disable the page cache's change-counter triggers on portals "
+                         "(sql/0023) to measure what every refresh's bump costs")
     args = ap.parse_args()
 
     state = tempfile.mkdtemp(prefix="jst-bench.", dir="/tmp")
@@ -172,6 +175,10 @@ def main():
         log("seeded %d Connected portals with due tokens in %.1f s (simulator grants %.1f s)"
             % (len(ids), t_seed, t_sim))
 
+        if args.without_org_version:
+            for t in ("portals_org_version", "portals_org_version_u"):
+                stack.sql("ALTER TABLE portals DISABLE TRIGGER %s" % t)
+            log("what-if: the change counter's triggers on portals are disabled")
         stack.sim("POST", "/_sim/config", {"latency_ms": args.latency_ms})
         limit = args.concurrency / (max(args.latency_ms, 0.001) / 1000.0)
         results = []
