@@ -5,16 +5,22 @@
 #   stack.sh pg-start STATE PGPORT     private PostgreSQL cluster (as postgres)
 #   stack.sh install STATE             copy programs, templates, static, sql
 #   stack.sh migrate STATE             apply migrations
-#   stack.sh app-start STATE           FastCGI program (as www-data)
-#   stack.sh nginx-start STATE PORT    nginx with nginx/dev.conf.in
+#   stack.sh app-start STATE [N [PORT]]
+#                                      FastCGI program N (as www-data; default 1): on a
+#                                      unix socket, or with PORT on 127.0.0.1:PORT as a
+#                                      host of its own would listen (JETSTACK_SOCKET=:PORT)
+#   stack.sh nginx-start STATE PORT [PORT1 PORT2 ...]
+#                                      nginx with nginx/dev.conf.in: PORT balances over
+#                                      every started program (upstream jetstack); PORTn,
+#                                      when given, reaches program n only
 #   stack.sh sim-start STATE [SEED]    HubSpot simulator on a free port
 #   stack.sh smtp-start STATE          a local mail sink (STATE/mail) on a free port
 #   stack.sh hook-port STATE           choose the demo webhook receiver's free port
 #                                      (STATE/run/hook.port) before its URL is registered
 #   stack.sh hook-start STATE SECRET   (re)start the receiver on that port, checking
 #                                      signatures with SECRET, logging to STATE/webhooks.jsonl
-#   stack.sh worker-start STATE        the worker, running forever
-#   stack.sh stop STATE NAME           stop one part by its pid file
+#   stack.sh worker-start STATE [N]    worker N (default 1), running forever
+#   stack.sh stop STATE NAME           stop one part by its pid file (app, app2, worker2...)
 #   stack.sh down STATE                stop everything
 #
 # STATE/jetstack.env holds the configuration (written by the caller).
@@ -68,6 +74,49 @@ stop_pid() { # stop_pid NAME [SIGNAL]
 		done
 	fi
 	rm -f "$f"
+}
+
+# The name of part $1's instance $2: app, app2, app3... (the first keeps the
+# plain name, so a one-host stack is what it always was)
+instance() {
+	case "${2:-1}" in
+	1) echo "$1" ;;
+	*[!0-9]* | 0*) die "$1 number must be 1, 2, ...: $2" ;;
+	*) echo "$1$2" ;;
+	esac
+}
+
+# nginx's include files for the started FastCGI programs (STATE/run/app*.addr):
+# hosts.conf, the upstream every request is balanced over, one upstream per
+# program and the map from the port a request came in on to its upstream;
+# listen.conf, the ports that reach one program each.
+nginx_hosts() { # nginx_hosts PORT1 PORT2 ...
+	{
+		echo "# written by scripts/stack.sh nginx-start"
+		echo "upstream jetstack {"
+		for a in "$RUN"/app*.addr; do
+			if [ -f "$a" ]; then echo "	server $(cat "$a");"; fi
+		done
+		echo "}"
+		n=0
+		for p in "$@"; do
+			n=$((n + 1))
+			a=$RUN/$(instance app $n).addr
+			[ -f "$a" ] || die "port $p: FastCGI program $n is not started"
+			printf 'upstream jetstack_%d {\n\tserver %s;\n}\n' $n "$(cat "$a")"
+		done
+		echo "map \$server_port \$jetstack_upstream {"
+		echo "	default jetstack;"
+		n=0
+		for p in "$@"; do
+			n=$((n + 1))
+			echo "	$p jetstack_$n;"
+		done
+		echo "}"
+	} >"$STATE/nginx/hosts.conf"
+	for p in "$@"; do
+		echo "listen 127.0.0.1:$p;"
+	done >"$STATE/nginx/listen.conf"
 }
 
 # Let the service users traverse down to STATE (never read: o+x only).
@@ -129,22 +178,39 @@ migrate)
 		"$STATE/app/bin/jetstack-admin" migrate)
 	;;
 app-start)
+	NAME=$(instance app "${3:-}")
+	PORT=${4:-}
 	install -d -o www-data -g www-data -m 750 "$SOCK/app"
 	chgrp www-data "$STATE/jetstack.env"
 	chmod 640 "$STATE/jetstack.env"
-	rm -f "$SOCK/app/app.sock"
+	if [ -n "$PORT" ]; then
+		LISTEN=127.0.0.1:$PORT
+		ADDR=$LISTEN
+	else
+		LISTEN=$SOCK/app/$NAME.sock
+		ADDR=unix:$LISTEN
+		rm -f "$LISTEN"
+	fi
+	rm -f "$RUN/$NAME.addr"
 	cd "$STATE"
 	setpriv --reuid=www-data --regid=www-data --init-groups -- \
-		env JETSTACK_ENV_FILE="$STATE/jetstack.env" JETSTACK_SOCKET="$SOCK/app/app.sock" \
+		env JETSTACK_ENV_FILE="$STATE/jetstack.env" JETSTACK_SOCKET="$LISTEN" \
 		JETSTACK_TEMPLATE_DIR="$STATE/app/share/jetstack/templates" \
-		"$STATE/app/lib/jetstack/cgi-bin/jetstack" >>"$STATE/logs/app.log" 2>&1 &
-	echo $! >"$RUN/app.pid"
-	wait_for test -S "$SOCK/app/app.sock" || die "the FastCGI program did not start: see $STATE/logs/app.log"
+		"$STATE/app/lib/jetstack/cgi-bin/jetstack" >>"$STATE/logs/$NAME.log" 2>&1 &
+	echo $! >"$RUN/$NAME.pid"
+	if [ -n "$PORT" ]; then
+		wait_for sh -c "ss -Hltn 'sport = :$PORT' | grep -q ."
+	else
+		wait_for test -S "$LISTEN"
+	fi || die "the FastCGI program did not start: see $STATE/logs/$NAME.log"
+	echo "$ADDR" >"$RUN/$NAME.addr"
 	;;
 nginx-start)
 	PORT=$3
+	shift 3
 	install -d -m 755 "$STATE/nginx" "$STATE/nginx/logs" "$STATE/nginx/tmp"
-	sed -e "s|@STATE@|$STATE|g" -e "s|@PORT@|$PORT|g" -e "s|@SOCK@|$SOCK/app/app.sock|g" \
+	nginx_hosts "$@"
+	sed -e "s|@STATE@|$STATE|g" -e "s|@PORT@|$PORT|g" \
 		-e "s|@STATIC@|$STATE/app/share/jetstack/static|g" "$ROOT/nginx/dev.conf.in" >"$STATE/nginx/nginx.conf"
 	rm -f "$STATE/nginx/logs/nginx.pid"
 	nginx -p "$STATE/nginx" -c nginx.conf -g 'daemon on;' 2>>"$STATE/logs/nginx.log" ||
@@ -195,19 +261,23 @@ hook-start)
 	sed -n 's/.*listening on [0-9.]*:\([0-9]*\).*/\1/p' "$RUN/hook.out" | head -1
 	;;
 worker-start)
+	NAME=$(instance worker "${3:-}")
 	cd "$STATE"
 	setpriv --reuid=www-data --regid=www-data --init-groups -- \
 		env JETSTACK_ENV_FILE="$STATE/jetstack.env" "$STATE/app/bin/jetstack-worker" \
-		>>"$STATE/logs/worker.log" 2>&1 &
-	echo $! >"$RUN/worker.pid"
+		>>"$STATE/logs/$NAME.log" 2>&1 &
+	echo $! >"$RUN/$NAME.pid"
 	;;
 stop)
 	stop_pid "$3" "${4:-TERM}"
+	rm -f "$RUN/$3.addr" # a stopped program leaves the next nginx-start's upstream
 	;;
 down)
 	[ -f "$RUN/nginx.pid" ] && stop_pid nginx QUIT
-	stop_pid worker
-	stop_pid app
+	for f in "$RUN"/worker*.pid "$RUN"/app*.pid; do
+		if [ -f "$f" ]; then stop_pid "$(basename "$f" .pid)"; fi
+	done
+	rm -f "$RUN"/app*.addr
 	stop_pid sim
 	stop_pid smtp
 	stop_pid hook

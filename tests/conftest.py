@@ -38,9 +38,21 @@ def free_port():
 
 
 class Stack:
-    def __init__(self, state):
+    """hosts: how many FastCGI programs.  One listens on a unix socket; several
+    each listen on a 127.0.0.1 port of their own, as separate hosts would, and
+    nginx balances over them on self.base while self.host_base[i] reaches
+    program i + 1 alone.  workers: how many workers run for the whole session
+    (the tests' usual worker is worker_once).  env: settings added to
+    jetstack.env."""
+
+    def __init__(self, state, hosts=1, workers=0, env=None):
         self.state = state
+        self.hosts = hosts
+        self.workers = workers
         self.http_port = free_port()
+        self.host_ports = [free_port() for _ in range(hosts)] if hosts > 1 else []
+        self.fcgi_ports = [free_port() for _ in range(hosts)] if hosts > 1 else []
+        self.host_base = ["http://127.0.0.1:%d" % p for p in self.host_ports]
         self.pg_port = free_port()
         self.client_id = "test-client-" + secrets.token_hex(4)
         self.client_secret = secrets.token_urlsafe(24)
@@ -49,7 +61,7 @@ class Stack:
         self.base = "http://127.0.0.1:%d" % self.http_port
         self.sim_url = None
         self.conninfo = None
-        self.extra_env = {}
+        self.extra_env = dict(env or {})
 
     # -- process control -------------------------------------------------
     def sh(self, *args, env=None, check=True):
@@ -90,13 +102,39 @@ class Stack:
         self.write_env()
         self.sh("install")
         self.sh("migrate")
-        self.sh("app-start")
-        self.sh("nginx-start", str(self.http_port))
+        for n in range(1, self.hosts + 1):
+            self.start_app(n)
+        self.sh("nginx-start", str(self.http_port), *map(str, self.host_ports))
+        for n in range(1, self.workers + 1):
+            self.start_worker(n)
 
     def restart_app(self):
         self.sh("stop", "app")
         self.write_env()
-        self.sh("app-start")
+        self.start_app(1)
+
+    @staticmethod
+    def part(kind, n):
+        """scripts/stack.sh's name for instance n of a part: app, app2, worker2..."""
+        return kind if n == 1 else "%s%d" % (kind, n)
+
+    def start_app(self, n=1):
+        """(Re)start FastCGI program n where it listened before."""
+        port = [str(self.fcgi_ports[n - 1])] if self.fcgi_ports else []
+        self.sh("app-start", str(n), *port)
+
+    def start_worker(self, n=1):
+        self.sh("worker-start", str(n))
+
+    def pid(self, kind, n=1):
+        """The PID of a part the stack started (scripts/stack.sh's pid file)."""
+        with open(os.path.join(self.state, "run", self.part(kind, n) + ".pid")) as f:
+            return int(f.read())
+
+    def log(self, kind, n=1):
+        """The log of a part the stack started, one string."""
+        with open(os.path.join(self.state, "logs", self.part(kind, n) + ".log")) as f:
+            return f.read()
 
     def stop(self):
         self.sh("down", check=False)
@@ -213,16 +251,22 @@ class Stack:
         self.sim("POST", "/_sim/portals/%d/invalidate_refresh_tokens" % hub)
         self.sql("UPDATE portal_tokens SET access_expires_at = now() WHERE portal_id = %s", (pid,))
         self.worker_once()
-        status, reason = self.sql("SELECT status, status_reason FROM portals WHERE id = %s", (pid,))[0]
+
+        def decided():  # a running worker (workers > 0) may hold the job
+            row = self.sql("SELECT status, status_reason FROM portals WHERE id = %s", (pid,))[0]
+            return row if row[0] != "connected" else None
+        status, reason = wait_until(decided) or ("connected", None)
         assert status == "needs_reconnection", (status, reason)
         return reason
 
 
-@pytest.fixture(scope="session")
-def stack():
+@contextlib.contextmanager
+def running_stack(**opts):
+    """A Stack(**opts) started in a new temporary directory; stopped by PID
+    and removed afterwards, even on failure."""
     state = tempfile.mkdtemp(prefix="jst.", dir="/tmp")
     os.chmod(state, 0o755)
-    s = Stack(state)
+    s = Stack(state, **opts)
     try:
         s.start()
         yield s
@@ -230,6 +274,12 @@ def stack():
         s.stop()
         if os.environ.get("JETSTACK_KEEP_TEST_STATE") != "1":
             shutil.rmtree(state, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def stack():
+    with running_stack() as s:
+        yield s
 
 
 @pytest.fixture(scope="session")
