@@ -64,6 +64,14 @@ struct conf {
 	long webhook_timeout_ms; /* JETSTACK_WEBHOOK_TIMEOUT_MS (10000) */
 	int webhook_allow_http;	 /* JETSTACK_WEBHOOK_ALLOW_HTTP: "yes" allows plain http */
 	int webhook_allow_private; /* JETSTACK_WEBHOOK_ALLOW_PRIVATE: "yes" allows private addresses */
+	/* issue 18: the HubSpot circuit breaker (src/jobs/breaker.c): it opens
+	 * when breaker_failures outage-kind failures of at least breaker_portals
+	 * portals within breaker_window seconds outnumber HubSpot's answers;
+	 * while open, one probe every breaker_probe seconds */
+	long breaker_failures; /* JETSTACK_BREAKER_FAILURES (20) */
+	long breaker_portals;  /* JETSTACK_BREAKER_PORTALS (5) */
+	long breaker_window;   /* JETSTACK_BREAKER_WINDOW_SECONDS (30) */
+	long breaker_probe;    /* JETSTACK_BREAKER_PROBE_SECONDS (3) */
 };
 
 enum conf_need {
