@@ -122,8 +122,9 @@ enum refresh_result refresh_refused(struct db *db, struct httpc *http, const str
 
 	if (open < 0)
 		return REFRESH_ERROR;
+	/* a refresh with these tokens is still out: its answer settles it */
 	if (open && age_s < in_flight_s(conf))
-		return REFRESH_RETRY; /* a refresh with these tokens is still out */
+		return REFRESH_SUPERSEDED;
 	return settle_refusal(db, http, conf, portal, cur, open, err);
 }
 

@@ -53,8 +53,9 @@ enum refresh_result refresh_portal(struct db *db, struct httpc *http, const stru
  * settle it and apply the result with refresh_apply().  When a refresh
  * with these tokens never recorded its answer, the evidence says so
  * (reason refresh_answer_lost), or, while that refresh may still be
- * answered (younger than HubSpot's timeout), nothing is decided
- * (REFRESH_RETRY).  REFRESH_REJECTED, REFRESH_SUPERSEDED as refresh_portal;
+ * answered (younger than HubSpot's timeout), nothing is decided: its answer
+ * settles it (REFRESH_SUPERSEDED).  REFRESH_REJECTED, REFRESH_SUPERSEDED as
+ * refresh_portal;
  * REFRESH_RETRY when the access token could not be checked (*err then
  * holds that answer); REFRESH_ERROR.
  */
