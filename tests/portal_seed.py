@@ -47,6 +47,20 @@ def check_format(stack, aes, pids):
         assert access.startswith("C") and refresh.startswith("na1-"), p
 
 
+def flow_scopes(stack, admin):
+    """Connect one portal through the real flow as HubSpot user admin, check
+    the token format on what the product stored, and set the portal aside
+    (Disconnected).  Returns (the AES key, the scopes it was granted): what
+    seed_portals needs."""
+    c = stack.client()
+    _, pid, _ = stack.connect_portal(c, admin=admin)
+    scopes = stack.sql("SELECT granted_scopes FROM portals WHERE id = %s", (pid,))[0][0].split()
+    aes = aes_of(stack)
+    check_format(stack, aes, [pid])
+    stack.sql("UPDATE portals SET status = 'disconnected' WHERE id = %s", (pid,))
+    return aes, scopes
+
+
 def seed_portals(stack, aes, hubs, scopes, admin, expires_sql="now()", health_sql=None,
                  org=None):
     """Connected portals for simulator hubs (grants minted for HubSpot user

@@ -144,15 +144,5 @@ fail:
 
 int db_breaker_probe_portal(struct db *db, long long *portal)
 {
-	PGresult *r = db_run(db, ST_BREAKER_PROBE_PORTAL, 0, NULL);
-	int result;
-
-	*portal = 0;
-	if (r == NULL)
-		return -1;
-	result = PQntuples(r) == 1;
-	if (result)
-		*portal = db_get_ll(r, 0, "portal_id");
-	PQclear(r);
-	return result;
+	return db_one_ll(db, ST_BREAKER_PROBE_PORTAL, 0, NULL, "portal_id", portal);
 }

@@ -242,19 +242,13 @@ int db_tokens_intent_end(struct db *db, long long portal, long long version)
 int db_tokens_intent_open(struct db *db, long long portal, long long version, long *age_s)
 {
 	char pt[24], v[24];
-	PGresult *r;
-	int result;
+	long long age;
+	int rc;
 
-	*age_s = 0;
 	LL(pt, portal);
 	LL(v, version);
 	const char *p[] = {pt, v};
-	r = db_run(db, ST_TOKENS_INTENT_OPEN, 2, p);
-	if (r == NULL)
-		return -1;
-	result = PQntuples(r) == 1;
-	if (result)
-		*age_s = (long)db_get_ll(r, 0, "age_s");
-	PQclear(r);
-	return result;
+	rc = db_one_ll(db, ST_TOKENS_INTENT_OPEN, 2, p, "age_s", &age);
+	*age_s = (long)age;
+	return rc;
 }

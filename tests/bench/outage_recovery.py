@@ -27,7 +27,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 from conftest import Stack  # noqa: E402
-from portal_seed import aes_of, check_format, seed_portals  # noqa: E402
+from portal_seed import flow_scopes, seed_portals  # noqa: E402
 
 ADMIN = "bench-admin@agency.test"
 
@@ -54,12 +54,7 @@ def main():
     w = None
     try:
         stack.start()
-        aes = aes_of(stack)
-        c = stack.client()
-        _, flow_pid, _ = stack.connect_portal(c, admin=ADMIN)
-        scopes = stack.sql("SELECT granted_scopes FROM portals WHERE id = %s", (flow_pid,))[0][0].split()
-        check_format(stack, aes, [flow_pid])
-        stack.sql("UPDATE portals SET status = 'disconnected' WHERE id = %s", (flow_pid,))
+        aes, scopes = flow_scopes(stack, ADMIN)
         hubs = [40000000 + i for i in range(args.portals)]
         # all due: expiring within the refresh margin, one every 0.3 s
         _, ids = seed_portals(stack, aes, hubs, scopes, ADMIN,

@@ -23,7 +23,7 @@ import requests
 
 import conftest
 from conftest import wait_until
-from portal_seed import aes_of, check_format, seed_portals, stored_tokens
+from portal_seed import flow_scopes, seed_portals, stored_tokens
 
 ADMIN = "lost-admin@agency.test"
 LEASE_S = 3
@@ -42,12 +42,7 @@ def clean_sim(stack):
 
 def seed(stack, n):
     """n Connected portals whose refreshes are due (unexpired access tokens)."""
-    c = stack.client()
-    _, flow_pid, _ = stack.connect_portal(c, admin=ADMIN)
-    scopes = stack.sql("SELECT granted_scopes FROM portals WHERE id = %s", (flow_pid,))[0][0].split()
-    aes = aes_of(stack)
-    check_format(stack, aes, [flow_pid])
-    stack.sql("UPDATE portals SET status = 'disconnected' WHERE id = %s", (flow_pid,))
+    aes, scopes = flow_scopes(stack, ADMIN)
     hubs = [next(conftest._hub_ids) for _ in range(n)]
     _, ids = seed_portals(stack, aes, hubs, scopes, ADMIN,
                           expires_sql="now() + make_interval(secs => 200 + n)")

@@ -21,7 +21,7 @@ import requests
 
 import conftest
 from conftest import wait_until
-from portal_seed import aes_of, check_format, seed_portals
+from portal_seed import flow_scopes, seed_portals
 
 ADMIN = "outage-admin@agency.test"
 OUTAGE_S = 60
@@ -53,14 +53,7 @@ def hubspot_calls(stack):
 
 
 def test_outage_then_all_refreshed_within_30_s(stack, output_dir):
-    # scopes and the token format from a portal connected through the real flow
-    c = stack.client()
-    _, flow_pid, _ = stack.connect_portal(c, admin=ADMIN)
-    scopes = stack.sql("SELECT granted_scopes FROM portals WHERE id = %s", (flow_pid,))[0][0].split()
-    aes = aes_of(stack)
-    check_format(stack, aes, [flow_pid])
-    stack.sql("UPDATE portals SET status = 'disconnected' WHERE id = %s", (flow_pid,))
-
+    aes, scopes = flow_scopes(stack, ADMIN)
     hubs = [next(conftest._hub_ids) for _ in range(N + 2)]
     # due (the refresh margin is 5 minutes), none expiring during the outage
     _, ids = seed_portals(stack, aes, hubs, scopes, ADMIN,
