@@ -107,6 +107,7 @@ run: deps
 	@scripts/run.sh
 
 test: deps-test
+	@scripts/axe.sh
 	@$(MAKE) --no-print-directory all unit fuzz
 	@scripts/test.sh
 
@@ -117,6 +118,7 @@ bench: deps-test
 	@tests/bench/worker_refresh.sh
 	@/usr/bin/python3 tests/bench/imports.py
 	@/usr/bin/python3 tests/bench/deployments.py
+	@/usr/bin/python3 tests/bench/portals_scale.py
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/jetstack/cgi-bin \

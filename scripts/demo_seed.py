@@ -28,6 +28,10 @@ integrations STATE
          endpoint of an earlier `make run` (another port, a secret no longer
          known) is deleted first.
 
+team     (issue 17) leaves one pending invitation on the Team page (a new
+         colleague as Member; mailed to the local sink, or its link shown
+         once); run.sh makes the team of three with the admin tool.
+
 Everything goes through the product's HTTP pages as the demo owner, and
 through the simulator's control API for HubSpot's side."""
 import json
@@ -215,6 +219,21 @@ if phase == "integrations":
     print(json.dumps({"endpoint": "/integrations/%d" % eid, "url": url, "attempts": len(answers),
                       "link_portal": "/portals/%d" % yellow[0], "open_links": len(links)}))
     sys.exit(0)
+
+# --- team (issue 17) ---
+if phase == "team":
+    INVITED = "new.colleague@demo.example"
+    page = c.get("/team").text
+    pending = re.findall(r'<tr id="invite-(\d+)"><td>([^<]*)</td>', page)
+    if not any(addr == INVITED for _, addr in pending):
+        r = c.post("/team/invitations", {"csrf": csrf_of(page), "email": INVITED, "role": "member"})
+        if r.status_code not in (200, 303):
+            sys.exit("demo: inviting %s failed: %d" % (INVITED, r.status_code))
+        pending = re.findall(r'<tr id="invite-(\d+)"><td>([^<]*)</td>', c.get("/team").text)
+    members = re.findall(r'<tr id="member-\d+" data-role="([a-z]+)">', c.get("/team").text)
+    print(json.dumps({"members": members, "pending_invitations": len(pending)}))
+    sys.exit(0)
+# --- end team ---
 
 if phase == "imports":
     # after the worker's pass: import two Connected portals' configuration

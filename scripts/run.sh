@@ -132,6 +132,14 @@ if [ -n "$SIM" ] && $ADMIN org create "Demo Agency" >/dev/null 2>&1; then
 			UNION ALL SELECT id, org_id, 'priority' FROM p WHERE hub_id % 7 = 0" >/dev/null
 	fi
 fi
+# --- team (issue 17): a team of three in Demo Agency (owner, admin, viewer);
+# the admin also belongs to Scale Agency (a viewer there), so signing in as
+# them shows the organisation chooser.  Already there on a later run: kept.
+if [ -n "$SIM" ]; then
+	echo "$DEMO_PASSWORD" | $ADMIN user create --org "Demo Agency" --email admin@demo.example --role admin >/dev/null 2>&1 || true
+	echo "$DEMO_PASSWORD" | $ADMIN user create --org "Scale Agency" --email admin@demo.example --role viewer >/dev/null 2>&1 || true
+fi
+# --- end team ---
 
 "$STACK" app-start "$STATE"
 "$STACK" nginx-start "$STATE" "$HTTP_PORT"
@@ -169,6 +177,9 @@ if [ -n "$SIM" ]; then
 	# reconnect link on the yellow Config Only portal's page
 	/usr/bin/python3 "$ROOT/scripts/demo_seed.py" "http://127.0.0.1:$HTTP_PORT" "$SIM" \
 		owner@demo.example "$DEMO_PASSWORD" integrations "$STATE" >/dev/null || true
+	# team: one pending invitation on the Team page
+	/usr/bin/python3 "$ROOT/scripts/demo_seed.py" "http://127.0.0.1:$HTTP_PORT" "$SIM" \
+		owner@demo.example "$DEMO_PASSWORD" team >/dev/null || true
 fi
 t1=$(date +%s.%N)
 
@@ -181,6 +192,7 @@ MSG
 if [ -n "$SIM" ]; then
 	cat <<MSG
   Sign in   owner@demo.example / $DEMO_PASSWORD   (Owner: can reconnect)
+            admin@demo.example / $DEMO_PASSWORD   (Admin; also a Viewer in Scale Agency: chooses one)
             viewer@demo.example / $DEMO_PASSWORD  (Viewer: read only)
             owner@scale.example / $DEMO_PASSWORD  (Scale Agency: 300 portals with labels, to search)
   HubSpot   simulator at $SIM (demo portals; you are signed in there as alex@agency.example)

@@ -12,3 +12,12 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
 				THEN (ts AT TIME ZONE 'UTC') - (ts AT TIME ZONE tz)
 				ELSE (ts AT TIME ZONE tz) - (ts AT TIME ZONE 'UTC') END, 'HH24:MI')
 $$;
+
+-- tz_offset(ts, tz): the zone's offset from UTC at that instant, in seconds
+-- east (3600 for Europe/Paris in winter).  For pages that format many times
+-- themselves (Client Accounts rows): PostgreSQL applies the zone's rules,
+-- the page only adds seconds.
+CREATE FUNCTION tz_offset(ts timestamptz, tz text) RETURNS int
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+	SELECT extract(epoch FROM (ts AT TIME ZONE tz) - (ts AT TIME ZONE 'UTC'))::int
+$$;

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,7 +90,7 @@ static int db_prepare(struct db *db, enum stmt st)
 	PGresult *r;
 	int ok;
 
-	if (db->prepared[st])
+	if (db->prepared[st] || stmt_per_call(st))
 		return 0;
 	r = PQprepare(db->conn, stmt_name(st), stmt_sql(st), 0, NULL);
 	ok = r != NULL && PQresultStatus(r) == PGRES_COMMAND_OK;
@@ -108,7 +109,9 @@ static PGresult *db_try(struct db *db, enum stmt st, int n, const char *const *p
 
 	if (db_ensure(db) < 0 || db_prepare(db, st) < 0)
 		return NULL;
-	r = PQexecPrepared(db->conn, stmt_name(st), n, params, NULL, NULL, binary);
+	r = stmt_per_call(st)
+		? PQexecParams(db->conn, stmt_sql(st), n, NULL, params, NULL, NULL, binary)
+		: PQexecPrepared(db->conn, stmt_name(st), n, params, NULL, NULL, binary);
 	s = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
 	if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK)
 		return r;
@@ -146,8 +149,11 @@ static int db_try_pair(struct db *db, const struct db_call *a, const struct db_c
 	if (PQenterPipelineMode(db->conn) != 1)
 		return -1;
 	for (int i = 0; i < 2; i++)
-		if (PQsendQueryPrepared(db->conn, stmt_name(call[i]->st), call[i]->n,
-					call[i]->params, NULL, NULL, call[i]->binary) != 1)
+		if ((stmt_per_call(call[i]->st)
+			 ? PQsendQueryParams(db->conn, stmt_sql(call[i]->st), call[i]->n, NULL,
+					     call[i]->params, NULL, NULL, call[i]->binary)
+			 : PQsendQueryPrepared(db->conn, stmt_name(call[i]->st), call[i]->n,
+					       call[i]->params, NULL, NULL, call[i]->binary)) != 1)
 			io_ok = 0;
 	if (PQpipelineSync(db->conn) != 1)
 		io_ok = 0;
@@ -456,6 +462,16 @@ long long db_bin_int8(const PGresult *r, int row, int col)
 	int ok;
 
 	return db_be64(r, row, col, &ok);
+}
+
+int db_bin_int4(const PGresult *r, int row, int col)
+{
+	const unsigned char *b = (const unsigned char *)PQgetvalue(r, row, col);
+
+	if (PQgetisnull(r, row, col) || PQgetlength(r, row, col) != 4)
+		return 0;
+	return (int)(int32_t)((uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 |
+			      (uint32_t)b[3]);
 }
 
 long long db_bin_time(const PGresult *r, int row, int col)

@@ -80,10 +80,12 @@ char *db_hex_bytea(const unsigned char *p, size_t n);
  * boolean columns ("t"/"f") as JSON booleans.  Caller cJSON_Delete()s. */
 cJSON *db_rows_json(const PGresult *r);
 /* Binary results: 1 when r has exactly n columns, all binary, of the given
- * type OIDs (20 int8, 25 text, 1184 timestamptz, 16 bool). */
+ * type OIDs (20 int8, 23 int4, 25 text, 1184 timestamptz, 16 bool). */
 int db_bin_types_ok(const PGresult *r, const unsigned *types, int n);
 /* An int8 value; 0 for NULL. */
 long long db_bin_int8(const PGresult *r, int row, int col);
+/* An int4 value; 0 for NULL. */
+int db_bin_int4(const PGresult *r, int row, int col);
 /* A timestamptz value as Unix seconds (rounded down); 0 for NULL and for
  * +-infinity. */
 long long db_bin_time(const PGresult *r, int row, int col);

@@ -23,13 +23,23 @@ void db_portal_list_call(struct db_call *call, const struct portal_query *q)
 	    [SORT_LAST] = {{ST_PORTAL_FIRST_LAST, ST_PORTAL_LIST_LAST},
 			   {ST_PORTAL_FIRST_LAST_S, ST_PORTAL_LIST_LAST_S}},
 	};
+	static const enum stmt back[3][2][2] = {
+	    [SORT_NAME] = {{ST_PORTAL_END_NAME, ST_PORTAL_BEFORE_NAME},
+			   {ST_PORTAL_END_NAME_S, ST_PORTAL_BEFORE_NAME_S}},
+	    [SORT_STATUS] = {{ST_PORTAL_END_STATUS, ST_PORTAL_BEFORE_STATUS},
+			     {ST_PORTAL_END_NAME_S, ST_PORTAL_BEFORE_NAME_S}},
+	    [SORT_LAST] = {{ST_PORTAL_END_LAST, ST_PORTAL_BEFORE_LAST},
+			   {ST_PORTAL_END_LAST_S, ST_PORTAL_BEFORE_LAST_S}},
+	};
 	enum portal_sort sort = (unsigned)q->sort <= SORT_LAST ? q->sort : SORT_NAME;
 	int n = 1;
 
 	memset(call, 0, sizeof(*call));
 	if ((q->q != NULL && q->q[0]) || (q->label != NULL && q->label[0])) {
 		/* a search or a label: its own statement, in name order */
-		call->st = q->after > 0 ? ST_PORTAL_FIND_LIST : ST_PORTAL_FIND_FIRST;
+		call->st = q->backward ? (q->after > 0 ? ST_PORTAL_FIND_BEFORE : ST_PORTAL_FIND_END)
+			   : q->after > 0 ? ST_PORTAL_FIND_LIST
+					  : ST_PORTAL_FIND_FIRST;
 		if (q->after > 0) {
 			LL(call->text[0], q->after);
 			call->params[n++] = call->text[0];
@@ -37,17 +47,19 @@ void db_portal_list_call(struct db_call *call, const struct portal_query *q)
 		call->params[n++] = q->status ? q->status : "";
 		call->params[n++] = q->label ? q->label : "";
 		call->params[n++] = q->q ? q->q : "";
+		call->params[n++] = q->viewer ? q->viewer : "";
 		call->n = n;
 		call->binary = 1;
 		return;
 	}
-	call->st = st[sort][q->status != NULL][q->after > 0];
+	call->st = (q->backward ? back : st)[sort][q->status != NULL][q->after > 0];
 	if (q->after > 0) {
 		LL(call->text[0], q->after);
 		call->params[n++] = call->text[0];
 	}
 	if (q->status != NULL)
 		call->params[n++] = q->status;
+	call->params[n++] = q->viewer ? q->viewer : "";
 	call->n = n;
 	call->binary = 1;
 }
@@ -70,6 +82,9 @@ enum {
 	COL_LAST_DEPLOY_STATE, /* text */
 	COL_REASON_CODE,       /* text */
 	COL_LABELS,	       /* text */
+	COL_LC_OFF,	       /* int4 */
+	COL_LR_OFF,	       /* int4 */
+	COL_NC_OFF,	       /* int4 */
 	COL__COUNT
 };
 
@@ -79,6 +94,7 @@ static const unsigned list_types[COL__COUNT] = {
     [COL_REASON] = 25,	       [COL_LAST_CONNECTED] = 1184, [COL_CONNECTED_BY] = 25,
     [COL_HS_USER_EMAIL] = 25, [COL_LAST_REFRESHED] = 1184, [COL_NEXT_CHECK] = 1184,
     [COL_LAST_DEPLOY] = 20,    [COL_LAST_DEPLOY_STATE] = 25, [COL_REASON_CODE] = 25, [COL_LABELS] = 25,
+    [COL_LC_OFF] = 23,	       [COL_LR_OFF] = 23,	   [COL_NC_OFF] = 23,
 };
 
 int db_portal_page_take(struct portal_page *out, PGresult *r)
@@ -112,6 +128,9 @@ int db_portal_page_take(struct portal_page *out, PGresult *r)
 		w->last_deploy_state = PQgetvalue(r, i, COL_LAST_DEPLOY_STATE);
 		w->reason_code = PQgetvalue(r, i, COL_REASON_CODE);
 		w->labels = PQgetvalue(r, i, COL_LABELS);
+		w->lc_off = db_bin_int4(r, i, COL_LC_OFF);
+		w->lr_off = db_bin_int4(r, i, COL_LR_OFF);
+		w->nc_off = db_bin_int4(r, i, COL_NC_OFF);
 	}
 	return 1;
 }
@@ -139,7 +158,7 @@ int db_portal_list(struct db *db, long long org, const struct portal_query *q,
 	return db_portal_page_take(out, r);
 }
 
-int db_portal_get(struct db *db, long long org, long long id, cJSON **out)
+int db_portal_get(struct db *db, long long org, long long id, const char *tz, cJSON **out)
 {
 	char o[24], i[24];
 	PGresult *r;
@@ -149,8 +168,8 @@ int db_portal_get(struct db *db, long long org, long long id, cJSON **out)
 	*out = NULL;
 	LL(o, org);
 	LL(i, id);
-	const char *p[] = {o, i};
-	r = db_run(db, ST_PORTAL_GET, 2, p);
+	const char *p[] = {o, i, tz && tz[0] ? tz : "UTC"};
+	r = db_run(db, ST_PORTAL_GET, 3, p);
 	if (r == NULL)
 		return -1;
 	result = PQntuples(r) == 1;
@@ -421,7 +440,8 @@ int db_portal_find_count(struct db *db, long long org, const struct portal_query
 	LL(o, org);
 	const char *p[] = {o, q->status ? q->status : "", q->label ? q->label : "",
 			   q->q ? q->q : ""};
-	r = db_run(db, ST_PORTAL_FIND_COUNT, 4, p);
+	r = db_run(db, q->label && q->label[0] ? ST_PORTAL_FIND_COUNT_L : ST_PORTAL_FIND_COUNT, 4,
+		   p);
 	if (r == NULL || PQntuples(r) != 1) {
 		PQclear(r);
 		return -1;

@@ -38,8 +38,14 @@ struct portal_query {
 	enum portal_sort sort;
 	const char *status;
 	long long after;
+	/* backwards: with after > 0 the page before that row, else the last
+	 * page; rows then come nearest first (the page reverses them) */
+	int backward;
 	const char *q;	   /* search text; NULL or "" none (then name order) */
 	const char *label; /* a label; NULL or "" none (then name order) */
+	/* the session (its id hash) whose user's time zone the rows' offsets
+	 * are in; NULL or "": the organisation's */
+	const char *viewer;
 };
 
 /* One Client Accounts row.  Strings point into the page's result (valid
@@ -53,6 +59,9 @@ struct portal_list_row {
 	const char *last_deploy_state; /* its run state; "" none */
 	const char *reason_code;       /* the status reason's code; "" none */
 	const char *labels;	       /* "EU, retainer"; "" none */
+	/* the viewer's time zone's offsets from UTC (seconds east) at
+	 * last_connected, last_refreshed and next_check */
+	int lc_off, lr_off, nc_off;
 };
 
 struct portal_page {
@@ -67,8 +76,9 @@ void db_portal_page_free(struct portal_page *p);
  * db_portal_page_free).  1, or -1 on error (out zeroed). */
 int db_portal_list(struct db *db, long long org, const struct portal_query *q,
 		   struct portal_page *out);
-/* One portal of org as a cJSON object (*out). 1 found, 0 not found. */
-int db_portal_get(struct db *db, long long org, long long id, cJSON **out);
+/* One portal of org as a cJSON object (*out), its times also as
+ * local_iso() in zone tz ("last_connected_at" ...). 1 found, 0 not found. */
+int db_portal_get(struct db *db, long long org, long long id, const char *tz, cJSON **out);
 /* Find a portal of org (not removed) by id, or by hub id when id is 0.
  * 1 found, 0 not. */
 int db_portal_find(struct db *db, long long org, long long id, long long hub_id,

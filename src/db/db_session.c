@@ -20,6 +20,7 @@ static void session_take(const PGresult *r, struct session_row *s)
 	s->n_needs = (long)db_get_ll(r, 0, "n_needs");
 	s->n_disconnected = (long)db_get_ll(r, 0, "n_disconnected");
 	db_copy(s->tz, sizeof(s->tz), db_get(r, 0, "tz"));
+	s->n_orgs = (long)db_get_ll(r, 0, "n_orgs");
 }
 
 int db_session_load(struct db *db, const char *sid_hash, long idle, long long org,

@@ -18,6 +18,7 @@ struct session_row {
 	int stale; /* last seen over a minute ago: worth a touch */
 	long n_connected, n_needs, n_disconnected; /* the organisation's portals */
 	char tz[65]; /* the user's IANA time zone, else the organisation's */
+	long n_orgs; /* organisations the user belongs to (team: the switch) */
 };
 
 /*

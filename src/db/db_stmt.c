@@ -18,7 +18,10 @@
 	"p.last_connected_at, p.connected_by_email, p.hs_user_email, p.last_refreshed_at, "        \
 	"p.next_check_at, coalesce(d.id, 0) AS last_deploy, coalesce(d.state, '') AS "            \
 	"last_deploy_state, p.status_reason_code, coalesce((SELECT string_agg(l.label, ', ' "      \
-	"ORDER BY l.label) FROM portal_labels l WHERE l.portal_id = p.id), '') AS labels"
+	"ORDER BY l.label) FROM portal_labels l WHERE l.portal_id = p.id), '') AS labels, "         \
+	"coalesce(tz_offset(p.last_connected_at, z.tz), 0) AS lc_off, "                           \
+	"coalesce(tz_offset(p.last_refreshed_at, z.tz), 0) AS lr_off, "                           \
+	"coalesce(tz_offset(p.next_check_at, z.tz), 0) AS nc_off"
 
 /* The organisation's portals ($1; for the Client Accounts page it comes
  * from the session token's signed grant, see auth_load_with). */
@@ -45,6 +48,17 @@
 
 #define LIST_ORG "$1"
 
+/* The Client Accounts rows: PORTAL_FROM with z.tz, the time zone of the
+ * viewer (the session whose id hash is parameter v: its user's, else the
+ * organisation's; the organisation's for ""), read once per statement; the
+ * rows' times carry its offsets (tz_offset(), sql/0018). */
+#define PORTAL_FROM_V(v)                                                                           \
+	" FROM (SELECT coalesce((SELECT u.time_zone FROM sessions s JOIN users u ON u.id = "      \
+	"s.user_id WHERE s.id_hash = " v "), (SELECT o.time_zone FROM organisations o WHERE o.id " \
+	"= " LIST_ORG "), 'UTC') AS tz) z, portals p LEFT JOIN LATERAL (SELECT r.id, r.state "     \
+	"FROM runs r WHERE r.portal_id = p.id AND r.kind = 'deploy' ORDER BY r.id DESC LIMIT 1) d " \
+	"ON true WHERE p.org_id = " LIST_ORG " AND p.removed_at IS NULL "
+
 #define PORTAL_FROM                                                                                \
 	" FROM portals p LEFT JOIN LATERAL (SELECT r.id, r.state FROM runs r WHERE r.portal_id "   \
 	"= p.id AND r.kind = 'deploy' ORDER BY r.id DESC LIMIT 1) d ON true "                     \
@@ -62,10 +76,18 @@
 #define ORDER_NAME   "ORDER BY p.sort_name, p.id "
 #define ORDER_STATUS "ORDER BY p.status_rank, p.sort_name, p.id "
 #define ORDER_LAST   "ORDER BY p.last_connected_at DESC, p.id DESC "
+/* the same orders reversed: a page before a row, and the last page, are
+ * read backwards from it (the page shows them the right way round) */
+#define ORDER_NAME_R   "ORDER BY p.sort_name DESC, p.id DESC "
+#define ORDER_STATUS_R "ORDER BY p.status_rank DESC, p.sort_name DESC, p.id DESC "
+#define ORDER_LAST_R   "ORDER BY p.last_connected_at, p.id "
 
 static const struct {
 	const char *name;
 	const char *sql;
+	/* planned for each call's values (never prepared): statements whose
+	 * best plan depends on which optional filters are set */
+	int per_call;
 } stmts[ST__MAX] = {
     [ST_PING] = {"ping", "SELECT 1"},
     [ST_ORG_CREATE] = {"org_create", "INSERT INTO organisations (name) VALUES ($1) RETURNING id"},
@@ -75,11 +97,14 @@ static const struct {
 				       "VALUES ($1, $2) RETURNING id"},
     [ST_USER_ID_BY_EMAIL] = {"user_id_by_email",
 			     "SELECT id FROM users WHERE lower(email) = lower($1)"},
+    /* the organisation signed in to last (team: then the first joined),
+     * and how many the user belongs to */
     [ST_USER_LOGIN] = {"user_login",
 		       "SELECT u.id, u.password_hash, u.disabled_at IS NOT NULL AS disabled, "
-		       "m.org_id FROM users u LEFT JOIN LATERAL (SELECT org_id FROM "
-		       "memberships WHERE user_id = u.id ORDER BY created_at, org_id LIMIT 1) m "
-		       "ON true WHERE lower(u.email) = lower($1)"},
+		       "m.org_id, (SELECT count(*) FROM memberships c WHERE c.user_id = u.id) AS "
+		       "n_orgs FROM users u LEFT JOIN LATERAL (SELECT org_id FROM memberships WHERE "
+		       "user_id = u.id ORDER BY last_sign_in_at DESC NULLS LAST, created_at, org_id "
+		       "LIMIT 1) m ON true WHERE lower(u.email) = lower($1)"},
     [ST_USER_DISABLE] = {"user_disable", "UPDATE users SET disabled_at = now() "
 					 "WHERE id = $1 AND disabled_at IS NULL"},
     [ST_USER_SESSIONS_END] = {"user_sessions_end", "UPDATE sessions SET ended_at = now() "
@@ -108,7 +133,8 @@ static const struct {
 	 "coalesce(pc.connected, 0) AS n_connected, "
 	 "coalesce(pc.needs_reconnection, 0) AS n_needs, "
 	 "coalesce(pc.disconnected, 0) AS n_disconnected, "
-	 "coalesce(u.time_zone, o.time_zone) AS tz "
+	 "coalesce(u.time_zone, o.time_zone) AS tz, "
+	 "(SELECT count(*) FROM memberships mo WHERE mo.user_id = s.user_id) AS n_orgs "
 	 "FROM sessions s JOIN users u ON u.id = s.user_id "
 	 "JOIN memberships m ON m.user_id = s.user_id AND m.org_id = s.org_id "
 	 "JOIN organisations o ON o.id = s.org_id "
@@ -131,40 +157,78 @@ static const struct {
      * the limit, $4 the status.  Columns by position, read in binary
      * (page_portals.c). */
     [ST_PORTAL_FIRST_NAME] = {"portal_first_name",
-			      "SELECT " LIST_COLS PORTAL_FROM ORDER_NAME "LIMIT " PORTAL_FETCH_SQL},
+			      "SELECT " LIST_COLS PORTAL_FROM_V("$2") ORDER_NAME "LIMIT " PORTAL_FETCH_SQL},
     [ST_PORTAL_FIRST_NAME_S] = {"portal_first_name_s",
-				"SELECT " LIST_COLS PORTAL_FROM "AND p.status = $2 " ORDER_NAME
+				"SELECT " LIST_COLS PORTAL_FROM_V("$3") "AND p.status = $2 " ORDER_NAME
 				"LIMIT " PORTAL_FETCH_SQL},
-    [ST_PORTAL_FIRST_STATUS] = {"portal_first_status", "SELECT " LIST_COLS PORTAL_FROM ORDER_STATUS
+    [ST_PORTAL_FIRST_STATUS] = {"portal_first_status", "SELECT " LIST_COLS PORTAL_FROM_V("$2") ORDER_STATUS
 						       "LIMIT " PORTAL_FETCH_SQL},
     [ST_PORTAL_FIRST_LAST] = {"portal_first_last",
-			      "SELECT " LIST_COLS PORTAL_FROM ORDER_LAST "LIMIT " PORTAL_FETCH_SQL},
+			      "SELECT " LIST_COLS PORTAL_FROM_V("$2") ORDER_LAST "LIMIT " PORTAL_FETCH_SQL},
     [ST_PORTAL_FIRST_LAST_S] = {"portal_first_last_s",
-				"SELECT " LIST_COLS PORTAL_FROM "AND p.status = $2 " ORDER_LAST
+				"SELECT " LIST_COLS PORTAL_FROM_V("$3") "AND p.status = $2 " ORDER_LAST
 				"LIMIT " PORTAL_FETCH_SQL},
-    [ST_PORTAL_LIST_NAME] = {"portal_list_name", "SELECT " LIST_COLS PORTAL_FROM
+    [ST_PORTAL_LIST_NAME] = {"portal_list_name", "SELECT " LIST_COLS PORTAL_FROM_V("$3")
 						 "AND (p.sort_name, p.id) > (" AFTER_NAME
 						 ", $2) " ORDER_NAME "LIMIT " PORTAL_FETCH_SQL},
     [ST_PORTAL_LIST_NAME_S] = {"portal_list_name_s",
-			       "SELECT " LIST_COLS PORTAL_FROM
+			       "SELECT " LIST_COLS PORTAL_FROM_V("$4")
 			       "AND p.status = $3 AND (p.sort_name, p.id) > (" AFTER_NAME
 			       ", $2) " ORDER_NAME "LIMIT " PORTAL_FETCH_SQL},
     [ST_PORTAL_LIST_STATUS] = {"portal_list_status",
-			       "SELECT " LIST_COLS PORTAL_FROM
+			       "SELECT " LIST_COLS PORTAL_FROM_V("$3")
 			       "AND (p.status_rank, p.sort_name, p.id) > (" AFTER_RANK
 			       ", " AFTER_NAME ", $2) " ORDER_STATUS "LIMIT " PORTAL_FETCH_SQL},
-    [ST_PORTAL_LIST_LAST] = {"portal_list_last", "SELECT " LIST_COLS PORTAL_FROM
+    [ST_PORTAL_LIST_LAST] = {"portal_list_last", "SELECT " LIST_COLS PORTAL_FROM_V("$3")
 						 "AND (p.last_connected_at, p.id) < (" AFTER_LAST
 						 ", $2) " ORDER_LAST "LIMIT " PORTAL_FETCH_SQL},
     [ST_PORTAL_LIST_LAST_S] = {"portal_list_last_s",
-			       "SELECT " LIST_COLS PORTAL_FROM
+			       "SELECT " LIST_COLS PORTAL_FROM_V("$4")
 			       "AND p.status = $3 AND (p.last_connected_at, p.id) < (" AFTER_LAST
 			       ", $2) " ORDER_LAST "LIMIT " PORTAL_FETCH_SQL},
+    /* Earlier pages: $2 the id of the first row shown; the last page:
+     * no cursor.  Both read in reverse order. */
+    [ST_PORTAL_BEFORE_NAME] = {"portal_before_name",
+			       "SELECT " LIST_COLS PORTAL_FROM_V("$3") "AND (p.sort_name, p.id) < ("
+			       AFTER_NAME ", $2) " ORDER_NAME_R "LIMIT " PORTAL_FETCH_SQL},
+    [ST_PORTAL_BEFORE_NAME_S] = {"portal_before_name_s",
+				 "SELECT " LIST_COLS PORTAL_FROM_V("$4")
+				 "AND p.status = $3 AND (p.sort_name, p.id) < (" AFTER_NAME
+				 ", $2) " ORDER_NAME_R "LIMIT " PORTAL_FETCH_SQL},
+    [ST_PORTAL_BEFORE_STATUS] = {"portal_before_status",
+				 "SELECT " LIST_COLS PORTAL_FROM_V("$3")
+				 "AND (p.status_rank, p.sort_name, p.id) < (" AFTER_RANK
+				 ", " AFTER_NAME ", $2) " ORDER_STATUS_R "LIMIT " PORTAL_FETCH_SQL},
+    [ST_PORTAL_BEFORE_LAST] = {"portal_before_last",
+			       "SELECT " LIST_COLS PORTAL_FROM_V("$3")
+			       "AND (p.last_connected_at, p.id) > (" AFTER_LAST ", $2) "
+			       ORDER_LAST_R "LIMIT " PORTAL_FETCH_SQL},
+    [ST_PORTAL_BEFORE_LAST_S] = {"portal_before_last_s",
+				 "SELECT " LIST_COLS PORTAL_FROM_V("$4")
+				 "AND p.status = $3 AND (p.last_connected_at, p.id) > (" AFTER_LAST
+				 ", $2) " ORDER_LAST_R "LIMIT " PORTAL_FETCH_SQL},
+    [ST_PORTAL_END_NAME] = {"portal_end_name", "SELECT " LIST_COLS PORTAL_FROM_V("$2")
+						   ORDER_NAME_R "LIMIT " PORTAL_FETCH_SQL},
+    [ST_PORTAL_END_NAME_S] = {"portal_end_name_s",
+			      "SELECT " LIST_COLS PORTAL_FROM_V("$3") "AND p.status = $2 "
+			      ORDER_NAME_R "LIMIT " PORTAL_FETCH_SQL},
+    [ST_PORTAL_END_STATUS] = {"portal_end_status", "SELECT " LIST_COLS PORTAL_FROM_V("$2")
+						       ORDER_STATUS_R "LIMIT " PORTAL_FETCH_SQL},
+    [ST_PORTAL_END_LAST] = {"portal_end_last", "SELECT " LIST_COLS PORTAL_FROM_V("$2")
+						   ORDER_LAST_R "LIMIT " PORTAL_FETCH_SQL},
+    [ST_PORTAL_END_LAST_S] = {"portal_end_last_s",
+			      "SELECT " LIST_COLS PORTAL_FROM_V("$3") "AND p.status = $2 "
+			      ORDER_LAST_R "LIMIT " PORTAL_FETCH_SQL},
     [ST_PORTAL_GET] = {"portal_get",
 		       "SELECT " PORTAL_COLS ", p.granted_scopes, "
 		       "extract(epoch FROM p.status_changed_at)::bigint AS status_changed, "
 		       "extract(epoch FROM p.first_connected_at)::bigint AS first_connected, "
-		       "p.hs_user_id" PORTAL_FROM "AND p.id = $2"},
+		       "p.hs_user_id, local_iso(p.last_connected_at, $3) AS last_connected_at, "
+		       "local_iso(p.last_refreshed_at, $3) AS last_refreshed_at, "
+		       "local_iso(p.next_check_at, $3) AS next_check_at, "
+		       "local_iso(p.status_changed_at, $3) AS status_changed_at, "
+		       "local_iso(p.first_connected_at, $3) AS first_connected_at" PORTAL_FROM
+		       "AND p.id = $2"},
     [ST_PORTAL_FIND] = {"portal_find",
 			"SELECT id, hub_id, status, connection_type, name FROM portals "
 			"WHERE id = $1 AND org_id = $2 AND removed_at IS NULL"},
@@ -915,26 +979,44 @@ static const struct {
      * from 3 characters, a prefix below) or filtered by a label, in name
      * order: $1 the organisation, [$2 the last row shown,] then the
      * status, the label and the search text ("" for none) */
+/* The label conditions are uncorrelated IN lists of the organisation's
+ * labels (portal_labels_org): each is read once per statement and hashed,
+ * whatever the generic plan; a correlated EXISTS could be planned as a
+ * scan of every organisation's labels per portal. */
 #define PORTAL_FIND(s, l, q)                                                                       \
-	"AND (" s " = '' OR p.status = " s ") AND (" l " = '' OR EXISTS (SELECT 1 FROM "           \
-	"portal_labels pl WHERE pl.portal_id = p.id AND pl.label = " l ")) AND (" q " = '' OR "    \
-	"CASE WHEN length(" q ") >= 3 THEN strpos(p.sort_name, lower(" q ")) > 0 OR "             \
+	"AND (" s " = '' OR p.status = " s ") AND (" l " = '' OR p.id IN (SELECT pl.portal_id "    \
+	"FROM portal_labels pl WHERE pl.org_id = " LIST_ORG " AND pl.label = " l ")) AND (" q      \
+	" = '' OR CASE WHEN length(" q ") >= 3 THEN strpos(p.sort_name, lower(" q ")) > 0 OR "     \
 	"strpos(lower(p.hub_domain), lower(" q ")) > 0 OR strpos(p.hub_id::text, " q ") > 0 OR "   \
-	"EXISTS (SELECT 1 FROM portal_labels pq WHERE pq.portal_id = p.id AND "                    \
+	"p.id IN (SELECT pq.portal_id FROM portal_labels pq WHERE pq.org_id = " LIST_ORG " AND "   \
 	"strpos(lower(pq.label), lower(" q ")) > 0) ELSE left(p.sort_name, length(" q ")) = "       \
 	"lower(" q ") OR left(lower(p.hub_domain), length(" q ")) = lower(" q ") OR "              \
 	"left(p.hub_id::text, length(" q ")) = " q " END) "
     [ST_PORTAL_FIND_FIRST] = {"portal_find_first",
-			      "SELECT " LIST_COLS PORTAL_FROM PORTAL_FIND("$2", "$3", "$4")
+			      "SELECT " LIST_COLS PORTAL_FROM_V("$5") PORTAL_FIND("$2", "$3", "$4")
 				  ORDER_NAME "LIMIT " PORTAL_FETCH_SQL},
     [ST_PORTAL_FIND_LIST] = {"portal_find_list",
-			     "SELECT " LIST_COLS PORTAL_FROM PORTAL_FIND("$3", "$4", "$5")
+			     "SELECT " LIST_COLS PORTAL_FROM_V("$6") PORTAL_FIND("$3", "$4", "$5")
 			     "AND (p.sort_name, p.id) > (" AFTER_NAME ", $2) " ORDER_NAME
 			     "LIMIT " PORTAL_FETCH_SQL},
+    [ST_PORTAL_FIND_BEFORE] = {"portal_find_before",
+			       "SELECT " LIST_COLS PORTAL_FROM_V("$6") PORTAL_FIND("$3", "$4", "$5")
+			       "AND (p.sort_name, p.id) < (" AFTER_NAME ", $2) " ORDER_NAME_R
+			       "LIMIT " PORTAL_FETCH_SQL},
+    [ST_PORTAL_FIND_END] = {"portal_find_end",
+			    "SELECT " LIST_COLS PORTAL_FROM_V("$5") PORTAL_FIND("$2", "$3", "$4")
+				ORDER_NAME_R "LIMIT " PORTAL_FETCH_SQL},
     [ST_PORTAL_FIND_COUNT] = {"portal_find_count",
 			      "SELECT count(*) AS n FROM (SELECT 1 FROM portals p WHERE p.org_id = $1 "
 			      "AND p.removed_at IS NULL " PORTAL_FIND("$2", "$3", "$4")
-			      "LIMIT 1001) x"},
+			      "LIMIT 1001) x", 1},
+    /* with a label: counted from the label's portals (portal_labels_org),
+     * not by testing every portal of the organisation */
+    [ST_PORTAL_FIND_COUNT_L] = {"portal_find_count_l",
+				"SELECT count(*) AS n FROM (SELECT 1 FROM portal_labels c JOIN portals p "
+				"ON p.id = c.portal_id WHERE c.org_id = $1 AND c.label = $3 AND p.org_id "
+				"= $1 AND p.removed_at IS NULL " PORTAL_FIND("$2", "''", "$4")
+				"LIMIT 1001) x", 1},
     [ST_LABEL_ADD] = {"label_add",
 		      "INSERT INTO portal_labels (portal_id, org_id, label) SELECT id, org_id, $3 "
 		      "FROM portals WHERE id = $2 AND org_id = $1 AND removed_at IS NULL ON "
@@ -945,10 +1027,116 @@ static const struct {
     [ST_LABELS_OF_PORTAL] = {"labels_of_portal",
 			     "SELECT label FROM portal_labels WHERE org_id = $1 AND portal_id = $2 "
 			     "ORDER BY label"},
+    /* the organisation's distinct labels by skipping along portal_labels_org
+     * (one probe per label, not one per labelled portal), each kept when a
+     * portal that is not removed has it */
     [ST_LABELS_OF_ORG] = {"labels_of_org",
-			  "SELECT DISTINCT l.label FROM portal_labels l JOIN portals p ON p.id = "
-			  "l.portal_id WHERE l.org_id = $1 AND p.removed_at IS NULL ORDER BY "
-			  "l.label LIMIT 200"},
+			  "WITH RECURSIVE t(label) AS (SELECT min(label) FROM portal_labels WHERE "
+			  "org_id = $1 UNION ALL SELECT (SELECT min(n.label) FROM portal_labels n "
+			  "WHERE n.org_id = $1 AND n.label > t.label) FROM t WHERE t.label IS NOT "
+			  "NULL) SELECT t.label FROM t WHERE t.label IS NOT NULL AND (SELECT l.portal_id "
+			  "FROM portal_labels l JOIN portals p ON p.id = l.portal_id WHERE l.org_id = "
+			  "$1 AND l.label = t.label AND p.removed_at IS NULL LIMIT 1) IS NOT NULL "
+			  "LIMIT 200"},
+
+    /* --- team (issue 17): members and their last sign-in, the
+     * organisations of a user, invitations, password resets.  The last
+     * owner is kept by the statements that change a role or remove a
+     * member, after ST_TEAM_LOCK_ORG has locked the organisation's row in
+     * the same transaction (a statement that waited for the lock would
+     * count with its old snapshot: the count is a statement of its own). */
+#define OWNERS_LEFT "(SELECT count(*) FROM memberships w WHERE w.org_id = $1 AND w.role = 'owner')"
+    [ST_TEAM_SIGNED_IN] = {"team_signed_in",
+			   "UPDATE memberships SET last_sign_in_at = now() WHERE user_id = $1 AND "
+			   "org_id = $2"},
+    [ST_TEAM_MEMBERS] = {"team_members",
+			 "SELECT m.user_id, u.email, m.role, u.disabled_at IS NOT NULL AS disabled, "
+			 "coalesce(local_iso(m.last_sign_in_at, $2), '') AS last_sign_in FROM "
+			 "memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 ORDER BY "
+			 "CASE m.role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 WHEN 'member' THEN 2 "
+			 "ELSE 3 END, lower(u.email), u.id LIMIT 500"},
+    [ST_TEAM_ORGS] = {"team_orgs",
+		      "SELECT m.org_id, o.name, m.role, coalesce(local_iso(m.last_sign_in_at, $2), "
+		      "'') AS last_sign_in FROM memberships m JOIN organisations o ON o.id = "
+		      "m.org_id WHERE m.user_id = $1 ORDER BY lower(o.name), o.id LIMIT 100"},
+    [ST_TEAM_IS_MEMBER] = {"team_is_member",
+			   "SELECT m.user_id FROM memberships m JOIN users u ON u.id = m.user_id "
+			   "WHERE m.org_id = $1 AND lower(u.email) = lower($2)"},
+    [ST_TEAM_LOCK_ORG] = {"team_lock_org", "SELECT id FROM organisations WHERE id = $1 FOR UPDATE"},
+    [ST_TEAM_PAIR] = {"team_pair",
+		      "SELECT coalesce((SELECT role FROM memberships WHERE org_id = $1 AND user_id = "
+		      "$2), '') AS actor_role, coalesce((SELECT role FROM memberships WHERE org_id = "
+		      "$1 AND user_id = $3), '') AS target_role, coalesce((SELECT email FROM users "
+		      "WHERE id = $3), '') AS target_email"},
+    [ST_TEAM_SET_ROLE] = {"team_set_role",
+			  "UPDATE memberships SET role = $3 WHERE org_id = $1 AND user_id = $2 AND "
+			  "($3 = 'owner' OR role <> 'owner' OR " OWNERS_LEFT " > 1)"},
+    [ST_TEAM_REMOVE] = {"team_remove",
+			"DELETE FROM memberships WHERE org_id = $1 AND user_id = $2 AND (role <> "
+			"'owner' OR " OWNERS_LEFT " > 1)"},
+    [ST_TEAM_SESSIONS_END] = {"team_sessions_end",
+			      "UPDATE sessions SET ended_at = now() WHERE org_id = $1 AND user_id = "
+			      "$2 AND ended_at IS NULL"},
+    [ST_TEAM_USER_CREATE] = {"team_user_create",
+			     "INSERT INTO users (email, password_hash) VALUES ($1, $2) ON CONFLICT "
+			     "((lower(email))) DO NOTHING RETURNING id"},
+    [ST_TEAM_JOIN] = {"team_join",
+		      "INSERT INTO memberships (user_id, org_id, role) VALUES ($1, $2, $3) ON "
+		      "CONFLICT (user_id, org_id) DO NOTHING"},
+    [ST_INVITE_SUPERSEDE] = {"invite_supersede",
+			     "UPDATE invitations SET revoked_at = now() WHERE org_id = $1 AND "
+			     "lower(email) = lower($2) AND accepted_at IS NULL AND revoked_at IS NULL"},
+    [ST_INVITE_CREATE] = {"invite_create",
+			  "INSERT INTO invitations (org_id, email, role, token_hash, invited_by, "
+			  "expires_at) VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => "
+			  "$6::int)) RETURNING id"},
+    [ST_INVITE_LIST] = {"invite_list",
+			"SELECT i.id, i.email, i.role, coalesce(b.email, '') AS inviter, "
+			"local_iso(i.created_at, $2) AS created, local_iso(i.expires_at, $2) AS "
+			"expires FROM invitations i LEFT JOIN users b ON b.id = i.invited_by WHERE "
+			"i.org_id = $1 AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND "
+			"i.expires_at > now() ORDER BY i.id DESC LIMIT 200"},
+    [ST_INVITE_BY_HASH] = {"invite_by_hash",
+			   "SELECT i.id, i.org_id, i.email, i.role, o.name AS org_name, "
+			   "coalesce(b.email, '') AS inviter, i.expires_at <= now() AS expired, "
+			   "i.revoked_at IS NOT NULL AS revoked, i.accepted_at IS NOT NULL AS "
+			   "accepted, coalesce(u.id, 0) AS user_id, coalesce(u.disabled_at IS NOT "
+			   "NULL, false) AS user_disabled FROM invitations i JOIN organisations o ON "
+			   "o.id = i.org_id LEFT JOIN users b ON b.id = i.invited_by LEFT JOIN users "
+			   "u ON lower(u.email) = lower(i.email) WHERE i.token_hash = $1"},
+    [ST_INVITE_REVOKE] = {"invite_revoke",
+			  "UPDATE invitations SET revoked_at = now() WHERE org_id = $1 AND id = $2 "
+			  "AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now() "
+			  "RETURNING email"},
+    [ST_INVITE_TAKE] = {"invite_take",
+			"UPDATE invitations SET accepted_at = now(), accepted_by = $2 WHERE id = $1 "
+			"AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now() "
+			"RETURNING org_id, role"},
+    [ST_RESET_REQUESTS] = {"reset_requests",
+			   "SELECT count(*) AS n FROM password_reset_requests WHERE email = "
+			   "lower($1) AND at > now() - make_interval(secs => $2::int)"},
+    [ST_RESET_REQUEST_NOTE] = {"reset_request_note",
+			       "WITH old AS (DELETE FROM password_reset_requests WHERE email = "
+			       "lower($1) AND at < now() - interval '1 day') INSERT INTO "
+			       "password_reset_requests (email) VALUES (lower($1))"},
+    [ST_RESET_CREATE] = {"reset_create",
+			 "INSERT INTO password_resets (user_id, token_hash, expires_at) VALUES ($1, "
+			 "$2, now() + make_interval(secs => $3::int)) RETURNING id"},
+    [ST_RESET_BY_HASH] = {"reset_by_hash",
+			  "SELECT r.id, r.user_id, u.email, r.expires_at <= now() AS expired, "
+			  "r.used_at IS NOT NULL AS used, u.disabled_at IS NOT NULL AS disabled FROM "
+			  "password_resets r JOIN users u ON u.id = r.user_id WHERE r.token_hash = "
+			  "$1"},
+    [ST_RESET_TAKE] = {"reset_take",
+		       "UPDATE password_resets SET used_at = now() WHERE id = $1 AND used_at IS "
+		       "NULL AND expires_at > now() RETURNING user_id"},
+    [ST_RESET_SET_PASSWORD] = {"reset_set_password",
+			       "UPDATE users SET password_hash = $2 WHERE id = $1 AND disabled_at IS "
+			       "NULL"},
+    [ST_RESET_USE_ALL] = {"reset_use_all",
+			  "UPDATE password_resets SET used_at = now() WHERE user_id = $1 AND "
+			  "used_at IS NULL"},
+    /* --- end team --- */
 
     /* ---- issue 18 items 2 and 3 (sql/0022_create_hubspot_breaker.sql) ----
      * The HubSpot circuit breaker: one row (id 1) every worker thread on
@@ -1060,4 +1248,9 @@ const char *stmt_sql(enum stmt st)
 const char *stmt_name(enum stmt st)
 {
 	return stmts[st].name;
+}
+
+int stmt_per_call(enum stmt st)
+{
+	return stmts[st].per_call;
 }

@@ -59,6 +59,17 @@ enum stmt {
 	ST_PORTAL_LIST_STATUS,
 	ST_PORTAL_LIST_LAST,
 	ST_PORTAL_LIST_LAST_S,
+	/* the page before a row (reversed), and the last page (reversed) */
+	ST_PORTAL_BEFORE_NAME,
+	ST_PORTAL_BEFORE_NAME_S,
+	ST_PORTAL_BEFORE_STATUS,
+	ST_PORTAL_BEFORE_LAST,
+	ST_PORTAL_BEFORE_LAST_S,
+	ST_PORTAL_END_NAME,
+	ST_PORTAL_END_NAME_S,
+	ST_PORTAL_END_STATUS,
+	ST_PORTAL_END_LAST,
+	ST_PORTAL_END_LAST_S,
 	ST_PORTAL_GET,
 	ST_PORTAL_FIND,
 	ST_PORTAL_FIND_HUB,
@@ -207,10 +218,39 @@ enum stmt {
 	ST_PORTAL_FIND_FIRST,
 	ST_PORTAL_FIND_LIST,
 	ST_PORTAL_FIND_COUNT,
+	ST_PORTAL_FIND_COUNT_L,
+	ST_PORTAL_FIND_BEFORE,
+	ST_PORTAL_FIND_END,
 	ST_LABEL_ADD,
 	ST_LABEL_REMOVE,
 	ST_LABELS_OF_PORTAL,
 	ST_LABELS_OF_ORG,
+	/* --- team (issue 17): members, invitations, password resets --- */
+	ST_TEAM_SIGNED_IN,
+	ST_TEAM_MEMBERS,
+	ST_TEAM_ORGS,
+	ST_TEAM_IS_MEMBER,
+	ST_TEAM_LOCK_ORG,
+	ST_TEAM_PAIR,
+	ST_TEAM_SET_ROLE,
+	ST_TEAM_REMOVE,
+	ST_TEAM_SESSIONS_END,
+	ST_TEAM_USER_CREATE,
+	ST_TEAM_JOIN,
+	ST_INVITE_SUPERSEDE,
+	ST_INVITE_CREATE,
+	ST_INVITE_LIST,
+	ST_INVITE_BY_HASH,
+	ST_INVITE_REVOKE,
+	ST_INVITE_TAKE,
+	ST_RESET_REQUESTS,
+	ST_RESET_REQUEST_NOTE,
+	ST_RESET_CREATE,
+	ST_RESET_BY_HASH,
+	ST_RESET_TAKE,
+	ST_RESET_SET_PASSWORD,
+	ST_RESET_USE_ALL,
+	/* --- end team --- */
 	/* issue 18 items 2 and 3 (sql/0022): the HubSpot circuit breaker shared
 	 * by every worker, and the intent recorded before each refresh */
 	ST_BREAKER_STATE,
@@ -233,5 +273,7 @@ enum stmt {
 /* The SQL of a statement and its prepared name. */
 const char *stmt_sql(enum stmt st);
 const char *stmt_name(enum stmt st);
+/* 1: planned for each call's values, sent with its text (never prepared). */
+int stmt_per_call(enum stmt st);
 
 #endif

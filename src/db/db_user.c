@@ -24,6 +24,7 @@ int db_user_login(struct db *db, const char *email, struct login_row *out)
 		db_copy(out->password_hash, sizeof(out->password_hash),
 			db_get(r, 0, "password_hash"));
 		out->disabled = strcmp(db_get(r, 0, "disabled"), "t") == 0;
+		out->n_orgs = (long)db_get_ll(r, 0, "n_orgs");
 	}
 	PQclear(r);
 	return result;

@@ -10,9 +10,11 @@
 /* What sign-in needs of a user, found by email (any case). */
 struct login_row {
 	long long id;
-	long long org_id; /* the first organisation joined; 0 for none */
+	long long org_id; /* the organisation signed in to last, else the first
+			   * joined; 0 for none */
 	char password_hash[256];
 	int disabled;
+	long n_orgs; /* organisations the user belongs to */
 };
 
 /* 1 with *out, 0 no such email. */

@@ -14,6 +14,7 @@
 #include "conf.h"
 #include "crypt.h"
 #include "db_admin.h"
+#include "db_team.h"
 #include "db_portal.h"
 #include "db_deploy.h"
 #include "db_user.h"
@@ -67,11 +68,6 @@ static int parse_opts(int argc, char **argv, int from, struct opts *o)
 	return 0;
 }
 
-static int valid_role(const char *r)
-{
-	return role_parse(r) >= 0;
-}
-
 /* Read a password from stdin: the first line, without its newline. */
 static char *read_password(void)
 {
@@ -123,7 +119,21 @@ static int cmd_user_create(struct db *db, const struct opts *o)
 	rc = db_user_create(db, org, o->email, hash, o->role, &id);
 	free(hash);
 	if (rc == 0) {
-		fprintf(stderr, "jetstack-admin: a user with email %s exists\n", o->email);
+		/* team: an account of another organisation joins this one too,
+		 * keeping its password; one of this organisation is refused */
+		rc = db_team_is_member(db, org, o->email);
+		if (rc == 1) {
+			fprintf(stderr, "jetstack-admin: a user with email %s exists in %s\n",
+				o->email, o->org);
+			return 1;
+		}
+		if (rc == 0 && db_user_find(db, o->email, &id) == 1 &&
+		    db_user_set_role(db, id, org, o->role) == 1) {
+			printf("added user %lld %s to %s as %s (their password is unchanged)\n", id,
+			       o->email, o->org, o->role);
+			return 0;
+		}
+		fputs("jetstack-admin: database error\n", stderr);
 		return 1;
 	}
 	if (rc < 0) {

@@ -38,6 +38,7 @@ struct session {
 	/* the user's IANA time zone, else the organisation's: a parameter
 	 * of statements that show times (local_iso(), sql/0018) */
 	char tz[65];
+	long n_orgs; /* team: organisations the user belongs to (> 1: the switch) */
 };
 
 /* Query and form values the gate checked and parsed for the handler

@@ -42,6 +42,7 @@ int auth_load_with(struct ctx *c, struct session *s, const struct portal_query *
 	const struct conf *conf = &c->app->conf;
 	const char *jwt = req_cookie(c->req, auth_session_cookie(conf));
 	struct session_row row;
+	struct portal_query qv;
 	char sid[65];
 	long long org = 0;
 	int rc;
@@ -55,6 +56,12 @@ int auth_load_with(struct ctx *c, struct session *s, const struct portal_query *
 				sid, sizeof(sid), &org) < 0)
 		return 0;
 	sess_id_hash(sid, s->sid_hash);
+	if (q != NULL) {
+		/* the rows' times in this session's user's zone */
+		qv = *q;
+		qv.viewer = s->sid_hash;
+		q = &qv;
+	}
 	/* a token from before the org grant (org 0) gets no prefetch */
 	rc = db_session_load(c->db, s->sid_hash, conf->session_idle, org, q, &row, page);
 	if (rc != 1)
@@ -75,6 +82,7 @@ int auth_load_with(struct ctx *c, struct session *s, const struct portal_query *
 	s->n_needs = row.n_needs;
 	s->n_disconnected = row.n_disconnected;
 	memcpy(s->tz, row.tz, sizeof(s->tz));
+	s->n_orgs = row.n_orgs;
 	sess_csrf_token(conf->session_key, sizeof(conf->session_key), s->sid_hash, s->csrf);
 	if (row.stale)
 		db_session_touch(c->db, s->sid_hash);

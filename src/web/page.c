@@ -36,6 +36,9 @@ int page_render(struct ctx *c, int status, const char *tmpl, const char *title, 
 		cJSON_AddBoolToObject(view, "can_run", role_can_run(c->sess->role));
 		if (c->sess->flash[0])
 			cJSON_AddStringToObject(view, "flash", c->sess->flash);
+		/* team: the sidebar's Team, the header's switch */
+		cJSON_AddBoolToObject(view, "can_team", role_can_team(c->sess->role));
+		cJSON_AddBoolToObject(view, "multi_org", c->sess->n_orgs > 1);
 		if (c->sess->n_needs + c->sess->n_disconnected > 0)
 			cJSON_AddNumberToObject(view, "attention_n",
 						(double)(c->sess->n_needs + c->sess->n_disconnected));
@@ -55,6 +58,9 @@ int page_render(struct ctx *c, int status, const char *tmpl, const char *title, 
 	cJSON_AddBoolToObject(view, "nav_help",
 			      c->route == PAGE_HELP || c->route == PAGE_HELP_FLOW ||
 				  c->route == PAGE_HELP_TROUBLE);
+	cJSON_AddBoolToObject(view, "nav_team", /* team */
+			      c->route == PAGE_TEAM || c->route == PAGE_TEAM_REMOVE ||
+				  c->route == PAGE_TEAM_INVITE);
 	buf_reset(&c->resp->body);
 	/* one allocation for a whole page, instead of a dozen doublings and
 	 * copies from 256 bytes (the Client Accounts page is ~33 KB) */
@@ -210,6 +216,27 @@ void page_ago(long long t, long long now, char *out, size_t n)
 			 k == 1 ? units[i].one : units[i].many);
 		return;
 	}
+}
+
+void page_local(long long t, int off, char iso[26], char text[32])
+{
+	long long l = t + off;
+	int y, mo, d, a = off < 0 ? -off : off;
+	char sign = off < 0 ? '-' : '+', b[96];
+
+	iso[0] = text[0] = '\0';
+	if (t <= 0 || l <= 0 || l > 253402300799LL || a >= 24 * 3600)
+		return;
+	civil_from_days(l / 86400, &y, &mo, &d);
+	if (y < 1000)
+		return;
+	snprintf(b, sizeof(b), "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", y, mo, d,
+		 (int)(l % 86400 / 3600), (int)(l % 3600 / 60), (int)(l % 60), sign, a / 3600,
+		 a % 3600 / 60);
+	if (strlen(b) != 25)
+		return;
+	memcpy(iso, b, 26);
+	snprintf(text, 32, "%.10s %.5s (UTC%.6s)", iso, iso + 11, iso + 19);
 }
 
 void page_when(cJSON *o, const char *key, const char *iso, long long now)

@@ -56,7 +56,6 @@ int page_login_post(struct ctx *c)
 	struct login_row u;
 	long failures;
 	int rc, ok = 0;
-	char uid[24];
 
 	/* password guessing: too many recent failures for this email (known or
 	 * not) and it is refused without looking at the password */
@@ -84,12 +83,9 @@ int page_login_post(struct ctx *c)
 			return -1;
 		return login_form(c, 403, "The email or password is not correct.", email);
 	}
-	if (auth_start(c, u.id, u.org_id) < 0)
-		return -1;
 	db_login_clear(c->db, email);
-	snprintf(uid, sizeof(uid), "%lld", u.id);
-	log_event(LOG_INFO, c->req->id, "login", "user_id", uid, NULL);
-	return http_redirect(c->resp, 303, next ? next : "/portals");
+	/* team: the organisation signed in to last; with several, the chooser */
+	return page_team_sign_in(c, u.id, u.org_id, u.n_orgs, next);
 }
 
 int page_logout_post(struct ctx *c)

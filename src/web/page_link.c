@@ -13,9 +13,7 @@
 #include "conf.h"
 #include "db_activity.h"
 #include "db_link.h"
-#include "db_mail.h"
 #include "db_portal.h"
-#include "digest.h"
 #include "log.h"
 #include "oauth.h"
 #include "pages.h"
@@ -44,23 +42,13 @@ const char *page_link_void(const struct link_row *l)
 }
 
 /* The mail that carries a link (to an address, not a user: the creator's
- * outbox and settings page show what happened to it). */
+ * outbox and settings page show what happened to it).  1 queued, 0 not
+ * (page_mail_notice), -1. */
 static int mail_link(struct ctx *c, const struct portal_ref *p, const char *to, const char *url)
 {
 	const struct conf *conf = &c->app->conf;
-	char date[64], mid[160], err[200], text[2000];
-	struct buf msg;
-	struct digest_in in = {.org_name = c->sess->org_name,
-			       .from = conf->smtp_from,
-			       .rcpt = to,
-			       .base_url = conf->base_url,
-			       .date = date,
-			       .message_id = mid};
-	int rc = -1;
+	char text[2000];
 
-	digest_date(date, sizeof(date));
-	if (digest_message_id(conf->smtp_from, mid, sizeof(mid)) < 0)
-		return -1;
 	snprintf(text, sizeof(text),
 		 "%s (%s) asks you to reconnect the HubSpot portal %s (Hub ID %lld) to JetStack "
 		 "AI, their agency's tool.\n\nOpen this link, check what it says, then sign in to "
@@ -68,13 +56,8 @@ static int mail_link(struct ctx *c, const struct portal_ref *p, const char *to, 
 		 "works for %ld days and only for this portal. Nothing happens until you approve "
 		 "in HubSpot.\n",
 		 c->sess->org_name, c->sess->email, p->name, p->hub_id, url, conf->link_ttl / 86400);
-	buf_init(&msg, 1 << 20);
-	if (digest_notice(&in, "Please reconnect your HubSpot portal", text, &msg, err,
-			  sizeof(err)) == 0)
-		rc = db_mail_queue_notice(c->db, c->sess->org_id, c->sess->user_id, to,
-					  buf_str(&msg), mid);
-	buf_free(&msg);
-	return rc;
+	return page_mail_notice(c, c->sess->org_id, c->sess->user_id, to,
+				"Please reconnect your HubSpot portal", text, 1);
 }
 
 int page_link_create_post(struct ctx *c)
@@ -104,9 +87,10 @@ int page_link_create_post(struct ctx *c)
 			   to, &id) < 0)
 		goto fail;
 	if (to != NULL && conf->smtp_url[0]) {
-		if (mail_link(c, &p, to, url) < 0)
+		rc = mail_link(c, &p, to, url);
+		if (rc < 0)
 			goto fail;
-		mailed = 1;
+		mailed = rc == 1;
 	}
 	snprintf(entry, sizeof(entry), "Reconnect link %lld created by %s%s%s (valid %ld days).", id,
 		 c->sess->email, mailed ? ", mailed to " : "", mailed ? to : "",

@@ -27,27 +27,24 @@
 #define PAGE_ROWS     PORTAL_PAGE_ROWS
 #define ACTIVITY_ROWS ACTIVITY_PAGE_ROWS
 
-/* Add the text forms of a portal's times and labels (the portal page). */
+/* Add the shown forms of a portal's times (page_when: relative and
+ * absolute in the viewer's zone) and its labels (the portal page). */
 static void decorate(cJSON *o)
 {
-	static const char *times[] = {"last_connected", "last_refreshed", "next_check",
-				      "status_changed", "first_connected"};
-	static const char *texts[] = {"last_connected_text", "last_refreshed_text",
-				      "next_check_text", "status_changed_text",
-				      "first_connected_text"};
+	static const char *times[] = {"last_connected_at", "last_refreshed_at", "next_check_at",
+				      "status_changed_at", "first_connected_at"};
+	static const char *shown[] = {"last_connected_when", "last_refreshed_when",
+				      "next_check_when", "status_changed_when",
+				      "first_connected_when"};
 	const cJSON *ct = cJSON_GetObjectItemCaseSensitive(o, "connection_type");
 	const cJSON *st = cJSON_GetObjectItemCaseSensitive(o, "status");
-	char buf[64];
+	const long long now = (long long)time(NULL);
 
 	for (size_t i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
 		const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, times[i]);
 
-		if (t == NULL)
-			continue;
-		page_time(cJSON_IsString(t) ? strtoll(t->valuestring, NULL, 10) : 0, buf,
-			  sizeof(buf));
-		if (buf[0])
-			cJSON_AddItemToObjectCS(o, texts[i], cJSON_CreateString(buf));
+		if (cJSON_IsString(t))
+			page_when(o, shown[i], t->valuestring, now);
 	}
 	cJSON_AddItemToObjectCS(o, "conn_label",
 				cJSON_CreateStringReference(conf_conn_label(
@@ -55,10 +52,14 @@ static void decorate(cJSON *o)
 	page_status_fields(o, cJSON_IsString(st) ? st->valuestring : "");
 }
 
-/* href for /portals with the given sort and status, after the portal with
- * id after (0: the first page), keeping the request's search and label. */
-static char *list_href_q(int sort, const char *status, long long after, const char *q,
-			 const char *label)
+/* Which page of the list a link asks for. */
+enum cursor { C_FIRST, C_AFTER, C_BEFORE, C_LAST };
+
+/* href for /portals with the given sort and status, at page cursor (the
+ * row id after or before which it starts), keeping the request's search
+ * and label. */
+static char *list_href_c(int sort, const char *status, enum cursor cur, long long id,
+			 const char *q, const char *label)
 {
 	struct buf b;
 
@@ -74,8 +75,12 @@ static char *list_href_q(int sort, const char *status, long long after, const ch
 		buf_puts(&b, "&label=");
 		html_url_encode(&b, label);
 	}
-	if (after > 0)
-		buf_printf(&b, "&after=%lld", after);
+	if (cur == C_AFTER)
+		buf_printf(&b, "&after=%lld", id);
+	else if (cur == C_BEFORE)
+		buf_printf(&b, "&before=%lld", id);
+	else if (cur == C_LAST)
+		buf_puts(&b, "&last=1");
 	if (b.overflow || b.oom) {
 		buf_free(&b);
 		return NULL;
@@ -101,11 +106,17 @@ enum {
 	RV_STATUS_CLASS,
 	RV_STATUS_LABEL,
 	RV_STATUS_REASON,
-	RV_LAST_CONNECTED,
+	RV_LC_ISO, /* last connected: <time datetime>, title, words */
+	RV_LC_TEXT,
+	RV_LC_AGO,
 	RV_CONNECTED_BY,
 	RV_HS_USER_EMAIL,
-	RV_LAST_REFRESHED,
-	RV_NEXT_CHECK,
+	RV_LR_ISO, /* token last refreshed */
+	RV_LR_TEXT,
+	RV_LR_AGO,
+	RV_NC_ISO, /* next check */
+	RV_NC_TEXT,
+	RV_NC_AGO,
 	RV_CAN_MANAGE,
 	RV_CAN_RECONNECT,
 	RV_IS_CONNECTED,
@@ -126,11 +137,17 @@ static const char *const rv_keys[RV__COUNT] = {
     [RV_STATUS_CLASS] = "status_class",
     [RV_STATUS_LABEL] = "status_label",
     [RV_STATUS_REASON] = "status_reason",
-    [RV_LAST_CONNECTED] = "last_connected_text",
+    [RV_LC_ISO] = "lc_iso",
+    [RV_LC_TEXT] = "lc_text",
+    [RV_LC_AGO] = "lc_ago",
     [RV_CONNECTED_BY] = "connected_by_email",
     [RV_HS_USER_EMAIL] = "hs_user_email",
-    [RV_LAST_REFRESHED] = "last_refreshed_text",
-    [RV_NEXT_CHECK] = "next_check_text",
+    [RV_LR_ISO] = "lr_iso",
+    [RV_LR_TEXT] = "lr_text",
+    [RV_LR_AGO] = "lr_ago",
+    [RV_NC_ISO] = "nc_iso",
+    [RV_NC_TEXT] = "nc_text",
+    [RV_NC_AGO] = "nc_ago",
     [RV_CAN_MANAGE] = "can_manage",
     [RV_CAN_RECONNECT] = "can_reconnect",
     [RV_IS_CONNECTED] = "is_connected",
@@ -140,22 +157,38 @@ static const char *const rv_keys[RV__COUNT] = {
     [RV_LABELS] = "labels",
 };
 
+/* A time's three cells (datetime, absolute, words) from scratch at sc
+ * (82 bytes); t 0 leaves them "". */
+static void row_time(struct view_rows *v, int i, int col, char *sc, long long t, int off,
+		     long long now)
+{
+	char *iso = sc, *text = sc + 26, *ago = sc + 58;
+
+	page_local(t, off, iso, text);
+	ago[0] = '\0';
+	if (iso[0] != '\0')
+		page_ago(t, now, ago, 24);
+	view_rows_text(v, i, col, iso);
+	view_rows_text(v, i, col + 1, text);
+	view_rows_text(v, i, col + 2, ago);
+}
+
 /* Row i of the block from a Client Accounts row; its formatted numbers
  * and times go in the row's scratch buffer. */
 static void row_fill(struct view_rows *v, int i, const struct portal_list_row *p, int can_manage,
-		     int can_run)
+		     int can_run, long long now)
 {
-	char *sc = view_rows_scratch(v, i), *id = sc, *hub = sc + 24, *lc = sc + 48,
-	     *lr = sc + 80, *nc = sc + 112, *ld = sc + 144;
+	char *sc = view_rows_scratch(v, i), *id = sc, *hub = sc + 24, *ld = sc + 48;
 	const char *label, *cls;
 	int connected = page_status_text(p->status, &label, &cls);
 
-	_Static_assert(VIEW_ROWS_SCRATCH >= 168, "room for three ids and three times");
+	_Static_assert(VIEW_ROWS_SCRATCH >= 72 + 3 * 82, "room for three ids and three times");
 	page_int(p->id, id, 24);
 	page_int(p->hub_id, hub, 24);
-	page_time(p->last_connected, lc, 32);
-	page_time(connected ? p->last_refreshed : 0, lr, 32); /* only while it means something */
-	page_time(connected ? p->next_check : 0, nc, 32);
+	row_time(v, i, RV_LC_ISO, sc + 72, p->last_connected, p->lc_off, now);
+	/* token times only while they mean something */
+	row_time(v, i, RV_LR_ISO, sc + 72 + 82, connected ? p->last_refreshed : 0, p->lr_off, now);
+	row_time(v, i, RV_NC_ISO, sc + 72 + 164, connected ? p->next_check : 0, p->nc_off, now);
 	view_rows_text(v, i, RV_ID, id);
 	view_rows_text(v, i, RV_STATUS, p->status);
 	view_rows_text(v, i, RV_NAME, p->name);
@@ -174,11 +207,8 @@ static void row_fill(struct view_rows *v, int i, const struct portal_list_row *p
 			       : rc > 0  ? status_reason_info((enum status_reason)rc)->short_text
 					 : p->reason);
 	}
-	view_rows_text(v, i, RV_LAST_CONNECTED, lc);
 	view_rows_text(v, i, RV_CONNECTED_BY, p->connected_by);
 	view_rows_text(v, i, RV_HS_USER_EMAIL, p->hs_user_email);
-	view_rows_text(v, i, RV_LAST_REFRESHED, lr);
-	view_rows_text(v, i, RV_NEXT_CHECK, nc);
 	view_rows_bool(v, i, RV_CAN_MANAGE, can_manage);
 	view_rows_bool(v, i, RV_CAN_RECONNECT, !connected);
 	view_rows_bool(v, i, RV_IS_CONNECTED, connected);
@@ -202,6 +232,14 @@ static void list_args(const struct ctx *c, struct portal_query *q)
 	q->sort = c->args.sort < 0 ? SORT_STATUS : (enum portal_sort)c->args.sort;
 	q->status = c->args.status;
 	q->after = c->args.after;
+	q->backward = 0;
+	if (c->args.before > 0) {
+		q->after = c->args.before;
+		q->backward = 1;
+	} else if (req_query(c->req, "last") != NULL) { /* valid_one */
+		q->after = 0;
+		q->backward = 1;
+	}
 	q->q = req_query(c->req, "q");	      /* valid_search */
 	q->label = req_query(c->req, "label"); /* valid_label */
 	if ((q->q && q->q[0]) || (q->label && q->label[0]))
@@ -225,7 +263,10 @@ int page_portals_get(struct ctx *c)
 	const long n_conn = c->sess->n_connected, n_needs = c->sess->n_needs,
 		   n_disc = c->sess->n_disconnected;
 
+	const long long now = (long long)time(NULL);
+
 	list_args(c, &a);
+	a.viewer = c->sess->sid_hash;
 	const int sort = a.sort;
 	const char *status = a.status;
 	const long long after = a.after;
@@ -272,7 +313,7 @@ int page_portals_get(struct ctx *c)
 		cJSON_AddBoolToObject(f, "active",
 				      (fl[i].key == NULL && status == NULL) ||
 					  (fl[i].key && status && strcmp(fl[i].key, status) == 0));
-		add_link(f, "href", list_href_q(sort, fl[i].key, 0, sq, sl));
+		add_link(f, "href", list_href_c(sort, fl[i].key, C_FIRST, 0, sq, sl));
 	}
 	const char *sort_names[] = {"sort_name", "sort_status", "sort_last"};
 	for (int i = 0; i < 3; i++) {
@@ -280,7 +321,7 @@ int page_portals_get(struct ctx *c)
 		if (f == NULL)
 			goto fail;
 		cJSON_AddBoolToObject(f, "active", sort == i);
-		add_link(f, "href", list_href_q(i, status, 0, sq, sl));
+		add_link(f, "href", list_href_c(i, status, C_FIRST, 0, sq, sl));
 	}
 	/* the search box and the labels to filter by */
 	{
@@ -313,22 +354,38 @@ int page_portals_get(struct ctx *c)
 			else
 				snprintf(t, sizeof(t), "%ld portal%s found", found, found == 1 ? "" : "s");
 			cJSON_AddStringToObject(v, "found_text", t);
-			add_link(v, "clear_href", list_href_q(SORT_STATUS, status, 0, NULL, NULL));
+			add_link(v, "clear_href", list_href_c(SORT_STATUS, status, C_FIRST, 0, NULL, NULL));
 		}
 	}
 	/* rows: one more than a page was read to know whether there is a next */
-	count = page->n;
-	if (count > PAGE_ROWS) {
-		count = PAGE_ROWS;
-		add_link(v, "next_href", list_href_q(sort, status, page->row[PAGE_ROWS - 1].id, sq, sl));
+	count = page->n > PAGE_ROWS ? PAGE_ROWS : page->n;
+	{
+		/* read forwards: more after when a row past the page came; read
+		 * backwards (rows nearest the cursor first): more before */
+		const int more = page->n > PAGE_ROWS, back = a.backward;
+		const int has_next = back ? after > 0 : more, has_prev = back ? more : after > 0;
+		const long long first_id = count ? page->row[back ? count - 1 : 0].id : 0,
+				last_id = count ? page->row[back ? 0 : count - 1].id : 0;
+
+		if (has_prev && count) {
+			add_link(v, "first_href", list_href_c(sort, status, C_FIRST, 0, sq, sl));
+			add_link(v, "prev_href",
+				 list_href_c(sort, status, C_BEFORE, first_id, sq, sl));
+		}
+		if (has_next && count) {
+			add_link(v, "next_href", list_href_c(sort, status, C_AFTER, last_id, sq, sl));
+			add_link(v, "last_href", list_href_c(sort, status, C_LAST, 0, sq, sl));
+		}
+		if (count == 0 && (after > 0 || back))
+			/* a cursor past the end (or a forged one): back to the top */
+			add_link(v, "first_href", list_href_c(sort, status, C_FIRST, 0, sq, sl));
 	}
-	if (after > 0)
-		add_link(v, "first_href", list_href_q(sort, status, 0, sq, sl));
 	rows = view_rows_new(count, RV__COUNT, rv_keys);
 	if (rows == NULL)
 		goto fail;
 	for (int i = 0; i < count; i++)
-		row_fill(rows, i, &page->row[i], c->sess->can_manage, role_can_run(c->sess->role));
+		row_fill(rows, i, &page->row[a.backward ? count - 1 - i : i], c->sess->can_manage,
+			 role_can_run(c->sess->role), now);
 	if (!cJSON_AddItemReferenceToObject(v, "portals", view_rows_array(rows)))
 		goto fail;
 	result = page_render(c, 200, "portals", "Client Accounts", v);
@@ -346,7 +403,7 @@ fail:
  * -1 error. */
 static int load_portal(struct ctx *c, cJSON **portal)
 {
-	int rc = db_portal_get(c->db, c->sess->org_id, c->req->path_id, portal);
+	int rc = db_portal_get(c->db, c->sess->org_id, c->req->path_id, c->sess->tz, portal);
 
 	if (rc == 0)
 		return page_error(c, 404, "Portal not found",

@@ -30,6 +30,10 @@ void page_time(long long t, char *out, size_t n);
  * template: {{#key}}<time datetime="{{iso}}" title="{{text}}">{{ago}}</time>{{/key}}.
  */
 void page_when(cJSON *o, const char *key, const char *iso, long long now);
+/* Unix time t in a zone whose offset at t is off seconds east (what
+ * PostgreSQL's tz_offset() said): iso as local_iso() writes it and text as
+ * page_when()'s; both "" for 0. */
+void page_local(long long t, int off, char iso[26], char text[32]);
 /* The same relative words for t seconds since the epoch, into out. */
 void page_ago(long long t, long long now, char *out, size_t n);
 /* v in decimal into out (as "%lld" would, without printf); "" when out is
@@ -114,5 +118,36 @@ int page_help_trouble_get(struct ctx *c);
 /* page_ops.c */
 int page_healthz_get(struct ctx *c);
 int page_metrics_get(struct ctx *c);
+/* --- team (issue 17) --- */
+/* page_team.c: the team page, and choosing among several organisations */
+int page_team_get(struct ctx *c);
+int page_team_invite_post(struct ctx *c);
+int page_team_invite_revoke_post(struct ctx *c);
+int page_team_role_post(struct ctx *c);
+int page_team_remove_get(struct ctx *c);
+int page_team_remove_post(struct ctx *c);
+int page_orgs_get(struct ctx *c);
+int page_org_switch_post(struct ctx *c);
+/* Sign user in to org (a new session, the membership's last sign-in) and
+ * send them on: to the organisation chooser (/orgs) when they belong to
+ * more than one, else to next (a checked local path) or /portals.  0 or
+ * -1. */
+int page_team_sign_in(struct ctx *c, long long user, long long org, long n_orgs,
+		      const char *next);
+/* Compose a one-part notice (digest_notice) to address to and, when queue
+ * is 1, put it in org's outbox on behalf of user (whose settings page
+ * shows a delivery problem); queue 0 does the same work and drops it (an
+ * address without an account answers as fast as one with).  1 queued (or
+ * composed), 0 mail is off or the address cannot be written in a header,
+ * -1. */
+int page_mail_notice(struct ctx *c, long long org, long long user, const char *to,
+		     const char *subject, const char *text, int queue);
+/* page_password.c: links that set a password, without a session */
+int page_invite_get(struct ctx *c);
+int page_invite_post(struct ctx *c);
+int page_forgot_get(struct ctx *c);
+int page_forgot_post(struct ctx *c);
+int page_reset_get(struct ctx *c);
+int page_reset_post(struct ctx *c);
 
 #endif

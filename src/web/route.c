@@ -85,6 +85,7 @@ struct route {
 	int auth;   /* needs a signed-in session */
 	int manage; /* needs manage_portals (owner, admin) */
 	int run;    /* runs imports, deployments, audits (member, admin, owner) */
+	int team;   /* team: invites, changes roles, removes (owner, admin) */
 	int (*get)(struct ctx *);
 	int (*post)(struct ctx *);
 	/* query and form fields, checked before the handler runs (400); the
@@ -119,6 +120,8 @@ static const struct route routes[PAGE__MAX] = {
 		      .fields = {{Q, "sort", valid_sort, 0, arg_sort},
 				 {Q, "status", valid_status, 0, arg_status},
 				 {Q, "after", valid_id, 0, arg_after},
+				 {Q, "before", valid_id, 0, arg_before},
+				 {Q, "last", valid_one, 0, NULL},
 				 {Q, "q", valid_search, 0, NULL},
 				 {Q, "label", valid_label, 0, NULL}},
 		      .prefetch = page_portals_prefetch},
@@ -348,6 +351,83 @@ static const struct route routes[PAGE__MAX] = {
 		      .pattern = "/metrics",
 		      .methods = M_GET,
 		      .get = page_metrics_get},
+    /* --- team (issue 17): the team page (owners, admins), invitations,
+     * forgotten passwords, and choosing among several organisations --- */
+    [PAGE_TEAM] = {.name = "team",
+		   .pattern = "/team",
+		   .methods = M_GET,
+		   .auth = 1,
+		   .team = 1,
+		   .get = page_team_get},
+    [PAGE_TEAM_INVITE] = {.name = "team_invite",
+			  .pattern = "/team/invitations",
+			  .methods = M_POST,
+			  .auth = 1,
+			  .team = 1,
+			  .post = page_team_invite_post,
+			  .fields = {{F, "email", valid_email, 1, NULL},
+				     {F, "role", valid_role, 1, NULL}}},
+    [PAGE_TEAM_INVITE_REVOKE] = {.name = "team_invite_revoke",
+				 .pattern = "/team/invitations/{id}/revoke",
+				 .methods = M_POST,
+				 .auth = 1,
+				 .team = 1,
+				 .post = page_team_invite_revoke_post},
+    [PAGE_TEAM_ROLE] = {.name = "team_role",
+			.pattern = "/team/members/{id}/role",
+			.methods = M_POST,
+			.auth = 1,
+			.team = 1,
+			.post = page_team_role_post,
+			.fields = {{F, "role", valid_role, 1, NULL}}},
+    [PAGE_TEAM_REMOVE] = {.name = "team_remove",
+			  .pattern = "/team/members/{id}/remove",
+			  .methods = M_GET | M_POST,
+			  .auth = 1,
+			  .team = 1,
+			  .get = page_team_remove_get,
+			  .post = page_team_remove_post,
+			  .fields = {{F, "confirm", valid_confirm, 1, NULL}}},
+    /* no session: the link's token is the credential (CSRF: the
+     * pre-session cookie, as the sign-in form) */
+    [PAGE_INVITE] = {.name = "invite",
+		     .pattern = "/invite",
+		     .methods = M_GET | M_POST,
+		     .get = page_invite_get,
+		     .post = page_invite_post,
+		     .fields = {{Q, "t", sess_random_valid, 0, NULL},
+				{F, "t", sess_random_valid, 1, NULL},
+				{F, "password", valid_password, 1, NULL},
+				{F, "password2", valid_password, 0, NULL}}},
+    [PAGE_FORGOT] = {.name = "forgot",
+		     .pattern = "/forgot",
+		     .methods = M_GET | M_POST,
+		     .get = page_forgot_get,
+		     .post = page_forgot_post,
+		     .fields = {{F, "email", valid_email, 1, NULL}}},
+    [PAGE_RESET] = {.name = "reset",
+		    .pattern = "/reset",
+		    .methods = M_GET | M_POST,
+		    .get = page_reset_get,
+		    .post = page_reset_post,
+		    .fields = {{Q, "t", sess_random_valid, 0, NULL},
+			       {F, "t", sess_random_valid, 1, NULL},
+			       {F, "password", valid_password, 1, NULL},
+			       {F, "password2", valid_password, 1, NULL}}},
+    [PAGE_ORGS] = {.name = "orgs",
+		   .pattern = "/orgs",
+		   .methods = M_GET,
+		   .auth = 1,
+		   .get = page_orgs_get,
+		   .fields = {{Q, "next", valid_local_path, 0, NULL}}},
+    [PAGE_ORG_SWITCH] = {.name = "org_switch",
+			 .pattern = "/orgs/switch",
+			 .methods = M_POST,
+			 .auth = 1,
+			 .post = page_org_switch_post,
+			 .fields = {{F, "org", valid_id, 1, NULL},
+				    {F, "next", valid_local_path, 0, NULL}}},
+    /* --- end team --- */
 };
 
 _Static_assert(PAGE__MAX < METRICS_ROUTES_MAX, "metrics count every route");
@@ -551,6 +631,12 @@ void route_handle(const struct app *app, struct db *db, struct httpc *http, stru
 		plain_error(&c, &sess, 403, "Permission needed",
 			    "Running imports, deployments and audits needs the Member, Admin or "
 			    "Owner role in this organisation. Nothing was changed.");
+		goto send;
+	}
+	if (rt->team && !role_can_team(c.sess->role)) {
+		plain_error(&c, &sess, 403, "Permission needed",
+			    "Managing the team needs the Owner or Admin role in this organisation. "
+			    "Nothing was changed.");
 		goto send;
 	}
 	if (rt->manage && !c.sess->can_manage) {

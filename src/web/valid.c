@@ -5,6 +5,7 @@
 #include "status.h"
 #include "conf.h"
 #include "req.h"
+#include "role.h"
 
 #include <string.h>
 
@@ -145,6 +146,11 @@ int valid_small_count(const char *s)
 	return 1;
 }
 
+int valid_one(const char *s)
+{
+	return strcmp(s, "1") == 0;
+}
+
 int valid_notify(const char *s)
 {
 	return strcmp(s, "digest") == 0 || strcmp(s, "off") == 0;
@@ -211,4 +217,22 @@ int valid_label(const char *s)
 int valid_label_action(const char *s)
 {
 	return strcmp(s, "add") == 0 || strcmp(s, "remove") == 0;
+}
+
+/* --- team (issue 17) --- */
+
+int valid_role(const char *s)
+{
+	return role_parse(s) >= 0;
+}
+
+int valid_new_password(const char *s)
+{
+	size_t chars = 0;
+
+	if (!valid_password(s))
+		return 0;
+	for (; *s; s++)
+		chars += ((unsigned char)*s & 0xc0) != 0x80;
+	return chars >= VALID_PASSWORD_MIN;
 }

@@ -21,6 +21,7 @@ int valid_oauth_code(const char *s);
 int valid_oauth_error(const char *s);
 int valid_text(const char *s);	     /* printable UTF-8, at most 500 bytes */
 int valid_local_path(const char *s); /* "/..." and not "//": safe redirect target */
+int valid_one(const char *s);	     /* "1" */
 int valid_confirm(const char *s);    /* "yes" */
 int valid_search(const char *s);     /* printable UTF-8, at most 100 bytes; may be empty */
 int valid_object_type(const char *s);
@@ -35,5 +36,11 @@ int valid_webhook_url(const char *s);    /* 8..2048 visible ASCII (outbound_url_
 int valid_webhook_type(const char *s);   /* portal.status_changed | run.finished */
 int valid_webhook_action(const char *s); /* rotate | disable | enable | delete */
 int valid_time_zone(const char *s);   /* "" or an IANA-shaped name: A-Z a-z 0-9 _ / + -, <= 64 */ /* created | updated | unchanged | failed | pending */ /* "" or contacts | companies | deals | tickets */
+/* --- team (issue 17) --- */
+int valid_role(const char *s); /* owner | admin | member | viewer */
+/* A password people set in the app (an invitation, a reset): at least
+ * VALID_PASSWORD_MIN characters (UTF-8 code points), at most 1024 bytes. */
+#define VALID_PASSWORD_MIN 12
+int valid_new_password(const char *s);
 
 #endif

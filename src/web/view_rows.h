@@ -21,7 +21,7 @@
 #include <cJSON.h>
 #include <stddef.h>
 
-#define VIEW_ROWS_SCRATCH 168 /* bytes of scratch per row */
+#define VIEW_ROWS_SCRATCH 320 /* bytes of scratch per row */
 
 struct view_row {
 	cJSON obj;

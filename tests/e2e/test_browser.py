@@ -63,13 +63,15 @@ def csp_violations(d):
             if "Content Security Policy" in e["message"] or "Content-Security-Policy" in e["message"]]
 
 
-def sign_in(d, stack, email, password):
+def sign_in(d, stack, email, password, landing="/portals"):
+    """Sign in on the form; landing: where it leads (team: /orgs for a
+    user of several organisations)."""
     d.get(stack.base + "/login")
     wait_id(d, "login-form")
     d.find_element(By.ID, "email").send_keys(email)
     d.find_element(By.ID, "password").send_keys(password)
     d.find_element(By.ID, "sign-in").click()
-    wait_path(d, "/portals")
+    wait_path(d, landing)
     wait_id(d, "sidebar")
 
 

@@ -128,3 +128,62 @@ def test_name_order_is_natural(stack):
                                                         "client-1040"]
     # and a search pages in the same order
     assert walk(c, "/portals?q=client")[0] == ["Client-2", "client-3a", "client-20", "client-105", "client-1040"]
+
+
+def link(page, ident):
+    m = re.search(r'<a href="([^"]+)" id="%s"' % ident, page)
+    return m.group(1).replace("&amp;", "&") if m else None
+
+
+@pytest.mark.parametrize("start", ["/portals?sort=name", "/portals?sort=status", "/portals?sort=last",
+                                   "/portals?sort=name&status=needs_reconnection", "/portals?q=client",
+                                   "/portals?q=client&label=EU"])
+def test_previous_and_last_pages_walk_back_the_same_rows(org, start):
+    """First, next, previous and last: walking forward then backward gives the
+    same pages; the last page is the forward walk's last page."""
+    c, _ = org
+    forward, url = [], start
+    for _ in range(10):
+        page = c.get(url).text
+        forward.append(names(page))
+        assert (link(page, "prev-page") is None) == (len(forward) == 1)
+        url = link(page, "next-page")
+        if url is None:
+            assert link(page, "last-page") is None
+            break
+    else:
+        raise AssertionError("too many pages")
+    # the last page, from the first
+    first = c.get(start).text
+    if len(forward) == 1:
+        assert link(first, "last-page") is None
+        return
+    last = c.get(link(first, "last-page")).text
+    everything = [n for p in forward for n in p]
+    # keyset pages: the last page is the last 50 rows (not aligned with the
+    # forward walk), ending where the forward walk ends
+    assert names(last) == everything[-50:]
+    assert link(last, "next-page") is None and link(last, "last-page") is None
+    # and back to the start with "Previous page": every row once, in order
+    backward, page = [names(last)], last
+    while link(page, "prev-page"):
+        page = c.get(link(page, "prev-page")).text
+        backward.append(names(page))
+    assert [n for p in backward[::-1] for n in p] == everything
+    assert link(page, "first-page") is None
+    # a page reached backwards links forward to the very next rows
+    second = c.get(link(last, "prev-page")).text
+    after = names(c.get(link(second, "next-page")).text)
+    k = everything.index(names(second)[-1])
+    assert after == everything[k + 1:k + 51]
+
+
+def test_a_foreign_or_stale_cursor_answers_an_empty_page_with_a_way_back(org, stack):
+    c, ids = org
+    other = stack.client()
+    other_hub, _, _ = stack.connect_portal(other, "config_only")
+    page = other.get("/portals?sort=name&before=%d" % ids["Client 100"]).text
+    assert names(page) == [] and link(page, "first-page")
+    assert "Client 0" not in page
+    assert c.get("/portals?last=2").status_code == 400
+    assert c.get("/portals?before=0").status_code == 400

@@ -746,8 +746,10 @@ def test_metrics_and_portals_page(stack):
     assert m1['jetstack_portals{status="connected"}'] == total
 
     page_row = portals_row(c, p_ok)
-    assert re.search(r"Refreshed \d{4}-\d\d-\d\d \d\d:\d\d UTC", page_row), page_row
-    assert re.search(r"Next check \d{4}-\d\d-\d\d \d\d:\d\d UTC", page_row), page_row
+    assert re.search(r'Refreshed <time datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00" '
+                     r'title="\d{4}-\d\d-\d\d \d\d:\d\d \(UTC\+00:00\)">[^<]*(ago|now)</time>',
+                     page_row), page_row
+    assert re.search(r'Next check <time datetime="[^"]+" title="[^"]+">[^<]+</time>', page_row), page_row
     row = portals_row(c, p_bad)
     assert "Needs Reconnection" in row and "indicator yellow" in row
 
