@@ -22,8 +22,8 @@ void breaker_note(struct db *db, const struct conf *conf, long long portal,
 	hs_error_text(err, why, sizeof(why));
 	if (db_breaker_failed(db, portal, conf->breaker_window, why) < 0)
 		return;
-	if (db_breaker_trip(db, conf->breaker_failures, conf->breaker_portals,
-			    conf->breaker_window, conf->breaker_probe, &trip) != 1)
+	if (db_breaker_trip(db, conf->breaker_failures, conf->breaker_portals, conf->breaker_window,
+			    conf->breaker_probe, &trip) != 1)
 		return;
 	snprintf(f, sizeof(f), "%ld", trip.failures);
 	snprintf(n, sizeof(n), "%ld", trip.portals);
@@ -38,8 +38,7 @@ void breaker_note(struct db *db, const struct conf *conf, long long portal,
  * {"active": false} for a token it does not know, so a portal's own trouble
  * is an answer too).  1 HubSpot answered, 0 not (why says what failed).
  */
-static int probe(struct db *db, struct httpc *http, const struct conf *conf, char *why,
-		 size_t cap)
+static int probe(struct db *db, struct httpc *http, const struct conf *conf, char *why, size_t cap)
 {
 	struct hs_config cfg;
 	struct hs_introspection info = {0};
@@ -89,8 +88,8 @@ enum breaker_gate breaker_gate(struct db *db, struct httpc *http, const struct c
 		if (pass_start > 0 && v.probed_since && !v.probing && v.state == BREAKER_OPEN)
 			return BREAKER_STOP;
 		*wait_ms = v.probing || pass_start > 0 ? 100
-			   : v.next_probe_ms < 1000    ? (v.next_probe_ms > 50 ? v.next_probe_ms : 50)
-						       : 1000;
+			   : v.next_probe_ms < 1000 ? (v.next_probe_ms > 50 ? v.next_probe_ms : 50)
+						    : 1000;
 		return BREAKER_WAIT;
 	}
 	if (!probe(db, http, conf, why, sizeof(why))) {

@@ -420,8 +420,8 @@ static void *thread_main(void *arg)
 		else if (strcmp(j.kind, "revoke") == 0)
 			do_revoke(&db, &http, w, &j);
 		else
-			job_retry(&db, w, &j,
-				  "no handler for this job kind in this worker version", NULL);
+			job_retry(&db, w, &j, "no handler for this job kind in this worker version",
+				  NULL);
 	}
 stop:
 	httpc_cleanup(&http);
