@@ -67,6 +67,14 @@ struct conf {
 	/* the read API (issue 17 item 2) */
 	long api_rate_limit;  /* JETSTACK_API_RATE_LIMIT (120): requests per token per window */
 	long api_rate_window; /* JETSTACK_API_RATE_WINDOW_SECONDS (60) */
+	/* issue 18: the HubSpot circuit breaker (src/jobs/breaker.c): it opens
+	 * when breaker_failures outage-kind failures of at least breaker_portals
+	 * portals within breaker_window seconds outnumber HubSpot's answers;
+	 * while open, one probe every breaker_probe seconds */
+	long breaker_failures; /* JETSTACK_BREAKER_FAILURES (20) */
+	long breaker_portals;  /* JETSTACK_BREAKER_PORTALS (5) */
+	long breaker_window;   /* JETSTACK_BREAKER_WINDOW_SECONDS (30) */
+	long breaker_probe;    /* JETSTACK_BREAKER_PROBE_SECONDS (3) */
 };
 
 enum conf_need {
