@@ -119,7 +119,11 @@ Behaviour the docs do not pin down (assumed here; change only with the integrati
   access token -> 401 INVALID_AUTHENTICATION, introspect -> {"active":false}.  Reactivating a user does not revive
   old grants.  A role change does NOT invalidate tokens unless asked ("invalidate_refresh_tokens": true).
 * A refresh answer repeats the same refresh_token (HubSpot's observed behaviour); rotation or omission is only
-  produced by test faults.  Every successful exchange creates a NEW grant; older grants of the same portal stay
+  produced by test faults, or, for rotation, by the setting {"rotate_refresh_tokens": true} of /_sim/config: then
+  every successful refresh answers a new refresh_token and the one sent stops working at once (refresh ->
+  BAD_REFRESH_TOKEN, introspect -> {"active": false}); access tokens already issued keep working.  HubSpot does
+  not document rotation (Refresh an access token, 2026-03, above) and does not rule it out; DESIGN section 7
+  asks clients to store the refresh_token of every answer, which this lets tests hold them to.  Every successful exchange creates a NEW grant; older grants of the same portal stay
   valid until revoked (so tests can check the app revokes what it no longer uses).
 * Scope-granting rule at "Connect app": granted = (scope ∪ optional_scope) − portal.withheld_scopes
   (withheld scopes may include required ones; this is how tests produce "required scopes missing").
@@ -1227,7 +1231,7 @@ class Sim:
         with self.lock:
             self.config = {"latency_ms": self.base_latency_ms, "access_token_ttl": ACCESS_TOKEN_TTL,
                            "code_ttl": CODE_TTL, "burst_limit": DEFAULT_BURST_LIMIT,
-                           "burst_window_ms": DEFAULT_BURST_WINDOW_MS}
+                           "burst_window_ms": DEFAULT_BURST_WINDOW_MS, "rotate_refresh_tokens": False}
             self.rate_windows = {}
             self.clock_offset = 0.0
             self.portals = {}
@@ -2361,7 +2365,7 @@ class Handler(BaseHTTPRequestHandler):
                 return oauth_error(400, "BAD_REFRESH_TOKEN", "missing or invalid refresh token", "invalid_grant",
                                    "missing or invalid refresh token")
             include = True
-            if modifier and modifier["rotate_refresh_token"]:
+            if (modifier and modifier["rotate_refresh_token"]) or sim.config["rotate_refresh_tokens"]:
                 new_rt = new_refresh_token()
                 g["refresh_token"] = new_rt
                 g["rotations"] += 1
@@ -2978,7 +2982,10 @@ class Handler(BaseHTTPRequestHandler):
                             v = data[k]
                             if not isinstance(v, int) or isinstance(v, bool) or v < 1:
                                 raise ControlError("%s must be an integer >= 1" % k)
-                    for k in ("latency_ms", "access_token_ttl", "code_ttl", "burst_limit", "burst_window_ms"):
+                    if "rotate_refresh_tokens" in data and not isinstance(data["rotate_refresh_tokens"], bool):
+                        raise ControlError("rotate_refresh_tokens must be true or false")
+                    for k in ("latency_ms", "access_token_ttl", "code_ttl", "burst_limit", "burst_window_ms",
+                              "rotate_refresh_tokens"):
                         if k in data:
                             sim.config[k] = data[k]
                 else:

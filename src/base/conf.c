@@ -406,6 +406,16 @@ int conf_load(struct conf *c, int need, char *err, size_t errlen)
 	if (set_long(&c->page_cache_bytes, &ef, "JETSTACK_PAGE_CACHE_BYTES", 4194304, 0,
 		     1073741824, err, errlen) < 0)
 		goto out;
+	/* issue 18: the HubSpot circuit breaker */
+	if (set_long(&c->breaker_failures, &ef, "JETSTACK_BREAKER_FAILURES", 20, 1, 1000000, err,
+		     errlen) < 0 ||
+	    set_long(&c->breaker_portals, &ef, "JETSTACK_BREAKER_PORTALS", 5, 1, 1000000, err,
+		     errlen) < 0 ||
+	    set_long(&c->breaker_window, &ef, "JETSTACK_BREAKER_WINDOW_SECONDS", 30, 1, 3600, err,
+		     errlen) < 0 ||
+	    set_long(&c->breaker_probe, &ef, "JETSTACK_BREAKER_PROBE_SECONDS", 3, 1, 3600, err,
+		     errlen) < 0)
+		goto out;
 	if (c->smtp_url[0] && strncmp(c->smtp_url, "smtp://", 7) != 0 &&
 	    strncmp(c->smtp_url, "smtps://", 8) != 0) {
 		snprintf(err, errlen,

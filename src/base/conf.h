@@ -69,6 +69,14 @@ struct conf {
 	long api_rate_window; /* JETSTACK_API_RATE_WINDOW_SECONDS (60) */
 	/* the Client Accounts page cache (issue 19), per process; 0 off */
 	long page_cache_bytes; /* JETSTACK_PAGE_CACHE_BYTES (4194304) */
+	/* issue 18: the HubSpot circuit breaker (src/jobs/breaker.c): it opens
+	 * when breaker_failures outage-kind failures of at least breaker_portals
+	 * portals within breaker_window seconds outnumber HubSpot's answers;
+	 * while open, one probe every breaker_probe seconds */
+	long breaker_failures; /* JETSTACK_BREAKER_FAILURES (20) */
+	long breaker_portals;  /* JETSTACK_BREAKER_PORTALS (5) */
+	long breaker_window;   /* JETSTACK_BREAKER_WINDOW_SECONDS (30) */
+	long breaker_probe;    /* JETSTACK_BREAKER_PROBE_SECONDS (3) */
 };
 
 enum conf_need {

@@ -54,6 +54,14 @@ static const struct status_reason_info reasons[REASON__MAX] = {
 				  ""},
     [REASON_REMOVED] = {"removed", STATUS_DISCONNECTED, "Removed",
 			"Removed by %s; access was revoked at HubSpot.", ""},
+    /* issue 18 item 3: a refresh whose answer never arrived */
+    [REASON_REFRESH_ANSWER_LOST] =
+	{"refresh_answer_lost", STATUS_NEEDS_RECONNECTION,
+	 "A lost refresh answer left no usable sign-in",
+	 "A refresh's answer was lost (the worker stopped or the call timed out mid-call) and "
+	 "HubSpot no longer accepts the stored refresh token: HubSpot most likely replaced it "
+	 "in the answer that never arrived. Reconnect to restore access.",
+	 "BAD_REFRESH_TOKEN"},
 };
 
 const char *status_key(enum portal_status s)
@@ -140,6 +148,8 @@ enum status_decision status_decide(const struct status_evidence *ev, enum status
 		*reason = REASON_REVOKED_AT_HUBSPOT;
 	else if (ev->refresh == EV_REFUSED && ev->access == EV_UNKNOWN && !ev->access_expired)
 		return DECIDE_NEED_ACCESS;
+	else if (ev->refresh == EV_REFUSED && ev->answer_lost)
+		*reason = REASON_REFRESH_ANSWER_LOST;
 	else if (ev->refresh == EV_REFUSED)
 		*reason = REASON_REFRESH_REJECTED;
 	else if (ev->admin == EV_ADMIN_NO)
@@ -165,7 +175,10 @@ void status_evidence_text(const struct status_evidence *ev, char *out, size_t ca
 
 	if (cap == 0)
 		return;
-	snprintf(out, cap, "refresh token %s; access token (%s) %s%s%s", token_word(ev->refresh),
+	snprintf(out, cap, "refresh token %s%s; access token (%s) %s%s%s", token_word(ev->refresh),
+		 ev->answer_lost ? " (and introspected inactive) after a refresh with it whose "
+				   "answer was lost"
+				 : "",
 		 ev->access_expired ? "expired" : "unexpired", token_word(ev->access),
 		 (unsigned)ev->admin <= EV_ADMIN_NOT_FOUND ? admin[ev->admin] : "",
 		 ev->scopes_missing ? "; required scopes missing" : "");

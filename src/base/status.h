@@ -13,6 +13,8 @@
  *   refused as invalid                                     revoked_at_hubspot
  *   refresh token refused or introspected inactive, while  Needs Reconnection
  *   the access token has expired or still works            refresh_rejected
+ *   the same, right after a refresh with that token whose  Needs Reconnection
+ *   answer was lost (and introspected inactive)            refresh_answer_lost
  *   authorizing user not a Super Admin nor admin-role      Needs Reconnection
  *   holder                                                 user_not_admin
  *   authorizing user not found on the portal               Needs Reconnection
@@ -47,6 +49,7 @@ enum status_reason {
 	REASON_REVOKED_AT_HUBSPOT,
 	REASON_DISCONNECTED_HERE,
 	REASON_REMOVED,
+	REASON_REFRESH_ANSWER_LOST,
 	REASON__MAX
 };
 
@@ -104,6 +107,10 @@ struct status_evidence {
 	int access_expired;    /* the stored access token has reached its expiry */
 	enum ev_admin admin;   /* the authorizing user, read with a working access token */
 	int scopes_missing;    /* the granted scopes lack a required one */
+	/* an earlier refresh with this refresh token never recorded its answer
+	 * (the worker stopped mid-call): HubSpot may have answered it with a
+	 * new refresh token that was lost */
+	int answer_lost;
 };
 
 /* Seconds before its recorded expiry from which an access token counts as

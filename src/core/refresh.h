@@ -31,11 +31,17 @@ const char *refresh_result_name(enum refresh_result r);
 
 /*
  * Refresh portal's tokens (cur: the stored tokens, as loaded with
- * tok_get).  On REFRESH_OK cur is replaced by the new tokens.  When HubSpot
- * refuses the refresh token, refresh_refused() decides what that means:
- * REFRESH_REJECTED when the portal left Connected (once, with the reason
- * and the evidence in its activity), REFRESH_SUPERSEDED when it had already
- * moved or its tokens changed meanwhile.  err receives HubSpot's answer.
+ * tok_get).  On REFRESH_OK cur is replaced by the new tokens.  The intent
+ * is recorded first (db_tokens_intent_begin): an attempt whose answer is
+ * lost (the worker killed mid-call, a timeout) is known to the next one.
+ * When HubSpot refuses the refresh token, the refusal is settled as in
+ * refresh_refused(): REFRESH_REJECTED when the portal left Connected (once,
+ * with the reason and the evidence in its activity), REFRESH_SUPERSEDED
+ * when it had already moved or its tokens changed meanwhile.  A refusal
+ * right after an attempt that never recorded its answer introspects the
+ * refresh token first: still active, or that attempt possibly still out,
+ * is REFRESH_RETRY (the portal stays Connected); inactive moves the portal
+ * with the reason refresh_answer_lost.  err receives HubSpot's answer.
  */
 enum refresh_result refresh_portal(struct db *db, struct httpc *http, const struct conf *conf,
 				   long long portal, struct tokens *cur, struct hs_error *err);
@@ -44,9 +50,14 @@ enum refresh_result refresh_portal(struct db *db, struct httpc *http, const stru
  * HubSpot refused portal's refresh token (its refresh answer, or an
  * introspection said inactive; err holds that answer).  Unless the stored
  * access token has expired, introspect it too, then let status_decide()
- * settle it and apply the result with refresh_apply().  REFRESH_REJECTED,
- * REFRESH_SUPERSEDED as refresh_portal; REFRESH_RETRY when the access token
- * could not be checked (*err then holds that answer); REFRESH_ERROR.
+ * settle it and apply the result with refresh_apply().  When a refresh
+ * with these tokens never recorded its answer, the evidence says so
+ * (reason refresh_answer_lost), or, while that refresh may still be
+ * answered (younger than HubSpot's timeout), nothing is decided: its answer
+ * settles it (REFRESH_SUPERSEDED).  REFRESH_REJECTED, REFRESH_SUPERSEDED as
+ * refresh_portal;
+ * REFRESH_RETRY when the access token could not be checked (*err then
+ * holds that answer); REFRESH_ERROR.
  */
 enum refresh_result refresh_refused(struct db *db, struct httpc *http, const struct conf *conf,
 				    long long portal, const struct tokens *cur,

@@ -294,6 +294,22 @@ long db_cmd(struct db *db, enum stmt st, int n, const char *const *params)
 	return rows;
 }
 
+int db_one_ll(struct db *db, enum stmt st, int n, const char *const *params, const char *field,
+	      long long *out)
+{
+	PGresult *r = db_run(db, st, n, params);
+	int result;
+
+	*out = 0;
+	if (r == NULL)
+		return -1;
+	result = PQntuples(r) == 1;
+	if (result)
+		*out = db_get_ll(r, 0, field);
+	PQclear(r);
+	return result;
+}
+
 static int db_simple(struct db *db, const char *sql)
 {
 	PGresult *r;

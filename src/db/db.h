@@ -21,7 +21,7 @@ struct pg_conn; /* libpq's PGconn, private to the database layer */
 
 /* Room for the statement table's prepared flags (db_stmt.h checks that
  * every statement fits). */
-#define DB_STMT_SLOTS 256
+#define DB_STMT_SLOTS 384
 
 /* The last thing that failed on a connection, for the request's log line
  * (a 500 names its cause).  what: the statement's name, "connect" or a

@@ -200,5 +200,17 @@ int db_metrics_read(struct db *db, struct db_gauges *out)
 		out->counters[out->ncounters++].value = db_get_ll(r, i, "value");
 	}
 	PQclear(r);
+	/* issue 18: the HubSpot circuit breaker */
+	r = db_run(db, ST_BREAKER_METRICS, 0, NULL);
+	if (r == NULL)
+		return -1;
+	if (PQntuples(r) == 1) {
+		db_copy(out->breaker.state, sizeof(out->breaker.state), db_get(r, 0, "state"));
+		out->breaker.opens = db_get_ll(r, 0, "opens");
+		out->breaker.probes_ok = db_get_ll(r, 0, "probes_ok");
+		out->breaker.probes_failed = db_get_ll(r, 0, "probes_failed");
+		out->breaker.open_s = (long)db_get_ll(r, 0, "open_s");
+	}
+	PQclear(r);
 	return 1;
 }

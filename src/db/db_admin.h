@@ -30,6 +30,12 @@ struct db_gauges {
 		long long value;
 	} counters[DB_COUNTERS_MAX];
 	int ncounters;
+	/* issue 18: the HubSpot circuit breaker (sql/0022) */
+	struct {
+		char state[16]; /* closed, open, half_open */
+		long long opens, probes_ok, probes_failed;
+		long open_s; /* how long it has been open; 0 when closed */
+	} breaker;
 };
 /* 1 with *out, or -1. */
 int db_metrics_read(struct db *db, struct db_gauges *out);

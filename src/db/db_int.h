@@ -61,6 +61,10 @@ long db_cmd(struct db *db, enum stmt st, int n, const char *const *params);
 /* Plain SQL text with no parameters (migrations only). */
 int db_exec_script(struct db *db, const char *sql, char *err, size_t errlen);
 
+/* Run a statement that returns at most one row and read one of its
+ * columns as a number: 1 with *out, 0 no row (*out 0), -1. */
+int db_one_ll(struct db *db, enum stmt st, int n, const char *const *params, const char *field,
+	      long long *out);
 /* Row helpers over a result: field by name; "" for NULL. */
 const char *db_get(const PGresult *r, int row, const char *field);
 long long db_get_ll(const PGresult *r, int row, const char *field);

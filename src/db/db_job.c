@@ -58,14 +58,15 @@ int db_job_done(struct db *db, long long job, const char *worker)
 	return db_cmd(db, ST_JOB_DONE, 2, p) < 0 ? -1 : 1;
 }
 
-int db_job_retry(struct db *db, long long job, const char *worker, long delay, const char *why)
+int db_job_retry(struct db *db, long long job, const char *worker, long delay, const char *why,
+		 int outage)
 {
 	char id[24], d[24];
 
 	LL(id, job);
 	LL(d, delay);
-	const char *p[] = {id, worker, d, why};
-	return db_cmd(db, ST_JOB_RETRY, 4, p) < 0 ? -1 : 1;
+	const char *p[] = {id, worker, d, why, outage ? "true" : "false"};
+	return db_cmd(db, ST_JOB_RETRY, 5, p) < 0 ? -1 : 1;
 }
 
 int db_jobs_schedule(struct db *db, long margin)

@@ -31,8 +31,11 @@ int db_jobs_notify(struct db *db);
 int db_job_claim(struct db *db, const char *worker, long lease, struct job_row *out);
 /* Finish a job this worker holds. */
 int db_job_done(struct db *db, long long job, const char *worker);
-/* Put a job back, due in delay seconds, with why as its last error. */
-int db_job_retry(struct db *db, long long job, const char *worker, long delay, const char *why);
+/* Put a job back, due in delay seconds, with why as its last error;
+ * outage: the failure was outage-kind (hs_error_outage), which the circuit
+ * breaker's recovery looks at (the failure streak's start is kept too). */
+int db_job_retry(struct db *db, long long job, const char *worker, long delay, const char *why,
+		 int outage);
 /* Queue due refreshes (margin seconds before the access token expires)
  * and health checks of every Connected portal (one live job per kind and
  * portal). */

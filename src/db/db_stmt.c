@@ -420,9 +420,12 @@ static const struct {
 			      "DELETE FROM jobs WHERE portal_id = $1 AND state = 'queued' "
 			      "AND kind IN ('refresh', 'health')"},
     [ST_JOB_DONE] = {"job_done", "DELETE FROM jobs WHERE id = $1 AND locked_by = $2"},
+    /* $5: the failure was outage-kind (the breaker's; the streak's start is
+     * kept in failing_since) */
     [ST_JOB_RETRY] = {"job_retry",
 		      "UPDATE jobs SET state = 'queued', locked_by = NULL, locked_until = NULL, "
 		      "run_after = now() + make_interval(secs => $3::int), last_error = $4, "
+		      "failing_since = coalesce(failing_since, now()), outage = $5::boolean, "
 		      "updated_at = now() WHERE id = $1 AND locked_by = $2"},
     [ST_WORKER_PORTAL] = {"worker_portal",
 			  "SELECT id, org_id, hub_id, status, status_reason, status_reason_code, "
@@ -1329,6 +1332,107 @@ static const struct {
 			  "UPDATE password_resets SET used_at = now() WHERE user_id = $1 AND "
 			  "used_at IS NULL"},
     /* --- end team --- */
+
+    /* ---- issue 18 items 2 and 3 (sql/0022_create_hubspot_breaker.sql) ----
+     * The HubSpot circuit breaker: one row (id 1) every worker thread on
+     * every host reads before claiming a job. */
+    /* $1: this pass's start (Unix time; 0 in forever mode) */
+    [ST_BREAKER_STATE] = {"breaker_state",
+			  "SELECT state, coalesce(probe_until >= now(), false) AS probing, "
+			  "coalesce(last_probe_at >= to_timestamp($1::double precision), false) "
+			  "AS probed_since, greatest(0, ceil(extract(epoch FROM coalesce("
+			  "next_probe_at, now()) - now()) * 1000))::bigint AS next_probe_ms "
+			  "FROM hs_breaker WHERE id = 1"},
+    /* an outage-kind failure of portal $1 ($2: the window in seconds, $3:
+     * what failed, for the logs) */
+    [ST_BREAKER_FAILED] = {"breaker_failed",
+			   "WITH f AS (INSERT INTO hs_breaker_failures (portal_id, failed_at) "
+			   "SELECT id, now() FROM portals WHERE id = $1::bigint ON CONFLICT "
+			   "(portal_id) DO UPDATE SET failed_at = now()) UPDATE hs_breaker SET "
+			   "window_start = CASE WHEN window_start <= now() - make_interval(secs => "
+			   "$2::int) THEN now() ELSE window_start END, window_failures = CASE WHEN "
+			   "window_start <= now() - make_interval(secs => $2::int) THEN 1 ELSE "
+			   "window_failures + 1 END, window_answers = CASE WHEN window_start <= "
+			   "now() - make_interval(secs => $2::int) THEN 0 ELSE window_answers END, "
+			   "last_error = $3 WHERE id = 1"},
+    /* open when $1 failures of $2 portals within $3 seconds outnumber the
+     * answers; the first probe after $4 seconds */
+    [ST_BREAKER_TRIP] = {"breaker_trip",
+			 "WITH n AS (SELECT count(*) AS portals FROM hs_breaker_failures WHERE "
+			 "failed_at > now() - make_interval(secs => $3::int)) UPDATE hs_breaker SET "
+			 "state = 'open', opened_at = now(), closed_at = NULL, next_probe_at = now() + "
+			 "make_interval(secs => $4::int), probe_by = NULL, probe_until = NULL, opens = "
+			 "opens + 1 FROM n WHERE id = 1 AND state = 'closed' AND window_failures >= "
+			 "$1::int AND window_failures > window_answers AND window_start > now() - "
+			 "make_interval(secs => $3::int) AND n.portals >= $2::int RETURNING "
+			 "window_failures, window_answers, n.portals, last_error"},
+    /* HubSpot answered: counted only while failures are being counted */
+    [ST_BREAKER_ANSWERED] = {"breaker_answered",
+			     "UPDATE hs_breaker SET window_answers = window_answers + 1 WHERE id = 1 "
+			     "AND window_failures > 0 AND window_start > now() - make_interval(secs "
+			     "=> $1::int)"},
+    /* the probe lease for thread $1 ($2 seconds): when the next probe is due,
+     * or (a --once pass started at $3) none was made since the pass began */
+    [ST_BREAKER_PROBE_TAKE] = {"breaker_probe_take",
+			       "UPDATE hs_breaker SET state = 'half_open', probe_by = $1, "
+			       "probe_until = now() + make_interval(secs => $2::int), last_probe_at "
+			       "= now() WHERE id = 1 AND (state = 'open' OR (state = 'half_open' AND "
+			       "probe_until < now())) AND (next_probe_at <= now() OR "
+			       "($3::double precision > 0 AND coalesce(last_probe_at, '-infinity') < "
+			       "to_timestamp($3::double precision))) RETURNING last_error"},
+    [ST_BREAKER_PROBE_FAILED] = {"breaker_probe_failed",
+				 "UPDATE hs_breaker SET state = 'open', probe_by = NULL, probe_until "
+				 "= NULL, next_probe_at = now() + make_interval(secs => $2::int), "
+				 "probes_failed = probes_failed + 1, last_error = $3 WHERE id = 1 AND "
+				 "state = 'half_open' AND probe_by = $1"},
+    [ST_BREAKER_CLOSE] = {"breaker_close",
+			  "UPDATE hs_breaker SET state = 'closed', closed_at = now(), probe_by = "
+			  "NULL, probe_until = NULL, next_probe_at = NULL, probes_ok = probes_ok + 1, "
+			  "window_start = now(), window_failures = 0, window_answers = 0 WHERE id = 1 "
+			  "AND state = 'half_open' AND probe_by = $1 RETURNING "
+			  "extract(epoch FROM now() - opened_at)::bigint AS open_s, last_error"},
+    /* after the outage: the jobs whose failure streak began with it ($1: the
+     * window before it opened) lose their backoff, and every due refresh and
+     * health check is due now in the order of its access token's expiry
+     * ($2: the refresh margin); claiming follows run_after */
+    [ST_BREAKER_PULL_FORWARD] =
+	{"breaker_pull_forward",
+	 "UPDATE jobs j SET run_after = least(now(), coalesce((SELECT t.access_expires_at - "
+	 "make_interval(secs => $2::int) FROM portal_tokens t WHERE t.portal_id = j.portal_id "
+	 "AND j.kind <> 'revoke'), now())), attempts = 0, failing_since = NULL, outage = false, "
+	 "updated_at = now() WHERE j.state = 'queued' AND j.kind IN ('refresh', 'health', "
+	 "'revoke') AND ((j.outage AND j.failing_since >= (SELECT b.opened_at - "
+	 "make_interval(secs => $1::int) FROM hs_breaker b WHERE b.id = 1)) OR (j.kind <> "
+	 "'revoke' AND j.attempts = 0 AND j.run_after <= now()))"},
+    [ST_BREAKER_FAILURES_CLEAR] = {"breaker_failures_clear", "DELETE FROM hs_breaker_failures"},
+    /* the probe's token: the Connected portal whose access token expires first */
+    [ST_BREAKER_PROBE_PORTAL] = {"breaker_probe_portal",
+				 "SELECT t.portal_id FROM portal_tokens t JOIN portals p ON p.id = "
+				 "t.portal_id WHERE p.status = 'connected' AND p.removed_at IS NULL "
+				 "ORDER BY t.access_expires_at, t.portal_id LIMIT 1"},
+    [ST_BREAKER_METRICS] = {"breaker_metrics",
+			    "SELECT state, opens, probes_ok, probes_failed, CASE WHEN state = "
+			    "'closed' THEN 0 ELSE coalesce(extract(epoch FROM now() - opened_at), "
+			    "0) END::bigint AS open_s FROM hs_breaker WHERE id = 1"},
+    /* A refresh's intent, before the call with the tokens of version $2:
+     * whether the one before with that version never recorded its answer,
+     * and how long ago it started */
+    [ST_TOKENS_INTENT_BEGIN] = {"tokens_intent_begin",
+				"WITH o AS (SELECT refresh_intent_version AS v, refresh_intent_at AS "
+				"at FROM portal_tokens WHERE portal_id = $1 FOR UPDATE) UPDATE "
+				"portal_tokens SET refresh_intent_version = $2::bigint, "
+				"refresh_intent_at = now() FROM o WHERE portal_id = $1 AND version = "
+				"$2::bigint RETURNING coalesce(o.v = $2::bigint, false) AS unfinished, "
+				"coalesce(extract(epoch FROM now() - o.at), 0)::bigint AS age_s"},
+    /* HubSpot answered the attempt with version $2 (without new tokens) */
+    [ST_TOKENS_INTENT_END] = {"tokens_intent_end",
+			      "UPDATE portal_tokens SET refresh_intent_version = NULL, "
+			      "refresh_intent_at = NULL WHERE portal_id = $1 AND "
+			      "refresh_intent_version = $2::bigint"},
+    [ST_TOKENS_INTENT_OPEN] = {"tokens_intent_open",
+			       "SELECT extract(epoch FROM now() - refresh_intent_at)::bigint AS "
+			       "age_s FROM portal_tokens WHERE portal_id = $1 AND version = "
+			       "$2::bigint AND refresh_intent_version = $2::bigint"},
 };
 
 const char *stmt_sql(enum stmt st)

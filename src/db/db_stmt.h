@@ -291,6 +291,22 @@ enum stmt {
 	ST_RESET_SET_PASSWORD,
 	ST_RESET_USE_ALL,
 	/* --- end team --- */
+	/* issue 18 items 2 and 3 (sql/0022): the HubSpot circuit breaker shared
+	 * by every worker, and the intent recorded before each refresh */
+	ST_BREAKER_STATE,
+	ST_BREAKER_FAILED,
+	ST_BREAKER_TRIP,
+	ST_BREAKER_ANSWERED,
+	ST_BREAKER_PROBE_TAKE,
+	ST_BREAKER_PROBE_FAILED,
+	ST_BREAKER_CLOSE,
+	ST_BREAKER_PULL_FORWARD,
+	ST_BREAKER_FAILURES_CLEAR,
+	ST_BREAKER_PROBE_PORTAL,
+	ST_BREAKER_METRICS,
+	ST_TOKENS_INTENT_BEGIN,
+	ST_TOKENS_INTENT_END,
+	ST_TOKENS_INTENT_OPEN,
 	ST__MAX
 };
 

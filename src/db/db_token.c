@@ -202,3 +202,53 @@ int db_revocations_pending(struct db *db, long long portal, struct revocation_ro
 	PQclear(r);
 	return 1;
 }
+
+/* ---- issue 18 item 3: the intent recorded before each refresh ---- */
+
+int db_tokens_intent_begin(struct db *db, long long portal, long long version, int *unfinished,
+			   long *age_s)
+{
+	char pt[24], v[24];
+	PGresult *r;
+	int result = 0;
+
+	*unfinished = 0;
+	*age_s = 0;
+	LL(pt, portal);
+	LL(v, version);
+	const char *p[] = {pt, v};
+	r = db_run(db, ST_TOKENS_INTENT_BEGIN, 2, p);
+	if (r == NULL)
+		return -1;
+	if (PQntuples(r) == 1) {
+		*unfinished = strcmp(db_get(r, 0, "unfinished"), "t") == 0;
+		*age_s = (long)db_get_ll(r, 0, "age_s");
+		result = 1;
+	}
+	PQclear(r);
+	return result;
+}
+
+int db_tokens_intent_end(struct db *db, long long portal, long long version)
+{
+	char pt[24], v[24];
+
+	LL(pt, portal);
+	LL(v, version);
+	const char *p[] = {pt, v};
+	return db_cmd(db, ST_TOKENS_INTENT_END, 2, p) < 0 ? -1 : 1;
+}
+
+int db_tokens_intent_open(struct db *db, long long portal, long long version, long *age_s)
+{
+	char pt[24], v[24];
+	long long age;
+	int rc;
+
+	LL(pt, portal);
+	LL(v, version);
+	const char *p[] = {pt, v};
+	rc = db_one_ll(db, ST_TOKENS_INTENT_OPEN, 2, p, "age_s", &age);
+	*age_s = (long)age;
+	return rc;
+}

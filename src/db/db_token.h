@@ -57,4 +57,20 @@ int db_revocation_done(struct db *db, long long id);
  * db_revocation_row_free, then free()), *n.  1 or -1. */
 int db_revocations_pending(struct db *db, long long portal, struct revocation_row **out, int *n);
 
+/*
+ * The intent of a refresh (issue 18 item 3), recorded before the call with
+ * the tokens of version.  1 recorded, with *unfinished set when the attempt
+ * before it with the same version never recorded its answer (the worker
+ * stopped mid-call, or the call timed out) and *age_s how long ago that one
+ * started; 0 the version moved on (new tokens were stored meanwhile); -1.
+ */
+int db_tokens_intent_begin(struct db *db, long long portal, long long version, int *unfinished,
+			   long *age_s);
+/* HubSpot answered the attempt made with version, without new tokens (a
+ * refusal, an error answer): its intent is done.  1 or -1. */
+int db_tokens_intent_end(struct db *db, long long portal, long long version);
+/* Whether an attempt with the tokens of version (still stored) never
+ * recorded its answer: 1 with *age_s since it started, 0 not, -1. */
+int db_tokens_intent_open(struct db *db, long long portal, long long version, long *age_s);
+
 #endif

@@ -66,6 +66,16 @@ void hs_error_text(const struct hs_error *err, char *out, size_t cap)
 			 err->message);
 }
 
+int hs_error_outage(const struct hs_error *err)
+{
+	if (err->kind != HS_ERR_TRANSIENT)
+		return 0;
+	if (err->http_status == 429)
+		return err->policy_name[0] == '\0';
+	return err->http_status == 0 || err->http_status == 408 ||
+	       (err->http_status >= 500 && err->http_status <= 599);
+}
+
 void hs_config_from_conf(const struct conf *conf, struct hs_config *out)
 {
 	out->api_base = conf->hs_api_base;

@@ -316,6 +316,17 @@ struct hs_property_update {
  */
 void hs_error_text(const struct hs_error *err, char *out, size_t cap);
 
+/*
+ * Whether a failure says HubSpot itself is failing rather than anything
+ * about one portal (issue 18's circuit breaker counts these): no HTTP
+ * answer (connect failure, reset, timeout), 408, a 5xx, or a 429 naming no
+ * policy.  HubSpot's documented rate limits are per account -- a 429 body's
+ * policyName ("TEN_SECONDLY_ROLLING", "DAILY") names the portal's own
+ * budget (https://developers.hubspot.com/docs/developer-tooling/platform/usage-guidelines)
+ * -- so such a 429 is the portal's, not an outage.  1 or 0.
+ */
+int hs_error_outage(const struct hs_error *err);
+
 /* A fixed, lower-case description of kind (never NULL). */
 const char *hs_strerror(enum hs_err kind);
 

@@ -3,6 +3,7 @@
  * See worker.h.
  */
 #include "worker.h"
+#include "breaker.h"
 #include "db_job.h"
 #include "audit_job.h"
 #include "deploy_job.h"
@@ -37,6 +38,7 @@ struct wthread {
 	const struct conf *conf;
 	char id[128]; /* locked_by: tN@host:pid */
 	int once;
+	double pass_start; /* a --once pass's start (Unix time), else 0 */
 };
 
 
@@ -46,13 +48,22 @@ static void on_signal(int sig)
 	atomic_store(&stopping, 1);
 }
 
+/* Sleep up to ms milliseconds, waking early when told to stop. */
+static void nap_ms(long ms)
+{
+	while (ms > 0 && !atomic_load(&stopping)) {
+		long slice = ms < 100 ? ms : 100;
+		struct timespec ts = {0, slice * 1000 * 1000};
+
+		nanosleep(&ts, NULL);
+		ms -= slice;
+	}
+}
+
 /* Sleep up to secs, waking early when told to stop. */
 static void nap(long secs)
 {
-	for (long i = 0; i < secs * 10 && !atomic_load(&stopping); i++) {
-		struct timespec ts = {0, 100 * 1000 * 1000};
-		nanosleep(&ts, NULL);
-	}
+	nap_ms(secs * 1000);
 }
 
 long worker_backoff(int attempts, unsigned jitter)
@@ -71,13 +82,17 @@ static void job_finish(struct db *db, const struct wthread *w, const struct job_
 	db_job_done(db, j->id, w->id);
 }
 
+/* Put the job back with its backoff.  err: HubSpot's failure when one
+ * caused it (the circuit breaker counts it), NULL for ours. */
 static void job_retry(struct db *db, const struct wthread *w, const struct job_row *j,
-		      const char *why)
+		      const char *why, const struct hs_error *err)
 {
 	char id[24], delay[24];
 	long d = worker_backoff(j->attempts, (unsigned)random());
 
-	db_job_retry(db, j->id, w->id, d, why);
+	db_job_retry(db, j->id, w->id, d, why, err != NULL && hs_error_outage(err));
+	if (err != NULL)
+		breaker_note(db, w->conf, j->portal, err);
 	snprintf(id, sizeof(id), "%lld", j->id);
 	snprintf(delay, sizeof(delay), "%ld", d);
 	log_event(LOG_WARN, NULL, "job_retry", "job", id, "kind", j->kind, "delay_s", delay, "why",
@@ -101,7 +116,7 @@ static int job_start(struct db *db, const struct wthread *w, const struct job_ro
 	if (rc == 0)
 		job_finish(db, w, j);
 	else if (rc < 0)
-		job_retry(db, w, j, "database error or tokens unreadable with this key");
+		job_retry(db, w, j, "database error or tokens unreadable with this key", NULL);
 	return rc > 0;
 }
 
@@ -131,9 +146,14 @@ static void do_refresh(struct db *db, struct httpc *http, const struct wthread *
 		char why[300];
 
 		hs_error_text(&err, why, sizeof(why));
-		job_retry(db, w, j, rr == REFRESH_ERROR ? "database error" : why);
+		if (rr == REFRESH_ERROR)
+			job_retry(db, w, j, "database error", NULL);
+		else
+			job_retry(db, w, j, why, &err);
 		return;
 	}
+	if (rr != REFRESH_SUPERSEDED)
+		breaker_note(db, w->conf, j->portal, NULL); /* HubSpot answered */
 	job_finish(db, w, j);
 }
 
@@ -210,14 +230,15 @@ static void do_health(struct db *db, struct httpc *http, const struct wthread *w
 	goto retry;
 done:
 	db_portal_health_done(db, j->portal, conf->health_interval, conf->refresh_margin);
+	breaker_note(db, conf, j->portal, NULL); /* HubSpot answered */
 	job_finish(db, w, j);
 	goto out;
 retry:
 	hs_error_text(&err, why, sizeof(why));
-	job_retry(db, w, j, why);
+	job_retry(db, w, j, why, &err);
 	goto out;
 retry_db:
-	job_retry(db, w, j, "database error");
+	job_retry(db, w, j, "database error", NULL);
 out:
 	tok_free(&t);
 	hs_introspection_free(&info);
@@ -241,19 +262,19 @@ static void do_revoke(struct db *db, struct httpc *http, const struct wthread *w
 
 	if (rc <= 0 || r.done) {
 		if (rc < 0)
-			job_retry(db, w, j, "database error");
+			job_retry(db, w, j, "database error", NULL);
 		else
 			job_finish(db, w, j);
 		goto out;
 	}
 	tok = tok_revocation_open(w->conf, &r);
 	if (tok == NULL) {
-		job_retry(db, w, j, "token unreadable with this key");
+		job_retry(db, w, j, "token unreadable with this key", NULL);
 		goto out;
 	}
 	rc = tok_get(db, w->conf, r.portal_id, &now);
 	if (rc < 0) {
-		job_retry(db, w, j, "database error");
+		job_retry(db, w, j, "database error", NULL);
 		goto out;
 	}
 	if (rc == 1 && strcmp(now.refresh, tok) == 0) {
@@ -267,9 +288,10 @@ static void do_revoke(struct db *db, struct httpc *http, const struct wthread *w
 	/* revoked, or HubSpot says the token is invalid or unknown already */
 	if (e == HS_OK || e == HS_ERR_AUTH || e == HS_ERR_MALFORMED) {
 		if (db_revocation_done(db, r.id) < 0) {
-			job_retry(db, w, j, "database error");
+			job_retry(db, w, j, "database error", NULL);
 			goto out;
 		}
+		breaker_note(db, w->conf, j->portal, NULL); /* HubSpot answered */
 		db_counter_bump(db, "revoke_ok");
 		job_finish(db, w, j);
 		goto out;
@@ -280,7 +302,7 @@ static void do_revoke(struct db *db, struct httpc *http, const struct wthread *w
 		hs_error_text(&err, t, sizeof(t)); /* curl's own words for a timeout */
 		snprintf(why, sizeof(why), "revoke: %s", t);
 	}
-	job_retry(db, w, j, why);
+	job_retry(db, w, j, why, &err);
 out:
 	tok_wipe_free(tok);
 	tok_free(&now);
@@ -302,7 +324,7 @@ static void do_run(struct db *db, struct httpc *http, const struct wthread *w,
 		job_finish(db, w, j);
 		break;
 	case RUN_RETRY:
-		job_retry(db, w, j, why);
+		job_retry(db, w, j, why, NULL);
 		break;
 	case RUN_POSTPONE:
 		db_job_postpone(db, j->id, w->id, wait_ms);
@@ -358,7 +380,20 @@ static void *thread_main(void *arg)
 	}
 	while (!atomic_load(&stopping)) {
 		struct job_row j;
-		int rc = db_job_claim(&db, w->id, w->conf->job_lease, &j);
+		long wait_ms;
+		int rc;
+
+		/* while HubSpot fails broadly, no job is claimed (breaker.h) */
+		switch (breaker_gate(&db, &http, w->conf, w->id, w->pass_start, &wait_ms)) {
+		case BREAKER_GO:
+			break;
+		case BREAKER_WAIT:
+			nap_ms(wait_ms);
+			continue;
+		case BREAKER_STOP:
+			goto stop;
+		}
+		rc = db_job_claim(&db, w->id, w->conf->job_lease, &j);
 
 		if (rc < 0) {
 			if (w->once)
@@ -385,9 +420,10 @@ static void *thread_main(void *arg)
 		else if (strcmp(j.kind, "revoke") == 0)
 			do_revoke(&db, &http, w, &j);
 		else
-			job_retry(&db, w, &j,
-				  "no handler for this job kind in this worker version");
+			job_retry(&db, w, &j, "no handler for this job kind in this worker version",
+				  NULL);
 	}
+stop:
 	httpc_cleanup(&http);
 	db_close(&db);
 	return NULL;
@@ -453,8 +489,15 @@ int worker_run(const struct conf *conf, const struct tmpl_set *tmpl, int once)
 	pthread_t *th;
 	char host[64] = "host", wid[96];
 	int n = conf->worker_concurrency, started = 0, rc = 0;
+	double pass_start;
 	struct sigaction sa;
 
+	{
+		struct timespec now;
+
+		clock_gettime(CLOCK_REALTIME, &now);
+		pass_start = (double)now.tv_sec + now.tv_nsec / 1e9;
+	}
 	gethostname(host, sizeof(host) - 1);
 	snprintf(wid, sizeof(wid), "%s:%ld", host, (long)getpid());
 	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
@@ -482,6 +525,7 @@ int worker_run(const struct conf *conf, const struct tmpl_set *tmpl, int once)
 	for (int i = 0; i < n; i++) {
 		w[i].conf = conf;
 		w[i].once = once;
+		w[i].pass_start = once ? pass_start : 0;
 		snprintf(w[i].id, sizeof(w[i].id), "t%d@%s", i, wid);
 		if (pthread_create(&th[i], NULL, thread_main, &w[i]) != 0)
 			break;

@@ -163,5 +163,31 @@ int metrics_render_gauges(struct buf *out, const struct db_gauges *g)
 			      "# TYPE jetstack_hubspot_rate_limited_total counter\n");
 		buf_printf(out, "jetstack_hubspot_rate_limited_total %lld\n", n429);
 	}
+	{
+		/* issue 18: the HubSpot circuit breaker shared by every worker */
+		static const char *const bstates[] = {"closed", "open", "half_open"};
+		const char *st = g->breaker.state[0] ? g->breaker.state : "closed";
+
+		buf_puts(out, "# HELP jetstack_hubspot_breaker_state The HubSpot circuit breaker "
+			      "(1 for its state: open while HubSpot fails broadly, half_open while "
+			      "one probe is out).\n# TYPE jetstack_hubspot_breaker_state gauge\n");
+		for (int i = 0; i < 3; i++)
+			buf_printf(out, "jetstack_hubspot_breaker_state{state=\"%s\"} %d\n",
+				   bstates[i], strcmp(st, bstates[i]) == 0);
+		buf_puts(out, "# HELP jetstack_hubspot_breaker_open_seconds How long the breaker "
+			      "has been open (0 when closed).\n"
+			      "# TYPE jetstack_hubspot_breaker_open_seconds gauge\n");
+		buf_printf(out, "jetstack_hubspot_breaker_open_seconds %ld\n", g->breaker.open_s);
+		buf_puts(out, "# HELP jetstack_hubspot_breaker_opens_total Times the breaker opened.\n"
+			      "# TYPE jetstack_hubspot_breaker_opens_total counter\n");
+		buf_printf(out, "jetstack_hubspot_breaker_opens_total %lld\n", g->breaker.opens);
+		buf_puts(out, "# HELP jetstack_hubspot_breaker_probes_total Probes made while the "
+			      "breaker was open, by result.\n"
+			      "# TYPE jetstack_hubspot_breaker_probes_total counter\n");
+		buf_printf(out, "jetstack_hubspot_breaker_probes_total{result=\"ok\"} %lld\n",
+			   g->breaker.probes_ok);
+		buf_printf(out, "jetstack_hubspot_breaker_probes_total{result=\"failed\"} %lld\n",
+			   g->breaker.probes_failed);
+	}
 	return out->overflow || out->oom ? -1 : 0;
 }

@@ -10,16 +10,11 @@ tests' Stack class (tests/conftest.py) and stopped at the end.
 
 Seeding: a connection through the real OAuth flow costs several HTTP round
 trips; the rate is measured on a sample and extrapolated.  The 10,000 portals
-are then seeded the fast way: grants minted at the simulator
-(POST /_sim/grants/bulk), portal rows inserted in one statement, and the
-tokens encrypted exactly as the product does (AES-256-GCM with
-JETSTACK_TOKEN_KEY, blob = nonce || ciphertext || tag, AAD
-"jetstack:portal:<id>:<access|refresh>:k1").  The format is checked first by
-decrypting the tokens the product itself stored for a flow-connected portal;
-the bench then checks every seeded portal was refreshed by the product (which
-has to decrypt them)."""
+are then seeded the fast way (tests/portal_seed.py), its token format checked
+first on the tokens the product itself stored for flow-connected portals; the
+bench then checks every seeded portal was refreshed by the product (which has
+to decrypt them)."""
 import argparse
-import base64
 import concurrent.futures
 import os
 import shutil
@@ -33,25 +28,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 from conftest import Stack  # noqa: E402
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: E402
+from portal_seed import aes_of, check_format, seed_portals  # noqa: E402
 
-KEY_ID = 1
 ADMIN = "bench-admin@agency.test"
 
 
 def log(*a):
     print(*a, flush=True)
-
-
-def seal(aes, portal, kind, token):
-    nonce = os.urandom(12)
-    aad = ("jetstack:portal:%d:%s:k%d" % (portal, kind, KEY_ID)).encode()
-    return nonce + aes.encrypt(nonce, token.encode(), aad)
-
-
-def unseal(aes, portal, kind, blob):
-    aad = ("jetstack:portal:%d:%s:k%d" % (portal, kind, KEY_ID)).encode()
-    return aes.decrypt(bytes(blob[:12]), bytes(blob[12:]), aad).decode()
 
 
 def flow_sample(stack, n, threads=8):
@@ -74,41 +57,10 @@ def flow_sample(stack, n, threads=8):
 
 
 def seed(stack, n, aes, scopes):
-    org = stack.new_org("bench")
-    email, _ = stack.new_user(org, "owner")
-    org_id = stack.org_id(org)
-    user_id = stack.sql("SELECT id FROM users WHERE email = %s", (email,))[0][0]
     hubs = [40000000 + i for i in range(n)]
     t0 = time.monotonic()
-    answers = stack.sim("POST", "/_sim/grants/bulk", {
-        "user_email": ADMIN, "scopes": scopes,
-        "grants": [{"hub_id": h} for h in hubs]})["grants"]
-    t_sim = time.monotonic() - t0
-    assert [a["hub_id"] for a in answers] == hubs
-    uid = answers[0]["user_id"]
-    with stack.db() as db:
-        with db.transaction():
-            rows = db.execute(
-                "INSERT INTO portals (org_id, hub_id, hub_domain, name, connection_type, status, "
-                "granted_scopes, hs_user_id, hs_user_email, connected_by, last_refreshed_at, "
-                "next_health_at, next_check_at) "
-                "SELECT %s, h, 'p' || h || '.example.com', 'Bench portal ' || h, 'config_audit', "
-                "'connected', %s, %s, %s, %s, now(), now() + interval '6 hours', now() "
-                "FROM unnest(%s::bigint[]) AS h RETURNING id, hub_id",
-                (org_id, " ".join(scopes), uid, ADMIN, user_id, hubs)).fetchall()
-            pid = {h: i for i, h in rows}
-            ids, acc, ref = [], [], []
-            for a in answers:
-                p = pid[a["hub_id"]]
-                ids.append(p)
-                acc.append(seal(aes, p, "access", a["access_token"]))
-                ref.append(seal(aes, p, "refresh", a["refresh_token"]))
-            db.execute(
-                "INSERT INTO portal_tokens (portal_id, key_id, access_token_enc, refresh_token_enc, "
-                "access_expires_at) SELECT p, %s, a, r, now() "
-                "FROM unnest(%s::bigint[], %s::bytea[], %s::bytea[]) AS t(p, a, r)",
-                (KEY_ID, ids, acc, ref))
-    return ids, t_sim, time.monotonic() - t0
+    _, ids = seed_portals(stack, aes, hubs, scopes, ADMIN)
+    return ids, time.monotonic() - t0
 
 
 def run_workers(stack, count, concurrency, tag):
@@ -155,25 +107,18 @@ def main():
         t0 = time.monotonic()
         stack.start()
         log("stack up in %.1f s (%s)" % (time.monotonic() - t0, state))
-        aes = AESGCM(base64.b64decode(stack.token_key))
+        aes = aes_of(stack)
 
         rate, flow_ids, c = flow_sample(stack, args.flow_sample)
         log("real connect flow: %.0f portals/s with 8 clients -> %d portals would take %.0f s"
             % (rate, args.portals, args.portals / rate))
-        # the product's token format, checked on what the product stored
-        for p in flow_ids[:5]:
-            row = stack.sql("SELECT key_id, access_token_enc, refresh_token_enc FROM portal_tokens "
-                            "WHERE portal_id = %s", (p,))[0]
-            assert row[0] == KEY_ID
-            assert unseal(aes, p, "access", row[1]).startswith("C")
-            assert unseal(aes, p, "refresh", row[2]).startswith("na1-")
+        check_format(stack, aes, flow_ids[:5])  # the product's token format
         stack.sql("UPDATE portals SET status = 'disconnected' WHERE id = ANY(%s)", (flow_ids,))
         stack.sql("DELETE FROM portal_tokens WHERE portal_id = ANY(%s)", (flow_ids,))
         scopes = parse_qs(urlsplit(c.start_connect("config_audit")).query)["scope"][0].split()
 
-        ids, t_sim, t_seed = seed(stack, args.portals, aes, scopes)
-        log("seeded %d Connected portals with due tokens in %.1f s (simulator grants %.1f s)"
-            % (len(ids), t_seed, t_sim))
+        ids, t_seed = seed(stack, args.portals, aes, scopes)
+        log("seeded %d Connected portals with due tokens in %.1f s" % (len(ids), t_seed))
 
         if args.without_org_version:
             for t in ("portals_org_version", "portals_org_version_u"):

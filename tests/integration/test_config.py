@@ -29,6 +29,9 @@ CASES = [
     ("HUBSPOT_API_BASE", "http://api.hubapi.example", (WEB, WORKER, ADMIN)),
     ("HUBSPOT_AUTHORIZE_URL", "http://app.hubspot.example/oauth/authorize", (WEB, WORKER, ADMIN)),
     ("HUBSPOT_API_BASE", "https://api.hubapi.example/?x=1", (WEB, WORKER, ADMIN)),
+    # issue 18: the HubSpot circuit breaker
+    ("JETSTACK_BREAKER_PORTALS", "0", (WEB, WORKER, ADMIN)),
+    ("JETSTACK_BREAKER_PROBE_SECONDS", "soon", (WEB, WORKER, ADMIN)),
 ]
 
 

@@ -3461,6 +3461,40 @@ START_TEST(test_error_text_in_plain_words)
 }
 END_TEST
 
+/* The failures the circuit breaker counts: HubSpot failing, not a portal. */
+START_TEST(test_error_outage_kinds)
+{
+	struct hs_error e;
+	const char *rl = "{\"status\":\"error\",\"errorType\":\"RATE_LIMIT\","
+			 "\"policyName\":\"TEN_SECONDLY_ROLLING\"}";
+	const char *edge = "{\"status\":\"error\",\"message\":\"slow down\"}";
+	const char *bad = "{\"status\":\"BAD_REFRESH_TOKEN\",\"error\":\"invalid_grant\"}";
+
+	hs_parse_error(503, "{}", 2, &e);
+	ck_assert_int_eq(hs_error_outage(&e), 1);
+	hs_parse_error(502, "<html>", 6, &e);
+	ck_assert_int_eq(hs_error_outage(&e), 1);
+	hs_parse_error(408, NULL, 0, &e);
+	ck_assert_int_eq(hs_error_outage(&e), 1);
+	hs_parse_error(429, edge, strlen(edge), &e);
+	ck_assert_int_eq(hs_error_outage(&e), 1);
+	/* the portal's own rate limit, a refused token, a permission */
+	hs_parse_error(429, rl, strlen(rl), &e);
+	ck_assert_int_eq(hs_error_outage(&e), 0);
+	hs_parse_error(400, bad, strlen(bad), &e);
+	ck_assert_int_eq(hs_error_outage(&e), 0);
+	hs_parse_error(403, "{}", 2, &e);
+	ck_assert_int_eq(hs_error_outage(&e), 0);
+	/* no answer at all: a connect failure or a timeout */
+	memset(&e, 0, sizeof(e));
+	e.kind = HS_ERR_TRANSIENT;
+	ck_assert_int_eq(hs_error_outage(&e), 1);
+	/* ours: a TLS or URL problem is no outage */
+	e.kind = HS_ERR_CONFIG;
+	ck_assert_int_eq(hs_error_outage(&e), 0);
+}
+END_TEST
+
 static Suite *hs_suite(void)
 {
 	Suite *s = suite_create("hs");
@@ -3469,6 +3503,7 @@ static Suite *hs_suite(void)
 	tc = tcase_create("tokens");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_error_text_in_plain_words);
+	tcase_add_test(tc, test_error_outage_kinds);
 	tcase_add_test(tc, test_tokens_documented);
 	tcase_add_test(tc, test_tokens_without_refresh_token);
 	tcase_add_test(tc, test_tokens_unknown_fields_and_string_user_id);

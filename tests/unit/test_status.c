@@ -55,6 +55,42 @@ START_TEST(test_refresh_refused_access_works_or_expired_is_yellow)
 }
 END_TEST
 
+START_TEST(test_refused_after_a_lost_answer_says_so)
+{
+	enum status_reason r;
+	char out[400];
+
+	/* the access token is still looked at first */
+	decide((struct status_evidence){.refresh = EV_REFUSED, .answer_lost = 1},
+	       DECIDE_NEED_ACCESS);
+	r = decide((struct status_evidence){.refresh = EV_REFUSED, .access = EV_ACCEPTED,
+					    .answer_lost = 1},
+		   DECIDE_CHANGE);
+	ck_assert_int_eq(r, REASON_REFRESH_ANSWER_LOST);
+	ck_assert_int_eq(status_reason_info(r)->status, STATUS_NEEDS_RECONNECTION);
+	r = decide((struct status_evidence){.refresh = EV_REFUSED, .access_expired = 1,
+					    .answer_lost = 1},
+		   DECIDE_CHANGE);
+	ck_assert_int_eq(r, REASON_REFRESH_ANSWER_LOST);
+	/* a dead grant is still red */
+	r = decide((struct status_evidence){.refresh = EV_REFUSED, .access = EV_REFUSED,
+					    .answer_lost = 1},
+		   DECIDE_CHANGE);
+	ck_assert_int_eq(r, REASON_REVOKED_AT_HUBSPOT);
+	/* a lost answer alone (the retry was accepted) changes nothing */
+	decide((struct status_evidence){.refresh = EV_ACCEPTED, .answer_lost = 1},
+	       DECIDE_CONNECTED);
+	status_reason_text(REASON_REFRESH_ANSWER_LOST, NULL, out, sizeof(out));
+	ck_assert_ptr_nonnull(strstr(out, "A refresh's answer was lost (the worker stopped"));
+	ck_assert_ptr_nonnull(strstr(out, "no longer accepts the stored refresh token"));
+	status_evidence_text(&(struct status_evidence){.refresh = EV_REFUSED,
+						       .access = EV_ACCEPTED, .answer_lost = 1},
+			     out, sizeof(out));
+	ck_assert_str_eq(out, "refresh token refused (and introspected inactive) after a refresh "
+			      "with it whose answer was lost; access token (unexpired) accepted");
+}
+END_TEST
+
 START_TEST(test_unexpired_access_refused_is_red)
 {
 	enum status_reason r;
@@ -188,6 +224,7 @@ int main(void)
 	tcase_add_test(tc, test_nothing_wrong_stays_connected);
 	tcase_add_test(tc, test_refresh_refused_needs_the_access_token_first);
 	tcase_add_test(tc, test_refresh_refused_access_works_or_expired_is_yellow);
+	tcase_add_test(tc, test_refused_after_a_lost_answer_says_so);
 	tcase_add_test(tc, test_unexpired_access_refused_is_red);
 	tcase_add_test(tc, test_admin_and_scopes_are_yellow);
 	tcase_add_test(tc, test_reason_table);

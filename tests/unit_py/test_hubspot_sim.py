@@ -630,6 +630,27 @@ def test_omit_and_rotate_refresh_token(base):
     assert refresh(base, b["refresh_token"]).status_code == 200
 
 
+def test_rotate_refresh_tokens_setting(base):
+    """/_sim/config rotate_refresh_tokens: every refresh rotates until turned off."""
+    tok = connect(base)
+    r = requests.post(base + "/_sim/config", json={"rotate_refresh_tokens": "yes"})
+    assert r.status_code == 400
+    requests.post(base + "/_sim/config", json={"rotate_refresh_tokens": True}).raise_for_status()
+    try:
+        rt = tok["refresh_token"]
+        for _ in range(3):
+            b = refresh(base, rt).json()
+            assert b["refresh_token"] != rt and b["access_token"]
+            assert_bad_refresh(refresh(base, rt))
+            assert introspect(base, rt).json() == {"active": False}
+            assert introspect(base, b["refresh_token"]).json()["active"] is True
+            rt = b["refresh_token"]
+    finally:
+        requests.post(base + "/_sim/config", json={"rotate_refresh_tokens": False}).raise_for_status()
+    assert requests.get(base + "/_sim/config").json()["rotate_refresh_tokens"] is False
+    assert refresh(base, rt).json()["refresh_token"] == rt
+
+
 # ------------------------------------------------------------------ controls: grants, stats, log
 def test_sim_grants_and_bulk_and_stats(base):
     g = requests.post(base + "/_sim/grants", json={"hub_id": ACME, "user_email": "sam@agency.example",
