@@ -213,3 +213,49 @@ def test_each_viewers_time_zone_gets_its_own_rows(hosts, org):
     page = view(h1)
     assert re.search(r'datetime="[^"]*-0[45]:00"', page), page[:300]
     assert "+05:30" in view(o1)
+
+
+def test_never_stale_while_other_requests_fill_the_cache(hosts, org):
+    """Eight threads keep asking program 1 for the page (so misses store
+    rows while changes commit) while a ninth renames a portal by SQL 40
+    times; after each commit the very next request of the checker shows
+    the new name, and so does every request the threads send after it."""
+    import threading
+    c, h1, _, pids = org
+    stop = threading.Event()
+    seen_after = []  # (name committed before the request began, page row)
+    committed = {"name": None}
+    lock = threading.Lock()
+
+    def hammer():
+        x = on(c, 1, hosts)
+        x.s = type(c.s)()
+        x.s.cookies.update(c.s.cookies)
+        while not stop.is_set():
+            with lock:
+                before = committed["name"]
+            r = x.get("/portals")
+            if r.status_code == 200 and before is not None:
+                seen_after.append((before, rows(r.text).get(pids[0], "")))
+
+    threads = [threading.Thread(target=hammer) for _ in range(8)]
+    for t in threads:
+        t.start()
+    try:
+        for i in range(40):
+            name = "Stress %02d" % i
+            hosts.sql("UPDATE portals SET name = %s WHERE id = %s", (name, pids[0]))
+            with lock:
+                committed["name"] = name
+            assert name in rows(view(h1))[pids[0]], i
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    # a request that began after a rename's commit never showed an older name
+    order = ["Stress %02d" % i for i in range(40)]
+    for before, row in seen_after:
+        shown = re.search(r">(Stress \d\d)</a>", row)
+        assert shown and order.index(shown.group(1)) >= order.index(before), (before, row[:120])
+    assert len(seen_after) > 40
+    assert metric(hosts, 1, "jetstack_page_cache_hits_total") > 0
