@@ -16,7 +16,7 @@
 #define TAG_MAX 64
 
 struct entry {
-	struct entry *next;	  /* the hash chain */
+	struct entry *next;		   /* the hash chain */
 	struct entry *lru_prev, *lru_next; /* lru_prev: more recent */
 	uint64_t hash;
 	long long version;
@@ -187,8 +187,8 @@ out:
 	return result;
 }
 
-void pcache_put(const void *view, size_t vlen, const char *tag, long long version,
-		const void *val, size_t len)
+void pcache_put(const void *view, size_t vlen, const char *tag, long long version, const void *val,
+		size_t len)
 {
 	uint64_t h = hash_of(view, vlen);
 	struct entry *e, *old;

@@ -35,8 +35,8 @@ int pcache_get(const void *view, size_t vlen, const char *tag, long long version
 /* Hold a copy of val under (view, tag, version), replacing what was held
  * for (view, tag), evicting the least recently used values to stay within
  * the size.  A value larger than a quarter of the cache is not held. */
-void pcache_put(const void *view, size_t vlen, const char *tag, long long version,
-		const void *val, size_t len);
+void pcache_put(const void *view, size_t vlen, const char *tag, long long version, const void *val,
+		size_t len);
 void pcache_stats_read(struct pcache_stats *out);
 
 #endif

@@ -12,7 +12,12 @@
 #include "db_int.h"
 #include "pcache.h"
 
-static const char view_a[] = "1\0" "7\0" "", view_b[] = "2\0" "7\0" "";
+static const char view_a[] = "1\0"
+			     "7\0"
+			     "",
+		  view_b[] = "2\0"
+			     "7\0"
+			     "";
 
 START_TEST(test_served_only_under_its_version_and_tag)
 {
