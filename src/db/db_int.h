@@ -117,5 +117,8 @@ int db_portal_page_take(struct portal_page *out, PGresult *r);
  * db_portal_page_free, or here on -1). */
 int db_portal_page_pack(const struct portal_page *p, void **out, size_t *len);
 int db_portal_page_unpack(struct portal_page *p, void *blob, size_t len);
+/* The organisation's labels (ST_LABELS_OF_ORG's result r, which it
+ * PQclear()s) into p->labels. */
+void db_portal_labels_take(struct portal_page *p, PGresult *r);
 
 #endif

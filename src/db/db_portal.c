@@ -568,6 +568,14 @@ int db_label_remove(struct db *db, long long org, long long portal, const char *
 	return label_cmd(db, ST_LABEL_REMOVE, org, portal, label);
 }
 
+/* The labels of a labels statement's result r (at most max) into out. */
+static void labels_copy(const PGresult *r, char (*out)[41], int max, int *n)
+{
+	*n = 0;
+	for (int i = 0; i < PQntuples(r) && i < max; i++)
+		db_copy(out[(*n)++], 41, db_get(r, i, "label"));
+}
+
 int db_labels(struct db *db, long long org, long long portal, char (*out)[41], int max, int *n)
 {
 	char o[24], p[24];
@@ -581,8 +589,14 @@ int db_labels(struct db *db, long long org, long long portal, char (*out)[41], i
 		   : db_run(db, ST_LABELS_OF_ORG, 1, params);
 	if (r == NULL)
 		return -1;
-	for (int i = 0; i < PQntuples(r) && i < max; i++)
-		db_copy(out[(*n)++], 41, db_get(r, i, "label"));
+	labels_copy(r, out, max, n);
 	PQclear(r);
 	return 1;
+}
+
+void db_portal_labels_take(struct portal_page *p, PGresult *r)
+{
+	labels_copy(r, p->labels, PORTAL_LABELS_MAX, &p->n_labels);
+	p->labels_read = 1;
+	PQclear(r);
 }

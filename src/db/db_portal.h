@@ -31,6 +31,8 @@ struct portal_ref {
  * whether a next page exists.  (Also the SQL's LIMIT, in db_stmt.c.) */
 #define PORTAL_FETCH	 51
 #define PORTAL_PAGE_ROWS (PORTAL_FETCH - 1)
+/* The labels a Client Accounts page offers to filter by, at most. */
+#define PORTAL_LABELS_MAX 200
 
 /* Which page of Client Accounts: sort, status filter (NULL: all; a valid
  * status key), and the portal the page starts after (0: the first). */
@@ -73,6 +75,11 @@ struct portal_page {
 	 * offsets, read with the rows (when n > 0) */
 	long long version;
 	char tz[65];
+	/* the organisation's labels (the filter's choices, in order), when
+	 * read with the session (labels_read: db_session_load on a page cache
+	 * hit); else the page reads them itself (db_labels) */
+	int labels_read, n_labels;
+	char labels[PORTAL_LABELS_MAX][41];
 };
 
 /* Free what a page holds and zero it; safe on a zeroed page. */

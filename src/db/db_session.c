@@ -84,7 +84,7 @@ int db_session_load(struct db *db, const char *sid_hash, long idle, long long or
 		    struct portal_page *page)
 {
 	char idle_text[24], org_text[24], key[1024];
-	PGresult *r = NULL, *pr = NULL;
+	PGresult *r = NULL, *pr = NULL, *lr = NULL;
 	struct db_call pc;
 	size_t klen = 0;
 	int result = 0, probed = 0;
@@ -102,11 +102,13 @@ int db_session_load(struct db *db, const char *sid_hash, long idle, long long or
 		pc.params[0] = org_text;
 		klen = view_key(key, sizeof(key), org, &pc);
 		probed = klen > 0 && pcache_probe(key, klen);
-	}
-	if (with_page && !probed) {
-		struct db_call sc = {.st = ST_SESSION_LOAD, .n = 2, .params = {sid_hash, idle_text}};
 
-		if (db_run_pair(db, &sc, &pc, &r, &pr) < 0)
+		struct db_call sc = {.st = ST_SESSION_LOAD, .n = 2, .params = {sid_hash, idle_text}};
+		/* expecting a hit: the organisation's labels (the filter's
+		 * choices, never cached) come in the list's place */
+		struct db_call lc = {.st = ST_LABELS_OF_ORG, .n = 1, .params = {org_text}};
+
+		if (db_run_pair(db, &sc, probed ? &lc : &pc, &r, probed ? &lr : &pr) < 0)
 			return -1;
 	} else {
 		r = db_run(db, ST_SESSION_LOAD, 2, sp);
@@ -122,6 +124,7 @@ int db_session_load(struct db *db, const char *sid_hash, long idle, long long or
 	 * session of that organisation gets it */
 	if (!with_page || result != 1 || out->org_id != org) {
 		PQclear(pr);
+		PQclear(lr);
 		return result;
 	}
 	if (pr != NULL) {
@@ -136,6 +139,10 @@ int db_session_load(struct db *db, const char *sid_hash, long idle, long long or
 		else
 			page_hold(key, klen, page);
 	}
+	if (lr != NULL && (page->res != NULL || page->own != NULL))
+		db_portal_labels_take(page, lr); /* after the rows: their reads zero *page */
+	else
+		PQclear(lr);
 	return result;
 }
 

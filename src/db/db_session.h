@@ -30,7 +30,8 @@ struct session_row {
  * the session's organisation is not org.  1 alive, 0 not, -1 error.
  *
  * The page cache (pcache.h, issue 19): when this process holds the page
- * for the view, the session statement is sent alone and the rows are
+ * for the view, the session statement is sent with the organisation's
+ * labels (page->labels_read) instead of the list, and the rows are
  * served from the cache only if the organisation's change counter it
  * reads is the one they were read under (and in the viewer's zone);
  * otherwise the list is read at once (a second round trip) and held.

@@ -325,12 +325,17 @@ int page_portals_get(struct ctx *c)
 	}
 	/* the search box and the labels to filter by */
 	{
-		char labels[200][41];
+		char own_labels[PORTAL_LABELS_MAX][41], (*labels)[41] = own_labels;
 		int nl = 0;
 		cJSON *la;
 
-		if (db_labels(c->db, c->sess->org_id, 0, labels, 200, &nl) < 0)
+		if (page->labels_read) { /* read with the session */
+			labels = page->labels;
+			nl = page->n_labels;
+		} else if (db_labels(c->db, c->sess->org_id, 0, own_labels, PORTAL_LABELS_MAX,
+				     &nl) < 0) {
 			goto fail;
+		}
 		la = cJSON_AddArrayToObject(v, "labels");
 		for (int i = 0; i < nl; i++) {
 			cJSON *o = cJSON_CreateObject();
