@@ -54,11 +54,11 @@ deps:
 deps-test:
 	@scripts/deps.sh $(DEB_RUN) $(DEB_TEST)
 
-build/%.o: %.c $(HEADERS) | build
+build/%.o: %.c $(HEADERS) | build/tests
 	@echo "CC $<"
 	@$(CC) $(CFLAGS) $(INCLUDES) -c -o $@ $<
 
-build:
+build/tests:
 	@mkdir -p build/tests
 
 build/libjetstack.a: $(LIB_OBJ)
@@ -78,7 +78,7 @@ bin/jetstack-worker: src/main/worker_main.c build/libjetstack.a
 	@echo "LD $@"
 	@$(CC) $(CFLAGS) $(INCLUDES) -o $@ $< build/libjetstack.a $(LDLIBS)
 
-build/tests/%: tests/unit/%.c build/libjetstack.a | build
+build/tests/%: tests/unit/%.c build/libjetstack.a | build/tests
 	@echo "LD $@"
 	@$(CC) $(CFLAGS) $(INCLUDES) $(shell pkg-config --cflags check) -o $@ $< \
 		build/libjetstack.a $(shell pkg-config --libs check) $(LDLIBS)

@@ -263,26 +263,26 @@ int db_notify_set(struct db *db, long long org, long long user, const char *noti
 	return db_cmd(db, ST_NOTIFY_SET, 3, p) < 0 ? -1 : 1;
 }
 
-int db_user_set_tz(struct db *db, long long user, const char *tz)
+/* A zone for the row id of statement st (which checks the name). */
+static int set_tz(struct db *db, enum stmt st, long long id, const char *tz)
 {
-	char u[24];
+	char i[24];
 	long n;
 
-	LL(u, user);
-	const char *p[] = {u, tz};
-	n = db_cmd(db, ST_USER_SET_TZ, 2, p);
+	LL(i, id);
+	const char *p[] = {i, tz};
+	n = db_cmd(db, st, 2, p);
 	return n < 0 ? -1 : n > 0;
+}
+
+int db_user_set_tz(struct db *db, long long user, const char *tz)
+{
+	return set_tz(db, ST_USER_SET_TZ, user, tz);
 }
 
 int db_org_set_tz(struct db *db, long long org, const char *tz)
 {
-	char o[24];
-	long n;
-
-	LL(o, org);
-	const char *p[] = {o, tz};
-	n = db_cmd(db, ST_ORG_SET_TZ, 2, p);
-	return n < 0 ? -1 : n > 0;
+	return set_tz(db, ST_ORG_SET_TZ, org, tz);
 }
 
 int db_events_cleanup(struct db *db, long days)

@@ -80,13 +80,22 @@ def race_round(stack, hub, pid, access_fresh):
     return refresh_calls(stack, hub) - before
 
 
+def raced_most(ran):
+    """Most rounds had the refresh at HubSpot too (the race really ran)."""
+    assert sum(ran) * 2 >= len(ran), ran
+
+
 def assert_settled(stack, pid, status, code, refresh_ran):
     s = state(stack, pid)
     assert (s["status"], s["code"]) == (status, code), s
     kinds = activity_kinds(stack, pid)
     assert kinds == ["connected", status], kinds  # applied once
     if refresh_ran is not None:
-        assert refresh_ran == 1  # the refresh job was at HubSpot too
+        # at most once; under load the health check may settle the portal
+        # before the refresh job is claimed (then the job finds it no longer
+        # Connected and calls nothing), so each test also asserts that most
+        # of its rounds really raced (raced_most)
+        assert refresh_ran in (0, 1), refresh_ran
     assert s["health_done"], s  # and so was the health check
     return s
 
@@ -99,51 +108,66 @@ def test_refresh_tokens_invalidated_then_access_expired_is_always_yellow(stack):
     for hub, _, _ in portals:
         stack.sim("POST", "/_sim/portals/%d/invalidate_refresh_tokens" % hub)
     time.sleep(3.5)  # every access token has expired at HubSpot
+    rounds = []
     for hub, pid, _ in portals:
         ran = race_round(stack, hub, pid, access_fresh=False)
         s = assert_settled(stack, pid, "needs_reconnection", "refresh_rejected", ran)
         assert "BAD_REFRESH_TOKEN" in s["reason"] and "Reconnect" in s["reason"]
+        rounds.append(ran)
+    raced_most(rounds)
 
 
 def test_refresh_tokens_invalidated_access_still_working_is_yellow(stack):
     c, portals = connect_many(stack, 5)
+    rounds = []
     for hub, pid, _ in portals:
         stack.sim("POST", "/_sim/portals/%d/invalidate_refresh_tokens" % hub)
         ran = race_round(stack, hub, pid, access_fresh=True)
+        rounds.append(ran)
         assert_settled(stack, pid, "needs_reconnection", "refresh_rejected", ran)
+    raced_most(rounds)
 
 
 def test_user_downgraded_is_always_yellow(stack):
     c, portals = connect_many(stack, ROUNDS, per_user=True)
+    rounds = []
     for hub, pid, user in portals:
         stack.sim("POST", "/_sim/users/%s/role" % user,
                   {"hub_id": hub, "super_admin": False, "role_names": ["Sales Rep"]})
         ran = race_round(stack, hub, pid, access_fresh=True)
+        rounds.append(ran)
         # the refresh succeeds (a role change leaves the grant alone) and
         # never voids the health check's verdict
         s = assert_settled(stack, pid, "needs_reconnection", "user_not_admin", ran)
         assert user in s["reason"] and "no longer a Super Admin or Admin" in s["reason"]
+    raced_most(rounds)
 
 
 def test_app_uninstalled_while_access_fresh_is_always_red(stack):
     c, portals = connect_many(stack, ROUNDS)
+    rounds = []
     for hub, pid, _ in portals:
         stack.sim("POST", "/_sim/portals/%d/uninstall" % hub)
         ran = race_round(stack, hub, pid, access_fresh=True)
+        rounds.append(ran)
         s = assert_settled(stack, pid, "disconnected", "revoked_at_hubspot", ran)
         assert "Connected Apps" in s["reason"] and "deactivated" in s["reason"]
+    raced_most(rounds)
     row = c.get("/portals/%d" % portals[0][1]).text
     assert "Connected Apps" in row
 
 
 def test_user_deactivated_while_access_fresh_is_always_red(stack):
     c, portals = connect_many(stack, ROUNDS, per_user=True)
+    rounds = []
     for hub, pid, user in portals:
         stack.sim("POST", "/_sim/users/%s/deactivate" % user)
         ran = race_round(stack, hub, pid, access_fresh=True)
+        rounds.append(ran)
         s = assert_settled(stack, pid, "disconnected", "revoked_at_hubspot", ran)
         # HubSpot shows an uninstall and a deactivation the same way: both named
         assert "removed" in s["reason"] and "deactivated" in s["reason"]
+    raced_most(rounds)
     entry = stack.sql("SELECT message FROM activity WHERE portal_id = %s AND kind = 'disconnected'",
                       (portals[0][1],))[0][0]
     assert "Evidence: refresh token refused; access token (unexpired) refused" in entry, entry
