@@ -477,8 +477,14 @@ def test_forgot_password_by_mail(stack, mail_app):
     assert b.post("/reset", dict(form, password="another password!", password2="another password!")).status_code == 410
     assert Client(stack.base).login(user.email, new).status_code == 303
     # an expired link
+    before = len(mails(server, user.email))
     forgot(Client(stack.base), user.email)
-    stack.worker_once(env=mail_env(server))
+    for _ in range(5):  # a delivery the loaded machine let time out is retried by the next pass
+        stack.worker_once(env=mail_env(server))
+        if len(mails(server, user.email)) > before:
+            break
+        stack.sql("UPDATE mail_outbox SET next_attempt_at = now() WHERE sent_at IS NULL")
+    assert len(mails(server, user.email)) == before + 1
     text = mails(server, user.email)[-1]
     path = re.search(r"(/reset\?t=[A-Za-z0-9_-]{43})", text).group(1)
     stack.sql("UPDATE password_resets SET expires_at = now() - interval '1 second' WHERE user_id = %s "
