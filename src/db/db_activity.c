@@ -23,7 +23,8 @@ int db_activity_add(struct db *db, long long org, long long portal, long long us
 	return db_cmd(db, ST_ACTIVITY_ADD, 6, p) == 1 ? 1 : -1;
 }
 
-int db_activity_list(struct db *db, long long org, long long portal, long long before, cJSON **rows)
+int db_activity_list(struct db *db, long long org, long long portal, long long before,
+		     const char *tz, cJSON **rows)
 {
 	char o[24], pt[24], b[24];
 	PGresult *r;
@@ -32,8 +33,8 @@ int db_activity_list(struct db *db, long long org, long long portal, long long b
 	LL(o, org);
 	LL(pt, portal);
 	LL(b, before > 0 ? before : 9223372036854775807LL);
-	const char *p[] = {pt, o, b};
-	r = db_run(db, ST_ACTIVITY_LIST, 3, p);
+	const char *p[] = {pt, o, b, tz && tz[0] ? tz : "UTC"};
+	r = db_run(db, ST_ACTIVITY_LIST, 4, p);
 	if (r == NULL)
 		return -1;
 	*rows = db_rows_json(r);

@@ -18,9 +18,10 @@ int db_activity_add(struct db *db, long long org, long long portal, long long us
 		    const char *kind, const char *message, const char *correlation_id);
 /* Activity of a portal, newest first, at most ACTIVITY_FETCH entries with
  * ids below before (0: from the newest), as a cJSON array of objects (id,
- * kind, message, correlation_id, at: Unix seconds, user_email). */
+ * kind, message, correlation_id, at: Unix seconds, user_email, at_iso: local_iso() in
+ * zone tz). */
 int db_activity_list(struct db *db, long long org, long long portal, long long before,
-		     cJSON **rows);
+		     const char *tz, cJSON **rows);
 
 /* ---- the organisation's activity log (issue 17 item 1) ---- */
 

@@ -348,8 +348,8 @@ static const struct {
     [ST_ACTIVITY_LIST] = {"activity_list",
 			  "SELECT a.id, a.kind, a.message, coalesce(a.correlation_id, '') AS "
 			  "correlation_id, extract(epoch FROM a.created_at)::bigint AS at, "
-			  "coalesce(u.email, '') AS user_email FROM activity a "
-			  "LEFT JOIN users u ON u.id = a.user_id "
+			  "coalesce(u.email, '') AS user_email, local_iso(a.created_at, $4) AS "
+			  "at_iso FROM activity a LEFT JOIN users u ON u.id = a.user_id "
 			  "WHERE a.portal_id = $1 AND a.org_id = $2 AND a.id < $3::bigint "
 			  "ORDER BY a.id DESC LIMIT " ACTIVITY_FETCH_SQL},
     [ST_STATE_CREATE] = {"state_create",

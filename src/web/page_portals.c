@@ -450,7 +450,8 @@ int page_portal_get(struct ctx *c)
 		}
 		g += l;
 	}
-	if (db_activity_list(c->db, c->sess->org_id, c->req->path_id, c->args.before, &acts) < 0)
+	if (db_activity_list(c->db, c->sess->org_id, c->req->path_id, c->args.before, c->sess->tz,
+			     &acts) < 0)
 		goto fail;
 	v = cJSON_CreateObject();
 	if (v == NULL)
@@ -463,14 +464,16 @@ int page_portal_get(struct ctx *c)
 			 jstr(cJSON_GetArrayItem(acts, ACTIVITY_ROWS - 1), "id"));
 		cJSON_AddStringToObject(v, "older_href", href);
 	}
-	cJSON_ArrayForEach(a, acts)
 	{
-		const cJSON *at = cJSON_GetObjectItemCaseSensitive(a, "at");
-		char t[64];
+		const long long now = (long long)time(NULL);
 
-		page_time(cJSON_IsString(at) ? strtoll(at->valuestring, NULL, 10) : 0, t,
-			  sizeof(t));
-		cJSON_AddStringToObject(a, "at_text", t);
+		cJSON_ArrayForEach(a, acts)
+		{
+			const cJSON *at = cJSON_GetObjectItemCaseSensitive(a, "at_iso");
+
+			if (cJSON_IsString(at))
+				page_when(a, "at_when", at->valuestring, now);
+		}
 	}
 	/* imports: the button (allowed by the type, for those who run work)
 	 * and the latest runs */

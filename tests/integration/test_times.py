@@ -32,6 +32,10 @@ def test_rows_and_portal_page_show_times_in_the_users_zone(stack):
     # the refresh time is there and relative
     assert re.search(r'Refreshed <time datetime="[^"]+-0[45]:00" title="[^"]+">[^<]+</time>', row), row
     page = c.get("/portals/%d" % pid).text
+    # the portal's activity too: the connection's entry, in the user's zone
+    entry = re.search(r'<tr class="activity-connected"><td>(.*?)</td>', page, re.S).group(1)
+    assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d-0[45]:00" title="[^"]+\(UTC-0[45]:00\)">'
+                     r'(just now|\d+ minutes? ago)</time>', entry), entry
     # First connected: July 4 16:00 UTC is 12:00 EDT (-04:00), whatever today's offset is
     assert '<time datetime="2026-07-04T12:00:00-04:00">' in page, page
     assert "2026-07-04 12:00 (UTC-04:00)" in page
