@@ -2142,12 +2142,14 @@ class Handler(BaseHTTPRequestHandler):
                 reply = self._route(method, path, ep, ctype, form_ok, form, qs, bool(query))
             except Exception as e:  # pragma: no cover - defensive
                 reply = api_error(500, "INTERNAL_ERROR", "internal simulator error: %s" % type(e).__name__)
-        self._send(reply)
         entry["status"] = reply.status
         entry["duration_ms"] = round((time.monotonic() - started) * 1000.0, 1)
         if reply.disconnect:
             entry["disconnected"] = True
+        # recorded before the answer goes out: a client's next call can never
+        # be logged ahead of this one
         sim.record(entry)
+        self._send(reply)
 
     def _route(self, method, path, ep, ctype, form_ok, form, qs, has_query):
         if path.startswith("/oauth/v1/"):

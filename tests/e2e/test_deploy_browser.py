@@ -6,6 +6,7 @@ a deployment to a yellow portal, which fails at its first HubSpot call with
 a Reconnect button.  Screenshots go to tests/output/deploy-*.png."""
 import os
 
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -116,7 +117,10 @@ def test_deploy_ticked_assets_and_the_page_follows_it(browser, stack, output_dir
     assert set(item_results(d).values()) == {"Not yet"}
     d.execute_script("window.__jst_mark = 1;")  # gone once the page reloads itself
     with stack.worker_proc(env={"JETSTACK_WORKER_POLL_SECONDS": "1"}):
-        WebDriverWait(d, 40).until(
+        # the page reloads itself while this polls: a node read across a
+        # reload is gone (stale, or chromedriver's "does not belong to the
+        # document"), so those errors only mean "look again"
+        WebDriverWait(d, 40, ignored_exceptions=(WebDriverException,)).until(
             lambda drv: drv.find_element(By.ID, "run-state").text == "Succeeded")
     assert d.execute_script("return window.__jst_mark === undefined;")  # follow.js reloaded it
     assert d.find_element(By.ID, "run").get_attribute("data-follow") is None
