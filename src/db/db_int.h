@@ -45,7 +45,8 @@ struct db_call {
  * implicit transaction unless one is open).  0 with a's result and b's
  * (NULL when b alone failed; caller PQclear()s them), or -1 with both NULL
  * when a failed or the connection did (b does not run when a fails).
- * Retried once on a fresh connection, as db_run. */
+ * Retried once on a fresh connection, as db_run.  A statement planned per
+ * call (db_stmt.c's per_call) is not pipelined: a then b, two round trips. */
 int db_run_pair(struct db *db, const struct db_call *a, const struct db_call *b, PGresult **ra,
 		PGresult **rb);
 /* Run statement st n times in one round trip (a libpq pipeline with one

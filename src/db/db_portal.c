@@ -5,6 +5,7 @@
 #include "db_portal.h"
 #include "db_int.h"
 #include "log.h"
+#include "pcache.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -526,21 +527,42 @@ int db_portal_rename(struct db *db, long long org, long long id, const char *nam
 	return n < 0 ? -1 : n > 0;
 }
 
-int db_portal_find_count(struct db *db, long long org, const struct portal_query *q, long *n)
+int db_portal_find_count(struct db *db, long long org, const struct portal_query *q,
+			 long long version, long *n)
 {
-	char o[24];
+	const enum stmt st = q->label && q->label[0] ? ST_PORTAL_FIND_COUNT_L : ST_PORTAL_FIND_COUNT;
+	char o[24], key[512];
 	PGresult *r;
+	void *held;
+	size_t len;
+	int klen;
 
 	LL(o, org);
 	const char *p[] = {o, q->status ? q->status : "", q->label ? q->label : "",
 			   q->q ? q->q : ""};
-	r = db_run(db, q->label && q->label[0] ? ST_PORTAL_FIND_COUNT_L : ST_PORTAL_FIND_COUNT, 4,
-		   p);
+	/* the view: organisation, statement and filters, '\0' between */
+	klen = snprintf(key, sizeof(key), "%s%c%d%c%s%c%s%c%s", o, 0, (int)st, 0, p[1], 0, p[2], 0,
+			p[3]);
+	if (klen < 0 || (size_t)klen >= sizeof(key))
+		klen = 0;
+	if (klen > 0 && version > 0 &&
+	    pcache_get_part(key, (size_t)klen, "count", version, &held, &len) == 1) {
+		int ok = len == sizeof(*n);
+
+		if (ok)
+			memcpy(n, held, sizeof(*n));
+		free(held);
+		if (ok)
+			return 1;
+	}
+	r = db_run(db, st, 4, p);
 	if (r == NULL || PQntuples(r) != 1) {
 		PQclear(r);
 		return -1;
 	}
 	*n = (long)db_get_ll(r, 0, "n");
+	if (klen > 0)
+		pcache_put(key, (size_t)klen, "count", db_get_ll(r, 0, "page_v"), n, sizeof(*n));
 	PQclear(r);
 	return 1;
 }

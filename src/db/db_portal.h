@@ -101,8 +101,12 @@ int db_portal_lock(struct db *db, long long org, long long id, long long hub_id,
 		   struct portal_ref *out);
 /* Insert a new connected portal; 1 with *id, 0 when the hub exists. */
 /* How many portals a search or label filter finds, counted to 1,001
- * (more shows as "1,000+").  1 with *n, or -1. */
-int db_portal_find_count(struct db *db, long long org, const struct portal_query *q, long *n);
+ * (more shows as "1,000+").  1 with *n, or -1.  version is the
+ * organisation's change counter the caller has just read with the session
+ * (0 when it has none): a count the page cache holds under it is used
+ * without a read; a count read is held under the counter read with it. */
+int db_portal_find_count(struct db *db, long long org, const struct portal_query *q,
+			 long long version, long *n);
 /* A portal's labels; the organisation's labels (at most max, in order,
  * into out[][41]).  1 or -1. */
 int db_label_add(struct db *db, long long org, long long portal, const char *label);

@@ -118,9 +118,19 @@ def test_labels_through_the_other_program_show_in_every_view(hosts, org):
     assert "eu" in rows(view(h1, "/portals?q=example"))[pids[1]]
     # a search's rows, and a rename that takes a portal out of it
     h2.post("/portals/%d/name" % pids[2], {"csrf": h2.csrf(), "name": "Zebra one"})
-    assert set(rows(warm(hosts, h1, "/portals?q=zebra"))) == {pids[2]}
+    page = warm(hosts, h1, "/portals?q=zebra")
+    assert set(rows(page)) == {pids[2]} and "1 portal found" in page
+    # its count is held beside its rows: a second match counts at once
+    h2.post("/portals/%d/name" % pids[1], {"csrf": h2.csrf(), "name": "Zebra two"})
+    page = view(h1, "/portals?q=zebra")
+    assert set(rows(page)) == {pids[1], pids[2]} and "2 portals found" in page, page
     h2.post("/portals/%d/name" % pids[2], {"csrf": h2.csrf(), "name": "Yak"})
-    assert pids[2] not in rows(view(h1, "/portals?q=zebra"))
+    page = view(h1, "/portals?q=zebra")
+    assert pids[2] not in rows(page) and "1 portal found" in page
+    # and a label's count (counted from the label's portals)
+    assert "2 portals found" in view(h1, "/portals?label=eu")
+    hosts.sql("DELETE FROM portal_labels WHERE portal_id = %s", (pids[0],))
+    assert "1 portal found" in view(h1, "/portals?label=eu")
 
 
 def test_a_direct_sql_update_of_a_shown_column_shows_at_once(hosts, org):

@@ -116,6 +116,38 @@ def test_counts_stop_at_a_thousand(stack):
     assert "1 portal found" in c.get("/portals?q=Big%200999").text
 
 
+def test_search_text_follows_names_labels_and_wildcards(stack):
+    """The search reads a text kept by triggers (sql/0026): it follows a
+    rename and labels at once, never matches across two fields, and takes
+    %, _ and \\ as themselves."""
+    c = stack.client()
+    oid = stack.org_id(c.org)
+    with stack.db() as con:
+        for i, name in enumerate(["Rate 100% Dental", "Rate 1000 Dental", "snake_case co", "snakeXcase co",
+                                  "back\\slash"]):
+            con.execute("INSERT INTO portals (org_id, hub_id, hub_domain, name, connection_type, status, "
+                        "granted_scopes) VALUES (%s, %s, %s, %s, 'config_only', 'connected', %s)",
+                        (oid, 64000000 + i, "w%d.example.com" % i, name, ALL_SCOPES))
+    assert walk(c, "/portals?q=100%25")[0] == ["Rate 100% Dental"]
+    assert walk(c, "/portals?q=e_c")[0] == ["snake_case co"]
+    assert walk(c, "/portals?q=k%5Cs")[0] == ["back\\slash"]
+    # name, domain and Hub ID are separate fields: no match across them
+    assert walk(c, "/portals?q=dental%20w0")[0] == []
+    pid = stack.sql("SELECT id FROM portals WHERE org_id = %s AND hub_id = 64000001", (oid,))[0][0]
+    r = c.post("/portals/%d/name" % pid, {"csrf": c.csrf("/portals/%d" % pid), "name": "Quokka Farms"})
+    assert r.status_code == 303, r.text
+    assert walk(c, "/portals?q=quokka")[0] == ["Quokka Farms"]
+    assert walk(c, "/portals?q=1000%20dental")[0] == []
+    c.post("/portals/%d/labels" % pid, {"csrf": c.csrf("/portals/%d" % pid), "label": "Wombat", "action": "add"})
+    assert walk(c, "/portals?q=ombat")[0] == ["Quokka Farms"]
+    c.post("/portals/%d/labels" % pid, {"csrf": c.csrf("/portals/%d" % pid), "label": "Wombat",
+                                       "action": "remove"})
+    assert walk(c, "/portals?q=ombat")[0] == []
+    with stack.db() as con:  # a removed portal is not found
+        con.execute("UPDATE portals SET removed_at = now() WHERE id = %s", (pid,))
+    assert walk(c, "/portals?q=quokka")[0] == []
+
+
 def test_name_order_is_natural(stack):
     c = stack.client()
     oid = stack.org_id(c.org)
