@@ -82,8 +82,11 @@ int db_ensure(struct db *db)
 	 * about 200 us each, for the same index scan).  No JIT compilation:
 	 * our statements read a page of rows, and a generic plan's cost
 	 * estimate can pass jit_above_cost (the organisation's labels were
-	 * compiled on every call: 17 ms of code emission for a 0.1 ms read). */
-	PGresult *r = PQexec(db->conn, "SET plan_cache_mode = force_generic_plan; SET jit = off");
+	 * compiled on every call: 17 ms of code emission for a 0.1 ms read).
+	 * No parallel workers either: a page is one backend's work, and a
+	 * search's two branches must come back in their own order. */
+	PGresult *r = PQexec(db->conn, "SET plan_cache_mode = force_generic_plan; SET jit = off; "
+				       "SET max_parallel_workers_per_gather = 0");
 	PQclear(r);
 	return 0;
 }

@@ -90,6 +90,7 @@ enum {
 	COL_NC_OFF,	       /* int4 */
 	COL_PAGE_V,	       /* int8: the organisation's change counter */
 	COL_PAGE_TZ,	       /* text: the zone of the offsets */
+	COL_FOUND,	       /* int8: a search's count, -1 not counted */
 	COL__COUNT
 };
 
@@ -100,7 +101,7 @@ static const unsigned list_types[COL__COUNT] = {
     [COL_HS_USER_EMAIL] = 25, [COL_LAST_REFRESHED] = 1184, [COL_NEXT_CHECK] = 1184,
     [COL_LAST_DEPLOY] = 20,    [COL_LAST_DEPLOY_STATE] = 25, [COL_REASON_CODE] = 25, [COL_LABELS] = 25,
     [COL_LC_OFF] = 23,	       [COL_LR_OFF] = 23,	   [COL_NC_OFF] = 23,
-    [COL_PAGE_V] = 20,	       [COL_PAGE_TZ] = 25,
+    [COL_PAGE_V] = 20,	       [COL_PAGE_TZ] = 25,	   [COL_FOUND] = 20,
 };
 
 int db_portal_page_take(struct portal_page *out, PGresult *r)
@@ -108,6 +109,7 @@ int db_portal_page_take(struct portal_page *out, PGresult *r)
 	int n = PQntuples(r);
 
 	memset(out, 0, sizeof(*out));
+	out->found = -1;
 	if (!db_bin_types_ok(r, list_types, COL__COUNT) || n > PORTAL_FETCH) {
 		log_event(LOG_ERROR, NULL, "portal_list_columns", NULL);
 		PQclear(r);
@@ -140,6 +142,7 @@ int db_portal_page_take(struct portal_page *out, PGresult *r)
 	}
 	if (n > 0) {
 		out->version = db_bin_int8(r, 0, COL_PAGE_V);
+		out->found = db_bin_int8(r, 0, COL_FOUND);
 		snprintf(out->tz, sizeof(out->tz), "%s", PQgetvalue(r, 0, COL_PAGE_TZ));
 	}
 	return 1;
@@ -153,9 +156,10 @@ void db_portal_page_free(struct portal_page *p)
 }
 
 /* ---- the cached form of a page (issue 19) ----
- * The number of rows (a size_t), the rows as they are, each string an
- * offset from the start of the blob, then the strings: a copy of the blob
- * is a page. */
+ * The number of rows (a size_t), the search's count (a long long), the
+ * rows as they are, each string an offset from the start of the blob, then
+ * the strings: a copy of the blob is a page. */
+#define PACK_HEAD (sizeof(size_t) + sizeof(long long))
 static const size_t str_fields[] = {
     offsetof(struct portal_list_row, name),	    offsetof(struct portal_list_row, hub_domain),
     offsetof(struct portal_list_row, conn_type),    offsetof(struct portal_list_row, status),
@@ -173,7 +177,7 @@ static const char **str_at(struct portal_list_row *w, size_t i)
 
 int db_portal_page_pack(const struct portal_page *p, void **out, size_t *len)
 {
-	size_t head = sizeof(size_t) + sizeof(struct portal_list_row) * (size_t)p->n, size = head, at;
+	size_t head = PACK_HEAD + sizeof(struct portal_list_row) * (size_t)p->n, size = head, at;
 	size_t n_rows = (size_t)p->n;
 	struct portal_list_row *rows;
 	char *blob;
@@ -187,8 +191,9 @@ int db_portal_page_pack(const struct portal_page *p, void **out, size_t *len)
 	if (blob == NULL)
 		return -1;
 	memcpy(blob, &n_rows, sizeof(n_rows));
-	rows = (struct portal_list_row *)(void *)(blob + sizeof(size_t));
-	memcpy(rows, p->row, head - sizeof(size_t));
+	memcpy(blob + sizeof(size_t), &p->found, sizeof(p->found));
+	rows = (struct portal_list_row *)(void *)(blob + PACK_HEAD);
+	memcpy(rows, p->row, head - PACK_HEAD);
 	at = head;
 	for (int i = 0; i < p->n; i++)
 		for (size_t k = 0; k < NSTR; k++) {
@@ -212,14 +217,15 @@ int db_portal_page_unpack(struct portal_page *p, void *blob, size_t len)
 	memset(p, 0, sizeof(*p));
 	if (len >= sizeof(n))
 		memcpy(&n, b, sizeof(n));
-	if (len < sizeof(n) || n > PORTAL_FETCH || len < sizeof(n) + n * sizeof(p->row[0])) {
+	if (len < PACK_HEAD || n > PORTAL_FETCH || len < PACK_HEAD + n * sizeof(p->row[0])) {
 		free(blob);
 		return -1;
 	}
+	memcpy(&p->found, b + sizeof(n), sizeof(p->found));
 	for (size_t i = 0; i < n; i++) {
 		struct portal_list_row *w = &p->row[i];
 
-		memcpy(w, b + sizeof(n) + i * sizeof(*w), sizeof(*w));
+		memcpy(w, b + PACK_HEAD + i * sizeof(*w), sizeof(*w));
 		for (size_t k = 0; k < NSTR; k++) {
 			uintptr_t off = (uintptr_t)*str_at(w, k);
 

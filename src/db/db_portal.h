@@ -75,6 +75,9 @@ struct portal_page {
 	 * offsets, read with the rows (when n > 0) */
 	long long version;
 	char tz[65];
+	/* how many portals a search of 3 characters or more finds, to 1,001,
+	 * read with its rows (when n > 0); else -1 (db_portal_find_count) */
+	long long found;
 	/* the organisation's labels (the filter's choices, in order), when
 	 * read with the session (labels_read: db_session_load on a page cache
 	 * hit); else the page reads them itself (db_labels) */

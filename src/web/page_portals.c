@@ -352,11 +352,14 @@ int page_portals_get(struct ctx *c)
 			long found = 0;
 			char t[64];
 
-			/* the page's counter: checked with the session, or read
-			 * with its rows (0 when no row told it) */
-			if (db_portal_find_count(c->db, c->sess->org_id, &a, page->version, &found) <
-			    0)
+			if (page->n > 0 && page->found >= 0) {
+				found = (long)page->found; /* counted with the rows */
+			} else if (db_portal_find_count(c->db, c->sess->org_id, &a, page->version,
+							&found) < 0) {
+				/* the page's counter: checked with the session,
+				 * or read with its rows (0 when no row told it) */
 				goto fail;
+			}
 			if (found > 1000)
 				snprintf(t, sizeof(t), "1,000+ portals found");
 			else

@@ -114,6 +114,20 @@ def test_counts_stop_at_a_thousand(stack):
     page = c.get("/portals?q=big").text
     assert "1,000+ portals found" in page and len(names(page)) == 50
     assert "1 portal found" in c.get("/portals?q=Big%200999").text
+    # past 1,000 found the page walks the name order (not the found few):
+    # the next page and the last page continue it
+    nxt = link(page, "next-page")
+    assert nxt, page
+    assert names(c.get(nxt).text) == ["Big %04d" % i for i in range(50, 100)]
+    last = c.get(link(page, "last-page")).text
+    assert names(last) == ["Big %04d" % i for i in range(951, 1001)]
+    assert "1,000+ portals found" in last
+    # 1,000 found exactly: read from the found ones, the same rows
+    with stack.db() as con:
+        con.execute("UPDATE portals SET removed_at = now() WHERE org_id = %s AND name = 'Big 1000'", (oid,))
+    page = c.get("/portals?q=big").text
+    assert "1000 portals found" in page
+    assert names(c.get(link(page, "last-page")).text) == ["Big %04d" % i for i in range(950, 1000)]
 
 
 def test_search_text_follows_names_labels_and_wildcards(stack):
