@@ -309,6 +309,13 @@ long db_cmd(struct db *db, enum stmt st, int n, const char *const *params)
 	return rows;
 }
 
+int db_changed(struct db *db, enum stmt st, int n, const char *const *params)
+{
+	long rows = db_cmd(db, st, n, params);
+
+	return rows < 0 ? -1 : rows > 0;
+}
+
 int db_one_ll(struct db *db, enum stmt st, int n, const char *const *params, const char *field,
 	      long long *out)
 {
@@ -323,6 +330,24 @@ int db_one_ll(struct db *db, enum stmt st, int n, const char *const *params, con
 		*out = db_get_ll(r, 0, field);
 	PQclear(r);
 	return result;
+}
+
+int db_count_cap(struct db *db, enum stmt st, long long org, int *n, int *cap)
+{
+	PGresult *r;
+	char o[24];
+
+	LL(o, org);
+	const char *p[] = {o};
+	r = db_run(db, st, 1, p);
+	if (r == NULL || PQntuples(r) != 1) {
+		PQclear(r);
+		return -1;
+	}
+	*n = (int)db_get_ll(r, 0, "n");
+	*cap = (int)db_get_ll(r, 0, "cap");
+	PQclear(r);
+	return 1;
 }
 
 static int db_simple(struct db *db, const char *sql)
@@ -395,6 +420,11 @@ const char *db_get(const PGresult *r, int row, const char *field)
 long long db_get_ll(const PGresult *r, int row, const char *field)
 {
 	return strtoll(db_get(r, row, field), NULL, 10);
+}
+
+int db_get_bool(const PGresult *r, int row, const char *field)
+{
+	return strcmp(db_get(r, row, field), "t") == 0;
 }
 
 int db_isnull(const PGresult *r, int row, const char *field)

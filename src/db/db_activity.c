@@ -85,7 +85,7 @@ static void entry_of(const PGresult *r, int i, struct activity_entry *e)
 	e->portal_id = db_get_ll(r, i, "portal_id");
 	e->portal_name = db_get(r, i, "portal_name");
 	e->hub_id = db_get_ll(r, i, "hub_id");
-	e->portal_removed = strcmp(db_get(r, i, "portal_removed"), "t") == 0;
+	e->portal_removed = db_get_bool(r, i, "portal_removed");
 	e->user_email = db_get(r, i, "user_email");
 	e->kind = db_get(r, i, "kind");
 	e->message = db_get(r, i, "message");
@@ -158,8 +158,8 @@ int db_activity_check(struct db *db, long long org, const struct activity_filter
 		return -1;
 	}
 	db_copy(out->today, sizeof(out->today), db_get(r, 0, "today"));
-	out->portal_ok = strcmp(db_get(r, 0, "portal_ok"), "t") == 0;
-	out->user_ok = strcmp(db_get(r, 0, "user_ok"), "t") == 0;
+	out->portal_ok = db_get_bool(r, 0, "portal_ok");
+	out->user_ok = db_get_bool(r, 0, "user_ok");
 	PQclear(r);
 	return 1;
 }
@@ -170,7 +170,7 @@ static void choice_take(const PGresult *r, int i, void *element)
 
 	c->id = db_get_ll(r, i, "id");
 	c->hub_id = db_get_ll(r, i, "hub_id");
-	c->removed = strcmp(db_get(r, i, "removed"), "t") == 0;
+	c->removed = db_get_bool(r, i, "removed");
 	db_copy(c->name, sizeof(c->name), db_get(r, i, "name"));
 }
 

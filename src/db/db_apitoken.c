@@ -10,43 +10,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A count and a cap ("n", "cap") into int[2]. */
-static void count_take(const PGresult *r, int i, void *out)
-{
-	int *v = out;
-
-	v[0] = (int)db_get_ll(r, i, "n");
-	v[1] = (int)db_get_ll(r, i, "cap");
-}
-
 int db_apitoken_count(struct db *db, long long org, int *n, int *cap)
 {
-	int v[2];
-	char o[24];
-
-	LL(o, org);
-	const char *p[] = {o};
-	if (db_row(db, ST_APITOKEN_COUNT, 1, p, count_take, v) != 1)
-		return -1;
-	*n = v[0];
-	*cap = v[1];
-	return 1;
-}
-
-static void cap_take(const PGresult *r, int i, void *out)
-{
-	*(int *)out = (int)db_get_ll(r, i, "cap");
-}
-
-static void id_take(const PGresult *r, int i, void *out)
-{
-	*(long long *)out = db_get_ll(r, i, "id");
+	return db_count_cap(db, ST_APITOKEN_COUNT, org, n, cap);
 }
 
 int db_apitoken_create(struct db *db, long long org, long long user, const char *name,
 		       const char *hash, const char *prefix, long long *id, int *cap)
 {
 	char o[24], u[24] = "", k[24];
+	long long c;
 
 	*id = 0;
 	*cap = 0;
@@ -54,11 +27,12 @@ int db_apitoken_create(struct db *db, long long org, long long user, const char 
 	if (user > 0)
 		LL(u, user);
 	const char *lp[] = {o};
-	if (db_row(db, ST_APITOKEN_LOCK_ORG, 1, lp, cap_take, cap) != 1)
+	if (db_one_ll(db, ST_APITOKEN_LOCK_ORG, 1, lp, "cap", &c) != 1)
 		return -1;
+	*cap = (int)c;
 	LL(k, *cap);
 	const char *p[] = {o, name, hash, prefix, u, k};
-	return db_row(db, ST_APITOKEN_CREATE, 6, p, id_take, id);
+	return db_one_ll(db, ST_APITOKEN_CREATE, 6, p, "id", id);
 }
 
 static void token_take(const PGresult *r, int i, void *element)
@@ -117,13 +91,11 @@ int db_apitoken_revoke(struct db *db, long long org, long long id, long long use
 int db_apitoken_set_max(struct db *db, long long org, int max)
 {
 	char o[24], m[24];
-	long n;
 
 	LL(o, org);
 	LL(m, max);
 	const char *p[] = {o, m};
-	n = db_cmd(db, ST_APITOKEN_SET_MAX, 2, p);
-	return n < 0 ? -1 : n > 0;
+	return db_changed(db, ST_APITOKEN_SET_MAX, 2, p);
 }
 
 static void auth_take(const PGresult *r, int i, void *out)

@@ -59,6 +59,9 @@ int db_run_many(struct db *db, enum stmt st, int n, int nparams, const char *con
 /* Run a statement that returns no rows (or rows to ignore).  Returns the
  * number of rows affected, or -1. */
 long db_cmd(struct db *db, enum stmt st, int n, const char *const *params);
+/* The same as a yes or no: 1 when it affected (or returned) a row, 0 when
+ * none, -1 on error. */
+int db_changed(struct db *db, enum stmt st, int n, const char *const *params);
 /* Plain SQL text with no parameters (migrations only). */
 int db_exec_script(struct db *db, const char *sql, char *err, size_t errlen);
 
@@ -66,9 +69,15 @@ int db_exec_script(struct db *db, const char *sql, char *err, size_t errlen);
  * columns as a number: 1 with *out, 0 no row (*out 0), -1. */
 int db_one_ll(struct db *db, enum stmt st, int n, const char *const *params, const char *field,
 	      long long *out);
+/* Run st with the organisation's id as its one parameter and read the
+ * count "n" and the cap "cap" of its one row (a per-organisation cap: API
+ * tokens, webhook endpoints).  1, or -1 (an error, or no row). */
+int db_count_cap(struct db *db, enum stmt st, long long org, int *n, int *cap);
 /* Row helpers over a result: field by name; "" for NULL. */
 const char *db_get(const PGresult *r, int row, const char *field);
 long long db_get_ll(const PGresult *r, int row, const char *field);
+/* 1 when the boolean column is true ("t"), else 0 (false, NULL, absent). */
+int db_get_bool(const PGresult *r, int row, const char *field);
 int db_isnull(const PGresult *r, int row, const char *field);
 /* Run statement st and copy each row into a new array of size-byte
  * elements with take(r, row, element): the array (calloc'd, the caller

@@ -39,20 +39,11 @@ int db_mail_due(struct db *db, long window_s, long reminder_s, struct mail_recip
 int db_mail_take(struct db *db, long long org, long long user, long long *cursor)
 {
 	char o[24], u[24];
-	PGresult *r;
-	int found;
 
 	LL(o, org);
 	LL(u, user);
 	const char *p[] = {o, u};
-	r = db_run(db, ST_MAIL_TAKE, 2, p);
-	if (r == NULL)
-		return -1;
-	found = PQntuples(r) == 1;
-	if (found)
-		*cursor = db_get_ll(r, 0, "mail_cursor");
-	PQclear(r);
-	return found;
+	return db_one_ll(db, ST_MAIL_TAKE, 2, p, "mail_cursor", cursor);
 }
 
 static void line_take(const PGresult *r, int i, struct mail_line *x)

@@ -287,36 +287,29 @@ int db_portal_get(struct db *db, long long org, long long id, const char *tz, cJ
 	return result;
 }
 
+static void ref_take(const PGresult *r, int i, void *element)
+{
+	struct portal_ref *x = element;
+
+	x->id = db_get_ll(r, i, "id");
+	x->hub_id = db_get_ll(r, i, "hub_id");
+	db_copy(x->status, sizeof(x->status), db_get(r, i, "status"));
+	db_copy(x->conn_type, sizeof(x->conn_type), db_get(r, i, "connection_type"));
+	db_copy(x->name, sizeof(x->name), db_get(r, i, "name"));
+}
+
 static int portal_ref(struct db *db, enum stmt by_id, enum stmt by_hub, long long org,
 		      long long id, long long hub_id, struct portal_ref *out)
 {
 	char o[24], i[24];
-	PGresult *r;
-	int result;
 
 	memset(out, 0, sizeof(*out));
 	LL(o, org);
-	if (id) {
-		LL(i, id);
-		const char *p[] = {i, o};
-		r = db_run(db, by_id, 2, p);
-	} else {
-		LL(i, hub_id);
-		const char *p[] = {o, i};
-		r = db_run(db, by_hub, 2, p);
-	}
-	if (r == NULL)
-		return -1;
-	result = PQntuples(r) == 1;
-	if (result) {
-		out->id = db_get_ll(r, 0, "id");
-		out->hub_id = db_get_ll(r, 0, "hub_id");
-		db_copy(out->status, sizeof(out->status), db_get(r, 0, "status"));
-		db_copy(out->conn_type, sizeof(out->conn_type), db_get(r, 0, "connection_type"));
-		db_copy(out->name, sizeof(out->name), db_get(r, 0, "name"));
-	}
-	PQclear(r);
-	return result;
+	LL(i, id ? id : hub_id);
+	const char *by_id_p[] = {i, o};
+	const char *by_hub_p[] = {o, i};
+	return id ? db_row(db, by_id, 2, by_id_p, ref_take, out)
+		  : db_row(db, by_hub, 2, by_hub_p, ref_take, out);
 }
 
 int db_portal_find(struct db *db, long long org, long long id, long long hub_id,
@@ -335,20 +328,16 @@ int db_portal_insert(struct db *db, long long org, long long hub_id, const char 
 		     const char *name, const char *conn_type, long long user_id, long long *id)
 {
 	char o[24], h[24], u[24];
-	PGresult *r;
+	long long got;
 	int result;
 
 	LL(o, org);
 	LL(h, hub_id);
 	LL(u, user_id);
 	const char *p[] = {o, h, domain, name, conn_type, u};
-	r = db_run(db, ST_PORTAL_INSERT, 6, p);
-	if (r == NULL)
-		return -1;
-	result = PQntuples(r) == 1;
-	if (result)
-		*id = db_get_ll(r, 0, "id");
-	PQclear(r);
+	result = db_one_ll(db, ST_PORTAL_INSERT, 6, p, "id", &got);
+	if (result == 1)
+		*id = got;
 	return result;
 }
 
@@ -365,8 +354,7 @@ int db_portal_set_connected(struct db *db, long long org, long long id, const ch
 	LL(h, health_in);
 	LL(ck, check_in);
 	const char *p[] = {i, o, scopes, hu, hs_user_email, u, domain ? domain : "", h, ck};
-	long n = db_cmd(db, ST_PORTAL_SET_CONNECTED, 9, p);
-	return n < 0 ? -1 : n > 0;
+	return db_changed(db, ST_PORTAL_SET_CONNECTED, 9, p);
 }
 
 int db_portal_set_status(struct db *db, long long org, long long id, enum status_reason reason,
@@ -378,8 +366,7 @@ int db_portal_set_status(struct db *db, long long org, long long id, enum status
 	LL(i, id);
 	const struct status_reason_info *ri = status_reason_info(reason);
 	const char *p[] = {i, o, status_key(ri->status), text, ri->code};
-	long n = db_cmd(db, ST_PORTAL_SET_STATUS, 5, p);
-	return n < 0 ? -1 : n > 0;
+	return db_changed(db, ST_PORTAL_SET_STATUS, 5, p);
 }
 
 int db_portal_remove(struct db *db, long long org, long long id, const char *text)
@@ -389,56 +376,39 @@ int db_portal_remove(struct db *db, long long org, long long id, const char *tex
 	LL(o, org);
 	LL(i, id);
 	const char *p[] = {i, o, text};
-	long n = db_cmd(db, ST_PORTAL_REMOVE, 3, p);
-	return n < 0 ? -1 : n > 0;
+	return db_changed(db, ST_PORTAL_REMOVE, 3, p);
 }
 
 int db_portal_degrade(struct db *db, long long portal, long long grant,
 		      enum status_reason reason, const char *text, long long *org)
 {
 	char p[24], v[24];
-	PGresult *r;
-	int changed;
 
 	LL(p, portal);
 	LL(v, grant);
 	const struct status_reason_info *ri = status_reason_info(reason);
 	const char *params[] = {p, status_key(ri->status), text, v, ri->code};
-	r = db_run(db, ST_PORTAL_DEGRADE, 5, params);
-	if (r == NULL)
-		return -1;
-	changed = PQntuples(r) == 1;
-	*org = changed ? db_get_ll(r, 0, "org_id") : 0;
-	PQclear(r);
-	return changed;
+	return db_one_ll(db, ST_PORTAL_DEGRADE, 5, params, "org_id", org);
+}
+
+static void gap_take(const PGresult *r, int i, void *element)
+{
+	struct scope_gap *x = element;
+
+	x->portal = db_get_ll(r, i, "id");
+	x->grant = db_get_ll(r, i, "grant_seq");
+	db_copy(x->missing, sizeof(x->missing), db_get(r, i, "missing"));
 }
 
 int db_portal_scope_gaps(struct db *db, const char *conn_type, const char *required,
 			 struct scope_gap **out, size_t *n)
 {
-	PGresult *r;
 	int rows;
 
-	*out = NULL;
-	*n = 0;
 	const char *p[] = {conn_type, required};
-	r = db_run(db, ST_SCOPE_MISSING, 2, p);
-	if (r == NULL)
-		return -1;
-	rows = PQntuples(r);
-	if (rows > 0 && (*out = calloc((size_t)rows, sizeof(**out))) == NULL) {
-		PQclear(r);
-		return -1;
-	}
-	for (int i = 0; i < rows; i++) {
-		(*out)[i].portal = db_get_ll(r, i, "id");
-		(*out)[i].grant = db_get_ll(r, i, "grant_seq");
-		snprintf((*out)[i].missing, sizeof((*out)[i].missing), "%s",
-			 db_get(r, i, "missing"));
-	}
+	*out = db_rows(db, ST_SCOPE_MISSING, 2, p, sizeof(**out), gap_take, &rows);
 	*n = (size_t)rows;
-	PQclear(r);
-	return rows > 0;
+	return *out == NULL ? -1 : rows > 0;
 }
 
 
@@ -463,37 +433,28 @@ int db_portal_health_done(struct db *db, long long portal, long interval, long m
 	return db_cmd(db, ST_PORTAL_HEALTH_DONE, 3, params) < 0 ? -1 : 1;
 }
 
+static void brief_take(const PGresult *r, int i, void *element)
+{
+	struct portal_brief *b = element;
+
+	b->id = db_get_ll(r, i, "id");
+	b->hub_id = db_get_ll(r, i, "hub_id");
+	db_copy(b->conn_type, sizeof(b->conn_type), db_get(r, i, "connection_type"));
+	db_copy(b->status, sizeof(b->status), db_get(r, i, "status"));
+	db_copy(b->name, sizeof(b->name), db_get(r, i, "name"));
+	db_copy(b->reason, sizeof(b->reason), db_get(r, i, "status_reason"));
+}
+
 int db_portal_admin_list(struct db *db, long long org, struct portal_brief **out, size_t *n)
 {
 	char o[24];
-	PGresult *r;
 	int rows;
 
-	*out = NULL;
-	*n = 0;
 	LL(o, org);
 	const char *p[] = {o};
-	r = db_run(db, ST_PORTAL_ADMIN_LIST, 1, p);
-	if (r == NULL)
-		return -1;
-	rows = PQntuples(r);
-	if (rows > 0 && (*out = calloc((size_t)rows, sizeof(**out))) == NULL) {
-		PQclear(r);
-		return -1;
-	}
-	for (int i = 0; i < rows; i++) {
-		struct portal_brief *b = &(*out)[i];
-
-		b->id = db_get_ll(r, i, "id");
-		b->hub_id = db_get_ll(r, i, "hub_id");
-		db_copy(b->conn_type, sizeof(b->conn_type), db_get(r, i, "connection_type"));
-		db_copy(b->status, sizeof(b->status), db_get(r, i, "status"));
-		db_copy(b->name, sizeof(b->name), db_get(r, i, "name"));
-		db_copy(b->reason, sizeof(b->reason), db_get(r, i, "status_reason"));
-	}
+	*out = db_rows(db, ST_PORTAL_ADMIN_LIST, 1, p, sizeof(**out), brief_take, &rows);
 	*n = (size_t)rows;
-	PQclear(r);
-	return 1;
+	return *out != NULL ? 1 : -1;
 }
 
 static void attention_take(const PGresult *r, int i, void *element)
@@ -524,13 +485,11 @@ int db_portal_attention(struct db *db, long long org, struct attention_row **out
 int db_portal_rename(struct db *db, long long org, long long id, const char *name)
 {
 	char o[24], i[24];
-	long n;
 
 	LL(o, org);
 	LL(i, id);
 	const char *p[] = {o, i, name};
-	n = db_cmd(db, ST_PORTAL_RENAME, 3, p);
-	return n < 0 ? -1 : n > 0;
+	return db_changed(db, ST_PORTAL_RENAME, 3, p);
 }
 
 int db_portal_find_count(struct db *db, long long org, const struct portal_query *q,
@@ -577,13 +536,11 @@ static int label_cmd(struct db *db, enum stmt st, long long org, long long porta
 		     const char *label)
 {
 	char o[24], p[24];
-	long n;
 
 	LL(o, org);
 	LL(p, portal);
 	const char *params[] = {o, p, label};
-	n = db_cmd(db, st, 3, params);
-	return n < 0 ? -1 : n > 0;
+	return db_changed(db, st, 3, params);
 }
 
 int db_label_add(struct db *db, long long org, long long portal, const char *label)

@@ -8,41 +8,12 @@
 #include <stdio.h>
 #include <string.h>
 
-static int is_true(const PGresult *r, int i, const char *col)
-{
-	return strcmp(db_get(r, i, col), "t") == 0;
-}
-
 /* The rows of a statement, through db_rows.  1 or -1. */
 static int rows(struct db *db, enum stmt st, int np, const char *const *p, size_t size,
 		void (*take)(const PGresult *, int, void *), void **out, int *n)
 {
 	*out = db_rows(db, st, np, p, size, take, n);
 	return *out != NULL ? 1 : -1;
-}
-
-/* One row of a statement into *out with take: 1, 0 none, -1. */
-static int one(struct db *db, enum stmt st, int np, const char *const *p,
-	       void (*take)(const PGresult *, int, void *), void *out)
-{
-	PGresult *r = db_run(db, st, np, p);
-	int found;
-
-	if (r == NULL)
-		return -1;
-	found = PQntuples(r) == 1;
-	if (found)
-		take(r, 0, out);
-	PQclear(r);
-	return found;
-}
-
-/* A statement's affected rows: 1 some, 0 none, -1. */
-static int cmd(struct db *db, enum stmt st, int np, const char *const *p)
-{
-	long k = db_cmd(db, st, np, p);
-
-	return k < 0 ? -1 : k > 0;
 }
 
 static void member_take(const PGresult *r, int i, void *element)
@@ -52,7 +23,7 @@ static void member_take(const PGresult *r, int i, void *element)
 	m->user_id = db_get_ll(r, i, "user_id");
 	db_copy(m->email, sizeof(m->email), db_get(r, i, "email"));
 	db_copy(m->role, sizeof(m->role), db_get(r, i, "role"));
-	m->disabled = is_true(r, i, "disabled");
+	m->disabled = db_get_bool(r, i, "disabled");
 	db_copy(m->last_sign_in, sizeof(m->last_sign_in), db_get(r, i, "last_sign_in"));
 }
 
@@ -97,17 +68,11 @@ int db_team_signed_in(struct db *db, long long user, long long org)
 int db_team_is_member(struct db *db, long long org, const char *email)
 {
 	char o[24];
-	PGresult *r;
-	int found;
+	long long user;
 
 	LL(o, org);
 	const char *p[] = {o, email};
-	r = db_run(db, ST_TEAM_IS_MEMBER, 2, p);
-	if (r == NULL)
-		return -1;
-	found = PQntuples(r) > 0;
-	PQclear(r);
-	return found;
+	return db_one_ll(db, ST_TEAM_IS_MEMBER, 2, p, "user_id", &user);
 }
 
 static void pair_take(const PGresult *r, int i, void *element)
@@ -133,7 +98,7 @@ int db_team_lock(struct db *db, long long org, long long actor, long long target
 	/* two statements: the second one's snapshot is taken after the lock */
 	if (db_cmd(db, ST_TEAM_LOCK_ORG, 1, lp) != 1)
 		return -1;
-	return one(db, ST_TEAM_PAIR, 3, p, pair_take, out) == 1 ? 1 : -1;
+	return db_row(db, ST_TEAM_PAIR, 3, p, pair_take, out) == 1 ? 1 : -1;
 }
 
 int db_team_set_role(struct db *db, long long org, long long target, const char *role)
@@ -143,7 +108,7 @@ int db_team_set_role(struct db *db, long long org, long long target, const char 
 	LL(o, org);
 	LL(t, target);
 	const char *p[] = {o, t, role};
-	return cmd(db, ST_TEAM_SET_ROLE, 3, p);
+	return db_changed(db, ST_TEAM_SET_ROLE, 3, p);
 }
 
 int db_team_remove(struct db *db, long long org, long long target)
@@ -154,7 +119,7 @@ int db_team_remove(struct db *db, long long org, long long target)
 	LL(o, org);
 	LL(t, target);
 	const char *p[] = {o, t};
-	rc = cmd(db, ST_TEAM_REMOVE, 2, p);
+	rc = db_changed(db, ST_TEAM_REMOVE, 2, p);
 	if (rc == 1 && db_cmd(db, ST_TEAM_SESSIONS_END, 2, p) < 0)
 		return -1;
 	return rc;
@@ -185,7 +150,6 @@ int db_team_invite_create(struct db *db, long long org, const char *email, const
 			  const char *token_hash, long long by, long ttl_s, long long *id)
 {
 	char o[24], b[24], t[24];
-	PGresult *r;
 
 	LL(o, org);
 	LL(b, by);
@@ -194,34 +158,23 @@ int db_team_invite_create(struct db *db, long long org, const char *email, const
 	const char *p[] = {o, email, role, token_hash, b, t};
 	if (db_cmd(db, ST_INVITE_SUPERSEDE, 2, sp) < 0)
 		return -1;
-	r = db_run(db, ST_INVITE_CREATE, 6, p);
-	if (r == NULL || PQntuples(r) != 1) {
-		PQclear(r);
-		return -1;
-	}
-	*id = db_get_ll(r, 0, "id");
-	PQclear(r);
-	return 1;
+	return db_one_ll(db, ST_INVITE_CREATE, 6, p, "id", id) == 1 ? 1 : -1;
+}
+
+static void email_take(const PGresult *r, int i, void *email)
+{
+	db_copy(email, 256, db_get(r, i, "email"));
 }
 
 int db_team_invite_revoke(struct db *db, long long org, long long id, char email[256])
 {
 	char o[24], i[24];
-	PGresult *r;
-	int found;
 
 	email[0] = '\0';
 	LL(o, org);
 	LL(i, id);
 	const char *p[] = {o, i};
-	r = db_run(db, ST_INVITE_REVOKE, 2, p);
-	if (r == NULL)
-		return -1;
-	found = PQntuples(r) == 1;
-	if (found)
-		db_copy(email, 256, db_get(r, 0, "email"));
-	PQclear(r);
-	return found;
+	return db_row(db, ST_INVITE_REVOKE, 2, p, email_take, email);
 }
 
 static void invite_take(const PGresult *r, int i, void *element)
@@ -234,11 +187,11 @@ static void invite_take(const PGresult *r, int i, void *element)
 	db_copy(x->role, sizeof(x->role), db_get(r, i, "role"));
 	db_copy(x->org_name, sizeof(x->org_name), db_get(r, i, "org_name"));
 	db_copy(x->inviter, sizeof(x->inviter), db_get(r, i, "inviter"));
-	x->expired = is_true(r, i, "expired");
-	x->revoked = is_true(r, i, "revoked");
-	x->accepted = is_true(r, i, "accepted");
+	x->expired = db_get_bool(r, i, "expired");
+	x->revoked = db_get_bool(r, i, "revoked");
+	x->accepted = db_get_bool(r, i, "accepted");
 	x->user_id = db_get_ll(r, i, "user_id");
-	x->user_disabled = is_true(r, i, "user_disabled");
+	x->user_disabled = db_get_bool(r, i, "user_disabled");
 }
 
 int db_team_invite_by_hash(struct db *db, const char *token_hash, struct invite_row *out)
@@ -246,14 +199,13 @@ int db_team_invite_by_hash(struct db *db, const char *token_hash, struct invite_
 	const char *p[] = {token_hash};
 
 	memset(out, 0, sizeof(*out));
-	return one(db, ST_INVITE_BY_HASH, 1, p, invite_take, out);
+	return db_row(db, ST_INVITE_BY_HASH, 1, p, invite_take, out);
 }
 
 int db_team_invite_accept(struct db *db, const struct invite_row *inv, const char *password_hash,
 			  const char *entry, long long *user_id)
 {
 	char u[24], i[24], o[24];
-	PGresult *r = NULL;
 	int result = -1;
 
 	*user_id = inv->user_id;
@@ -262,28 +214,21 @@ int db_team_invite_accept(struct db *db, const struct invite_row *inv, const cha
 	if (*user_id == 0) {
 		const char *cp[] = {inv->email, password_hash};
 
-		r = db_run(db, ST_TEAM_USER_CREATE, 2, cp);
-		if (r == NULL)
+		/* 0: the email has an account since the page was read */
+		result = db_one_ll(db, ST_TEAM_USER_CREATE, 2, cp, "id", user_id);
+		if (result != 1)
 			goto out;
-		if (PQntuples(r) != 1) { /* the email has an account since the page was read */
-			result = 0;
-			goto out;
-		}
-		*user_id = db_get_ll(r, 0, "id");
-		PQclear(r);
-		r = NULL;
+		result = -1;
 	}
 	LL(u, *user_id);
 	LL(i, inv->id);
 	LL(o, inv->org_id);
 	const char *tp[] = {i, u};
-	r = db_run(db, ST_INVITE_TAKE, 2, tp);
-	if (r == NULL)
+	/* 0: used, revoked or expired meanwhile */
+	result = db_changed(db, ST_INVITE_TAKE, 2, tp);
+	if (result != 1)
 		goto out;
-	if (PQntuples(r) != 1) { /* used, revoked or expired meanwhile */
-		result = 0;
-		goto out;
-	}
+	result = -1;
 	const char *jp[] = {u, o, inv->role};
 	if (db_cmd(db, ST_TEAM_JOIN, 3, jp) < 0 ||
 	    db_activity_add(db, inv->org_id, 0, *user_id, "invite_accepted", entry, NULL) < 0 ||
@@ -291,7 +236,6 @@ int db_team_invite_accept(struct db *db, const struct invite_row *inv, const cha
 		goto out;
 	result = 1;
 out:
-	PQclear(r);
 	if (result != 1)
 		db_rollback(db);
 	return result;
@@ -300,15 +244,13 @@ out:
 int db_team_reset_requests(struct db *db, const char *email, long window, long *n)
 {
 	char w[24];
-	PGresult *r;
+	long long count;
 
 	LL(w, window);
 	const char *p[] = {email, w};
-	r = db_run(db, ST_RESET_REQUESTS, 2, p);
-	if (r == NULL)
+	if (db_one_ll(db, ST_RESET_REQUESTS, 2, p, "n", &count) < 0)
 		return -1;
-	*n = (long)db_get_ll(r, 0, "n");
-	PQclear(r);
+	*n = (long)count;
 	return 1;
 }
 
@@ -336,9 +278,9 @@ static void reset_take(const PGresult *r, int i, void *element)
 	x->id = db_get_ll(r, i, "id");
 	x->user_id = db_get_ll(r, i, "user_id");
 	db_copy(x->email, sizeof(x->email), db_get(r, i, "email"));
-	x->expired = is_true(r, i, "expired");
-	x->used = is_true(r, i, "used");
-	x->disabled = is_true(r, i, "disabled");
+	x->expired = db_get_bool(r, i, "expired");
+	x->used = db_get_bool(r, i, "used");
+	x->disabled = db_get_bool(r, i, "disabled");
 }
 
 int db_team_reset_by_hash(struct db *db, const char *token_hash, struct reset_row *out)
@@ -346,7 +288,7 @@ int db_team_reset_by_hash(struct db *db, const char *token_hash, struct reset_ro
 	const char *p[] = {token_hash};
 
 	memset(out, 0, sizeof(*out));
-	return one(db, ST_RESET_BY_HASH, 1, p, reset_take, out);
+	return db_row(db, ST_RESET_BY_HASH, 1, p, reset_take, out);
 }
 
 int db_team_reset_use(struct db *db, const struct reset_row *rs, const char *password_hash)
@@ -362,9 +304,9 @@ int db_team_reset_use(struct db *db, const struct reset_row *rs, const char *pas
 	const char *ep[] = {rs->email};
 	if (db_begin(db) < 0)
 		return -1;
-	rc = cmd(db, ST_RESET_TAKE, 1, ip);
+	rc = db_changed(db, ST_RESET_TAKE, 1, ip);
 	if (rc == 1)
-		rc = cmd(db, ST_RESET_SET_PASSWORD, 2, sp);
+		rc = db_changed(db, ST_RESET_SET_PASSWORD, 2, sp);
 	if (rc == 1 && (db_cmd(db, ST_RESET_USE_ALL, 1, up) < 0 ||
 			db_cmd(db, ST_USER_SESSIONS_END, 1, up) < 0 ||
 			db_cmd(db, ST_LOGIN_CLEAR, 1, ep) < 0 || db_commit(db) < 0))

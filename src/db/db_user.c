@@ -52,18 +52,9 @@ int db_user_role(struct db *db, long long user, long long org, char role[16])
 
 static int find_id(struct db *db, enum stmt st, const char *arg, long long *id)
 {
-	PGresult *r;
-	int result;
-
 	const char *p[] = {arg};
-	r = db_run(db, st, 1, p);
-	if (r == NULL)
-		return -1;
-	result = PQntuples(r) == 1;
-	if (result)
-		*id = db_get_ll(r, 0, "id");
-	PQclear(r);
-	return result;
+
+	return db_one_ll(db, st, 1, p, "id", id);
 }
 
 int db_org_find(struct db *db, const char *name, long long *id)

@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void endpoint_take(const PGresult *r, int i, struct webhook_endpoint *e)
+static void endpoint_take(const PGresult *r, int i, void *element)
 {
+	struct webhook_endpoint *e = element;
+
 	memset(e, 0, sizeof(*e));
 	e->id = db_get_ll(r, i, "id");
 	e->org_id = db_get_ll(r, i, "org_id");
@@ -44,62 +46,36 @@ void db_webhook_endpoint_free(struct webhook_endpoint *e, int n)
 	}
 }
 
-static void endpoint_take_v(const PGresult *r, int i, void *element)
-{
-	endpoint_take(r, i, element);
-}
-
 /* Rows of st (params p) as endpoints.  1 or -1. */
 static int endpoints(struct db *db, enum stmt st, int np, const char *const *p,
 		     struct webhook_endpoint **out, int *n)
 {
-	*out = db_rows(db, st, np, p, sizeof(**out), endpoint_take_v, n);
+	*out = db_rows(db, st, np, p, sizeof(**out), endpoint_take, n);
 	return *out != NULL ? 1 : -1;
 }
 
 int db_webhook_count(struct db *db, long long org, int *n, int *cap)
 {
-	char o[24];
-	PGresult *r;
-
-	LL(o, org);
-	const char *p[] = {o};
-	r = db_run(db, ST_WEBHOOK_COUNT, 1, p);
-	if (r == NULL || PQntuples(r) != 1) {
-		PQclear(r);
-		return -1;
-	}
-	*n = (int)db_get_ll(r, 0, "n");
-	*cap = (int)db_get_ll(r, 0, "cap");
-	PQclear(r);
-	return 1;
+	return db_count_cap(db, ST_WEBHOOK_COUNT, org, n, cap);
 }
 
 int db_webhook_create(struct db *db, long long org, long long user, const char *url,
 		      const char *kinds, long long *id)
 {
 	char o[24], u[24] = "";
-	PGresult *r;
 
 	LL(o, org);
 	if (user > 0)
 		LL(u, user);
 	const char *p[] = {o, u, url, kinds};
-	r = db_run(db, ST_WEBHOOK_CREATE, 4, p);
-	if (r == NULL || PQntuples(r) != 1) {
-		PQclear(r);
-		return -1;
-	}
-	*id = db_get_ll(r, 0, "id");
-	PQclear(r);
-	return 1;
+	return db_one_ll(db, ST_WEBHOOK_CREATE, 4, p, "id", id) == 1 ? 1 : -1;
 }
 
 int db_webhook_set_secret(struct db *db, long long org, long long id, int key_id,
 			  const unsigned char *enc, size_t len, long grace_s)
 {
 	char o[24], i[24], k[24], g[24], *hex = db_hex_bytea(enc, len);
-	long n;
+	int rc;
 
 	if (hex == NULL)
 		return -1;
@@ -108,9 +84,9 @@ int db_webhook_set_secret(struct db *db, long long org, long long id, int key_id
 	LL(k, key_id);
 	LL(g, grace_s);
 	const char *p[] = {o, i, k, hex, g};
-	n = db_cmd(db, ST_WEBHOOK_SET_SECRET, 5, p);
+	rc = db_changed(db, ST_WEBHOOK_SET_SECRET, 5, p);
 	free(hex);
-	return n < 0 ? -1 : n > 0;
+	return rc;
 }
 
 int db_webhook_list(struct db *db, long long org, struct webhook_endpoint **out, int *n)
@@ -144,13 +120,11 @@ int db_webhook_get(struct db *db, long long org, long long id, struct webhook_en
 static int org_id_cmd(struct db *db, enum stmt st, long long org, long long id, const char *text)
 {
 	char o[24], i[24];
-	long n;
 
 	LL(o, org);
 	LL(i, id);
 	const char *p[] = {o, i, text};
-	n = db_cmd(db, st, text ? 3 : 2, p);
-	return n < 0 ? -1 : n > 0;
+	return db_changed(db, st, text ? 3 : 2, p);
 }
 
 int db_webhook_delete(struct db *db, long long org, long long id)
@@ -308,13 +282,11 @@ int db_webhook_disable_failing(struct db *db, long long endpoint, long horizon_s
 			       const char *reason)
 {
 	char e[24], h[24];
-	long n;
 
 	LL(e, endpoint);
 	LL(h, horizon_s);
 	const char *p[] = {e, h, reason};
-	n = db_cmd(db, ST_WEBHOOK_DISABLE_FAILING, 3, p);
-	return n < 0 ? -1 : n > 0;
+	return db_changed(db, ST_WEBHOOK_DISABLE_FAILING, 3, p);
 }
 
 int db_webhook_attempts(struct db *db, long long org, long long endpoint, long long before,
@@ -354,19 +326,15 @@ int db_webhook_attempts(struct db *db, long long org, long long endpoint, long l
 int db_webhook_resend(struct db *db, long long org, long long delivery, long long *endpoint)
 {
 	char o[24], d[24], e[24];
-	PGresult *r;
+	long long got;
 	int found;
 
 	LL(o, org);
 	LL(d, delivery);
 	LL(e, *endpoint);
 	const char *p[] = {o, d, e};
-	r = db_run(db, ST_WEBHOOK_RESEND, 3, p);
-	if (r == NULL)
-		return -1;
-	found = PQntuples(r) == 1;
-	if (found)
-		*endpoint = db_get_ll(r, 0, "endpoint_id");
-	PQclear(r);
+	found = db_one_ll(db, ST_WEBHOOK_RESEND, 3, p, "endpoint_id", &got);
+	if (found == 1)
+		*endpoint = got;
 	return found;
 }

@@ -448,16 +448,19 @@ int page_org_switch_post(struct ctx *c)
 	const char *next = req_form(c->req, "next");		    /* valid_local_path */
 	long long org = strtoll(req_form(c->req, "org"), NULL, 10); /* valid_id */
 	char role[16], old[65];
-	int rc = db_user_role(c->db, s->user_id, org, role);
+	int rc;
 
+	/* the session's own organisation: its membership was read with the
+	 * session (ST_SESSION_LOAD), no need to ask again */
+	if (org == s->org_id)
+		return http_redirect(c->resp, 303, next ? next : "/portals");
+	rc = db_user_role(c->db, s->user_id, org, role);
 	if (rc < 0)
 		return -1;
 	if (rc == 0)
 		return page_error(
 		    c, 404, "Organisation not found",
 		    "You are not a member of that organisation. Nothing was changed.");
-	if (org == s->org_id)
-		return http_redirect(c->resp, 303, next ? next : "/portals");
 	/* a new session (a new id, CSRF token and signed org grant) for the
 	 * other organisation; then this one ends */
 	memcpy(old, s->sid_hash, sizeof(old));

@@ -19,23 +19,26 @@ int valid_status(const char *s); /* connected | needs_reconnection | disconnecte
 int valid_id(const char *s);	 /* 1..18 digits, no leading zero */
 int valid_oauth_code(const char *s);
 int valid_oauth_error(const char *s);
-int valid_text(const char *s);	     /* printable UTF-8, at most 500 bytes */
-int valid_local_path(const char *s); /* "/..." and not "//": safe redirect target */
-int valid_one(const char *s);	     /* "1" */
-int valid_confirm(const char *s);    /* "yes" */
-int valid_search(const char *s);     /* printable UTF-8, at most 100 bytes; may be empty */
-int valid_object_type(const char *s);
-int valid_deploy_result(const char *s);
-int valid_small_count(const char *s); /* 1..3 digits, no leading zero */
-int valid_notify(const char *s);      /* digest | off */
+int valid_text(const char *s);		/* printable UTF-8, at most 500 bytes */
+int valid_local_path(const char *s);	/* "/..." and not "//": safe redirect target */
+int valid_one(const char *s);		/* "1" */
+int valid_confirm(const char *s);	/* "yes" */
+int valid_search(const char *s);	/* printable UTF-8, at most 100 bytes; may be empty */
+int valid_object_type(const char *s);	/* "" or contacts | companies | deals | tickets */
+int valid_deploy_result(const char *s); /* created | updated | unchanged | failed | pending */
+int valid_small_count(const char *s);	/* 1..3 digits, no leading zero */
+int valid_notify(const char *s);	/* digest | off */
 int valid_email_or_empty(const char *s);
-int valid_portal_name(const char *s);
-int valid_label(const char *s);	       /* printable UTF-8, 1..40 bytes, not only spaces */
-int valid_label_action(const char *s); /* add | remove */ /* printable UTF-8, 1..200 bytes, not only spaces */
-int valid_webhook_url(const char *s);    /* 8..2048 visible ASCII (outbound_url_ok decides) */
-int valid_webhook_type(const char *s);   /* portal.status_changed | run.finished */
+int valid_portal_name(const char *s);	 /* printable UTF-8, 1..200 bytes, not only spaces */
+int valid_label(const char *s);		 /* printable UTF-8, 1..40 bytes, not only spaces */
+int valid_label_action(const char *s);	 /* add | remove */
+int valid_webhook_url(const char *s);	 /* 8..2048 visible ASCII (outbound_url_ok decides) */
+int valid_webhook_type(const char *s);	 /* portal.status_changed | run.finished */
 int valid_webhook_action(const char *s); /* rotate | disable | enable | delete */
-int valid_time_zone(const char *s);   /* "" or an IANA-shaped name: A-Z a-z 0-9 _ / + -, <= 64 */ /* created | updated | unchanged | failed | pending */ /* "" or contacts | companies | deals | tickets */
+/* "" or an IANA-shaped name (A-Z a-z 0-9 _ / + -, at most 64 bytes); the
+ * statement that stores it checks it against pg_timezone_names, and the
+ * organisation's form refuses "" there */
+int valid_time_zone(const char *s);
 /* --- team (issue 17) --- */
 int valid_role(const char *s); /* owner | admin | member | viewer */
 /* A password people set in the app (an invitation, a reset): at least
