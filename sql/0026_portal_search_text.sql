@@ -49,8 +49,8 @@ BEGIN
 	RETURN NULL;
 END $$;
 
-CREATE TRIGGER portal_labels_search_text AFTER INSERT OR UPDATE OR DELETE ON portal_labels
-	FOR EACH ROW EXECUTE FUNCTION portal_labels_search_text();
+CREATE TRIGGER portal_labels_search_text AFTER INSERT OR UPDATE OF portal_id, label OR DELETE
+	ON portal_labels FOR EACH ROW EXECUTE FUNCTION portal_labels_search_text();
 
 -- built before the portals are filled in: the filling moves the change
 -- counters (sql/0023) at commit, and an index cannot be built while their

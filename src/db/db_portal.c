@@ -495,7 +495,10 @@ int db_portal_rename(struct db *db, long long org, long long id, const char *nam
 int db_portal_find_count(struct db *db, long long org, const struct portal_query *q,
 			 long long version, long *n)
 {
-	const enum stmt st = q->label && q->label[0] ? ST_PORTAL_FIND_COUNT_L : ST_PORTAL_FIND_COUNT;
+	const int label = q->label && q->label[0], text = q->q && q->q[0];
+	const enum stmt st = !label ? ST_PORTAL_FIND_COUNT
+			     : text ? ST_PORTAL_FIND_COUNT_L
+				    : ST_PORTAL_LABEL_COUNT;
 	char o[24], key[512];
 	PGresult *r;
 	void *held;
@@ -520,7 +523,7 @@ int db_portal_find_count(struct db *db, long long org, const struct portal_query
 		if (ok)
 			return 1;
 	}
-	r = db_run(db, st, 4, p);
+	r = db_run(db, st, st == ST_PORTAL_LABEL_COUNT ? 3 : 4, p); /* it takes no text */
 	if (r == NULL || PQntuples(r) != 1) {
 		PQclear(r);
 		return -1;

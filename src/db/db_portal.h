@@ -104,7 +104,8 @@ int db_portal_lock(struct db *db, long long org, long long id, long long hub_id,
 		   struct portal_ref *out);
 /* Insert a new connected portal; 1 with *id, 0 when the hub exists. */
 /* How many portals a search or label filter finds, counted to 1,001
- * (more shows as "1,000+").  1 with *n, or -1.  version is the
+ * (more shows as "1,000+"); a label without a search text is counted
+ * exactly.  1 with *n, or -1.  version is the
  * organisation's change counter the caller has just read with the session
  * (0 when it has none): a count the page cache holds under it is used
  * without a read; a count read is held under the counter read with it. */

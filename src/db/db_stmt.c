@@ -1094,6 +1094,12 @@ static const struct {
 				"ON p.id = c.portal_id WHERE c.org_id = $1 AND c.label = $3 AND p.org_id "
 				"= $1 AND p.removed_at IS NULL " PORTAL_FIND("$2", "''", "$4")
 				"LIMIT 1001) x", 1},
+    /* a label alone (or with a status): every one of its portals counted
+     * from its own rows (portal_labels_count, sql/0028), exactly */
+    [ST_PORTAL_LABEL_COUNT] = {"portal_label_count",
+			       "SELECT count(*) AS n, " FIND_COUNT_V " FROM portal_labels l WHERE "
+			       "l.org_id = $1 AND l.label = $3 AND l.live AND ($2 = '' OR l.status = "
+			       "$2)"},
     [ST_LABEL_ADD] = {"label_add",
 		      "INSERT INTO portal_labels (portal_id, org_id, label) SELECT id, org_id, $3 "
 		      "FROM portals WHERE id = $2 AND org_id = $1 AND removed_at IS NULL ON "

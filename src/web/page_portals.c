@@ -252,6 +252,22 @@ int page_portals_prefetch(struct ctx *c, struct portal_query *q)
 	return 1;
 }
 
+/* n with a comma between groups of three digits ("12,345") in out. */
+static const char *grouped(long n, char *out, size_t size)
+{
+	char d[24];
+	int len = snprintf(d, sizeof(d), "%ld", n < 0 ? 0 : n);
+	size_t at = 0;
+
+	for (int i = 0; i < len && at + 2 < size; i++) {
+		if (i > 0 && (len - i) % 3 == 0)
+			out[at++] = ',';
+		out[at++] = d[i];
+	}
+	out[at] = '\0';
+	return out;
+}
+
 int page_portals_get(struct ctx *c)
 {
 	struct portal_query a;
@@ -350,7 +366,7 @@ int page_portals_get(struct ctx *c)
 			cJSON_AddStringToObject(v, "status_key", status);
 		if (finding) {
 			long found = 0;
-			char t[64];
+			char t[64], g[32];
 
 			if (page->n > 0 && page->found >= 0) {
 				found = (long)page->found; /* counted with the rows */
@@ -360,10 +376,11 @@ int page_portals_get(struct ctx *c)
 				 * or read with its rows (0 when no row told it) */
 				goto fail;
 			}
-			if (found > 1000)
-				snprintf(t, sizeof(t), "1,000+ portals found");
-			else
-				snprintf(t, sizeof(t), "%ld portal%s found", found, found == 1 ? "" : "s");
+			if (found > 1000 && sq && sq[0])
+				snprintf(t, sizeof(t), "1,000+ portals found"); /* counted to 1,001 */
+			else /* a label alone is counted exactly */
+				snprintf(t, sizeof(t), "%s portal%s found", grouped(found, g, sizeof(g)),
+					 found == 1 ? "" : "s");
 			cJSON_AddStringToObject(v, "found_text", t);
 			add_link(v, "clear_href", list_href_c(SORT_STATUS, status, C_FIRST, 0, NULL, NULL));
 		}

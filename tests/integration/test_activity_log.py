@@ -447,8 +447,8 @@ def test_each_set_of_filters_reads_its_index_in_order(stack):
                 # when the statistics say a filter finds few entries -- they move
                 # with what other tests wrote), never the whole log
                 assert any(re.search(r"(Index (Only )?Scan|Bitmap Index Scan) using %s on activity" % i, plan)
-                           for i in index[m]), (m, plan)
-                assert "Seq Scan on activity" not in plan, (m, plan)
+                           for i in index[m]), "statement %d:\n%s" % (m, plan)
+                assert "Seq Scan on activity" not in plan, "statement %d:\n%s" % (m, plan)
             conn.execute("DEALLOCATE act_plan_%d" % m)
         # the filters' choices: one index probe per kind or user, not a pass
         # over the organisation's entries

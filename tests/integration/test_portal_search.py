@@ -126,8 +126,29 @@ def test_counts_stop_at_a_thousand(stack):
     with stack.db() as con:
         con.execute("UPDATE portals SET removed_at = now() WHERE org_id = %s AND name = 'Big 1000'", (oid,))
     page = c.get("/portals?q=big").text
-    assert "1000 portals found" in page
+    assert "1,000 portals found" in page
     assert names(c.get(link(page, "last-page")).text) == ["Big %04d" % i for i in range(950, 1000)]
+    # a label alone is counted exactly, from its rows, which follow their
+    # portal's status and removal (sql/0028)
+    with stack.db() as con:
+        con.execute("INSERT INTO portal_labels (portal_id, org_id, label) SELECT id, org_id, 'bulk' "
+                    "FROM portals WHERE org_id = %s AND name LIKE 'Big %%'", (oid,))
+        con.execute("UPDATE portals SET status = 'needs_reconnection' WHERE org_id = %s AND name IN "
+                    "('Big 0001', 'Big 0002', 'Big 0003')", (oid,))
+    assert "1,000 portals found" in c.get("/portals?label=bulk").text
+    needs = "/portals?label=bulk&status=needs_reconnection"
+    page = c.get(needs).text
+    assert "3 portals found" in page and names(page) == ["Big 0001", "Big 0002", "Big 0003"]
+    with stack.db() as con:
+        con.execute("UPDATE portals SET status = 'connected' WHERE org_id = %s AND name = 'Big 0002'", (oid,))
+        con.execute("UPDATE portals SET removed_at = NULL WHERE org_id = %s AND name = 'Big 1000'", (oid,))
+        con.execute("UPDATE portals SET removed_at = now() WHERE org_id = %s AND name = 'Big 0003'", (oid,))
+    assert "1 portal found" in c.get(needs).text
+    assert "1,000 portals found" in c.get("/portals?label=bulk").text
+    with stack.db() as con:
+        con.execute("UPDATE portals SET removed_at = NULL WHERE org_id = %s AND name = 'Big 0003'", (oid,))
+    assert "1,001 portals found" in c.get("/portals?label=bulk").text
+    assert "2 portals found" in c.get(needs).text
 
 
 def test_search_text_follows_names_labels_and_wildcards(stack):
