@@ -102,10 +102,13 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seconds", type=int, default=8)
     ap.add_argument("--strict", action="store_true")
+    ap.add_argument("--no-cache", action="store_true",
+                    help="JETSTACK_PAGE_CACHE_BYTES=0: every request reads its rows (as in an "
+                         "organisation whose portals the worker refreshes every moment)")
     args = ap.parse_args()
     state = tempfile.mkdtemp(prefix="jst.", dir="/tmp")
     os.chmod(state, 0o755)
-    stack = Stack(state)
+    stack = Stack(state, env={"JETSTACK_PAGE_CACHE_BYTES": "0"} if args.no_cache else None)
     rows, results = [], {}
     try:
         stack.start()
@@ -132,8 +135,8 @@ def main():
     finally:
         stack.stop()
         shutil.rmtree(state, ignore_errors=True)
-    print("## Client Accounts at scale (wrk -t2 -c%d -d%ds --latency, %d cores)\n"
-          % (CONNS, args.seconds, os.cpu_count()))
+    print("## Client Accounts at scale (wrk -t2 -c%d -d%ds --latency, %d cores, page cache %s)\n"
+          % (CONNS, args.seconds, os.cpu_count(), "off" if args.no_cache else "on"))
     print("Load average before the runs: %.2f (other work on the machine inflates every figure)\n"
           % os.getloadavg()[0])
     print("| portals | case | req/s | p50 ms | p99 ms | wrk timeouts/errors |")
