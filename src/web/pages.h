@@ -18,8 +18,6 @@ int page_render(struct ctx *c, int status, const char *tmpl, const char *title, 
 int page_error(struct ctx *c, int status, const char *title, const char *message);
 /* Set a flash message for the next page (stored on the session). */
 void page_flash(struct ctx *c, const char *message);
-/* Format a Unix time as "2026-11-28 15:04 UTC" into out. "" for 0. */
-void page_time(long long t, char *out, size_t n);
 /*
  * A time for people (DESIGN §11): iso is what PostgreSQL's local_iso(ts,
  * tz) made of it in the user's zone (struct session's tz), e.g.
