@@ -758,18 +758,10 @@ static int end_connection(struct ctx *c, int remove)
 			 name);
 		return page_error(c, 503, "HubSpot is unavailable", msg);
 	}
-	/* who and when, for the row's reason */
-	{
-		char when[40], who[400];
-		time_t now = time(NULL);
-		struct tm tm;
-
-		gmtime_r(&now, &tm);
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
-		snprintf(who, sizeof(who), "%s on %s", c->sess->email, when);
-		status_reason_text(remove ? REASON_REMOVED : REASON_DISCONNECTED_HERE, who, reason,
-				   sizeof(reason));
-	}
+	/* who, for the row's reason; when is the status's own time (status_changed_at),
+	 * which every page shows in its viewer's zone: stored text cannot */
+	status_reason_text(remove ? REASON_REMOVED : REASON_DISCONNECTED_HERE, c->sess->email,
+			   reason, sizeof(reason));
 	if (db_begin(c->db) < 0)
 		return -1;
 	if (db_tokens_delete(c->db, id) < 0)

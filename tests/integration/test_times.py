@@ -197,3 +197,21 @@ def test_run_asset_deploy_audit_webhook_link_and_settings_pages_show_local_times
               "WHERE id = %s", (SUMMER, src))
     page = c.get("/attention").text
     shows(re.search(r'<tr id="attention-%d">.*?</tr>' % src, page, re.S).group(0), SUMMER_ISO, SUMMER_TEXT)
+
+
+def test_a_disconnect_reason_names_who_and_the_status_time_says_when(stack):
+    c = stack.client()
+    hub, pid, _ = stack.connect_portal(c, "config_only")
+    set_tz(c, "America/New_York")
+    r = c.post("/portals/%d/disconnect" % pid, {"csrf": c.csrf("/portals/%d/disconnect" % pid), "confirm": "yes"})
+    assert r.status_code == 303, r.text[-500:]
+    reason = stack.sql("SELECT status_reason FROM portals WHERE id = %s", (pid,))[0][0]
+    assert reason.startswith("Disconnected in JetStack AI by %s;" % c.email), reason
+    row = row_of(c.get("/portals").text, pid)
+    assert c.email in row
+    says_no_utc(row)
+    page = c.get("/portals/%d" % pid).text
+    says_no_utc(page)
+    since = re.search(r"<dt>Status since</dt><dd>(.*?)</dd>", page, re.S).group(1)
+    assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d-0[45]:00">(just now|1 minute ago)</time> '
+                     r'<small>\d{4}-\d\d-\d\d \d\d:\d\d \(UTC-0[45]:00\)</small>', since), since
