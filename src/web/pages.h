@@ -25,7 +25,8 @@ void page_flash(struct ctx *c, const char *message);
  * <time datetime>), "text" ("2026-12-06 13:55 (UTC+01:00)") and "ago"
  * ("3 minutes ago", "in 2 hours", "just now") measured from now (Unix
  * seconds).  Adds nothing for NULL, "" or anything not in that shape.  In a
- * template: {{#key}}<time datetime="{{iso}}" title="{{text}}">{{ago}}</time>{{/key}}.
+ * template: {{#key}}{{> when}}{{/key}} (templates/when.html: the words in a
+ * <time> with the absolute time in its title and beside it).
  */
 void page_when(cJSON *o, const char *key, const char *iso, long long now);
 /* Unix time t in a zone whose offset at t is off seconds east (what
