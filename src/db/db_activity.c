@@ -33,7 +33,7 @@ int db_activity_list(struct db *db, long long org, long long portal, long long b
 	LL(o, org);
 	LL(pt, portal);
 	LL(b, before > 0 ? before : 9223372036854775807LL);
-	const char *p[] = {pt, o, b, tz && tz[0] ? tz : "UTC"};
+	const char *p[] = {pt, o, b, db_tz(tz)};
 	r = db_run(db, ST_ACTIVITY_LIST, 4, p);
 	if (r == NULL)
 		return -1;
@@ -63,7 +63,7 @@ static void act_params(struct act_params *a, long long org, const struct activit
 	LL(a->u, f->user);
 	LL(a->b, with_before && f->before > 0 ? f->before : 0);
 	a->p[0] = a->o;
-	a->p[1] = f->tz && f->tz[0] ? f->tz : "UTC";
+	a->p[1] = db_tz(f->tz);
 	a->p[2] = a->pt;
 	a->p[3] = a->u;
 	a->p[4] = f->kind ? f->kind : "";

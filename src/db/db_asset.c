@@ -127,7 +127,7 @@ static void asset_take(const PGresult *r, int i, struct asset_row *o)
 	o->gone = strcmp(db_get(r, i, "gone"), "t") == 0;
 	o->source_removed = strcmp(db_get(r, i, "source_removed"), "t") == 0;
 	db_copy(o->source_name, sizeof(o->source_name), db_get(r, i, "source_name"));
-	o->last_imported_at = db_get_ll(r, i, "last_imported_at");
+	db_copy(o->last_imported, sizeof(o->last_imported), db_get(r, i, "last_imported"));
 }
 
 int db_asset_list(struct db *db, long long org, const struct asset_query *q,
@@ -140,8 +140,9 @@ int db_asset_list(struct db *db, long long org, const struct asset_query *q,
 	LL(o, org);
 	LL(h, q->source_hub);
 	LL(after, q->after);
-	const char *p[] = {o, q->object_type ? q->object_type : "", h, q->q ? q->q : "", after};
-	r = db_run(db, ST_ASSET_LIST, 5, p);
+	const char *p[] = {
+	    o, q->object_type ? q->object_type : "", h, q->q ? q->q : "", after, db_tz(q->tz)};
+	r = db_run(db, ST_ASSET_LIST, 6, p);
 	if (r == NULL)
 		return -1;
 	for (int i = 0; i < PQntuples(r) && i < ASSET_FETCH; i++)
@@ -150,7 +151,8 @@ int db_asset_list(struct db *db, long long org, const struct asset_query *q,
 	return 1;
 }
 
-int db_asset_get(struct db *db, long long org, long long id, struct asset_row *out)
+int db_asset_get(struct db *db, long long org, long long id, const char *tz,
+		 struct asset_row *out)
 {
 	char o[24], i[24];
 	PGresult *r;
@@ -158,8 +160,8 @@ int db_asset_get(struct db *db, long long org, long long id, struct asset_row *o
 
 	LL(o, org);
 	LL(i, id);
-	const char *p[] = {o, i};
-	r = db_run(db, ST_ASSET_GET, 2, p);
+	const char *p[] = {o, i, db_tz(tz)};
+	r = db_run(db, ST_ASSET_GET, 3, p);
 	if (r == NULL)
 		return -1;
 	result = PQntuples(r) == 1;
@@ -178,8 +180,8 @@ void db_asset_versions_free(struct asset_version *v, int n)
 	free(v);
 }
 
-int db_asset_versions(struct db *db, long long org, long long id, struct asset_version **out,
-		      int *n)
+int db_asset_versions(struct db *db, long long org, long long id, const char *tz,
+		      struct asset_version **out, int *n)
 {
 	char o[24], i[24];
 	PGresult *r;
@@ -189,8 +191,8 @@ int db_asset_versions(struct db *db, long long org, long long id, struct asset_v
 	*n = 0;
 	LL(o, org);
 	LL(i, id);
-	const char *p[] = {o, i};
-	r = db_run(db, ST_ASSET_VERSIONS, 2, p);
+	const char *p[] = {o, i, db_tz(tz)};
+	r = db_run(db, ST_ASSET_VERSIONS, 3, p);
 	if (r == NULL)
 		return -1;
 	rows = PQntuples(r);
@@ -208,7 +210,7 @@ int db_asset_versions(struct db *db, long long org, long long id, struct asset_v
 		db_copy(v->field_type, sizeof(v->field_type), db_get(r, k, "field_type"));
 		v->options = strdup(db_get(r, k, "options"));
 		v->definition = strdup(db_get(r, k, "definition"));
-		v->created_at = db_get_ll(r, k, "created_at");
+		db_copy(v->created, sizeof(v->created), db_get(r, k, "created"));
 		v->run_id = db_get_ll(r, k, "run_id");
 		*n = k + 1;
 		if (v->options == NULL || v->definition == NULL) {

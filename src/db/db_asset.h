@@ -41,6 +41,7 @@ struct asset_query {
 	const char *object_type; /* "" all */
 	long long source_hub;	 /* 0 all */
 	long long after;	 /* the asset the page starts after; 0 first */
+	const char *tz;		 /* the IANA zone of the rows' times; NULL UTC */
 };
 
 struct asset_row {
@@ -51,28 +52,28 @@ struct asset_row {
 	int gone;	    /* not in HubSpot at the last import */
 	int source_removed; /* its portal was removed from Client Accounts */
 	char source_name[256];
-	long long last_imported_at;
+	char last_imported[32]; /* local_iso() in the zone the call named */
 };
 
 /* A page of org's library: up to ASSET_FETCH rows into out (room for
  * ASSET_FETCH); *n rows.  1 or -1. */
 int db_asset_list(struct db *db, long long org, const struct asset_query *q,
 		  struct asset_row *out, int *n);
-/* One asset of org.  1, 0 not found. */
-int db_asset_get(struct db *db, long long org, long long id, struct asset_row *out);
+/* One asset of org, its time in zone tz.  1, 0 not found. */
+int db_asset_get(struct db *db, long long org, long long id, const char *tz, struct asset_row *out);
 
 struct asset_version {
 	int version;
 	char label[512], group_name[256], type[32], field_type[32];
 	char *options;	  /* JSON text, malloc'd */
 	char *definition; /* JSON text, malloc'd */
-	long long created_at;
+	char created[32]; /* local_iso() in the zone the call named */
 	long long run_id;
 };
-/* Every version of asset id (of org), newest first: *out (free with
- * db_asset_versions_free), *n.  1 or -1. */
-int db_asset_versions(struct db *db, long long org, long long id, struct asset_version **out,
-		      int *n);
+/* Every version of asset id (of org), newest first, times in zone tz:
+ * *out (free with db_asset_versions_free), *n.  1 or -1. */
+int db_asset_versions(struct db *db, long long org, long long id, const char *tz,
+		      struct asset_version **out, int *n);
 void db_asset_versions_free(struct asset_version *v, int n);
 
 /* The portals org's assets came from (for the filter): hub ids and names,

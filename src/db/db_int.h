@@ -19,6 +19,13 @@ _Static_assert(ST__MAX <= DB_STMT_SLOTS, "DB_STMT_SLOTS holds every statement");
 /* A number as statement parameter text. */
 #define LL(buf, v) snprintf(buf, sizeof(buf), "%lld", (long long)(v))
 
+/* The IANA zone a statement shows times in (local_iso(), sql/0018):
+ * tz, or UTC for NULL or "" (a caller with no viewer, such as the worker). */
+static inline const char *db_tz(const char *tz)
+{
+	return tz != NULL && tz[0] ? tz : "UTC";
+}
+
 /* Copy a column value into a fixed buffer (cut to fit). */
 static inline void db_copy(char *dst, size_t n, const char *src)
 {

@@ -47,8 +47,7 @@ static void link_take(const PGresult *r, int i, struct link_row *x)
 	x->revoked = strcmp(db_get(r, i, "revoked"), "t") == 0;
 	x->used = strcmp(db_get(r, i, "used"), "t") == 0;
 	x->starts_last_hour = (long)db_get_ll(r, i, "starts");
-	x->created_at = db_get_ll(r, i, "created_at");
-	x->expires_at = db_get_ll(r, i, "expires_at");
+	db_copy(x->expires, sizeof(x->expires), db_get(r, i, "expires"));
 }
 
 static int one(struct db *db, enum stmt st, int np, const char *const *p, struct link_row *out)
@@ -83,8 +82,8 @@ int db_link_get(struct db *db, long long org, long long id, struct link_row *out
 	return one(db, ST_LINK_GET, 2, p, out);
 }
 
-int db_link_open(struct db *db, long long org, long long portal, struct link_row *out, int max,
-		 int *n)
+int db_link_open(struct db *db, long long org, long long portal, const char *tz,
+		 struct link_row *out, int max, int *n)
 {
 	char o[24], p[24];
 	PGresult *r;
@@ -92,8 +91,8 @@ int db_link_open(struct db *db, long long org, long long portal, struct link_row
 	*n = 0;
 	LL(o, org);
 	LL(p, portal);
-	const char *params[] = {o, p};
-	r = db_run(db, ST_LINK_OPEN, 2, params);
+	const char *params[] = {o, p, db_tz(tz)};
+	r = db_run(db, ST_LINK_OPEN, 3, params);
 	if (r == NULL)
 		return -1;
 	for (int i = 0; i < PQntuples(r) && i < max; i++)

@@ -23,15 +23,15 @@ struct link_row {
 	char sent_to[256];
 	int portal_removed, expired, revoked, used;
 	long starts_last_hour;
-	long long created_at, expires_at; /* Unix seconds */
+	char expires[32]; /* local_iso(): in the organisation's zone, db_link_open's in tz */
 };
 /* The link of a token's hash, or of id (org 0: any).  1, 0 not found, -1. */
 int db_link_by_hash(struct db *db, const char *token_hash, struct link_row *out);
 int db_link_get(struct db *db, long long org, long long id, struct link_row *out);
 /* The portal's open links (not used, revoked or expired), newest first,
- * at most max.  1 or -1. */
-int db_link_open(struct db *db, long long org, long long portal, struct link_row *out, int max,
-		 int *n);
+ * at most max, times in the IANA zone tz.  1 or -1. */
+int db_link_open(struct db *db, long long org, long long portal, const char *tz,
+		 struct link_row *out, int max, int *n);
 /* Revoke; note a start; use up (a successful reconnect).  1, 0 not
  * applied, -1. */
 int db_link_revoke(struct db *db, long long org, long long id);

@@ -237,7 +237,7 @@ int db_notify_get(struct db *db, long long org, long long user, struct notify_ro
 		db_copy(out->user_tz, sizeof(out->user_tz), db_get(r, 0, "user_tz"));
 		db_copy(out->org_tz, sizeof(out->org_tz), db_get(r, 0, "org_tz"));
 		db_copy(out->problem, sizeof(out->problem), db_get(r, 0, "mail_problem"));
-		out->problem_at = db_get_ll(r, 0, "problem_at");
+		db_copy(out->problem_at, sizeof(out->problem_at), db_get(r, 0, "problem_at"));
 		out->queued = db_get_ll(r, 0, "queued");
 	}
 	PQclear(r);

@@ -74,8 +74,8 @@ struct notify_row {
 	int by_role;	/* not chosen: the role's default */
 	char user_tz[64], org_tz[64];
 	char problem[600];
-	long long problem_at; /* Unix seconds; 0 none */
-	long long queued;     /* messages waiting to go out */
+	char problem_at[32]; /* local_iso() in the user's zone; "" none */
+	long long queued;    /* messages waiting to go out */
 };
 int db_notify_get(struct db *db, long long org, long long user, struct notify_row *out);
 /* Choose digest or off (switching to the digest starts from now: no

@@ -269,7 +269,7 @@ int db_portal_get(struct db *db, long long org, long long id, const char *tz, cJ
 	*out = NULL;
 	LL(o, org);
 	LL(i, id);
-	const char *p[] = {o, i, tz && tz[0] ? tz : "UTC"};
+	const char *p[] = {o, i, db_tz(tz)};
 	r = db_run(db, ST_PORTAL_GET, 3, p);
 	if (r == NULL)
 		return -1;
@@ -467,18 +467,19 @@ static void attention_take(const PGresult *r, int i, void *element)
 	db_copy(x->status, sizeof(x->status), db_get(r, i, "status"));
 	db_copy(x->reason, sizeof(x->reason), db_get(r, i, "status_reason"));
 	db_copy(x->reason_code, sizeof(x->reason_code), db_get(r, i, "reason_code"));
-	x->since = db_get_ll(r, i, "since");
+	db_copy(x->since, sizeof(x->since), db_get(r, i, "since"));
 	x->now = db_get_ll(r, i, "now");
 	x->blocked = (long)db_get_ll(r, i, "blocked");
 }
 
-int db_portal_attention(struct db *db, long long org, struct attention_row **out, int *n)
+int db_portal_attention(struct db *db, long long org, const char *tz, struct attention_row **out,
+			int *n)
 {
 	char o[24];
 
 	LL(o, org);
-	const char *p[] = {o};
-	*out = db_rows(db, ST_PORTAL_ATTENTION, 1, p, sizeof(**out), attention_take, n);
+	const char *p[] = {o, db_tz(tz)};
+	*out = db_rows(db, ST_PORTAL_ATTENTION, 2, p, sizeof(**out), attention_take, n);
 	return *out != NULL ? 1 : -1;
 }
 

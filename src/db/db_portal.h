@@ -169,12 +169,15 @@ int db_portal_admin_list(struct db *db, long long org, struct portal_brief **out
 struct attention_row {
 	long long id, hub_id;
 	char name[256], status[24], reason[1024], reason_code[24];
-	long long since, now; /* Unix seconds */
-	long blocked;	      /* runs refused since (imports, deployments, audits) */
+	char since[32]; /* local_iso() in the zone the call named */
+	long long now;	/* the database's clock, Unix seconds */
+	long blocked;	/* runs refused since (imports, deployments, audits) */
 };
 #define ATTENTION_MAX 500
-/* org's portals that are not Connected, oldest problem first: up to
- * ATTENTION_MAX + 1 into *out (free()), *n.  1 or -1. */
-int db_portal_attention(struct db *db, long long org, struct attention_row **out, int *n);
+/* org's portals that are not Connected, oldest problem first, times in
+ * the IANA zone tz: up to ATTENTION_MAX + 1 into *out (free()), *n.  1 or
+ * -1. */
+int db_portal_attention(struct db *db, long long org, const char *tz, struct attention_row **out,
+			int *n);
 
 #endif

@@ -31,7 +31,8 @@ static void run_take(const PGresult *r, int i, struct run_row *o)
 		db_get(r, i, "failure_category"));
 	db_copy(o->failure_correlation_id, sizeof(o->failure_correlation_id),
 		db_get(r, i, "failure_correlation_id"));
-	o->created_at = db_get_ll(r, i, "created_at");
+	db_copy(o->created, sizeof(o->created), db_get(r, i, "created"));
+	db_copy(o->finished, sizeof(o->finished), db_get(r, i, "finished"));
 	o->started_at = db_get_ll(r, i, "started_at");
 	o->finished_at = db_get_ll(r, i, "finished_at");
 	o->now = db_get_ll(r, i, "now");
@@ -85,7 +86,8 @@ fail:
 	return -1;
 }
 
-int db_runs_get(struct db *db, long long org, long long id, struct run_row *out)
+int db_runs_get(struct db *db, long long org, long long id, const char *tz,
+		struct run_row *out)
 {
 	char i[24], o[24];
 	PGresult *r;
@@ -94,8 +96,8 @@ int db_runs_get(struct db *db, long long org, long long id, struct run_row *out)
 	memset(out, 0, sizeof(*out));
 	LL(i, id);
 	LL(o, org);
-	const char *p[] = {i, o};
-	r = db_run(db, ST_RUN_GET, 2, p);
+	const char *p[] = {i, o, db_tz(tz)};
+	r = db_run(db, ST_RUN_GET, 3, p);
 	if (r == NULL)
 		return -1;
 	result = PQntuples(r) == 1;
@@ -169,14 +171,8 @@ int db_runs_finish(struct db *db, long long id, const char *state, const char *c
 	return n < 0 ? -1 : n > 0;
 }
 
-int db_runs_of_portal(struct db *db, long long org, long long portal, struct run_row *out,
-		      int max, int *n)
-{
-	return db_runs_list(db, org, portal, "", 0, out, max, n);
-}
-
 int db_runs_list(struct db *db, long long org, long long portal, const char *kind,
-		 long long before, struct run_row *out, int max, int *n)
+		 long long before, const char *tz, struct run_row *out, int max, int *n)
 {
 	char o[24], p[24], b[24], m[24];
 	PGresult *r;
@@ -186,8 +182,8 @@ int db_runs_list(struct db *db, long long org, long long portal, const char *kin
 	LL(p, portal);
 	LL(b, before);
 	LL(m, max);
-	const char *params[] = {o, p, kind ? kind : "", b, m};
-	r = db_run(db, ST_RUNS_LIST, 5, params);
+	const char *params[] = {o, p, kind ? kind : "", b, m, db_tz(tz)};
+	r = db_run(db, ST_RUNS_LIST, 6, params);
 	if (r == NULL)
 		return -1;
 	for (int i = 0; i < PQntuples(r) && i < max; i++)

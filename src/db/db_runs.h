@@ -20,8 +20,10 @@ struct run_row {
 	char failure_message[2000];
 	char failure_category[64];
 	char failure_correlation_id[80];
-	long long created_at, started_at, finished_at; /* Unix seconds; 0 unset */
-	long long now;				       /* the database's clock */
+	long long started_at, finished_at; /* Unix seconds; 0 unset */
+	long long now;			   /* the database's clock */
+	/* queued and finished, local_iso() in the zone the call named; "" unset */
+	char created[32], finished[32];
 	char portal_name[256];
 	long long hub_id;
 	char started_by_email[256];
@@ -36,8 +38,10 @@ struct run_row {
 int db_runs_create(struct db *db, long long org, long long portal, const char *kind,
 		   long long user, int steps_total, const char *failure_code,
 		   const char *failure_message, long long *id);
-/* Run id of org (0: any organisation, for the worker).  1, 0 not found. */
-int db_runs_get(struct db *db, long long org, long long id, struct run_row *out);
+/* Run id of org (0: any organisation, for the worker), its times in the
+ * IANA zone tz (NULL: UTC).  1, 0 not found. */
+int db_runs_get(struct db *db, long long org, long long id, const char *tz,
+		struct run_row *out);
 /* Mark a run running (its first claim, or a claim after a dead worker).
  * 1 running now, 0 already finished. */
 int db_runs_start(struct db *db, long long id);
@@ -52,13 +56,11 @@ int db_runs_add_calls(struct db *db, long long id, long n);
 /* Finish a run: state and (for failures) why.  1, 0 already finished. */
 int db_runs_finish(struct db *db, long long id, const char *state, const char *code,
 		   const char *message, const char *category, const char *correlation_id);
-/* The newest runs of a portal (at most max) into out; *n rows.  1 or -1. */
-int db_runs_of_portal(struct db *db, long long org, long long portal, struct run_row *out,
-		      int max, int *n);
 /* org's runs, newest first: of portal (0 any), of kind ("" any), before run
- * before (0: the newest), at most max into out; *n rows.  1 or -1. */
+ * before (0: the newest), at most max into out, times in zone tz; *n rows.
+ * 1 or -1. */
 int db_runs_list(struct db *db, long long org, long long portal, const char *kind,
-		 long long before, struct run_row *out, int max, int *n);
+		 long long before, const char *tz, struct run_row *out, int max, int *n);
 
 /*
  * Take one call of HubSpot's burst limit for hub: limit calls per window_ms,

@@ -29,26 +29,29 @@
 
 /* The organisation's portals ($1; for the Client Accounts page it comes
  * from the session token's signed grant, see auth_load_with). */
-/* A run with its portal and who started it (struct run_row). */
-#define RUN_COLS                                                                                    \
+/* A run with its portal and who started it (struct run_row); its times
+ * for people in the IANA zone tz (a parameter, sql/0018). */
+#define RUN_COLS(tz)                                                                                \
 	"r.id, r.org_id, r.portal_id, coalesce(r.started_by, 0) AS started_by, r.kind, r.state, "  \
 	"r.steps_total, r.steps_done, r.items_seen, r.items_new, r.items_changed, "               \
 	"r.items_unchanged, r.items_gone, r.items_failed, r.hs_calls, r.failure_code, "           \
 	"r.failure_message, r.failure_category, r.failure_correlation_id, "                       \
-	"coalesce(extract(epoch FROM r.created_at), 0)::bigint AS created_at, "                     \
+	"coalesce(local_iso(r.created_at, " tz "), '') AS created, "                               \
+	"coalesce(local_iso(r.finished_at, " tz "), '') AS finished, "                             \
 	"coalesce(extract(epoch FROM r.started_at), 0)::bigint AS started_at, "                     \
 	"coalesce(extract(epoch FROM r.finished_at), 0)::bigint AS finished_at, "                   \
 	"extract(epoch FROM now())::bigint AS now, p.name AS portal_name, p.hub_id, "               \
 	"coalesce(u.email, '') AS started_by_email, coalesce((SELECT j.last_error FROM jobs j "    \
 	"WHERE j.run_id = r.id ORDER BY j.id DESC LIMIT 1), '') AS last_error"
 
-/* An asset with where it came from (struct asset_row). */
-#define ASSET_COLS                                                                                  \
+/* An asset with where it came from (struct asset_row), its last import in
+ * the IANA zone tz (a parameter). */
+#define ASSET_COLS(tz)                                                                              \
 	"a.id, a.source_hub_id, coalesce(a.source_portal_id, 0) AS source_portal_id, "            \
 	"a.object_type, a.kind, a.name, a.label, a.group_name, a.type, a.field_type, a.version, "  \
 	"a.gone_at IS NOT NULL AS gone, coalesce(p.removed_at IS NOT NULL, false) AS "             \
 	"source_removed, coalesce(p.name, '') AS source_name, "                                    \
-	"extract(epoch FROM a.last_imported_at)::bigint AS last_imported_at"
+	"local_iso(a.last_imported_at, " tz ") AS last_imported"
 
 /* ---- the organisation's activity log (issue 17 item 1) ----
  * Newest first by (created_at, id).  The inner query reads the page's ids
@@ -491,7 +494,7 @@ static const struct {
 			   "INSERT INTO jobs (kind, portal_id, run_id, step) SELECT $1, $2, $3, s "
 			   "FROM generate_series(1, $4::int) s"},
     [ST_RUN_GET] = {"run_get",
-		    "SELECT " RUN_COLS " FROM runs r JOIN portals p ON p.id = r.portal_id "
+		    "SELECT " RUN_COLS("$3") " FROM runs r JOIN portals p ON p.id = r.portal_id "
 		    "LEFT JOIN users u ON u.id = r.started_by "
 		    "WHERE r.id = $1 AND ($2::bigint = 0 OR r.org_id = $2::bigint)"},
     [ST_RUN_START] = {"run_start",
@@ -564,19 +567,20 @@ static const struct {
 			    "last_run_id IS DISTINCT FROM $4::bigint"},
     [ST_ASSET_LIST] =
 	{"asset_list",
-	 "SELECT " ASSET_COLS " FROM assets a LEFT JOIN portals p ON p.id = a.source_portal_id "
+	 "SELECT " ASSET_COLS("$6") " FROM assets a LEFT JOIN portals p ON p.id = "
+	 "a.source_portal_id "
 	 "WHERE a.org_id = $1 AND ($2 = '' OR a.object_type = $2) AND ($3::bigint = 0 OR "
 	 "a.source_hub_id = $3::bigint) AND ($4 = '' OR strpos(a.sort_name, lower($4)) > 0 OR "
 	 "strpos(lower(a.name), lower($4)) > 0) AND ($5::bigint = 0 OR (a.sort_name, a.id) > "
 	 "(SELECT b.sort_name, b.id FROM assets b WHERE b.id = $5::bigint AND b.org_id = $1)) "
 	 "ORDER BY a.sort_name, a.id LIMIT " ASSET_FETCH_SQL},
     [ST_ASSET_GET] = {"asset_get",
-		      "SELECT " ASSET_COLS " FROM assets a LEFT JOIN portals p ON p.id = "
+		      "SELECT " ASSET_COLS("$3") " FROM assets a LEFT JOIN portals p ON p.id = "
 		      "a.source_portal_id WHERE a.id = $2 AND a.org_id = $1"},
     [ST_ASSET_VERSIONS] = {"asset_versions",
 			   "SELECT v.version, v.label, v.group_name, v.type, v.field_type, "
 			   "v.options::text AS options, jsonb_pretty(v.definition) AS definition, "
-			   "extract(epoch FROM v.created_at)::bigint AS created_at, "
+			   "local_iso(v.created_at, $3) AS created, "
 			   "coalesce(v.run_id, 0) AS run_id FROM asset_versions v JOIN assets a "
 			   "ON a.id = v.asset_id WHERE v.asset_id = $2 AND a.org_id = $1 "
 			   "ORDER BY v.version DESC"},
@@ -607,7 +611,7 @@ static const struct {
 
     /* runs of org (of a portal; of a kind), newest first, before a run */
     [ST_RUNS_LIST] = {"runs_list",
-		      "SELECT " RUN_COLS " FROM runs r JOIN portals p ON p.id = r.portal_id "
+		      "SELECT " RUN_COLS("$6") " FROM runs r JOIN portals p ON p.id = r.portal_id "
 		      "LEFT JOIN users u ON u.id = r.started_by WHERE r.org_id = $1 AND "
 		      "($2::bigint = 0 OR r.portal_id = $2::bigint) AND ($3 = '' OR r.kind = $3) "
 		      "AND ($4::bigint = 0 OR r.id < $4::bigint) ORDER BY r.id DESC LIMIT $5::int"},
@@ -856,9 +860,9 @@ static const struct {
     [ST_NOTIFY_GET] = {"notify_get",
 		       "SELECT " MAIL_DIGEST "AS notify, m.notify IS NULL AS by_role, "
 		       "coalesce(u.time_zone, '') AS user_tz, o.time_zone AS org_tz, "
-		       "m.mail_problem, coalesce(extract(epoch FROM m.mail_problem_at), 0)::bigint "
-		       "AS problem_at, (SELECT count(*) FROM mail_outbox x WHERE x.user_id = "
-		       "m.user_id AND x.org_id = m.org_id AND x.state = 'queued') AS queued FROM "
+		       "m.mail_problem, coalesce(local_iso(m.mail_problem_at, coalesce(u.time_zone, "
+		       "o.time_zone)), '') AS problem_at, (SELECT count(*) FROM mail_outbox x WHERE "
+		       "x.user_id = m.user_id AND x.org_id = m.org_id AND x.state = 'queued') AS queued FROM "
 		       "memberships m JOIN users u ON u.id = m.user_id JOIN organisations o ON o.id "
 		       "= m.org_id WHERE m.org_id = $1 AND m.user_id = $2"},
     [ST_NOTIFY_SET] = {"notify_set",
@@ -878,26 +882,26 @@ static const struct {
 			 "DELETE FROM mail_outbox WHERE state <> 'queued' AND created_at < now() - "
 			 "make_interval(days => $1::int)"},
     /* Needs attention: the organisation's portals that are not Connected,
-     * oldest problem first, with the runs refused since */
+     * oldest problem first, with the runs refused since; $2 the viewer's zone */
     [ST_PORTAL_ATTENTION] = {"portal_attention",
 			     "SELECT p.id, p.hub_id, p.name, p.status, coalesce(p.status_reason, '') "
 			     "AS status_reason, coalesce(p.status_reason_code, '') AS reason_code, "
-			     "coalesce(extract(epoch FROM p.status_changed_at), 0)::bigint AS since, "
+			     "coalesce(local_iso(p.status_changed_at, $2), '') AS since, "
 			     "extract(epoch FROM now())::bigint AS now, (SELECT count(*) FROM runs r "
 			     "WHERE r.portal_id = p.id AND r.state = 'failed' AND r.failure_code = "
 			     "'auth' AND r.created_at >= p.status_changed_at) AS blocked FROM portals p "
 			     "WHERE p.org_id = $1 AND p.removed_at IS NULL AND p.status <> 'connected' "
 			     "ORDER BY p.status_changed_at, p.id LIMIT 501"},
 
-    /* webhooks */
-#define WEBHOOK_COLS                                                                               \
+    /* webhooks: an endpoint, its times for people in the IANA zone tz */
+#define WEBHOOK_COLS(tz)                                                                           \
 	"w.id, w.org_id, coalesce(w.created_by, 0) AS created_by, w.url, "                        \
 	"array_to_string(w.kinds, ',') AS kinds, w.secret_key_id, w.secret_enc, "                 \
 	"coalesce(w.old_secret_key_id, 0) AS old_key_id, CASE WHEN w.old_secret_until > now() "  \
-	"THEN w.old_secret_enc END AS old_enc, coalesce(extract(epoch FROM w.old_secret_until), " \
-	"0)::bigint AS old_until, w.event_cursor, extract(epoch FROM w.created_at)::bigint AS "   \
-	"created_at, coalesce(extract(epoch FROM w.disabled_at), 0)::bigint AS disabled_at, "     \
-	"coalesce(extract(epoch FROM w.last_success_at), 0)::bigint AS last_success_at, "         \
+	"THEN w.old_secret_enc END AS old_enc, coalesce(local_iso(w.old_secret_until, " tz        \
+	"), '') AS old_until, w.event_cursor, local_iso(w.created_at, " tz ") AS created, "         \
+	"coalesce(extract(epoch FROM w.disabled_at), 0)::bigint AS disabled_at, "                 \
+	"coalesce(local_iso(w.last_success_at, " tz "), '') AS last_success, "                     \
 	"w.disabled_reason, coalesce(u.email, '') AS created_by_email, (SELECT count(*) FROM "    \
 	"webhook_deliveries d WHERE d.endpoint_id = w.id AND d.state = 'pending') AS pending, "   \
 	"(SELECT count(*) FROM webhook_deliveries d WHERE d.endpoint_id = w.id AND d.state = "    \
@@ -918,11 +922,12 @@ static const struct {
 			       "make_interval(secs => $5::int) END, secret_key_id = $3::int, "
 			       "secret_enc = $4::bytea WHERE id = $2 AND org_id = $1"},
     [ST_WEBHOOK_LIST] = {"webhook_list",
-			 "SELECT " WEBHOOK_COLS "FROM webhook_endpoints w LEFT JOIN users u ON u.id "
-			 "= w.created_by WHERE w.org_id = $1 ORDER BY w.id"},
+			 "SELECT " WEBHOOK_COLS("$2") "FROM webhook_endpoints w LEFT JOIN users u ON "
+			 "u.id = w.created_by WHERE w.org_id = $1 ORDER BY w.id"},
     [ST_WEBHOOK_GET] = {"webhook_get",
-			"SELECT " WEBHOOK_COLS "FROM webhook_endpoints w LEFT JOIN users u ON u.id = "
-			"w.created_by WHERE w.id = $2 AND ($1::bigint = 0 OR w.org_id = $1::bigint)"},
+			"SELECT " WEBHOOK_COLS("$3") "FROM webhook_endpoints w LEFT JOIN users u ON "
+			"u.id = w.created_by WHERE w.id = $2 AND ($1::bigint = 0 OR w.org_id = "
+			"$1::bigint)"},
     [ST_WEBHOOK_DELETE] = {"webhook_delete",
 			   "DELETE FROM webhook_endpoints WHERE id = $2 AND org_id = $1"},
     [ST_WEBHOOK_SET_DISABLED] = {"webhook_set_disabled",
@@ -932,7 +937,8 @@ static const struct {
 				 "WHEN $3 = '' THEN (SELECT coalesce(max(id), 0) FROM events WHERE "
 				 "org_id = $1) ELSE event_cursor END WHERE id = $2 AND org_id = $1"},
     [ST_WEBHOOK_BEHIND] = {"webhook_behind",
-			   "SELECT " WEBHOOK_COLS "FROM webhook_endpoints w LEFT JOIN users u ON u.id "
+			   "SELECT " WEBHOOK_COLS("'UTC'") "FROM webhook_endpoints w LEFT JOIN users u "
+			   "ON u.id "
 			   "= w.created_by WHERE w.disabled_at IS NULL AND EXISTS (SELECT 1 FROM "
 			   "events e WHERE e.org_id = w.org_id AND e.id > w.event_cursor) ORDER BY "
 			   "w.id LIMIT 100"},
@@ -984,7 +990,7 @@ static const struct {
 				    "=> $2::int) AND EXISTS (SELECT 1 FROM webhook_deliveries d WHERE "
 				    "d.endpoint_id = $1 AND d.state = 'failed') RETURNING id"},
     [ST_WEBHOOK_ATTEMPTS] = {"webhook_attempts",
-			     "SELECT a.id, a.delivery_id, extract(epoch FROM a.at)::bigint AS at, "
+			     "SELECT a.id, a.delivery_id, local_iso(a.at, $5) AS at, "
 			     "d.kind, d.state, d.msg_id, a.status, a.latency_ms, a.response, a.error "
 			     "FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = "
 			     "a.delivery_id JOIN webhook_endpoints w ON w.id = a.endpoint_id WHERE "
@@ -996,28 +1002,31 @@ static const struct {
 			   "WHERE w.id = d.endpoint_id AND d.id = $2 AND w.org_id = $1 AND "
 			   "d.endpoint_id = $3 RETURNING d.endpoint_id"},
 
-    /* reconnect links */
-#define LINK_COLS                                                                                  \
+    /* reconnect links; when one expires, for people in the IANA zone tz */
+#define LINK_COLS(tz)                                                                              \
 	"l.id, l.org_id, l.portal_id, l.created_by, p.hub_id, o.name AS org_name, p.name AS "     \
 	"portal_name, p.connection_type, u.email AS creator_email, coalesce((SELECT m.role FROM " \
 	"memberships m WHERE m.user_id = l.created_by AND m.org_id = l.org_id AND "                \
 	"u.disabled_at IS NULL), '') AS creator_role, l.sent_to, p.removed_at IS NOT NULL AS "     \
 	"portal_removed, l.expires_at <= now() AS expired, l.revoked_at IS NOT NULL AS revoked, "   \
 	"l.used_at IS NOT NULL AS used, (SELECT count(*) FROM reconnect_link_starts s WHERE "      \
-	"s.link_id = l.id AND s.at > now() - interval '1 hour') AS starts, extract(epoch FROM "     \
-	"l.created_at)::bigint AS created_at, extract(epoch FROM l.expires_at)::bigint AS "        \
-	"expires_at FROM reconnect_links l JOIN portals p ON p.id = l.portal_id JOIN "            \
+	"s.link_id = l.id AND s.at > now() - interval '1 hour') AS starts, "                       \
+	"local_iso(l.expires_at, " tz ") AS expires FROM reconnect_links l JOIN portals p ON "     \
+	"p.id = l.portal_id JOIN "                                                                 \
 	"organisations o ON o.id = l.org_id JOIN users u ON u.id = l.created_by "
     [ST_LINK_CREATE] = {"link_create",
 			"INSERT INTO reconnect_links (org_id, portal_id, created_by, token_hash, "
 			"expires_at, sent_to) VALUES ($1, $2, $3, $4, now() + make_interval(secs => "
 			"$5::int), $6) RETURNING id"},
-    [ST_LINK_BY_HASH] = {"link_by_hash", "SELECT " LINK_COLS "WHERE l.token_hash = $1"},
+    /* opened without a session: the organisation's zone */
+    [ST_LINK_BY_HASH] = {"link_by_hash",
+			 "SELECT " LINK_COLS("o.time_zone") "WHERE l.token_hash = $1"},
     [ST_LINK_GET] = {"link_get",
-		     "SELECT " LINK_COLS "WHERE l.id = $2 AND ($1::bigint = 0 OR l.org_id = "
-		     "$1::bigint)"},
+		     "SELECT " LINK_COLS("o.time_zone") "WHERE l.id = $2 AND ($1::bigint = 0 OR "
+		     "l.org_id = $1::bigint)"},
     [ST_LINK_OPEN] = {"link_open",
-		      "SELECT " LINK_COLS "WHERE l.org_id = $1 AND l.portal_id = $2 AND l.used_at IS "
+		      "SELECT " LINK_COLS("$3") "WHERE l.org_id = $1 AND l.portal_id = $2 AND "
+		      "l.used_at IS "
 		      "NULL AND l.revoked_at IS NULL AND l.expires_at > now() ORDER BY l.id DESC "
 		      "LIMIT 20"},
     [ST_LINK_REVOKE] = {"link_revoke",

@@ -25,11 +25,11 @@ static void endpoint_take(const PGresult *r, int i, void *element)
 	if (!db_isnull(r, i, "old_enc"))
 		e->old_enc = PQunescapeBytea((const unsigned char *)db_get(r, i, "old_enc"),
 					     &e->old_len);
-	e->old_until = db_get_ll(r, i, "old_until");
+	db_copy(e->old_until, sizeof(e->old_until), db_get(r, i, "old_until"));
 	e->event_cursor = db_get_ll(r, i, "event_cursor");
-	e->created_at = db_get_ll(r, i, "created_at");
+	db_copy(e->created, sizeof(e->created), db_get(r, i, "created"));
 	e->disabled_at = db_get_ll(r, i, "disabled_at");
-	e->last_success_at = db_get_ll(r, i, "last_success_at");
+	db_copy(e->last_success, sizeof(e->last_success), db_get(r, i, "last_success"));
 	db_copy(e->disabled_reason, sizeof(e->disabled_reason), db_get(r, i, "disabled_reason"));
 	db_copy(e->created_by_email, sizeof(e->created_by_email), db_get(r, i, "created_by_email"));
 	e->pending = (long)db_get_ll(r, i, "pending");
@@ -89,16 +89,18 @@ int db_webhook_set_secret(struct db *db, long long org, long long id, int key_id
 	return rc;
 }
 
-int db_webhook_list(struct db *db, long long org, struct webhook_endpoint **out, int *n)
+int db_webhook_list(struct db *db, long long org, const char *tz, struct webhook_endpoint **out,
+		    int *n)
 {
 	char o[24];
 
 	LL(o, org);
-	const char *p[] = {o};
-	return endpoints(db, ST_WEBHOOK_LIST, 1, p, out, n);
+	const char *p[] = {o, db_tz(tz)};
+	return endpoints(db, ST_WEBHOOK_LIST, 2, p, out, n);
 }
 
-int db_webhook_get(struct db *db, long long org, long long id, struct webhook_endpoint *out)
+int db_webhook_get(struct db *db, long long org, long long id, const char *tz,
+		   struct webhook_endpoint *out)
 {
 	struct webhook_endpoint *v;
 	char o[24], i[24];
@@ -107,8 +109,8 @@ int db_webhook_get(struct db *db, long long org, long long id, struct webhook_en
 	memset(out, 0, sizeof(*out));
 	LL(o, org);
 	LL(i, id);
-	const char *p[] = {o, i};
-	if (endpoints(db, ST_WEBHOOK_GET, 2, p, &v, &n) < 0)
+	const char *p[] = {o, i, db_tz(tz)};
+	if (endpoints(db, ST_WEBHOOK_GET, 3, p, &v, &n) < 0)
 		return -1;
 	if (n == 1)
 		*out = v[0]; /* the secrets move with it */
@@ -290,7 +292,7 @@ int db_webhook_disable_failing(struct db *db, long long endpoint, long horizon_s
 }
 
 int db_webhook_attempts(struct db *db, long long org, long long endpoint, long long before,
-			struct webhook_attempt_row *out, int max, int *n)
+			const char *tz, struct webhook_attempt_row *out, int max, int *n)
 {
 	char o[24], e[24], b[24], m[24];
 	PGresult *r;
@@ -300,8 +302,8 @@ int db_webhook_attempts(struct db *db, long long org, long long endpoint, long l
 	LL(e, endpoint);
 	LL(b, before);
 	LL(m, max);
-	const char *p[] = {o, e, b, m};
-	r = db_run(db, ST_WEBHOOK_ATTEMPTS, 4, p);
+	const char *p[] = {o, e, b, m, db_tz(tz)};
+	r = db_run(db, ST_WEBHOOK_ATTEMPTS, 5, p);
 	if (r == NULL)
 		return -1;
 	for (int i = 0; i < PQntuples(r) && i < max; i++) {
@@ -310,7 +312,7 @@ int db_webhook_attempts(struct db *db, long long org, long long endpoint, long l
 		memset(x, 0, sizeof(*x));
 		x->id = db_get_ll(r, i, "id");
 		x->delivery_id = db_get_ll(r, i, "delivery_id");
-		x->at = db_get_ll(r, i, "at");
+		db_copy(x->at, sizeof(x->at), db_get(r, i, "at"));
 		db_copy(x->kind, sizeof(x->kind), db_get(r, i, "kind"));
 		db_copy(x->delivery_state, sizeof(x->delivery_state), db_get(r, i, "state"));
 		db_copy(x->msg_id, sizeof(x->msg_id), db_get(r, i, "msg_id"));

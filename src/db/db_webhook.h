@@ -19,7 +19,10 @@ struct webhook_endpoint {
 	int old_key_id;
 	unsigned char *old_enc; /* NULL: no rotation in its grace period */
 	size_t old_len;
-	long long event_cursor, created_at, disabled_at, last_success_at, old_until;
+	long long event_cursor, disabled_at;
+	/* local_iso() in the zone the call named ("" none): when it was added,
+	 * last reached, and until when the old secret still signs */
+	char created[32], last_success[32], old_until[32];
 	char disabled_reason[300];
 	char created_by_email[256];
 	long pending, failed, delivered; /* deliveries */
@@ -36,10 +39,12 @@ int db_webhook_create(struct db *db, long long org, long long user, const char *
  * long (a rotation).  1, 0 not found, -1. */
 int db_webhook_set_secret(struct db *db, long long org, long long id, int key_id,
 			  const unsigned char *enc, size_t len, long grace_s);
-/* org's endpoints (*out, *n), or one (org 0: any organisation).  1 / 0 not
- * found / -1. */
-int db_webhook_list(struct db *db, long long org, struct webhook_endpoint **out, int *n);
-int db_webhook_get(struct db *db, long long org, long long id, struct webhook_endpoint *out);
+/* org's endpoints (*out, *n), or one (org 0: any organisation), their
+ * times in the IANA zone tz (NULL: UTC).  1 / 0 not found / -1. */
+int db_webhook_list(struct db *db, long long org, const char *tz, struct webhook_endpoint **out,
+		    int *n);
+int db_webhook_get(struct db *db, long long org, long long id, const char *tz,
+		   struct webhook_endpoint *out);
 int db_webhook_delete(struct db *db, long long org, long long id);
 /* Disable (reason) or enable ("" ) an endpoint.  1, 0 not found, -1. */
 int db_webhook_set_disabled(struct db *db, long long org, long long id, const char *reason);
@@ -54,7 +59,8 @@ struct webhook_event {
 	char run_kind[16], run_state[16];
 	char at[40]; /* ISO 8601 with offset */
 };
-/* Enabled endpoints with events after their cursor: *out, *n.  1 or -1. */
+/* Enabled endpoints with events after their cursor (times in UTC): *out,
+ * *n.  1 or -1. */
 int db_webhook_behind(struct db *db, struct webhook_endpoint **out, int *n);
 /* The endpoint's organisation's events after its cursor (and after it was
  * made), at most 500, in order: *out (free()), *n.  1 or -1. */
@@ -93,16 +99,17 @@ int db_webhook_disable_failing(struct db *db, long long endpoint, long horizon_s
 			       const char *reason);
 
 /* The delivery log: the newest attempts of an endpoint of org before
- * attempt before (0: newest), at most max. */
+ * attempt before (0: newest), at most max, times in zone tz. */
 struct webhook_attempt_row {
-	long long id, delivery_id, at;
+	long long id, delivery_id;
+	char at[32]; /* local_iso() in the zone the call named */
 	char kind[32], delivery_state[16], msg_id[64];
 	int status;
 	long latency_ms;
 	char response[1100], error[300];
 };
 int db_webhook_attempts(struct db *db, long long org, long long endpoint, long long before,
-			struct webhook_attempt_row *out, int max, int *n);
+			const char *tz, struct webhook_attempt_row *out, int max, int *n);
 /* Send delivery of endpoint *endpoint again (now, a new horizon, the same
  * webhook-id).  1, 0 not found (not that endpoint's, not org's), -1. */
 int db_webhook_resend(struct db *db, long long org, long long delivery, long long *endpoint);

@@ -314,7 +314,7 @@ enum run_outcome audit_work(struct db *db, struct httpc *http, const struct conf
 
 	*wait_ms = 0;
 	why[0] = '\0';
-	rc = db_runs_get(db, 0, j->run_id, &w.run);
+	rc = db_runs_get(db, 0, j->run_id, NULL, &w.run);
 	if (rc <= 0 || w.run.finished_at) {
 		if (rc < 0)
 			snprintf(why, whylen, "database error");

@@ -255,7 +255,7 @@ static int may_write(struct dwork *w, int seq, enum run_outcome *out)
 	struct run_row run;
 	int rc = db_job_portal(w->db, w->j->portal, &now);
 
-	if (rc < 0 || db_runs_get(w->db, 0, w->run.id, &run) < 0) {
+	if (rc < 0 || db_runs_get(w->db, 0, w->run.id, NULL, &run) < 0) {
 		*out = db_failed(w);
 		return 0;
 	}
@@ -682,7 +682,7 @@ enum run_outcome deploy_work(struct db *db, struct httpc *http, const struct con
 
 	*wait_ms = 0;
 	why[0] = '\0';
-	rc = db_runs_get(db, 0, j->run_id, &w.run);
+	rc = db_runs_get(db, 0, j->run_id, NULL, &w.run);
 	if (rc <= 0 || w.run.finished_at) {
 		if (rc < 0)
 			snprintf(why, whylen, "database error");

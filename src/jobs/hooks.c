@@ -191,7 +191,7 @@ static int deliver_one(struct db *db, const struct conf *conf, const struct webh
 	enum webhook_outcome outcome;
 	long wait;
 
-	rc = db_webhook_get(db, 0, d->endpoint_id, &e);
+	rc = db_webhook_get(db, 0, d->endpoint_id, NULL, &e);
 	if (rc <= 0)
 		return rc;
 	ns = secrets(conf, &e, sec);

@@ -45,7 +45,7 @@ static int finish_tx(struct work *w, const char *state, const char *code, const 
 	if (rc == 1) {
 		struct run_row r;
 
-		if (db_runs_get(w->db, 0, w->run.id, &r) < 0)
+		if (db_runs_get(w->db, 0, w->run.id, NULL, &r) < 0)
 			return -1;
 		if (strcmp(state, "succeeded") == 0)
 			snprintf(entry, sizeof(entry),
@@ -251,7 +251,7 @@ enum run_outcome import_work(struct db *db, struct httpc *http, const struct con
 
 	*wait_ms = 0;
 	why[0] = '\0';
-	rc = db_runs_get(db, 0, j->run_id, &w.run);
+	rc = db_runs_get(db, 0, j->run_id, NULL, &w.run);
 	if (rc <= 0 || w.run.finished_at) {
 		if (rc < 0)
 			snprintf(why, whylen, "database error");

@@ -101,13 +101,6 @@ void page_flash(struct ctx *c, const char *message)
 	db_session_flash(c->db, c->sess->sid_hash, message);
 }
 
-/* Two digits of v at p. */
-static void two(char *p, int v)
-{
-	p[0] = (char)('0' + v / 10 % 10);
-	p[1] = (char)('0' + v % 10);
-}
-
 void page_int(long long v, char *out, size_t n)
 {
 	char b[DECIMAL_LL_CHARS + 1], *p;
@@ -120,34 +113,6 @@ void page_int(long long v, char *out, size_t n)
 	b[DECIMAL_LL_CHARS] = '\0';
 	p = decimal_ll(v, b + DECIMAL_LL_CHARS);
 	memcpy(out, p, (size_t)(b + sizeof(b) - p));
-}
-
-void page_time(long long t, char *out, size_t n)
-{
-	char b[24];
-	int y, mo, d;
-
-	if (n == 0)
-		return;
-	out[0] = '\0';
-	if (t <= 0 || t > 253402300799LL /* 9999-12-31 */ || n < sizeof("2026-11-28 15:04 UTC"))
-		return;
-	/* by hand: strftime costs more than the rest of a table row */
-	civil_from_days(t / 86400, &y, &mo, &d);
-	if (y < 1000)
-		return;
-	two(b, y / 100);
-	two(b + 2, y);
-	b[4] = '-';
-	two(b + 5, mo);
-	b[7] = '-';
-	two(b + 8, d);
-	b[10] = ' ';
-	two(b + 11, (int)(t % 86400 / 3600));
-	b[13] = ':';
-	two(b + 14, (int)(t % 3600 / 60));
-	memcpy(b + 16, " UTC", 5);
-	memcpy(out, b, 21);
 }
 
 int page_status_text(const char *status, const char **label, const char **cls)

@@ -11,8 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-static cJSON *asset_view(const struct asset_row *a)
+static cJSON *asset_view(const struct asset_row *a, long long now)
 {
 	cJSON *o = cJSON_CreateObject();
 	char buf[64];
@@ -35,8 +36,7 @@ static cJSON *asset_view(const struct asset_row *a)
 	snprintf(buf, sizeof(buf), "%lld", a->source_hub_id);
 	cJSON_AddStringToObject(o, "source_hub_id", buf);
 	cJSON_AddStringToObject(o, "source_name", a->source_name[0] ? a->source_name : buf);
-	page_time(a->last_imported_at, buf, sizeof(buf));
-	cJSON_AddStringToObject(o, "last_imported_text", buf);
+	page_when(o, "last_imported_when", a->last_imported, now);
 	return o;
 }
 
@@ -65,11 +65,13 @@ int page_assets_get(struct ctx *c)
 	struct asset_query q = {.q = req_query(c->req, "q"),
 				.object_type = c->args.object_type,
 				.source_hub = c->args.source,
-				.after = c->args.after};
+				.after = c->args.after,
+				.tz = c->sess->tz};
 	struct asset_row *rows = malloc(ASSET_FETCH * sizeof(*rows));
 	struct asset_source src[200];
 	cJSON *v = NULL, *list, *types, *sources;
 	int n = 0, ns = 0;
+	const long long now = (long long)time(NULL);
 
 	if (q.q == NULL)
 		q.q = "";
@@ -84,7 +86,7 @@ int page_assets_get(struct ctx *c)
 	cJSON_AddStringToObject(v, "q", q.q);
 	list = cJSON_AddArrayToObject(v, "assets");
 	for (int i = 0; i < n && i < ASSET_PAGE_ROWS; i++)
-		cJSON_AddItemToArray(list, asset_view(&rows[i]));
+		cJSON_AddItemToArray(list, asset_view(&rows[i], now));
 	cJSON_AddBoolToObject(v, "has_assets", n > 0);
 	{
 		struct buf b;
@@ -137,18 +139,19 @@ int page_asset_get(struct ctx *c)
 	struct asset_row a;
 	struct asset_version *vs = NULL;
 	cJSON *v = NULL, *o, *list;
-	int n = 0, rc = db_asset_get(c->db, c->sess->org_id, c->req->path_id, &a);
+	int n = 0, rc = db_asset_get(c->db, c->sess->org_id, c->req->path_id, c->sess->tz, &a);
 	char title[600];
+	const long long now = (long long)time(NULL);
 
 	if (rc < 0)
 		return -1;
 	if (rc == 0)
 		return page_error(c, 404, "Asset not found",
 				  "There is no such asset in your organisation's library.");
-	if (db_asset_versions(c->db, c->sess->org_id, a.id, &vs, &n) < 0)
+	if (db_asset_versions(c->db, c->sess->org_id, a.id, c->sess->tz, &vs, &n) < 0)
 		return -1;
 	v = cJSON_CreateObject();
-	o = asset_view(&a);
+	o = asset_view(&a, now);
 	if (v == NULL || o == NULL) {
 		cJSON_Delete(o);
 		goto fail;
@@ -166,8 +169,7 @@ int page_asset_get(struct ctx *c)
 		cJSON_AddStringToObject(e, "field_type", vs[i].field_type);
 		cJSON_AddStringToObject(e, "options", vs[i].options);
 		cJSON_AddStringToObject(e, "definition", vs[i].definition);
-		page_time(vs[i].created_at, t, sizeof(t));
-		cJSON_AddStringToObject(e, "created_text", t);
+		page_when(e, "created_when", vs[i].created, now);
 		if (vs[i].run_id > 0) {
 			snprintf(t, sizeof(t), "%lld", vs[i].run_id);
 			cJSON_AddStringToObject(e, "run_id", t);

@@ -87,7 +87,7 @@ fail:
 /* The run of an audit of org, or a 404 page (*answered).  1 found. */
 static int load(struct ctx *c, struct run_row *r, struct audit_row *a, int *answered)
 {
-	int rc = db_runs_get(c->db, c->sess->org_id, c->req->path_id, r);
+	int rc = db_runs_get(c->db, c->sess->org_id, c->req->path_id, c->sess->tz, r);
 
 	*answered = 0;
 	if (rc > 0 && strcmp(r->kind, "audit") == 0)
@@ -295,8 +295,8 @@ int page_audits_get(struct ctx *c)
 
 	if (rows == NULL)
 		return -1;
-	if (db_runs_list(c->db, c->sess->org_id, c->args.portal, "audit", c->args.before, rows,
-			 AUDIT_LIST_FETCH, &n) < 0 ||
+	if (db_runs_list(c->db, c->sess->org_id, c->args.portal, "audit", c->args.before,
+			 c->sess->tz, rows, AUDIT_LIST_FETCH, &n) < 0 ||
 	    db_audit_limit(c->db, c->sess->org_id, &limit) < 0)
 		goto done;
 	v = cJSON_CreateObject();

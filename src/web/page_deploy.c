@@ -367,8 +367,8 @@ int page_deployments_get(struct ctx *c)
 			p.id = c->args.portal;
 		}
 	}
-	if (db_runs_list(c->db, c->sess->org_id, c->args.portal, "deploy", c->args.before, rows,
-			 DEPLOY_LIST_FETCH, &n) < 0)
+	if (db_runs_list(c->db, c->sess->org_id, c->args.portal, "deploy", c->args.before,
+			 c->sess->tz, rows, DEPLOY_LIST_FETCH, &n) < 0)
 		goto done;
 	v = cJSON_CreateObject();
 	if (v == NULL)

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define ATTEMPTS_FETCH 51
 #define ATTEMPTS_ROWS  (ATTEMPTS_FETCH - 1)
@@ -27,7 +28,7 @@ static struct outbound_opts opts(const struct ctx *c)
 				      .allow_private = c->app->conf.webhook_allow_private};
 }
 
-static cJSON *endpoint_view(const struct webhook_endpoint *e)
+static cJSON *endpoint_view(const struct webhook_endpoint *e, long long now)
 {
 	cJSON *o = cJSON_CreateObject(), *k;
 	char b[64];
@@ -45,13 +46,10 @@ static cJSON *endpoint_view(const struct webhook_endpoint *e)
 	cJSON_AddNumberToObject(o, "failed", (double)e->failed);
 	cJSON_AddNumberToObject(o, "delivered", (double)e->delivered);
 	cJSON_AddStringToObject(o, "created_by", e->created_by_email);
-	page_time(e->created_at, b, sizeof(b));
-	cJSON_AddStringToObject(o, "created_text", b);
-	page_time(e->last_success_at, b, sizeof(b));
-	cJSON_AddStringToObject(o, "last_success_text", b);
+	page_when(o, "created_when", e->created, now);
+	page_when(o, "last_success_when", e->last_success, now);
 	cJSON_AddBoolToObject(o, "rotating", e->old_enc != NULL);
-	page_time(e->old_until, b, sizeof(b));
-	cJSON_AddStringToObject(o, "old_until_text", b);
+	page_when(o, "old_until_when", e->old_until, now);
 	return o;
 }
 
@@ -60,8 +58,9 @@ static int list_page(struct ctx *c, int status, const char *error, const char *u
 	struct webhook_endpoint *e = NULL;
 	cJSON *v, *list, *kinds;
 	int n = 0, count = 0, cap = 0, out;
+	const long long now = (long long)time(NULL);
 
-	if (db_webhook_list(c->db, c->sess->org_id, &e, &n) < 0 ||
+	if (db_webhook_list(c->db, c->sess->org_id, c->sess->tz, &e, &n) < 0 ||
 	    db_webhook_count(c->db, c->sess->org_id, &count, &cap) < 0) {
 		db_webhook_endpoint_free(e, n);
 		free(e);
@@ -70,7 +69,7 @@ static int list_page(struct ctx *c, int status, const char *error, const char *u
 	v = cJSON_CreateObject();
 	list = cJSON_AddArrayToObject(v, "endpoints");
 	for (int i = 0; i < n; i++)
-		cJSON_AddItemToArray(list, endpoint_view(&e[i]));
+		cJSON_AddItemToArray(list, endpoint_view(&e[i], now));
 	db_webhook_endpoint_free(e, n);
 	free(e);
 	kinds = cJSON_AddArrayToObject(v, "types");
@@ -180,21 +179,22 @@ int page_integration_get(struct ctx *c)
 	struct webhook_attempt_row *a = malloc(ATTEMPTS_FETCH * sizeof(*a));
 	cJSON *v = NULL, *list;
 	int n = 0, rc, out = -1;
+	const long long now = (long long)time(NULL);
 
 	if (a == NULL)
 		return -1;
-	rc = db_webhook_get(c->db, c->sess->org_id, c->req->path_id, &e);
+	rc = db_webhook_get(c->db, c->sess->org_id, c->req->path_id, c->sess->tz, &e);
 	if (rc <= 0) {
 		free(a);
 		return rc < 0 ? -1
 			      : page_error(c, 404, "Endpoint not found",
 					   "There is no such webhook endpoint in your organisation.");
 	}
-	if (db_webhook_attempts(c->db, c->sess->org_id, e.id, c->args.before, a, ATTEMPTS_FETCH,
-				&n) < 0)
+	if (db_webhook_attempts(c->db, c->sess->org_id, e.id, c->args.before, c->sess->tz, a,
+				ATTEMPTS_FETCH, &n) < 0)
 		goto done;
 	v = cJSON_CreateObject();
-	cJSON_AddItemToObject(v, "endpoint", endpoint_view(&e));
+	cJSON_AddItemToObject(v, "endpoint", endpoint_view(&e, now));
 	list = cJSON_AddArrayToObject(v, "attempts");
 	for (int i = 0; i < n && i < ATTEMPTS_ROWS; i++) {
 		cJSON *o = cJSON_CreateObject();
@@ -204,8 +204,7 @@ int page_integration_get(struct ctx *c)
 		cJSON_AddStringToObject(o, "delivery_id", b);
 		snprintf(b, sizeof(b), "%lld", a[i].id);
 		cJSON_AddStringToObject(o, "id", b);
-		page_time(a[i].at, b, sizeof(b));
-		cJSON_AddStringToObject(o, "at_text", b);
+		page_when(o, "at_when", a[i].at, now);
 		cJSON_AddStringToObject(o, "kind", a[i].kind);
 		cJSON_AddStringToObject(o, "msg_id", a[i].msg_id);
 		cJSON_AddStringToObject(o, "state", a[i].delivery_state);
@@ -237,7 +236,7 @@ done:
 /* An endpoint of the session's organisation, or a 404 page (*answered). */
 static int find(struct ctx *c, struct webhook_endpoint *e, int *answered)
 {
-	int rc = db_webhook_get(c->db, c->sess->org_id, c->req->path_id, e);
+	int rc = db_webhook_get(c->db, c->sess->org_id, c->req->path_id, c->sess->tz, e);
 
 	*answered = 0;
 	if (rc == 0) {

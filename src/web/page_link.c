@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Why a link cannot be used, or NULL when it can. */
 const char *page_link_void(const struct link_row *l)
@@ -180,7 +181,7 @@ int page_link_get(struct ctx *c)
 {
 	const char *token = req_query(c->req, "t"); /* sess_random_valid */
 	struct link_row l;
-	char csrf[44], b[64];
+	char csrf[44], b[24];
 	cJSON *v;
 	int answered, rc = usable(c, token, &l, &answered);
 
@@ -194,8 +195,8 @@ int page_link_get(struct ctx *c)
 	snprintf(b, sizeof(b), "%lld", l.hub_id);
 	cJSON_AddStringToObject(v, "hub_id", b);
 	cJSON_AddStringToObject(v, "creator", l.creator_email);
-	page_time(l.expires_at, b, sizeof(b));
-	cJSON_AddStringToObject(v, "expires_text", b);
+	/* no session: in the organisation's zone (db_link_by_hash) */
+	page_when(v, "expires_when", l.expires, (long long)time(NULL));
 	cJSON_AddStringToObject(v, "token", token);
 	cJSON_AddStringToObject(v, "link_csrf", csrf);
 	return page_render(c, 200, "link", "Reconnect a HubSpot portal", v);

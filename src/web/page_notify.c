@@ -13,12 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 int page_notify_get(struct ctx *c)
 {
 	struct notify_row n;
 	cJSON *v;
-	char t[64];
 	int rc = db_notify_get(c->db, c->sess->org_id, c->sess->user_id, &n);
 
 	if (rc < 0)
@@ -37,8 +37,7 @@ int page_notify_get(struct ctx *c)
 	cJSON_AddBoolToObject(v, "can_manage", c->sess->can_manage);
 	if (n.problem[0]) {
 		cJSON_AddStringToObject(v, "problem", n.problem);
-		page_time(n.problem_at, t, sizeof(t));
-		cJSON_AddStringToObject(v, "problem_at", t);
+		page_when(v, "problem_when", n.problem_at, (long long)time(NULL));
 	}
 	if (n.queued > 0)
 		cJSON_AddNumberToObject(v, "queued", (double)n.queued);
@@ -99,28 +98,13 @@ int page_org_tz_post(struct ctx *c)
 	return http_redirect(c->resp, 303, "/settings/notifications");
 }
 
-/* "3 days", "5 hours", "12 minutes" */
-static void duration(long long s, char *out, size_t n)
-{
-	if (s < 60) {
-		snprintf(out, n, "just now");
-		return;
-	}
-	if (s >= 86400)
-		snprintf(out, n, "%lld day%s", s / 86400, s / 86400 == 1 ? "" : "s");
-	else if (s >= 3600)
-		snprintf(out, n, "%lld hour%s", s / 3600, s / 3600 == 1 ? "" : "s");
-	else
-		snprintf(out, n, "%lld minute%s", s / 60, s / 60 == 1 ? "" : "s");
-}
-
 int page_attention_get(struct ctx *c)
 {
 	struct attention_row *rows = NULL;
 	cJSON *v = NULL, *list;
 	int n = 0, out = -1;
 
-	if (db_portal_attention(c->db, c->sess->org_id, &rows, &n) < 0)
+	if (db_portal_attention(c->db, c->sess->org_id, c->sess->tz, &rows, &n) < 0)
 		return -1;
 	v = cJSON_CreateObject();
 	if (v == NULL)
@@ -142,10 +126,7 @@ int page_attention_get(struct ctx *c)
 					rc > 0 ? status_reason_info((enum status_reason)rc)->short_text
 					       : "");
 		cJSON_AddStringToObject(o, "reason", r->reason);
-		page_time(r->since, b, sizeof(b));
-		cJSON_AddStringToObject(o, "since_text", b);
-		duration(r->now - r->since, b, sizeof(b));
-		cJSON_AddStringToObject(o, "for_text", b);
+		page_when(o, "since_when", r->since, r->now);
 		cJSON_AddNumberToObject(o, "blocked", (double)r->blocked);
 		cJSON_AddItemToArray(list, o);
 	}

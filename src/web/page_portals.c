@@ -453,6 +453,7 @@ int page_portal_get(struct ctx *c)
 {
 	cJSON *portal = NULL, *acts = NULL, *v = NULL, *scopes, *a;
 	int rc = load_portal(c, &portal);
+	const long long now = (long long)time(NULL);
 
 	if (rc <= 0)
 		return rc;
@@ -487,16 +488,12 @@ int page_portal_get(struct ctx *c)
 			 jstr(cJSON_GetArrayItem(acts, ACTIVITY_ROWS - 1), "id"));
 		cJSON_AddStringToObject(v, "older_href", href);
 	}
+	cJSON_ArrayForEach(a, acts)
 	{
-		const long long now = (long long)time(NULL);
+		const cJSON *at = cJSON_GetObjectItemCaseSensitive(a, "at_iso");
 
-		cJSON_ArrayForEach(a, acts)
-		{
-			const cJSON *at = cJSON_GetObjectItemCaseSensitive(a, "at_iso");
-
-			if (cJSON_IsString(at))
-				page_when(a, "at_when", at->valuestring, now);
-		}
+		if (cJSON_IsString(at))
+			page_when(a, "at_when", at->valuestring, now);
 	}
 	/* imports: the button (allowed by the type, for those who run work)
 	 * and the latest runs */
@@ -505,15 +502,15 @@ int page_portal_get(struct ctx *c)
 		int nr = 0, t = conf_conn_parse(jstr(portal, "connection_type"));
 		cJSON *rl;
 
-		if (db_runs_list(c->db, c->sess->org_id, c->req->path_id, "import", 0, runs, 10,
-				 &nr) < 0)
+		if (db_runs_list(c->db, c->sess->org_id, c->req->path_id, "import", 0, c->sess->tz,
+				 runs, 10, &nr) < 0)
 			goto fail;
 		rl = cJSON_AddArrayToObject(v, "runs");
 		for (int i = 0; i < nr; i++)
 			cJSON_AddItemToArray(rl, page_run_view(&runs[i]));
 		/* deployments to it, newest first; older ones on /deployments */
-		if (db_runs_list(c->db, c->sess->org_id, c->req->path_id, "deploy", 0, runs, 10,
-				 &nr) < 0)
+		if (db_runs_list(c->db, c->sess->org_id, c->req->path_id, "deploy", 0, c->sess->tz,
+				 runs, 10, &nr) < 0)
 			goto fail;
 		rl = cJSON_AddArrayToObject(v, "deploys");
 		for (int i = 0; i < nr && i < 9; i++)
@@ -529,7 +526,8 @@ int page_portal_get(struct ctx *c)
 			struct link_row links[20];
 			int nl = 0;
 
-			if (db_link_open(c->db, c->sess->org_id, c->req->path_id, links, 20, &nl) < 0)
+			if (db_link_open(c->db, c->sess->org_id, c->req->path_id, c->sess->tz, links,
+					 20, &nl) < 0)
 				goto fail;
 			rl = cJSON_AddArrayToObject(v, "links");
 			for (int i = 0; i < nl; i++) {
@@ -540,8 +538,7 @@ int page_portal_get(struct ctx *c)
 				cJSON_AddStringToObject(o, "id", b);
 				cJSON_AddStringToObject(o, "creator", links[i].creator_email);
 				cJSON_AddStringToObject(o, "sent_to", links[i].sent_to);
-				page_time(links[i].expires_at, b, sizeof(b));
-				cJSON_AddStringToObject(o, "expires_text", b);
+				page_when(o, "expires_when", links[i].expires, now);
 				cJSON_AddItemToArray(rl, o);
 			}
 		}
@@ -555,8 +552,8 @@ int page_portal_get(struct ctx *c)
 			for (int i = 0; i < nl; i++)
 				cJSON_AddItemToArray(rl, cJSON_CreateString(labels[i]));
 		}
-		if (db_runs_list(c->db, c->sess->org_id, c->req->path_id, "audit", 0, runs, 10,
-				 &nr) < 0)
+		if (db_runs_list(c->db, c->sess->org_id, c->req->path_id, "audit", 0, c->sess->tz,
+				 runs, 10, &nr) < 0)
 			goto fail;
 		rl = cJSON_AddArrayToObject(v, "audit_runs");
 		for (int i = 0; i < nr; i++)
@@ -784,18 +781,10 @@ static int end_connection(struct ctx *c, int remove)
 			 name);
 		return page_error(c, 503, "HubSpot is unavailable", msg);
 	}
-	/* who and when, for the row's reason */
-	{
-		char when[40], who[400];
-		time_t now = time(NULL);
-		struct tm tm;
-
-		gmtime_r(&now, &tm);
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
-		snprintf(who, sizeof(who), "%s on %s", c->sess->email, when);
-		status_reason_text(remove ? REASON_REMOVED : REASON_DISCONNECTED_HERE, who, reason,
-				   sizeof(reason));
-	}
+	/* who, for the row's reason; when is the status's own time (status_changed_at),
+	 * which every page shows in its viewer's zone: stored text cannot */
+	status_reason_text(remove ? REASON_REMOVED : REASON_DISCONNECTED_HERE, c->sess->email,
+			   reason, sizeof(reason));
 	if (db_begin(c->db) < 0)
 		return -1;
 	if (db_tokens_delete(c->db, id) < 0)

@@ -52,7 +52,7 @@ static void elapsed(long long secs, char *out, size_t n)
 cJSON *page_run_view(const struct run_row *r)
 {
 	cJSON *o = cJSON_CreateObject();
-	char buf[160], t[64];
+	char buf[160];
 	long long end = r->finished_at ? r->finished_at : r->now;
 
 	if (o == NULL)
@@ -76,11 +76,8 @@ cJSON *page_run_view(const struct run_row *r)
 	cJSON_AddNumberToObject(o, "hs_calls", (double)r->hs_calls);
 	elapsed(r->started_at ? end - r->started_at : 0, buf, sizeof(buf));
 	cJSON_AddStringToObject(o, "elapsed", buf);
-	page_time(r->created_at, t, sizeof(t));
-	cJSON_AddStringToObject(o, "created_text", t);
-	page_time(r->finished_at, t, sizeof(t));
-	if (t[0])
-		cJSON_AddStringToObject(o, "finished_text", t);
+	page_when(o, "created_when", r->created, r->now);
+	page_when(o, "finished_when", r->finished, r->now);
 	cJSON_AddStringToObject(o, "failure_message", r->failure_message);
 	cJSON_AddBoolToObject(o, "auth_failure", strcmp(r->failure_code, "auth") == 0);
 	cJSON_AddStringToObject(o, "failure_category", r->failure_category);
@@ -164,7 +161,7 @@ int page_run_get(struct ctx *c)
 	struct run_row r;
 	cJSON *v, *o;
 	char title[320];
-	int rc = db_runs_get(c->db, c->sess->org_id, c->req->path_id, &r);
+	int rc = db_runs_get(c->db, c->sess->org_id, c->req->path_id, c->sess->tz, &r);
 
 	if (rc < 0)
 		return -1;

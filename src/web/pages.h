@@ -18,8 +18,6 @@ int page_render(struct ctx *c, int status, const char *tmpl, const char *title, 
 int page_error(struct ctx *c, int status, const char *title, const char *message);
 /* Set a flash message for the next page (stored on the session). */
 void page_flash(struct ctx *c, const char *message);
-/* Format a Unix time as "2026-11-28 15:04 UTC" into out. "" for 0. */
-void page_time(long long t, char *out, size_t n);
 /*
  * A time for people (DESIGN §11): iso is what PostgreSQL's local_iso(ts,
  * tz) made of it in the user's zone (struct session's tz), e.g.
@@ -27,7 +25,8 @@ void page_time(long long t, char *out, size_t n);
  * <time datetime>), "text" ("2026-12-06 13:55 (UTC+01:00)") and "ago"
  * ("3 minutes ago", "in 2 hours", "just now") measured from now (Unix
  * seconds).  Adds nothing for NULL, "" or anything not in that shape.  In a
- * template: {{#key}}<time datetime="{{iso}}" title="{{text}}">{{ago}}</time>{{/key}}.
+ * template: {{#key}}{{> when}}{{/key}} (templates/when.html: the words in a
+ * <time> with the absolute time in its title and beside it).
  */
 void page_when(cJSON *o, const char *key, const char *iso, long long now);
 /* Unix time t in a zone whose offset at t is off seconds east (what

@@ -1,7 +1,8 @@
 /*
- * Unit tests for page.c's time text (page_time): the hand-written civil
- * date arithmetic against the C library's gmtime_r over the whole range it
- * accepts, and the values it must leave empty.
+ * Unit tests for page.c's time text (page_local, page_when): the
+ * hand-written civil date arithmetic against the C library's gmtime_r over
+ * the whole range it accepts, both ways (page_when reads back what
+ * page_local writes), and the values it must leave empty.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -14,23 +15,55 @@
 
 #include "pages.h"
 
-/* What page_time should print, by way of gmtime_r and strftime. */
-static void reference(long long t, char *out, size_t n)
+/* What page_local should write for t at offset off, by way of gmtime_r and
+ * strftime. */
+static void reference(long long t, int off, char iso[26], char text[32])
 {
-	time_t tt = (time_t)t;
+	time_t tt = (time_t)(t + off);
 	struct tm tm;
+	char b[64], zone[16];
+	int a = off < 0 ? -off : off;
 
 	ck_assert_ptr_nonnull(gmtime_r(&tt, &tm));
-	ck_assert_uint_gt(strftime(out, n, "%Y-%m-%d %H:%M UTC", &tm), 0);
+	snprintf(zone, sizeof(zone), "%c%02d:%02d", off < 0 ? '-' : '+', a / 3600 % 100,
+		 a % 3600 / 60);
+	ck_assert_uint_gt(strftime(b, sizeof(b), "%Y-%m-%dT%H:%M:%S", &tm), 0);
+	ck_assert_uint_eq(strlen(b) + strlen(zone), 25);
+	memcpy(iso, b, 19);
+	memcpy(iso + 19, zone, 7);
+	ck_assert_uint_gt(strftime(b, sizeof(b), "%Y-%m-%d %H:%M (UTC", &tm), 0);
+	ck_assert_uint_eq(strlen(b) + strlen(zone) + 2, 29); /* and ")" and NUL */
+	memcpy(text, b, strlen(b));
+	memcpy(text + strlen(b), zone, 6);
+	memcpy(text + strlen(b) + 6, ")", 2);
 }
 
-static void check_one(long long t)
+static const char *str(const cJSON *o, const char *k)
 {
-	char got[32], want[32];
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
 
-	page_time(t, got, sizeof(got));
-	reference(t, want, sizeof(want));
-	ck_assert_msg(strcmp(got, want) == 0, "t=%lld: got '%s', want '%s'", t, got, want);
+	ck_assert_msg(cJSON_IsString(v), "no %s", k);
+	return v->valuestring;
+}
+
+static void check_one(long long t, int off)
+{
+	char iso[26], text[32], want_iso[26], want_text[32];
+	cJSON *o = cJSON_CreateObject(), *w;
+
+	page_local(t, off, iso, text);
+	reference(t, off, want_iso, want_text);
+	ck_assert_msg(strcmp(iso, want_iso) == 0, "t=%lld off=%d: got '%s', want '%s'", t, off, iso,
+		      want_iso);
+	ck_assert_str_eq(text, want_text);
+	/* and back: the instant page_when reads from it is t again */
+	page_when(o, "w", iso, t + 3 * 86400 + 5);
+	w = cJSON_GetObjectItemCaseSensitive(o, "w");
+	ck_assert_ptr_nonnull(w);
+	ck_assert_str_eq(str(w, "iso"), iso);
+	ck_assert_str_eq(str(w, "text"), text);
+	ck_assert_str_eq(str(w, "ago"), "3 days ago");
+	cJSON_Delete(o);
 }
 
 /* page_int against snprintf("%lld") at the edges and across magnitudes. */
@@ -59,57 +92,84 @@ END_TEST
 START_TEST(test_page_time_edges)
 {
 	static const long long ts[] = {
-	    1, /* 1970-01-01 00:00 */
-	    59,
-	    86399,
-	    86400,
-	    951782399,	  /* 2000-02-28 23:59:59 */
-	    951782400,	  /* 2000-02-29, a leap day of a century divisible by 400 */
-	    951868800,	  /* 2000-03-01 */
-	    1709164800,	  /* 2024-02-29 */
-	    1795887724,	  /* 2026-11-28 */
-	    4107542400LL, /* 2100-03-01: 2100 is not a leap year */
-	    4107456000LL, /* 2100-02-28 */
-	    253402300799LL /* 9999-12-31 23:59:59, the last value shown */};
+	    86400,		      /* 1970-01-02 00:00 */
+	    86401,	   951782399, /* 2000-02-28 23:59:59 */
+	    951782400,		      /* 2000-02-29, a leap day of a century divisible by 400 */
+	    951868800,		      /* 2000-03-01 */
+	    1709164800,		      /* 2024-02-29 */
+	    1795887724,		      /* 2026-11-28 */
+	    4107542400LL,	      /* 2100-03-01: 2100 is not a leap year */
+	    4107456000LL,	      /* 2100-02-28 */
+	    253402250000LL /* 9999-12-31 */};
+	static const int offs[] = {
+	    0,		3600,	  -5 * 3600, -4 * 3600, 5 * 3600 + 1800, 13 * 3600 + 2700,
+	    -12 * 3600, 14 * 3600};
 
 	for (size_t i = 0; i < sizeof(ts) / sizeof(ts[0]); i++)
-		check_one(ts[i]);
+		for (size_t k = 0; k < sizeof(offs) / sizeof(offs[0]); k++)
+			check_one(ts[i], offs[k]);
+	check_one(1, 0);	      /* 1970-01-01 00:00:01 */
+	check_one(253402300799LL, 0); /* 9999-12-31 23:59:59, the last value shown */
 }
 END_TEST
 
 START_TEST(test_page_time_sweep)
 {
-	/* every 5th day for 300 years from 1970 (every weekday and month day),
-	 * at a time of day that moves */
-	for (long long day = 1; day < 300LL * 366; day += 5)
-		check_one(day * 86400 + (day * 7919) % 86400);
+	/* every 11th day for 300 years from 1970 (every weekday and month day),
+	 * at a time of day and an offset that move */
+	for (long long day = 1; day < 300LL * 366; day += 11)
+		check_one(day * 86400 + (day * 7919) % 86400, (int)(day % 57 - 28) * 1800);
 	/* and random instants up to year 9999 */
 	srand(20261128);
-	for (int i = 0; i < 10000; i++) {
-		long long t = ((long long)rand() << 31 | rand()) % 253402300799LL + 1;
+	for (int i = 0; i < 3000; i++) {
+		long long t = ((long long)rand() << 31 | rand()) % 253402000000LL + 86400;
 
-		check_one(t);
+		check_one(t, (rand() % 57 - 28) * 900);
 	}
 }
 END_TEST
 
 START_TEST(test_page_time_empty)
 {
-	char out[32] = "x";
+	char iso[26] = "x", text[32] = "x";
+	cJSON *o = cJSON_CreateObject();
 
-	page_time(0, out, sizeof(out));
-	ck_assert_str_eq(out, ""); /* no time: NULL columns arrive as 0 */
-	strcpy(out, "x");
-	page_time(-5, out, sizeof(out));
-	ck_assert_str_eq(out, "");
-	strcpy(out, "x");
-	page_time(253402300800LL, out, sizeof(out)); /* year 10000 */
-	ck_assert_str_eq(out, "");
-	strcpy(out, "x");
-	page_time(1795887724, out, 20); /* too small for "YYYY-MM-DD HH:MM UTC" */
-	ck_assert_str_eq(out, "");
-	page_time(1795887724, out, 0); /* untouched */
-	ck_assert_str_eq(out, "");
+	page_local(0, 0, iso, text);
+	ck_assert_str_eq(iso, ""); /* no time: NULL columns arrive as 0 */
+	ck_assert_str_eq(text, "");
+	page_local(-5, 0, iso, text);
+	ck_assert_str_eq(iso, "");
+	page_local(100, -3600, iso, text); /* before 1970 where it is shown */
+	ck_assert_str_eq(iso, "");
+	page_local(253402300800LL, 0, iso, text); /* year 10000 */
+	ck_assert_str_eq(iso, "");
+	page_local(1795887724, 24 * 3600, iso, text); /* not an offset */
+	ck_assert_str_eq(iso, "");
+	/* page_when adds nothing for what is not local_iso()'s shape */
+	page_when(o, "a", NULL, 0);
+	page_when(o, "b", "", 0);
+	page_when(o, "c", "2026-11-28 15:04:00+00:00", 0);
+	page_when(o, "d", "2026-13-28T15:04:00+00:00", 0);
+	page_when(o, "e", "2026-11-28T15:04:00Z", 0);
+	ck_assert_ptr_null(o->child);
+	cJSON_Delete(o);
+}
+END_TEST
+
+START_TEST(test_page_ago_words)
+{
+	char out[32];
+
+	page_ago(1000, 1000 + 59, out, sizeof(out));
+	ck_assert_str_eq(out, "just now");
+	page_ago(1000, 1000 + 60, out, sizeof(out));
+	ck_assert_str_eq(out, "1 minute ago");
+	page_ago(1000, 1000 + 2 * 3600 + 5, out, sizeof(out));
+	ck_assert_str_eq(out, "2 hours ago");
+	page_ago(1000 + 7 * 86400, 1000, out, sizeof(out));
+	ck_assert_str_eq(out, "in 1 week");
+	page_ago(1000, 1000 + 400LL * 86400, out, sizeof(out));
+	ck_assert_str_eq(out, "1 year ago");
 }
 END_TEST
 
@@ -123,6 +183,7 @@ static Suite *page_suite(void)
 	tcase_add_test(tc, test_page_time_edges);
 	tcase_add_test(tc, test_page_time_sweep);
 	tcase_add_test(tc, test_page_time_empty);
+	tcase_add_test(tc, test_page_ago_words);
 	suite_add_tcase(s, tc);
 	return s;
 }
