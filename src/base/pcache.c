@@ -147,8 +147,8 @@ int pcache_probe(const void *view, size_t vlen)
 	return found;
 }
 
-int pcache_get(const void *view, size_t vlen, const char *tag, long long version, void **out,
-	       size_t *len)
+static int get(const void *view, size_t vlen, const char *tag, long long version, void **out,
+	       size_t *len, int counted)
 {
 	uint64_t h = hash_of(view, vlen);
 	struct entry *e;
@@ -177,7 +177,7 @@ int pcache_get(const void *view, size_t vlen, const char *tag, long long version
 	lru_front(e);
 	result = 1;
 out:
-	if (table != NULL) {
+	if (table != NULL && counted) {
 		if (result == 1)
 			hits++;
 		else
@@ -185,6 +185,18 @@ out:
 	}
 	pthread_mutex_unlock(&lock);
 	return result;
+}
+
+int pcache_get(const void *view, size_t vlen, const char *tag, long long version, void **out,
+	       size_t *len)
+{
+	return get(view, vlen, tag, version, out, len, 1);
+}
+
+int pcache_get_more(const void *view, size_t vlen, const char *tag, long long version,
+		    void **out, size_t *len)
+{
+	return get(view, vlen, tag, version, out, len, 0);
 }
 
 void pcache_put(const void *view, size_t vlen, const char *tag, long long version, const void *val,

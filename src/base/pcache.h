@@ -32,6 +32,10 @@ int pcache_probe(const void *view, size_t vlen);
  * -1 out of memory (counted as a miss). */
 int pcache_get(const void *view, size_t vlen, const char *tag, long long version, void **out,
 	       size_t *len);
+/* pcache_get() for a value that goes with one already counted (the same
+ * page, rendered): not counted as a hit or a miss. */
+int pcache_get_more(const void *view, size_t vlen, const char *tag, long long version,
+		    void **out, size_t *len);
 /* Hold a copy of val under (view, tag, version), replacing what was held
  * for (view, tag), evicting the least recently used values to stay within
  * the size.  A value larger than a quarter of the cache is not held. */

@@ -728,7 +728,7 @@ void route_handle(const struct app *app, struct db *db, struct httpc *http, stru
 	struct resp resp;
 	struct session sess;
 	struct api_principal api;
-	struct portal_page prefetched = {0};
+	struct portal_page prefetched; /* emptied below, without writing its 16 KB */
 	struct ctx c = {.app = app, .db = db, .http = http, .req = &req, .resp = &resp};
 	const struct route *rt = NULL;
 	enum req_err perr;
@@ -738,6 +738,7 @@ void route_handle(const struct app *app, struct db *db, struct httpc *http, stru
 	int page = PAGE__MAX, rc;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	prefetched.n = 0, prefetched.res = NULL, prefetched.own = NULL, prefetched.labels_read = 0;
 	http_resp_init(&resp);
 	perr = req_parse(&req, io);
 	db->req_id = req.id;
@@ -887,7 +888,8 @@ send:
 		metrics_api(resp.status);
 	log_event(resp.status >= 500 ? LOG_ERROR : LOG_INFO, req.id, "request", "method",
 		  req.method_name, "route", route_name(page), "status", status, "ms", ms, NULL);
-	db_portal_page_free(&prefetched);
+	if (prefetched.res != NULL || prefetched.own != NULL)
+		db_portal_page_free(&prefetched);
 	db->req_id = NULL;
 	req_free(&req);
 	http_resp_free(&resp);

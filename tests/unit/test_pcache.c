@@ -60,6 +60,28 @@ START_TEST(test_served_only_under_its_version_and_tag)
 }
 END_TEST
 
+/* pcache_get_more: the same value rules, not counted as a hit or a miss. */
+START_TEST(test_get_more_is_not_counted)
+{
+	struct pcache_stats st;
+	void *v;
+	size_t n;
+
+	ck_assert_int_eq(pcache_init(1 << 20), 0);
+	pcache_put(view_a, sizeof(view_a), "UTC", 5, "html-a", 7);
+	ck_assert_int_eq(pcache_get_more(view_a, sizeof(view_a), "UTC", 5, &v, &n), 1);
+	ck_assert_str_eq(v, "html-a");
+	free(v);
+	ck_assert_int_eq(pcache_get_more(view_a, sizeof(view_a), "UTC", 4, &v, &n), 0);
+	ck_assert_int_eq(pcache_get_more(view_a, sizeof(view_a), "UTC", 5, &v, &n), 0); /* dropped */
+	pcache_stats_read(&st);
+	ck_assert_uint_eq(st.hits, 0);
+	ck_assert_uint_eq(st.misses, 0);
+	ck_assert_uint_eq(st.entries, 0);
+	pcache_reset();
+}
+END_TEST
+
 START_TEST(test_bounded_least_recently_used)
 {
 	static char val[20000];
@@ -159,6 +181,7 @@ int main(void)
 	tcase_add_test(tc, test_served_only_under_its_version_and_tag);
 	tcase_add_test(tc, test_bounded_least_recently_used);
 	tcase_add_test(tc, test_a_page_survives_its_cached_form);
+	tcase_add_test(tc, test_get_more_is_not_counted);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
