@@ -51,10 +51,10 @@ static size_t view_key(char *key, size_t size, long long org, const struct db_ca
 }
 
 /*
- * The held form of a page: the organisation's labels (the filter's
- * choices: a count, then that many 41-byte names) and then the rows'
- * blob (db_portal_page_pack).  Labels move the organisation's counter
- * like the rows do, so a hit needs the session statement alone.
+ * The held form of a page: the rows' blob (db_portal_page_pack), then the
+ * organisation's labels (the filter's choices: 41 bytes each) and their
+ * count.  Labels move the organisation's counter like the rows do, so a
+ * hit needs the session statement alone.
  */
 #define LABEL_SIZE sizeof(((struct portal_page *)0)->labels[0])
 
@@ -62,25 +62,24 @@ static size_t view_key(char *key, size_t size, long long org, const struct db_ca
  * its rows) under key. */
 static void page_hold(const char *key, size_t klen, const struct portal_page *page)
 {
-	void *rows;
 	char *blob;
-	size_t len, head;
+	size_t len, tail;
 	uint32_t nl = (uint32_t)page->n_labels;
 
 	if (klen == 0 || page->n == 0 || page->tz[0] == '\0' || !page->labels_read)
 		return; /* nothing read tells the counter */
-	if (db_portal_page_pack(page, &rows, &len) < 0)
+	if (db_portal_page_pack(page, (void **)&blob, &len) < 0)
 		return;
-	head = sizeof(nl) + nl * LABEL_SIZE;
-	blob = malloc(head + len);
-	if (blob != NULL) {
-		memcpy(blob, &nl, sizeof(nl));
-		memcpy(blob + sizeof(nl), page->labels, nl * LABEL_SIZE);
-		memcpy(blob + head, rows, len);
-		pcache_put(key, klen, page->tz, page->version, blob, head + len);
+	tail = nl * LABEL_SIZE + sizeof(nl);
+	char *more = realloc(blob, len + tail);
+
+	if (more != NULL) {
+		memcpy(more + len, page->labels, nl * LABEL_SIZE);
+		memcpy(more + len + nl * LABEL_SIZE, &nl, sizeof(nl));
+		pcache_put(key, klen, page->tz, page->version, more, len + tail);
+		blob = more;
 	}
 	free(blob);
-	free(rows);
 }
 
 /* The page of key from the cache into *page when held under version in
@@ -88,28 +87,24 @@ static void page_hold(const char *key, size_t klen, const struct portal_page *pa
 static int page_cached(const char *key, size_t klen, const char *tz, long long version,
 		       struct portal_page *page)
 {
-	void *blob;
-	size_t len, head;
+	char *blob;
+	size_t len, tail;
 	uint32_t nl = 0;
 
 	tz = tz[0] ? tz : "UTC";
-	if (pcache_get(key, klen, tz, version, &blob, &len) != 1)
+	if (pcache_get(key, klen, tz, version, (void **)&blob, &len) != 1)
 		return 0;
 	if (len >= sizeof(nl))
-		memcpy(&nl, blob, sizeof(nl));
-	head = sizeof(nl) + (size_t)nl * LABEL_SIZE;
-	if (len < sizeof(nl) || nl > PORTAL_LABELS_MAX || len < head) {
+		memcpy(&nl, blob + len - sizeof(nl), sizeof(nl));
+	tail = (size_t)nl * LABEL_SIZE + sizeof(nl);
+	if (len < sizeof(nl) || nl > PORTAL_LABELS_MAX || len < tail) {
 		free(blob);
 		return 0;
 	}
-	/* the rows' blob to the front, where the page owns it */
-	char labels[PORTAL_LABELS_MAX][LABEL_SIZE];
-
-	memcpy(labels, (char *)blob + sizeof(nl), nl * LABEL_SIZE);
-	memmove(blob, (char *)blob + head, len - head);
-	if (db_portal_page_unpack(page, blob, len - head) < 0)
+	/* the page owns the blob; its rows' strings are all before the labels */
+	if (db_portal_page_unpack(page, blob, len - tail) < 0)
 		return 0;
-	memcpy(page->labels, labels, nl * LABEL_SIZE);
+	memcpy(page->labels, blob + len - tail, nl * LABEL_SIZE);
 	page->n_labels = (int)nl;
 	page->labels_read = 1;
 	page->version = version;

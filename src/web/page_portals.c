@@ -64,11 +64,16 @@ static char *list_href_c(int sort, const char *status, enum cursor cur, long lon
 			 const char *q, const char *label)
 {
 	struct buf b;
+	char n[24];
 
+	/* without printf: a page makes nine of them */
 	buf_init(&b, 512);
-	buf_printf(&b, "/portals?sort=%s", valid_sort_keys[sort]);
-	if (status)
-		buf_printf(&b, "&status=%s", status);
+	buf_puts(&b, "/portals?sort=");
+	buf_puts(&b, valid_sort_keys[sort]);
+	if (status) {
+		buf_puts(&b, "&status=");
+		buf_puts(&b, status);
+	}
 	if (q && q[0]) {
 		buf_puts(&b, "&q=");
 		html_url_encode(&b, q);
@@ -77,11 +82,11 @@ static char *list_href_c(int sort, const char *status, enum cursor cur, long lon
 		buf_puts(&b, "&label=");
 		html_url_encode(&b, label);
 	}
-	if (cur == C_AFTER)
-		buf_printf(&b, "&after=%lld", id);
-	else if (cur == C_BEFORE)
-		buf_printf(&b, "&before=%lld", id);
-	else if (cur == C_LAST)
+	if (cur == C_AFTER || cur == C_BEFORE) {
+		page_int(id, n, sizeof(n));
+		buf_puts(&b, cur == C_AFTER ? "&after=" : "&before=");
+		buf_puts(&b, n);
+	} else if (cur == C_LAST)
 		buf_puts(&b, "&last=1");
 	if (b.overflow || b.oom) {
 		buf_free(&b);
@@ -437,6 +442,8 @@ int page_portals_get(struct ctx *c)
 	cJSON *v = NULL, *filters, *f;
 	struct portal_page own, *page = c->prefetched;
 	struct rows_fill fill;
+	const struct pcache_loan *loan = NULL;
+	const void *lent;
 	void *held = NULL;
 	size_t hlen = 0;
 	int result, count;
@@ -575,11 +582,11 @@ int page_portals_get(struct ctx *c)
 		const int holdable = klen > 0 && page->tz[0] != '\0';
 		cJSON *hook;
 
-		if (!holdable || pcache_get_more(key, klen, page->tz, page->version, &held,
-						  &hlen) != 1 ||
-		    rows_open(&fill, held, hlen, now) < 0) {
-			free(held);
-			held = NULL;
+		loan = holdable ? pcache_borrow(key, klen, page->tz, page->version, &lent, &hlen)
+				: NULL;
+		if (loan == NULL || rows_open(&fill, lent, hlen, now) < 0) {
+			pcache_return(loan);
+			loan = NULL;
 			if (rows_render(c, page, count, a.backward, can_manage, can_run, &held,
 					&hlen) < 0 ||
 			    rows_open(&fill, held, hlen, now) < 0)
@@ -594,12 +601,14 @@ int page_portals_get(struct ctx *c)
 		cJSON_AddItemToObject(v, "portals", hook);
 	}
 	result = page_render(c, 200, "portals", "Client Accounts", v);
-	free(held);		   /* after the render that wrote it */
+	pcache_return(loan); /* after the render that wrote it */
+	free(held);
 	if (own.res != NULL || own.own != NULL) /* after the rows that point into it */
 		db_portal_page_free(&own);	 /* (the gate frees its own) */
 	return result;
 fail:
 	cJSON_Delete(v);
+	pcache_return(loan);
 	free(held);
 	if (own.res != NULL || own.own != NULL)
 		db_portal_page_free(&own);
