@@ -157,8 +157,9 @@ int pcache_probe(const void *view, size_t vlen)
 	return found;
 }
 
-int pcache_get(const void *view, size_t vlen, const char *tag, long long version, void **out,
-	       size_t *len)
+/* pcache_get(), counted in the hits and misses when counted is 1. */
+static int get(const void *view, size_t vlen, const char *tag, long long version, void **out,
+	       size_t *len, int counted)
 {
 	uint64_t h = hash_of(view, vlen);
 	struct entry *e;
@@ -187,7 +188,7 @@ int pcache_get(const void *view, size_t vlen, const char *tag, long long version
 	lru_front(e);
 	result = 1;
 out:
-	if (table != NULL) {
+	if (table != NULL && counted) {
 		if (result == 1)
 			hits++;
 		else
@@ -197,44 +198,16 @@ out:
 	return result;
 }
 
-const struct pcache_loan *pcache_borrow(const void *view, size_t vlen, const char *tag,
-				       long long version, const void **out, size_t *len)
+int pcache_get(const void *view, size_t vlen, const char *tag, long long version, void **out,
+	       size_t *len)
 {
-	uint64_t h = hash_of(view, vlen);
-	struct entry *e = NULL;
-
-	*out = NULL;
-	*len = 0;
-	pthread_mutex_lock(&lock);
-	if (table != NULL && tag_ok(tag))
-		e = find(h, view, vlen, tag);
-	if (e != NULL && e->version != version) {
-		drop(e); /* the organisation changed since: never of use again */
-		e = NULL;
-	}
-	if (e != NULL) {
-		e->borrowed++;
-		lru_unlink(e);
-		lru_front(e);
-		*out = e->view + VAL_AT(e->vlen);
-		*len = e->len;
-	}
-	pthread_mutex_unlock(&lock);
-	return (const struct pcache_loan *)e;
+	return get(view, vlen, tag, version, out, len, 1);
 }
 
-void pcache_return(const struct pcache_loan *loan)
+int pcache_get_part(const void *view, size_t vlen, const char *tag, long long version, void **out,
+		    size_t *len)
 {
-	struct entry *e = (struct entry *)loan;
-
-	if (e == NULL)
-		return;
-	pthread_mutex_lock(&lock);
-	if (--e->borrowed == 0 && e->dropped) {
-		free(e->view);
-		free(e);
-	}
-	pthread_mutex_unlock(&lock);
+	return get(view, vlen, tag, version, out, len, 0);
 }
 
 void pcache_put(const void *view, size_t vlen, const char *tag, long long version, const void *val,
@@ -279,6 +252,46 @@ void pcache_put(const void *view, size_t vlen, const char *tag, long long versio
 	lru_front(e);
 	bytes += cost(e);
 	entries++;
+	pthread_mutex_unlock(&lock);
+}
+
+const struct pcache_loan *pcache_borrow(const void *view, size_t vlen, const char *tag,
+				       long long version, const void **out, size_t *len)
+{
+	uint64_t h = hash_of(view, vlen);
+	struct entry *e = NULL;
+
+	*out = NULL;
+	*len = 0;
+	pthread_mutex_lock(&lock);
+	if (table != NULL && tag_ok(tag))
+		e = find(h, view, vlen, tag);
+	if (e != NULL && e->version != version) {
+		drop(e); /* the organisation changed since: never of use again */
+		e = NULL;
+	}
+	if (e != NULL) {
+		e->borrowed++;
+		lru_unlink(e);
+		lru_front(e);
+		*out = e->view + VAL_AT(e->vlen);
+		*len = e->len;
+	}
+	pthread_mutex_unlock(&lock);
+	return (const struct pcache_loan *)e;
+}
+
+void pcache_return(const struct pcache_loan *loan)
+{
+	struct entry *e = (struct entry *)loan;
+
+	if (e == NULL)
+		return;
+	pthread_mutex_lock(&lock);
+	if (--e->borrowed == 0 && e->dropped) {
+		free(e->view);
+		free(e);
+	}
 	pthread_mutex_unlock(&lock);
 }
 

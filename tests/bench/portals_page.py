@@ -485,6 +485,10 @@ def fcgi_instructions(stack, cookie, binaries, requests, path="/portals", query=
     for k, exe in enumerate(binaries):
         totals = []
         size = 0
+        # the templates of the tree the binary was built in (cgi-bin/..), else this one's
+        tmpl_dir = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(exe))), "templates")
+        if not os.path.isdir(tmpl_dir):
+            tmpl_dir = os.path.join(ROOT, "templates")
         for n in (warm, warm + requests):
             sock = os.path.join(stack.state, "cg%d.sock" % k)
             cg = os.path.join(stack.state, "callgrind.fcgi%d.%d.out" % (k, n))
@@ -493,9 +497,10 @@ def fcgi_instructions(stack, cookie, binaries, requests, path="/portals", query=
             env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
                    "JETSTACK_ENV_FILE": os.path.join(stack.state, "jetstack.env"),
                    "JETSTACK_SOCKET": sock, "JETSTACK_THREADS": "1", "JETSTACK_SCHED": "normal",
-                   "JETSTACK_TEMPLATE_DIR": os.path.join(ROOT, "templates")}
+                   "JETSTACK_TEMPLATE_DIR": tmpl_dir}
             log = open(os.path.join(stack.state, "callgrind.fcgi.log"), "ab")
-            p = subprocess.Popen(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + cg, exe],
+            p = subprocess.Popen(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + cg,
+                                  os.path.abspath(exe)],
                                  env=env, cwd=stack.state, stdin=subprocess.DEVNULL, stdout=log,
                                  stderr=log)
             t = time.time()
