@@ -321,7 +321,7 @@ def profile(stack, cookie, oid, secs):
         total += calls
         out.append("| %s | %.3f | %.3f | %.1f | %.1f |" % (
             name_of(q), calls / n, plans / calls, ex * 1e3 / calls, (pl * 1e3 / plans) if plans else 0.0))
-    out.append("\nStatements per request: %.2f (one round trip: the session check with the page's list statement, or, when the page cache holds the page, with the organisation's labels)\n" % (total / n))
+    out.append("\nStatements per request: %.2f (a page cache hit is the session statement alone; a miss adds the list and the organisation's labels)\n" % (total / n))
 
     # EXPLAIN ANALYZE of exactly the statements the app prepares
     with psycopg.connect(stack.conninfo, autocommit=True) as db:
