@@ -187,8 +187,16 @@ static int ago_record(const struct tmpl_hook *h, struct buf *out)
 {
 	const struct ago_hook *a = (const struct ago_hook *)(const void *)h;
 
-	if (a->to->n == a->to->cap || out->len > UINT32_MAX)
+	if (out->len > UINT32_MAX)
 		return -1;
+	if (a->to->n == a->to->cap) { /* a template that tells a time twice */
+		struct hole *more = realloc(a->to->v, 2 * a->to->cap * sizeof(*more));
+
+		if (more == NULL)
+			return -1;
+		a->to->v = more;
+		a->to->cap *= 2;
+	}
 	a->to->v[a->to->n++] = (struct hole){.t = a->t, .at = (uint32_t)out->len};
 	return 0;
 }
@@ -306,7 +314,7 @@ static int rows_render(struct ctx *c, const struct portal_page *page, int count,
 	struct view_rows *rows = view_rows_new(count, RV__COUNT, rv_keys);
 	struct ago_hook *ago = calloc((size_t)count * 3 + 1, sizeof(*ago));
 	struct holes holes = {.v = calloc((size_t)count * 3 + 1, sizeof(struct hole)),
-			      .cap = (size_t)count * 3};
+			      .cap = (size_t)count * 3 + 1};
 	cJSON *root = cJSON_CreateObject();
 	struct rows_head head;
 	struct buf b;
