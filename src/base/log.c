@@ -52,9 +52,18 @@ static void put_raw(char *line, size_t cap, size_t *pos, const char *s)
 	*pos += l;
 }
 
+/* v (0 <= v < 10^width) in width decimal digits at line + *pos (the
+ * caller has room: the start of the line). */
+static void digits(char *line, size_t *pos, long v, int width)
+{
+	for (int i = width - 1; i >= 0; i--, v /= 10)
+		line[*pos + (size_t)i] = (char)('0' + v % 10);
+	*pos += (size_t)width;
+}
+
 void log_event(enum log_level lvl, const char *req_id, const char *event, ...)
 {
-	char line[4096], ts[40];
+	char line[4096];
 	size_t pos = 0;
 	struct timeval tv;
 	int y, mo, d;
@@ -63,12 +72,25 @@ void log_event(enum log_level lvl, const char *req_id, const char *event, ...)
 
 	gettimeofday(&tv, NULL);
 	civil_from_days((long long)tv.tv_sec / 86400, &y, &mo, &d);
-	snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d", y, mo, d,
-		 (int)(tv.tv_sec % 86400 / 3600), (int)(tv.tv_sec % 3600 / 60),
-		 (int)(tv.tv_sec % 60));
-	pos = (size_t)snprintf(
-	    line, sizeof(line), "{\"ts\":\"%s.%03ldZ\",\"level\":\"%s\",\"prog\":", ts,
-	    (long)(tv.tv_usec / 1000), level_names[(unsigned)lvl < LOG__MAX ? lvl : LOG_ERROR]);
+	/* {"ts":"YYYY-MM-DDTHH:MM:SS.mmmZ", by hand: one a request */
+	put_raw(line, sizeof(line), &pos, "{\"ts\":\"");
+	digits(line, &pos, y, 4);
+	line[pos++] = '-';
+	digits(line, &pos, mo, 2);
+	line[pos++] = '-';
+	digits(line, &pos, d, 2);
+	line[pos++] = 'T';
+	digits(line, &pos, (long)(tv.tv_sec % 86400 / 3600), 2);
+	line[pos++] = ':';
+	digits(line, &pos, (long)(tv.tv_sec % 3600 / 60), 2);
+	line[pos++] = ':';
+	digits(line, &pos, (long)(tv.tv_sec % 60), 2);
+	line[pos++] = '.';
+	digits(line, &pos, (long)(tv.tv_usec / 1000), 3);
+	put_raw(line, sizeof(line), &pos, "Z\",\"level\":\"");
+	put_raw(line, sizeof(line), &pos,
+		level_names[(unsigned)lvl < LOG__MAX ? lvl : LOG_ERROR]);
+	put_raw(line, sizeof(line), &pos, "\",\"prog\":");
 	put_json(line, sizeof(line), &pos, log_prog, 64);
 	if (req_id != NULL) {
 		put_raw(line, sizeof(line), &pos, ",\"req\":");

@@ -22,8 +22,14 @@ struct entry {
 	long long version;
 	char tag[TAG_MAX];
 	size_t vlen, len;
-	unsigned char *view; /* vlen bytes, then the value's len bytes */
+	unsigned char *view; /* vlen bytes, then the value's len bytes at VAL_AT(vlen) */
+	/* borrowers (pcache_borrow); an entry dropped while borrowed is
+	 * freed by its last pcache_return */
+	int borrowed, dropped;
 };
+
+/* where a value starts after its view: aligned as malloc() aligns */
+#define VAL_AT(vlen) (((vlen) + 15) & ~(size_t)15)
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct entry **table;
@@ -45,7 +51,7 @@ static uint64_t hash_of(const void *p, size_t n)
 
 static size_t cost(const struct entry *e)
 {
-	return sizeof(*e) + e->vlen + e->len;
+	return sizeof(*e) + VAL_AT(e->vlen) + e->len;
 }
 
 static void lru_unlink(struct entry *e)
@@ -83,6 +89,10 @@ static void drop(struct entry *e)
 	lru_unlink(e);
 	bytes -= cost(e);
 	entries--;
+	if (e->borrowed > 0) {
+		e->dropped = 1;
+		return;
+	}
 	free(e->view);
 	free(e);
 }
@@ -172,7 +182,7 @@ static int get(const void *view, size_t vlen, const char *tag, long long version
 		result = -1;
 		goto out;
 	}
-	memcpy(*out, e->view + e->vlen, e->len);
+	memcpy(*out, e->view + VAL_AT(e->vlen), e->len);
 	*len = e->len;
 	lru_unlink(e);
 	lru_front(e);
@@ -211,13 +221,13 @@ void pcache_put(const void *view, size_t vlen, const char *tag, long long versio
 	e = calloc(1, sizeof(*e));
 	if (e == NULL)
 		return;
-	e->view = malloc(vlen + len);
+	e->view = malloc(VAL_AT(vlen) + len);
 	if (e->view == NULL) {
 		free(e);
 		return;
 	}
 	memcpy(e->view, view, vlen);
-	memcpy(e->view + vlen, val, len);
+	memcpy(e->view + VAL_AT(vlen), val, len);
 	e->vlen = vlen;
 	e->len = len;
 	e->hash = h;
@@ -242,6 +252,46 @@ void pcache_put(const void *view, size_t vlen, const char *tag, long long versio
 	lru_front(e);
 	bytes += cost(e);
 	entries++;
+	pthread_mutex_unlock(&lock);
+}
+
+const struct pcache_loan *pcache_borrow(const void *view, size_t vlen, const char *tag,
+				       long long version, const void **out, size_t *len)
+{
+	uint64_t h = hash_of(view, vlen);
+	struct entry *e = NULL;
+
+	*out = NULL;
+	*len = 0;
+	pthread_mutex_lock(&lock);
+	if (table != NULL && tag_ok(tag))
+		e = find(h, view, vlen, tag);
+	if (e != NULL && e->version != version) {
+		drop(e); /* the organisation changed since: never of use again */
+		e = NULL;
+	}
+	if (e != NULL) {
+		e->borrowed++;
+		lru_unlink(e);
+		lru_front(e);
+		*out = e->view + VAL_AT(e->vlen);
+		*len = e->len;
+	}
+	pthread_mutex_unlock(&lock);
+	return (const struct pcache_loan *)e;
+}
+
+void pcache_return(const struct pcache_loan *loan)
+{
+	struct entry *e = (struct entry *)loan;
+
+	if (e == NULL)
+		return;
+	pthread_mutex_lock(&lock);
+	if (--e->borrowed == 0 && e->dropped) {
+		free(e->view);
+		free(e);
+	}
 	pthread_mutex_unlock(&lock);
 }
 

@@ -41,6 +41,18 @@ int pcache_get_part(const void *view, size_t vlen, const char *tag, long long ve
  * the size.  A value larger than a quarter of the cache is not held. */
 void pcache_put(const void *view, size_t vlen, const char *tag, long long version, const void *val,
 		size_t len);
+/* The value of (view, tag) when it is held under version, without a
+ * copy: *out (*len bytes, aligned as malloc() aligns) stays valid and
+ * unchanged until pcache_return(), even if the value is dropped or
+ * evicted meanwhile (its bytes then no longer count in the bound, and the
+ * return frees them).  NULL when not held under version (a value under
+ * another version is dropped).  Not counted in the hits and misses, which
+ * count pages: for a part of a page held beside it (its rows, rendered). */
+struct pcache_loan;
+const struct pcache_loan *pcache_borrow(const void *view, size_t vlen, const char *tag,
+					long long version, const void **out, size_t *len);
+/* Give back what pcache_borrow() lent (NULL is ignored). */
+void pcache_return(const struct pcache_loan *loan);
 void pcache_stats_read(struct pcache_stats *out);
 
 #endif

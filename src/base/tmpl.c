@@ -757,11 +757,25 @@ static int tmpl_put_number(struct buf *out, double d)
 	return buf_append(out, tmp, (size_t)n);
 }
 
+/* The hook v is (tmpl_hook_set), or NULL: a cJSON_Raw item made any other
+ * way is data and renders nothing. */
+static const struct tmpl_hook *tmpl_hook_of(const cJSON *v)
+{
+	return TMPL_IS(v, cJSON_Raw) && (v->type & cJSON_IsReference) && v->valuestring != NULL
+		   ? (const struct tmpl_hook *)(const void *)v->valuestring
+		   : NULL;
+}
+
 static int tmpl_put_value(struct buf *out, const cJSON *v)
 {
+	const struct tmpl_hook *h;
+
 	if (v == NULL)
 		return 0;
 	switch (v->type & 0xFF) {
+	case cJSON_Raw:
+		h = tmpl_hook_of(v);
+		return h != NULL ? h->write(h, out) : 0;
 	case cJSON_String:
 		return html_escape(out, v->valuestring);
 	case cJSON_Number:
@@ -831,7 +845,11 @@ static int tmpl_render_range(struct tmpl_render_state *r, const struct tmpl *t, 
 			break;
 		case TMPL_NODE_SECTION:
 			v = tmpl_lookup(r, nd);
-			if (TMPL_IS(v, cJSON_Array)) {
+			if (TMPL_IS(v, cJSON_Raw)) {
+				/* a hook writes the whole section */
+				if (tmpl_put_value(r->out, v) < 0)
+					return tmpl_out_err(r, t);
+			} else if (TMPL_IS(v, cJSON_Array)) {
 				for (el = v->child; el != NULL; el = el->next)
 					if (tmpl_render_with(r, t, i, el) < 0)
 						return -1;

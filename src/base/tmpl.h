@@ -27,6 +27,14 @@
  * outwards; in a dotted name only the first part is looked up that way and
  * the rest descends from it (a broken chain is missing).
  *
+ * Hooks: a view item made with tmpl_hook_set() is code, not data.  As a
+ * variable or as a section it renders by calling its write(), which
+ * appends its own bytes (the section's body is not rendered); an inverted
+ * section over a hook renders nothing.  A hook must escape whatever data it
+ * writes (html_escape): it is the one way around the escaping, kept for
+ * parts of a page that are rendered elsewhere (the Client Accounts rows,
+ * held rendered by the page cache) or filled in per request.
+ *
  * Section, inverted, closing, comment and partial tags that stand alone on
  * a line (only spaces/tabs around them) remove that whole line, newline
  * included.  Partials are not re-indented.  Partials nest at most
@@ -47,6 +55,20 @@
 #define TMPL_PARTIAL_DEPTH 16 /* max nesting of {{> partial}} at render time */
 #define TMPL_NEST_MAX	   32 /* max nesting of sections within one template */
 #define TMPL_SRC_MAX	   ((size_t)4 * 1024 * 1024) /* max template source size */
+
+struct tmpl_hook {
+	/* append this spot's bytes to out: 0, or -1 (out refused them) */
+	int (*write)(const struct tmpl_hook *h, struct buf *out);
+};
+
+/* Make item (a cJSON node the caller owns and keeps alive, with h, until
+ * the render is done) the hook h.  cJSON_Delete() leaves h alone. */
+static inline void tmpl_hook_set(cJSON *item, const struct tmpl_hook *h)
+{
+	item->type = cJSON_Raw | cJSON_IsReference;
+	item->valuestring = (char *)(void *)h;
+	item->child = NULL;
+}
 
 /*
  * A set of compiled templates, looked up by name.  Read-only once loaded:

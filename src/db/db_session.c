@@ -5,6 +5,7 @@
 #include "db_int.h"
 #include "pcache.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,17 +50,35 @@ static size_t view_key(char *key, size_t size, long long org, const struct db_ca
 	return at;
 }
 
-/* Hold page (read with its own counter and zone) under key. */
+/*
+ * The held form of a page: the rows' blob (db_portal_page_pack), then the
+ * organisation's labels (the filter's choices: 41 bytes each) and their
+ * count.  Labels move the organisation's counter like the rows do, so a
+ * hit needs the session statement alone.
+ */
+#define LABEL_SIZE sizeof(((struct portal_page *)0)->labels[0])
+
+/* Hold page (read with its own counter and zone, its labels read after
+ * its rows) under key. */
 static void page_hold(const char *key, size_t klen, const struct portal_page *page)
 {
-	void *blob;
-	size_t len;
+	char *blob;
+	size_t len, tail;
+	uint32_t nl = (uint32_t)page->n_labels;
 
-	if (klen == 0 || page->n == 0 || page->tz[0] == '\0')
+	if (klen == 0 || page->n == 0 || page->tz[0] == '\0' || !page->labels_read)
 		return; /* nothing read tells the counter */
-	if (db_portal_page_pack(page, &blob, &len) < 0)
+	if (db_portal_page_pack(page, (void **)&blob, &len) < 0)
 		return;
-	pcache_put(key, klen, page->tz, page->version, blob, len);
+	tail = nl * LABEL_SIZE + sizeof(nl);
+	char *more = realloc(blob, len + tail);
+
+	if (more != NULL) {
+		memcpy(more + len, page->labels, nl * LABEL_SIZE);
+		memcpy(more + len + nl * LABEL_SIZE, &nl, sizeof(nl));
+		pcache_put(key, klen, page->tz, page->version, more, len + tail);
+		blob = more;
+	}
 	free(blob);
 }
 
@@ -68,15 +87,63 @@ static void page_hold(const char *key, size_t klen, const struct portal_page *pa
 static int page_cached(const char *key, size_t klen, const char *tz, long long version,
 		       struct portal_page *page)
 {
-	void *blob;
-	size_t len;
+	char *blob;
+	size_t len, tail;
+	uint32_t nl = 0;
 
-	if (pcache_get(key, klen, tz[0] ? tz : "UTC", version, &blob, &len) != 1)
+	tz = tz[0] ? tz : "UTC";
+	if (pcache_get(key, klen, tz, version, (void **)&blob, &len) != 1)
 		return 0;
-	if (db_portal_page_unpack(page, blob, len) < 0)
+	if (len >= sizeof(nl))
+		memcpy(&nl, blob + len - sizeof(nl), sizeof(nl));
+	tail = (size_t)nl * LABEL_SIZE + sizeof(nl);
+	if (len < sizeof(nl) || nl > PORTAL_LABELS_MAX || len < tail) {
+		free(blob);
 		return 0;
+	}
+	/* the page owns the blob; its rows' strings are all before the labels */
+	if (db_portal_page_unpack(page, blob, len - tail) < 0)
+		return 0;
+	memcpy(page->labels, blob + len - tail, nl * LABEL_SIZE);
+	page->n_labels = (int)nl;
+	page->labels_read = 1;
 	page->version = version;
+	snprintf(page->tz, sizeof(page->tz), "%s", tz); /* the zone it was held under */
 	return 1;
+}
+
+/* The organisation's labels into page, read after its rows (so never
+ * older than the counter read with them).  0, or -1 (not read). */
+static int page_labels(struct db *db, const char *org_text, struct portal_page *page)
+{
+	PGresult *lr = db_run(db, ST_LABELS_OF_ORG, 1, (const char *[]){org_text});
+
+	if (lr == NULL)
+		return -1;
+	db_portal_labels_take(page, lr);
+	return 0;
+}
+
+/* A page of view key, read and held: the list statement pc and the
+ * organisation's labels in one round trip.  0, or -1 (*page zeroed: the
+ * caller reads its own). */
+static int page_read(struct db *db, const struct db_call *pc, const char *org_text,
+		     const char *key, size_t klen, struct portal_page *page)
+{
+	struct db_call lc = {.st = ST_LABELS_OF_ORG, .n = 1, .params = {org_text}};
+	PGresult *pr = NULL, *lr = NULL;
+
+	if (db_run_pair(db, pc, &lc, &pr, &lr) < 0)
+		return -1;
+	if (db_portal_page_take(page, pr) < 0) {
+		PQclear(lr);
+		memset(page, 0, sizeof(*page));
+		return -1;
+	}
+	if (lr != NULL)
+		db_portal_labels_take(page, lr); /* after the rows: their read zeroes *page */
+	page_hold(key, klen, page);
+	return 0;
 }
 
 int db_session_load(struct db *db, const char *sid_hash, long idle, long long org,
@@ -84,14 +151,14 @@ int db_session_load(struct db *db, const char *sid_hash, long idle, long long or
 		    struct portal_page *page)
 {
 	char idle_text[24], org_text[24], key[1024];
-	PGresult *r = NULL, *pr = NULL, *lr = NULL;
+	PGresult *r = NULL, *pr = NULL;
 	struct db_call pc;
 	size_t klen = 0;
 	int result = 0, probed = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (page != NULL)
-		memset(page, 0, sizeof(*page));
+		page->n = 0, page->res = NULL, page->own = NULL, page->labels_read = 0;
 	LL(idle_text, idle);
 	const char *sp[] = {sid_hash, idle_text};
 	const int with_page = q != NULL && page != NULL && org > 0;
@@ -102,15 +169,15 @@ int db_session_load(struct db *db, const char *sid_hash, long idle, long long or
 		pc.params[0] = org_text;
 		klen = view_key(key, sizeof(key), org, &pc);
 		probed = klen > 0 && pcache_probe(key, klen);
-
+	}
+	if (with_page && !probed) {
+		/* a view this process does not hold: read it with the session */
 		struct db_call sc = {.st = ST_SESSION_LOAD, .n = 2, .params = {sid_hash, idle_text}};
-		/* expecting a hit: the organisation's labels (the filter's
-		 * choices, never cached) come in the list's place */
-		struct db_call lc = {.st = ST_LABELS_OF_ORG, .n = 1, .params = {org_text}};
 
-		if (db_run_pair(db, &sc, probed ? &lc : &pc, &r, probed ? &lr : &pr) < 0)
+		if (db_run_pair(db, &sc, &pc, &r, &pr) < 0)
 			return -1;
 	} else {
+		/* expecting a hit (or no page): the session statement alone */
 		r = db_run(db, ST_SESSION_LOAD, 2, sp);
 		if (r == NULL)
 			return -1;
@@ -124,25 +191,17 @@ int db_session_load(struct db *db, const char *sid_hash, long idle, long long or
 	 * session of that organisation gets it */
 	if (!with_page || result != 1 || out->org_id != org) {
 		PQclear(pr);
-		PQclear(lr);
 		return result;
 	}
 	if (pr != NULL) {
 		if (db_portal_page_take(page, pr) < 0)
 			memset(page, 0, sizeof(*page)); /* the caller reads its own */
-		else
+		else if (page_labels(db, org_text, page) == 0)
 			page_hold(key, klen, page);
 	} else if (probed && !page_cached(key, klen, out->tz, out->page_v, page)) {
 		/* changed since (or another zone): read it now, and hold it */
-		if (db_portal_list(db, org, q, page) < 0)
-			memset(page, 0, sizeof(*page)); /* the caller reads its own */
-		else
-			page_hold(key, klen, page);
+		page_read(db, &pc, org_text, key, klen, page);
 	}
-	if (lr != NULL && (page->res != NULL || page->own != NULL))
-		db_portal_labels_take(page, lr); /* after the rows: their reads zero *page */
-	else
-		PQclear(lr);
 	return result;
 }
 

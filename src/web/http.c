@@ -2,6 +2,7 @@
  * http: response headers and writing.  See http.h.
  */
 #include "http.h"
+#include "decimal.h"
 #include "fcgi.h"
 
 #include <stdio.h>
@@ -167,12 +168,24 @@ static int out_write(struct io *io, const char *p, size_t n)
  * (a streamed answer has none: the web server ends it).  0, or -1. */
 static int head_build(struct buf *h, const struct resp *rs, long long length)
 {
-	buf_printf(h, "Status: %d %s\r\n", rs->status, http_reason(rs->status));
-	buf_printf(h, "Content-Type: %s\r\n", rs->content_type);
-	if (length >= 0)
-		buf_printf(h, "Content-Length: %lld\r\n", length);
-	buf_printf(h, "Content-Security-Policy: %s\r\n", csp);
-	buf_puts(h, "X-Content-Type-Options: nosniff\r\n"
+	char n[DECIMAL_LL_CHARS + 1], *p;
+
+	/* without printf: every answer has them */
+	n[DECIMAL_LL_CHARS] = '\0';
+	buf_puts(h, "Status: ");
+	buf_puts(h, decimal_ll(rs->status, n + DECIMAL_LL_CHARS));
+	buf_putc(h, ' ');
+	buf_puts(h, http_reason(rs->status));
+	buf_puts(h, "\r\nContent-Type: ");
+	buf_puts(h, rs->content_type);
+	if (length >= 0) {
+		p = decimal_ll(length, n + DECIMAL_LL_CHARS);
+		buf_puts(h, "\r\nContent-Length: ");
+		buf_puts(h, p);
+	}
+	buf_puts(h, "\r\nContent-Security-Policy: ");
+	buf_puts(h, csp);
+	buf_puts(h, "\r\nX-Content-Type-Options: nosniff\r\n"
 		    "Referrer-Policy: no-referrer\r\n"
 		    "X-Frame-Options: DENY\r\n");
 	if (!rs->cacheable)

@@ -12,6 +12,7 @@
 #include "html.h"
 #include "log.h"
 #include "oauth.h"
+#include "pcache.h"
 #include "pages.h"
 #include "role.h"
 #include "status.h"
@@ -19,6 +20,7 @@
 #include "valid.h"
 #include "view_rows.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,11 +64,16 @@ static char *list_href_c(int sort, const char *status, enum cursor cur, long lon
 			 const char *q, const char *label)
 {
 	struct buf b;
+	char n[24];
 
+	/* without printf: a page makes nine of them */
 	buf_init(&b, 512);
-	buf_printf(&b, "/portals?sort=%s", valid_sort_keys[sort]);
-	if (status)
-		buf_printf(&b, "&status=%s", status);
+	buf_puts(&b, "/portals?sort=");
+	buf_puts(&b, valid_sort_keys[sort]);
+	if (status) {
+		buf_puts(&b, "&status=");
+		buf_puts(&b, status);
+	}
 	if (q && q[0]) {
 		buf_puts(&b, "&q=");
 		html_url_encode(&b, q);
@@ -75,11 +82,11 @@ static char *list_href_c(int sort, const char *status, enum cursor cur, long lon
 		buf_puts(&b, "&label=");
 		html_url_encode(&b, label);
 	}
-	if (cur == C_AFTER)
-		buf_printf(&b, "&after=%lld", id);
-	else if (cur == C_BEFORE)
-		buf_printf(&b, "&before=%lld", id);
-	else if (cur == C_LAST)
+	if (cur == C_AFTER || cur == C_BEFORE) {
+		page_int(id, n, sizeof(n));
+		buf_puts(&b, cur == C_AFTER ? "&after=" : "&before=");
+		buf_puts(&b, n);
+	} else if (cur == C_LAST)
 		buf_puts(&b, "&last=1");
 	if (b.overflow || b.oom) {
 		buf_free(&b);
@@ -157,38 +164,77 @@ static const char *const rv_keys[RV__COUNT] = {
     [RV_LABELS] = "labels",
 };
 
-/* A time's three cells (datetime, absolute, words) from scratch at sc
- * (82 bytes); t 0 leaves them "". */
-static void row_time(struct view_rows *v, int i, int col, char *sc, long long t, int off,
-		     long long now)
+/* A relative time of a held row ("3 hours ago"): a hook that writes
+ * nothing when the rows are rendered and records where the words go and
+ * the time they tell (struct hole); each request writes the words. */
+struct hole {
+	long long t;
+	uint32_t at; /* offset in the rows' HTML */
+};
+
+struct holes {
+	struct hole *v;
+	size_t n, cap;
+};
+
+struct ago_hook {
+	struct tmpl_hook h; /* first: the template calls back with &h */
+	long long t;
+	struct holes *to;
+};
+
+static int ago_record(const struct tmpl_hook *h, struct buf *out)
 {
-	char *iso = sc, *text = sc + 26, *ago = sc + 58;
+	const struct ago_hook *a = (const struct ago_hook *)(const void *)h;
+
+	if (out->len > UINT32_MAX)
+		return -1;
+	if (a->to->n == a->to->cap) { /* a template that tells a time twice */
+		struct hole *more = realloc(a->to->v, 2 * a->to->cap * sizeof(*more));
+
+		if (more == NULL)
+			return -1;
+		a->to->v = more;
+		a->to->cap *= 2;
+	}
+	a->to->v[a->to->n++] = (struct hole){.t = a->t, .at = (uint32_t)out->len};
+	return 0;
+}
+
+/* A time's three cells (datetime, absolute, words) from scratch at sc
+ * (58 bytes); t 0 leaves them "".  The words are the hook ago. */
+static void row_time(struct view_rows *v, int i, int col, char *sc, long long t, int off,
+		     struct ago_hook *ago)
+{
+	char *iso = sc, *text = sc + 26;
 
 	page_local(t, off, iso, text);
-	ago[0] = '\0';
-	if (iso[0] != '\0')
-		page_ago(t, now, ago, 24);
 	view_rows_text(v, i, col, iso);
 	view_rows_text(v, i, col + 1, text);
-	view_rows_text(v, i, col + 2, ago);
+	ago->t = t;
+	if (iso[0] != '\0')
+		view_rows_hook(v, i, col + 2, &ago->h);
+	else
+		view_rows_text(v, i, col + 2, "");
 }
 
 /* Row i of the block from a Client Accounts row; its formatted numbers
  * and times go in the row's scratch buffer. */
 static void row_fill(struct view_rows *v, int i, const struct portal_list_row *p, int can_manage,
-		     int can_run, long long now)
+		     int can_run, struct ago_hook ago[3])
 {
 	char *sc = view_rows_scratch(v, i), *id = sc, *hub = sc + 24, *ld = sc + 48;
 	const char *label, *cls;
 	int connected = page_status_text(p->status, &label, &cls);
 
-	_Static_assert(VIEW_ROWS_SCRATCH >= 72 + 3 * 82, "room for three ids and three times");
+	_Static_assert(VIEW_ROWS_SCRATCH >= 72 + 3 * 58, "room for three ids and three times");
 	page_int(p->id, id, 24);
 	page_int(p->hub_id, hub, 24);
-	row_time(v, i, RV_LC_ISO, sc + 72, p->last_connected, p->lc_off, now);
+	row_time(v, i, RV_LC_ISO, sc + 72, p->last_connected, p->lc_off, &ago[0]);
 	/* token times only while they mean something */
-	row_time(v, i, RV_LR_ISO, sc + 72 + 82, connected ? p->last_refreshed : 0, p->lr_off, now);
-	row_time(v, i, RV_NC_ISO, sc + 72 + 164, connected ? p->next_check : 0, p->nc_off, now);
+	row_time(v, i, RV_LR_ISO, sc + 72 + 58, connected ? p->last_refreshed : 0, p->lr_off,
+		 &ago[1]);
+	row_time(v, i, RV_NC_ISO, sc + 72 + 116, connected ? p->next_check : 0, p->nc_off, &ago[2]);
 	view_rows_text(v, i, RV_ID, id);
 	view_rows_text(v, i, RV_STATUS, p->status);
 	view_rows_text(v, i, RV_NAME, p->name);
@@ -220,6 +266,152 @@ static void row_fill(struct view_rows *v, int i, const struct portal_list_row *p
 	/* members, admins and owners run audits of the types that allow them */
 	view_rows_bool(v, i, RV_CAN_AUDIT, can_run && page_audit_allowed(p->conn_type));
 	view_rows_text(v, i, RV_LABELS, p->labels);
+}
+
+/* ---- the rows, rendered once per held page (issue 19 item 3) ----
+ * portal_rows.html renders each row from its own values alone, so the
+ * rows of a page read under one counter value and zone render the same for
+ * every viewer of one role until the counter moves, except for the relative
+ * times (holes, written per request).  They are held in the page cache
+ * beside the page's rows, under the same counter and zone: a struct
+ * rows_head, the holes, then the HTML. */
+struct rows_head {
+	uint32_t nholes, len;
+};
+
+/* The cache's key of the rendered rows of view a of org for a viewer who
+ * can_manage and can_run (the buttons a row has); its length, or 0 when it
+ * does not fit.  Page cache keys of rows read start with the organisation's
+ * digits, never with a letter. */
+static size_t rows_key(char *key, size_t size, long long org, const struct portal_query *a,
+		       int can_manage, int can_run)
+{
+	const char *parts[] = {a->status ? a->status : "", a->q ? a->q : "",
+			       a->label ? a->label : ""};
+	int n = snprintf(key, size, "rows %lld %d %lld %d %d %d", org, (int)a->sort, a->after,
+			 a->backward, can_manage, can_run);
+	size_t at;
+
+	if (n < 0 || (size_t)n >= size)
+		return 0;
+	at = (size_t)n + 1;
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		size_t k = strlen(parts[i]) + 1;
+
+		if (at + k > size)
+			return 0;
+		memcpy(key + at, parts[i], k);
+		at += k;
+	}
+	return at;
+}
+
+/* The count rows of page (in the order shown: reversed when back) rendered
+ * into a held block *out of *len bytes (free()).  0, or -1. */
+static int rows_render(struct ctx *c, const struct portal_page *page, int count, int back,
+		       int can_manage, int can_run, void **out, size_t *len)
+{
+	struct view_rows *rows = view_rows_new(count, RV__COUNT, rv_keys);
+	struct ago_hook *ago = calloc((size_t)count * 3 + 1, sizeof(*ago));
+	struct holes holes = {.v = calloc((size_t)count * 3 + 1, sizeof(struct hole)),
+			      .cap = (size_t)count * 3 + 1};
+	cJSON *root = cJSON_CreateObject();
+	struct rows_head head;
+	struct buf b;
+	char err[256], *blob;
+	int result = -1;
+
+	*out = NULL;
+	*len = 0;
+	buf_init(&b, RESP_MAX_BODY);
+	if (rows == NULL || ago == NULL || holes.v == NULL || root == NULL)
+		goto out;
+	for (int i = 0; i < count; i++) {
+		for (int k = 0; k < 3; k++)
+			ago[3 * i + k] = (struct ago_hook){.h = {.write = ago_record}, .to = &holes};
+		row_fill(rows, i, &page->row[back ? count - 1 - i : i], can_manage, can_run,
+			 &ago[3 * i]);
+	}
+	if (!cJSON_AddItemReferenceToObject(root, "portals", view_rows_array(rows)))
+		goto out;
+	buf_reserve(&b, (size_t)48 * 1024); /* a page of rows is ~40 KB */
+	if (tmpl_render(c->app->tmpl, "portal_rows", root, &b, err, sizeof(err)) < 0) {
+		log_event(LOG_ERROR, c->req->id, "render_failed", "template", "portal_rows",
+			  "error", err, NULL);
+		goto out;
+	}
+	if (b.len > UINT32_MAX)
+		goto out;
+	head = (struct rows_head){.nholes = (uint32_t)holes.n, .len = (uint32_t)b.len};
+	*len = sizeof(head) + holes.n * sizeof(struct hole) + b.len;
+	blob = malloc(*len);
+	if (blob == NULL)
+		goto out;
+	memcpy(blob, &head, sizeof(head));
+	memcpy(blob + sizeof(head), holes.v, holes.n * sizeof(struct hole));
+	memcpy(blob + sizeof(head) + holes.n * sizeof(struct hole), b.data, b.len);
+	*out = blob;
+	result = 0;
+out:
+	if (result < 0)
+		*len = 0;
+	cJSON_Delete(root);
+	view_rows_free(rows); /* after the view that refers to it */
+	free(ago);
+	free(holes.v);
+	buf_free(&b);
+	return result;
+}
+
+/* The hook that writes held rows into the page, with the relative times
+ * of now. */
+struct rows_fill {
+	struct tmpl_hook h; /* first */
+	struct rows_head head;
+	const struct hole *holes;
+	const char *html;
+	long long now;
+};
+
+static int rows_write(const struct tmpl_hook *h, struct buf *out)
+{
+	const struct rows_fill *f = (const struct rows_fill *)(const void *)h;
+	size_t at = 0;
+	char ago[24];
+
+	for (uint32_t i = 0; i < f->head.nholes; i++) {
+		buf_append(out, f->html + at, f->holes[i].at - at);
+		page_ago(f->holes[i].t, f->now, ago, sizeof(ago));
+		html_escape(out, ago);
+		at = f->holes[i].at;
+	}
+	buf_append(out, f->html + at, f->head.len - at);
+	return out->overflow || out->oom ? -1 : 0;
+}
+
+/* Point f at the held block blob (len bytes): 0, or -1 when it does not
+ * hold together. */
+static int rows_open(struct rows_fill *f, const void *blob, size_t len, long long now)
+{
+	const char *b = blob;
+	uint32_t at = 0;
+
+	if (len < sizeof(f->head))
+		return -1;
+	memcpy(&f->head, b, sizeof(f->head));
+	if ((len - sizeof(f->head)) / sizeof(struct hole) < f->head.nholes ||
+	    len != sizeof(f->head) + f->head.nholes * sizeof(struct hole) + f->head.len)
+		return -1;
+	f->holes = (const struct hole *)(const void *)(b + sizeof(f->head));
+	f->html = b + sizeof(f->head) + f->head.nholes * sizeof(struct hole);
+	for (uint32_t i = 0; i < f->head.nholes; i++) {
+		if (f->holes[i].at < at || f->holes[i].at > f->head.len)
+			return -1;
+		at = f->holes[i].at;
+	}
+	f->h.write = rows_write;
+	f->now = now;
+	return 0;
 }
 
 _Static_assert(SORT_NAME == 0 && SORT_STATUS == 1 && SORT_LAST == 2 && VALID_SORTS == 3,
@@ -272,8 +464,12 @@ int page_portals_get(struct ctx *c)
 {
 	struct portal_query a;
 	cJSON *v = NULL, *filters, *f;
-	struct view_rows *rows = NULL;
 	struct portal_page own, *page = c->prefetched;
+	struct rows_fill fill;
+	const struct pcache_loan *loan = NULL;
+	const void *lent;
+	void *held = NULL;
+	size_t hlen = 0;
 	int result, count;
 	long total, attention;
 	const long n_conn = c->sess->n_connected, n_needs = c->sess->n_needs,
@@ -289,7 +485,7 @@ int page_portals_get(struct ctx *c)
 	const char *sq = a.q, *sl = a.label;
 	const int finding = (sq && sq[0]) || (sl && sl[0]);
 
-	memset(&own, 0, sizeof(own));
+	own.res = NULL, own.own = NULL; /* nothing held (its 16 KB left unwritten) */
 	if (page == NULL || (page->res == NULL && page->own == NULL)) {
 		/* not read with the session: read it now */
 		if (db_portal_list(c->db, c->sess->org_id, &a, &own) < 0)
@@ -408,22 +604,45 @@ int page_portals_get(struct ctx *c)
 			/* a cursor past the end (or a forged one): back to the top */
 			add_link(v, "first_href", list_href_c(sort, status, C_FIRST, 0, sq, sl));
 	}
-	rows = view_rows_new(count, RV__COUNT, rv_keys);
-	if (rows == NULL)
-		goto fail;
-	for (int i = 0; i < count; i++)
-		row_fill(rows, i, &page->row[a.backward ? count - 1 - i : i], c->sess->can_manage,
-			 role_can_run(c->sess->role), now);
-	if (!cJSON_AddItemReferenceToObject(v, "portals", view_rows_array(rows)))
-		goto fail;
+	/* the rows: held rendered (with this counter value and zone, for this
+	 * role), else rendered now and held */
+	if (count > 0) {
+		const int can_manage = c->sess->can_manage, can_run = role_can_run(c->sess->role);
+		char key[1024];
+		size_t klen = rows_key(key, sizeof(key), c->sess->org_id, &a, can_manage, can_run);
+		const int holdable = klen > 0 && page->tz[0] != '\0';
+		cJSON *hook;
+
+		loan = holdable ? pcache_borrow(key, klen, page->tz, page->version, &lent, &hlen)
+				: NULL;
+		if (loan == NULL || rows_open(&fill, lent, hlen, now) < 0) {
+			pcache_return(loan);
+			loan = NULL;
+			if (rows_render(c, page, count, a.backward, can_manage, can_run, &held,
+					&hlen) < 0 ||
+			    rows_open(&fill, held, hlen, now) < 0)
+				goto fail;
+			if (holdable)
+				pcache_put(key, klen, page->tz, page->version, held, hlen);
+		}
+		hook = cJSON_CreateNull();
+		if (hook == NULL)
+			goto fail;
+		tmpl_hook_set(hook, &fill.h);
+		cJSON_AddItemToObject(v, "portals", hook);
+	}
 	result = page_render(c, 200, "portals", "Client Accounts", v);
-	view_rows_free(rows);	    /* after the view that refers to it */
-	db_portal_page_free(&own); /* after the rows that point into it (the gate frees its own) */
+	pcache_return(loan); /* after the render that wrote it */
+	free(held);
+	if (own.res != NULL || own.own != NULL) /* after the rows that point into it */
+		db_portal_page_free(&own);	 /* (the gate frees its own) */
 	return result;
 fail:
 	cJSON_Delete(v);
-	view_rows_free(rows);
-	db_portal_page_free(&own);
+	pcache_return(loan);
+	free(held);
+	if (own.res != NULL || own.own != NULL)
+		db_portal_page_free(&own);
 	return -1;
 }
 

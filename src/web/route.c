@@ -3,6 +3,7 @@
  */
 #include "route.h"
 #include "auth.h"
+#include "decimal.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
@@ -728,16 +729,17 @@ void route_handle(const struct app *app, struct db *db, struct httpc *http, stru
 	struct resp resp;
 	struct session sess;
 	struct api_principal api;
-	struct portal_page prefetched = {0};
+	struct portal_page prefetched; /* emptied below, without writing its 16 KB */
 	struct ctx c = {.app = app, .db = db, .http = http, .req = &req, .resp = &resp};
 	const struct route *rt = NULL;
 	enum req_err perr;
 	const char *bad = NULL;
-	char status[8], ms[24];
+	char status[DECIMAL_LL_CHARS + 1], ms[DECIMAL_LL_CHARS + 4];
 	struct timespec t0, t1;
 	int page = PAGE__MAX, rc;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	prefetched.n = 0, prefetched.res = NULL, prefetched.own = NULL, prefetched.labels_read = 0;
 	http_resp_init(&resp);
 	perr = req_parse(&req, io);
 	db->req_id = req.id;
@@ -879,15 +881,30 @@ send:
 	if (http_send(io, &resp, req.method == METHOD_HEAD) < 0)
 		log_event(LOG_WARN, req.id, "send_failed", NULL);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	snprintf(status, sizeof(status), "%d", resp.status);
-	snprintf(ms, sizeof(ms), "%.2f",
-		 (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+	/* the log line's numbers without printf (every request has them) */
+	{
+		long long cs = ((long long)(t1.tv_sec - t0.tv_sec) * 1000000000LL +
+				(t1.tv_nsec - t0.tv_nsec) + 5000) /
+			       10000; /* hundredths of a millisecond, rounded */
+		char *p = decimal_ll(cs / 100, ms + sizeof(ms) - 4);
+		size_t n = (size_t)(ms + sizeof(ms) - 4 - p);
+
+		memmove(ms, p, n);
+		ms[n] = '.';
+		ms[n + 1] = (char)('0' + cs % 100 / 10);
+		ms[n + 2] = (char)('0' + cs % 10);
+		ms[n + 3] = '\0';
+		p = decimal_ll(resp.status, status + sizeof(status) - 1);
+		memmove(status, p, (size_t)(status + sizeof(status) - 1 - p));
+		status[status + sizeof(status) - 1 - p] = '\0';
+	}
 	metrics_request(page, resp.status);
 	if ((rt != NULL && rt->auth == AUTH_TOKEN) || strncmp(req.path, "/api/", 5) == 0)
 		metrics_api(resp.status);
 	log_event(resp.status >= 500 ? LOG_ERROR : LOG_INFO, req.id, "request", "method",
 		  req.method_name, "route", route_name(page), "status", status, "ms", ms, NULL);
-	db_portal_page_free(&prefetched);
+	if (prefetched.res != NULL || prefetched.own != NULL)
+		db_portal_page_free(&prefetched);
 	db->req_id = NULL;
 	req_free(&req);
 	http_resp_free(&resp);

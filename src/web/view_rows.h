@@ -21,6 +21,8 @@
 #include <cJSON.h>
 #include <stddef.h>
 
+#include "tmpl.h"
+
 #define VIEW_ROWS_SCRATCH 320 /* bytes of scratch per row */
 
 struct view_row {
@@ -58,6 +60,12 @@ static inline void view_rows_bool(struct view_rows *v, int row, int col, int b)
 
 	c->type = (b ? cJSON_True : cJSON_False) | cJSON_StringIsConst;
 	c->valuestring = NULL;
+}
+
+/* Make a cell the template hook h (tmpl.h), kept alive by the caller. */
+static inline void view_rows_hook(struct view_rows *v, int row, int col, const struct tmpl_hook *h)
+{
+	tmpl_hook_set(&v->cell[row * v->ncols + col], h);
 }
 
 /* Row row's scratch buffer (VIEW_ROWS_SCRATCH bytes) for the texts it

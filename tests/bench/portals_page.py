@@ -321,7 +321,7 @@ def profile(stack, cookie, oid, secs):
         total += calls
         out.append("| %s | %.3f | %.3f | %.1f | %.1f |" % (
             name_of(q), calls / n, plans / calls, ex * 1e3 / calls, (pl * 1e3 / plans) if plans else 0.0))
-    out.append("\nStatements per request: %.2f (one round trip: the session check with the page's list statement, or, when the page cache holds the page, with the organisation's labels)\n" % (total / n))
+    out.append("\nStatements per request: %.2f (a page cache hit is the session statement alone; a miss adds the list and the organisation's labels)\n" % (total / n))
 
     # EXPLAIN ANALYZE of exactly the statements the app prepares
     with psycopg.connect(stack.conninfo, autocommit=True) as db:
@@ -413,6 +413,118 @@ def instructions(stack, cookie, binaries, runs=5):
     return "\n".join(out)
 
 
+
+# -- instructions per request of the FastCGI program (callgrind) ----------------
+
+def fcgi_record(kind, rid, content=b""):
+    pad = (8 - len(content) % 8) % 8
+    return bytes([1, kind, rid >> 8, rid & 255, len(content) >> 8, len(content) & 255, pad, 0]) \
+        + content + b"\0" * pad
+
+
+def fcgi_pairs(params):
+    out = b""
+    for k, v in params.items():
+        k, v = k.encode(), v.encode()
+        for n in (len(k), len(v)):
+            out += bytes([n]) if n < 128 else (n | 0x80000000).to_bytes(4, "big")
+        out += k + v
+    return out
+
+
+def fcgi_get(addr, params):
+    """One request to a FastCGI program listening on the unix socket addr,
+    with nginx's parameters; the FCGI_STDOUT bytes."""
+    import socket
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(120)
+    s.connect(addr)
+    body = fcgi_pairs(params)
+    msg = fcgi_record(1, 1, bytes([0, 1, 0, 0, 0, 0, 0, 0]))  # BEGIN_REQUEST, responder
+    for i in range(0, len(body), 65528):
+        msg += fcgi_record(4, 1, body[i:i + 65528])
+    msg += fcgi_record(4, 1) + fcgi_record(5, 1)  # end of PARAMS, empty STDIN
+    s.sendall(msg)
+    data = b""
+    while True:
+        chunk = s.recv(1 << 16)
+        if not chunk:
+            break
+        data += chunk
+    s.close()
+    out, at, ended = b"", 0, False
+    while at + 8 <= len(data):
+        kind, clen, pad = data[at + 1], (data[at + 4] << 8) | data[at + 5], data[at + 6]
+        if kind == 6:
+            out += data[at + 8:at + 8 + clen]
+        elif kind == 3:
+            ended = True
+        at += 8 + clen + pad
+    if not ended:
+        die("the FastCGI program ended a request without FCGI_END_REQUEST")
+    return out
+
+
+def fcgi_instructions(stack, cookie, binaries, requests, path="/portals", query=""):
+    """Instructions one signed-in GET of path costs in each FastCGI binary
+    under callgrind, one thread, as nginx sends it: each binary serves
+    WARM and then WARM + requests requests in two runs, and the difference
+    is divided by requests (start-up, the first request's miss and exit
+    cancel out).  Also writes each binary's callgrind profile of the
+    longer run to the state directory (callgrind_annotate it)."""
+    warm = 20
+    params = {"QUERY_STRING": query, "REQUEST_METHOD": "GET", "CONTENT_TYPE": "",
+              "CONTENT_LENGTH": "", "SCRIPT_NAME": path, "REQUEST_URI": path + ("?" + query if query else ""),
+              "DOCUMENT_URI": path, "DOCUMENT_ROOT": "/nonexistent", "SERVER_PROTOCOL": "HTTP/1.1",
+              "REQUEST_SCHEME": "http", "GATEWAY_INTERFACE": "CGI/1.1", "SERVER_SOFTWARE": "nginx",
+              "REMOTE_ADDR": "127.0.0.1", "REMOTE_PORT": "40000", "REMOTE_USER": "",
+              "SERVER_ADDR": "127.0.0.1", "SERVER_PORT": "80", "SERVER_NAME": "", "REDIRECT_STATUS": "200",
+              "HTTP_HOST": "127.0.0.1", "HTTP_COOKIE": "js_session=" + cookie}
+    out = ["| binary | instructions per request (%d requests after %d) | response bytes |" % (requests, warm),
+           "|---|---:|---:|"]
+    for k, exe in enumerate(binaries):
+        totals = []
+        size = 0
+        # the templates of the tree the binary was built in (cgi-bin/..), else this one's
+        tmpl_dir = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(exe))), "templates")
+        if not os.path.isdir(tmpl_dir):
+            tmpl_dir = os.path.join(ROOT, "templates")
+        for n in (warm, warm + requests):
+            sock = os.path.join(stack.state, "cg%d.sock" % k)
+            cg = os.path.join(stack.state, "callgrind.fcgi%d.%d.out" % (k, n))
+            if os.path.exists(sock):
+                os.unlink(sock)
+            env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                   "JETSTACK_ENV_FILE": os.path.join(stack.state, "jetstack.env"),
+                   "JETSTACK_SOCKET": sock, "JETSTACK_THREADS": "1", "JETSTACK_SCHED": "normal",
+                   "JETSTACK_TEMPLATE_DIR": tmpl_dir}
+            log = open(os.path.join(stack.state, "callgrind.fcgi.log"), "ab")
+            p = subprocess.Popen(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + cg,
+                                  os.path.abspath(exe)],
+                                 env=env, cwd=stack.state, stdin=subprocess.DEVNULL, stdout=log,
+                                 stderr=log)
+            t = time.time()
+            while not os.path.exists(sock):
+                if p.poll() is not None or time.time() - t > 60:
+                    die("%s did not listen under valgrind (see callgrind.fcgi.log)" % exe)
+                time.sleep(0.2)
+            for i in range(n):
+                page = fcgi_get(sock, params)
+                if not page.startswith(b"Status: 200") or (
+                        path == "/portals" and page.count(b'<tr id="portal-') != PAGE_ROWS):
+                    die("%s did not answer the page: %r" % (exe, page[:200]))
+                size = len(page)
+            p.send_signal(signal.SIGTERM)
+            p.wait(timeout=120)
+            m = re.search(rb"^(?:summary|totals): (\d+)", open(cg, "rb").read(), re.M)
+            if not m:
+                die("no callgrind total for " + exe)
+            totals.append(int(m.group(1)))
+        out.append("| `%s` | %s | %s |" % (exe, format(round((totals[1] - totals[0]) / requests), ","),
+                                           format(size, ",")))
+    return "\n".join(out)
+
+
 class Churn:
     """A thread that writes n token refreshes a second into random portals
     of organisation oid, as the worker's refresh does (one transaction per
@@ -466,6 +578,12 @@ def main():
     ap.add_argument("--instructions", nargs="+", metavar="CGI_BINARY",
                     help="instead of wrk: count with callgrind the instructions one page costs in "
                          "each of these builds of cgi-bin/jetstack (e.g. an older clone's and this one)")
+    ap.add_argument("--fcgi-instructions", nargs="+", metavar="CGI_BINARY",
+                    help="instead of wrk: count with callgrind the instructions per request of "
+                         "each of these builds run as the FastCGI program (one thread, a fixed "
+                         "number of page cache hits: --requests)")
+    ap.add_argument("--requests", type=int, default=200,
+                    help="requests counted by --fcgi-instructions (default 200)")
     ap.add_argument("--role-setting", action="append", default=[], metavar="NAME=VALUE",
                     help="what-if: ALTER ROLE jetstack SET NAME = VALUE before measuring "
                          "(e.g. plan_cache_mode=force_generic_plan)")
@@ -477,7 +595,7 @@ def main():
                          "portals by SQL (last_refreshed_at, next_check_at: what a token refresh "
                          "writes), so that the page cache is invalidated as in real use")
     args = ap.parse_args()
-    for tool in ("valgrind", "curl", "psql") if args.instructions else ("wrk", "curl", "psql"):
+    for tool in ("valgrind", "curl", "psql") if args.instructions or args.fcgi_instructions else ("wrk", "curl", "psql"):
         if shutil.which(tool) is None:
             die("%s is not installed (scripts/deps.sh wrk curl)" % tool)
 
@@ -513,6 +631,9 @@ def main():
         size = check_pages(stack, cookie)
         if args.instructions:
             print(instructions(stack, cookie, args.instructions))
+            return
+        if args.fcgi_instructions:
+            print(fcgi_instructions(stack, cookie, args.fcgi_instructions, args.requests))
             return
         if args.serve:
             print("serving: %s/portals cookie js_session=%s app pid %s (%d bytes)"

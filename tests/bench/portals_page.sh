@@ -5,6 +5,8 @@
 # tests/bench/portals_page.py); prints a Markdown table for README's
 # Performance section, then a database profile of the page.
 #   tests/bench/portals_page.sh [--runs N] [--seconds S] [--no-profile] [--strict] [--keep]
+#   tests/bench/portals_page.sh --fcgi-instructions OLD_BINARY NEW_BINARY [--requests N]
+#     (callgrind: instructions per page cache hit of each build as the FastCGI program)
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 command -v wrk >/dev/null 2>&1 || "$ROOT/scripts/deps.sh" wrk

@@ -6,6 +6,7 @@
  * (db_portal_page_pack / _unpack) string for string.
  */
 #include <check.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,6 +57,46 @@ START_TEST(test_served_only_under_its_version_and_tag)
 	free(v);
 	pcache_stats_read(&st);
 	ck_assert_uint_eq(st.entries, 1);
+	pcache_reset();
+}
+END_TEST
+
+/* pcache_borrow: the same value rules, without a copy and not counted as
+ * a hit or a miss; what was lent stays whole until it is given back, even
+ * when the value is dropped (another version) or evicted meanwhile. */
+START_TEST(test_borrowed_values)
+{
+	struct pcache_stats st;
+	const struct pcache_loan *l1, *l2;
+	const void *v1, *v2;
+	size_t n;
+
+	ck_assert_int_eq(pcache_init(1 << 20), 0);
+	pcache_put(view_a, sizeof(view_a), "UTC", 5, "html-a", 7);
+	l1 = pcache_borrow(view_a, sizeof(view_a), "UTC", 5, &v1, &n);
+	ck_assert_ptr_nonnull(l1);
+	ck_assert_uint_eq(n, 7);
+	ck_assert_str_eq(v1, "html-a");
+	ck_assert_uint_eq((uintptr_t)v1 % 16, 0);
+	ck_assert_ptr_null(pcache_borrow(view_a, sizeof(view_a), "Europe/Paris", 5, &v2, &n));
+	ck_assert_ptr_null(v2);
+	/* another version: the held value is dropped, the loan still reads */
+	ck_assert_ptr_null(pcache_borrow(view_a, sizeof(view_a), "UTC", 6, &v2, &n));
+	ck_assert_ptr_null(pcache_borrow(view_a, sizeof(view_a), "UTC", 5, &v2, &n));
+	ck_assert_str_eq(v1, "html-a");
+	pcache_put(view_a, sizeof(view_a), "UTC", 6, "html-a6", 8);
+	l2 = pcache_borrow(view_a, sizeof(view_a), "UTC", 6, &v2, &n);
+	ck_assert_ptr_nonnull(l2);
+	ck_assert_str_eq(v2, "html-a6");
+	pcache_stats_read(&st);
+	ck_assert_uint_eq(st.hits, 0);
+	ck_assert_uint_eq(st.misses, 0);
+	ck_assert_uint_eq(st.entries, 1);
+	pcache_return(l1); /* freed here (valgrind: no leak, no use after free) */
+	pcache_return(l2);
+	pcache_return(NULL);
+	ck_assert_int_eq(pcache_get(view_a, sizeof(view_a), "UTC", 6, (void **)&v2, &n), 1);
+	free((void *)v2);
 	pcache_reset();
 }
 END_TEST
@@ -159,6 +200,7 @@ int main(void)
 	tcase_add_test(tc, test_served_only_under_its_version_and_tag);
 	tcase_add_test(tc, test_bounded_least_recently_used);
 	tcase_add_test(tc, test_a_page_survives_its_cached_form);
+	tcase_add_test(tc, test_borrowed_values);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -655,6 +655,60 @@ START_TEST(test_lookup_hints_follow_row_shapes)
 }
 END_TEST
 
+
+/* Hooks (tmpl_hook_set): a variable or a section over a hook calls it
+ * with the output as is (the section's body is not rendered), an inverted
+ * section over one renders nothing; a cJSON_Raw item that is not a hook
+ * renders nothing. */
+struct test_hook {
+	struct tmpl_hook h;
+	const char *bytes;
+	int calls;
+	size_t at;
+};
+
+static int test_hook_write(const struct tmpl_hook *h, struct buf *out)
+{
+	struct test_hook *t = (struct test_hook *)(void *)h;
+
+	t->calls++;
+	t->at = out->len;
+	return buf_puts(out, t->bytes);
+}
+
+START_TEST(test_hooks)
+{
+	struct tmpl_set *set = tmpl_set_new();
+	struct test_hook hv = {.h = {.write = test_hook_write}, .bytes = "<b>v</b>"},
+			 hs = {.h = {.write = test_hook_write}, .bytes = "<i>s</i>"};
+	cJSON *view = cJSON_CreateObject(), *a = cJSON_CreateNull(), *b = cJSON_CreateNull();
+	struct buf out;
+	char err[256];
+
+	ck_assert_int_eq(tmpl_set_add(set, "t",
+				      "[{{a}}]({{#b}}body{{x}}{{/b}})({{^b}}none{{/b}})"
+				      "({{^a}}none{{/a}})({{raw}})({{#raw}}body{{/raw}})",
+				      err, sizeof(err)),
+			 0);
+	tmpl_hook_set(a, &hv.h);
+	tmpl_hook_set(b, &hs.h);
+	cJSON_AddItemToObject(view, "a", a);
+	cJSON_AddItemToObject(view, "b", b);
+	cJSON_AddStringToObject(view, "x", "<&>");
+	cJSON_AddRawToObject(view, "raw", "<script>data</script>");
+	buf_init(&out, 0);
+	ck_assert_int_eq(tmpl_render(set, "t", view, &out, err, sizeof(err)), 0);
+	ck_assert_str_eq(buf_str(&out), "[<b>v</b>](<i>s</i>)()()()()");
+	ck_assert_int_eq(hv.calls, 1);
+	ck_assert_int_eq(hs.calls, 1);
+	ck_assert_uint_eq(hv.at, 1);
+	ck_assert_uint_eq(hs.at, 11);
+	cJSON_Delete(view); /* leaves the hooks alone */
+	buf_free(&out);
+	tmpl_set_free(set);
+}
+END_TEST
+
 static Suite *tmpl_suite(void)
 {
 	Suite *s = suite_create("tmpl");
@@ -683,6 +737,7 @@ static Suite *tmpl_suite(void)
 	tcase_add_test(tc, test_load_dir);
 	tcase_add_test(tc, test_large_render);
 	tcase_add_test(tc, test_lookup_hints_follow_row_shapes);
+	tcase_add_test(tc, test_hooks);
 	suite_add_tcase(s, tc);
 	return s;
 }
