@@ -1040,27 +1040,28 @@ static const struct {
      * of search_text from 3 characters, read from its trigram index,
      * sql/0026; a prefix of name, domain or Hub ID below) or filtered by a
      * label, in name order: $1 the organisation, [$2 the last row shown,]
-     * then the status, the label and the search text ("" for none).  Planned
-     * for each call's values: only a plan made for the text can use the
-     * trigram index, and it chooses between the index and walking the
-     * name order by how many portals the text finds. */
+     * then the status, the label and the search text ("" for none).
+     * Generic plans, as every list: the text's portals (m in FIND_PAGE) are
+     * read through the trigram index whatever the text, which is a
+     * parameter of its index condition. */
 /* The label conditions are uncorrelated IN lists of the organisation's
  * labels (portal_labels_org): each is read once per statement and hashed,
  * whatever the generic plan; a correlated EXISTS could be planned as a
  * scan of every organisation's labels per portal. */
 /* A page of a search (viewer's session v; status s, label l, text q; the
  * keyset condition and the order).  The portals a text finds are first
- * read into m, up to 1,001 of them (through the trigram index when they
- * are few); when there are at most 1,000, the page is read from them and
- * sorted, else by walking the name order and testing each portal.  Which
- * is decided by what m holds, not by the planner's guess of how many a
- * text finds (a 5-digit number guessed at 700 portals walked half of
- * 100,000 to find 100).  Without a text of 3 characters or more m is never
- * read.  One of the two branches returns rows, in its order; each row
+ * read into m, up to 1,001 of them, through the trigram index of the
+ * organisation's portals (portals_search, sql/0026); when there are at most
+ * 1,000, the page is read from them and sorted, else by walking the name
+ * order and testing each portal.  Which is decided by what m holds, not
+ * by a guess of how many a text finds (a 5-digit number guessed at 700
+ * portals walked half of 100,000 to find 100).  Without a text of 3
+ * characters or more m is never read.  One of the two branches returns rows, in its order; each row
  * carries what m counted (the page's "N portals found"). */
 #define FIND_PAGE(v, s, l, q, keyset, order)                                                        \
 	"WITH m AS MATERIALIZED (SELECT p.id FROM portals p WHERE p.org_id = " LIST_ORG " AND "     \
-	"p.removed_at IS NULL " PORTAL_FIND(s, l, q) "LIMIT 1001) (SELECT " FIND_COLS(q)            \
+	"p.removed_at IS NULL AND p.search_text LIKE " FIND_PATTERN(q) " " FIND_FILTERS(s, l)      \
+	"LIMIT 1001) (SELECT " FIND_COLS(q)                                                        \
 	PORTAL_FROM_V(v) "AND p.id IN (SELECT m.id FROM m) AND length(" q ") >= 3 AND (SELECT "    \
 	"count(*) FROM m) <= 1000 " keyset order "LIMIT " PORTAL_FETCH_SQL ") UNION ALL (SELECT "   \
 	FIND_COLS(q) PORTAL_FROM_V(v) PORTAL_FIND(s, l, q) "AND (length(" q ") < 3 OR (SELECT "    \
@@ -1068,27 +1069,29 @@ static const struct {
 /* the rows, with the count m gives when it was read */
 #define FIND_COLS(q) LIST_COLS_F("CASE WHEN length(" q ") >= 3 THEN (SELECT count(*) FROM m) ELSE -1 END")
 #define FIND_COUNT_V "coalesce((SELECT ov.v FROM org_versions ov WHERE ov.org_id = $1), 0) AS page_v"
-#define PORTAL_FIND(s, l, q)                                                                       \
+/* the LIKE pattern of a search text: its own characters anywhere */
+#define FIND_PATTERN(q)                                                                            \
+	"('%' || replace(replace(replace(lower(" q "), '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%')"
+#define FIND_FILTERS(s, l)                                                                         \
 	"AND (" s " = '' OR p.status = " s ") AND (" l " = '' OR p.id IN (SELECT pl.portal_id "    \
-	"FROM portal_labels pl WHERE pl.org_id = " LIST_ORG " AND pl.label = " l ")) AND (" q      \
-	" = '' OR CASE WHEN length(" q ") >= 3 THEN p.search_text LIKE '%' || "                    \
-	"replace(replace(replace(lower(" q "), '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%' " \
+	"FROM portal_labels pl WHERE pl.org_id = " LIST_ORG " AND pl.label = " l ")) "
+#define PORTAL_FIND(s, l, q)                                                                       \
+	FIND_FILTERS(s, l) "AND (" q " = '' OR CASE WHEN length(" q ") >= 3 THEN p.search_text "  \
+	"LIKE " FIND_PATTERN(q) " "                                                                \
 	"ELSE left(p.sort_name, length(" q ")) = "                                                  \
 	"lower(" q ") OR left(lower(p.hub_domain), length(" q ")) = lower(" q ") OR "              \
 	"left(p.hub_id::text, length(" q ")) = " q " END) "
     [ST_PORTAL_FIND_FIRST] = {"portal_find_first",
-			      FIND_PAGE("$5", "$2", "$3", "$4", "", ORDER_NAME), 1},
+			      FIND_PAGE("$5", "$2", "$3", "$4", "", ORDER_NAME)},
     [ST_PORTAL_FIND_LIST] = {"portal_find_list",
 			     FIND_PAGE("$6", "$3", "$4", "$5",
-				       "AND (p.sort_name, p.id) > (" AFTER_NAME ", $2) ", ORDER_NAME),
-			     1},
+				       "AND (p.sort_name, p.id) > (" AFTER_NAME ", $2) ", ORDER_NAME)},
     [ST_PORTAL_FIND_BEFORE] = {"portal_find_before",
 			       FIND_PAGE("$6", "$3", "$4", "$5",
 					 "AND (p.sort_name, p.id) < (" AFTER_NAME ", $2) ",
-					 ORDER_NAME_R),
-			       1},
+					 ORDER_NAME_R)},
     [ST_PORTAL_FIND_END] = {"portal_find_end",
-			    FIND_PAGE("$5", "$2", "$3", "$4", "", ORDER_NAME_R), 1},
+			    FIND_PAGE("$5", "$2", "$3", "$4", "", ORDER_NAME_R)},
     /* counts come with the organisation's change counter read in their own
      * snapshot: the page cache holds a count under it (db_portal.c) */
     [ST_PORTAL_FIND_COUNT] = {"portal_find_count",
