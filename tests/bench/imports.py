@@ -122,7 +122,7 @@ def workers_stop(procs):
 def scenario(stack, label, portals, per_object, latency_ms, workers, threads, cpu=False,
              procs=None):
     """procs: workers already running (kept running), else `workers` are
-    started for this scenario and stopped after it."""
+    started for this scenario (and waited for) and stopped after it."""
     c = stack.client()
     pids = []
     for _ in range(portals):
@@ -136,6 +136,7 @@ def scenario(stack, label, portals, per_object, latency_ms, workers, threads, cp
     own = procs is None
     if own:
         procs = workers_start(stack, workers, threads)
+        workers_ready(stack, workers, threads)
     try:
         # the imports are asked for at once (as 20 people would), so the
         # wall time measures the product, not this script's requests
