@@ -536,9 +536,11 @@ static const struct {
      * fingerprint] string arrays (the last of a repeated kind and name
      * wins).  Each is new (version 1), changed (a new version) or seen;
      * the assets of (org, hub, object type) it does not hold are marked
-     * gone.  Those rows are locked first, through the unique key's first
-     * three columns, so the plan never depends on the table's statistics.
-     * Counts of new, changed, unchanged and gone. */
+     * gone.  Those rows are locked first, in the unique key's order, which
+     * makes the plan read them through that key, statistics or not (a
+     * lookup per asset, planned generically on a table without statistics,
+     * read the organisation's whole object type each time).  Counts of
+     * new, changed, unchanged and gone. */
     [ST_ASSET_PUT_SET] =
 	{"asset_put_set",
 	 "WITH i AS (SELECT DISTINCT ON (e->>0, e->>1) e->>0 AS kind, e->>1 AS name, e->>2 AS label, "
@@ -546,7 +548,8 @@ static const struct {
 	 "(e->>7)::jsonb AS definition, e->>8 AS fingerprint FROM jsonb_array_elements($6::jsonb) "
 	 "WITH ORDINALITY AS t(e, n) ORDER BY e->>0, e->>1, n DESC), "
 	 "cur AS (SELECT id, kind, name, fingerprint, gone_at FROM assets WHERE org_id = $1 AND "
-	 "source_hub_id = $2 AND object_type = $3 FOR UPDATE), "
+	 "source_hub_id = $2 AND object_type = $3 ORDER BY org_id, source_hub_id, object_type, "
+	 "kind, name FOR UPDATE), "
 	 "ins AS (INSERT INTO assets (org_id, source_hub_id, source_portal_id, object_type, kind, "
 	 "name, label, group_name, type, field_type, options, definition, fingerprint, last_run_id) "
 	 "SELECT $1, $2, NULLIF($4, '')::bigint, $3, i.kind, i.name, i.label, i.group_name, i.type, "
@@ -568,8 +571,8 @@ static const struct {
 	 "label, group_name, type, field_type, options, definition FROM upd WHERE changed) v "
 	 "RETURNING 1), "
 	 "gone AS (UPDATE assets a SET gone_at = now() FROM cur WHERE a.id = cur.id AND "
-	 "cur.gone_at IS NULL AND NOT EXISTS (SELECT 1 FROM i WHERE i.kind = cur.kind AND i.name "
-	 "= cur.name) RETURNING 1) "
+	 "cur.gone_at IS NULL AND (cur.kind, cur.name) NOT IN (SELECT kind, name FROM i) "
+	 "RETURNING 1) "
 	 "SELECT (SELECT count(*) FROM ins) AS new, (SELECT count(*) FROM upd WHERE changed) AS "
 	 "changed, (SELECT count(*) FROM upd WHERE NOT changed) AS unchanged, (SELECT count(*) "
 	 "FROM ver) AS versions, (SELECT count(*) FROM gone) AS gone"},
