@@ -36,6 +36,7 @@ struct asset_counts {
  * inside a transaction, which the caller rolls back on -1). */
 int db_asset_put_many(struct db *db, const struct asset_batch *b, const struct asset_in *a, int n,
 		      struct asset_counts *counts);
+
 #define ASSET_FETCH	51
 #define ASSET_PAGE_ROWS (ASSET_FETCH - 1)
 
