@@ -8,106 +8,60 @@
 #include <stdlib.h>
 #include <string.h>
 
-int db_asset_put(struct db *db, const struct asset_in *a, enum asset_outcome *outcome)
+/* The items as the statement's JSON array of string arrays.  The caller
+ * frees the text with cJSON_free; NULL when out of memory. */
+static char *put_items(const struct asset_in *a, int n)
+{
+	cJSON *arr = cJSON_CreateArray();
+	char *s = NULL;
+
+	for (int i = 0; arr != NULL && i < n; i++) {
+		const char *f[] = {a[i].kind, a[i].name, a[i].label, a[i].group_name, a[i].type,
+				   a[i].field_type, a[i].options, a[i].definition, a[i].fingerprint};
+		cJSON *row = cJSON_CreateStringArray(f, (int)(sizeof(f) / sizeof(f[0])));
+
+		if (row == NULL || !cJSON_AddItemToArray(arr, row)) {
+			cJSON_Delete(row);
+			goto out;
+		}
+	}
+	if (arr != NULL)
+		s = cJSON_PrintUnformatted(arr);
+out:
+	cJSON_Delete(arr);
+	return s;
+}
+
+int db_asset_put_many(struct db *db, const struct asset_batch *b, const struct asset_in *a, int n,
+		      struct asset_counts *counts)
 {
 	char o[24], h[24], sp[24] = "", run[24] = "";
-	PGresult *r;
-	const char *oc;
-
-	LL(o, a->org_id);
-	LL(h, a->source_hub_id);
-	if (a->source_portal_id > 0)
-		LL(sp, a->source_portal_id);
-	if (a->run_id > 0)
-		LL(run, a->run_id);
-	const char *p[] = {o,	       h,	       a->object_type, a->kind,
-			   a->name,    sp,	       a->label,       a->group_name,
-			   a->type,    a->field_type, a->options,     a->definition,
-			   a->fingerprint, run};
-	r = db_run(db, ST_ASSET_PUT, 14, p);
-	if (r == NULL || PQntuples(r) != 1) {
-		PQclear(r);
-		return -1;
-	}
-	oc = db_get(r, 0, "outcome");
-	*outcome = strcmp(oc, "new") == 0	? ASSET_NEW
-		   : strcmp(oc, "changed") == 0 ? ASSET_CHANGED
-						 : ASSET_UNCHANGED;
-	PQclear(r);
-	return 1;
-}
-
-int db_asset_put_many(struct db *db, const struct asset_in *a, int n, enum asset_outcome *outcome)
-{
-	enum { NP = 14 };
-	const char **p = calloc((size_t)(n > 0 ? n : 1) * NP, sizeof(*p));
-	char (*num)[4][24] = malloc((size_t)(n > 0 ? n : 1) * sizeof(*num));
-	PGresult **res = malloc((size_t)(n > 0 ? n : 1) * sizeof(*res));
+	char *items = put_items(a, n);
+	PGresult *r = NULL;
 	int result = -1;
 
-	if (p == NULL || num == NULL || res == NULL)
+	memset(counts, 0, sizeof(*counts));
+	if (items == NULL)
 		goto out;
-	for (int i = 0; i < n; i++) {
-		const struct asset_in *x = &a[i];
-		const char **q = p + (size_t)i * NP;
-
-		LL(num[i][0], x->org_id);
-		LL(num[i][1], x->source_hub_id);
-		num[i][2][0] = num[i][3][0] = '\0';
-		if (x->source_portal_id > 0)
-			LL(num[i][2], x->source_portal_id);
-		if (x->run_id > 0)
-			LL(num[i][3], x->run_id);
-		q[0] = num[i][0];
-		q[1] = num[i][1];
-		q[2] = x->object_type;
-		q[3] = x->kind;
-		q[4] = x->name;
-		q[5] = num[i][2];
-		q[6] = x->label;
-		q[7] = x->group_name;
-		q[8] = x->type;
-		q[9] = x->field_type;
-		q[10] = x->options;
-		q[11] = x->definition;
-		q[12] = x->fingerprint;
-		q[13] = num[i][3];
-	}
-	if (db_run_many(db, ST_ASSET_PUT, n, NP, p, res) < 0)
+	LL(o, b->org_id);
+	LL(h, b->source_hub_id);
+	if (b->source_portal_id > 0)
+		LL(sp, b->source_portal_id);
+	if (b->run_id > 0)
+		LL(run, b->run_id);
+	const char *p[] = {o, h, b->object_type, sp, run, items};
+	r = db_run(db, ST_ASSET_PUT_SET, 6, p);
+	if (r == NULL || PQntuples(r) != 1)
 		goto out;
+	counts->n_new = (long)db_get_ll(r, 0, "new");
+	counts->changed = (long)db_get_ll(r, 0, "changed");
+	counts->unchanged = (long)db_get_ll(r, 0, "unchanged");
+	counts->gone = (long)db_get_ll(r, 0, "gone");
 	result = 1;
-	for (int i = 0; i < n; i++) {
-		const char *oc = PQntuples(res[i]) == 1 ? db_get(res[i], 0, "outcome") : "";
-
-		if (oc[0] == '\0')
-			result = -1;
-		outcome[i] = strcmp(oc, "new") == 0	    ? ASSET_NEW
-			     : strcmp(oc, "changed") == 0 ? ASSET_CHANGED
-							   : ASSET_UNCHANGED;
-		PQclear(res[i]);
-	}
 out:
-	free(p);
-	free(num);
-	free(res);
+	PQclear(r);
+	cJSON_free(items);
 	return result;
-}
-
-int db_asset_mark_gone(struct db *db, long long org, long long hub, const char *object_type,
-		       long long run, long *gone)
-{
-	char o[24], h[24], rn[24];
-	long n;
-
-	LL(o, org);
-	LL(h, hub);
-	LL(rn, run);
-	const char *p[] = {o, h, object_type, rn};
-	n = db_cmd(db, ST_ASSET_MARK_GONE, 4, p);
-	if (n < 0)
-		return -1;
-	*gone = n;
-	return 1;
 }
 
 static void asset_take(const PGresult *r, int i, struct asset_row *o)

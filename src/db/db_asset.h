@@ -8,30 +8,34 @@
 
 #include "db.h"
 
-/* What an import read of one group or property. */
-struct asset_in {
+/* Where one object type's assets of an import came from. */
+struct asset_batch {
 	long long org_id, source_hub_id, source_portal_id, run_id;
 	const char *object_type; /* contacts, companies, deals, tickets */
-	const char *kind;	 /* group, property */
+};
+
+/* What an import read of one group or property. */
+struct asset_in {
+	const char *kind; /* group, property */
 	const char *name, *label, *group_name, *type, *field_type;
 	const char *options;	 /* JSON array text */
 	const char *definition;	 /* JSON object text: HubSpot's whole answer */
 	const char *fingerprint; /* what decides "changed" (asset_fingerprint) */
 };
 
-enum asset_outcome { ASSET_NEW, ASSET_CHANGED, ASSET_UNCHANGED };
+/* What db_asset_put_many did: the assets given, and those it marked gone. */
+struct asset_counts {
+	long n_new, changed, unchanged, gone;
+};
 
-/* Add the asset, or store a new version when its fingerprint changed, or
- * note it was seen.  An asset marked gone comes back.  1 with *outcome, or
- * -1. */
-int db_asset_put(struct db *db, const struct asset_in *a, enum asset_outcome *outcome);
-/* The same for n assets in one round trip: outcome[i] for a[i].  1 or -1
- * (call inside a transaction, which the caller rolls back on -1). */
-int db_asset_put_many(struct db *db, const struct asset_in *a, int n, enum asset_outcome *outcome);
-/* Mark gone the assets of (org, hub, object type) this run did not see;
- * *gone gets how many.  1 or -1. */
-int db_asset_mark_gone(struct db *db, long long org, long long hub, const char *object_type,
-		       long long run, long *gone);
+/* Add each of the n assets of batch b, or store a new version of one whose
+ * fingerprint changed, or note it was seen (an asset marked gone comes
+ * back); mark gone the batch's (organisation, hub, object type) assets
+ * not among them.  One statement, which locks those rows first.  Of a kind
+ * and name given twice the last counts.  1 with *counts, or -1 (call
+ * inside a transaction, which the caller rolls back on -1). */
+int db_asset_put_many(struct db *db, const struct asset_batch *b, const struct asset_in *a, int n,
+		      struct asset_counts *counts);
 
 #define ASSET_FETCH	51
 #define ASSET_PAGE_ROWS (ASSET_FETCH - 1)

@@ -538,33 +538,51 @@ static const struct {
 		       "make_interval(secs => $2::int / 1000.0)) ON CONFLICT (hub_id) DO UPDATE "
 		       "SET blocked_until = greatest(coalesce(h.blocked_until, now()), "
 		       "EXCLUDED.blocked_until)"},
-    /* an asset: new (version 1), changed (a new version), or seen */
-    [ST_ASSET_PUT] =
-	{"asset_put",
-	 "WITH cur AS (SELECT id, fingerprint FROM assets WHERE org_id = $1 AND source_hub_id "
-	 "= $2 AND object_type = $3 AND kind = $4 AND name = $5 FOR UPDATE), "
-	 "ins AS (INSERT INTO assets (org_id, source_hub_id, source_portal_id, object_type, "
-	 "kind, name, label, group_name, type, field_type, options, definition, fingerprint, "
-	 "last_run_id) SELECT $1, $2, NULLIF($6, '')::bigint, $3, $4, $5, $7, $8, $9, $10, "
-	 "$11::jsonb, $12::jsonb, $13, NULLIF($14, '')::bigint WHERE NOT EXISTS (SELECT 1 FROM "
-	 "cur) RETURNING id, version), "
-	 "upd AS (UPDATE assets a SET source_portal_id = NULLIF($6, '')::bigint, label = $7, "
-	 "group_name = $8, type = $9, field_type = $10, options = $11::jsonb, definition = "
-	 "$12::jsonb, fingerprint = $13, version = a.version + CASE WHEN cur.fingerprint <> $13 "
-	 "THEN 1 ELSE 0 END, gone_at = NULL, last_imported_at = now(), last_run_id = "
-	 "NULLIF($14, '')::bigint FROM cur WHERE a.id = cur.id RETURNING a.id, a.version, "
-	 "cur.fingerprint <> $13 AS changed), "
+    /* One object type's assets of one import: $6 is a JSON array of
+     * [kind, name, label, group, type, field type, options, definition,
+     * fingerprint] string arrays (the last of a repeated kind and name
+     * wins).  Each is new (version 1), changed (a new version) or seen;
+     * the assets of (org, hub, object type) it does not hold are marked
+     * gone.  Those rows are locked first, in the unique key's order, which
+     * makes the plan read them through that key, statistics or not (a
+     * lookup per asset, planned generically on a table without statistics,
+     * read the organisation's whole object type each time).  Counts of
+     * new, changed, unchanged and gone. */
+    [ST_ASSET_PUT_SET] =
+	{"asset_put_set",
+	 "WITH i AS (SELECT DISTINCT ON (e->>0, e->>1) e->>0 AS kind, e->>1 AS name, e->>2 AS label, "
+	 "e->>3 AS group_name, e->>4 AS type, e->>5 AS field_type, (e->>6)::jsonb AS options, "
+	 "(e->>7)::jsonb AS definition, e->>8 AS fingerprint FROM jsonb_array_elements($6::jsonb) "
+	 "WITH ORDINALITY AS t(e, n) ORDER BY e->>0, e->>1, n DESC), "
+	 "cur AS (SELECT id, kind, name, fingerprint, gone_at FROM assets WHERE org_id = $1 AND "
+	 "source_hub_id = $2 AND object_type = $3 ORDER BY org_id, source_hub_id, object_type, "
+	 "kind, name FOR UPDATE), "
+	 "ins AS (INSERT INTO assets (org_id, source_hub_id, source_portal_id, object_type, kind, "
+	 "name, label, group_name, type, field_type, options, definition, fingerprint, last_run_id) "
+	 "SELECT $1, $2, NULLIF($4, '')::bigint, $3, i.kind, i.name, i.label, i.group_name, i.type, "
+	 "i.field_type, i.options, i.definition, i.fingerprint, NULLIF($5, '')::bigint FROM i "
+	 "WHERE NOT EXISTS (SELECT 1 FROM cur WHERE cur.kind = i.kind AND cur.name = i.name) "
+	 "RETURNING id, version, label, group_name, type, field_type, options, definition), "
+	 "upd AS (UPDATE assets a SET source_portal_id = NULLIF($4, '')::bigint, label = i.label, "
+	 "group_name = i.group_name, type = i.type, field_type = i.field_type, options = i.options, "
+	 "definition = i.definition, fingerprint = i.fingerprint, version = a.version + CASE WHEN "
+	 "cur.fingerprint <> i.fingerprint THEN 1 ELSE 0 END, gone_at = NULL, last_imported_at = "
+	 "now(), last_run_id = NULLIF($5, '')::bigint FROM cur JOIN i ON i.kind = cur.kind AND "
+	 "i.name = cur.name WHERE a.id = cur.id RETURNING a.id, a.version, cur.fingerprint <> "
+	 "i.fingerprint AS changed, a.label, a.group_name, a.type, a.field_type, a.options, "
+	 "a.definition), "
 	 "ver AS (INSERT INTO asset_versions (asset_id, version, label, group_name, type, "
-	 "field_type, options, definition, run_id) SELECT id, version, $7, $8, $9, $10, "
-	 "$11::jsonb, $12::jsonb, NULLIF($14, '')::bigint FROM (SELECT id, version FROM ins "
-	 "UNION ALL SELECT id, version FROM upd WHERE changed) v RETURNING 1) "
-	 "SELECT CASE WHEN EXISTS (SELECT 1 FROM ins) THEN 'new' WHEN coalesce((SELECT changed "
-	 "FROM upd), false) THEN 'changed' ELSE 'unchanged' END AS outcome, "
-	 "(SELECT count(*) FROM ver) AS versions"},
-    [ST_ASSET_MARK_GONE] = {"asset_mark_gone",
-			    "UPDATE assets SET gone_at = now() WHERE org_id = $1 AND "
-			    "source_hub_id = $2 AND object_type = $3 AND gone_at IS NULL AND "
-			    "last_run_id IS DISTINCT FROM $4::bigint"},
+	 "field_type, options, definition, run_id) SELECT id, version, label, group_name, type, "
+	 "field_type, options, definition, NULLIF($5, '')::bigint FROM (SELECT id, version, label, "
+	 "group_name, type, field_type, options, definition FROM ins UNION ALL SELECT id, version, "
+	 "label, group_name, type, field_type, options, definition FROM upd WHERE changed) v "
+	 "RETURNING 1), "
+	 "gone AS (UPDATE assets a SET gone_at = now() FROM cur WHERE a.id = cur.id AND "
+	 "cur.gone_at IS NULL AND (cur.kind, cur.name) NOT IN (SELECT kind, name FROM i) "
+	 "RETURNING 1) "
+	 "SELECT (SELECT count(*) FROM ins) AS new, (SELECT count(*) FROM upd WHERE changed) AS "
+	 "changed, (SELECT count(*) FROM upd WHERE NOT changed) AS unchanged, (SELECT count(*) "
+	 "FROM ver) AS versions, (SELECT count(*) FROM gone) AS gone"},
     [ST_ASSET_LIST] =
 	{"asset_list",
 	 "SELECT " ASSET_COLS("$6") " FROM assets a LEFT JOIN portals p ON p.id = "

@@ -26,6 +26,7 @@ struct work {
 	struct run_row run;
 	struct job_portal portal;
 	struct runcall rc;
+	long counted; /* HubSpot calls already counted on the run */
 	char *why;
 	size_t whylen;
 };
@@ -147,14 +148,18 @@ static int store(struct work *w, int step, const char *ot, const struct hs_group
 	size_t total = g->n + p->n, n = 0;
 	struct asset_in *in = calloc(total ? total : 1, sizeof(*in));
 	char **owned = calloc(2 * (total ? total : 1), sizeof(*owned));
-	enum asset_outcome *oc = calloc(total ? total : 1, sizeof(*oc));
-	long n_new = 0, changed = 0, unchanged = 0, gone = 0;
+	const struct asset_batch batch = {.org_id = w->run.org_id,
+					  .source_hub_id = w->portal.hub_id,
+					  .source_portal_id = w->j->portal,
+					  .run_id = w->run.id,
+					  .object_type = ot};
+	struct asset_counts counts;
 	struct buf fp, opts;
 	int result = -1, rc;
 
 	buf_init(&fp, 1 << 20);
 	buf_init(&opts, 1 << 20);
-	if (in == NULL || owned == NULL || oc == NULL)
+	if (in == NULL || owned == NULL)
 		goto out;
 	/* what this object type holds of the agency's: custom properties, and
 	 * the groups they live in */
@@ -168,11 +173,6 @@ static int store(struct work *w, int step, const char *ot, const struct hs_group
 		if (gi != NULL && !holds_custom(gi, p))
 			continue; /* HubSpot's groups carry no flag: a group is the
 				   * agency's when custom properties live in it */
-		*a = (struct asset_in){.org_id = w->run.org_id,
-				       .source_hub_id = w->portal.hub_id,
-				       .source_portal_id = w->j->portal,
-				       .run_id = w->run.id,
-				       .object_type = ot};
 		buf_reset(&fp);
 		buf_reset(&opts);
 		if (gi != NULL) {
@@ -204,29 +204,20 @@ static int store(struct work *w, int step, const char *ot, const struct hs_group
 		a->options = owned[2 * n + 1];
 		n++;
 	}
-	/* one transaction: the assets (in round trips of up to 500), what is
-	 * gone, the step's counts, and the run's end when this was its last
-	 * step */
+	/* one transaction: the assets and what is gone (one statement), the
+	 * step's counts with the calls made, and the run's end when this was
+	 * its last step */
 	if (db_begin(w->db) < 0)
 		goto out;
-	for (size_t i = 0; i < n; i += 500) {
-		int k = (int)(n - i < 500 ? n - i : 500);
-
-		if (db_asset_put_many(w->db, in + i, k, oc + i) < 0)
-			goto fail;
-	}
-	for (size_t i = 0; i < n; i++) {
-		n_new += oc[i] == ASSET_NEW;
-		changed += oc[i] == ASSET_CHANGED;
-		unchanged += oc[i] == ASSET_UNCHANGED;
-	}
-	if (db_asset_mark_gone(w->db, w->run.org_id, w->portal.hub_id, ot, w->run.id, &gone) < 0)
+	if (db_asset_put_many(w->db, &batch, in, (int)n, &counts) < 0)
 		goto fail;
-	rc = db_runs_step(w->db, w->run.id, step, (long)n, n_new, changed, unchanged, gone,
-			  0);
+	rc = db_runs_step(w->db, w->run.id, step, (long)n, counts.n_new, counts.changed,
+			  counts.unchanged, counts.gone, w->rc.calls);
 	if (rc < 0 || (rc == 2 && finish_tx(w, "succeeded", "", "", NULL) < 0) ||
 	    db_commit(w->db) < 0)
 		goto fail;
+	if (rc > 0)
+		w->counted = w->rc.calls;
 	result = 0;
 	goto out;
 fail:
@@ -236,7 +227,6 @@ out:
 		free(owned[i]);
 	free(owned);
 	free(in);
-	free(oc);
 	buf_free(&fp);
 	buf_free(&opts);
 	return result;
@@ -281,7 +271,9 @@ enum run_outcome import_work(struct db *db, struct httpc *http, const struct con
 			 conf_conn_allows_text((enum conn_type)type));
 		return finish(&w, "failed", "type", msg, NULL);
 	}
-	if (db_runs_start(db, w.run.id) < 0) {
+	/* the first of its jobs marks the run running */
+	if ((strcmp(w.run.state, "running") != 0 || w.run.started_at == 0) &&
+	    db_runs_start(db, w.run.id) < 0) {
 		snprintf(why, whylen, "database error");
 		return RUN_RETRY;
 	}
@@ -309,7 +301,7 @@ enum run_outcome import_work(struct db *db, struct httpc *http, const struct con
 	} else {
 		result = finish(&w, "failed", "internal", "This import job names no step.", NULL);
 	}
-	if (db_runs_add_calls(db, w.run.id, w.rc.calls) < 0)
+	if (w.rc.calls > w.counted && db_runs_add_calls(db, w.run.id, w.rc.calls - w.counted) < 0)
 		log_event(LOG_WARN, NULL, "run_calls_lost", NULL);
 	*wait_ms = w.rc.wait_ms;
 	tok_free(&w.rc.tok);

@@ -3,12 +3,22 @@
 portal), two workers of 16 threads.
 
   1. one portal with 2,000 custom properties across the four object types;
-  2. 20 portals (100 custom properties each) imported at once.
+  2. 20 portals (100 custom properties each) imported at once, twice with
+     the same two workers: their first work (every connection prepares
+     its statements and compiles the triggers' functions as it meets
+     them), then again (as a worker that has been running finds them).
 
 Reports calls made, 429s met, wall time (first POST to the last run's end)
 and the plan's bound: calls / min(11/s x portals, threads / latency).
 Target: wall time <= 1.25 x the bound, no 429 after the first window, no
-failed item.  Starts and stops its own stack."""
+failed item.  Starts and stops its own stack.
+
+--cpu adds, for each scenario, the CPU time (user + system, from
+/proc/PID/stat) each part of the stack spent from the first POST to the
+last run's end: the simulator, PostgreSQL (the postmaster, its live
+children and those it reaped), the two workers, the FastCGI program, nginx
+and this script, with the whole machine's busy time beside it (other
+programs on the machine count there too)."""
 import argparse
 import concurrent.futures
 import os
@@ -17,13 +27,102 @@ import sys
 import tempfile
 import time
 
+import psycopg
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 from conftest import Stack  # noqa: E402
 
 
-def scenario(stack, label, portals, per_object, latency_ms, workers, threads):
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid):
+    """(utime + stime, cutime + cstime) of a process in seconds, or None."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    # after the name: state ppid ... utime(12) stime(13) cutime(14) cstime(15)
+    return ((int(fields[11]) + int(fields[12])) / TICK, (int(fields[13]) + int(fields[14])) / TICK,
+            int(fields[1]))
+
+
+def _tree(root):
+    """CPU seconds of root, its live children and the children it reaped."""
+    own = _stat(root)
+    if own is None:
+        return 0.0
+    total = own[0] + own[1]
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            st = _stat(int(d))
+            if st is not None and st[2] == root:
+                total += st[0]
+    return total
+
+
+def _machine():
+    """Busy CPU seconds of the whole machine (all processes)."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    return (sum(v[:8]) - v[3] - v[4]) / TICK
+
+
+def cpu_sample(stack, worker_pids):
+    run = os.path.join(stack.state, "run")
+
+    def pid(name):
+        with open(os.path.join(run, name + ".pid")) as f:
+            return int(f.read().split()[0])
+    t = os.times()
+    out = {"simulator": _tree(pid("sim")), "PostgreSQL": _tree(pid("pg")),
+           "workers": sum(_tree(p) for p in worker_pids), "FastCGI program": _tree(pid("app")),
+           "nginx": _tree(pid("nginx")), "this script": t.user + t.system, "machine": _machine()}
+    return out
+
+
+def cpu_report(label, before, after, wall):
+    parts = ["%s %.2f s" % (k, after[k] - before[k]) for k in before if k != "machine"]
+    own = sum(after[k] - before[k] for k in before if k != "machine")
+    return ("  %s CPU: %s; stack total %.2f s in %.2f s wall; machine busy %.2f s"
+            % (label, ", ".join(parts), own, wall, after["machine"] - before["machine"]))
+
+
+def workers_start(stack, workers, threads):
+    env = {"JETSTACK_WORKER_CONCURRENCY": str(threads), "JETSTACK_WORKER_POLL_SECONDS": "1"}
+    return [stack.worker_popen(env=env) for _ in range(workers)]
+
+
+def workers_ready(stack, workers, threads, timeout=60):
+    """Wait until every job thread of the workers has its connection and
+    waits on LISTEN (the state a running worker is in when work comes)."""
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        # a waiting thread's last statement: LISTEN, or the claim (or the
+        # circuit breaker's look) it makes after each wait
+        (n,) = stack.sql("SELECT count(*) FROM pg_stat_activity WHERE state = 'idle' AND "
+                         "(query = 'LISTEN jetstack_jobs' OR query LIKE 'UPDATE jobs SET %' "
+                         "OR query LIKE 'SELECT state, coalesce(probe_until%')")[0]
+        if n >= workers * threads:
+            return
+        time.sleep(0.2)
+    raise SystemExit("the workers' threads were not all waiting after %d s" % timeout)
+
+
+def workers_stop(procs):
+    for p in procs:
+        p.terminate()
+    for p in procs:
+        p.wait(timeout=30)
+
+
+def scenario(stack, label, portals, per_object, latency_ms, workers, threads, cpu=False,
+             procs=None):
+    """procs: workers already running (kept running), else `workers` are
+    started for this scenario (and waited for) and stopped after it."""
     c = stack.client()
     pids = []
     for _ in range(portals):
@@ -34,12 +133,16 @@ def scenario(stack, label, portals, per_object, latency_ms, workers, threads):
     n429_before = stack.sql("SELECT coalesce(sum(value), 0) FROM worker_counters "
                             "WHERE name = 'hubspot_429'")[0][0]
     stack.sim("POST", "/_sim/config", {"latency_ms": latency_ms})
-    env = {"JETSTACK_WORKER_CONCURRENCY": str(threads), "JETSTACK_WORKER_POLL_SECONDS": "1"}
-    procs = [stack.worker_popen(env=env) for _ in range(workers)]
+    own = procs is None
+    if own:
+        procs = workers_start(stack, workers, threads)
+        workers_ready(stack, workers, threads)
     try:
         # the imports are asked for at once (as 20 people would), so the
         # wall time measures the product, not this script's requests
         csrf = c.csrf()
+        poll = psycopg.connect(stack.conninfo, autocommit=True)  # one connection for polling
+        cpu0 = cpu_sample(stack, [p.pid for p in procs]) if cpu else None
         t0 = time.time()
 
         def start(pid):
@@ -49,25 +152,27 @@ def scenario(stack, label, portals, per_object, latency_ms, workers, threads):
         with concurrent.futures.ThreadPoolExecutor(len(pids)) as ex:
             runs = list(ex.map(start, pids))
         while True:
-            rows = stack.sql("SELECT state FROM runs WHERE id = ANY(%s)", (runs,))
+            rows = poll.execute("SELECT state FROM runs WHERE id = ANY(%s)", (runs,)).fetchall()
             if all(s not in ("queued", "running") for (s,) in rows):
                 break
             if time.time() - t0 > 900:
                 raise SystemExit("imports did not finish in 15 minutes")
             time.sleep(0.2)
+        cpu1 = cpu_sample(stack, [p.pid for p in procs]) if cpu else None
+        poll.close()
         (wall,) = stack.sql("SELECT extract(epoch FROM max(finished_at) - min(created_at)) "
                             "FROM runs WHERE id = ANY(%s)", (runs,))[0]
     finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            p.wait(timeout=30)
+        if own:
+            workers_stop(procs)
         stack.sim("POST", "/_sim/config", {"latency_ms": 0})
     waits = stack.sql("SELECT extract(epoch FROM avg(started_at - created_at)), "
                       "extract(epoch FROM avg(finished_at - started_at)) FROM runs WHERE id = ANY(%s)",
                       (runs,))[0]
     print("  %s: queued-to-started %.2f s, started-to-finished %.2f s on average"
           % (label, float(waits[0]), float(waits[1])), file=sys.stderr)
+    if cpu:
+        print(cpu_report(label, cpu0, cpu1, float(wall)), file=sys.stderr)
     calls, items, failed, states = stack.sql(
         "SELECT sum(hs_calls), sum(items_seen), sum(items_failed), array_agg(DISTINCT state) "
         "FROM runs WHERE id = ANY(%s)", (runs,))[0]
@@ -114,6 +219,10 @@ def main():
     ap.add_argument("--latency-ms", type=int, default=100)
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--threads", type=int, default=16, help="threads per worker (default 16)")
+    ap.add_argument("--cpu", action="store_true",
+                    help="print each part's CPU time per scenario (on stderr)")
+    ap.add_argument("--only", choices=("one", "twenty"),
+                    help="run one scenario only, without the library")
     args = ap.parse_args()
     state = tempfile.mkdtemp(prefix="jst.", dir="/tmp")
     os.chmod(state, 0o755)
@@ -123,11 +232,26 @@ def main():
         print("| scenario | portals | assets read | HubSpot calls | 429s | wall time | bound | "
               "wall / bound | target |")
         print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
-        print(scenario(stack, "one portal, 2,000 custom properties", 1, 500, args.latency_ms, 2, 16),
-              flush=True)
-        print(scenario(stack, "20 portals at once", 20, 25, args.latency_ms, 2, args.threads), flush=True)
-        print()
-        print(library(stack), flush=True)
+        if args.only in (None, "one"):
+            print(scenario(stack, "one portal, 2,000 custom properties", 1, 500, args.latency_ms, 2,
+                           16, args.cpu), flush=True)
+        if args.only in (None, "twenty"):
+            # two workers started for both runs: the first is their first
+            # work (each connection prepares its statements, compiles the
+            # triggers' functions), the second finds them as a worker that
+            # has been running finds them
+            procs = workers_start(stack, 2, args.threads)
+            try:
+                workers_ready(stack, 2, args.threads)
+                print(scenario(stack, "20 portals at once, the workers' first work", 20, 25,
+                               args.latency_ms, 2, args.threads, args.cpu, procs=procs), flush=True)
+                print(scenario(stack, "20 portals at once, again", 20, 25, args.latency_ms, 2,
+                               args.threads, args.cpu, procs=procs), flush=True)
+            finally:
+                workers_stop(procs)
+        if args.only is None:
+            print()
+            print(library(stack), flush=True)
     finally:
         stack.stop()
         if not args.keep:
