@@ -1070,7 +1070,8 @@ static const struct {
  * keyset condition and the order).  The portals a text finds are first
  * read into m, up to 1,001 of them, through the trigram index of the
  * organisation's portals (portals_search, sql/0026); when there are at most
- * 1,000, the page is read from them and sorted, else by walking the name
+ * 1,000, the page's ids are sorted from them (and only those rows' columns
+ * made: 833 rows' labels and times cost 80 ms), else by walking the name
  * order and testing each portal.  Which is decided by what m holds, not
  * by a guess of how many a text finds (a 5-digit number guessed at 700
  * portals walked half of 100,000 to find 100).  Without a text of 3
@@ -1080,8 +1081,9 @@ static const struct {
 	"WITH m AS MATERIALIZED (SELECT p.id FROM portals p WHERE p.org_id = " LIST_ORG " AND "     \
 	"p.removed_at IS NULL AND p.search_text LIKE " FIND_PATTERN(q) " " FIND_FILTERS(s, l)      \
 	"LIMIT 1001) (SELECT " FIND_COLS(q)                                                        \
-	PORTAL_FROM_V(v) "AND p.id IN (SELECT m.id FROM m) AND length(" q ") >= 3 AND (SELECT "    \
-	"count(*) FROM m) <= 1000 " keyset order "LIMIT " PORTAL_FETCH_SQL ") UNION ALL (SELECT "   \
+	PORTAL_FROM_V(v) "AND length(" q ") >= 3 AND (SELECT count(*) FROM m) <= 1000 AND p.id IN " \
+	"(SELECT p.id FROM portals p WHERE p.id IN (SELECT m.id FROM m) " keyset order "LIMIT "    \
+	PORTAL_FETCH_SQL ") " order "LIMIT " PORTAL_FETCH_SQL ") UNION ALL (SELECT "                \
 	FIND_COLS(q) PORTAL_FROM_V(v) PORTAL_FIND(s, l, q) "AND (length(" q ") < 3 OR (SELECT "    \
 	"count(*) FROM m) > 1000) " keyset order "LIMIT " PORTAL_FETCH_SQL ")"
 /* the rows, with the count m gives when it was read */
