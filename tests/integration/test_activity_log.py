@@ -477,10 +477,10 @@ def test_each_set_of_filters_reads_its_index_in_order(stack):
         # the portals offered: by name from portals_by_name, never a sort of them all
         conn.execute("PREPARE act_portals AS " + sql["activity_portals"])
         plan = "\n".join(r[0] for r in conn.execute("EXPLAIN EXECUTE act_portals (%d)" % org))
-        # the shown portals come through an index of the organisation's
-        # portals (in name order, or sorted when the statistics say an
+        # the shown portals come through an index that starts with the
+        # organisation (in name order, or sorted when the statistics say an
         # organisation has fewer than the 501 offered), never a scan of every
         # organisation's portals
         shown = plan.split('"*SELECT* 2"')[0]
-        assert re.search(r"(Index (Only )?Scan using|Bitmap Index Scan on) portals_by_\w+", shown), plan
+        assert re.search(r"(Index (Only )?Scan using|Bitmap Index Scan on) portals_(?!pkey)\w+", shown), plan
         assert "Seq Scan on portals" not in shown, plan
