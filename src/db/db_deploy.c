@@ -101,17 +101,13 @@ int db_deploy_targets(struct db *db, long long org, struct deploy_target *out, i
 int db_deploy_targets_max(struct db *db, long long org, int *cap)
 {
 	char o[24];
-	PGresult *r;
+	long long v;
 
 	LL(o, org);
 	const char *p[] = {o};
-	r = db_run(db, ST_DEPLOY_TARGETS_MAX, 1, p);
-	if (r == NULL || PQntuples(r) != 1) {
-		PQclear(r);
+	if (db_one_ll(db, ST_DEPLOY_TARGETS_MAX, 1, p, "deploy_targets_max", &v) != 1)
 		return -1;
-	}
-	*cap = (int)db_get_ll(r, 0, "deploy_targets_max");
-	PQclear(r);
+	*cap = (int)v;
 	return 1;
 }
 

@@ -11,21 +11,13 @@ int db_link_create(struct db *db, long long org, long long portal, long long use
 		   const char *token_hash, long ttl_s, const char *sent_to, long long *id)
 {
 	char o[24], p[24], u[24], t[24];
-	PGresult *r;
 
 	LL(o, org);
 	LL(p, portal);
 	LL(u, user);
 	LL(t, ttl_s);
 	const char *params[] = {o, p, u, token_hash, t, sent_to ? sent_to : ""};
-	r = db_run(db, ST_LINK_CREATE, 6, params);
-	if (r == NULL || PQntuples(r) != 1) {
-		PQclear(r);
-		return -1;
-	}
-	*id = db_get_ll(r, 0, "id");
-	PQclear(r);
-	return 1;
+	return db_one_ll(db, ST_LINK_CREATE, 6, params, "id", id) == 1 ? 1 : -1;
 }
 
 static void link_take(const PGresult *r, int i, struct link_row *x)

@@ -451,7 +451,7 @@ int page_org_switch_post(struct ctx *c)
 	int rc;
 
 	/* the session's own organisation: its membership was read with the
-	 * session (ST_SESSION_LOAD), no need to ask again */
+	 * session (db_session_load), no need to ask again */
 	if (org == s->org_id)
 		return http_redirect(c->resp, 303, next ? next : "/portals");
 	rc = db_user_role(c->db, s->user_id, org, role);
