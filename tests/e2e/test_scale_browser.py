@@ -10,6 +10,7 @@ import os
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.support.ui import WebDriverWait
 
 from test_browser import WAIT, browser, sign_in, wait_id  # noqa: F401
@@ -121,10 +122,14 @@ def test_find_name_label_and_page_at_two_widths(stack, browser, agency, output_d
     name.clear()
     name.send_keys("Globex EU (retainer)")
     d.find_element(By.CSS_SELECTOR, "#rename-form button[type=submit]").click()
-    wait_id(d, "label-form")
+    # the page reloads after each POST: wait for the new page, and read
+    # through nodes that go away with the old one
+    WebDriverWait(d, WAIT).until(lambda drv: "Globex EU (retainer)" in drv.title + drv.page_source
+                                 and drv.find_elements(By.ID, "label-form"))
     d.find_element(By.ID, "new-label").send_keys("priority")
     d.find_element(By.ID, "label-add").click()
-    WebDriverWait(d, WAIT).until(lambda drv: "priority" in drv.find_element(By.ID, "portal-labels").text)
+    WebDriverWait(d, WAIT, ignored_exceptions=(StaleElementReferenceException, NoSuchElementException)).until(
+        lambda drv: "priority" in drv.find_element(By.ID, "portal-labels").text)
     assert "Globex EU (retainer)" in d.page_source
     shot(d, output_dir, "portal-1440")
     assert axe_problems(d) == []
