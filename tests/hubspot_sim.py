@@ -30,7 +30,7 @@ Controls: POST/GET/DELETE /_sim/portals/{hub}/properties, POST /_sim/portals/{hu
 DELETE /_sim/portals/{hub}/properties/{objectType}/{name}, DELETE /_sim/portals/{hub}/properties/{objectType}/groups/
 {name}, DELETE /_sim/rate_limits; /_sim/config takes burst_limit and burst_window_ms; /_sim/faults takes endpoint
 "properties" (every CRM properties path but .../groups[/...]) or "groups"; /_sim/stats adds rate_limited and
-api_calls_by_hub.
+api_calls_by_hub, and in_flight_max: by endpoint, the most calls inside their latency at once.
 
 HubSpot documentation followed (title -- URL)
 ----------------------------------------------
@@ -1261,6 +1261,9 @@ class Sim:
                 "faults_injected": collections.Counter(),
                 "rate_limited": {"total": 0, "by_hub_id": collections.Counter()},
                 "api_calls_by_hub": {},
+                # calls waiting out their latency at the same moment, by endpoint
+                "in_flight": collections.Counter(),
+                "in_flight_max": collections.Counter(),
             }
 
     def now(self):
@@ -1913,6 +1916,7 @@ class Sim:
                    "token_successes": conv(self.stats["token_successes"]),
                    "calls_by_endpoint": dict(self.stats["calls_by_endpoint"]),
                    "faults_injected": dict(self.stats["faults_injected"]),
+                   "in_flight_max": dict(self.stats["in_flight_max"]),
                    "tokens_by_hub": {h: v for h, v in per_hub.items() if hub_filter is None or h == hub_filter},
                    "rate_limited": {"total": self.stats["rate_limited"]["total"],
                                     "by_hub_id": {h: n for h, n in self.stats["rate_limited"]["by_hub_id"].items()
@@ -2134,7 +2138,13 @@ class Handler(BaseHTTPRequestHandler):
         if ep != "other":
             delay, fault = sim.plan_faults(ep)
             if delay > 0:
+                with sim.lock:
+                    sim.stats["in_flight"][ep] += 1
+                    sim.stats["in_flight_max"][ep] = max(sim.stats["in_flight_max"][ep],
+                                                         sim.stats["in_flight"][ep])
                 time.sleep(delay)  # never under the lock
+                with sim.lock:
+                    sim.stats["in_flight"][ep] -= 1
             if fault is not None:
                 reply = sim.fault_reply(fault, ep)
         if reply is None:

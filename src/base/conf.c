@@ -337,6 +337,9 @@ int conf_load(struct conf *c, int need, char *err, size_t errlen)
 	if (set_long(&n, &ef, "JETSTACK_WORKER_CONCURRENCY", 16, 1, 512, err, errlen) < 0)
 		goto out;
 	c->worker_concurrency = (int)n;
+	if (set_long(&n, &ef, "JETSTACK_WORKER_DB_CONNECTIONS", 4, 1, 512, err, errlen) < 0)
+		goto out;
+	c->worker_db_connections = (int)n;
 	if (set_long(&c->refresh_margin, &ef, "JETSTACK_REFRESH_MARGIN_SECONDS", 300, 0, 86400, err,
 		     errlen) < 0 ||
 	    set_long(&c->health_interval, &ef, "JETSTACK_HEALTH_CHECK_SECONDS", 21600, 1,

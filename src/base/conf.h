@@ -37,6 +37,7 @@ struct conf {
 	int sched_normal;	 /* JETSTACK_SCHED: 0 batch (default), 1 normal */
 	long hs_timeout_ms;	 /* JETSTACK_HUBSPOT_TIMEOUT_MS */
 	int worker_concurrency;	 /* JETSTACK_WORKER_CONCURRENCY */
+	int worker_db_connections; /* JETSTACK_WORKER_DB_CONNECTIONS */
 	long refresh_margin;	 /* JETSTACK_REFRESH_MARGIN_SECONDS */
 	long health_interval;	 /* JETSTACK_HEALTH_CHECK_SECONDS */
 	long worker_poll;	 /* JETSTACK_WORKER_POLL_SECONDS */

@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <stdint.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,8 +50,116 @@ void db_init(struct db *db, const char *conninfo)
 	db->conninfo = conninfo;
 }
 
+/* ---- a pool of connections shared by threads ---- */
+
+/* One connection of a pool, with what it has prepared. */
+struct db_link {
+	PGconn *conn;
+	unsigned char prepared[DB_STMT_SLOTS];
+};
+
+struct db_pool {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	const char *conninfo;
+	int size, nfree;
+	struct db_link *links;
+	struct db_link **free; /* the links not lent, nfree of them */
+};
+
+struct db_pool *db_pool_new(const char *conninfo, int size)
+{
+	struct db_pool *p = calloc(1, sizeof(*p));
+
+	if (p == NULL || size < 1)
+		goto fail;
+	p->links = calloc((size_t)size, sizeof(*p->links));
+	p->free = calloc((size_t)size, sizeof(*p->free));
+	if (p->links == NULL || p->free == NULL)
+		goto fail;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
+	p->conninfo = conninfo;
+	p->size = p->nfree = size;
+	for (int i = 0; i < size; i++)
+		p->free[i] = &p->links[size - 1 - i];
+	return p;
+fail:
+	if (p != NULL) {
+		free(p->links);
+		free(p->free);
+	}
+	free(p);
+	return NULL;
+}
+
+void db_pool_free(struct db_pool *p)
+{
+	if (p == NULL)
+		return;
+	for (int i = 0; i < p->size; i++)
+		if (p->links[i].conn != NULL)
+			PQfinish(p->links[i].conn);
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->cv);
+	free(p->links);
+	free(p->free);
+	free(p);
+}
+
+void db_init_pooled(struct db *db, struct db_pool *pool)
+{
+	db_init(db, pool->conninfo);
+	db->pool = pool;
+}
+
+/* A pooled db takes a connection (waiting for one) into db->conn. */
+static void db_borrow(struct db *db)
+{
+	struct db_pool *p = db->pool;
+	struct db_link *l;
+
+	pthread_mutex_lock(&p->mu);
+	while (p->nfree == 0)
+		pthread_cond_wait(&p->cv, &p->mu);
+	l = p->free[--p->nfree];
+	pthread_mutex_unlock(&p->mu);
+	db->link = l;
+	db->conn = l->conn;
+	memcpy(db->prepared, l->prepared, sizeof(db->prepared));
+}
+
+/* A pooled db gives its connection back once no transaction holds it (the
+ * end of every public call; a no-op for a db with its own connection). */
+static void db_release(struct db *db)
+{
+	struct db_pool *p = db->pool;
+	struct db_link *l = db->link;
+
+	if (p == NULL || l == NULL || db->in_tx)
+		return;
+	if (db->conn != NULL && PQtransactionStatus(db->conn) != PQTRANS_IDLE) {
+		/* left inside a transaction (a failed BEGIN's caller, a broken
+		 * pipeline): the next borrower must not inherit it */
+		PQclear(PQexec(db->conn, "ROLLBACK"));
+	}
+	l->conn = db->conn;
+	memcpy(l->prepared, db->prepared, sizeof(l->prepared));
+	db->conn = NULL;
+	db->link = NULL;
+	pthread_mutex_lock(&p->mu);
+	p->free[p->nfree++] = l;
+	pthread_cond_signal(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
 void db_close(struct db *db)
 {
+	if (db->pool != NULL) {
+		db_rollback(db);
+		db_release(db);
+		return;
+	}
 	if (db->conn != NULL)
 		PQfinish(db->conn);
 	db->conn = NULL;
@@ -60,6 +169,8 @@ void db_close(struct db *db)
 
 int db_ensure(struct db *db)
 {
+	if (db->pool != NULL && db->link == NULL)
+		db_borrow(db);
 	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
 		return 0;
 	if (db->conn != NULL) {
@@ -75,6 +186,7 @@ int db_ensure(struct db *db)
 			PQfinish(db->conn);
 			db->conn = NULL;
 		}
+		db_release(db);
 		return -1;
 	}
 	/* Every statement is prepared once per connection; plan each once too
@@ -141,6 +253,7 @@ PGresult *db_run_format(struct db *db, enum stmt st, int n, const char *const *p
 		/* the server went away (restart): one retry on a new connection */
 		r = db_try(db, st, n, params, binary);
 	}
+	db_release(db);
 	return r;
 }
 
@@ -212,8 +325,8 @@ static int db_try_pair(struct db *db, const struct db_call *a, const struct db_c
 	return 0; /* *rb is NULL when b alone failed */
 }
 
-int db_run_many(struct db *db, enum stmt st, int n, int nparams, const char *const *params,
-		PGresult **results)
+static int db_try_many(struct db *db, enum stmt st, int n, int nparams,
+		       const char *const *params, PGresult **results)
 {
 	int sent = 0, io_ok = 1, failed = 0;
 
@@ -277,8 +390,17 @@ int db_run_many(struct db *db, enum stmt st, int n, int nparams, const char *con
 	return 0;
 }
 
-int db_run_pair(struct db *db, const struct db_call *a, const struct db_call *b, PGresult **ra,
-		PGresult **rb)
+int db_run_many(struct db *db, enum stmt st, int n, int nparams, const char *const *params,
+		PGresult **results)
+{
+	int rc = db_try_many(db, st, n, nparams, params, results);
+
+	db_release(db);
+	return rc;
+}
+
+static int db_pair(struct db *db, const struct db_call *a, const struct db_call *b, PGresult **ra,
+		   PGresult **rb)
 {
 	*ra = *rb = NULL;
 	if (stmt_per_call(a->st) || stmt_per_call(b->st)) {
@@ -295,6 +417,15 @@ int db_run_pair(struct db *db, const struct db_call *a, const struct db_call *b,
 	if (!db->in_tx && db->conn != NULL && PQstatus(db->conn) == CONNECTION_BAD)
 		return db_try_pair(db, a, b, ra, rb); /* the server went away: once more */
 	return -1;
+}
+
+int db_run_pair(struct db *db, const struct db_call *a, const struct db_call *b, PGresult **ra,
+		PGresult **rb)
+{
+	int rc = db_pair(db, a, b, ra, rb);
+
+	db_release(db);
+	return rc;
 }
 
 long db_cmd(struct db *db, enum stmt st, int n, const char *const *params)
@@ -367,8 +498,10 @@ static int db_simple(struct db *db, const char *sql)
 
 int db_begin(struct db *db)
 {
-	if (db_simple(db, "BEGIN") < 0)
+	if (db_simple(db, "BEGIN") < 0) {
+		db_release(db);
 		return -1;
+	}
 	db->in_tx = 1;
 	return 0;
 }
@@ -378,6 +511,7 @@ int db_commit(struct db *db)
 	int rc = db_simple(db, "COMMIT");
 
 	db->in_tx = 0;
+	db_release(db);
 	return rc;
 }
 
@@ -388,6 +522,7 @@ void db_rollback(struct db *db)
 		PQclear(r);
 	}
 	db->in_tx = 0;
+	db_release(db);
 }
 
 int db_exec_script(struct db *db, const char *sql, char *err, size_t errlen)
@@ -397,7 +532,7 @@ int db_exec_script(struct db *db, const char *sql, char *err, size_t errlen)
 
 	if (db_ensure(db) < 0) {
 		snprintf(err, errlen, "database unreachable");
-		return -1;
+		return -1; /* db_ensure gave a pool's slot back */
 	}
 	r = PQexec(db->conn, sql);
 	ok = r != NULL &&
@@ -405,6 +540,7 @@ int db_exec_script(struct db *db, const char *sql, char *err, size_t errlen)
 	if (!ok)
 		snprintf(err, errlen, "%s", PQerrorMessage(db->conn));
 	PQclear(r);
+	db_release(db);
 	return ok ? 0 : -1;
 }
 
@@ -536,6 +672,8 @@ long long db_bin_time(const PGresult *r, int row, int col)
 
 int db_listen(struct db *db, const char *channel_sql)
 {
+	if (db->pool != NULL)
+		return -1; /* a pooled connection goes back after each call */
 	return db_simple(db, channel_sql);
 }
 
@@ -622,8 +760,8 @@ static void db_cancel(struct db *db)
 	}
 }
 
-long db_each_row(struct db *db, enum stmt st, int n, const char *const *params,
-		 int (*row)(const PGresult *r, void *arg), void *arg)
+static long db_try_each_row(struct db *db, enum stmt st, int n, const char *const *params,
+			    int (*row)(const PGresult *r, void *arg), void *arg)
 {
 	PGresult *r;
 	long count = 0;
@@ -659,6 +797,15 @@ long db_each_row(struct db *db, enum stmt st, int n, const char *const *params,
 		PQclear(r);
 	}
 	return failed || stopped ? -1 : count;
+}
+
+long db_each_row(struct db *db, enum stmt st, int n, const char *const *params,
+		 int (*row)(const PGresult *r, void *arg), void *arg)
+{
+	long rc = db_try_each_row(db, st, n, params, row, arg);
+
+	db_release(db);
+	return rc;
 }
 
 int db_row(struct db *db, enum stmt st, int np, const char *const *params,

@@ -7,7 +7,10 @@
  *
  * One struct db per thread or process holds a connection and remembers
  * which statements it has prepared; a broken connection (PostgreSQL
- * restarted) is re-established on the next call.
+ * restarted) is re-established on the next call.  A struct db may instead
+ * borrow from a pool shared by threads (db_init_pooled): it holds one of
+ * the pool's connections for each statement, or from db_begin() to
+ * db_commit()/db_rollback(), and gives it back after.
  *
  * Return contract of the db_<entity>_<verb>() functions unless stated:
  * <0 error (logged), 0 not found / nothing changed, >0 found / done.
@@ -32,10 +35,15 @@ struct db_fault {
 	char message[256];
 };
 
+struct db_pool;
+struct db_link;
+
 struct db {
-	struct pg_conn *conn;
+	struct pg_conn *conn; /* NULL while a pooled db holds none */
 	const char *conninfo;
-	unsigned char prepared[DB_STMT_SLOTS];
+	unsigned char prepared[DB_STMT_SLOTS]; /* of conn */
+	struct db_pool *pool;		       /* NULL: conn is this db's own */
+	struct db_link *link;		       /* the pool's slot conn came from */
 	int in_tx;
 	const char *req_id;    /* the request being served (not owned), for log lines */
 	struct db_fault fault; /* cleared by db_fault_clear() */
@@ -46,6 +54,16 @@ void db_fault_clear(struct db *db);
 /* Remember conninfo (not copied; must outlive db) and connect lazily. */
 void db_init(struct db *db, const char *conninfo);
 void db_close(struct db *db);
+/* A pool of up to size connections (connected lazily) for threads that
+ * spend most of their time elsewhere (the worker's threads wait on
+ * HubSpot): fewer PostgreSQL backends, each of which plans our statements
+ * and loads its catalogue caches once.  NULL when out of memory.
+ * conninfo is not copied.  Free it after every db using it is closed. */
+struct db_pool *db_pool_new(const char *conninfo, int size);
+void db_pool_free(struct db_pool *pool);
+/* A db that borrows a connection of pool for each statement or
+ * transaction (waiting while all are lent).  Not for LISTEN. */
+void db_init_pooled(struct db *db, struct db_pool *pool);
 /* 1 when the database answers a trivial query, else 0. */
 int db_ping(struct db *db);
 /* Listen for notifications on this connection (channel_sql: a LISTEN

@@ -32,10 +32,39 @@
 
 static atomic_int stopping;
 
+/* The worker's bell: the listening thread rings it for each wake-up from
+ * PostgreSQL (a job queued: NOTIFY jetstack_jobs) and job threads wait on
+ * it.  rung counts the rings, so a thread that saw no job waits only for a
+ * ring after it looked. */
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	unsigned long rung;
+} bell = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
+
+static unsigned long bell_seen(void)
+{
+	unsigned long v;
+
+	pthread_mutex_lock(&bell.mu);
+	v = bell.rung;
+	pthread_mutex_unlock(&bell.mu);
+	return v;
+}
+
+static void bell_ring(void)
+{
+	pthread_mutex_lock(&bell.mu);
+	bell.rung++;
+	pthread_cond_broadcast(&bell.cv);
+	pthread_mutex_unlock(&bell.mu);
+}
+
 /* One job thread: its lock owner is its own, so a sibling thread that takes
  * a job whose lease ran out cannot finish or retry it for the holder. */
 struct wthread {
 	const struct conf *conf;
+	struct db_pool *pool; /* the worker's connections, shared by its threads */
 	char id[128]; /* locked_by: tN@host:pid */
 	int once;
 	double pass_start; /* a --once pass's start (Unix time), else 0 */
@@ -333,32 +362,53 @@ static void do_run(struct db *db, struct httpc *http, const struct wthread *w,
 }
 
 /*
- * Wait for work: until a job is queued (LISTEN/NOTIFY on the thread's own
- * connection), the poll interval passes, or the worker is told to stop.
- * *listening says whether this connection listens; a failed wait clears it
- * and the next wait listens again (a fresh connection forgets LISTEN).
+ * Wait for work: until the bell rings after seen (a job was queued), the
+ * poll interval passes, or the worker is told to stop.
  */
-static void wait_for_work(struct db *db, const struct conf *conf, int *listening)
+static void wait_for_work(const struct conf *conf, unsigned long seen)
 {
-	long left = conf->worker_poll * 1000;
+	struct timespec until;
 
-	if (!*listening)
-		*listening = db_jobs_listen(db) == 0;
-	if (!*listening) {
-		nap(conf->worker_poll);
-		return;
-	}
-	while (left > 0 && !atomic_load(&stopping)) {
-		long slice = left < 200 ? left : 200;
-		int rc = db_wait_notify(db, slice);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += conf->worker_poll;
+	pthread_mutex_lock(&bell.mu);
+	while (bell.rung == seen && !atomic_load(&stopping))
+		if (pthread_cond_timedwait(&bell.cv, &bell.mu, &until) != 0)
+			break;
+	pthread_mutex_unlock(&bell.mu);
+}
 
-		if (rc != 0) {
-			if (rc < 0)
-				*listening = 0;
-			return;
+/* The listening thread: LISTEN on a connection of its own and ring the
+ * bell for every wake-up; after a failure, listen again on a fresh
+ * connection (and ring once: what was queued meanwhile is looked for). */
+static void *listen_main(void *arg)
+{
+	const struct conf *conf = arg;
+	struct db db;
+	int listening = 0;
+
+	db_init(&db, conf->db_conninfo);
+	while (!atomic_load(&stopping)) {
+		if (!listening) {
+			listening = db_jobs_listen(&db) == 0;
+			if (!listening) {
+				nap(1);
+				continue;
+			}
+			bell_ring();
 		}
-		left -= slice;
+		int rc = db_wait_notify(&db, 200);
+
+		if (rc > 0)
+			bell_ring();
+		else if (rc < 0) {
+			listening = 0;
+			db_close(&db);
+		}
 	}
+	db_close(&db);
+	bell_ring(); /* the job threads' waits end with the worker */
+	return NULL;
 }
 
 static void *thread_main(void *arg)
@@ -371,9 +421,7 @@ static void *thread_main(void *arg)
 				.max_body = 1024 * 1024,
 				.user_agent = "JetStack-ClientAccounts-Worker/1.0"};
 
-	int listening = 0;
-
-	db_init(&db, w->conf->db_conninfo);
+	db_init_pooled(&db, w->pool);
 	if (httpc_init(&http, &ho) != HTTPC_OK) {
 		log_event(LOG_ERROR, NULL, "httpc_init_failed", NULL);
 		return NULL;
@@ -381,6 +429,7 @@ static void *thread_main(void *arg)
 	while (!atomic_load(&stopping)) {
 		struct job_row j;
 		long wait_ms;
+		unsigned long seen = bell_seen();
 		int rc;
 
 		/* while HubSpot fails broadly, no job is claimed (breaker.h) */
@@ -404,7 +453,7 @@ static void *thread_main(void *arg)
 		if (rc == 0) {
 			if (w->once)
 				break;
-			wait_for_work(&db, w->conf, &listening);
+			wait_for_work(w->conf, seen);
 			continue;
 		}
 		if (strcmp(j.kind, "refresh") == 0)
@@ -486,7 +535,9 @@ int worker_run(const struct conf *conf, const struct tmpl_set *tmpl, int once)
 {
 	struct wthread *w;
 	struct db db;
-	pthread_t *th;
+	struct db_pool *pool;
+	pthread_t *th, listener;
+	int listener_started = 0;
 	char host[64] = "host", wid[96];
 	int n = conf->worker_concurrency, started = 0, rc = 0;
 	double pass_start;
@@ -516,14 +567,21 @@ int worker_run(const struct conf *conf, const struct tmpl_set *tmpl, int once)
 	}
 	th = calloc((size_t)n, sizeof(*th));
 	w = calloc((size_t)n, sizeof(*w));
-	if (th == NULL || w == NULL) {
+	pool = db_pool_new(conf->db_conninfo, conf->worker_db_connections < n
+						      ? conf->worker_db_connections
+						      : n);
+	if (th == NULL || w == NULL || pool == NULL) {
 		free(th);
 		free(w);
+		db_pool_free(pool);
 		db_close(&db);
 		return 1;
 	}
+	if (!once && pthread_create(&listener, NULL, listen_main, (void *)conf) == 0)
+		listener_started = 1;
 	for (int i = 0; i < n; i++) {
 		w[i].conf = conf;
+		w[i].pool = pool;
 		w[i].once = once;
 		w[i].pass_start = once ? pass_start : 0;
 		snprintf(w[i].id, sizeof(w[i].id), "t%d@%s", i, wid);
@@ -553,6 +611,9 @@ int worker_run(const struct conf *conf, const struct tmpl_set *tmpl, int once)
 	}
 	for (int i = 0; i < started; i++)
 		pthread_join(th[i], NULL);
+	if (listener_started)
+		pthread_join(listener, NULL);
+	db_pool_free(pool);
 	if (once) /* the changes this pass made, and what was already due */
 		mail_pass(&db, conf, tmpl);
 	free(th);

@@ -2,9 +2,13 @@
  * worker: the background daemon's engine.  Threads claim due jobs from the
  * jobs table (FOR UPDATE SKIP LOCKED, with a lease), so any number of
  * workers on any number of hosts share the work and a job whose worker
- * died is taken again after its lease.  Each thread has its own database
- * connection and HubSpot client; conf.worker_concurrency bounds the
- * HubSpot calls in flight.
+ * died is taken again after its lease.  Each thread has its own HubSpot
+ * client; conf.worker_concurrency bounds the HubSpot calls in flight.  The
+ * threads share conf.worker_db_connections database connections (a thread
+ * holds one for a statement or a transaction, never across a HubSpot
+ * call); one more connection listens for new jobs and wakes them, and the
+ * main thread's schedule sweep and telling people (mail, webhooks) have
+ * their own.
  */
 #ifndef JS_WORKER_H
 #define JS_WORKER_H

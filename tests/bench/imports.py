@@ -91,25 +91,33 @@ def cpu_report(label, before, after, wall):
             % (label, ", ".join(parts), own, wall, after["machine"] - before["machine"]))
 
 
+DB_CONNECTIONS = 4  # JETSTACK_WORKER_DB_CONNECTIONS of the workers (--db-connections)
+
+
 def workers_start(stack, workers, threads):
-    env = {"JETSTACK_WORKER_CONCURRENCY": str(threads), "JETSTACK_WORKER_POLL_SECONDS": "1"}
+    env = {"JETSTACK_WORKER_CONCURRENCY": str(threads), "JETSTACK_WORKER_POLL_SECONDS": "1",
+           "JETSTACK_WORKER_DB_CONNECTIONS": str(DB_CONNECTIONS)}
     return [stack.worker_popen(env=env) for _ in range(workers)]
 
 
 def workers_ready(stack, workers, threads, timeout=60):
-    """Wait until every job thread of the workers has its connection and
-    waits on LISTEN (the state a running worker is in when work comes)."""
+    """Wait until each worker listens for jobs (its listening connection
+    idle on LISTEN) and its threads have claimed from the connections they
+    share (DB_CONNECTIONS, at most the threads, idle after the claim or the
+    circuit breaker's look): the state a running worker is in when work
+    comes."""
+    pooled = min(DB_CONNECTIONS, threads)
     t0 = time.time()
     while time.time() - t0 < timeout:
-        # a waiting thread's last statement: LISTEN, or the claim (or the
-        # circuit breaker's look) it makes after each wait
-        (n,) = stack.sql("SELECT count(*) FROM pg_stat_activity WHERE state = 'idle' AND "
-                         "(query = 'LISTEN jetstack_jobs' OR query LIKE 'UPDATE jobs SET %' "
-                         "OR query LIKE 'SELECT state, coalesce(probe_until%')")[0]
-        if n >= workers * threads:
+        (listening, idle) = stack.sql(
+            "SELECT count(*) FILTER (WHERE query = 'LISTEN jetstack_jobs'), "
+            "count(*) FILTER (WHERE query LIKE 'UPDATE jobs SET %' "
+            "OR query LIKE 'SELECT state, coalesce(probe_until%') "
+            "FROM pg_stat_activity WHERE state = 'idle'")[0]
+        if listening >= workers and idle >= workers * pooled:
             return
         time.sleep(0.2)
-    raise SystemExit("the workers' threads were not all waiting after %d s" % timeout)
+    raise SystemExit("the workers were not all waiting after %d s" % timeout)
 
 
 def workers_stop(procs):
@@ -219,11 +227,15 @@ def main():
     ap.add_argument("--latency-ms", type=int, default=100)
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--threads", type=int, default=16, help="threads per worker (default 16)")
+    ap.add_argument("--db-connections", type=int, default=4,
+                    help="JETSTACK_WORKER_DB_CONNECTIONS of each worker (default 4)")
     ap.add_argument("--cpu", action="store_true",
                     help="print each part's CPU time per scenario (on stderr)")
     ap.add_argument("--only", choices=("one", "twenty"),
                     help="run one scenario only, without the library")
     args = ap.parse_args()
+    global DB_CONNECTIONS
+    DB_CONNECTIONS = args.db_connections
     state = tempfile.mkdtemp(prefix="jst.", dir="/tmp")
     os.chmod(state, 0o755)
     stack = Stack(state)

@@ -755,3 +755,42 @@ def test_metrics_and_portals_page(stack):
 
     stack.worker_once()  # the backlog drains
     assert refresh_job(stack, p_retry) is None or refresh_job(stack, p_retry)["later"]
+
+
+def test_worker_threads_share_a_few_database_connections(stack):
+    """A worker of 12 threads opens JETSTACK_WORKER_DB_CONNECTIONS (2)
+    connections for its jobs, one that listens and the sweep's, whatever the
+    threads do:
+    a thread holds a connection for a statement or a transaction, never
+    while it waits on HubSpot.  The work still runs side by side (the
+    simulator sees several refresh calls in flight) and ends well."""
+    by_hub = _connect_many(stack, 24)
+    pids = list(by_hub.values())
+    stack.sim("DELETE", "/_sim/stats")
+    stack.sim("POST", "/_sim/faults", {"endpoint": "token", "latency_ms": 400, "count": None})
+    refresh_due(stack, pids)
+    env = {"JETSTACK_WORKER_CONCURRENCY": "12", "JETSTACK_WORKER_DB_CONNECTIONS": "2",
+           "JETSTACK_WORKER_POLL_SECONDS": "1"}
+    most, done = 0, False
+    with stack.db() as watch:
+        def backends():
+            return watch.execute("SELECT count(*) FROM pg_stat_activity WHERE usename = "
+                                 "current_user AND pid <> pg_backend_pid()").fetchone()[0]
+        before = backends()
+        with stack.worker_proc([], env=env):
+            for _ in range(600):
+                most = max(most, backends() - before)
+                done = watch.execute(
+                    "SELECT bool_and(t.version = 2) FROM portal_tokens t "
+                    "WHERE t.portal_id = ANY(%s)", (pids,)).fetchone()[0]
+                if done:
+                    break
+                time.sleep(0.05)
+            most = max(most, backends() - before)
+    assert done, "not every portal was refreshed"
+    assert most == 4, most  # 2 for the jobs, 1 listening, 1 for the sweep
+    assert all(portal(stack, p)["status"] == "connected" for p in pids)
+    # the threads' 400 ms calls overlapped: more in flight at once than
+    # the worker has connections
+    peak = stack.sim("GET", "/_sim/stats")["in_flight_max"].get("token", 0)
+    assert peak > 2, peak

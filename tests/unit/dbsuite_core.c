@@ -1,7 +1,8 @@
 /*
  * dbsuite_core: unit suites of the modules that cannot be tested without
  * PostgreSQL and HubSpot -- the job queue's claiming (db_job), a refresh
- * (refresh.c) and the OAuth flow's first step (oauth.c) -- called directly,
+ * (refresh.c), the OAuth flow's first step (oauth.c) and the pool of
+ * connections the worker's threads share (db.c) -- called directly,
  * not through the web or the worker.  Built by `make unit` as
  * build/tests/dbsuite_core; tests/integration/test_core_suites.py runs it
  * under valgrind against the test stack, with JETSTACK_ENV_FILE naming the
@@ -14,6 +15,8 @@
  */
 #include <check.h>
 #include <curl/curl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,6 +192,66 @@ START_TEST(test_oauth_take_state)
 }
 END_TEST
 
+/* A pool's db (the worker's threads): it borrows a connection for each
+ * call, or from db_begin() to db_commit(), so a pool of one connection
+ * serves two dbs one after the other, a transaction keeps its connection
+ * until it ends (the other db waits), what a connection prepared stays
+ * prepared for the next borrower, and LISTEN is refused. */
+struct pooled_ping {
+	struct db *db;
+	atomic_int done;
+	int ok;
+};
+
+static void *ping_main(void *arg)
+{
+	struct pooled_ping *p = arg;
+
+	p->ok = db_ping(p->db);
+	atomic_store(&p->done, 1);
+	return NULL;
+}
+
+START_TEST(test_pool)
+{
+	struct db_pool *pool = db_pool_new(conf.db_conninfo, 1);
+	struct db a, b;
+	struct pooled_ping pp;
+	pthread_t th;
+	struct job_row none;
+
+	ck_assert_ptr_nonnull(pool);
+	db_init_pooled(&a, pool);
+	db_init_pooled(&b, pool);
+	/* one after the other on the one connection; the second call finds
+	 * the statement the first prepared (a second PREPARE would fail) */
+	ck_assert_int_eq(db_ping(&a), 1);
+	ck_assert_int_eq(db_ping(&b), 1);
+	ck_assert_int_eq(db_ping(&a), 1);
+	/* a transaction holds the connection: b waits until a commits */
+	ck_assert_int_eq(db_begin(&a), 0);
+	ck_assert_int_ge(db_job_claim(&a, "suite-pool", 1, &none), 0);
+	pp.db = &b;
+	pp.ok = 0;
+	atomic_store(&pp.done, 0);
+	ck_assert_int_eq(pthread_create(&th, NULL, ping_main, &pp), 0);
+	usleep(300 * 1000);
+	ck_assert_int_eq(atomic_load(&pp.done), 0);
+	ck_assert_int_eq(db_commit(&a), 0);
+	pthread_join(th, NULL);
+	ck_assert_int_eq(pp.ok, 1);
+	/* a rolled-back transaction gives it back too */
+	ck_assert_int_eq(db_begin(&b), 0);
+	db_rollback(&b);
+	ck_assert_int_eq(db_ping(&a), 1);
+	/* a pooled connection goes back after each call: no LISTEN on it */
+	ck_assert_int_eq(db_listen(&a, "LISTEN suite_pool"), -1);
+	db_close(&a);
+	db_close(&b);
+	db_pool_free(pool);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("core (database and HubSpot)");
@@ -203,6 +266,7 @@ int main(void)
 	tcase_add_test(tc, test_claim_lease_and_postpone);
 	tcase_add_test(tc, test_oauth_take_state);
 	tcase_add_test(tc, test_refresh);
+	tcase_add_test(tc, test_pool);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -1188,6 +1188,7 @@ static const char *conf_vars[] = {
     "JETSTACK_THREADS",
     "JETSTACK_HUBSPOT_TIMEOUT_MS",
     "JETSTACK_WORKER_CONCURRENCY",
+    "JETSTACK_WORKER_DB_CONNECTIONS",
     "JETSTACK_REFRESH_MARGIN_SECONDS",
     "JETSTACK_HEALTH_CHECK_SECONDS",
     "JETSTACK_WORKER_POLL_SECONDS",
@@ -1266,6 +1267,7 @@ START_TEST(test_conf_load_full)
 	ck_assert_int_eq(c.health_interval, 21600);
 	ck_assert_int_eq(c.job_lease, 120);
 	ck_assert_int_eq(c.worker_concurrency, 16);
+	ck_assert_int_eq(c.worker_db_connections, 4);
 	/* imports and deployments read and write the property schemas of all
 	 * four object types (tickets: HubSpot's "tickets" scope) */
 	ck_assert_str_eq(c.scopes[CONN_CONFIG_ONLY],
@@ -1437,6 +1439,7 @@ START_TEST(test_conf_load_hubspot_and_numbers)
 	    {"JETSTACK_TOKEN_KEY_ID", "0"},
 	    {"JETSTACK_JOB_LEASE_SECONDS", "1"},
 	    {"JETSTACK_WORKER_CONCURRENCY", "99999999999999999999999"},
+	    {"JETSTACK_WORKER_DB_CONNECTIONS", "0"},
 	    {"JETSTACK_HUBSPOT_TIMEOUT_MS", "99"},
 	};
 	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
