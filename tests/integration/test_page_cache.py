@@ -161,6 +161,32 @@ def test_a_direct_sql_update_of_a_shown_column_shows_at_once(hosts, org):
     assert rows(view(h1))[pids[0]] != running
 
 
+def test_an_import_or_audit_ending_keeps_the_held_pages(hosts, org):
+    """A run's end numbers its event on the portal row (sql/0013), which no
+    page shows (sql/0029): the organisation's counter stays, the next view
+    is a hit.  A deployment's end is shown ("Last deployment") and moves it."""
+    c, h1, _, pids = org
+    oid = hosts.org_id(c.org)
+
+    def counter():
+        return hosts.sql("SELECT v FROM org_versions WHERE org_id = %s", (oid,))[0][0]
+    page = warm(hosts, h1)
+    v0 = counter()
+    for kind in ("import", "audit"):
+        hosts.sql("INSERT INTO runs (org_id, portal_id, kind, state, finished_at) VALUES "
+                  "(%s, %s, %s, 'succeeded', now())", (oid, pids[1], kind))
+    assert hosts.sql("SELECT count(*) FROM events WHERE portal_id = %s AND kind = "
+                     "'run_finished'", (pids[1],))[0][0] >= 2
+    assert counter() == v0
+    h0 = metric(hosts, 1, "jetstack_page_cache_hits_total")
+    assert rows(view(h1)) == rows(page)
+    assert metric(hosts, 1, "jetstack_page_cache_hits_total") == h0 + 1
+    hosts.sql("INSERT INTO runs (org_id, portal_id, kind, state, finished_at) VALUES "
+              "(%s, %s, 'deploy', 'succeeded', now())", (oid, pids[1]))
+    assert counter() > v0
+    assert "Last deployment" in rows(view(h1))[pids[1]]
+
+
 def test_the_worker_refresh_and_status_change_show_at_once(hosts, org):
     c, h1, _, pids = org
     before = warm(hosts, h1)
