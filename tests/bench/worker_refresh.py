@@ -63,8 +63,14 @@ def seed(stack, n, aes, scopes):
     return ids, time.monotonic() - t0
 
 
+DB_CONNECTIONS = None  # --db-connections: JETSTACK_WORKER_DB_CONNECTIONS, else the default
+
+
 def run_workers(stack, count, concurrency, tag):
-    env = stack.env({"JETSTACK_WORKER_CONCURRENCY": str(concurrency)})
+    extra = {"JETSTACK_WORKER_CONCURRENCY": str(concurrency)}
+    if DB_CONNECTIONS is not None:
+        extra["JETSTACK_WORKER_DB_CONNECTIONS"] = str(DB_CONNECTIONS)
+    env = stack.env(extra)
     procs, logs = [], []
     t0 = time.monotonic()
     for i in range(count):
@@ -95,10 +101,14 @@ def main():
     ap.add_argument("--latency-ms", type=float, default=100)
     ap.add_argument("--concurrency", type=int, default=16)
     ap.add_argument("--flow-sample", type=int, default=200)
+    ap.add_argument("--db-connections", type=int,
+                    help="JETSTACK_WORKER_DB_CONNECTIONS of each worker (default: the product's, 4)")
     ap.add_argument("--without-org-version", action="store_true",
                     help="what-if: disable the page cache's change-counter triggers on portals "
                          "(sql/0023) to measure what every refresh's bump costs")
     args = ap.parse_args()
+    global DB_CONNECTIONS
+    DB_CONNECTIONS = args.db_connections
 
     state = tempfile.mkdtemp(prefix="jst-bench.", dir="/tmp")
     os.chmod(state, 0o755)
