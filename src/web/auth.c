@@ -46,8 +46,8 @@ int auth_load_with(struct ctx *c, struct session *s, const struct portal_query *
 	const char *jwt = req_cookie(c->req, auth_session_cookie(conf));
 	struct session_row row;
 	struct portal_query qv;
-	char sid[65];
-	long long org = 0;
+	struct sess_token_info tok;
+	long long org;
 	int rc;
 
 	memset(s, 0, sizeof(*s));
@@ -56,10 +56,11 @@ int auth_load_with(struct ctx *c, struct session *s, const struct portal_query *
 		page->n = 0, page->res = NULL, page->own = NULL, page->labels_read = 0;
 	if (jwt == NULL)
 		return 0;
-	if (sess_jwt_verify_org(jwt, conf->session_key, sizeof(conf->session_key), (long)time(NULL),
-				sid, sizeof(sid), &org) < 0)
+	if (sess_open(jwt, conf->session_key, sizeof(conf->session_key), (long)time(NULL), &tok) <
+	    0)
 		return 0;
-	sess_id_hash(sid, s->sid_hash);
+	memcpy(s->sid_hash, tok.sid_hash, sizeof(s->sid_hash));
+	org = tok.org;
 	if (q != NULL) {
 		/* the rows' times in this session's user's zone */
 		qv = *q;
