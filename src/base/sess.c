@@ -180,13 +180,12 @@ out:
 }
 
 /* ---- sess_open's memo (issue 19 item 3) ----
- * Verifying a token (its MAC, then libjwt's JSON parse) and hashing its sid
- * were a fifth of a Client Accounts page's instructions, for the same
- * cookie on every request.  They are a pure function of the token's bytes
- * and the key, but for exp > now.  So each thread keeps what the last few
- * tokens that passed gave, under the key they passed with (another key
- * empties the memo), with their exp, checked against now on every use.
- * A slot is found by the token's length and all of its bytes, compared
+ * Verifying a token (its MAC, then libjwt's JSON parse), hashing its sid
+ * and the CSRF token's MAC were a fifth of a Client Accounts page's
+ * instructions, for the same cookie on every request.  They are a pure function of the token's
+ * bytes and the key, but for exp > now.  So each thread keeps what the last few tokens that passed
+ * gave, under the key they passed with (another key empties the memo), with their exp, checked
+ * against now on every use. A slot is found by the token's length and all of its bytes, compared
  * without stopping at the first difference: the slots hold other sessions'
  * tokens, which a caller's timing must not tell byte by byte.  Tokens
  * longer than MEMO_TOKEN_MAX and keys longer than MEMO_KEY_MAX are
@@ -295,6 +294,8 @@ int sess_open(const char *token, const uint8_t *key, size_t keylen, long now,
 		goto out;
 	if (sess_id_hash(sid, out->sid_hash) < 0)
 		goto out;
+	if (sess_csrf_token(key, keylen, out->sid_hash, out->csrf) < 0)
+		memoable = 0; /* out->csrf "": asked again next time */
 	if (memoable)
 		memo_keep(token, len, exp, out);
 	result = 0;

@@ -53,12 +53,13 @@ int sess_jwt_verify_org(const char *token, const uint8_t *key, size_t keylen, lo
 struct sess_token_info {
 	char sid_hash[65]; /* sess_id_hash() of its sid grant: the session row's key */
 	long long org;	   /* its org grant; 0 when absent */
+	char csrf[44];	   /* sess_csrf_token() bound to sid_hash ("" if that failed) */
 };
 
 /*
  * sess_jwt_verify_org() of token at now followed by sess_id_hash() of its
- * sid, into *out: 0, or -1 (*out zeroed) exactly when sess_jwt_verify_org()
- * refuses the token.  Remembered per thread (issue 19 item 3): the answers
+ * sid and sess_csrf_token() of that hash, into *out: 0, or -1 (*out zeroed) exactly when
+ * sess_jwt_verify_org() refuses the token.  Remembered per thread (issue 19 item 3): the answers
  * for the last SESS_MEMO_SLOTS tokens that passed, each found again only
  * by all of its bytes and under the same key, its exp still compared with
  * now on every use.  A token that failed is never remembered.  It decides

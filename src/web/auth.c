@@ -88,7 +88,7 @@ int auth_load_with(struct ctx *c, struct session *s, const struct portal_query *
 	s->n_disconnected = row.n_disconnected;
 	memcpy(s->tz, row.tz, sizeof(s->tz));
 	s->n_orgs = row.n_orgs;
-	sess_csrf_token(conf->session_key, sizeof(conf->session_key), s->sid_hash, s->csrf);
+	memcpy(s->csrf, tok.csrf, sizeof(s->csrf));
 	if (row.stale)
 		db_session_touch(c->db, s->sid_hash);
 	if (s->flash[0])

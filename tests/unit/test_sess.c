@@ -593,12 +593,12 @@ END_TEST
 
 /* ---- sess_open: the per-thread memo ---------------------------------- */
 
-/* sess_open(tok) under k at now agrees with sess_jwt_verify_org and
- * sess_id_hash, whatever the memo holds; its result. */
+/* sess_open(tok) under k at now agrees with sess_jwt_verify_org,
+ * sess_id_hash and sess_csrf_token, whatever the memo holds; its result. */
 static int open_check(const char *tok, const uint8_t *k, long now)
 {
 	struct sess_token_info got;
-	char sid[SESS_SID_MAX + 1], hash[65];
+	char sid[SESS_SID_MAX + 1], hash[65], csrf[44];
 	long long org = -1;
 	int want = sess_jwt_verify_org(tok, k, 32, now, sid, sizeof(sid), &org);
 	int rc = sess_open(tok, k, 32, now, &got);
@@ -608,9 +608,12 @@ static int open_check(const char *tok, const uint8_t *k, long now)
 		ck_assert_int_eq(sess_id_hash(sid, hash), 0);
 		ck_assert_str_eq(got.sid_hash, hash);
 		ck_assert_int_eq(got.org, org);
+		ck_assert_int_eq(sess_csrf_token(k, 32, hash, csrf), 0);
+		ck_assert_str_eq(got.csrf, csrf);
 	} else {
 		ck_assert_str_eq(got.sid_hash, "");
 		ck_assert_int_eq(got.org, 0);
+		ck_assert_str_eq(got.csrf, "");
 	}
 	return rc;
 }
@@ -686,6 +689,7 @@ START_TEST(test_open_many)
 	ck_assert_int_eq(sess_open(tok[0], key, sizeof(key), 1500, &a), 0);
 	ck_assert_int_eq(sess_open(tok[1], key, sizeof(key), 1500, &b), 0);
 	ck_assert_str_ne(a.sid_hash, b.sid_hash);
+	ck_assert_str_ne(a.csrf, b.csrf);
 	for (int i = 0; i < N; i++)
 		free(tok[i]);
 
