@@ -129,11 +129,14 @@ long long db_bin_time(const PGresult *r, int row, int col);
 void db_portal_list_call(struct db_call *call, const struct portal_query *q);
 int db_portal_page_take(struct portal_page *out, PGresult *r);
 /* The page cache's form of a page (db_portal.c): p's rows as one blob
- * (*out, caller free()s; *len bytes), 1 or -1; and back: a page whose
- * strings point into blob, which it then owns (freed by
- * db_portal_page_free, or here on -1). */
+ * (*out, caller free()s; *len bytes), 1 or -1; and back: a page of the
+ * len bytes at blob, which stay valid until db_portal_page_free gives
+ * loan back (pcache_return; also here on -1, when *p is emptied).  Its
+ * rows are filled from blob only when asked (db_portal_page_rows), but
+ * every string's place is checked here. */
 int db_portal_page_pack(const struct portal_page *p, void **out, size_t *len);
-int db_portal_page_unpack(struct portal_page *p, void *blob, size_t len);
+int db_portal_page_lend(struct portal_page *p, const void *blob, size_t len,
+			const struct pcache_loan *loan);
 /* The organisation's labels (ST_LABELS_OF_ORG's result r, which it
  * PQclear()s) into p->labels. */
 void db_portal_labels_take(struct portal_page *p, PGresult *r);

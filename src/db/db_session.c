@@ -83,26 +83,31 @@ static void page_hold(const char *key, size_t klen, const struct portal_page *pa
 }
 
 /* The page of key from the cache into *page when held under version in
- * zone tz: 1, else 0 (*page zeroed). */
+ * zone tz, lent (its rows filled only when asked): 1, else 0 (*page
+ * empty). */
 static int page_cached(const char *key, size_t klen, const char *tz, long long version,
 		       struct portal_page *page)
 {
-	char *blob;
+	const struct pcache_loan *loan;
+	const void *lent;
+	const char *blob;
 	size_t len, tail;
 	uint32_t nl = 0;
 
 	tz = tz[0] ? tz : "UTC";
-	if (pcache_get(key, klen, tz, version, (void **)&blob, &len) != 1)
+	loan = pcache_borrow_page(key, klen, tz, version, &lent, &len);
+	if (loan == NULL)
 		return 0;
+	blob = lent;
 	if (len >= sizeof(nl))
 		memcpy(&nl, blob + len - sizeof(nl), sizeof(nl));
 	tail = (size_t)nl * LABEL_SIZE + sizeof(nl);
 	if (len < sizeof(nl) || nl > PORTAL_LABELS_MAX || len < tail) {
-		free(blob);
+		pcache_return(loan);
 		return 0;
 	}
-	/* the page owns the blob; its rows' strings are all before the labels */
-	if (db_portal_page_unpack(page, blob, len - tail) < 0)
+	/* the page keeps the loan; its rows' strings are all before the labels */
+	if (db_portal_page_lend(page, blob, len - tail, loan) < 0)
 		return 0;
 	memcpy(page->labels, blob + len - tail, nl * LABEL_SIZE);
 	page->n_labels = (int)nl;
@@ -158,7 +163,7 @@ int db_session_load(struct db *db, const char *sid_hash, long idle, long long or
 
 	memset(out, 0, sizeof(*out));
 	if (page != NULL)
-		page->n = 0, page->res = NULL, page->own = NULL, page->labels_read = 0;
+		db_portal_page_clear(page);
 	LL(idle_text, idle);
 	const char *sp[] = {sid_hash, idle_text};
 	const int with_page = q != NULL && page != NULL && org > 0;

@@ -52,8 +52,7 @@ int auth_load_with(struct ctx *c, struct session *s, const struct portal_query *
 
 	memset(s, 0, sizeof(*s));
 	if (page != NULL)
-		/* empty (nothing held), without writing its 16 KB */
-		page->n = 0, page->res = NULL, page->own = NULL, page->labels_read = 0;
+		db_portal_page_clear(page);
 	if (jwt == NULL)
 		return 0;
 	if (sess_open(jwt, conf->session_key, sizeof(conf->session_key), (long)time(NULL), &tok) <
