@@ -2,6 +2,7 @@
  * auth: database-backed sessions, session cookies and CSRF tokens.
  */
 #include "auth.h"
+#include "buf.h"
 #include "apitoken.h"
 #include "db_apitoken.h"
 #include "db_session.h"
@@ -31,7 +32,7 @@ const char *auth_pre_cookie(const struct conf *conf)
 
 static void copy(char *dst, size_t n, const char *src)
 {
-	snprintf(dst, n, "%s", src);
+	buf_strcpy(dst, n, src);
 }
 
 int auth_load(struct ctx *c, struct session *s)

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "oauth.h"
 #include "pcache.h"
+#include "decimal.h"
 #include "pages.h"
 #include "role.h"
 #include "status.h"
@@ -288,13 +289,21 @@ static size_t rows_key(char *key, size_t size, long long org, const struct porta
 {
 	const char *parts[] = {a->status ? a->status : "", a->q ? a->q : "",
 			       a->label ? a->label : ""};
-	int n = snprintf(key, size, "rows %lld %d %lld %d %d %d", org, (int)a->sort, a->after,
-			 a->backward, can_manage, can_run);
-	size_t at;
+	const long long nums[] = {org, a->sort, a->after, a->backward, can_manage, can_run};
+	size_t at = 4;
 
-	if (n < 0 || (size_t)n >= size)
+	/* "rows ORG SORT AFTER BACKWARD MANAGE RUN\0", then the parts */
+	if (size < 5 + 6 * (DECIMAL_LL_CHARS + 1))
 		return 0;
-	at = (size_t)n + 1;
+	memcpy(key, "rows", 4);
+	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+		char d[DECIMAL_LL_CHARS], *p = decimal_ll(nums[i], d + sizeof(d));
+
+		key[at++] = ' ';
+		memcpy(key + at, p, (size_t)(d + sizeof(d) - p));
+		at += (size_t)(d + sizeof(d) - p);
+	}
+	key[at++] = '\0';
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
 		size_t k = strlen(parts[i]) + 1;
 
