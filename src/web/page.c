@@ -161,7 +161,7 @@ static long long days_from_civil(int y, int m, int d)
 
 /* Words for a span, by hand: a page has 50 to 150 of them, and snprintf
  * cost ten times the rest of the page's work on each (issue 19 item 3). */
-void page_ago(long long t, long long now, char *out, size_t n)
+size_t page_ago(long long t, long long now, char *out, size_t n)
 {
 	static const struct {
 		long long secs;
@@ -175,7 +175,7 @@ void page_ago(long long t, long long now, char *out, size_t n)
 	size_t len;
 
 	if (n == 0)
-		return;
+		return 0;
 	for (size_t i = 0; a >= 60 && i < sizeof(units) / sizeof(units[0]); i++) {
 		long long k = a / units[i].secs;
 		const char *w;
@@ -206,6 +206,7 @@ void page_ago(long long t, long long now, char *out, size_t n)
 	len = (size_t)(e - p) < n - 1 ? (size_t)(e - p) : n - 1;
 	memcpy(out, p, len);
 	out[len] = '\0';
+	return len;
 }
 
 void page_local(long long t, int off, char iso[26], char text[32])

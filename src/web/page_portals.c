@@ -390,8 +390,8 @@ static int rows_write(const struct tmpl_hook *h, struct buf *out)
 
 	for (uint32_t i = 0; i < f->head.nholes; i++) {
 		buf_append(out, f->html + at, f->holes[i].at - at);
-		page_ago(f->holes[i].t, f->now, ago, sizeof(ago));
-		html_escape(out, ago);
+		/* words that need no escaping (page_ago) */
+		buf_append(out, ago, page_ago(f->holes[i].t, f->now, ago, sizeof(ago)));
 		at = f->holes[i].at;
 	}
 	buf_append(out, f->html + at, f->head.len - at);

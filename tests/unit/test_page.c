@@ -230,6 +230,7 @@ START_TEST(test_page_ago_as_printf)
 {
 	char want[40], got[40];
 	unsigned long long x = 88172645463325252ULL;
+	size_t len;
 
 	/* every span to two hours, then random ones to 200 years, both ways,
 	 * into every buffer size (cut as snprintf cuts; 0 writes nothing) */
@@ -248,7 +249,15 @@ START_TEST(test_page_ago_as_printf)
 		memset(want, 'z', sizeof(want));
 		memset(got, 'z', sizeof(got));
 		ago_printf(1700000000LL - d, 1700000000LL, want, n);
-		page_ago(1700000000LL - d, 1700000000LL, got, n);
+		len = page_ago(1700000000LL - d, 1700000000LL, got, n);
+		if (n > 0) {
+			ck_assert_uint_eq(len, strlen(got));
+			/* nothing HTML would read as markup */
+			ck_assert_uint_eq(strspn(got, "abcdefghijklmnopqrstuvwxyz0123456789 "),
+					  len);
+		} else {
+			ck_assert_uint_eq(len, 0);
+		}
 		ck_assert_msg(memcmp(want, got, sizeof(want)) == 0,
 			      "span %lld, size %zu: %.*s / %.*s", d, n, (int)sizeof(want), want,
 			      (int)sizeof(got), got);
