@@ -182,14 +182,15 @@ out:
 /* ---- sess_open's memo (issue 19 item 3) ----
  * Verifying a token (its MAC, then libjwt's JSON parse), hashing its sid
  * and the CSRF token's MAC were a fifth of a Client Accounts page's
- * instructions, for the same cookie on every request.  They are a pure function of the token's
- * bytes and the key, but for exp > now.  So each thread keeps what the last few tokens that passed
- * gave, under the key they passed with (another key empties the memo), with their exp, checked
- * against now on every use. A slot is found by the token's length and all of its bytes, compared
- * without stopping at the first difference: the slots hold other sessions'
- * tokens, which a caller's timing must not tell byte by byte.  Tokens
- * longer than MEMO_TOKEN_MAX and keys longer than MEMO_KEY_MAX are
- * verified every time. */
+ * instructions, for the same cookie on every request.  They are a pure
+ * function of the token's bytes and the key, but for exp > now.  So each
+ * thread keeps what the last few tokens that passed gave, under the key
+ * they passed with (another key empties the memo), with their exp, checked
+ * against now on every use.  A slot is found by the token's length and all
+ * of its bytes, compared without stopping at the first difference: the
+ * slots hold other sessions' tokens, which a caller's timing must not tell
+ * byte by byte.  Tokens longer than MEMO_TOKEN_MAX and keys longer than
+ * MEMO_KEY_MAX are verified every time. */
 #define MEMO_TOKEN_MAX 512
 #define MEMO_KEY_MAX   64
 
