@@ -61,4 +61,17 @@ void buf_free(struct buf *b);
 /* The contents as a C string ("" when empty). Owned by the buffer. */
 const char *buf_str(const struct buf *b);
 
+/* The string src into dst of n bytes, cut to fit and always ended when
+ * n > 0: snprintf(dst, n, "%s", src) without printf's cost. */
+static inline void buf_strcpy(char *dst, size_t n, const char *src)
+{
+	size_t len;
+
+	if (n == 0)
+		return;
+	len = strnlen(src, n - 1);
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+}
+
 #endif

@@ -255,8 +255,10 @@ void pcache_put(const void *view, size_t vlen, const char *tag, long long versio
 	pthread_mutex_unlock(&lock);
 }
 
-const struct pcache_loan *pcache_borrow(const void *view, size_t vlen, const char *tag,
-				       long long version, const void **out, size_t *len)
+/* pcache_borrow(), counted in the hits and misses when counted is 1. */
+static const struct pcache_loan *borrow(const void *view, size_t vlen, const char *tag,
+					long long version, const void **out, size_t *len,
+					int counted)
 {
 	uint64_t h = hash_of(view, vlen);
 	struct entry *e = NULL;
@@ -277,8 +279,26 @@ const struct pcache_loan *pcache_borrow(const void *view, size_t vlen, const cha
 		*out = e->view + VAL_AT(e->vlen);
 		*len = e->len;
 	}
+	if (table != NULL && counted) {
+		if (e != NULL)
+			hits++;
+		else
+			misses++;
+	}
 	pthread_mutex_unlock(&lock);
 	return (const struct pcache_loan *)e;
+}
+
+const struct pcache_loan *pcache_borrow(const void *view, size_t vlen, const char *tag,
+					long long version, const void **out, size_t *len)
+{
+	return borrow(view, vlen, tag, version, out, len, 0);
+}
+
+const struct pcache_loan *pcache_borrow_page(const void *view, size_t vlen, const char *tag,
+					     long long version, const void **out, size_t *len)
+{
+	return borrow(view, vlen, tag, version, out, len, 1);
 }
 
 void pcache_return(const struct pcache_loan *loan)

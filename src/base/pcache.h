@@ -51,6 +51,9 @@ void pcache_put(const void *view, size_t vlen, const char *tag, long long versio
 struct pcache_loan;
 const struct pcache_loan *pcache_borrow(const void *view, size_t vlen, const char *tag,
 					long long version, const void **out, size_t *len);
+/* The same for a page: counted in the hits and misses as pcache_get(). */
+const struct pcache_loan *pcache_borrow_page(const void *view, size_t vlen, const char *tag,
+					     long long version, const void **out, size_t *len);
 /* Give back what pcache_borrow() lent (NULL is ignored). */
 void pcache_return(const struct pcache_loan *loan);
 void pcache_stats_read(struct pcache_stats *out);

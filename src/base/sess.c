@@ -109,6 +109,9 @@ out:
 	return result;
 }
 
+static int jwt_verify(const char *token, const uint8_t *key, size_t keylen, long now, char *sid,
+		      size_t sidlen, long long *org, long *exp_out);
+
 int sess_jwt_verify(const char *token, const uint8_t *key, size_t keylen, long now, char *sid,
 		    size_t sidlen)
 {
@@ -117,6 +120,15 @@ int sess_jwt_verify(const char *token, const uint8_t *key, size_t keylen, long n
 
 int sess_jwt_verify_org(const char *token, const uint8_t *key, size_t keylen, long now, char *sid,
 			size_t sidlen, long long *org)
+{
+	long exp;
+
+	return jwt_verify(token, key, keylen, now, sid, sidlen, org, &exp);
+}
+
+/* sess_jwt_verify_org, also giving the token's exp in *exp_out. */
+static int jwt_verify(const char *token, const uint8_t *key, size_t keylen, long now, char *sid,
+		      size_t sidlen, long long *org, long *exp_out)
 {
 	jwt_t *j = NULL;
 	const char *s;
@@ -147,6 +159,7 @@ int sess_jwt_verify_org(const char *token, const uint8_t *key, size_t keylen, lo
 	exp = jwt_get_grant_int(j, "exp");
 	if (errno != 0 || exp <= now)
 		goto out;
+	*exp_out = exp;
 	s = jwt_get_grant(j, "sid");
 	if (!sess_charset_ok(s, 1, SESS_SID_MAX))
 		goto out;
@@ -163,6 +176,134 @@ int sess_jwt_verify_org(const char *token, const uint8_t *key, size_t keylen, lo
 out:
 	if (j != NULL)
 		jwt_free(j);
+	return result;
+}
+
+/* ---- sess_open's memo (issue 19 item 3) ----
+ * Verifying a token (its MAC, then libjwt's JSON parse), hashing its sid
+ * and the CSRF token's MAC were a fifth of a Client Accounts page's
+ * instructions, for the same cookie on every request.  They are a pure
+ * function of the token's bytes and the key, but for exp > now.  So each
+ * thread keeps what the last few tokens that passed gave, under the key
+ * they passed with (another key empties the memo), with their exp, checked
+ * against now on every use.  A slot is found by the token's length and all
+ * of its bytes, compared without stopping at the first difference: the
+ * slots hold other sessions' tokens, which a caller's timing must not tell
+ * byte by byte.  Tokens longer than MEMO_TOKEN_MAX and keys longer than
+ * MEMO_KEY_MAX are verified every time. */
+#define MEMO_TOKEN_MAX 512
+#define MEMO_KEY_MAX   64
+
+struct memo_slot {
+	size_t len; /* 0: empty */
+	long exp;
+	unsigned long used; /* the memo's clock at the last use: the least is replaced */
+	struct sess_token_info info;
+	char token[MEMO_TOKEN_MAX];
+};
+
+struct memo {
+	size_t keylen;
+	uint8_t key[MEMO_KEY_MAX];
+	unsigned long clock;
+	struct memo_slot slot[SESS_MEMO_SLOTS];
+};
+
+static __thread struct memo memo;
+
+/* 1 when the n bytes at a and b are equal, in time that depends on n only. */
+static int same_bytes(const char *a, const char *b, size_t n)
+{
+	uint64_t d = 0, x, y;
+	size_t i = 0;
+
+	for (; i + sizeof(x) <= n; i += sizeof(x)) {
+		memcpy(&x, a + i, sizeof(x));
+		memcpy(&y, b + i, sizeof(y));
+		d |= x ^ y;
+	}
+	for (; i < n; i++)
+		d |= (uint64_t)((unsigned char)a[i] ^ (unsigned char)b[i]);
+	return d == 0;
+}
+
+/* The memo's slot of the len bytes of token (under key), or NULL.  A
+ * different key forgets every slot first. */
+static struct memo_slot *memo_find(const char *token, size_t len, const uint8_t *key, size_t keylen)
+{
+	struct memo_slot *hit = NULL;
+
+	if (memo.keylen != keylen || memcmp(memo.key, key, keylen) != 0) {
+		OPENSSL_cleanse(&memo, sizeof(memo));
+		memcpy(memo.key, key, keylen);
+		memo.keylen = keylen;
+		return NULL;
+	}
+	for (size_t i = 0; i < SESS_MEMO_SLOTS; i++) {
+		struct memo_slot *s = &memo.slot[i];
+
+		if (s->len == len && same_bytes(s->token, token, len))
+			hit = s;
+	}
+	return hit;
+}
+
+/* Remember what token (len bytes, which passed under the memo's key)
+ * gave, in place of the least recently used slot. */
+static void memo_keep(const char *token, size_t len, long exp, const struct sess_token_info *info)
+{
+	struct memo_slot *s = &memo.slot[0];
+
+	for (size_t i = 1; i < SESS_MEMO_SLOTS && s->len != 0; i++)
+		if (memo.slot[i].len == 0 || memo.slot[i].used < s->used)
+			s = &memo.slot[i];
+	OPENSSL_cleanse(s, sizeof(*s));
+	memcpy(s->token, token, len);
+	s->len = len;
+	s->exp = exp;
+	s->info = *info;
+	s->used = ++memo.clock;
+}
+
+int sess_open(const char *token, const uint8_t *key, size_t keylen, long now,
+	      struct sess_token_info *out)
+{
+	char sid[SESS_SID_MAX + 1];
+	const char *end;
+	struct memo_slot *s = NULL;
+	size_t len;
+	long exp;
+	int result = -1, memoable;
+
+	memset(out, 0, sizeof(*out));
+	sid[0] = '\0';
+	if (token == NULL || !sess_key_ok(key, keylen))
+		goto out;
+	if ((end = memchr(token, '\0', SESS_JWT_MAX + 1)) == NULL)
+		goto out;
+	len = (size_t)(end - token);
+	memoable = len > 0 && len <= MEMO_TOKEN_MAX && keylen <= MEMO_KEY_MAX;
+	if (memoable && (s = memo_find(token, len, key, keylen)) != NULL) {
+		if (s->exp <= now)
+			goto out; /* as jwt_verify: expired */
+		*out = s->info;
+		s->used = ++memo.clock;
+		result = 0;
+		goto out;
+	}
+	if (jwt_verify(token, key, keylen, now, sid, sizeof(sid), &out->org, &exp) < 0)
+		goto out;
+	if (sess_id_hash(sid, out->sid_hash) < 0)
+		goto out;
+	if (sess_csrf_token(key, keylen, out->sid_hash, out->csrf) < 0)
+		memoable = 0; /* out->csrf "": asked again next time */
+	if (memoable)
+		memo_keep(token, len, exp, out);
+	result = 0;
+out:
+	OPENSSL_cleanse(sid, sizeof(sid));
+	if (result < 0)
+		memset(out, 0, sizeof(*out));
 	return result;
 }
 

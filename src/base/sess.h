@@ -48,6 +48,29 @@ int sess_jwt_verify_org(const char *token, const uint8_t *key, size_t keylen, lo
 			size_t sidlen, long long *org);
 
 /*
+ * What a session cookie's token stands for, as sess_open() gives it.
+ */
+struct sess_token_info {
+	char sid_hash[65]; /* sess_id_hash() of its sid grant: the session row's key */
+	long long org;	   /* its org grant; 0 when absent */
+	char csrf[44];	   /* sess_csrf_token() bound to sid_hash ("" if that failed) */
+};
+
+/*
+ * sess_jwt_verify_org() of token at now followed by sess_id_hash() of its
+ * sid and sess_csrf_token() of that hash, into *out: 0, or -1 (*out zeroed) exactly when
+ * sess_jwt_verify_org() refuses the token.  Remembered per thread (issue 19 item 3): the answers
+ * for the last SESS_MEMO_SLOTS tokens that passed, each found again only
+ * by all of its bytes and under the same key, its exp still compared with
+ * now on every use.  A token that failed is never remembered.  It decides
+ * nothing about the session itself: the caller still checks the session's
+ * row on every request.
+ */
+#define SESS_MEMO_SLOTS 8
+int sess_open(const char *token, const uint8_t *key, size_t keylen, long now,
+	      struct sess_token_info *out);
+
+/*
  * A new session id: 32 random bytes as 43 base64url chars plus NUL.
  * Returns 0, or -1 when the RNG fails (out is then "").
  */

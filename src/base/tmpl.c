@@ -44,6 +44,7 @@ struct tmpl_node {
 	char *name;	   /* tags: the name as written (owned block) */
 	const char *parts; /* VAR/SECTION/INVERTED: name split on '.', inside the block */
 	size_t nparts;	   /* 0 for "." (the current context) */
+	uint32_t hash;	   /* tmpl_hash() of parts (its first part) */
 	size_t end;	   /* SECTION/INVERTED: index of the first node after the body */
 };
 
@@ -71,6 +72,18 @@ struct tmpl_parser {
 	size_t nstack;
 };
 
+/* FNV-1a of the string s: a tag's first name part, an object member's key. */
+static uint32_t tmpl_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 16777619u;
+	}
+	return h;
+}
+
 /*
  * Where a tag's name was last found: its position among the members of the
  * innermost object context.  Rows of a table are objects built alike, so
@@ -88,6 +101,23 @@ struct tmpl_hint {
 
 #define TMPL_NO_OBJ ((size_t)-1)
 
+/*
+ * The members of the view itself (the page's own fields, 40 or more) by the
+ * hash of their keys, built at the first tag that looks there: a page
+ * renders each of its tags once, so their hints never hit, and a tag found
+ * in the view, or in none of the contexts, scanned all of the view's
+ * members.  Only the first member of a key is entered (as tmpl_member
+ * finds it); a view of more than TMPL_ROOT_MAX members is scanned.
+ */
+#define TMPL_ROOT_MAX	64
+#define TMPL_ROOT_SLOTS 128 /* a power of two, at least twice TMPL_ROOT_MAX */
+#define TMPL_ROOT_MIN	8   /* fewer members: a scan is as quick */
+struct tmpl_root_slot {
+	const cJSON *member; /* NULL: empty */
+	uint32_t hash;
+	uint32_t pos;
+};
+
 struct tmpl_render_state {
 	const struct tmpl_set *set;
 	struct buf *out;
@@ -103,6 +133,9 @@ struct tmpl_render_state {
 	const cJSON *kids_of;
 	size_t nkids;
 	const cJSON *kids[TMPL_KIDS];
+	/* ctx[0]'s members by key: 0 not built yet, 1 built, -1 not used */
+	int root_index;
+	struct tmpl_root_slot root[TMPL_ROOT_SLOTS];
 };
 
 static void tmpl_errf(char *err, size_t errlen, const char *fmt, ...)
@@ -261,6 +294,7 @@ static int tmpl_node_name(struct tmpl_parser *p, struct tmpl_node *nd, const cha
 			nd->nparts++;
 		}
 	}
+	nd->hash = tmpl_hash(split);
 	return 0;
 }
 
@@ -665,6 +699,58 @@ static const cJSON *tmpl_member(const cJSON *obj, const char *key, size_t *pos)
 	return NULL;
 }
 
+/* Build r->root from ctx[0] (an object), or mark it not used. */
+static void tmpl_root_build(struct tmpl_render_state *r)
+{
+	const cJSON *c;
+	uint32_t i = 0;
+
+	r->root_index = -1;
+	for (c = r->ctx[0]->child; c != NULL; c = c->next)
+		if (++i > TMPL_ROOT_MAX)
+			return;
+	if (i < TMPL_ROOT_MIN)
+		return;
+	for (i = 0; i < TMPL_ROOT_SLOTS; i++)
+		r->root[i].member = NULL;
+	for (c = r->ctx[0]->child, i = 0; c != NULL; c = c->next, i++) {
+		uint32_t h, at;
+
+		if (c->string == NULL)
+			continue;
+		h = tmpl_hash(c->string);
+		for (at = h & (TMPL_ROOT_SLOTS - 1); r->root[at].member != NULL;
+		     at = (at + 1) & (TMPL_ROOT_SLOTS - 1))
+			if (r->root[at].hash == h &&
+			    strcmp(r->root[at].member->string, c->string) == 0)
+				break; /* a later member of the same key: the first stays */
+		if (r->root[at].member == NULL)
+			r->root[at] = (struct tmpl_root_slot){.member = c, .hash = h, .pos = i};
+	}
+	r->root_index = 1;
+}
+
+/* The first member of the view (ctx[0], an object) named by nd's first
+ * part, as tmpl_member() finds it; *pos gets its position. */
+static const cJSON *tmpl_root_member(struct tmpl_render_state *r, const struct tmpl_node *nd,
+				     size_t *pos)
+{
+	uint32_t at;
+
+	if (r->root_index == 0)
+		tmpl_root_build(r);
+	if (r->root_index < 0)
+		return tmpl_member(r->ctx[0], nd->parts, pos);
+	for (at = nd->hash & (TMPL_ROOT_SLOTS - 1); r->root[at].member != NULL;
+	     at = (at + 1) & (TMPL_ROOT_SLOTS - 1))
+		if (r->root[at].hash == nd->hash &&
+		    strcmp(r->root[at].member->string, nd->parts) == 0) {
+			*pos = r->root[at].pos;
+			return r->root[at].member;
+		}
+	return NULL;
+}
+
 /* The full lookup of a name node (after its hint missed); records where
  * the name was found for the next row. */
 static __attribute__((noinline)) const cJSON *
@@ -677,7 +763,7 @@ tmpl_lookup_slow(struct tmpl_render_state *r, const struct tmpl_node *nd, struct
 	for (k = r->nctx; v == NULL && k-- > 0;) {
 		c = r->ctx[k];
 		if (TMPL_IS(c, cJSON_Object)) {
-			v = tmpl_member(c, part, &pos);
+			v = k == 0 ? tmpl_root_member(r, nd, &pos) : tmpl_member(c, part, &pos);
 			if (v != NULL && k == r->top_obj) {
 				h->nd = nd;
 				h->key = v->string;
@@ -921,6 +1007,7 @@ int tmpl_render(const struct tmpl_set *set, const char *name, const cJSON *view,
 	memset(r.hints, 0, sizeof(r.hints));
 	r.kids_of = NULL;
 	r.nkids = 0;
+	r.root_index = 0;
 	if (tmpl_render_range(&r, t, 0, t->nnodes) < 0)
 		goto out;
 	result = 0;

@@ -546,11 +546,30 @@ int db_exec_script(struct db *db, const char *sql, char *err, size_t errlen)
 
 const char *db_get(const PGresult *r, int row, const char *field)
 {
-	int c = PQfnumber(r, field);
+	return db_val(r, row, PQfnumber(r, field));
+}
 
-	if (c < 0 || row >= PQntuples(r) || PQgetisnull(r, row, c))
+void db_cols(const PGresult *r, const char *const *names, int n, int *cols)
+{
+	int nf = PQnfields(r);
+
+	for (int i = 0; i < n; i++) {
+		const char *f = i < nf ? PQfname(r, i) : NULL;
+
+		cols[i] = f != NULL && strcmp(f, names[i]) == 0 ? i : PQfnumber(r, names[i]);
+	}
+}
+
+const char *db_val(const PGresult *r, int row, int col)
+{
+	if (col < 0 || row >= PQntuples(r) || PQgetisnull(r, row, col))
 		return "";
-	return PQgetvalue(r, row, c);
+	return PQgetvalue(r, row, col);
+}
+
+long long db_val_ll(const PGresult *r, int row, int col)
+{
+	return strtoll(db_val(r, row, col), NULL, 10);
 }
 
 long long db_get_ll(const PGresult *r, int row, const char *field)

@@ -9,15 +9,32 @@
 #include <libpq-fe.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
+#include "buf.h"
 #include "db.h"
+#include "decimal.h"
 #include "db_portal.h"
 #include "db_stmt.h"
 
 _Static_assert(ST__MAX <= DB_STMT_SLOTS, "DB_STMT_SLOTS holds every statement");
 
-/* A number as statement parameter text. */
-#define LL(buf, v) snprintf(buf, sizeof(buf), "%lld", (long long)(v))
+/* A number as statement parameter text (buf an array of at least
+ * DECIMAL_LL_CHARS + 1 bytes). */
+#define LL(buf, v)                                                                                 \
+	do {                                                                                       \
+		_Static_assert(sizeof(buf) > DECIMAL_LL_CHARS, "room for a long long");            \
+		db_ll_text(buf, (long long)(v));                                                   \
+	} while (0)
+
+static inline void db_ll_text(char *buf, long long v)
+{
+	char b[DECIMAL_LL_CHARS], *p = decimal_ll(v, b + sizeof(b));
+	size_t n = (size_t)(b + sizeof(b) - p);
+
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+}
 
 /* The IANA zone a statement shows times in (local_iso(), sql/0018):
  * tz, or UTC for NULL or "" (a caller with no viewer, such as the worker). */
@@ -29,7 +46,7 @@ static inline const char *db_tz(const char *tz)
 /* Copy a column value into a fixed buffer (cut to fit). */
 static inline void db_copy(char *dst, size_t n, const char *src)
 {
-	snprintf(dst, n, "%s", src);
+	buf_strcpy(dst, n, src);
 }
 
 /* Connect or reconnect when needed.  0 ok, -1 database unreachable. */
@@ -83,6 +100,13 @@ int db_count_cap(struct db *db, enum stmt st, long long org, int *n, int *cap);
 /* Row helpers over a result: field by name; "" for NULL. */
 const char *db_get(const PGresult *r, int row, const char *field);
 long long db_get_ll(const PGresult *r, int row, const char *field);
+/* The columns of r named names[0..n-1] into cols (-1 missing), for a
+ * result read many times or on every request: a name that stands at its
+ * own index costs a comparison, not PQfnumber()'s folded copy.  Then
+ * db_val() and db_val_ll() read them as db_get() and db_get_ll() do. */
+void db_cols(const PGresult *r, const char *const *names, int n, int *cols);
+const char *db_val(const PGresult *r, int row, int col);
+long long db_val_ll(const PGresult *r, int row, int col);
 /* 1 when the boolean column is true ("t"), else 0 (false, NULL, absent). */
 int db_get_bool(const PGresult *r, int row, const char *field);
 int db_isnull(const PGresult *r, int row, const char *field);
@@ -129,11 +153,14 @@ long long db_bin_time(const PGresult *r, int row, int col);
 void db_portal_list_call(struct db_call *call, const struct portal_query *q);
 int db_portal_page_take(struct portal_page *out, PGresult *r);
 /* The page cache's form of a page (db_portal.c): p's rows as one blob
- * (*out, caller free()s; *len bytes), 1 or -1; and back: a page whose
- * strings point into blob, which it then owns (freed by
- * db_portal_page_free, or here on -1). */
+ * (*out, caller free()s; *len bytes), 1 or -1; and back: a page of the
+ * len bytes at blob, which stay valid until db_portal_page_free gives
+ * loan back (pcache_return; also here on -1, when *p is emptied).  Its
+ * rows are filled from blob only when asked (db_portal_page_rows), but
+ * every string's place is checked here. */
 int db_portal_page_pack(const struct portal_page *p, void **out, size_t *len);
-int db_portal_page_unpack(struct portal_page *p, void *blob, size_t len);
+int db_portal_page_lend(struct portal_page *p, const void *blob, size_t len,
+			const struct pcache_loan *loan);
 /* The organisation's labels (ST_LABELS_OF_ORG's result r, which it
  * PQclear()s) into p->labels. */
 void db_portal_labels_take(struct portal_page *p, PGresult *r);

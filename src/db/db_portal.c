@@ -148,11 +148,27 @@ int db_portal_page_take(struct portal_page *out, PGresult *r)
 	return 1;
 }
 
+void db_portal_page_clear(struct portal_page *p)
+{
+	p->n = 0;
+	p->res = NULL;
+	p->blob = NULL;
+	p->blob_len = 0;
+	p->loan = NULL;
+	p->packed = 0;
+	p->labels_read = 0;
+}
+
+int db_portal_page_held(const struct portal_page *p)
+{
+	return p->res != NULL || p->blob != NULL;
+}
+
 void db_portal_page_free(struct portal_page *p)
 {
 	PQclear(p->res);
-	free(p->own);
-	memset(p, 0, sizeof(*p));
+	pcache_return(p->loan);
+	db_portal_page_clear(p);
 }
 
 /* ---- the cached form of a page (issue 19) ----
@@ -209,37 +225,70 @@ int db_portal_page_pack(const struct portal_page *p, void **out, size_t *len)
 	return 1;
 }
 
-int db_portal_page_unpack(struct portal_page *p, void *blob, size_t len)
+/* Row i of a packed blob (checked to be there), its strings offsets. */
+static void packed_row(const char *blob, size_t i, struct portal_list_row *w)
+{
+	memcpy(w, blob + PACK_HEAD + i * sizeof(*w), sizeof(*w));
+}
+
+int db_portal_page_lend(struct portal_page *p, const void *blob, size_t len,
+			const struct pcache_loan *loan)
 {
 	const char *b = blob;
 	size_t n = 0;
 
-	memset(p, 0, sizeof(*p));
+	db_portal_page_clear(p);
 	if (len >= sizeof(n))
 		memcpy(&n, b, sizeof(n));
-	if (len < PACK_HEAD || n > PORTAL_FETCH || len < PACK_HEAD + n * sizeof(p->row[0])) {
-		free(blob);
-		return -1;
+	/* every string ends before the blob does: its last byte is a NUL */
+	if (len < PACK_HEAD || n > PORTAL_FETCH || len < PACK_HEAD + n * sizeof(p->row[0]) ||
+	    (n > 0 && b[len - 1] != '\0'))
+		goto refuse;
+	for (size_t i = 0; i < n; i++) {
+		struct portal_list_row w;
+
+		packed_row(b, i, &w);
+		for (size_t k = 0; k < NSTR; k++)
+			if ((uintptr_t)*str_at(&w, k) >= len)
+				goto refuse;
 	}
 	memcpy(&p->found, b + sizeof(n), sizeof(p->found));
-	for (size_t i = 0; i < n; i++) {
+	p->n = (int)n;
+	p->blob = b;
+	p->blob_len = len;
+	p->loan = loan;
+	p->packed = 1;
+	return 1;
+refuse:
+	pcache_return(loan);
+	return -1;
+}
+
+long long db_portal_page_id(const struct portal_page *p, int i)
+{
+	long long id;
+
+	if (!p->packed)
+		return p->row[i].id;
+	memcpy(&id,
+	       p->blob + PACK_HEAD + (size_t)i * sizeof(p->row[0]) +
+		   offsetof(struct portal_list_row, id),
+	       sizeof(id));
+	return id;
+}
+
+void db_portal_page_rows(struct portal_page *p)
+{
+	if (!p->packed)
+		return;
+	for (int i = 0; i < p->n; i++) {
 		struct portal_list_row *w = &p->row[i];
 
-		memcpy(w, b + PACK_HEAD + i * sizeof(*w), sizeof(*w));
-		for (size_t k = 0; k < NSTR; k++) {
-			uintptr_t off = (uintptr_t)*str_at(w, k);
-
-			if (off >= len || memchr(b + off, '\0', len - off) == NULL) {
-				free(blob);
-				memset(p, 0, sizeof(*p));
-				return -1;
-			}
-			*str_at(w, k) = b + off;
-		}
+		packed_row(p->blob, (size_t)i, w);
+		for (size_t k = 0; k < NSTR; k++) /* checked by db_portal_page_lend */
+			*str_at(w, k) = p->blob + (uintptr_t)*str_at(w, k);
 	}
-	p->n = (int)n;
-	p->own = blob;
-	return 1;
+	p->packed = 0;
 }
 
 int db_portal_list(struct db *db, long long org, const struct portal_query *q,

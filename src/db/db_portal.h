@@ -66,11 +66,19 @@ struct portal_list_row {
 	int lc_off, lr_off, nc_off;
 };
 
+struct pcache_loan;
+
 struct portal_page {
 	int n; /* rows read, at most PORTAL_FETCH */
+	/* the rows; a page from the page cache fills them only when asked
+	 * (db_portal_page_rows): before, only n and db_portal_page_id() */
 	struct portal_list_row row[PORTAL_FETCH];
 	struct pg_result *res; /* private: what the strings point into */
-	void *own;	       /* private: or this, a copy from the page cache */
+	/* private: or a page cache value lent until db_portal_page_free */
+	const char *blob;
+	size_t blob_len;
+	const struct pcache_loan *loan; /* NULL: blob is not lent (tests) */
+	int packed;			/* row[] not filled from blob yet */
 	/* the organisation's change counter and the zone of the rows'
 	 * offsets, read with the rows (when n > 0) */
 	long long version;
@@ -85,8 +93,18 @@ struct portal_page {
 	char labels[PORTAL_LABELS_MAX][41];
 };
 
-/* Free what a page holds and zero it; safe on a zeroed page. */
+/* Free what a page holds and empty it; safe on an empty page. */
 void db_portal_page_free(struct portal_page *p);
+/* Empty *p (no rows, nothing held, labels not read) without writing its
+ * 16 KB. */
+void db_portal_page_clear(struct portal_page *p);
+/* 1 when p holds rows read (or lent from the page cache), else 0 (empty:
+ * nothing to free, the page reads its own). */
+int db_portal_page_held(const struct portal_page *p);
+/* The id of row i (0 <= i < p->n), filled in or not. */
+long long db_portal_page_id(const struct portal_page *p, int i);
+/* Fill p->row[] when p came from the page cache and has not yet. */
+void db_portal_page_rows(struct portal_page *p);
 /* The page q of organisation org's portals into *out (free with
  * db_portal_page_free).  1, or -1 on error (out zeroed). */
 int db_portal_list(struct db *db, long long org, const struct portal_query *q,

@@ -10,21 +10,58 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* ST_SESSION_LOAD's columns, in its order */
+enum session_col {
+	SC_USER_ID,
+	SC_ORG_ID,
+	SC_ROLE,
+	SC_EMAIL,
+	SC_ORG_NAME,
+	SC_FLASH,
+	SC_STALE,
+	SC_N_CONNECTED,
+	SC_N_NEEDS,
+	SC_N_DISCONNECTED,
+	SC_TZ,
+	SC_N_ORGS,
+	SC_PAGE_V,
+	SC__COUNT
+};
+
+static const char *const session_cols[SC__COUNT] = {
+    [SC_USER_ID] = "user_id",
+    [SC_ORG_ID] = "org_id",
+    [SC_ROLE] = "role",
+    [SC_EMAIL] = "email",
+    [SC_ORG_NAME] = "org_name",
+    [SC_FLASH] = "flash",
+    [SC_STALE] = "stale",
+    [SC_N_CONNECTED] = "n_connected",
+    [SC_N_NEEDS] = "n_needs",
+    [SC_N_DISCONNECTED] = "n_disconnected",
+    [SC_TZ] = "tz",
+    [SC_N_ORGS] = "n_orgs",
+    [SC_PAGE_V] = "page_v",
+};
+
 static void session_take(const PGresult *r, struct session_row *s)
 {
-	s->user_id = db_get_ll(r, 0, "user_id");
-	s->org_id = db_get_ll(r, 0, "org_id");
-	db_copy(s->role, sizeof(s->role), db_get(r, 0, "role"));
-	db_copy(s->email, sizeof(s->email), db_get(r, 0, "email"));
-	db_copy(s->org_name, sizeof(s->org_name), db_get(r, 0, "org_name"));
-	db_copy(s->flash, sizeof(s->flash), db_get(r, 0, "flash"));
-	s->stale = strcmp(db_get(r, 0, "stale"), "t") == 0;
-	s->n_connected = (long)db_get_ll(r, 0, "n_connected");
-	s->n_needs = (long)db_get_ll(r, 0, "n_needs");
-	s->n_disconnected = (long)db_get_ll(r, 0, "n_disconnected");
-	db_copy(s->tz, sizeof(s->tz), db_get(r, 0, "tz"));
-	s->n_orgs = (long)db_get_ll(r, 0, "n_orgs");
-	s->page_v = db_get_ll(r, 0, "page_v");
+	int c[SC__COUNT];
+
+	db_cols(r, session_cols, SC__COUNT, c);
+	s->user_id = db_val_ll(r, 0, c[SC_USER_ID]);
+	s->org_id = db_val_ll(r, 0, c[SC_ORG_ID]);
+	db_copy(s->role, sizeof(s->role), db_val(r, 0, c[SC_ROLE]));
+	db_copy(s->email, sizeof(s->email), db_val(r, 0, c[SC_EMAIL]));
+	db_copy(s->org_name, sizeof(s->org_name), db_val(r, 0, c[SC_ORG_NAME]));
+	db_copy(s->flash, sizeof(s->flash), db_val(r, 0, c[SC_FLASH]));
+	s->stale = strcmp(db_val(r, 0, c[SC_STALE]), "t") == 0;
+	s->n_connected = (long)db_val_ll(r, 0, c[SC_N_CONNECTED]);
+	s->n_needs = (long)db_val_ll(r, 0, c[SC_N_NEEDS]);
+	s->n_disconnected = (long)db_val_ll(r, 0, c[SC_N_DISCONNECTED]);
+	db_copy(s->tz, sizeof(s->tz), db_val(r, 0, c[SC_TZ]));
+	s->n_orgs = (long)db_val_ll(r, 0, c[SC_N_ORGS]);
+	s->page_v = db_val_ll(r, 0, c[SC_PAGE_V]);
 }
 
 /* The page cache's key of a list call of org: the organisation, the
@@ -33,12 +70,15 @@ static void session_take(const PGresult *r, struct session_row *s)
  * (then the page is not cached). */
 static size_t view_key(char *key, size_t size, long long org, const struct db_call *c)
 {
-	int len = snprintf(key, size, "%lld%c%d", org, '\0', (int)c->st);
 	size_t at;
 
-	if (len < 0 || (size_t)len >= size)
+	/* "<org>\0<statement>\0" as snprintf("%lld%c%d") wrote it */
+	if (size < 2 * (DECIMAL_LL_CHARS + 1))
 		return 0;
-	at = (size_t)len + 1;
+	db_ll_text(key, org);
+	at = strlen(key) + 1;
+	db_ll_text(key + at, (long long)c->st);
+	at += strlen(key + at) + 1;
 	for (int i = 1; i < c->n - 1; i++) {
 		size_t n = strlen(c->params[i]) + 1;
 
@@ -83,32 +123,37 @@ static void page_hold(const char *key, size_t klen, const struct portal_page *pa
 }
 
 /* The page of key from the cache into *page when held under version in
- * zone tz: 1, else 0 (*page zeroed). */
+ * zone tz, lent (its rows filled only when asked): 1, else 0 (*page
+ * empty). */
 static int page_cached(const char *key, size_t klen, const char *tz, long long version,
 		       struct portal_page *page)
 {
-	char *blob;
+	const struct pcache_loan *loan;
+	const void *lent;
+	const char *blob;
 	size_t len, tail;
 	uint32_t nl = 0;
 
 	tz = tz[0] ? tz : "UTC";
-	if (pcache_get(key, klen, tz, version, (void **)&blob, &len) != 1)
+	loan = pcache_borrow_page(key, klen, tz, version, &lent, &len);
+	if (loan == NULL)
 		return 0;
+	blob = lent;
 	if (len >= sizeof(nl))
 		memcpy(&nl, blob + len - sizeof(nl), sizeof(nl));
 	tail = (size_t)nl * LABEL_SIZE + sizeof(nl);
 	if (len < sizeof(nl) || nl > PORTAL_LABELS_MAX || len < tail) {
-		free(blob);
+		pcache_return(loan);
 		return 0;
 	}
-	/* the page owns the blob; its rows' strings are all before the labels */
-	if (db_portal_page_unpack(page, blob, len - tail) < 0)
+	/* the page keeps the loan; its rows' strings are all before the labels */
+	if (db_portal_page_lend(page, blob, len - tail, loan) < 0)
 		return 0;
 	memcpy(page->labels, blob + len - tail, nl * LABEL_SIZE);
 	page->n_labels = (int)nl;
 	page->labels_read = 1;
 	page->version = version;
-	snprintf(page->tz, sizeof(page->tz), "%s", tz); /* the zone it was held under */
+	db_copy(page->tz, sizeof(page->tz), tz); /* the zone it was held under */
 	return 1;
 }
 
@@ -158,7 +203,7 @@ int db_session_load(struct db *db, const char *sid_hash, long idle, long long or
 
 	memset(out, 0, sizeof(*out));
 	if (page != NULL)
-		page->n = 0, page->res = NULL, page->own = NULL, page->labels_read = 0;
+		db_portal_page_clear(page);
 	LL(idle_text, idle);
 	const char *sp[] = {sid_hash, idle_text};
 	const int with_page = q != NULL && page != NULL && org > 0;

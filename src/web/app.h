@@ -77,8 +77,8 @@ struct ctx {
 	int auth_tried;	      /* the gate has read the session (whatever came of it) */
 	/* the page's main query, read by the gate in the same round trip as
 	 * the session (route prefetch); NULL, or a page the gate frees after
-	 * the handler (prefetched->res and ->own NULL: nothing read, the page
-	 * reads its own; ->own: served from the page cache) */
+	 * the handler (not db_portal_page_held(): nothing read, the page reads
+	 * its own; or served from the page cache, rows filled when asked) */
 	struct portal_page *prefetched;
 	/* API routes: the token's organisation (NULL on every other route) */
 	const struct api_principal *api;

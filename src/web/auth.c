@@ -2,6 +2,7 @@
  * auth: database-backed sessions, session cookies and CSRF tokens.
  */
 #include "auth.h"
+#include "buf.h"
 #include "apitoken.h"
 #include "db_apitoken.h"
 #include "db_session.h"
@@ -31,7 +32,7 @@ const char *auth_pre_cookie(const struct conf *conf)
 
 static void copy(char *dst, size_t n, const char *src)
 {
-	snprintf(dst, n, "%s", src);
+	buf_strcpy(dst, n, src);
 }
 
 int auth_load(struct ctx *c, struct session *s)
@@ -46,20 +47,20 @@ int auth_load_with(struct ctx *c, struct session *s, const struct portal_query *
 	const char *jwt = req_cookie(c->req, auth_session_cookie(conf));
 	struct session_row row;
 	struct portal_query qv;
-	char sid[65];
-	long long org = 0;
+	struct sess_token_info tok;
+	long long org;
 	int rc;
 
 	memset(s, 0, sizeof(*s));
 	if (page != NULL)
-		/* empty (nothing held), without writing its 16 KB */
-		page->n = 0, page->res = NULL, page->own = NULL, page->labels_read = 0;
+		db_portal_page_clear(page);
 	if (jwt == NULL)
 		return 0;
-	if (sess_jwt_verify_org(jwt, conf->session_key, sizeof(conf->session_key), (long)time(NULL),
-				sid, sizeof(sid), &org) < 0)
+	if (sess_open(jwt, conf->session_key, sizeof(conf->session_key), (long)time(NULL), &tok) <
+	    0)
 		return 0;
-	sess_id_hash(sid, s->sid_hash);
+	memcpy(s->sid_hash, tok.sid_hash, sizeof(s->sid_hash));
+	org = tok.org;
 	if (q != NULL) {
 		/* the rows' times in this session's user's zone */
 		qv = *q;
@@ -87,7 +88,7 @@ int auth_load_with(struct ctx *c, struct session *s, const struct portal_query *
 	s->n_disconnected = row.n_disconnected;
 	memcpy(s->tz, row.tz, sizeof(s->tz));
 	s->n_orgs = row.n_orgs;
-	sess_csrf_token(conf->session_key, sizeof(conf->session_key), s->sid_hash, s->csrf);
+	memcpy(s->csrf, tok.csrf, sizeof(s->csrf));
 	if (row.stale)
 		db_session_touch(c->db, s->sid_hash);
 	if (s->flash[0])

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "oauth.h"
 #include "pcache.h"
+#include "decimal.h"
 #include "pages.h"
 #include "role.h"
 #include "status.h"
@@ -288,13 +289,21 @@ static size_t rows_key(char *key, size_t size, long long org, const struct porta
 {
 	const char *parts[] = {a->status ? a->status : "", a->q ? a->q : "",
 			       a->label ? a->label : ""};
-	int n = snprintf(key, size, "rows %lld %d %lld %d %d %d", org, (int)a->sort, a->after,
-			 a->backward, can_manage, can_run);
-	size_t at;
+	const long long nums[] = {org, a->sort, a->after, a->backward, can_manage, can_run};
+	size_t at = 4;
 
-	if (n < 0 || (size_t)n >= size)
+	/* "rows ORG SORT AFTER BACKWARD MANAGE RUN\0", then the parts */
+	if (size < 5 + 6 * (DECIMAL_LL_CHARS + 1))
 		return 0;
-	at = (size_t)n + 1;
+	memcpy(key, "rows", 4);
+	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+		char d[DECIMAL_LL_CHARS], *p = decimal_ll(nums[i], d + sizeof(d));
+
+		key[at++] = ' ';
+		memcpy(key + at, p, (size_t)(d + sizeof(d) - p));
+		at += (size_t)(d + sizeof(d) - p);
+	}
+	key[at++] = '\0';
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
 		size_t k = strlen(parts[i]) + 1;
 
@@ -381,8 +390,8 @@ static int rows_write(const struct tmpl_hook *h, struct buf *out)
 
 	for (uint32_t i = 0; i < f->head.nholes; i++) {
 		buf_append(out, f->html + at, f->holes[i].at - at);
-		page_ago(f->holes[i].t, f->now, ago, sizeof(ago));
-		html_escape(out, ago);
+		/* words that need no escaping (page_ago) */
+		buf_append(out, ago, page_ago(f->holes[i].t, f->now, ago, sizeof(ago)));
 		at = f->holes[i].at;
 	}
 	buf_append(out, f->html + at, f->head.len - at);
@@ -485,8 +494,8 @@ int page_portals_get(struct ctx *c)
 	const char *sq = a.q, *sl = a.label;
 	const int finding = (sq && sq[0]) || (sl && sl[0]);
 
-	own.res = NULL, own.own = NULL; /* nothing held (its 16 KB left unwritten) */
-	if (page == NULL || (page->res == NULL && page->own == NULL)) {
+	db_portal_page_clear(&own);
+	if (page == NULL || !db_portal_page_held(page)) {
 		/* not read with the session: read it now */
 		if (db_portal_list(c->db, c->sess->org_id, &a, &own) < 0)
 			return -1;
@@ -588,8 +597,8 @@ int page_portals_get(struct ctx *c)
 		 * backwards (rows nearest the cursor first): more before */
 		const int more = page->n > PAGE_ROWS, back = a.backward;
 		const int has_next = back ? after > 0 : more, has_prev = back ? more : after > 0;
-		const long long first_id = count ? page->row[back ? count - 1 : 0].id : 0,
-				last_id = count ? page->row[back ? 0 : count - 1].id : 0;
+		const long long first_id = count ? db_portal_page_id(page, back ? count - 1 : 0) : 0,
+				last_id = count ? db_portal_page_id(page, back ? 0 : count - 1) : 0;
 
 		if (has_prev && count) {
 			add_link(v, "first_href", list_href_c(sort, status, C_FIRST, 0, sq, sl));
@@ -618,6 +627,7 @@ int page_portals_get(struct ctx *c)
 		if (loan == NULL || rows_open(&fill, lent, hlen, now) < 0) {
 			pcache_return(loan);
 			loan = NULL;
+			db_portal_page_rows(page); /* a page from the cache: its rows now */
 			if (rows_render(c, page, count, a.backward, can_manage, can_run, &held,
 					&hlen) < 0 ||
 			    rows_open(&fill, held, hlen, now) < 0)
@@ -634,14 +644,14 @@ int page_portals_get(struct ctx *c)
 	result = page_render(c, 200, "portals", "Client Accounts", v);
 	pcache_return(loan); /* after the render that wrote it */
 	free(held);
-	if (own.res != NULL || own.own != NULL) /* after the rows that point into it */
-		db_portal_page_free(&own);	 /* (the gate frees its own) */
+	if (db_portal_page_held(&own)) /* after the rows that point into it */
+		db_portal_page_free(&own); /* (the gate frees its own) */
 	return result;
 fail:
 	cJSON_Delete(v);
 	pcache_return(loan);
 	free(held);
-	if (own.res != NULL || own.own != NULL)
+	if (db_portal_page_held(&own))
 		db_portal_page_free(&own);
 	return -1;
 }

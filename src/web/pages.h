@@ -33,8 +33,10 @@ void page_when(cJSON *o, const char *key, const char *iso, long long now);
  * PostgreSQL's tz_offset() said): iso as local_iso() writes it and text as
  * page_when()'s; both "" for 0. */
 void page_local(long long t, int off, char iso[26], char text[32]);
-/* The same relative words for t seconds since the epoch, into out. */
-void page_ago(long long t, long long now, char *out, size_t n);
+/* The same relative words for t seconds since the epoch, into out; their
+ * length.  Only [a-z0-9 ] ("3 hours ago", "in 1 week", "just now"): HTML
+ * as they are. */
+size_t page_ago(long long t, long long now, char *out, size_t n);
 /* v in decimal into out (as "%lld" would, without printf); "" when out is
  * smaller than 21 bytes. */
 void page_int(long long v, char *out, size_t n);

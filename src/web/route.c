@@ -739,7 +739,7 @@ void route_handle(const struct app *app, struct db *db, struct httpc *http, stru
 	int page = PAGE__MAX, rc;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	prefetched.n = 0, prefetched.res = NULL, prefetched.own = NULL, prefetched.labels_read = 0;
+	db_portal_page_clear(&prefetched);
 	http_resp_init(&resp);
 	perr = req_parse(&req, io);
 	db->req_id = req.id;
@@ -903,7 +903,7 @@ send:
 		metrics_api(resp.status);
 	log_event(resp.status >= 500 ? LOG_ERROR : LOG_INFO, req.id, "request", "method",
 		  req.method_name, "route", route_name(page), "status", status, "ms", ms, NULL);
-	if (prefetched.res != NULL || prefetched.own != NULL)
+	if (db_portal_page_held(&prefetched))
 		db_portal_page_free(&prefetched);
 	db->req_id = NULL;
 	req_free(&req);

@@ -15,8 +15,9 @@
  *
  * Then sess.h's contract is checked: 0 or -1; on -1 sid is "" and org 0;
  * on 0 sid is 1..SESS_SID_MAX chars of [A-Za-z0-9_-] that fit, org >= 0;
- * both verify functions agree; a token never verifies under another key or
- * after its expiry.
+ * both verify functions agree, and sess_open with them (twice: the second
+ * answer may come from its memo); a token never verifies under another key
+ * or after its expiry.
  */
 #include <string.h>
 
@@ -69,6 +70,22 @@ static int verify(const char *token, const uint8_t *key, long now, char sid[SESS
 
 	rc2 = sess_jwt_verify(token, key, 32, now, sid2, sizeof(sid2));
 	FUZZ_CHECK(rc2 == rc && strcmp(sid2, sid) == 0);
+
+	/* sess_open agrees, the first time and from its memo */
+	for (int k = 0; k < 2; k++) {
+		struct sess_token_info info;
+		char hash[65], csrf[44];
+
+		FUZZ_CHECK(sess_open(token, key, 32, now, &info) == rc);
+		if (rc == 0)
+			FUZZ_CHECK(sess_id_hash(sid, hash) == 0 &&
+				   strcmp(info.sid_hash, hash) == 0 && info.org == *org &&
+				   sess_csrf_token(key, 32, hash, csrf) == 0 &&
+				   strcmp(info.csrf, csrf) == 0);
+		else
+			FUZZ_CHECK(info.sid_hash[0] == '\0' && info.org == 0 &&
+				   info.csrf[0] == '\0');
+	}
 
 	/* a sid that does not fit is refused, not cut */
 	rc3 = sess_jwt_verify(token, key, 32, now, small, sizeof(small));

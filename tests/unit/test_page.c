@@ -170,6 +170,98 @@ START_TEST(test_page_ago_words)
 	ck_assert_str_eq(out, "in 1 week");
 	page_ago(1000, 1000 + 400LL * 86400, out, sizeof(out));
 	ck_assert_str_eq(out, "1 year ago");
+	/* 0 s, the edges of each unit, both ways, singular and plural */
+	static const struct {
+		long long d;
+		const char *words;
+	} cases[] = {{0, "just now"},
+		     {-59, "just now"},
+		     {-60, "in 1 minute"},
+		     {119, "1 minute ago"},
+		     {120, "2 minutes ago"},
+		     {3599, "59 minutes ago"},
+		     {3600, "1 hour ago"},
+		     {-7199, "in 1 hour"},
+		     {-7200, "in 2 hours"},
+		     {86399, "23 hours ago"},
+		     {86400, "1 day ago"},
+		     {6 * 86400 + 86399, "6 days ago"},
+		     {7 * 86400, "1 week ago"},
+		     {-14 * 86400, "in 2 weeks"},
+		     {29 * 86400, "4 weeks ago"},
+		     {30 * 86400, "1 month ago"},
+		     {-364LL * 86400, "in 12 months"},
+		     {365LL * 86400, "1 year ago"},
+		     {730LL * 86400, "2 years ago"},
+		     {-36500LL * 86400, "in 100 years"},
+		     {1000000000000000000LL, "31709791983 years ago"}};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		page_ago(5000000000LL - cases[i].d, 5000000000LL, out, sizeof(out));
+		ck_assert_str_eq(out, cases[i].words);
+	}
+}
+END_TEST
+
+/* page_ago as it was written with snprintf, to hold the words to. */
+static void ago_printf(long long t, long long now, char *out, size_t n)
+{
+	static const long long secs[] = {31536000, 2592000, 604800, 86400, 3600, 60};
+	static const char *const unit[] = {"year", "month", "week", "day", "hour", "minute"};
+	long long d = now - t, a = d < 0 ? -d : d;
+
+	if (n == 0)
+		return;
+	if (a < 60) {
+		snprintf(out, n, "just now");
+		return;
+	}
+	for (size_t i = 0; i < 6; i++) {
+		long long k = a / secs[i];
+
+		if (k < 1)
+			continue;
+		snprintf(out, n, d < 0 ? "in %lld %s%s" : "%lld %s%s ago", k, unit[i],
+			 k == 1 ? "" : "s");
+		return;
+	}
+}
+
+START_TEST(test_page_ago_as_printf)
+{
+	char want[40], got[40];
+	unsigned long long x = 88172645463325252ULL;
+	size_t len;
+
+	/* every span to two hours, then random ones to 200 years, both ways,
+	 * into every buffer size (cut as snprintf cuts; 0 writes nothing) */
+	for (long long i = 0; i < 7200 + 60000; i++) {
+		long long d;
+		size_t n = (size_t)(i % 34);
+
+		if (i < 7200) {
+			d = i;
+		} else {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift64 */
+			d = (long long)(x % (200ULL * 365 * 86400));
+		}
+		if (i % 2)
+			d = -d;
+		memset(want, 'z', sizeof(want));
+		memset(got, 'z', sizeof(got));
+		ago_printf(1700000000LL - d, 1700000000LL, want, n);
+		len = page_ago(1700000000LL - d, 1700000000LL, got, n);
+		if (n > 0) {
+			ck_assert_uint_eq(len, strlen(got));
+			/* nothing HTML would read as markup */
+			ck_assert_uint_eq(strspn(got, "abcdefghijklmnopqrstuvwxyz0123456789 "),
+					  len);
+		} else {
+			ck_assert_uint_eq(len, 0);
+		}
+		ck_assert_msg(memcmp(want, got, sizeof(want)) == 0,
+			      "span %lld, size %zu: %.*s / %.*s", d, n, (int)sizeof(want), want,
+			      (int)sizeof(got), got);
+	}
 }
 END_TEST
 
@@ -184,6 +276,7 @@ static Suite *page_suite(void)
 	tcase_add_test(tc, test_page_time_sweep);
 	tcase_add_test(tc, test_page_time_empty);
 	tcase_add_test(tc, test_page_ago_words);
+	tcase_add_test(tc, test_page_ago_as_printf);
 	suite_add_tcase(s, tc);
 	return s;
 }

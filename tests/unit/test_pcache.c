@@ -97,6 +97,17 @@ START_TEST(test_borrowed_values)
 	pcache_return(NULL);
 	ck_assert_int_eq(pcache_get(view_a, sizeof(view_a), "UTC", 6, (void **)&v2, &n), 1);
 	free((void *)v2);
+	/* a page lent (pcache_borrow_page) counts as pcache_get does */
+	l1 = pcache_borrow_page(view_a, sizeof(view_a), "UTC", 6, &v1, &n);
+	ck_assert_ptr_nonnull(l1);
+	ck_assert_str_eq(v1, "html-a6");
+	ck_assert_ptr_null(pcache_borrow_page(view_a, sizeof(view_a), "UTC", 7, &v2, &n));
+	ck_assert_ptr_null(pcache_borrow_page(view_a, sizeof(view_a), "UTC", 6, &v2, &n));
+	pcache_stats_read(&st);
+	ck_assert_uint_eq(st.hits, 2);
+	ck_assert_uint_eq(st.misses, 2);
+	ck_assert_uint_eq(st.entries, 0);
+	pcache_return(l1);
 	pcache_reset();
 }
 END_TEST
@@ -169,9 +180,15 @@ START_TEST(test_a_page_survives_its_cached_form)
 		w->lr_off = 3600;
 	}
 	ck_assert_int_eq(db_portal_page_pack(&p, &blob, &len), 1);
-	ck_assert_int_eq(db_portal_page_unpack(&q, blob, len), 1);
+	ck_assert_int_eq(db_portal_page_lend(&q, blob, len, NULL), 1);
+	ck_assert(db_portal_page_held(&q));
 	ck_assert_int_eq(q.n, p.n);
+	/* the ids before the rows are filled, then the rows */
+	for (int i = 0; i < p.n; i++)
+		ck_assert_int_eq(db_portal_page_id(&q, i), p.row[i].id);
+	db_portal_page_rows(&q);
 	for (int i = 0; i < p.n; i++) {
+		ck_assert_int_eq(db_portal_page_id(&q, i), p.row[i].id);
 		ck_assert_int_eq(q.row[i].id, p.row[i].id);
 		ck_assert_int_eq(q.row[i].hub_id, p.row[i].hub_id);
 		ck_assert_int_eq(q.row[i].last_refreshed, p.row[i].last_refreshed);
@@ -182,11 +199,32 @@ START_TEST(test_a_page_survives_its_cached_form)
 		ck_assert_str_eq(q.row[i].labels, "EU, retainer");
 		ck_assert_str_eq(q.row[i].hs_user_email, "b@example.test");
 	}
-	db_portal_page_free(&q); /* frees the blob */
-	/* a cut blob is refused (and freed) */
-	ck_assert_int_eq(db_portal_page_pack(&p, &blob, &len), 1);
-	ck_assert_int_eq(db_portal_page_unpack(&q, blob, len / 2), -1);
+	db_portal_page_rows(&q); /* once is all */
+	ck_assert_str_eq(q.row[3].name, names[3]);
+	db_portal_page_free(&q); /* the blob is lent, not the page's */
+	ck_assert(!db_portal_page_held(&q));
 	ck_assert_int_eq(q.n, 0);
+	/* a cut blob is refused: in the rows, in the strings, its last NUL */
+	{
+		size_t rows_end = sizeof(size_t) + sizeof(long long) + p.n * sizeof(p.row[0]);
+		const char *first_nul;
+
+		ck_assert_int_eq(db_portal_page_lend(&q, blob, len / 2, NULL), -1);
+		ck_assert_int_eq(q.n, 0);
+		ck_assert_int_eq(db_portal_page_lend(&q, blob, rows_end - 1, NULL), -1);
+		ck_assert_int_eq(db_portal_page_lend(&q, blob, rows_end + 1, NULL), -1);
+		ck_assert_int_eq(db_portal_page_lend(&q, blob, len - 1, NULL), -1);
+		/* cut right after the first string: the others' places are past it */
+		first_nul = memchr((char *)blob + rows_end, '\0', len - rows_end);
+		ck_assert_ptr_nonnull(first_nul);
+		ck_assert_int_eq(
+		    db_portal_page_lend(&q, blob, (size_t)(first_nul - (char *)blob) + 1, NULL),
+		    -1);
+		ck_assert(!db_portal_page_held(&q));
+		((char *)blob)[len - 1] = 'x';
+		ck_assert_int_eq(db_portal_page_lend(&q, blob, len, NULL), -1);
+	}
+	free(blob);
 }
 END_TEST
 

@@ -591,6 +591,126 @@ START_TEST(test_csrf)
 }
 END_TEST
 
+/* ---- sess_open: the per-thread memo ---------------------------------- */
+
+/* sess_open(tok) under k at now agrees with sess_jwt_verify_org,
+ * sess_id_hash and sess_csrf_token, whatever the memo holds; its result. */
+static int open_check(const char *tok, const uint8_t *k, long now)
+{
+	struct sess_token_info got;
+	char sid[SESS_SID_MAX + 1], hash[65], csrf[44];
+	long long org = -1;
+	int want = sess_jwt_verify_org(tok, k, 32, now, sid, sizeof(sid), &org);
+	int rc = sess_open(tok, k, 32, now, &got);
+
+	ck_assert_int_eq(rc, want);
+	if (want == 0) {
+		ck_assert_int_eq(sess_id_hash(sid, hash), 0);
+		ck_assert_str_eq(got.sid_hash, hash);
+		ck_assert_int_eq(got.org, org);
+		ck_assert_int_eq(sess_csrf_token(k, 32, hash, csrf), 0);
+		ck_assert_str_eq(got.csrf, csrf);
+	} else {
+		ck_assert_str_eq(got.sid_hash, "");
+		ck_assert_int_eq(got.org, 0);
+		ck_assert_str_eq(got.csrf, "");
+	}
+	return rc;
+}
+
+START_TEST(test_open_memo)
+{
+	char *tok = sess_jwt_sign_org(key, sizeof(key), SID, 77, 1000, 2000);
+	static const long nows[] = {1500, 1500, 1999, 2000, 1500, 2001, 999999, 1000, 1999};
+	size_t n;
+
+	ck_assert_ptr_nonnull(tok);
+	/* remembered or not, exp is compared with now on every use */
+	for (size_t i = 0; i < sizeof(nows) / sizeof(nows[0]); i++)
+		ck_assert_int_eq(open_check(tok, key, nows[i]), nows[i] < 2000 ? 0 : -1);
+	/* any other bytes, of the same length or not, right after the
+	 * remembered token: as verification says (refused) */
+	n = strlen(tok);
+	for (size_t i = 0; i < n; i++) {
+		char saved = tok[i];
+
+		tok[i] = saved == 'A' ? 'B' : 'A';
+		ck_assert_int_eq(open_check(tok, key, 1500), -1);
+		tok[i] = saved;
+		ck_assert_int_eq(open_check(tok, key, 1500), 0);
+	}
+	{
+		char *longer = malloc(n + 2);
+
+		ck_assert_ptr_nonnull(longer);
+		memcpy(longer, tok, n);
+		memcpy(longer + n, "A", 2);
+		ck_assert_int_eq(open_check(longer, key, 1500), -1);
+		longer[n - 1] = '\0'; /* a prefix */
+		ck_assert_int_eq(open_check(longer, key, 1500), -1);
+		ck_assert_int_eq(open_check("", key, 1500), -1);
+		free(longer);
+	}
+	/* another key: not what the memo holds for the first */
+	ck_assert_int_eq(open_check(tok, key2, 1500), -1);
+	ck_assert_int_eq(open_check(tok, key, 1500), 0);
+	ck_assert_int_eq(open_check(tok, key2, 1500), -1);
+	/* bad arguments */
+	{
+		struct sess_token_info got;
+
+		ck_assert_int_eq(sess_open(NULL, key, sizeof(key), 1500, &got), -1);
+		ck_assert_int_eq(sess_open(tok, key, SESS_KEY_MIN - 1, 1500, &got), -1);
+		ck_assert_str_eq(got.sid_hash, "");
+	}
+	free(tok);
+}
+END_TEST
+
+START_TEST(test_open_many)
+{
+	/* more tokens than slots, twice round: each answers for itself */
+	enum { N = 3 * SESS_MEMO_SLOTS };
+	char *tok[N];
+	struct sess_token_info a, b;
+
+	for (int i = 0; i < N; i++) {
+		char sid[32];
+
+		snprintf(sid, sizeof(sid), "sid_%d", i);
+		tok[i] = sess_jwt_sign_org(key, sizeof(key), sid, i, 1000, 2000 + i);
+		ck_assert_ptr_nonnull(tok[i]);
+	}
+	for (int round = 0; round < 2; round++)
+		for (int i = 0; i < N; i++) {
+			ck_assert_int_eq(open_check(tok[i], key, 1500), 0);
+			ck_assert_int_eq(open_check(tok[i], key, 2000 + i), -1);
+		}
+	ck_assert_int_eq(sess_open(tok[0], key, sizeof(key), 1500, &a), 0);
+	ck_assert_int_eq(sess_open(tok[1], key, sizeof(key), 1500, &b), 0);
+	ck_assert_str_ne(a.sid_hash, b.sid_hash);
+	ck_assert_str_ne(a.csrf, b.csrf);
+	for (int i = 0; i < N; i++)
+		free(tok[i]);
+
+	/* a token too long to remember (a large grant): verified each time */
+	{
+		char payload[900];
+
+		snprintf(payload, sizeof(payload),
+			 "{\"exp\":2000,\"iat\":1000,\"org\":5,\"pad\":\"%0600d\",\"sid\":\"" SID
+			 "\"}",
+			 0);
+		tok[0] = craft(HS256_HDR, payload, key, sizeof(key));
+		ck_assert_uint_gt(strlen(tok[0]), 512);
+		ck_assert_int_eq(open_check(tok[0], key, 1500), 0);
+		ck_assert_int_eq(open_check(tok[0], key, 1500), 0);
+		ck_assert_int_eq(open_check(tok[0], key, 2000), -1);
+		free(tok[0]);
+	}
+}
+END_TEST
+
 static Suite *sess_suite(void)
 {
 	Suite *s = suite_create("sess");
@@ -607,6 +727,8 @@ static Suite *sess_suite(void)
 	tcase_add_test(tc, test_jwt_tampered);
 	tcase_add_test(tc, test_jwt_oversized);
 	tcase_add_test(tc, test_jwt_bad_sid);
+	tcase_add_test(tc, test_open_memo);
+	tcase_add_test(tc, test_open_many);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("ids");

@@ -655,7 +655,6 @@ START_TEST(test_lookup_hints_follow_row_shapes)
 }
 END_TEST
 
-
 /* Hooks (tmpl_hook_set): a variable or a section over a hook calls it
  * with the output as is (the section's body is not rendered), an inverted
  * section over one renders nothing; a cJSON_Raw item that is not a hook
@@ -709,6 +708,44 @@ START_TEST(test_hooks)
 }
 END_TEST
 
+/* Names found in the view itself (indexed by key when it has 8 to 64
+ * members, else scanned): every member, the first of a repeated key, a
+ * missing name, dotted names, and names inside sections that fall back to
+ * the view, for views either side of those bounds. */
+START_TEST(test_view_members_by_key)
+{
+	static const int sizes[] = {3, 4, 8, 40, 59, 60, 61, 100};
+
+	for (size_t z = 0; z < sizeof(sizes) / sizeof(sizes[0]); z++) {
+		int n = sizes[z];
+		struct buf json, src, want;
+
+		buf_init(&json, 0);
+		buf_init(&src, 0);
+		buf_init(&want, 0);
+		buf_puts(&json, "{");
+		for (int i = 0; i < n; i++) {
+			buf_printf(&json, "\"k%d\":\"v%d\",", i, i);
+			buf_printf(&src, "{{k%d}},", i);
+			buf_printf(&want, "v%d,", i);
+		}
+		/* 4 more members: n + 4 in all */
+		buf_puts(&json, "\"k1\":\"dup\",\"obj\":{\"x\":\"in\"},"
+				"\"list\":[{\"y\":1},{\"y\":2}],\"sec\":{\"z\":\"s\"}}");
+		buf_puts(
+		    &src,
+		    "|{{k1}}|[{{missing}}]|{{obj.x}}|[{{obj.nope}}]|{{#list}}{{y}}{{k2}}{{/list}}"
+		    "|{{#sec}}{{z}}{{k0}}[{{nope}}]{{obj.x}}{{/sec}}|{{^missing}}none{{/missing}}"
+		    "|{{^k0}}never{{/k0}}");
+		buf_puts(&want, "|v1|[]|in|[]|1v22v2|sv0[]in|none|");
+		check_render(buf_str(&src), buf_str(&json), buf_str(&want));
+		buf_free(&json);
+		buf_free(&src);
+		buf_free(&want);
+	}
+}
+END_TEST
+
 static Suite *tmpl_suite(void)
 {
 	Suite *s = suite_create("tmpl");
@@ -738,6 +775,7 @@ static Suite *tmpl_suite(void)
 	tcase_add_test(tc, test_large_render);
 	tcase_add_test(tc, test_lookup_hints_follow_row_shapes);
 	tcase_add_test(tc, test_hooks);
+	tcase_add_test(tc, test_view_members_by_key);
 	suite_add_tcase(s, tc);
 	return s;
 }
