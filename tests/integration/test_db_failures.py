@@ -1,6 +1,7 @@
 """PostgreSQL failing under the FastCGI program: a page statement that fails
 is that page's 500, a restart is a 503 while down, and afterwards every
-thread's connection serves pages again."""
+thread's connection serves pages again; a running worker goes on after a
+restart."""
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -123,3 +124,41 @@ def test_postgres_restart(stack):
     d = stack.client()
     assert d.post("/portals/new", {"csrf": d.csrf("/portals/new"),
                                    "connection_type": "config_only"}).status_code == 303
+
+
+def test_worker_goes_on_after_a_postgres_restart(stack):
+    """A running worker whose shared connections and listening connection
+    all broke (PostgreSQL restarted) takes the next import when it is
+    queued: the listener listens again on a fresh connection, each pooled
+    connection reconnects when next borrowed, and the worker never exits."""
+    c = stack.client()
+    hub, pid, _ = stack.connect_portal(c, "config_only")
+
+    def import_done():
+        r = c.post("/portals/%d/imports" % pid, {"csrf": c.csrf("/portals/%d" % pid)})
+        assert r.status_code == 303, (r.status_code, r.text[-500:])
+        run = int(r.headers["Location"].rsplit("/", 1)[1])
+        assert wait_until(lambda: stack.sql("SELECT state FROM runs WHERE id = %s", (run,))[0][0]
+                          not in ("queued", "running"), timeout=60), run
+        return stack.sql("SELECT state FROM runs WHERE id = %s", (run,))[0][0]
+
+    env = {"JETSTACK_WORKER_CONCURRENCY": "4", "JETSTACK_WORKER_DB_CONNECTIONS": "2",
+           "JETSTACK_WORKER_POLL_SECONDS": "1"}
+    with stack.worker_proc([], env=env) as w:
+        assert import_done() == "succeeded"
+        stopped = False
+        try:
+            stack.sh("pg-stop")
+            stopped = True
+            time.sleep(2)  # the worker's threads meet the dead connections meanwhile
+            stack.sh("pg-start", str(stack.pg_port))
+            stopped = False
+        finally:
+            if stopped:
+                stack.sh("pg-start", str(stack.pg_port))
+        assert import_done() == "succeeded"
+        assert w.poll() is None, "the worker exited"
+        # it listens again, on one connection
+        assert wait_until(lambda: stack.sql(
+            "SELECT count(*) FROM pg_stat_activity WHERE usename = 'jetstack' AND "
+            "query = 'LISTEN jetstack_jobs'")[0][0] == 1, timeout=10)
