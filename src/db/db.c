@@ -143,6 +143,13 @@ static void db_release(struct db *db)
 		 * pipeline): the next borrower must not inherit it */
 		PQclear(PQexec(db->conn, "ROLLBACK"));
 	}
+	if (db->conn != NULL && (PQtransactionStatus(db->conn) != PQTRANS_IDLE ||
+				 PQpipelineStatus(db->conn) != PQ_PIPELINE_OFF)) {
+		/* still busy or in a state we cannot undo: the next borrower
+		 * connects afresh rather than inherit it */
+		PQfinish(db->conn);
+		db->conn = NULL;
+	}
 	l->conn = db->conn;
 	memcpy(l->prepared, db->prepared, sizeof(l->prepared));
 	db->conn = NULL;
