@@ -111,8 +111,10 @@ int fcgi_send_whole(FCGX_Request *r, const char *head, size_t hn, const char *bo
 {
 	if (r == NULL || r->ipcFd < 0 || r->out == NULL || r->err == NULL)
 		return 0;
-	if (fcgi_stdout(r->ipcFd, r->requestId, head, hn, body, bn, 1) < 0)
+	if (fcgi_stdout(r->ipcFd, r->requestId, head, hn, body, bn, 1) < 0) {
+		r->keepConnection = 0; /* cut short: never reuse the connection */
 		return -1;
+	}
 	/* the request is ended: FCGX_Finish_r() must not write its own end
 	 * records through the (unused) streams, and FCGX_FClose() skips a
 	 * stream already closed this way (libfcgi 2.4's fcgiapp.h fields) */
@@ -128,6 +130,7 @@ int fcgi_stream(FCGX_Request *r, const char *p, size_t n, int end)
 		return 0;
 	if (fcgi_stdout(r->ipcFd, r->requestId, p, n, NULL, 0, end) < 0) {
 		streams_done(r);
+		r->keepConnection = 0;
 		return -1;
 	}
 	if (end)
@@ -137,6 +140,10 @@ int fcgi_stream(FCGX_Request *r, const char *p, size_t n, int end)
 
 void fcgi_abort(FCGX_Request *r)
 {
-	if (r != NULL && r->out != NULL && r->err != NULL)
+	if (r != NULL && r->out != NULL && r->err != NULL) {
 		streams_done(r);
+		/* no FCGI_END_REQUEST: the web server learns the answer was cut
+		 * short from the connection's close, so it must not be kept */
+		r->keepConnection = 0;
+	}
 }

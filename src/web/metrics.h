@@ -15,6 +15,9 @@
 /* Count one answered request of route page (0..METRICS_ROUTES_MAX-1; any
  * other value counts as an unknown route). */
 void metrics_request(int page, int status);
+/* Count one connection from the web server (FastCGI; server.c).  Kept
+ * connections (fastcgi_keep_conn) carry many requests each. */
+void metrics_connection(void);
 /* Append the request counters in Prometheus text format; route_name(i)
  * names route i of nroutes (and the unknown route for -1). */
 int metrics_render_requests(struct buf *out, int nroutes, const char *(*route_name)(int));

@@ -878,8 +878,9 @@ call:
 				    "changed.");
 	}
 send:
-	if (http_send(io, &resp, req.method == METHOD_HEAD) < 0)
-		log_event(LOG_WARN, req.id, "send_failed", NULL);
+	/* counted and logged before the answer goes: with a kept connection
+	 * the web server may pass the next request (or the client read the
+	 * log) before this thread would have got past the write */
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	/* the log line's numbers without printf (every request has them) */
 	{
@@ -903,6 +904,8 @@ send:
 		metrics_api(resp.status);
 	log_event(resp.status >= 500 ? LOG_ERROR : LOG_INFO, req.id, "request", "method",
 		  req.method_name, "route", route_name(page), "status", status, "ms", ms, NULL);
+	if (http_send(io, &resp, req.method == METHOD_HEAD) < 0)
+		log_event(LOG_WARN, req.id, "send_failed", NULL);
 	if (db_portal_page_held(&prefetched))
 		db_portal_page_free(&prefetched);
 	db->req_id = NULL;

@@ -5,9 +5,12 @@
 #include "arena.h"
 #include "httpc.h"
 #include "log.h"
+#include "metrics.h"
 #include "route.h"
 
+#include <errno.h>
 #include <fcgiapp.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <sched.h>
@@ -15,6 +18,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,7 +31,8 @@ static volatile sig_atomic_t stopping;
 
 struct thread_arg {
 	struct app *app;
-	int fd;
+	int fd; /* the listening socket */
+	int ep; /* epoll: the listening socket and the kept connections */
 };
 
 static void on_term(int sig)
@@ -54,7 +62,9 @@ static void http_opts(const struct app *app, struct httpc_opts *o)
  * what is left of the request body (normally just the empty FCGI_STDIN
  * record that ends it) and, when that is all, close at once (the
  * "detached" close of FCGX_Detach).  A large unread body (a refused
- * upload) keeps the lingering close.
+ * upload) keeps the lingering close.  A connection the web server asked
+ * to keep (FCGI_KEEP_CONN) stays open only when the request was read to
+ * its end and answered in full; libfcgi closes it otherwise.
  */
 static void finish(FCGX_Request *fr)
 {
@@ -66,7 +76,108 @@ static void finish(FCGX_Request *fr)
 		left -= (size_t)n < left ? (size_t)n : left;
 	if (n == 0 && left > 0 && FCGX_GetError(fr->in) == 0)
 		FCGX_Detach(fr);
+	else
+		fr->keepConnection = 0; /* what is left of it would be read as the next request */
 	FCGX_Finish_r(fr);
+}
+
+/*
+ * Who may connect over TCP: FCGI_WEB_SERVER_ADDRS from the process's
+ * environment, IPv4 addresses separated by commas (libfcgi's variable and
+ * its meaning: unset or empty lets anyone in; a unix socket is not
+ * checked).  Read once at start.
+ */
+#define WEB_SERVERS_MAX 64
+static struct in_addr web_servers[WEB_SERVERS_MAX];
+static int n_web_servers = -1; /* -1: no list, anyone */
+
+static void web_servers_load(void)
+{
+	const char *v = getenv("FCGI_WEB_SERVER_ADDRS");
+	char copy[1024], *save = NULL;
+
+	if (v == NULL || v[0] == '\0' || strlen(v) >= sizeof(copy))
+		return;
+	strcpy(copy, v);
+	n_web_servers = 0;
+	for (char *t = strtok_r(copy, ", \t", &save); t != NULL && n_web_servers < WEB_SERVERS_MAX;
+	     t = strtok_r(NULL, ", \t", &save))
+		if (inet_pton(AF_INET, t, &web_servers[n_web_servers]) == 1)
+			n_web_servers++;
+}
+
+static int web_server_ok(const struct sockaddr_storage *ss)
+{
+	const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
+
+	if (n_web_servers < 0 || ss->ss_family != AF_INET)
+		return 1;
+	for (int i = 0; i < n_web_servers; i++)
+		if (web_servers[i].s_addr == in->sin_addr.s_addr)
+			return 1;
+	return 0;
+}
+
+/*
+ * The next connection with a request: a kept one that has become readable,
+ * or a new one (*fresh = 1).  Every thread waits in epoll_wait() on the
+ * same set, each member armed for one wake-up (EPOLLONESHOT): the
+ * listening socket is armed again as soon as its connection is taken, a
+ * kept connection after its request is answered.  So an idle kept
+ * connection holds no thread (libfcgi alone would wait on it in read(),
+ * which is why nginx could not keep them before), and one thread, not
+ * all, wakes for each.  -1 when epoll fails.
+ */
+static int next_connection(const struct thread_arg *ta, int *fresh)
+{
+	for (;;) {
+		struct epoll_event ev, again = {.events = EPOLLIN | EPOLLONESHOT, .data.fd = ta->fd};
+		int n = epoll_wait(ta->ep, &ev, 1, -1), fd;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			continue;
+		if (ev.data.fd != ta->fd) {
+			*fresh = 0;
+			return ev.data.fd;
+		}
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+
+		memset(&ss, 0, sizeof(ss));
+		fd = accept4(ta->fd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
+		int err = errno;
+
+		epoll_ctl(ta->ep, EPOLL_CTL_MOD, ta->fd, &again);
+		if (fd >= 0 && !web_server_ok(&ss)) {
+			close(fd); /* not a web server this host names: cut off unanswered */
+			continue;
+		}
+		if (fd >= 0) {
+			metrics_connection();
+			*fresh = 1;
+			return fd;
+		}
+		if (err != EAGAIN && err != EWOULDBLOCK && err != EINTR && err != ECONNABORTED)
+			usleep(10 * 1000); /* out of descriptors, say: not a busy loop */
+	}
+}
+
+/* After a request: a connection libfcgi kept open waits in the set for
+ * the web server's next request on it. */
+static void keep(const struct thread_arg *ta, FCGX_Request *fr, int fresh)
+{
+	int fd = fr->ipcFd;
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT, .data.fd = fd};
+
+	if (fd < 0)
+		return; /* closed by FCGX_Finish_r */
+	fr->ipcFd = -1;
+	if (epoll_ctl(ta->ep, fresh ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &ev) < 0)
+		close(fd);
 }
 
 static void *serve(void *p)
@@ -83,17 +194,23 @@ static void *serve(void *p)
 		log_event(LOG_ERROR, NULL, "httpc_init_failed", NULL);
 		return NULL;
 	}
-	FCGX_InitRequest(&fr, ta->fd, 0);
+	/* libfcgi never accepts here (no listening socket of its own): it
+	 * reads each request from the connection next_connection() gives */
+	FCGX_InitRequest(&fr, -1, 0);
 	while (!stopping) {
-		int rc;
+		int rc, fresh = 0, fd = next_connection(ta, &fresh);
 		struct io io;
 
-		/* No lock around accept: Linux wakes exactly one thread blocked
-		 * in accept() per connection, and a mutex handed from thread to
-		 * thread costs a futex wake-up per request. */
+		if (fd < 0)
+			break;
+		fr.ipcFd = fd;
+		/* FCGX_Accept_r first ends the last request: not by closing fd */
+		fr.keepConnection = 1;
 		rc = FCGX_Accept_r(&fr);
 		if (rc < 0)
-			break;
+			continue; /* no request came: the web server closed a kept
+				   * connection (libfcgi closed fd, then found no
+				   * listening socket) */
 		io.envp = fr.envp;
 		io.in = fr.in;
 		io.out = fr.out;
@@ -102,6 +219,7 @@ static void *serve(void *p)
 		route_handle(ta->app, &db, &http, &io);
 		arena_end();
 		finish(&fr);
+		keep(ta, &fr, fresh);
 	}
 	arena_release();
 	httpc_cleanup(&http);
@@ -129,7 +247,7 @@ static int serve_cgi(struct app *app)
 int server_run(struct app *app)
 {
 	const char *sock = app->conf.socket_path;
-	struct thread_arg ta = {.app = app, .fd = 0};
+	struct thread_arg ta = {.app = app, .fd = 0, .ep = -1};
 	pthread_t *th = NULL;
 	int n = app->conf.threads;
 
@@ -170,6 +288,19 @@ int server_run(struct app *app)
 
 		sched = sched_setscheduler(0, SCHED_BATCH, &sp) == 0 ? "batch"
 								     : "normal (batch refused)";
+	}
+	web_servers_load();
+	{
+		struct epoll_event ev = {.events = EPOLLIN | EPOLLONESHOT, .data.fd = ta.fd};
+		int fl = fcntl(ta.fd, F_GETFL);
+
+		ta.ep = epoll_create1(EPOLL_CLOEXEC);
+		if (ta.ep < 0 || fl < 0 || fcntl(ta.fd, F_SETFL, fl | O_NONBLOCK) < 0 ||
+		    epoll_ctl(ta.ep, EPOLL_CTL_ADD, ta.fd, &ev) < 0) {
+			fprintf(stderr, "jetstack: cannot wait on the listening socket: %s\n",
+				strerror(errno));
+			return 1;
+		}
 	}
 	signal(SIGTERM, on_term);
 	signal(SIGPIPE, SIG_IGN);
