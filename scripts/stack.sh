@@ -97,14 +97,14 @@ nginx_hosts() { # nginx_hosts PORT1 PORT2 ...
 		for a in "$RUN"/app*.addr; do
 			if [ -f "$a" ]; then echo "	server $(cat "$a");"; fi
 		done
-		echo "	keepalive 16;"
+		echo "	keepalive 32;"
 		echo "}"
 		n=0
 		for p in "$@"; do
 			n=$((n + 1))
 			a=$RUN/$(instance app $n).addr
 			[ -f "$a" ] || die "port $p: FastCGI program $n is not started"
-			printf 'upstream jetstack_%d {\n\tserver %s;\n\tkeepalive 16;\n}\n' $n "$(cat "$a")"
+			printf 'upstream jetstack_%d {\n\tserver %s;\n\tkeepalive 32;\n}\n' $n "$(cat "$a")"
 		done
 		echo "map \$server_port \$jetstack_upstream {"
 		echo "	default jetstack;"

@@ -36,7 +36,7 @@ def test_many_pages_over_few_connections(stack):
 
 def test_idle_kept_connections_hold_no_thread(stack):
     # more connections at once than the program has threads: nginx keeps
-    # up to 16 per worker, all idle afterwards
+    # up to 32 per worker, all idle afterwards
     with concurrent.futures.ThreadPoolExecutor(24) as ex:
         codes = list(ex.map(lambda _: requests.get(stack.base + "/login", timeout=20).status_code,
                             range(96)))
