@@ -9,6 +9,8 @@ import re
 
 import requests
 
+from conftest import wait_until
+
 APP_THREADS = 4  # scripts/stack.sh starts the program with its default JETSTACK_THREADS
 
 
@@ -60,3 +62,30 @@ def test_a_body_left_unread_closes_its_connection(stack):
     for _ in range(10):
         assert c.get("/portals").status_code == 200
     assert metric(stack, "jetstack_fastcgi_connections_total") > 0
+
+
+def test_connections_nginx_closes_are_closed_and_every_thread_waits_again(stack):
+    """nginx closing its kept connections (a reload ends the old workers)
+    reaches the program as a connection with no request: libfcgi closes it,
+    and the thread goes back to waiting on the set (it must not wait to
+    accept on a socket of its own: it has none)."""
+    with open(os.path.join(stack.state, "run", "app.pid")) as f:
+        pid = int(f.read())
+
+    def waits():
+        out = []
+        for t in os.listdir("/proc/%d/task" % pid):
+            with open("/proc/%d/task/%s/wchan" % (pid, t)) as f:
+                out.append(f.read())
+        return out
+    with concurrent.futures.ThreadPoolExecutor(8) as ex:
+        assert set(ex.map(lambda _: requests.get(stack.base + "/login", timeout=20).status_code,
+                          range(32))) == {200}
+    kept = app_fds(stack)
+    with open(os.path.join(stack.state, "run", "nginx.pid")) as f:
+        os.kill(int(f.read().split()[0]), 1)  # SIGHUP: reload
+    # the old workers' connections close; the program closes its side
+    assert wait_until(lambda: app_fds(stack) < kept, timeout=20), (kept, app_fds(stack))
+    assert wait_until(lambda: waits() == ["do_epoll_wait"] * APP_THREADS, timeout=10), waits()
+    for _ in range(2 * APP_THREADS):
+        assert requests.get(stack.base + "/login", timeout=5).status_code == 200
