@@ -9,6 +9,7 @@ import base64
 import contextlib
 import itertools
 import os
+import random
 import secrets
 import shutil
 import socket
@@ -31,10 +32,35 @@ _hub_ids = itertools.count(30000000 + (os.getpid() % 1000) * 10000)
 _names = itertools.count(1)
 
 
+_ports_given = set()
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free 127.0.0.1 port below the kernel's range for outgoing
+    connections (ip_local_port_range), never the same twice in this
+    process.  A port from that range (what binding port 0 gives) can
+    become the local end of some client's connection between this check
+    and the server's bind: nginx then failed to start once, more likely
+    now that it keeps its connections to FastCGI hosts open."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            first_outgoing = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        first_outgoing = 32768
+    low, high = 20000, max(21000, first_outgoing - 1)
+    rng = random.Random(os.getpid() ^ time.monotonic_ns())
+    for _ in range(500):
+        port = rng.randint(low, high)
+        if port in _ports_given:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _ports_given.add(port)
+        return port
+    raise RuntimeError("no free port between %d and %d" % (low, high))
 
 
 class Stack:

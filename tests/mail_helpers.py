@@ -8,7 +8,6 @@ import email.policy
 import glob
 import json
 import os
-import socket
 import subprocess
 
 import pytest
@@ -17,12 +16,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SERVER = os.path.join(HERE, "smtp_server.py")
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+from conftest import free_port  # noqa: E402,F401  (ports outside the outgoing range)
 
 class Smtp:
     """A real SMTP server on 127.0.0.1 writing what it receives to a folder."""
