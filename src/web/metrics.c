@@ -35,16 +35,21 @@ void metrics_connection(void)
 	atomic_fetch_add_explicit(&connections, 1, memory_order_relaxed);
 }
 
-int metrics_render_requests(struct buf *out, int nroutes, const char *(*route_name)(int))
+int metrics_render_connections(struct buf *out)
 {
-	if (nroutes > METRICS_ROUTES_MAX)
-		nroutes = METRICS_ROUTES_MAX;
 	buf_printf(out,
 		   "# HELP jetstack_fastcgi_connections_total Connections this process accepted "
 		   "from the web server (each kept one carries many requests).\n"
 		   "# TYPE jetstack_fastcgi_connections_total counter\n"
 		   "jetstack_fastcgi_connections_total %lu\n",
 		   atomic_load_explicit(&connections, memory_order_relaxed));
+	return out->overflow || out->oom ? -1 : 0;
+}
+
+int metrics_render_requests(struct buf *out, int nroutes, const char *(*route_name)(int))
+{
+	if (nroutes > METRICS_ROUTES_MAX)
+		nroutes = METRICS_ROUTES_MAX;
 	buf_puts(out, "# HELP jetstack_http_requests_total Requests answered by this process, "
 		      "by route and status.\n# TYPE jetstack_http_requests_total counter\n");
 	for (int p = 0; p <= nroutes; p++)

@@ -18,6 +18,8 @@ void metrics_request(int page, int status);
 /* Count one connection from the web server (FastCGI; server.c).  Kept
  * connections (fastcgi_keep_conn) carry many requests each. */
 void metrics_connection(void);
+/* Append the connection counter in Prometheus text format. */
+int metrics_render_connections(struct buf *out);
 /* Append the request counters in Prometheus text format; route_name(i)
  * names route i of nroutes (and the unknown route for -1). */
 int metrics_render_requests(struct buf *out, int nroutes, const char *(*route_name)(int));

@@ -24,7 +24,8 @@ int page_metrics_get(struct ctx *c)
 	struct db_gauges g;
 
 	c->resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
-	if (metrics_render_requests(b, PAGE__MAX, route_name) < 0 ||
+	if (metrics_render_connections(b) < 0 ||
+	    metrics_render_requests(b, PAGE__MAX, route_name) < 0 ||
 	    metrics_render_api(b) < 0 /* the read API (issue 17 item 2) */ ||
 	    metrics_render_page_cache(b) < 0 /* issue 19 */ ||
 	    db_metrics_read(c->db, &g) < 0)

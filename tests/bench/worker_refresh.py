@@ -63,13 +63,11 @@ def seed(stack, n, aes, scopes):
     return ids, time.monotonic() - t0
 
 
-DB_CONNECTIONS = None  # --db-connections: JETSTACK_WORKER_DB_CONNECTIONS, else the default
-
-
-def run_workers(stack, count, concurrency, tag):
+def run_workers(stack, count, concurrency, tag, db_connections=None):
+    """db_connections: JETSTACK_WORKER_DB_CONNECTIONS, None for the product's default."""
     extra = {"JETSTACK_WORKER_CONCURRENCY": str(concurrency)}
-    if DB_CONNECTIONS is not None:
-        extra["JETSTACK_WORKER_DB_CONNECTIONS"] = str(DB_CONNECTIONS)
+    if db_connections is not None:
+        extra["JETSTACK_WORKER_DB_CONNECTIONS"] = str(db_connections)
     env = stack.env(extra)
     procs, logs = [], []
     t0 = time.monotonic()
@@ -107,8 +105,6 @@ def main():
                     help="what-if: disable the page cache's change-counter triggers on portals "
                          "(sql/0023) to measure what every refresh's bump costs")
     args = ap.parse_args()
-    global DB_CONNECTIONS
-    DB_CONNECTIONS = args.db_connections
 
     state = tempfile.mkdtemp(prefix="jst-bench.", dir="/tmp")
     os.chmod(state, 0o755)
@@ -143,7 +139,7 @@ def main():
                           (ids,))
                 stack.sql("DELETE FROM jobs WHERE kind = 'refresh' AND portal_id = ANY(%s)", (ids,))
             stack.sim("DELETE", "/_sim/stats")
-            elapsed = run_workers(stack, n, args.concurrency, "w%d" % n)
+            elapsed = run_workers(stack, n, args.concurrency, "w%d" % n, args.db_connections)
             ok, total, running = check_all_refreshed(stack, ids, version)
             st = stack.sim("GET", "/_sim/stats")
             sim_ok = st["token_successes"]["by_grant_type"].get("refresh_token", 0)
