@@ -30,7 +30,8 @@ Controls: POST/GET/DELETE /_sim/portals/{hub}/properties, POST /_sim/portals/{hu
 DELETE /_sim/portals/{hub}/properties/{objectType}/{name}, DELETE /_sim/portals/{hub}/properties/{objectType}/groups/
 {name}, DELETE /_sim/rate_limits; /_sim/config takes burst_limit and burst_window_ms; /_sim/faults takes endpoint
 "properties" (every CRM properties path but .../groups[/...]) or "groups"; /_sim/stats adds rate_limited and
-api_calls_by_hub, and in_flight_max: by endpoint, the most calls inside their latency at once.
+api_calls_by_hub, and in_flight_max: by endpoint ("*": all of them together), the most calls inside their
+latency at once.
 
 HubSpot documentation followed (title -- URL)
 ----------------------------------------------
@@ -2139,12 +2140,14 @@ class Handler(BaseHTTPRequestHandler):
             delay, fault = sim.plan_faults(ep)
             if delay > 0:
                 with sim.lock:
-                    sim.stats["in_flight"][ep] += 1
-                    sim.stats["in_flight_max"][ep] = max(sim.stats["in_flight_max"][ep],
-                                                         sim.stats["in_flight"][ep])
+                    for k in (ep, "*"):  # "*": every endpoint together
+                        sim.stats["in_flight"][k] += 1
+                        sim.stats["in_flight_max"][k] = max(sim.stats["in_flight_max"][k],
+                                                            sim.stats["in_flight"][k])
                 time.sleep(delay)  # never under the lock
                 with sim.lock:
-                    sim.stats["in_flight"][ep] -= 1
+                    for k in (ep, "*"):
+                        sim.stats["in_flight"][k] -= 1
             if fault is not None:
                 reply = sim.fault_reply(fault, ep)
         if reply is None:

@@ -113,6 +113,14 @@ void db_init_pooled(struct db *db, struct db_pool *pool)
 	db->pool = pool;
 }
 
+void db_init_like(struct db *db, const struct db *like)
+{
+	if (like->pool != NULL)
+		db_init_pooled(db, like->pool);
+	else
+		db_init(db, like->conninfo);
+}
+
 /* A pooled db takes a connection (waiting for one) into db->conn. */
 static void db_borrow(struct db *db)
 {

@@ -64,6 +64,10 @@ void db_pool_free(struct db_pool *pool);
 /* A db that borrows a connection of pool for each statement or
  * transaction (waiting while all are lent).  Not for LISTEN. */
 void db_init_pooled(struct db *db, struct db_pool *pool);
+/* A db for another thread on the same pool as like (or, for a db with its
+ * own connection, a new connection to the same database).  Close it with
+ * db_close(). */
+void db_init_like(struct db *db, const struct db *like);
 /* 1 when the database answers a trivial query, else 0. */
 int db_ping(struct db *db);
 /* Listen for notifications on this connection (channel_sql: a LISTEN

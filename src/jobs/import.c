@@ -13,6 +13,7 @@
 #include "runcall.h"
 #include "tok.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,29 +106,98 @@ static enum run_outcome hubspot_failure(struct work *w, const char *what,
 	return finish(w, "failed", "hubspot", msg, err);
 }
 
-/* One read, paced, with the one refresh-and-retry a 401 allows.  1 read;
- * 0 the job is over or goes back to the queue (*out says how). */
-static int call(struct work *w, int groups, const char *ot, struct hs_groups *g,
-		struct hs_properties *p, enum run_outcome *out)
-{
-	struct runcall_read a = {ot, g, p};
-	struct hs_error err;
+/* One read of a step: what it asked, and how it ended. */
+struct read {
+	struct runcall *rc; /* the job's, or the side thread's own */
+	runcall_fn fn;
+	struct runcall_read a;
 	char what[96];
+	struct hs_error err;
+	enum runcall_result r;
+};
 
-	snprintf(what, sizeof(what), "read the %s %s", ot, groups ? "property groups" : "properties");
-	enum runcall_result r =
-	    runcall(&w->rc, what, groups ? runcall_read_groups : runcall_read_properties, &a, &err);
+static void read_init(struct read *rd, struct runcall *rc, int groups, const char *ot,
+		      struct hs_groups *g, struct hs_properties *p)
+{
+	memset(rd, 0, sizeof(*rd));
+	rd->rc = rc;
+	rd->fn = groups ? runcall_read_groups : runcall_read_properties;
+	rd->a = (struct runcall_read){ot, g, p};
+	snprintf(rd->what, sizeof(rd->what), "read the %s %s", ot,
+		 groups ? "property groups" : "properties");
+}
 
-	if (r == RUNCALL_OK)
+/* The read, paced, with the one refresh-and-retry a 401 allows. */
+static void *read_make(void *arg)
+{
+	struct read *rd = arg;
+
+	rd->r = runcall(rd->rc, rd->what, rd->fn, &rd->a, &rd->err);
+	return NULL;
+}
+
+/* 1 when the read was made; 0 the job is over or goes back to the queue
+ * (*out says how). */
+static int read_judge(struct work *w, struct read *rd, enum run_outcome *out)
+{
+	if (rd->r == RUNCALL_OK)
 		return 1;
-	if (runcall_gave_back(&w->rc, r, w->why, w->whylen, out))
-		return 0;
-	if (r == RUNCALL_FAILED) {
-		*out = finish(w, "failed", w->rc.fail_code, w->rc.fail_message, &w->rc.fail_err);
+	if (runcall_gave_back(rd->rc, rd->r, w->why, w->whylen, out)) {
+		w->rc.wait_ms = rd->rc->wait_ms;
 		return 0;
 	}
-	*out = hubspot_failure(w, what, &err);
+	if (rd->r == RUNCALL_FAILED) {
+		*out = finish(w, "failed", rd->rc->fail_code, rd->rc->fail_message,
+			      &rd->rc->fail_err);
+		return 0;
+	}
+	*out = hubspot_failure(w, rd->what, &rd->err);
 	return 0;
+}
+
+/*
+ * Both reads of a step, at once when side_http allows: the groups on a
+ * thread of their own (its own db of the same pool, its own copy of the
+ * tokens: a 401 there refreshes as a sibling job's would), the properties
+ * here.  1 both read; 0 *out says how the job ends.
+ */
+static int read_both(struct work *w, struct httpc *side_http, const char *ot,
+		     struct hs_groups *g, struct hs_properties *p, enum run_outcome *out)
+{
+	struct runcall side = w->rc;
+	struct read rg, rp;
+	struct db sdb;
+	pthread_t t;
+	int ok;
+
+	read_init(&rp, &w->rc, 0, ot, g, p);
+	if (side_http != NULL) {
+		db_init_like(&sdb, w->db);
+		side.db = &sdb;
+		side.http = side_http;
+		side.calls = 0;
+		memset(&side.tok, 0, sizeof(side.tok));
+		read_init(&rg, &side, 1, ot, g, p);
+		if (tok_get(&sdb, w->rc.conf, w->j->portal, &side.tok) > 0 &&
+		    pthread_create(&t, NULL, read_make, &rg) == 0) {
+			read_make(&rp);
+			pthread_join(t, NULL);
+			w->rc.calls += side.calls;
+			ok = read_judge(w, &rg, out) && read_judge(w, &rp, out);
+			tok_free(&side.tok);
+			db_close(&sdb);
+			return ok;
+		}
+		tok_free(&side.tok);
+		db_close(&sdb);
+	}
+	/* in turn: the groups, then the properties */
+	read_init(&rg, &w->rc, 1, ot, g, p);
+	read_make(&rg);
+	if (!read_judge(w, &rg, out))
+		return 0;
+	read_make(&rp);
+	return read_judge(w, &rp, out);
 }
 
 /* 1 when a custom (not HubSpot-defined) property of p is in group g. */
@@ -232,8 +302,9 @@ out:
 	return result;
 }
 
-enum run_outcome import_work(struct db *db, struct httpc *http, const struct conf *conf,
-				const struct job_row *j, char *why, size_t whylen, long *wait_ms)
+enum run_outcome import_work(struct db *db, struct httpc *http, struct httpc *side_http,
+				const struct conf *conf, const struct job_row *j, char *why,
+				size_t whylen, long *wait_ms)
 {
 	struct work w = {.db = db, .j = j, .why = why, .whylen = whylen};
 	enum run_outcome result = RUN_DONE;
@@ -289,7 +360,7 @@ enum run_outcome import_work(struct db *db, struct httpc *http, const struct con
 		const char *ot = asset_object_types[j->step - 1];
 		struct hs_groups g = {0};
 		struct hs_properties p = {0};
-		if (call(&w, 1, ot, &g, &p, &result) && call(&w, 0, ot, &g, &p, &result)) {
+		if (read_both(&w, side_http, ot, &g, &p, &result)) {
 			result = RUN_DONE;
 			if (store(&w, j->step, ot, &g, &p) < 0) {
 				snprintf(why, whylen, "database error");

@@ -17,6 +17,12 @@
  * retried with backoff, then the run fails with the reason.  Every call
  * first takes a slot of the portal's burst limit (db_pace_take), and a job
  * that would wait long gives its thread back (RUN_POSTPONE).
+ *
+ * A step's two reads (the groups, the properties) are made at once: the
+ * groups on a second thread with side_http (a second handle of the job's
+ * thread, so its connection to HubSpot is kept too) and a db of the same
+ * pool, the properties on the job's thread; the step waits for both, and
+ * when both fail the groups' failure is the one told.
  */
 #ifndef JS_IMPORT_H
 #define JS_IMPORT_H
@@ -28,8 +34,10 @@
 
 struct httpc;
 
-/* Work import job j (its one step). */
-enum run_outcome import_work(struct db *db, struct httpc *http, const struct conf *conf,
-				const struct job_row *j, char *why, size_t whylen, long *wait_ms);
+/* Work import job j (its one step).  side_http: a second handle for the
+ * read made beside the job's own (NULL: the reads are made in turn). */
+enum run_outcome import_work(struct db *db, struct httpc *http, struct httpc *side_http,
+				const struct conf *conf, const struct job_row *j, char *why,
+				size_t whylen, long *wait_ms);
 
 #endif

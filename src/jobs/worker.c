@@ -339,8 +339,9 @@ out:
 }
 
 /* A run's job (an import's or a deployment's step, an audit): work it, then finish,
- * retry or postpone the job. */
-static void do_run(struct db *db, struct httpc *http, const struct wthread *w,
+ * retry or postpone the job.  side: the thread's second HubSpot handle (an
+ * import step reads its groups beside its properties). */
+static void do_run(struct db *db, struct httpc *http, struct httpc *side, const struct wthread *w,
 		   const struct job_row *j, int kind /* 0 import, 1 deploy, 2 audit */)
 {
 	char why[300];
@@ -348,7 +349,7 @@ static void do_run(struct db *db, struct httpc *http, const struct wthread *w,
 
 	switch (kind == 1   ? deploy_work(db, http, w->conf, j, why, sizeof(why), &wait_ms)
 		: kind == 2 ? audit_work(db, http, w->conf, j, why, sizeof(why), &wait_ms)
-			    : import_work(db, http, w->conf, j, why, sizeof(why), &wait_ms)) {
+			    : import_work(db, http, side, w->conf, j, why, sizeof(why), &wait_ms)) {
 	case RUN_DONE:
 		job_finish(db, w, j);
 		break;
@@ -415,15 +416,17 @@ static void *thread_main(void *arg)
 {
 	const struct wthread *w = arg;
 	struct db db;
-	struct httpc http;
+	struct httpc http = {0}, side = {0};
 	struct httpc_opts ho = {.connect_timeout_ms = 5000,
 				.timeout_ms = w->conf->hs_timeout_ms,
 				.max_body = 1024 * 1024,
 				.user_agent = "JetStack-ClientAccounts-Worker/1.0"};
 
 	db_init_pooled(&db, w->pool);
-	if (httpc_init(&http, &ho) != HTTPC_OK) {
+	if (httpc_init(&http, &ho) != HTTPC_OK || httpc_init(&side, &ho) != HTTPC_OK) {
 		log_event(LOG_ERROR, NULL, "httpc_init_failed", NULL);
+		httpc_cleanup(&http);
+		httpc_cleanup(&side);
 		return NULL;
 	}
 	while (!atomic_load(&stopping)) {
@@ -461,11 +464,11 @@ static void *thread_main(void *arg)
 		else if (strcmp(j.kind, "health") == 0)
 			do_health(&db, &http, w, &j);
 		else if (strcmp(j.kind, "import") == 0)
-			do_run(&db, &http, w, &j, 0);
+			do_run(&db, &http, &side, w, &j, 0);
 		else if (strcmp(j.kind, "deploy") == 0)
-			do_run(&db, &http, w, &j, 1);
+			do_run(&db, &http, &side, w, &j, 1);
 		else if (strcmp(j.kind, "audit") == 0)
-			do_run(&db, &http, w, &j, 2);
+			do_run(&db, &http, &side, w, &j, 2);
 		else if (strcmp(j.kind, "revoke") == 0)
 			do_revoke(&db, &http, w, &j);
 		else
@@ -474,6 +477,7 @@ static void *thread_main(void *arg)
 	}
 stop:
 	httpc_cleanup(&http);
+	httpc_cleanup(&side);
 	db_close(&db);
 	return NULL;
 }

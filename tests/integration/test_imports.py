@@ -206,6 +206,46 @@ def test_401_refreshes_once_and_retries(stack):
     assert stack.sql("SELECT version FROM portal_tokens WHERE portal_id = %s", (pid,))[0][0] == version + 1
 
 
+def test_a_step_reads_its_groups_beside_its_properties(stack):
+    """One worker thread, HubSpot slow (300 ms): each object type's groups
+    and properties are asked for at once, so the simulator has two calls in
+    flight, never more (one job at a time), and the run counts both."""
+    c, hub, pid = connected(stack)
+    for ot in ("contacts", "companies", "deals", "tickets"):
+        set_schema(stack, hub, [dict(tier(), name="tier_%s" % ot)], object_type=ot)
+    stack.sim("DELETE", "/_sim/stats")
+    stack.sim("POST", "/_sim/config", {"latency_ms": 300})
+    run = start_import(c, pid)
+    stack.worker_once(env={"JETSTACK_WORKER_CONCURRENCY": "1"})
+    r = run_row(stack, run)
+    assert (r["state"], r["steps_done"], r["items_new"], r["hs_calls"]) == ("succeeded", 4, 8, 8), r
+    st = stack.sim("GET", "/_sim/stats")
+    assert st["in_flight_max"]["*"] == 2, st["in_flight_max"]
+    assert st["calls_by_endpoint"].get("groups", 0) == 4
+    assert st["calls_by_endpoint"].get("properties", 0) == 4
+
+
+def test_a_refused_groups_read_is_the_failure_told(stack):
+    """The groups read fails (403) while the properties read beside it
+    succeeds: the run fails with the groups' answer, both calls counted."""
+    c, hub, pid = connected(stack)
+    set_schema(stack, hub, [tier()])
+    stack.sim("POST", "/_sim/faults", {"endpoint": "groups", "status": 403, "count": None,
+                                       "body": {"status": "error", "category": "MISSING_SCOPES",
+                                                "message": "This app hasn't been granted all "
+                                                           "required scopes to make this call."}})
+    mark = log_mark(stack)
+    run = start_import(c, pid)
+    stack.worker_once(env={"JETSTACK_WORKER_CONCURRENCY": "1"})
+    r = run_row(stack, run)
+    assert (r["state"], r["failure_code"]) == ("failed", "hubspot"), r
+    assert "read the contacts property groups" in r["failure_message"], r
+    assert "MISSING_SCOPES" in r["failure_message"], r
+    calls = [e for e in stack.sim("GET", "/_sim/log?since=%d" % mark)["entries"]
+             if "/crm/properties/" in e["path"]]
+    assert r["hs_calls"] == len(calls) >= 2, (r, calls)
+
+
 def test_5xx_retried_then_the_run_fails_with_the_reason(stack):
     c, hub, pid = connected(stack)
     set_schema(stack, hub, [tier()])
