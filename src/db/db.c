@@ -513,7 +513,15 @@ static int db_simple(struct db *db, const char *sql)
 
 int db_begin(struct db *db)
 {
-	if (db_simple(db, "BEGIN") < 0) {
+	int rc = db_simple(db, "BEGIN");
+
+	if (rc < 0 && !db->in_tx && db->conn != NULL && PQstatus(db->conn) == CONNECTION_BAD) {
+		/* the server went away (restart; for a pooled db, while the
+		 * connection waited in the pool): nothing was open, so once more
+		 * on a new connection, as db_run does */
+		rc = db_simple(db, "BEGIN");
+	}
+	if (rc < 0) {
 		db_release(db);
 		return -1;
 	}

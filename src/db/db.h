@@ -76,7 +76,9 @@ int db_listen(struct db *db, const char *channel_sql);
 /* Wait up to timeout_ms for a notification on a listening connection.  1
  * one or more arrived (all consumed), 0 none, -1 the connection failed. */
 int db_wait_notify(struct db *db, long timeout_ms);
-/* Transactions: 0 ok, -1 error. db_rollback is safe to call anytime. */
+/* Transactions: 0 ok, -1 error. db_rollback is safe to call anytime.
+ * db_begin retries once on a new connection when the server had closed
+ * this one (a restart), as the statements do. */
 int db_begin(struct db *db);
 int db_commit(struct db *db);
 void db_rollback(struct db *db);

@@ -15,6 +15,7 @@
  */
 #include <check.h>
 #include <curl/curl.h>
+#include <libpq-fe.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -252,6 +253,63 @@ START_TEST(test_pool)
 }
 END_TEST
 
+/* The server ends a pooled connection while it waits in the pool (what a
+ * PostgreSQL restart does to every one of them): whichever call borrows it
+ * next connects again, a transaction's BEGIN as well as a statement (a
+ * BEGIN that failed there put the thread's job back to wait its backoff). */
+static void backend_end(int pid)
+{
+	PGconn *c = PQconnectdb(conf.db_conninfo);
+	char p[16];
+	const char *pp[] = {p};
+	PGresult *r;
+	int gone = 0;
+
+	ck_assert_int_eq(PQstatus(c), CONNECTION_OK);
+	snprintf(p, sizeof(p), "%d", pid);
+	r = PQexecParams(c, "SELECT pg_terminate_backend($1::int)", 1, NULL, pp, NULL, NULL, 0);
+	ck_assert_int_eq(PQresultStatus(r), PGRES_TUPLES_OK);
+	ck_assert_str_eq(PQgetvalue(r, 0, 0), "t");
+	PQclear(r);
+	for (int i = 0; i < 100 && !gone; i++) {
+		r = PQexecParams(c, "SELECT count(*) FROM pg_stat_activity WHERE pid = $1::int", 1,
+				 NULL, pp, NULL, NULL, 0);
+		ck_assert_int_eq(PQresultStatus(r), PGRES_TUPLES_OK);
+		gone = strcmp(PQgetvalue(r, 0, 0), "0") == 0;
+		PQclear(r);
+		if (!gone)
+			usleep(20 * 1000);
+	}
+	ck_assert(gone);
+	PQfinish(c);
+}
+
+START_TEST(test_pool_connection_ended_meanwhile)
+{
+	struct db_pool *pool = db_pool_new(conf.db_conninfo, 1);
+	struct db a;
+	int pid;
+
+	ck_assert_ptr_nonnull(pool);
+	db_init_pooled(&a, pool);
+	ck_assert_int_eq(db_begin(&a), 0);
+	pid = PQbackendPID((PGconn *)a.conn);
+	ck_assert_int_eq(db_commit(&a), 0);
+	backend_end(pid);
+	ck_assert_int_eq(db_begin(&a), 0);
+	ck_assert_int_ne(PQbackendPID((PGconn *)a.conn), pid);
+	ck_assert_int_eq(db_commit(&a), 0);
+	pid = 0;
+	ck_assert_int_eq(db_begin(&a), 0);
+	pid = PQbackendPID((PGconn *)a.conn);
+	ck_assert_int_eq(db_commit(&a), 0);
+	backend_end(pid);
+	ck_assert_int_eq(db_ping(&a), 1);
+	db_close(&a);
+	db_pool_free(pool);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("core (database and HubSpot)");
@@ -267,6 +325,7 @@ int main(void)
 	tcase_add_test(tc, test_oauth_take_state);
 	tcase_add_test(tc, test_refresh);
 	tcase_add_test(tc, test_pool);
+	tcase_add_test(tc, test_pool_connection_ended_meanwhile);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
