@@ -20,6 +20,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -162,6 +163,13 @@ static int next_connection(const struct thread_arg *ta, int *fresh)
 			if (!web_server_ok(&ss)) {
 				close(fd); /* not a web server this host names: cut off unanswered */
 				continue;
+			}
+			if (ss.ss_family == AF_INET) {
+				/* as libfcgi's accept: a streamed answer's writes must
+				 * not wait for the web server's delayed acknowledgement */
+				int one = 1;
+
+				setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 			}
 			metrics_connection();
 			if (first < 0) {
