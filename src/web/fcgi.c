@@ -107,10 +107,33 @@ static void streams_done(FCGX_Request *r)
 	r->err->isClosed = r->err->wasFCloseCalled = 1;
 }
 
+/*
+ * Read what is left of r's request (normally just the empty FCGI_STDIN
+ * record that ends it, a large unread body up to 256 KiB) before the
+ * answer's end records go: nginx sends a kept connection's next request
+ * as soon as it has them, and a read after that could take the next
+ * request's first records into libfcgi's buffer along with this one's end,
+ * a buffer that goes with this request (the next never answered).  A
+ * request not read to its end must not leave its connection to be kept:
+ * what is left would be read as the next request.
+ */
+static void input_done(FCGX_Request *r)
+{
+	char sink[4096];
+	size_t left = 256 * 1024;
+	int n = 0;
+
+	while (left > 0 && (n = FCGX_GetStr(sink, (int)sizeof(sink), r->in)) > 0)
+		left -= (size_t)n < left ? (size_t)n : left;
+	if (n != 0 || FCGX_GetError(r->in) != 0)
+		r->keepConnection = 0;
+}
+
 int fcgi_send_whole(FCGX_Request *r, const char *head, size_t hn, const char *body, size_t bn)
 {
-	if (r == NULL || r->ipcFd < 0 || r->out == NULL || r->err == NULL)
+	if (r == NULL || r->ipcFd < 0 || r->in == NULL || r->out == NULL || r->err == NULL)
 		return 0;
+	input_done(r);
 	if (fcgi_stdout(r->ipcFd, r->requestId, head, hn, body, bn, 1) < 0) {
 		r->keepConnection = 0; /* cut short: never reuse the connection */
 		return -1;
@@ -126,8 +149,10 @@ int fcgi_send_whole(FCGX_Request *r, const char *head, size_t hn, const char *bo
 
 int fcgi_stream(FCGX_Request *r, const char *p, size_t n, int end)
 {
-	if (r == NULL || r->ipcFd < 0 || r->out == NULL || r->err == NULL)
+	if (r == NULL || r->ipcFd < 0 || r->in == NULL || r->out == NULL || r->err == NULL)
 		return 0;
+	if (end)
+		input_done(r);
 	if (fcgi_stdout(r->ipcFd, r->requestId, p, n, NULL, 0, end) < 0) {
 		streams_done(r);
 		r->keepConnection = 0;

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -58,26 +59,23 @@ static void http_opts(const struct app *app, struct httpc_opts *o)
  * End a request.  libfcgi closes the connection with a "lingering" close:
  * shutdown(), then wait in poll() until nginx closes its end, a blocked
  * thread and a wake-up per request.  That wait only protects against
- * resetting the connection while unread input is still queued, so read
- * what is left of the request body (normally just the empty FCGI_STDIN
- * record that ends it) and, when that is all, close at once (the
- * "detached" close of FCGX_Detach).  A large unread body (a refused
- * upload) keeps the lingering close.  A connection the web server asked
- * to keep (FCGI_KEEP_CONN) stays open only when the request was read to
- * its end and answered in full; libfcgi closes it otherwise.
+ * resetting the connection while unread input is still queued, so a
+ * request read to its end (fcgi.c reads what is left before the answer's
+ * end goes) closes at once (the "detached" close of FCGX_Detach); one with
+ * input left (a refused upload, an answer cut short) keeps the lingering
+ * close and never its connection.  Set for every request: libfcgi clears
+ * it only when it closes, and a kept connection is not closed.  A
+ * connection the web server asked to keep (FCGI_KEEP_CONN) stays open
+ * only when the request was read to its end and answered in full.
  */
 static void finish(FCGX_Request *fr)
 {
-	char sink[4096];
-	size_t left = 256 * 1024;
-	int n = 0;
-
-	while (left > 0 && (n = FCGX_GetStr(sink, (int)sizeof(sink), fr->in)) > 0)
-		left -= (size_t)n < left ? (size_t)n : left;
-	if (n == 0 && left > 0 && FCGX_GetError(fr->in) == 0)
+	if (fr->in != NULL && fr->in->isClosed && FCGX_GetError(fr->in) == 0) {
 		FCGX_Detach(fr);
-	else
+	} else {
+		FCGX_Attach(fr);
 		fr->keepConnection = 0; /* what is left of it would be read as the next request */
+	}
 	FCGX_Finish_r(fr);
 }
 
@@ -165,6 +163,13 @@ static int next_connection(const struct thread_arg *ta, int *fresh)
 			if (!web_server_ok(&ss)) {
 				close(fd); /* not a web server this host names: cut off unanswered */
 				continue;
+			}
+			if (ss.ss_family == AF_INET) {
+				/* as libfcgi's accept: a streamed answer's writes must
+				 * not wait for the web server's delayed acknowledgement */
+				int one = 1;
+
+				setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 			}
 			metrics_connection();
 			if (first < 0) {

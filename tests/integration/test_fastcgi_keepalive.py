@@ -4,8 +4,12 @@ connections, an idle kept connection holds none of the program's threads
 (they wait on them with epoll, src/web/server.c), and a request that ends
 unusually (a body left unread) does not leave its connection to be reused."""
 import concurrent.futures
+import contextlib
 import os
 import re
+import socket
+import struct
+import threading
 
 import requests
 
@@ -89,3 +93,127 @@ def test_connections_nginx_closes_are_closed_and_every_thread_waits_again(stack)
     assert wait_until(lambda: waits() == ["do_epoll_wait"] * APP_THREADS, timeout=10), waits()
     for _ in range(2 * APP_THREADS):
         assert requests.get(stack.base + "/login", timeout=5).status_code == 200
+
+
+# ---------------------------------------------------------------- FastCGI by hand
+def record(kind, content=b""):  # version 1, request id 1, no padding
+    return struct.pack("!BBHHBx", 1, kind, 1, len(content), 0) + content
+
+
+def request_head(method, path, params=()):
+    """BEGIN_REQUEST (responder, FCGI_KEEP_CONN) and the PARAMS stream: a
+    request without its FCGI_STDIN."""
+    pairs = b"".join(bytes([len(k)]) + (bytes([len(v)]) if len(v) < 128 else
+                                        struct.pack("!I", len(v) | 0x80000000)) + k + v
+                     for k, v in ((b"REQUEST_METHOD", method), (b"DOCUMENT_URI", path),
+                                  (b"REQUEST_URI", path)) + tuple(params))
+    return record(1, struct.pack("!HB5x", 1, 1)) + record(4, pairs) + record(4)
+
+
+END_OF_STDIN = record(5)
+
+
+class Answers:
+    """The records a connection brings, one answer (its FCGI_STDOUT up to its
+    FCGI_END_REQUEST) at a time."""
+
+    def __init__(self, sock):
+        self.sock, self.buf = sock, b""
+
+    def next(self, timeout):
+        """The next answer's FCGI_STDOUT, or None when none ended in timeout s."""
+        self.sock.settimeout(timeout)
+        out = b""
+        while True:
+            while len(self.buf) >= 8:
+                _, kind, _, n, pad = struct.unpack("!BBHHBx", self.buf[:8])
+                if len(self.buf) < 8 + n + pad:
+                    break
+                content, self.buf = self.buf[8:8 + n], self.buf[8 + n + pad:]
+                if kind == 3:  # FCGI_END_REQUEST
+                    return out
+                if kind == 6:
+                    out += content
+            try:
+                data = self.sock.recv(65536)
+            except socket.timeout:
+                return None
+            if not data:
+                return None
+            self.buf += data
+
+
+@contextlib.contextmanager
+def one_thread_program(stack):
+    """A second program on a unix socket of its own, with one request thread
+    (so every request here goes through the same FCGX_Request)."""
+    stack.sh("app-start", "9", env={"JETSTACK_THREADS": "1"})
+    try:
+        with open(os.path.join(stack.state, "run", "app9.addr")) as f:
+            addr = f.read().strip()
+        assert addr.startswith("unix:"), addr
+        yield addr[len("unix:"):]
+    finally:
+        stack.sh("stop", "app9")
+
+
+def test_the_next_request_on_a_kept_connection_is_never_taken_with_the_last_ones_end(stack):
+    """The end of a request's FCGI_STDIN must be read before its answer ends:
+    nginx sends the connection's next request as soon as it has the
+    FCGI_END_REQUEST, and a read that found the last request's end and the
+    next request's first records together put both in libfcgi's buffer,
+    which goes with the last request (the next never answered).  Here the
+    end of the first request's FCGI_STDIN and the next request arrive in
+    one piece, as they do when that read comes late."""
+    with one_thread_program(stack) as path, socket.socket(socket.AF_UNIX) as s:
+        s.connect(path)
+        answers = Answers(s)
+        s.sendall(request_head(b"GET", b"/healthz"))
+        first = answers.next(2)
+        if first is None:  # the program waits for the end of the request: send it
+            s.sendall(END_OF_STDIN)
+            first = answers.next(10)
+            s.sendall(request_head(b"GET", b"/healthz") + END_OF_STDIN)
+        else:
+            s.sendall(END_OF_STDIN + request_head(b"GET", b"/healthz") + END_OF_STDIN)
+        second = answers.next(10)
+        assert first is not None and first.startswith(b"Status: 200"), first
+        assert second is not None and second.startswith(b"Status: 200"), second
+
+
+def test_a_refused_body_is_read_to_the_connections_close_after_kept_requests(stack):
+    """A body the program refuses unread closes its connection the lingering
+    way (libfcgi's: shutdown, then read until the web server closes), so the
+    web server can finish sending it and read the answer instead of meeting
+    a reset; also on a thread whose earlier requests' connections were kept
+    (their quick close, FCGX_Detach, must not stay set for the next one)."""
+    with one_thread_program(stack) as path, socket.socket(socket.AF_UNIX) as kept:
+        # a kept connection's requests, the connection left open
+        kept.connect(path)
+        answers = Answers(kept)
+        for _ in range(2):
+            kept.sendall(request_head(b"GET", b"/healthz") + END_OF_STDIN)
+            assert (answers.next(10) or b"").startswith(b"Status: 200")
+        size = 8 * 1024 * 1024  # far more than the sockets hold
+        chunk = 32 * 1024
+        with socket.socket(socket.AF_UNIX) as s:
+            s.connect(path)
+            s.sendall(request_head(b"POST", b"/login", (
+                (b"CONTENT_TYPE", b"application/x-www-form-urlencoded"),
+                (b"CONTENT_LENGTH", str(size).encode()))))
+            sent = []
+
+            def send_body():
+                try:
+                    for off in range(0, size, chunk):
+                        s.sendall(record(5, b"x" * min(chunk, size - off)))
+                    s.sendall(END_OF_STDIN)
+                    sent.append("all")
+                except OSError as e:
+                    sent.append(repr(e))
+            t = threading.Thread(target=send_body)
+            t.start()
+            answer = Answers(s).next(20)
+            t.join(20)
+            assert answer is not None and answer.startswith(b"Status: 413"), answer
+            assert sent == ["all"], sent

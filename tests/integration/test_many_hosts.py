@@ -8,6 +8,7 @@ nginx listens on three ports: the balanced one (upstream jetstack, both
 programs, `fastcgi_next_upstream error timeout`) and one pinned to each
 program, so a test can send the next request to "the other host" for sure.
 Which program served a request is read back from its own log."""
+import ctypes
 import json
 import os
 import signal
@@ -92,18 +93,22 @@ def refreshed(hosts, pids, v0):
     return running == 0 and status == {"connected"} and all(v[p] == v0[p] + 1 for p in pids)
 
 
-def fcgi_get(port, path):
-    """One FastCGI GET sent straight to the program on 127.0.0.1:port (no
-    nginx): the bytes it answered, b"" when it closed the connection."""
+def fcgi_request(path, keep=0):
+    """A FastCGI GET: BEGIN_REQUEST (responder, FCGI_KEEP_CONN when keep),
+    PARAMS, end of PARAMS, end of STDIN."""
     def record(kind, content):  # version 1, request id 1, no padding
         return struct.pack("!BBHHBx", 1, kind, 1, len(content), 0) + content
     params = b"".join(bytes([len(k), len(v)]) + k + v for k, v in (
         (b"REQUEST_METHOD", b"GET"), (b"DOCUMENT_URI", path), (b"REQUEST_URI", path)))
+    return record(1, struct.pack("!HB5x", 1, keep)) + record(4, params) + record(4, b"") + record(5, b"")
+
+
+def fcgi_get(port, path):
+    """One FastCGI GET sent straight to the program on 127.0.0.1:port (no
+    nginx): the bytes it answered, b"" when it closed the connection."""
     out = b""
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        # BEGIN_REQUEST (responder), PARAMS, end of PARAMS, end of STDIN
-        sock.sendall(record(1, struct.pack("!HB5x", 1, 0)) + record(4, params) + record(4, b"")
-                     + record(5, b""))
+        sock.sendall(fcgi_request(path))
         try:
             while True:
                 data = sock.recv(65536)
@@ -271,6 +276,40 @@ def test_a_host_takes_fastcgi_only_from_the_addresses_it_names(hosts):
             hosts.sh("stop", "app3")
         assert (b"Status: 200" in answer) == answered and (answer != b"") == answered, \
             (allowed, answer[:100])
+
+
+def app_socket(pid, peer):
+    """A duplicate (pidfd_getfd) of process pid's end of the TCP connection
+    whose other end is the local address peer."""
+    want = "%08X:%04X" % (struct.unpack("<I", socket.inet_aton(peer[0]))[0], peer[1])
+    with open("/proc/%d/net/tcp" % pid) as f:
+        inode = next(c[9] for c in (line.split() for line in f.readlines()[1:]) if c[2] == want)
+    fd = next(int(n) for n in os.listdir("/proc/%d/fd" % pid)
+              if os.readlink("/proc/%d/fd/%s" % (pid, n)) == "socket:[%s]" % inode)
+    pidfd = os.pidfd_open(pid)
+    try:
+        dup = ctypes.CDLL(None, use_errno=True).syscall(438, pidfd, fd, 0)  # pidfd_getfd, x86-64
+        assert dup >= 0, os.strerror(ctypes.get_errno())
+    finally:
+        os.close(pidfd)
+    return socket.socket(fileno=dup)
+
+
+def test_a_host_sends_its_answers_over_tcp_without_delay(hosts):
+    """A program on a TCP port turns Nagle's algorithm off on every connection
+    (TCP_NODELAY, as libfcgi's own accept did): a streamed answer's writes
+    would otherwise each wait for nginx's delayed acknowledgement of the
+    last (up to 40 ms) on a kept connection."""
+    port = free_port()
+    hosts.sh("app-start", "3", str(port))
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(fcgi_request(b"/healthz", keep=1))
+            assert b"Status: 200" in sock.recv(65536)  # a kept connection: still open
+            with app_socket(hosts.pid("app", 3), sock.getsockname()) as theirs:
+                assert theirs.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    finally:
+        hosts.sh("stop", "app3")
 
 
 # ---------------------------------------------------------------- kills and restarts
