@@ -838,6 +838,13 @@ static long db_try_each_row(struct db *db, enum stmt st, int n, const char *cons
 		}
 		PQclear(r);
 	}
+	/* libpq keeps single-row mode set after the statement's end until the
+	 * next statement starts outside a pipeline (PQsendQueryStart resets it
+	 * only there): a pipelined statement next (db_run_pair, the session
+	 * load) came back row by row, read as a failure.  An empty query,
+	 * outside any pipeline, resets it. */
+	if (PQstatus(db->conn) == CONNECTION_OK)
+		PQclear(PQexec(db->conn, ""));
 	return failed || stopped ? -1 : count;
 }
 

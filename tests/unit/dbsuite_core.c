@@ -26,6 +26,8 @@
 
 #include "buf.h"
 #include "conf.h"
+#include "db_activity.h"
+#include "db_int.h"
 #include "db_job.h"
 #include "db_portal.h"
 #include "db_runs.h"
@@ -284,6 +286,53 @@ static void backend_end(int pid)
 	PQfinish(c);
 }
 
+static int count_entry(const struct activity_entry *e, void *arg)
+{
+	(void)e;
+	(*(long *)arg)++;
+	return 0;
+}
+
+/* The activity export reads its rows one by one (libpq's single-row mode);
+ * a pipelined pair right after it on the same connection (the next
+ * request's session load) must come back whole, not row by row. */
+START_TEST(test_pair_after_rows_one_by_one)
+{
+	struct db db;
+	struct activity_filter f = {.tz = "UTC"};
+	struct db_call a = {.st = ST_PING}, b = {.st = ST_PING};
+	PGresult *ra = NULL, *rb = NULL;
+	long seen = 0;
+	char oid[24];
+
+	const char *op[] = {oid};
+	PGconn *c = PQconnectdb(conf.db_conninfo);
+	PGresult *r;
+
+	snprintf(oid, sizeof(oid), "%lld", org);
+	ck_assert_int_eq(PQstatus(c), CONNECTION_OK);
+	r = PQexecParams(c, "INSERT INTO activity (org_id, kind, message) "
+			    "SELECT $1::bigint, 'renamed', 'one by one ' || i "
+			    "FROM generate_series(1, 300) i",
+			 1, NULL, op, NULL, NULL, 0);
+	ck_assert_int_eq(PQresultStatus(r), PGRES_COMMAND_OK);
+	PQclear(r);
+	PQfinish(c);
+	db_init(&db, conf.db_conninfo);
+	for (int i = 0; i < 40; i++) { /* how the export's last messages arrive varies */
+		ck_assert_int_ge(db_activity_export(&db, org, &f, count_entry, &seen), 300);
+		ck_assert_int_eq(db_run_pair(&db, &a, &b, &ra, &rb), 0);
+		ck_assert_ptr_nonnull(ra);
+		ck_assert_ptr_nonnull(rb);
+		ck_assert_int_eq(PQresultStatus(ra), PGRES_TUPLES_OK);
+		ck_assert_int_eq(PQntuples(ra), 1);
+		PQclear(ra);
+		PQclear(rb);
+	}
+	db_close(&db);
+}
+END_TEST
+
 START_TEST(test_pool_connection_ended_meanwhile)
 {
 	struct db_pool *pool = db_pool_new(conf.db_conninfo, 1);
@@ -326,6 +375,7 @@ int main(void)
 	tcase_add_test(tc, test_refresh);
 	tcase_add_test(tc, test_pool);
 	tcase_add_test(tc, test_pool_connection_ended_meanwhile);
+	tcase_add_test(tc, test_pair_after_rows_one_by_one);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
