@@ -838,11 +838,13 @@ static long db_try_each_row(struct db *db, enum stmt st, int n, const char *cons
 		}
 		PQclear(r);
 	}
-	/* libpq keeps single-row mode set after the statement's end until the
-	 * next statement starts outside a pipeline (PQsendQueryStart resets it
-	 * only there): a pipelined statement next (db_run_pair, the session
-	 * load) came back row by row, read as a failure.  An empty query,
-	 * outside any pipeline, resets it. */
+	/* A pipelined pair sent next on this connection (db_run_pair: the
+	 * next request's session load) came back, now and then, as single
+	 * rows (PGRES_SINGLE_TUPLE, libpq 15): the single-row state of this
+	 * statement outlived it.  A statement sent outside any pipeline starts
+	 * with that state reset (PQsendQueryStart) and reads up to its
+	 * ReadyForQuery, so an empty query here leaves the connection as
+	 * every other statement does (tests/unit/dbsuite_core.c). */
 	if (PQstatus(db->conn) == CONNECTION_OK)
 		PQclear(PQexec(db->conn, ""));
 	return failed || stopped ? -1 : count;
