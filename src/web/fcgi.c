@@ -123,6 +123,8 @@ static void input_done(FCGX_Request *r)
 	size_t left = 256 * 1024;
 	int n = 0;
 
+	if (r->in == NULL)
+		return; /* no request stream: nothing to read (the unit tests' requests) */
 	while (left > 0 && (n = FCGX_GetStr(sink, (int)sizeof(sink), r->in)) > 0)
 		left -= (size_t)n < left ? (size_t)n : left;
 	if (n != 0 || FCGX_GetError(r->in) != 0)
@@ -131,7 +133,7 @@ static void input_done(FCGX_Request *r)
 
 int fcgi_send_whole(FCGX_Request *r, const char *head, size_t hn, const char *body, size_t bn)
 {
-	if (r == NULL || r->ipcFd < 0 || r->in == NULL || r->out == NULL || r->err == NULL)
+	if (r == NULL || r->ipcFd < 0 || r->out == NULL || r->err == NULL)
 		return 0;
 	input_done(r);
 	if (fcgi_stdout(r->ipcFd, r->requestId, head, hn, body, bn, 1) < 0) {
@@ -149,7 +151,7 @@ int fcgi_send_whole(FCGX_Request *r, const char *head, size_t hn, const char *bo
 
 int fcgi_stream(FCGX_Request *r, const char *p, size_t n, int end)
 {
-	if (r == NULL || r->ipcFd < 0 || r->in == NULL || r->out == NULL || r->err == NULL)
+	if (r == NULL || r->ipcFd < 0 || r->out == NULL || r->err == NULL)
 		return 0;
 	if (end)
 		input_done(r);
