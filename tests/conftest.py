@@ -93,8 +93,19 @@ class Stack:
     def sh(self, *args, env=None, check=True):
         e = dict(os.environ)
         e.update(env or {})
-        return subprocess.run([STACK, args[0], self.state] + list(args[1:]), env=e, check=check,
-                              capture_output=True, text=True, timeout=120)
+        r = subprocess.run([STACK, args[0], self.state] + list(args[1:]), env=e,
+                           capture_output=True, text=True, timeout=120)
+        if check and r.returncode != 0:
+            # what the script said, and the part's own log when it names one
+            logs = ""
+            for name in sorted(os.listdir(os.path.join(self.state, "logs"))
+                               if os.path.isdir(os.path.join(self.state, "logs")) else []):
+                with open(os.path.join(self.state, "logs", name), errors="replace") as f:
+                    logs += "\n--- logs/%s (end) ---\n%s" % (name, f.read()[-1500:])
+            raise RuntimeError("stack.sh %s failed (exit %d)\nstdout: %s\nstderr: %s%s"
+                               % (" ".join(args), r.returncode, r.stdout[-1500:], r.stderr[-3000:],
+                                  logs))
+        return r
 
     def write_env(self):
         lines = {

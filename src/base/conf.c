@@ -337,7 +337,7 @@ int conf_load(struct conf *c, int need, char *err, size_t errlen)
 	if (set_long(&n, &ef, "JETSTACK_WORKER_CONCURRENCY", 16, 1, 512, err, errlen) < 0)
 		goto out;
 	c->worker_concurrency = (int)n;
-	if (set_long(&n, &ef, "JETSTACK_WORKER_DB_CONNECTIONS", 4, 1, 512, err, errlen) < 0)
+	if (set_long(&n, &ef, "JETSTACK_WORKER_DB_CONNECTIONS", 2, 1, 512, err, errlen) < 0)
 		goto out;
 	c->worker_db_connections = (int)n;
 	if (set_long(&c->refresh_margin, &ef, "JETSTACK_REFRESH_MARGIN_SECONDS", 300, 0, 86400, err,

@@ -242,8 +242,8 @@ def main():
     ap.add_argument("--latency-ms", type=int, default=100)
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--threads", type=int, default=16, help="threads per worker (default 16)")
-    ap.add_argument("--db-connections", type=int, default=4,
-                    help="JETSTACK_WORKER_DB_CONNECTIONS of each worker (default 4)")
+    ap.add_argument("--db-connections", type=int, default=2,
+                    help="JETSTACK_WORKER_DB_CONNECTIONS of each worker (default 2, the product's)")
     ap.add_argument("--cpu", action="store_true",
                     help="print each part's CPU time per scenario (on stderr)")
     ap.add_argument("--only", choices=("one", "twenty"),

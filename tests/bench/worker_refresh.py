@@ -100,7 +100,7 @@ def main():
     ap.add_argument("--concurrency", type=int, default=16)
     ap.add_argument("--flow-sample", type=int, default=200)
     ap.add_argument("--db-connections", type=int,
-                    help="JETSTACK_WORKER_DB_CONNECTIONS of each worker (default: the product's, 4)")
+                    help="JETSTACK_WORKER_DB_CONNECTIONS of each worker (default: the product's, 2)")
     ap.add_argument("--without-org-version", action="store_true",
                     help="what-if: disable the page cache's change-counter triggers on portals "
                          "(sql/0023) to measure what every refresh's bump costs")

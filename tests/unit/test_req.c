@@ -1267,7 +1267,7 @@ START_TEST(test_conf_load_full)
 	ck_assert_int_eq(c.health_interval, 21600);
 	ck_assert_int_eq(c.job_lease, 120);
 	ck_assert_int_eq(c.worker_concurrency, 16);
-	ck_assert_int_eq(c.worker_db_connections, 4);
+	ck_assert_int_eq(c.worker_db_connections, 2);
 	/* imports and deployments read and write the property schemas of all
 	 * four object types (tickets: HubSpot's "tickets" scope) */
 	ck_assert_str_eq(c.scopes[CONN_CONFIG_ONLY],
