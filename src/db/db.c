@@ -235,6 +235,13 @@ static int db_prepare(struct db *db, enum stmt st)
 	return ok ? 0 : -1;
 }
 
+/* 1 when a call failed because the server closed the connection and no
+ * transaction was open: the one case retried on a new connection. */
+static int went_away(const struct db *db)
+{
+	return !db->in_tx && db->conn != NULL && PQstatus(db->conn) == CONNECTION_BAD;
+}
+
 static PGresult *db_try(struct db *db, enum stmt st, int n, const char *const *params, int binary)
 {
 	PGresult *r;
@@ -264,7 +271,7 @@ PGresult *db_run_format(struct db *db, enum stmt st, int n, const char *const *p
 {
 	PGresult *r = db_try(db, st, n, params, binary);
 
-	if (r == NULL && !db->in_tx && db->conn != NULL && PQstatus(db->conn) == CONNECTION_BAD) {
+	if (r == NULL && went_away(db)) {
 		/* the server went away (restart): one retry on a new connection */
 		r = db_try(db, st, n, params, binary);
 	}
@@ -429,7 +436,7 @@ static int db_pair(struct db *db, const struct db_call *a, const struct db_call 
 	}
 	if (db_try_pair(db, a, b, ra, rb) == 0)
 		return 0;
-	if (!db->in_tx && db->conn != NULL && PQstatus(db->conn) == CONNECTION_BAD)
+	if (went_away(db))
 		return db_try_pair(db, a, b, ra, rb); /* the server went away: once more */
 	return -1;
 }
@@ -515,7 +522,7 @@ int db_begin(struct db *db)
 {
 	int rc = db_simple(db, "BEGIN");
 
-	if (rc < 0 && !db->in_tx && db->conn != NULL && PQstatus(db->conn) == CONNECTION_BAD) {
+	if (rc < 0 && went_away(db)) {
 		/* the server went away (restart; for a pooled db, while the
 		 * connection waited in the pool): nothing was open, so once more
 		 * on a new connection, as db_run does */

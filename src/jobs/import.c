@@ -178,18 +178,19 @@ static int read_both(struct work *w, struct httpc *side_http, const char *ot,
 		side.calls = 0;
 		memset(&side.tok, 0, sizeof(side.tok));
 		read_init(&rg, &side, 1, ot, g, p);
-		if (tok_get(&sdb, w->rc.conf, w->j->portal, &side.tok) > 0 &&
-		    pthread_create(&t, NULL, read_make, &rg) == 0) {
+		int made = tok_get(&sdb, w->rc.conf, w->j->portal, &side.tok) > 0 &&
+			   pthread_create(&t, NULL, read_make, &rg) == 0;
+
+		if (made) {
 			read_make(&rp);
 			pthread_join(t, NULL);
 			w->rc.calls += side.calls;
 			ok = read_judge(w, &rg, out) && read_judge(w, &rp, out);
-			tok_free(&side.tok);
-			db_close(&sdb);
-			return ok;
 		}
 		tok_free(&side.tok);
 		db_close(&sdb);
+		if (made)
+			return ok;
 	}
 	/* in turn: the groups, then the properties */
 	read_init(&rg, &w->rc, 1, ot, g, p);
