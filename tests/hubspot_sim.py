@@ -31,7 +31,7 @@ DELETE /_sim/portals/{hub}/properties/{objectType}/{name}, DELETE /_sim/portals/
 {name}, DELETE /_sim/rate_limits; /_sim/config takes burst_limit and burst_window_ms; /_sim/faults takes endpoint
 "properties" (every CRM properties path but .../groups[/...]) or "groups"; /_sim/stats adds rate_limited and
 api_calls_by_hub, and in_flight_max: by endpoint ("*": all of them together), the most calls inside their
-latency at once.
+latency at once (in_flight: how many are now).
 
 HubSpot documentation followed (title -- URL)
 ----------------------------------------------
@@ -1918,6 +1918,7 @@ class Sim:
                    "calls_by_endpoint": dict(self.stats["calls_by_endpoint"]),
                    "faults_injected": dict(self.stats["faults_injected"]),
                    "in_flight_max": dict(self.stats["in_flight_max"]),
+                   "in_flight": dict(self.stats["in_flight"]),
                    "tokens_by_hub": {h: v for h, v in per_hub.items() if hub_filter is None or h == hub_filter},
                    "rate_limited": {"total": self.stats["rate_limited"]["total"],
                                     "by_hub_id": {h: n for h, n in self.stats["rate_limited"]["by_hub_id"].items()

@@ -3,6 +3,7 @@
  * helpers.  See db.h.  Entity functions live in db_*.c files.
  */
 #include "db_int.h"
+#include "db_session.h"
 #include "log.h"
 
 #include <errno.h>
@@ -170,6 +171,7 @@ static void db_release(struct db *db)
 
 void db_close(struct db *db)
 {
+	db_session_prefetch_drop(db);
 	if (db->pool != NULL) {
 		db_rollback(db);
 		db_release(db);

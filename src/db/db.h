@@ -20,7 +20,8 @@
 
 #include <stddef.h>
 
-struct pg_conn; /* libpq's PGconn, private to the database layer */
+struct pg_conn;	  /* libpq's PGconn, private to the database layer */
+struct pg_result; /* libpq's PGresult, likewise */
 
 /* Room for the statement table's prepared flags (db_stmt.h checks that
  * every statement fits). */
@@ -38,6 +39,14 @@ struct db_fault {
 struct db_pool;
 struct db_link;
 
+/* Session rows read ahead for a batch of requests (db_session_prefetch) */
+#define DB_PREFETCH_MAX 8
+struct db_prefetched {
+	char sid_hash[65];
+	long idle;
+	struct pg_result *r; /* NULL once taken */
+};
+
 struct db {
 	struct pg_conn *conn; /* NULL while a pooled db holds none */
 	const char *conninfo;
@@ -47,6 +56,8 @@ struct db {
 	int in_tx;
 	const char *req_id;    /* the request being served (not owned), for log lines */
 	struct db_fault fault; /* cleared by db_fault_clear() */
+	struct db_prefetched pre[DB_PREFETCH_MAX];
+	int n_pre;
 };
 
 /* Forget the last failure (the gate calls it at the start of a request). */

@@ -44,6 +44,8 @@ static const char *const session_cols[SC__COUNT] = {
     [SC_PAGE_V] = "page_v",
 };
 
+static PGresult *prefetched(struct db *db, const char *sid_hash, long idle);
+
 static void session_take(const PGresult *r, struct session_row *s)
 {
 	int c[SC__COUNT];
@@ -199,7 +201,7 @@ int db_session_load(struct db *db, const char *sid_hash, long idle, long long or
 	PGresult *r = NULL, *pr = NULL;
 	struct db_call pc;
 	size_t klen = 0;
-	int result = 0, probed = 0;
+	int result = 0, probed = 0, read_ahead = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (page != NULL)
@@ -215,7 +217,12 @@ int db_session_load(struct db *db, const char *sid_hash, long idle, long long or
 		klen = view_key(key, sizeof(key), org, &pc);
 		probed = klen > 0 && pcache_probe(key, klen);
 	}
-	if (with_page && !probed) {
+	r = prefetched(db, sid_hash, idle);
+	if (r != NULL) {
+		/* read ahead with the batch this request came in: a view this
+		 * process does not hold is read below, on its own */
+		read_ahead = 1;
+	} else if (with_page && !probed) {
 		/* a view this process does not hold: read it with the session */
 		struct db_call sc = {.st = ST_SESSION_LOAD, .n = 2, .params = {sid_hash, idle_text}};
 
@@ -243,11 +250,67 @@ int db_session_load(struct db *db, const char *sid_hash, long idle, long long or
 			memset(page, 0, sizeof(*page)); /* the caller reads its own */
 		else if (page_labels(db, org_text, page) == 0)
 			page_hold(key, klen, page);
-	} else if (probed && !page_cached(key, klen, out->tz, out->page_v, page)) {
-		/* changed since (or another zone): read it now, and hold it */
+	} else if (probed ? !page_cached(key, klen, out->tz, out->page_v, page) : read_ahead) {
+		/* changed since (or another zone), or not held and the session
+		 * was read ahead without it: read it now, and hold it */
 		page_read(db, &pc, org_text, key, klen, page);
 	}
 	return result;
+}
+
+/* The row read ahead for sid_hash and idle, taken (the caller clears it),
+ * or NULL. */
+static PGresult *prefetched(struct db *db, const char *sid_hash, long idle)
+{
+	for (int i = 0; i < db->n_pre; i++) {
+		struct db_prefetched *p = &db->pre[i];
+
+		if (p->r != NULL && p->idle == idle && strcmp(p->sid_hash, sid_hash) == 0) {
+			PGresult *r = p->r;
+
+			p->r = NULL;
+			return r;
+		}
+	}
+	return NULL;
+}
+
+int db_session_prefetch(struct db *db, int n, const char *const *sid_hashes, long idle)
+{
+	const char *params[2 * DB_PREFETCH_MAX];
+	PGresult *res[DB_PREFETCH_MAX];
+	char idle_text[24];
+
+	db_session_prefetch_drop(db);
+	if (n <= 0 || n > DB_PREFETCH_MAX)
+		return 0;
+	LL(idle_text, idle);
+	for (int i = 0; i < n; i++) {
+		if (strlen(sid_hashes[i]) >= sizeof(db->pre[i].sid_hash))
+			return 0;
+		params[2 * i] = sid_hashes[i];
+		params[2 * i + 1] = idle_text;
+	}
+	if (db_run_many(db, ST_SESSION_LOAD, n, 2, params, res) < 0)
+		return 0; /* nothing held: each load reads its own */
+	for (int i = 0; i < n; i++) {
+		struct db_prefetched *p = &db->pre[i];
+
+		strcpy(p->sid_hash, sid_hashes[i]);
+		p->idle = idle;
+		p->r = res[i];
+	}
+	db->n_pre = n;
+	return n;
+}
+
+void db_session_prefetch_drop(struct db *db)
+{
+	for (int i = 0; i < db->n_pre; i++) {
+		PQclear(db->pre[i].r);
+		db->pre[i].r = NULL;
+	}
+	db->n_pre = 0;
 }
 
 int db_session_create(struct db *db, const char *sid_hash, long long user, long long org,

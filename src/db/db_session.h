@@ -41,6 +41,21 @@ struct session_row {
 int db_session_load(struct db *db, const char *sid_hash, long idle, long long org,
 		    const struct portal_query *q, struct session_row *out,
 		    struct portal_page *page);
+/*
+ * A batch of requests that one thread took at once (src/web/server.c):
+ * the session statements of n of them (n <= DB_PREFETCH_MAX, sid_hashes
+ * and one idle) pipelined in one round trip, so that PostgreSQL wakes
+ * once for the batch instead of once for each.  Each row read is held in
+ * db until a db_session_load() of the same sid_hash and idle takes it in
+ * place of its own statement (one row serves one load); the caller drops
+ * what is left when the batch is done, before it reads any other request.
+ * Read after every request of the batch arrived, a row is as fresh as
+ * that request's own statement would have been.  A failed read holds
+ * nothing: each load then reads its own.  The number of rows held.
+ */
+int db_session_prefetch(struct db *db, int n, const char *const *sid_hashes, long idle);
+/* Forget every row db_session_prefetch() read that no load took. */
+void db_session_prefetch_drop(struct db *db);
 /* 1 created, -1 error. */
 int db_session_create(struct db *db, const char *sid_hash, long long user, long long org,
 		      long max_age);

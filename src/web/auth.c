@@ -35,6 +35,25 @@ static void copy(char *dst, size_t n, const char *src)
 	buf_strcpy(dst, n, src);
 }
 
+/* The request's session token, verified: 1, else 0. */
+static int token_of(const struct conf *conf, const struct req *r, struct sess_token_info *tok)
+{
+	const char *jwt = req_cookie(r, auth_session_cookie(conf));
+
+	return jwt != NULL && sess_open(jwt, conf->session_key, sizeof(conf->session_key),
+					(long)time(NULL), tok) == 0;
+}
+
+int auth_sid_hash(const struct conf *conf, const struct req *r, char sid_hash[65])
+{
+	struct sess_token_info tok;
+
+	if (!token_of(conf, r, &tok))
+		return 0;
+	memcpy(sid_hash, tok.sid_hash, sizeof(tok.sid_hash));
+	return 1;
+}
+
 int auth_load(struct ctx *c, struct session *s)
 {
 	return auth_load_with(c, s, NULL, NULL);
@@ -44,7 +63,6 @@ int auth_load_with(struct ctx *c, struct session *s, const struct portal_query *
 		   struct portal_page *page)
 {
 	const struct conf *conf = &c->app->conf;
-	const char *jwt = req_cookie(c->req, auth_session_cookie(conf));
 	struct session_row row;
 	struct portal_query qv;
 	struct sess_token_info tok;
@@ -54,10 +72,7 @@ int auth_load_with(struct ctx *c, struct session *s, const struct portal_query *
 	memset(s, 0, sizeof(*s));
 	if (page != NULL)
 		db_portal_page_clear(page);
-	if (jwt == NULL)
-		return 0;
-	if (sess_open(jwt, conf->session_key, sizeof(conf->session_key), (long)time(NULL), &tok) <
-	    0)
+	if (!token_of(conf, c->req, &tok))
 		return 0;
 	memcpy(s->sid_hash, tok.sid_hash, sizeof(s->sid_hash));
 	org = tok.org;

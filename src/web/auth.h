@@ -26,6 +26,10 @@ int auth_load(struct ctx *c, struct session *s);
  * the grant get no prefetch; the page reads its own). */
 int auth_load_with(struct ctx *c, struct session *s, const struct portal_query *q,
 		   struct portal_page *page);
+/* The key of the session row the request's cookie names (a valid token's
+ * sid_hash) into sid_hash: 1, or 0 (no cookie, bad or expired token).
+ * Nothing is read from the database. */
+int auth_sid_hash(const struct conf *conf, const struct req *r, char sid_hash[65]);
 /* Create a session for user in org and set the cookie on c->resp.
  * 0 ok, -1 error. */
 int auth_start(struct ctx *c, long long user_id, long long org_id);

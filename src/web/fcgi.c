@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 
 /* writev() all of iov[0..n), across partial writes and EINTR. */
@@ -173,4 +174,90 @@ void fcgi_abort(FCGX_Request *r)
 		 * short from the connection's close, so it must not be kept */
 		r->keepConnection = 0;
 	}
+}
+
+/* A name-value pair's length at p (one byte, or four with the top bit
+ * set: FastCGI 1.0, section 3.4), moving p; -1 past end. */
+static long pair_len(const unsigned char **p, const unsigned char *end)
+{
+	const unsigned char *q = *p;
+
+	if (q >= end)
+		return -1;
+	if ((q[0] & 0x80) == 0) {
+		*p = q + 1;
+		return q[0];
+	}
+	if (end - q < 4)
+		return -1;
+	*p = q + 4;
+	return (long)(((unsigned long)(q[0] & 0x7f) << 24) | ((unsigned long)q[1] << 16) |
+		      ((unsigned long)q[2] << 8) | q[3]);
+}
+
+/* The pairs in p[0..len) into values (see fcgi_peek_params): 1, or 0. */
+static int pairs_take(const unsigned char *p, size_t len, const char *const *names,
+		      const char **values, int n, char *vbuf, size_t vsize)
+{
+	const unsigned char *end = p + len;
+	size_t used = 0;
+
+	while (p < end) {
+		long nl = pair_len(&p, end), vl = nl < 0 ? -1 : pair_len(&p, end);
+
+		if (vl < 0 || end - p < nl || end - p - nl < vl)
+			return 0;
+		for (int i = 0; i < n; i++) {
+			if (values[i] != NULL || strlen(names[i]) != (size_t)nl ||
+			    memcmp(names[i], p, (size_t)nl) != 0)
+				continue;
+			if ((size_t)vl >= vsize - used)
+				return 0;
+			memcpy(vbuf + used, p + nl, (size_t)vl);
+			vbuf[used + (size_t)vl] = '\0';
+			values[i] = vbuf + used;
+			used += (size_t)vl + 1;
+			break;
+		}
+		p += nl + vl;
+	}
+	return 1;
+}
+
+int fcgi_peek_params(int fd, char *buf, size_t size, const char *const *names,
+		     const char **values, int n, char *vbuf, size_t vsize)
+{
+	unsigned char *b = (unsigned char *)buf;
+	size_t at = 0, joined = 0;
+	ssize_t got;
+	int began = 0;
+
+	for (int i = 0; i < n; i++)
+		values[i] = NULL;
+	do
+		got = recv(fd, buf, size, MSG_PEEK | MSG_DONTWAIT);
+	while (got < 0 && errno == EINTR);
+	if (got < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+	/* the params' contents are moved, in place, to the front of buf:
+	 * never past a record not yet looked at */
+	while ((size_t)got - at >= 8) {
+		size_t len = ((size_t)b[at + 4] << 8) | b[at + 5], pad = b[at + 6];
+		int type = b[at + 1];
+
+		if (b[at] != 1 || (size_t)got - at - 8 < len + pad)
+			return 0;
+		if (type == 1 && !began) { /* FCGI_BEGIN_REQUEST */
+			began = 1;
+		} else if (type == 4 && began) { /* FCGI_PARAMS */
+			if (len == 0)
+				return pairs_take(b, joined, names, values, n, vbuf, vsize);
+			memmove(b + joined, b + at + 8, len);
+			joined += len;
+		} else {
+			return 0;
+		}
+		at += 8 + len + pad;
+	}
+	return 0;
 }

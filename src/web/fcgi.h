@@ -19,6 +19,20 @@
  * write error. */
 int fcgi_stdout(int fd, int request_id, const char *a, size_t an, const char *b, size_t bn,
 		int end);
+/*
+ * The values of n params of the request waiting on fd, looked at without
+ * taking anything off the socket (recv with MSG_PEEK, at most size bytes
+ * into buf): its FCGI_BEGIN_REQUEST record, then FCGI_PARAMS records whose
+ * contents joined are name-value pairs, up to the empty one that ends them
+ * (FastCGI 1.0, sections 3.3, 3.4, 5.1 and 5.2).  values[i] is a copy in
+ * vbuf (vsize bytes), NUL-terminated, or NULL when the request has no such
+ * param.  1 when the params were all there, 0 when not (not all arrived,
+ * longer than size, any other record, a value too long), -1 on a read
+ * error.  libfcgi still reads the request: this only tells which requests
+ * a thread may serve together (server.c).
+ */
+int fcgi_peek_params(int fd, char *buf, size_t size, const char *const *names,
+		     const char **values, int n, char *vbuf, size_t vsize);
 /* Send head then body as request r's whole answer and end the request
  * (FCGX_Finish_r then writes nothing more).  1 sent, 0 r cannot be written
  * this way (the caller writes through r's streams), -1 write error. */

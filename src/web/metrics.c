@@ -35,14 +35,26 @@ void metrics_connection(void)
 	atomic_fetch_add_explicit(&connections, 1, memory_order_relaxed);
 }
 
+static atomic_ulong reads_ahead;
+
+void metrics_reads_ahead(int n)
+{
+	atomic_fetch_add_explicit(&reads_ahead, (unsigned long)n, memory_order_relaxed);
+}
+
 int metrics_render_connections(struct buf *out)
 {
 	buf_printf(out,
 		   "# HELP jetstack_fastcgi_connections_total Connections this process accepted "
 		   "from the web server (each kept one carries many requests).\n"
 		   "# TYPE jetstack_fastcgi_connections_total counter\n"
-		   "jetstack_fastcgi_connections_total %lu\n",
-		   atomic_load_explicit(&connections, memory_order_relaxed));
+		   "jetstack_fastcgi_connections_total %lu\n"
+		   "# HELP jetstack_session_reads_ahead_total Sessions read together, in one round "
+		   "trip, for pages served together.\n"
+		   "# TYPE jetstack_session_reads_ahead_total counter\n"
+		   "jetstack_session_reads_ahead_total %lu\n",
+		   atomic_load_explicit(&connections, memory_order_relaxed),
+		   atomic_load_explicit(&reads_ahead, memory_order_relaxed));
 	return out->overflow || out->oom ? -1 : 0;
 }
 

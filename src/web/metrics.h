@@ -18,7 +18,11 @@ void metrics_request(int page, int status);
 /* Count one connection from the web server (FastCGI; server.c).  Kept
  * connections (fastcgi_keep_conn) carry many requests each. */
 void metrics_connection(void);
-/* Append the connection counter in Prometheus text format. */
+/* Count n session rows read ahead together for requests a page thread
+ * serves together (route_prefetch; server.c). */
+void metrics_reads_ahead(int n);
+/* Append the connection and read-ahead counters in Prometheus text
+ * format. */
 int metrics_render_connections(struct buf *out);
 /* Append the request counters in Prometheus text format; route_name(i)
  * names route i of nroutes (and the unknown route for -1). */

@@ -338,24 +338,12 @@ static int req_id_bytes(uint8_t rnd[8])
 	return 0;
 }
 
-enum req_err req_parse(struct req *r, struct io *io)
+/* The method, the path and the cookies (req_parse and req_peek). */
+static enum req_err req_head(struct req *r)
 {
-	const char *m, *q, *cl, *ct, *ck;
-	uint8_t rnd[8];
-	enum req_err e = REQ_OK;
-	char *body = NULL;
+	const char *m, *ck;
+	enum req_err e;
 
-	memset(r, 0, sizeof(*r));
-	r->io = io;
-	if (req_id_bytes(rnd) == 0) {
-		static const char hx[] = "0123456789abcdef";
-
-		for (size_t i = 0; i < sizeof(rnd); i++) {
-			r->id[2 * i] = hx[rnd[i] >> 4];
-			r->id[2 * i + 1] = hx[rnd[i] & 15];
-		}
-		r->id[16] = '\0';
-	}
 	m = req_env(r, "REQUEST_METHOD");
 	r->method_name = m ? m : "";
 	if (m && strcmp(m, "GET") == 0)
@@ -371,6 +359,36 @@ enum req_err req_parse(struct req *r, struct io *io)
 
 	ck = req_env(r, "HTTP_COOKIE");
 	if (ck && strlen(ck) <= 8192 && (e = req_parse_cookies(ck, &r->cookies)) != REQ_OK)
+		return e;
+	return REQ_OK;
+}
+
+enum req_err req_peek(struct req *r, struct io *io)
+{
+	memset(r, 0, sizeof(*r));
+	r->io = io;
+	return req_head(r);
+}
+
+enum req_err req_parse(struct req *r, struct io *io)
+{
+	const char *q, *cl, *ct;
+	uint8_t rnd[8];
+	enum req_err e = REQ_OK;
+	char *body = NULL;
+
+	memset(r, 0, sizeof(*r));
+	r->io = io;
+	if (req_id_bytes(rnd) == 0) {
+		static const char hx[] = "0123456789abcdef";
+
+		for (size_t i = 0; i < sizeof(rnd); i++) {
+			r->id[2 * i] = hx[rnd[i] >> 4];
+			r->id[2 * i + 1] = hx[rnd[i] & 15];
+		}
+		r->id[16] = '\0';
+	}
+	if ((e = req_head(r)) != REQ_OK)
 		return e;
 	q = req_env(r, "QUERY_STRING");
 	if (q && *q) {

@@ -86,6 +86,10 @@ int req_list_name(const char *name);
 size_t req_query_list(const struct req *r, const char *name, const char **out, size_t max);
 size_t req_form_list(const struct req *r, const char *name, const char **out, size_t max);
 const char *req_cookie(const struct req *r, const char *name);
+/* The method, path and cookies of the request in io, read as req_parse
+ * reads them, and nothing else (no id, query or body): what a batch's
+ * read-ahead looks at (route_prefetch).  Free with req_free. */
+enum req_err req_peek(struct req *r, struct io *io);
 /* An environment value (CGI meta-variable), or NULL. */
 const char *req_env(const struct req *r, const char *name);
 

@@ -3,6 +3,7 @@
  */
 #include "route.h"
 #include "auth.h"
+#include "db_session.h"
 #include "decimal.h"
 #include "http.h"
 #include "log.h"
@@ -722,6 +723,57 @@ static int token_gate(struct ctx *c, const struct route *rt, enum req_err perr,
 	return 1;
 }
 /* ---- end of the read API's gate ---- */
+
+int route_quick(const char *method, const char *document_uri, const char *request_uri)
+{
+	const char *p = document_uri != NULL && document_uri[0] ? document_uri : request_uri;
+	char path[256];
+	size_t n;
+	long long id;
+	int page;
+
+	if (method == NULL || p == NULL || (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0))
+		return 0;
+	n = strcspn(p, "?");
+	if (n == 0 || n >= sizeof(path))
+		return 0;
+	memcpy(path, p, n);
+	path[n] = '\0';
+	page = route_find(path, &id);
+	return page >= 0 && routes[page].prefetch != NULL && routes[page].auth == AUTH_SESSION;
+}
+
+void route_prefetch(const struct app *app, struct db *db, struct io *const *ios, int n)
+{
+	char sids[DB_PREFETCH_MAX][65];
+	const char *sp[DB_PREFETCH_MAX];
+	int k = 0;
+
+	for (int i = 0; i < n && k < DB_PREFETCH_MAX; i++) {
+		struct req r;
+		long long id;
+		int page, write;
+
+		if (req_peek(&r, ios[i]) != REQ_OK) {
+			req_free(&r);
+			continue;
+		}
+		write = r.method != METHOD_GET && r.method != METHOD_HEAD;
+		page = r.path[0] ? route_find(r.path, &id) : -1;
+		if (!write && page >= 0 && routes[page].auth == AUTH_SESSION &&
+		    auth_sid_hash(&app->conf, &r, sids[k])) {
+			sp[k] = sids[k];
+			k++;
+		}
+		req_free(&r);
+		if (write)
+			break;
+	}
+	/* one request alone gains nothing (and would read a page it does
+	 * not hold in a round trip of its own) */
+	if (k >= 2)
+		metrics_reads_ahead(db_session_prefetch(db, k, sp, app->conf.session_idle));
+}
 
 void route_handle(const struct app *app, struct db *db, struct httpc *http, struct io *io)
 {

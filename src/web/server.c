@@ -7,6 +7,8 @@
 #include "log.h"
 #include "metrics.h"
 #include "route.h"
+#include "db_session.h"
+#include "fcgi.h"
 
 #include <errno.h>
 #include <fcgiapp.h>
@@ -30,10 +32,20 @@ extern char **environ;
 
 static volatile sig_atomic_t stopping;
 
+#define BATCH DB_PREFETCH_MAX /* requests a page thread serves together */
+#define HANDOFF_MAX 4096
+
 struct thread_arg {
 	struct app *app;
 	int fd; /* the listening socket */
 	int ep; /* epoll: the listening socket and the kept connections */
+	/* connections whose request is not quick, handed by the page threads
+	 * to the other threads (a ring of HANDOFF_MAX) */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int q_fd[HANDOFF_MAX];
+	unsigned char q_fresh[HANDOFF_MAX];
+	int q_head, q_n;
 };
 
 static void on_term(int sig)
@@ -126,68 +138,82 @@ static int web_server_ok(const struct sockaddr_storage *ss)
  * which is why nginx could not keep them before), and one thread, not
  * all, wakes for each.  -1 when epoll fails.
  */
-static int next_connection(const struct thread_arg *ta, int *fresh)
+static int next_connections(const struct thread_arg *ta, int *fds, int *fresh, int max)
 {
 	for (;;) {
-		struct epoll_event ev, again = {.events = EPOLLIN | EPOLLONESHOT, .data.fd = ta->fd};
-		int n = epoll_wait(ta->ep, &ev, 1, -1), fd;
+		struct epoll_event evs[BATCH], again = {.events = EPOLLIN | EPOLLONESHOT, .data.fd = ta->fd};
+		int n = epoll_wait(ta->ep, evs, max, -1), got = 0;
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return -1;
-		if (n == 0)
-			continue;
-		if (ev.data.fd != ta->fd) {
-			*fresh = 0;
-			return ev.data.fd;
-		}
-		/* every connection waiting, not one: the listening socket is one
-		 * entry of the ready list however many wait behind it, so taking
-		 * one per turn would leave new connections behind the kept ones
-		 * (tens of milliseconds under load).  The first is served here,
-		 * the others join the set, each readable with its request. */
-		int first = -1, err = 0;
+		for (int e = 0; e < n; e++) {
+			int fd;
 
-		for (int k = 0; k < 64; k++) {
-			struct sockaddr_storage ss;
-			socklen_t sl = sizeof(ss);
-			struct epoll_event in = {.events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT};
-
-			memset(&ss, 0, sizeof(ss));
-			fd = accept4(ta->fd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
-			if (fd < 0) {
-				err = errno;
-				break;
-			}
-			if (!web_server_ok(&ss)) {
-				close(fd); /* not a web server this host names: cut off unanswered */
+			if (evs[e].data.fd != ta->fd) {
+				fds[got] = evs[e].data.fd;
+				fresh[got++] = 0;
 				continue;
 			}
-			if (ss.ss_family == AF_INET) {
-				/* as libfcgi's accept: a streamed answer's writes must
-				 * not wait for the web server's delayed acknowledgement */
-				int one = 1;
+			/* every connection waiting, not one: the listening socket is one
+			 * entry of the ready list however many wait behind it, so taking
+			 * one per turn would leave new connections behind the kept ones
+			 * (tens of milliseconds under load).  The first is served here,
+			 * the others join the set, each readable with its request. */
+			int first = -1, err = 0;
 
-				setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+			for (int k = 0; k < 64; k++) {
+				struct sockaddr_storage ss;
+				socklen_t sl = sizeof(ss);
+				struct epoll_event in = {.events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT};
+
+				memset(&ss, 0, sizeof(ss));
+				fd = accept4(ta->fd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
+				if (fd < 0) {
+					err = errno;
+					break;
+				}
+				if (!web_server_ok(&ss)) {
+					close(fd); /* not a web server this host names: cut off unanswered */
+					continue;
+				}
+				if (ss.ss_family == AF_INET) {
+					/* as libfcgi's accept: a streamed answer's writes must
+					 * not wait for the web server's delayed acknowledgement */
+					int one = 1;
+
+					setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+				}
+				metrics_connection();
+				if (first < 0) {
+					first = fd;
+					continue;
+				}
+				in.data.fd = fd;
+				if (epoll_ctl(ta->ep, EPOLL_CTL_ADD, fd, &in) < 0)
+					close(fd);
 			}
-			metrics_connection();
-			if (first < 0) {
-				first = fd;
-				continue;
-			}
-			in.data.fd = fd;
-			if (epoll_ctl(ta->ep, EPOLL_CTL_ADD, fd, &in) < 0)
-				close(fd);
+			epoll_ctl(ta->ep, EPOLL_CTL_MOD, ta->fd, &again);
+			if (first >= 0) {
+				fds[got] = first;
+				fresh[got++] = 1;
+			} else if (err != EAGAIN && err != EWOULDBLOCK && err != EINTR && err != ECONNABORTED)
+				usleep(10 * 1000); /* out of descriptors, say: not a busy loop */
 		}
-		epoll_ctl(ta->ep, EPOLL_CTL_MOD, ta->fd, &again);
-		if (first >= 0) {
-			*fresh = 1;
-			return first;
-		}
-		if (err != EAGAIN && err != EWOULDBLOCK && err != EINTR && err != ECONNABORTED)
-			usleep(10 * 1000); /* out of descriptors, say: not a busy loop */
+		if (got > 0)
+			return got;
 	}
+}
+
+/* A connection waits in the set again, for its next request (or, given
+ * back, for a thread to serve the one it has). */
+static void rearm(const struct thread_arg *ta, int fd, int fresh)
+{
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT, .data.fd = fd};
+
+	if (epoll_ctl(ta->ep, fresh ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &ev) < 0)
+		close(fd);
 }
 
 /* After a request: a connection libfcgi kept open waits in the set for
@@ -195,22 +221,126 @@ static int next_connection(const struct thread_arg *ta, int *fresh)
 static void keep(const struct thread_arg *ta, FCGX_Request *fr, int fresh)
 {
 	int fd = fr->ipcFd;
-	struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT, .data.fd = fd};
 
 	if (fd < 0)
 		return; /* closed by FCGX_Finish_r */
 	fr->ipcFd = -1;
-	if (epoll_ctl(ta->ep, fresh ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &ev) < 0)
-		close(fd);
+	rearm(ta, fd, fresh);
 }
 
-static void *serve(void *p)
+/* A connection whose request a page thread does not serve goes to the
+ * other threads (back into the set when HANDOFF_MAX wait already). */
+static void hand_off(struct thread_arg *ta, int fd, int fresh)
+{
+	pthread_mutex_lock(&ta->mu);
+	if (ta->q_n == HANDOFF_MAX) {
+		pthread_mutex_unlock(&ta->mu);
+		rearm(ta, fd, fresh);
+		return;
+	}
+	ta->q_fd[(ta->q_head + ta->q_n) % HANDOFF_MAX] = fd;
+	ta->q_fresh[(ta->q_head + ta->q_n) % HANDOFF_MAX] = (unsigned char)fresh;
+	ta->q_n++;
+	pthread_cond_signal(&ta->cv);
+	pthread_mutex_unlock(&ta->mu);
+}
+
+/* The next connection handed off (*fresh: never in the set yet), or -1
+ * when the process stops. */
+static int handed(struct thread_arg *ta, int *fresh)
+{
+	int fd = -1;
+
+	pthread_mutex_lock(&ta->mu);
+	while (ta->q_n == 0 && !stopping)
+		pthread_cond_wait(&ta->cv, &ta->mu);
+	if (ta->q_n > 0) {
+		fd = ta->q_fd[ta->q_head];
+		*fresh = ta->q_fresh[ta->q_head];
+		ta->q_head = (ta->q_head + 1) % HANDOFF_MAX;
+		ta->q_n--;
+	}
+	pthread_mutex_unlock(&ta->mu);
+	return fd;
+}
+
+/*
+ * Of the n connections a page thread woke for, keep those whose request
+ * is quick (route_quick: a GET of a hot page, answered from the database
+ * alone), in order, and hand every other to the other threads: a slow
+ * request (a HubSpot call, an export) never holds up a page, and a page
+ * waits behind at most a few quick ones.  The requests are looked at, not
+ * read (fcgi_peek_params); one not all there yet is handed off.  The
+ * count kept.
+ */
+static int choose(struct thread_arg *ta, int *fds, int *fresh, int n)
+{
+	static const char *const names[] = {"REQUEST_METHOD", "DOCUMENT_URI", "REQUEST_URI"};
+	char buf[8192], vbuf[1024];
+	int kept = 0;
+
+	for (int i = 0; i < n; i++) {
+		const char *v[3];
+
+		if (fcgi_peek_params(fds[i], buf, sizeof(buf), names, v, 3, vbuf, sizeof(vbuf)) == 1 &&
+		    route_quick(v[0], v[1], v[2])) {
+			fds[kept] = fds[i];
+			fresh[kept++] = fresh[i];
+		} else {
+			hand_off(ta, fds[i], fresh[i]);
+		}
+	}
+	return kept;
+}
+
+/* One request on connection fd, with the thread's fr, db and curl handle;
+ * then the connection waits in the set for its next one. */
+static void serve_one(struct thread_arg *ta, FCGX_Request *fr, struct io *io, struct db *db,
+		      struct httpc *http, int fresh)
+{
+	arena_begin();
+	route_handle(ta->app, db, http, io);
+	arena_end();
+	finish(fr);
+	keep(ta, fr, fresh);
+}
+
+/* libfcgi reads the request on fd into fr (io): 1, or 0 when none came
+ * (the web server closed a kept connection: libfcgi closed fd). */
+static int take(FCGX_Request *fr, struct io *io, int fd)
+{
+	fr->ipcFd = fd;
+	/* FCGX_Accept_r first ends the last request: not by closing fd */
+	fr->keepConnection = 1;
+	if (FCGX_Accept_r(fr) < 0)
+		return 0;
+	io->envp = fr->envp;
+	io->in = fr->in;
+	io->out = fr->out;
+	io->fcgi = fr;
+	return 1;
+}
+
+/*
+ * The threads.  A page thread (one per processor) waits in the epoll set
+ * and serves the quick requests of every connection it woke for, up to
+ * BATCH, together: their session rows are read in one round trip
+ * (route_prefetch), so PostgreSQL and the thread wake once for the lot,
+ * and as many threads serve pages as there are processors to run them
+ * (more only take turns, and every request a thread holds waits through
+ * its turns: README, Performance).  The other threads (JETSTACK_THREADS)
+ * serve everything else, one request at a time, as handed to them.  Each
+ * thread has its own PostgreSQL connection and curl handle.
+ */
+static void *serve_pages(void *p)
 {
 	struct thread_arg *ta = p;
 	struct db db;
 	struct httpc http;
 	struct httpc_opts ho;
-	FCGX_Request fr;
+	FCGX_Request fr[BATCH];
+	struct io io[BATCH], *iop[BATCH];
+	int fds[BATCH], fresh[BATCH], ok[BATCH];
 
 	db_init(&db, ta->app->conf.db_conninfo);
 	http_opts(ta->app, &ho);
@@ -219,31 +349,54 @@ static void *serve(void *p)
 		return NULL;
 	}
 	/* libfcgi never accepts here (no listening socket of its own): it
-	 * reads each request from the connection next_connection() gives */
+	 * reads each request from the connection it is given */
+	for (int i = 0; i < BATCH; i++)
+		FCGX_InitRequest(&fr[i], -1, 0);
+	while (!stopping) {
+		int n = next_connections(ta, fds, fresh, BATCH), m = 0;
+
+		if (n < 0)
+			break;
+		n = choose(ta, fds, fresh, n);
+		for (int i = 0; i < n; i++)
+			if ((ok[i] = take(&fr[i], &io[i], fds[i])))
+				iop[m++] = &io[i];
+		if (m > 1)
+			route_prefetch(ta->app, &db, iop, m);
+		for (int i = 0; i < n; i++)
+			if (ok[i])
+				serve_one(ta, &fr[i], &io[i], &db, &http, fresh[i]);
+		db_session_prefetch_drop(&db);
+	}
+	arena_release();
+	httpc_cleanup(&http);
+	db_close(&db);
+	return NULL;
+}
+
+static void *serve_others(void *p)
+{
+	struct thread_arg *ta = p;
+	struct db db;
+	struct httpc http;
+	struct httpc_opts ho;
+	FCGX_Request fr;
+	struct io io;
+
+	db_init(&db, ta->app->conf.db_conninfo);
+	http_opts(ta->app, &ho);
+	if (httpc_init(&http, &ho) != HTTPC_OK) {
+		log_event(LOG_ERROR, NULL, "httpc_init_failed", NULL);
+		return NULL;
+	}
 	FCGX_InitRequest(&fr, -1, 0);
 	while (!stopping) {
-		int rc, fresh = 0, fd = next_connection(ta, &fresh);
-		struct io io;
+		int fresh = 0, fd = handed(ta, &fresh);
 
 		if (fd < 0)
 			break;
-		fr.ipcFd = fd;
-		/* FCGX_Accept_r first ends the last request: not by closing fd */
-		fr.keepConnection = 1;
-		rc = FCGX_Accept_r(&fr);
-		if (rc < 0)
-			continue; /* no request came: the web server closed a kept
-				   * connection (libfcgi closed fd, then found no
-				   * listening socket) */
-		io.envp = fr.envp;
-		io.in = fr.in;
-		io.out = fr.out;
-		io.fcgi = &fr;
-		arena_begin();
-		route_handle(ta->app, &db, &http, &io);
-		arena_end();
-		finish(&fr);
-		keep(ta, &fr, fresh);
+		if (take(&fr, &io, fd))
+			serve_one(ta, &fr, &io, &db, &http, fresh);
 	}
 	arena_release();
 	httpc_cleanup(&http);
@@ -326,22 +479,34 @@ int server_run(struct app *app)
 			return 1;
 		}
 	}
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int pages = cpus < 1 ? 1 : cpus > 16 ? 16 : (int)cpus, all = pages + n;
+	char np[8], no[8];
+
+	if (pthread_mutex_init(&ta.mu, NULL) != 0 || pthread_cond_init(&ta.cv, NULL) != 0)
+		return 1;
 	signal(SIGTERM, on_term);
 	signal(SIGPIPE, SIG_IGN);
-	log_event(LOG_INFO, NULL, "started", "threads", n > 1 ? "many" : "one", "sched", sched,
-		  NULL);
-	th = calloc((size_t)n, sizeof(*th));
+	snprintf(np, sizeof(np), "%d", pages);
+	snprintf(no, sizeof(no), "%d", n);
+	log_event(LOG_INFO, NULL, "started", "page_threads", np, "other_threads", no, "sched",
+		  sched, NULL);
+	th = calloc((size_t)all, sizeof(*th));
 	if (th == NULL)
 		return 1;
-	for (int i = 1; i < n; i++)
-		if (pthread_create(&th[i], NULL, serve, &ta) != 0) {
+	/* this thread is page thread 0 */
+	for (int i = 1; i < all; i++)
+		if (pthread_create(&th[i], NULL, i < pages ? serve_pages : serve_others, &ta) != 0) {
 			log_event(LOG_ERROR, NULL, "thread_create_failed", NULL);
-			n = i;
-			break;
+			return 1;
 		}
-	serve(&ta);
-	for (int i = 1; i < n; i++)
-		pthread_join(th[i], NULL);
+	serve_pages(&ta);
+	/* epoll failed: stop (the other page threads cannot be woken) */
+	pthread_mutex_lock(&ta.mu);
+	stopping = 1;
+	pthread_cond_broadcast(&ta.cv);
+	pthread_mutex_unlock(&ta.mu);
+	log_event(LOG_ERROR, NULL, "serve_stopped", NULL);
 	free(th);
-	return 0;
+	return 1;
 }

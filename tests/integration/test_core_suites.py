@@ -24,7 +24,7 @@ def test_core_suites_under_valgrind(stack):
                        env=env, capture_output=True, text=True, timeout=300)
     out = p.stdout + p.stderr
     assert p.returncode == 0, out[-3000:]
-    assert "100%: Checks: 6, Failures: 0, Errors: 0" in out, out[-3000:]
+    assert "100%: Checks: 7, Failures: 0, Errors: 0" in out, out[-3000:]
     # what the refresh suite did is what a user sees: the portal is yellow, once
     assert stack.sql("SELECT status, status_reason_code FROM portals WHERE id = %s", (pid,)) == \
         [("needs_reconnection", "refresh_rejected")]

@@ -31,6 +31,7 @@
 #include "db_job.h"
 #include "db_portal.h"
 #include "db_runs.h"
+#include "db_session.h"
 #include "db_state.h"
 #include "httpc.h"
 #include "oauth.h"
@@ -333,6 +334,71 @@ START_TEST(test_pair_after_rows_one_by_one)
 }
 END_TEST
 
+/* Sessions read ahead for a batch of requests (db_session_prefetch): a
+ * load of the same session and idle takes a row read ahead (one row, one
+ * load) instead of reading its own, any other load reads its own, and
+ * nothing read ahead outlives the drop. */
+START_TEST(test_session_read_ahead)
+{
+	struct db db;
+	struct session_row row;
+	char a[65], b[65];
+	const char *three[3] = {a, b, a};
+	PGconn *c = PQconnectdb(conf.db_conninfo);
+	PGresult *r;
+
+	ck_assert_int_eq(PQstatus(c), CONNECTION_OK);
+	snprintf(a, sizeof(a), "%064lld", (long long)time(NULL) * 10 + 1);
+	snprintf(b, sizeof(b), "%064lld", (long long)time(NULL) * 10 + 2);
+	db_init(&db, conf.db_conninfo);
+	ck_assert_int_eq(db_session_create(&db, a, user, org, 3600), 1);
+	ck_assert_int_eq(db_session_create(&db, b, user, org, 3600), 1);
+	ck_assert_int_eq(db_session_prefetch(&db, 3, three, 600), 3);
+	/* both end after their rows were read ahead */
+	{
+		const char *p[] = {a, b};
+
+		r = PQexecParams(c, "UPDATE sessions SET ended_at = now() WHERE id_hash IN ($1, $2)",
+				 2, NULL, p, NULL, NULL, 0);
+		ck_assert_int_eq(PQresultStatus(r), PGRES_COMMAND_OK);
+		ck_assert_str_eq(PQcmdTuples(r), "2");
+		PQclear(r);
+	}
+	/* another idle is another statement: its own read sees the end */
+	ck_assert_int_eq(db_session_load(&db, b, 599, org, NULL, &row, NULL), 0);
+	/* the rows read ahead, one per load: a twice, b once */
+	ck_assert_int_eq(db_session_load(&db, a, 600, org, NULL, &row, NULL), 1);
+	ck_assert_int_eq(row.user_id, user);
+	ck_assert_int_eq(row.org_id, org);
+	ck_assert_int_eq(db_session_load(&db, b, 600, org, NULL, &row, NULL), 1);
+	ck_assert_int_eq(db_session_load(&db, a, 600, org, NULL, &row, NULL), 1);
+	/* none left: a third load of a reads its own */
+	ck_assert_int_eq(db_session_load(&db, a, 600, org, NULL, &row, NULL), 0);
+	/* dropped rows are never taken */
+	{
+		const char *p[] = {a};
+
+		r = PQexecParams(c, "UPDATE sessions SET ended_at = NULL WHERE id_hash = $1", 1, NULL,
+				 p, NULL, NULL, 0);
+		PQclear(r);
+	}
+	ck_assert_int_eq(db_session_prefetch(&db, 1, three, 600), 1);
+	db_session_prefetch_drop(&db);
+	{
+		const char *p[] = {a};
+
+		r = PQexecParams(c, "UPDATE sessions SET ended_at = now() WHERE id_hash = $1", 1, NULL,
+				 p, NULL, NULL, 0);
+		PQclear(r);
+	}
+	ck_assert_int_eq(db_session_load(&db, a, 600, org, NULL, &row, NULL), 0);
+	/* more than a batch holds: nothing read */
+	ck_assert_int_eq(db_session_prefetch(&db, DB_PREFETCH_MAX + 1, three, 600), 0);
+	db_close(&db);
+	PQfinish(c);
+}
+END_TEST
+
 START_TEST(test_pool_connection_ended_meanwhile)
 {
 	struct db_pool *pool = db_pool_new(conf.db_conninfo, 1);
@@ -376,6 +442,7 @@ int main(void)
 	tcase_add_test(tc, test_pool);
 	tcase_add_test(tc, test_pool_connection_ended_meanwhile);
 	tcase_add_test(tc, test_pair_after_rows_one_by_one);
+	tcase_add_test(tc, test_session_read_ahead);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -145,6 +145,104 @@ START_TEST(test_fcgi_stdout)
 }
 END_TEST
 
+/* fcgi_peek_params: a request's params looked at, left on the socket  */
+
+/* A FastCGI record of type with content c (n bytes) and pad bytes of
+ * padding, appended to out at *at. */
+static void rec(unsigned char *out, size_t *at, int type, const void *c, size_t n, size_t pad)
+{
+	unsigned char h[8] = {1, (unsigned char)type, 0, 1, (unsigned char)(n >> 8),
+			      (unsigned char)n, (unsigned char)pad, 0};
+
+	memcpy(out + *at, h, 8);
+	memcpy(out + *at + 8, c, n);
+	memset(out + *at + 8 + n, 0, pad);
+	*at += 8 + n + pad;
+}
+
+/* A name-value pair (a long value's length in four bytes) into p. */
+static size_t pair(unsigned char *p, const char *name, const char *value)
+{
+	size_t nl = strlen(name), vl = strlen(value), at = 0;
+
+	p[at++] = (unsigned char)nl;
+	if (vl < 128) {
+		p[at++] = (unsigned char)vl;
+	} else {
+		p[at++] = (unsigned char)(0x80 | (vl >> 24));
+		p[at++] = (unsigned char)(vl >> 16);
+		p[at++] = (unsigned char)(vl >> 8);
+		p[at++] = (unsigned char)vl;
+	}
+	memcpy(p + at, name, nl);
+	memcpy(p + at + nl, value, vl);
+	return at + nl + vl;
+}
+
+START_TEST(test_fcgi_peek_params)
+{
+	static const char *const names[] = {"REQUEST_METHOD", "DOCUMENT_URI", "REQUEST_URI"};
+	static const unsigned char begin[8] = {0, 1, 1, 0, 0, 0, 0, 0};
+	unsigned char msg[4096], pairs[2048];
+	char buf[4096], vbuf[512], longv[300], after[16];
+	const char *v[3];
+	size_t at = 0, pn = 0;
+	int sv[2];
+
+	memset(longv, 'c', sizeof(longv) - 1);
+	longv[sizeof(longv) - 1] = '\0';
+	pn += pair(pairs + pn, "HTTP_COOKIE", longv);
+	pn += pair(pairs + pn, "REQUEST_METHOD", "GET");
+	pn += pair(pairs + pn, "DOCUMENT_URI", "/portals");
+	rec(msg, &at, 1, begin, sizeof(begin), 0);
+	/* the pairs cut across two records, one of them padded */
+	rec(msg, &at, 4, pairs, 200, 0);
+	rec(msg, &at, 4, pairs + 200, pn - 200, 3);
+	rec(msg, &at, 4, "", 0, 0);
+	rec(msg, &at, 5, "", 0, 0);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	/* nothing yet, then only part of the request: not all there */
+	ck_assert_int_eq(fcgi_peek_params(sv[1], buf, sizeof(buf), names, v, 3, vbuf, sizeof(vbuf)),
+			 0);
+	ck_assert_int_eq(write(sv[0], msg, 60), 60);
+	ck_assert_int_eq(fcgi_peek_params(sv[1], buf, sizeof(buf), names, v, 3, vbuf, sizeof(vbuf)),
+			 0);
+	ck_assert_int_eq(write(sv[0], msg + 60, at - 60), (ssize_t)(at - 60));
+	ck_assert_int_eq(fcgi_peek_params(sv[1], buf, sizeof(buf), names, v, 3, vbuf, sizeof(vbuf)),
+			 1);
+	ck_assert_str_eq(v[0], "GET");
+	ck_assert_str_eq(v[1], "/portals");
+	ck_assert_ptr_null(v[2]);
+	/* too small a buffer for the params: not all there */
+	ck_assert_int_eq(fcgi_peek_params(sv[1], buf, 100, names, v, 3, vbuf, sizeof(vbuf)), 0);
+	/* a value longer than the room for values */
+	ck_assert_int_eq(fcgi_peek_params(sv[1], buf, sizeof(buf), names, v, 3, vbuf, 8), 0);
+	/* and the request is still there, every byte of it */
+	ck_assert_int_eq(read(sv[1], buf, sizeof(buf)), (ssize_t)at);
+	ck_assert_int_eq(memcmp(buf, msg, at), 0);
+	/* a record other than the request's start first */
+	at = 0;
+	rec(msg, &at, 9, "", 0, 0); /* FCGI_GET_VALUES */
+	ck_assert_int_eq(write(sv[0], msg, at), (ssize_t)at);
+	ck_assert_int_eq(fcgi_peek_params(sv[1], buf, sizeof(buf), names, v, 3, vbuf, sizeof(vbuf)),
+			 0);
+	ck_assert_int_eq(read(sv[1], after, sizeof(after)), (ssize_t)at);
+	/* a pair whose length runs past the params */
+	at = 0;
+	rec(msg, &at, 1, begin, sizeof(begin), 0);
+	rec(msg, &at, 4, "\x0e\x7fREQUEST_METHODGET", 19, 0);
+	rec(msg, &at, 4, "", 0, 0);
+	ck_assert_int_eq(write(sv[0], msg, at), (ssize_t)at);
+	ck_assert_int_eq(fcgi_peek_params(sv[1], buf, sizeof(buf), names, v, 3, vbuf, sizeof(vbuf)),
+			 0);
+	close(sv[0]);
+	close(sv[1]);
+	/* a closed socket */
+	ck_assert_int_eq(fcgi_peek_params(sv[1], buf, sizeof(buf), names, v, 3, vbuf, sizeof(vbuf)),
+			 -1);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* req_urldecode                                                        */
 
@@ -1799,6 +1897,7 @@ static Suite *req_suite(void)
 	tcase_add_test(th, test_http_send_headers);
 	tcase_add_test(th, test_http_stream);
 	tcase_add_test(th, test_fcgi_stdout);
+	tcase_add_test(th, test_fcgi_peek_params);
 	suite_add_tcase(s, th);
 	return s;
 }

@@ -15,6 +15,27 @@ static int find(const char *path, long long *id)
 	return route_find(path, id);
 }
 
+/* Which requests a page thread serves together (server.c): GET or HEAD of
+ * the hot page only; never a write, an export or a HubSpot round trip. */
+START_TEST(test_quick_requests)
+{
+	ck_assert_int_eq(route_quick("GET", "/portals", NULL), 1);
+	ck_assert_int_eq(route_quick("HEAD", "/portals", "/portals?sort=name"), 1);
+	ck_assert_int_eq(route_quick("GET", NULL, "/portals?q=acme&status=connected"), 1);
+	ck_assert_int_eq(route_quick("GET", "", "/portals?after=12"), 1);
+	ck_assert_int_eq(route_quick("POST", "/portals", NULL), 0);
+	ck_assert_int_eq(route_quick("PUT", "/portals", NULL), 0);
+	ck_assert_int_eq(route_quick(NULL, "/portals", NULL), 0);
+	ck_assert_int_eq(route_quick("GET", NULL, NULL), 0);
+	ck_assert_int_eq(route_quick("GET", "/activity.csv", NULL), 0);
+	ck_assert_int_eq(route_quick("GET", "/oauth/callback", NULL), 0);
+	ck_assert_int_eq(route_quick("GET", "/portals/12", NULL), 0);
+	ck_assert_int_eq(route_quick("GET", "/login", NULL), 0);
+	ck_assert_int_eq(route_quick("GET", "/portalsx", NULL), 0);
+	ck_assert_int_eq(route_quick("get", "/portals", NULL), 0);
+}
+END_TEST
+
 START_TEST(test_exact_paths)
 {
 	long long id;
@@ -133,6 +154,7 @@ int main(void)
 	SRunner *sr;
 	int failed;
 
+	tcase_add_test(tc, test_quick_requests);
 	tcase_add_test(tc, test_exact_paths);
 	tcase_add_test(tc, test_id_paths);
 	tcase_add_test(tc, test_no_match);
