@@ -40,7 +40,7 @@ FUZZ_CC      = clang
 FUZZ_SAN     = -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS  = -std=c11 -g -O1 -Wall -Wextra -D_GNU_SOURCE -pthread $(FUZZ_SAN) \
 	       $(shell pkg-config --cflags $(PKGS))
-FUZZ_LIB_SRC = buf.c crypt.c hs.c html.c httpc.c req.c sess.c tmpl.c
+FUZZ_LIB_SRC = buf.c crypt.c fcgi.c hs.c html.c httpc.c req.c sess.c tmpl.c
 FUZZ_LIB_OBJ = $(patsubst %.c,build/fuzz/obj/%.o,$(FUZZ_LIB_SRC))
 FUZZ_SRC     = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN     = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))

@@ -33,7 +33,7 @@ struct conf {
 	long session_max;	 /* JETSTACK_SESSION_MAX_SECONDS */
 	char *template_dir;	 /* JETSTACK_TEMPLATE_DIR */
 	char *socket_path;	 /* JETSTACK_SOCKET (FastCGI program only) */
-	int threads;		 /* JETSTACK_THREADS */
+	int threads;		 /* JETSTACK_THREADS: besides one page thread per processor */
 	int sched_normal;	 /* JETSTACK_SCHED: 0 batch (default), 1 normal */
 	long hs_timeout_ms;	 /* JETSTACK_HUBSPOT_TIMEOUT_MS */
 	int worker_concurrency;	 /* JETSTACK_WORKER_CONCURRENCY */

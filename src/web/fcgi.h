@@ -4,7 +4,9 @@
  * 8 KB records, each its own write() and its own wake-up of nginx, and end
  * the request with one more write; here a page and the records that end
  * the request (FastCGI 1.0, sections 5.3 and 5.5) go in one writev().
- * The only file that touches libfcgi's request internals.
+ * And a request's params looked at before libfcgi reads it (server.c
+ * chooses the thread by them).  The only file that touches libfcgi's
+ * request internals or the records' bytes.
  */
 #ifndef JS_FCGI_H
 #define JS_FCGI_H
