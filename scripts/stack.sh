@@ -223,7 +223,7 @@ sim-start)
 	SEED=${3:-empty}
 	rm -f "$RUN/sim.port"
 	/usr/bin/python3 "$ROOT/tests/hubspot_sim.py" --port 0 --port-file "$RUN/sim.port" \
-		--client-id "$HUBSPOT_CLIENT_ID" --client-secret "$HUBSPOT_CLIENT_SECRET" \
+		--client-id="$HUBSPOT_CLIENT_ID" --client-secret="$HUBSPOT_CLIENT_SECRET" \
 		--seed "$SEED" >>"$STATE/logs/sim.log" 2>&1 &
 	echo $! >"$RUN/sim.pid"
 	wait_for test -s "$RUN/sim.port" || die "the HubSpot simulator did not start: see $STATE/logs/sim.log"

@@ -86,3 +86,4 @@ def test_sched_setting_is_applied_and_logged(stack, tmp_path, setting, sched):
         p.terminate()
         _, err = p.communicate(timeout=20)
     assert '"event":"started"' in err and '"sched":"%s"' % sched in err, err[-500:]
+

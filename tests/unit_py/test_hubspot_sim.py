@@ -1550,3 +1550,29 @@ def test_properties_latency_and_faults(base):
     t0 = time.monotonic()
     assert api(base, "GET", "deals", h).status_code == 200
     assert time.monotonic() - t0 >= 0.29
+
+
+def test_the_simulator_starts_whatever_its_client_secret(tmp_path):
+    """A random client secret (secrets.token_urlsafe) starts with "-" once
+    in 64 stacks: scripts/stack.sh must still pass it as the option's value,
+    not as an option of its own (the simulator refused to start, and every
+    test of that session errored at setup)."""
+    state = str(tmp_path)
+    env = dict(os.environ, HUBSPOT_CLIENT_ID="-id-with-a-dash", HUBSPOT_CLIENT_SECRET="-x_SECRET")
+    r = subprocess.run([os.path.join(os.path.dirname(os.path.dirname(HERE)), "scripts", "stack.sh"), "sim-start", state, "empty"],
+                       env=env, capture_output=True, text=True, timeout=60)
+    try:
+        assert r.returncode == 0, (r.stdout, r.stderr)
+        port = int(r.stdout.strip().splitlines()[-1])
+        # the simulator took the secret as given: a token call with it is
+        # not refused for the client (only for the code it does not know)
+        t = requests.post("http://127.0.0.1:%d/oauth/2026-03/token" % port,
+                          data={"grant_type": "authorization_code", "code": "nope",
+                                "client_id": "-id-with-a-dash", "client_secret": "-x_SECRET",
+                                "redirect_uri": "http://127.0.0.1/oauth/callback"}, timeout=10)
+        assert t.status_code == 400 and "client" not in t.json().get("message", "").lower(), t.text
+    finally:
+        pid_file = os.path.join(state, "run", "sim.pid")
+        if os.path.exists(pid_file):
+            with open(pid_file) as f:
+                os.kill(int(f.read()), 15)
