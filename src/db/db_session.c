@@ -44,8 +44,6 @@ static const char *const session_cols[SC__COUNT] = {
     [SC_PAGE_V] = "page_v",
 };
 
-static PGresult *prefetched(struct db *db, const char *sid_hash, long idle);
-
 static void session_take(const PGresult *r, struct session_row *s)
 {
 	int c[SC__COUNT];
@@ -193,6 +191,23 @@ static int page_read(struct db *db, const struct db_call *pc, const char *org_te
 	return 0;
 }
 
+/* The row read ahead for sid_hash and idle, taken (the caller clears it),
+ * or NULL. */
+static PGresult *prefetched(struct db *db, const char *sid_hash, long idle)
+{
+	for (int i = 0; i < db->n_pre; i++) {
+		struct db_prefetched *p = &db->pre[i];
+
+		if (p->r != NULL && p->idle == idle && strcmp(p->sid_hash, sid_hash) == 0) {
+			PGresult *r = p->r;
+
+			p->r = NULL;
+			return r;
+		}
+	}
+	return NULL;
+}
+
 int db_session_load(struct db *db, const char *sid_hash, long idle, long long org,
 		    const struct portal_query *q, struct session_row *out,
 		    struct portal_page *page)
@@ -256,23 +271,6 @@ int db_session_load(struct db *db, const char *sid_hash, long idle, long long or
 		page_read(db, &pc, org_text, key, klen, page);
 	}
 	return result;
-}
-
-/* The row read ahead for sid_hash and idle, taken (the caller clears it),
- * or NULL. */
-static PGresult *prefetched(struct db *db, const char *sid_hash, long idle)
-{
-	for (int i = 0; i < db->n_pre; i++) {
-		struct db_prefetched *p = &db->pre[i];
-
-		if (p->r != NULL && p->idle == idle && strcmp(p->sid_hash, sid_hash) == 0) {
-			PGresult *r = p->r;
-
-			p->r = NULL;
-			return r;
-		}
-	}
-	return NULL;
 }
 
 int db_session_prefetch(struct db *db, int n, const char *const *sid_hashes, long idle)

@@ -286,22 +286,22 @@ static int read_body(struct io *io, char *p, size_t n)
 	return 0;
 }
 
-/* Copy the request path (no query) from DOCUMENT_URI, REQUEST_URI or
- * PATH_INFO; only [A-Za-z0-9/_.-] and no "..", else "". */
-static void set_path(struct req *r)
+void req_path_of(const char *document_uri, const char *request_uri, const char *path_info,
+		 char *out, size_t size)
 {
-	const char *p = req_env(r, "DOCUMENT_URI");
+	const char *p = document_uri;
 	size_t n;
 
+	out[0] = '\0';
 	if (p == NULL || *p == '\0') {
-		p = req_env(r, "REQUEST_URI");
+		p = request_uri;
 		if (p == NULL || *p == '\0')
-			p = req_env(r, "PATH_INFO");
+			p = path_info;
 	}
 	if (p == NULL || *p != '/')
 		return;
 	n = strcspn(p, "?");
-	if (n >= sizeof(r->path))
+	if (n >= size)
 		return;
 	for (size_t i = 0; i < n; i++) {
 		char c = p[i];
@@ -311,8 +311,8 @@ static void set_path(struct req *r)
 		if (c == '.' && i > 0 && p[i - 1] == '.')
 			return;
 	}
-	memcpy(r->path, p, n);
-	r->path[n] = '\0';
+	memcpy(out, p, n);
+	out[n] = '\0';
 }
 
 /*
@@ -355,7 +355,8 @@ static enum req_err req_head(struct req *r)
 	else
 		r->method = METHOD_OTHER;
 	r->remote_addr = req_env(r, "REMOTE_ADDR");
-	set_path(r);
+	req_path_of(req_env(r, "DOCUMENT_URI"), req_env(r, "REQUEST_URI"), req_env(r, "PATH_INFO"),
+		    r->path, sizeof(r->path));
 
 	ck = req_env(r, "HTTP_COOKIE");
 	if (ck && strlen(ck) <= 8192 && (e = req_parse_cookies(ck, &r->cookies)) != REQ_OK)

@@ -90,6 +90,11 @@ const char *req_cookie(const struct req *r, const char *name);
  * reads them, and nothing else (no id, query or body): what a batch's
  * read-ahead looks at (route_prefetch).  Free with req_free. */
 enum req_err req_peek(struct req *r, struct io *io);
+/* The request path (no query) from DOCUMENT_URI, else REQUEST_URI, else
+ * PATH_INFO (each may be NULL) into out (size bytes): only [A-Za-z0-9/_.-]
+ * and no "..", else "". */
+void req_path_of(const char *document_uri, const char *request_uri, const char *path_info,
+		 char *out, size_t size);
 /* An environment value (CGI meta-variable), or NULL. */
 const char *req_env(const struct req *r, const char *name);
 

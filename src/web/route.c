@@ -726,20 +726,14 @@ static int token_gate(struct ctx *c, const struct route *rt, enum req_err perr,
 
 int route_quick(const char *method, const char *document_uri, const char *request_uri)
 {
-	const char *p = document_uri != NULL && document_uri[0] ? document_uri : request_uri;
-	char path[256];
-	size_t n;
+	char path[sizeof(((struct req *)0)->path)];
 	long long id;
 	int page;
 
-	if (method == NULL || p == NULL || (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0))
+	if (method == NULL || (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0))
 		return 0;
-	n = strcspn(p, "?");
-	if (n == 0 || n >= sizeof(path))
-		return 0;
-	memcpy(path, p, n);
-	path[n] = '\0';
-	page = route_find(path, &id);
+	req_path_of(document_uri, request_uri, NULL, path, sizeof(path));
+	page = path[0] ? route_find(path, &id) : -1;
 	return page >= 0 && routes[page].prefetch != NULL && routes[page].auth == AUTH_SESSION;
 }
 
@@ -751,23 +745,12 @@ void route_prefetch(const struct app *app, struct db *db, struct io *const *ios,
 
 	for (int i = 0; i < n && k < DB_PREFETCH_MAX; i++) {
 		struct req r;
-		long long id;
-		int page, write;
 
-		if (req_peek(&r, ios[i]) != REQ_OK) {
-			req_free(&r);
-			continue;
-		}
-		write = r.method != METHOD_GET && r.method != METHOD_HEAD;
-		page = r.path[0] ? route_find(r.path, &id) : -1;
-		if (!write && page >= 0 && routes[page].auth == AUTH_SESSION &&
-		    auth_sid_hash(&app->conf, &r, sids[k])) {
+		if (req_peek(&r, ios[i]) == REQ_OK && auth_sid_hash(&app->conf, &r, sids[k])) {
 			sp[k] = sids[k];
 			k++;
 		}
 		req_free(&r);
-		if (write)
-			break;
 	}
 	/* one request alone gains nothing (and would read a page it does
 	 * not hold in a round trip of its own) */

@@ -80,12 +80,11 @@ enum page {
 /* Serve one request from io.  Never fails: errors become error pages. */
 void route_handle(const struct app *app, struct db *db, struct httpc *http, struct io *io);
 /*
- * Before a thread serves n requests it took at once (src/web/server.c):
- * read the session rows of those that will load one in one round trip
- * (db_session_prefetch), for route_handle() to take in turn.  Only the
- * requests before the first that is not a GET or HEAD: a request after a
- * write reads its own session once the write is done.  The caller drops
- * what is left (db_session_prefetch_drop) when the n are served.
+ * Before a page thread serves n quick requests (route_quick) it took at
+ * once (src/web/server.c): read the session rows of those with a valid
+ * session token in one round trip (db_session_prefetch), for
+ * route_handle() to take in turn.  The caller drops what is left
+ * (db_session_prefetch_drop) when the n are served.
  */
 void route_prefetch(const struct app *app, struct db *db, struct io *const *ios, int n);
 /* 1 when a request of this method to this path (DOCUMENT_URI, else

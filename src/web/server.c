@@ -332,22 +332,12 @@ static int take(FCGX_Request *fr, struct io *io, int fd)
  * serve everything else, one request at a time, as handed to them.  Each
  * thread has its own PostgreSQL connection and curl handle.
  */
-static void *serve_pages(void *p)
+static void pages_loop(struct thread_arg *ta, struct db *db, struct httpc *http)
 {
-	struct thread_arg *ta = p;
-	struct db db;
-	struct httpc http;
-	struct httpc_opts ho;
 	FCGX_Request fr[BATCH];
 	struct io io[BATCH], *iop[BATCH];
 	int fds[BATCH], fresh[BATCH], ok[BATCH];
 
-	db_init(&db, ta->app->conf.db_conninfo);
-	http_opts(ta->app, &ho);
-	if (httpc_init(&http, &ho) != HTTPC_OK) {
-		log_event(LOG_ERROR, NULL, "httpc_init_failed", NULL);
-		return NULL;
-	}
 	/* libfcgi never accepts here (no listening socket of its own): it
 	 * reads each request from the connection it is given */
 	for (int i = 0; i < BATCH; i++)
@@ -362,33 +352,19 @@ static void *serve_pages(void *p)
 			if ((ok[i] = take(&fr[i], &io[i], fds[i])))
 				iop[m++] = &io[i];
 		if (m > 1)
-			route_prefetch(ta->app, &db, iop, m);
+			route_prefetch(ta->app, db, iop, m);
 		for (int i = 0; i < n; i++)
 			if (ok[i])
-				serve_one(ta, &fr[i], &io[i], &db, &http, fresh[i]);
-		db_session_prefetch_drop(&db);
+				serve_one(ta, &fr[i], &io[i], db, http, fresh[i]);
+		db_session_prefetch_drop(db);
 	}
-	arena_release();
-	httpc_cleanup(&http);
-	db_close(&db);
-	return NULL;
 }
 
-static void *serve_others(void *p)
+static void others_loop(struct thread_arg *ta, struct db *db, struct httpc *http)
 {
-	struct thread_arg *ta = p;
-	struct db db;
-	struct httpc http;
-	struct httpc_opts ho;
 	FCGX_Request fr;
 	struct io io;
 
-	db_init(&db, ta->app->conf.db_conninfo);
-	http_opts(ta->app, &ho);
-	if (httpc_init(&http, &ho) != HTTPC_OK) {
-		log_event(LOG_ERROR, NULL, "httpc_init_failed", NULL);
-		return NULL;
-	}
 	FCGX_InitRequest(&fr, -1, 0);
 	while (!stopping) {
 		int fresh = 0, fd = handed(ta, &fresh);
@@ -396,12 +372,39 @@ static void *serve_others(void *p)
 		if (fd < 0)
 			break;
 		if (take(&fr, &io, fd))
-			serve_one(ta, &fr, &io, &db, &http, fresh);
+			serve_one(ta, &fr, &io, db, http, fresh);
 	}
+}
+
+/* A thread's database connection and curl handle around its loop. */
+static void *run_thread(struct thread_arg *ta,
+			void (*loop)(struct thread_arg *, struct db *, struct httpc *))
+{
+	struct db db;
+	struct httpc http;
+	struct httpc_opts ho;
+
+	db_init(&db, ta->app->conf.db_conninfo);
+	http_opts(ta->app, &ho);
+	if (httpc_init(&http, &ho) != HTTPC_OK) {
+		log_event(LOG_ERROR, NULL, "httpc_init_failed", NULL);
+		return NULL;
+	}
+	loop(ta, &db, &http);
 	arena_release();
 	httpc_cleanup(&http);
 	db_close(&db);
 	return NULL;
+}
+
+static void *serve_pages(void *p)
+{
+	return run_thread(p, pages_loop);
+}
+
+static void *serve_others(void *p)
+{
+	return run_thread(p, others_loop);
 }
 
 static int serve_cgi(struct app *app)
